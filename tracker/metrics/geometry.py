@@ -1,0 +1,176 @@
+"""The facial metrics: pure numpy, vectorised over (N, 478, 3) landmark stacks.
+
+Every distance is measured in the face frame (:mod:`tracker.metrics.frame`): pose removed and
+the interpupillary line horizontal. Heights are vertical distances in that frame. Pixels are
+turned into millimetres with a per-photo scale (mm per pixel of the analysed image).
+Left and right are the subject's own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracker.landmarks import indices as ix
+from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
+
+METRIC_NAMES = (
+    "brow_height_left_mm", "brow_height_right_mm", "brow_asymmetry_mm",
+    "jaw_angle_left_deg", "jaw_angle_right_deg", "jaw_angle_asymmetry_deg",
+    "asymmetry_pct",
+    "eye_aperture_left_mm", "eye_aperture_right_mm",
+    "mouth_corner_height_left_mm", "mouth_corner_height_right_mm", "mouth_corner_asymmetry_mm",
+    "cheek_height_left_mm", "cheek_height_right_mm",
+    "lower_face_width_mm", "interpupillary_mm",
+)
+
+
+def iris_diameter_px(face: np.ndarray) -> np.ndarray:
+    """(N,) mean horizontal iris diameter of both eyes, in the face frame (pixels)."""
+    r0, r1 = ix.IRIS_HORIZONTAL_RIGHT
+    l0, l1 = ix.IRIS_HORIZONTAL_LEFT
+    right = np.linalg.norm(face[:, r0, :2] - face[:, r1, :2], axis=-1)
+    left = np.linalg.norm(face[:, l0, :2] - face[:, l1, :2], axis=-1)
+    return 0.5 * (right + left)
+
+
+def interpupillary_px(face: np.ndarray) -> np.ndarray:
+    """(N,) distance between the iris centres in the face frame (pixels)."""
+    return np.linalg.norm(face[:, ix.IRIS_CENTRE_LEFT, :2] - face[:, ix.IRIS_CENTRE_RIGHT, :2], axis=-1)
+
+
+def _height_at(face: np.ndarray, curve: tuple[int, ...], x_at: np.ndarray) -> np.ndarray:
+    """Y of a landmark curve at abscissa ``x_at``: a least-squares quadratic through its points."""
+    x = face[:, list(curve), 0]
+    y = face[:, list(curve), 1]
+    xc = x - x_at[:, None]
+    # fit y = a + b xc + c xc^2 and return a (vectorised normal equations)
+    design = np.stack([np.ones_like(xc), xc, xc**2], axis=-1)
+    gram = np.einsum("nki,nkj->nij", design, design)
+    rhs = np.einsum("nki,nk->ni", design, y)
+    return np.linalg.solve(gram, rhs[..., None])[:, 0, 0]
+
+
+def _fit_line(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 2) centroids and unit directions of the total-least-squares lines through (N, K, 2)."""
+    centroid = points.mean(axis=1)
+    centred = points - centroid[:, None, :]
+    _, _, vt = np.linalg.svd(centred)
+    return centroid, vt[:, 0, :]
+
+
+def _intersect(c1, d1, c2, d2) -> np.ndarray:
+    """(N, 2) intersections of the lines c1 + s d1 and c2 + t d2."""
+    a = np.stack([d1, -d2], axis=-1)
+    st = np.linalg.solve(a, (c2 - c1)[..., None])[..., 0]
+    return c1 + st[:, :1] * d1
+
+
+def jaw_corners(face: np.ndarray):
+    """Gonion, ramus direction (towards the ear) and border direction (towards the chin).
+
+    Returns a dict side -> (gonion (N, 2), ramus_dir (N, 2), border_dir (N, 2)).
+    """
+    out = {}
+    for side, ramus, border in (("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
+                                ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)):
+        rc, rd = _fit_line(face[:, list(ramus), :2])
+        bc, bd = _fit_line(face[:, list(border), :2])
+        gonion = _intersect(rc, rd, bc, bd)
+        # orient: ramus towards the ear (up), border towards the chin
+        rd = rd * np.sign(np.sum((face[:, ramus[0], :2] - gonion) * rd, axis=-1))[:, None]
+        chin = face[:, ix.CHIN, :2]
+        bd = bd * np.sign(np.sum((chin - gonion) * bd, axis=-1))[:, None]
+        out[side] = (gonion, rd, bd)
+    return out
+
+
+def symmetry_line(face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted facial midline in the frontal plane: (N, 2) unit normal and (N,) offset.
+
+    The mirror line that best maps each left landmark onto its right partner: its normal is
+    the principal direction of the left-minus-right vectors, and it passes through the mean
+    of the pairs' midpoints.
+    """
+    mirror = ix.mirror_permutation()
+    paired = np.where(mirror != np.arange(mirror.size))[0]
+    diff = face[:, paired, :2] - face[:, mirror[paired], :2]
+    scatter = np.einsum("nki,nkj->nij", diff, diff)
+    _, vecs = np.linalg.eigh(scatter)
+    normal = vecs[..., -1]
+    normal = normal * np.sign(normal[:, :1])  # point towards the subject's left (+X)
+    mid = 0.5 * (face[:, paired, :2] + face[:, mirror[paired], :2])
+    offset = np.einsum("nkd,nd->n", mid, normal) / paired.size
+    return normal, offset
+
+
+def _asymmetry_px(face: np.ndarray) -> np.ndarray:
+    """(N,) mean distance between each landmark and its mirrored partner across the midline."""
+    mirror = ix.mirror_permutation()
+    paired = np.where(mirror != np.arange(mirror.size))[0]
+    normal, offset = symmetry_line(face)
+    partner = face[:, mirror[paired], :2]
+    dist = np.einsum("nkd,nd->nk", partner, normal) - offset[:, None]
+    reflected = partner - 2.0 * dist[..., None] * normal[:, None, :]
+    # each pair is counted twice (left->right and right->left), which leaves the mean unchanged
+    return np.linalg.norm(face[:, paired, :2] - reflected, axis=-1).mean(axis=1)
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def compute_metrics(points_px: np.ndarray, scale_mm_per_px) -> dict[str, np.ndarray]:
+    """Every facial metric for a stack of meshes.
+
+    Parameters
+    ----------
+    points_px : (N, 478, 3) or (478, 3) landmarks in image pixels (z scaled like x), with any
+        image-refined points (brow edges) already substituted.
+    scale_mm_per_px : scalar or (N,) millimetres per pixel of each mesh's image.
+
+    Returns
+    -------
+    dict
+        metric name -> (N,) array (or float for a single mesh); names as in ``METRIC_NAMES``,
+        plus ``yaw_deg``, ``pitch_deg``, ``roll_deg``.
+    """
+    pts = np.asarray(points_px, dtype=np.float64)
+    single = pts.ndim == 2
+    if single:
+        pts = pts[None]
+    scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (pts.shape[0],))
+    rotation = fit_rotation(pts)
+    face = to_face_frame(pts, rotation)
+    pose = pose_angles(rotation)
+
+    r_iris, l_iris = face[:, ix.IRIS_CENTRE_RIGHT], face[:, ix.IRIS_CENTRE_LEFT]
+    m: dict[str, np.ndarray] = {}
+    m["brow_height_right_mm"] = (_height_at(face, ix.BROW_UPPER_RIGHT, r_iris[:, 0]) - r_iris[:, 1]) * scale
+    m["brow_height_left_mm"] = (_height_at(face, ix.BROW_UPPER_LEFT, l_iris[:, 0]) - l_iris[:, 1]) * scale
+    m["brow_asymmetry_mm"] = np.abs(m["brow_height_left_mm"] - m["brow_height_right_mm"])
+
+    corners = jaw_corners(face)
+    for side in ("right", "left"):
+        _, ramus, border = corners[side]
+        m[f"jaw_angle_{side}_deg"] = _angle_deg(ramus, border)
+    m["jaw_angle_asymmetry_deg"] = np.abs(m["jaw_angle_left_deg"] - m["jaw_angle_right_deg"])
+
+    ipd = interpupillary_px(face)
+    m["asymmetry_pct"] = 100.0 * _asymmetry_px(face) / ipd
+
+    m["eye_aperture_right_mm"] = (face[:, ix.LID_UPPER_RIGHT, 1] - face[:, ix.LID_LOWER_RIGHT, 1]) * scale
+    m["eye_aperture_left_mm"] = (face[:, ix.LID_UPPER_LEFT, 1] - face[:, ix.LID_LOWER_LEFT, 1]) * scale
+    # the interpupillary line is y = 0 in the face frame; heights below it are positive
+    m["mouth_corner_height_right_mm"] = -face[:, ix.MOUTH_CORNER_RIGHT, 1] * scale
+    m["mouth_corner_height_left_mm"] = -face[:, ix.MOUTH_CORNER_LEFT, 1] * scale
+    m["mouth_corner_asymmetry_mm"] = np.abs(
+        m["mouth_corner_height_left_mm"] - m["mouth_corner_height_right_mm"])
+    m["cheek_height_right_mm"] = -face[:, ix.CHEEK_RIGHT, 1] * scale
+    m["cheek_height_left_mm"] = -face[:, ix.CHEEK_LEFT, 1] * scale
+    m["lower_face_width_mm"] = np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
+    m["interpupillary_mm"] = ipd * scale
+    m["yaw_deg"], m["pitch_deg"], m["roll_deg"] = pose[:, 0], pose[:, 1], pose[:, 2]
+    if single:
+        return {k: float(v[0]) for k, v in m.items()}
+    return m

@@ -1,0 +1,173 @@
+"""Sub-pixel refinement of landmarks on the image itself.
+
+Face Mesh is held to an average face shape, so its brow points follow a real local change
+only partly. Here the brow's upper edge is found in the image: along each brow, at evenly
+spaced columns, an intensity profile is sampled in the face's "up" direction (perpendicular to
+the interpupillary line). The steepest dark-to-bright step (brow hair below, forehead skin
+above) anchors the edge, and the edge is placed where the profile crosses halfway between the
+brow's dark level and the skin's level, to a fraction of a pixel. A robust quadratic through
+the columns gives the edge curve, and the five upper-brow landmarks are moved onto it.
+Every step moves exactly with a translation of the image, so a brow that is lifted by d
+pixels reads d pixels higher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tracker.landmarks import indices as ix
+from tracker.metrics.frame import face_axes_in_image
+
+# All lengths in iris diameters, so that the method behaves alike at every image size.
+SEARCH_BELOW = 0.40  # the profile runs this far below Face Mesh's upper-brow line ...
+SEARCH_ABOVE = 0.45  # ... and this far above it: room for a 3 mm lift Face Mesh follows 70%
+LEVEL_WINDOW = 0.25  # dark and bright levels are read within this distance of the step
+SMOOTHING_SIGMA = 0.03  # Gaussian pre-smoothing of the image
+ANCHOR_SIGMA = 0.06  # extra smoothing of the profile for finding the step
+COLUMNS_PER_BROW = 15
+MIN_EDGE_CONTRAST = 6.0  # grey levels; a weaker step (hidden or very fair brow) is not used
+MIN_COLUMNS = 5  # fewer usable columns than this: keep Face Mesh's brow for that side
+
+
+@dataclass(frozen=True)
+class BrowRefinement:
+    """Refined mesh and what the refinement saw, per side ("right", "left").
+
+    ``points_px`` is the input mesh with the upper-brow landmarks moved onto the image edge;
+    ``shift_px`` the mean move of each side's landmarks (positive = up); ``columns_used`` how
+    many image columns supported each side's edge (0 = Face Mesh kept); ``contrast`` the median
+    step height in grey levels; ``edge_px`` the (K, 2) image points of the used columns.
+    """
+
+    points_px: np.ndarray
+    shift_px: dict
+    columns_used: dict
+    contrast: dict
+    edge_px: dict
+
+
+def _luminance(pixels: np.ndarray) -> np.ndarray:
+    if pixels.ndim == 2:
+        return pixels.astype(np.float32)
+    return cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _crossings(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndarray, window: int):
+    """Per row: the half-level crossing nearest the steepest rise, and the step's contrast."""
+    rows, n = profile.shape
+    slope = np.diff(anchor_profile, axis=1)
+    peak = np.argmax(slope, axis=1)  # the rise lies between samples peak and peak + 1
+    edge = np.full(rows, np.nan)
+    contrast = np.zeros(rows)
+    for i in range(rows):
+        k = peak[i]
+        lo, hi = max(0, k - window), min(n, k + 1 + window + 1)
+        if k - window < 0 or k + 1 + window >= n:
+            continue  # the step touches the end of the search range: not trusted
+        dark = np.percentile(profile[i, lo:k + 1], 10)
+        bright = np.percentile(profile[i, k + 1:hi], 90)
+        contrast[i] = bright - dark
+        level = 0.5 * (dark + bright)
+        # walk out from the step to the nearest sample pair that brackets the level
+        above = profile[i] >= level
+        for offset in range(window + 1):
+            for j in (k - offset, k + offset):
+                if 0 <= j < n - 1 and not above[j] and above[j + 1]:
+                    frac = (level - profile[i, j]) / (profile[i, j + 1] - profile[i, j])
+                    edge[i] = t[j] + frac * (t[j + 1] - t[j])
+                    break
+            if not np.isnan(edge[i]):
+                break
+    return edge, contrast
+
+
+def _robust_quadratic(u: np.ndarray, v: np.ndarray, min_sd: float):
+    """Quadratic fit v(u) with two rounds of outlier rejection; returns (coefficients, inliers)."""
+    keep = np.ones(u.size, dtype=bool)
+    coef = np.polyfit(u, v, 2)
+    for _ in range(2):
+        resid = v - np.polyval(coef, u)
+        sd = max(min_sd, 1.4826 * np.median(np.abs(resid[keep] - np.median(resid[keep]))))
+        keep = np.abs(resid) <= 2.5 * sd
+        if keep.sum() < MIN_COLUMNS:
+            break
+        coef = np.polyfit(u[keep], v[keep], 2)
+    return coef, keep
+
+
+def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> BrowRefinement:
+    """Move the upper-brow landmarks onto the brow's upper edge in the image.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB (or (H, W) grey) image the landmarks refer to.
+    points_px : (478, 3) landmarks in pixels of ``pixels``.
+    iris_px : iris diameter in pixels (sets the search range and smoothing).
+
+    Returns
+    -------
+    BrowRefinement
+    """
+    pts = np.array(points_px, dtype=np.float64)
+    up, lateral = face_axes_in_image(pts)
+    step = max(iris_px / 100.0, 0.05)
+    t = np.arange(-SEARCH_BELOW * iris_px, SEARCH_ABOVE * iris_px + step / 2, step)
+    window = max(2, int(round(LEVEL_WINDOW * iris_px / step)))
+
+    sides = {"right": ix.BROW_UPPER_RIGHT, "left": ix.BROW_UPPER_LEFT}
+    all_brow = pts[list(ix.BROW_UPPER_RIGHT + ix.BROW_UPPER_LEFT), :2]
+    reach = (SEARCH_ABOVE + SEARCH_BELOW + 4 * SMOOTHING_SIGMA) * iris_px + 0.5 * iris_px + 4
+    x0 = int(max(0, np.floor(all_brow[:, 0].min() - reach)))
+    y0 = int(max(0, np.floor(all_brow[:, 1].min() - reach)))
+    x1 = int(min(pixels.shape[1], np.ceil(all_brow[:, 0].max() + reach)))
+    y1 = int(min(pixels.shape[0], np.ceil(all_brow[:, 1].max() + reach)))
+    # a crop around the brows only: smoothing a whole 12 MP image would dominate the cost
+    crop = _luminance(np.ascontiguousarray(pixels[y0:y1, x0:x1]))
+    crop = cv2.GaussianBlur(crop, (0, 0), max(0.5, SMOOTHING_SIGMA * iris_px))
+    anchor_sigma = ANCHOR_SIGMA * iris_px / step
+
+    shift_out, used_out, contrast_out, edge_out = {}, {}, {}, {}
+    for side, idx in sides.items():
+        mp = pts[list(idx), :2]
+        u_mp, v_mp = mp @ lateral, mp @ up
+        order = np.argsort(u_mp)
+        u_sorted, v_sorted = u_mp[order], v_mp[order]
+        u_cols = np.linspace(u_sorted[0], u_sorted[-1], COLUMNS_PER_BROW)
+        v_cols = np.interp(u_cols, u_sorted, v_sorted)
+        half_band = 0.5 * (u_cols[1] - u_cols[0])
+        s = np.linspace(-half_band, half_band, max(3, int(2 * half_band / step / 4) + 1))
+        base = u_cols[:, None] * lateral + v_cols[:, None] * up  # (C, 2) image points
+        xs = base[:, None, None, 0] - x0 + t[None, :, None] * up[0] + s[None, None, :] * lateral[0]
+        ys = base[:, None, None, 1] - y0 + t[None, :, None] * up[1] + s[None, None, :] * lateral[1]
+        c, nt, ns = xs.shape
+        samples = cv2.remap(crop, xs.reshape(c * nt, ns).astype(np.float32),
+                            ys.reshape(c * nt, ns).astype(np.float32),
+                            interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        profile = samples.reshape(c, nt, ns).mean(axis=2)
+        anchor = cv2.GaussianBlur(profile.astype(np.float32), (0, 1), sigmaX=anchor_sigma,
+                                  sigmaY=0) if anchor_sigma > 0.3 else profile
+        edge_t, contrast = _crossings(profile, np.asarray(anchor, dtype=np.float64), t, window)
+        usable = ~np.isnan(edge_t) & (contrast >= MIN_EDGE_CONTRAST)
+        shift = 0.0
+        edge_out[side] = np.empty((0, 2))
+        used = 0
+        if usable.sum() >= MIN_COLUMNS:
+            v_edge = v_cols[usable] + edge_t[usable]
+            coef, keep = _robust_quadratic(u_cols[usable], v_edge, min_sd=0.05 * iris_px)
+            used = int(keep.sum())
+            if used >= MIN_COLUMNS:
+                moves = np.polyval(coef, u_mp) - v_mp
+                pts[list(idx), 0] += moves * up[0]
+                pts[list(idx), 1] += moves * up[1]
+                shift = float(moves.mean())
+                edge_out[side] = (u_cols[usable][keep, None] * lateral + v_edge[keep, None] * up)
+            else:
+                used = 0
+        shift_out[side] = shift
+        used_out[side] = used
+        contrast_out[side] = float(np.median(contrast[usable])) if usable.any() else 0.0
+    return BrowRefinement(points_px=pts, shift_px=shift_out, columns_used=used_out,
+                          contrast=contrast_out, edge_px=edge_out)

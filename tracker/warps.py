@@ -1,0 +1,123 @@
+"""Smooth local image warps of known size: the ground truth for sensitivity tests.
+
+A warp moves every pixel inside a flat-topped region by exactly ``shift_px`` along a given
+direction and fades to no movement across a smooth (raised-cosine) border, so the true change
+of whatever lies inside the flat top is known to the pixel.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _window(r: np.ndarray, low: float, high: float, fade_low: float, fade_high: float) -> np.ndarray:
+    """1 on [low, high], raised-cosine fades to 0 over ``fade_low`` below and ``fade_high`` above."""
+    below = np.clip((low - r) / fade_low, 0.0, 1.0)
+    above = np.clip((r - high) / fade_high, 0.0, 1.0)
+    return 0.25 * (1.0 + np.cos(np.pi * below)) * (1.0 + np.cos(np.pi * above))
+
+
+def local_shift(image: np.ndarray, *, centre_px, axis, across_px, along_px, fade_px,
+                shift_px: float) -> np.ndarray:
+    """Move an image region by ``shift_px`` along ``axis``, with smooth borders.
+
+    Parameters
+    ----------
+    image : (H, W[, C]) array.
+    centre_px : (x, y) origin of the region's coordinates.
+    axis : (dx, dy) direction of the move in image coordinates (normalised here).
+    across_px, along_px : (low, high) extent of the flat top across and along ``axis``,
+        relative to ``centre_px``.
+    fade_px : (across, along_low, along_high) widths of the borders over which the move fades
+        to zero; each must exceed 1.6 x ``shift_px`` so that the warp stays one-to-one.
+    shift_px : the move of the flat top, in pixels (positive = along ``axis``).
+
+    Returns
+    -------
+    The warped image, same shape and dtype.
+    """
+    fade_across, fade_low, fade_high = fade_px
+    if min(fade_px) <= 1.6 * abs(shift_px):
+        raise ValueError("every fade must exceed 1.6 x shift_px for a one-to-one warp")
+    along = np.asarray(axis, dtype=np.float64)
+    along = along / np.linalg.norm(along)
+    across = np.array([-along[1], along[0]])
+    cx, cy = centre_px
+
+    def displacement(px, py):
+        u = (px - cx) * across[0] + (py - cy) * across[1]
+        v = (px - cx) * along[0] + (py - cy) * along[1]
+        weight = (_window(u, across_px[0], across_px[1], fade_across, fade_across)
+                  * _window(v, along_px[0], along_px[1], fade_low, fade_high))
+        return shift_px * weight * along[0], shift_px * weight * along[1]
+
+    return warp(image, displacement)
+
+
+def warp(image: np.ndarray, displacement) -> np.ndarray:
+    """Apply a smooth forward displacement field ``displacement(x, y) -> (dx, dy)``.
+
+    The output pixel q shows the input point p with p + D(p) = q, found by fixed-point
+    iteration (which converges because every field here has a gradient well below 1).
+    """
+    h, w = image.shape[:2]
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
+    px, py = gx.copy(), gy.copy()
+    for _ in range(30):
+        dx, dy = displacement(px, py)
+        px, py = gx - dx, gy - dy
+    return cv2.remap(image, px.astype(np.float32), py.astype(np.float32),
+                     interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+
+
+def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float) -> np.ndarray:
+    """Lift one brow (the subject's ``side``: "left" or "right") by ``shift_px`` pixels.
+
+    The flat top follows the brow's upper edge (Face Mesh's upper-brow points): it runs from a
+    little below that edge to well above it, over the brow's whole length and a margin, so the
+    upper edge moves by exactly ``shift_px``. Below, the move fades out through the brow and
+    ends above the iris and the upper lid's edge, so the iris, the other brow and the rest of
+    the face stay put. The move is perpendicular to the interpupillary line, the direction
+    brow height is measured in.
+
+    Raises
+    ------
+    ValueError
+        When the lift is too large for the room between this brow and the eye.
+    """
+    from tracker.landmarks import indices as ix
+
+    pts = np.asarray(points_px, dtype=np.float64)
+    upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
+    centre = pts[ix.IRIS_CENTRE_LEFT if side == "left" else ix.IRIS_CENTRE_RIGHT, :2]
+    lateral = pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]
+    ipd = np.linalg.norm(lateral)
+    lateral /= ipd
+    up = np.array([lateral[1], -lateral[0]])
+    iris = ipd / 5.3  # a typical interpupillary distance / iris diameter ratio
+    edge = pts[list(upper), :2] - centre
+    edge_u, edge_v = edge @ lateral, edge @ up
+    order = np.argsort(edge_u)
+    edge_u, edge_v = edge_u[order], edge_v[order]
+
+    margin_below = 0.3 * iris  # flat top reaches this far below the upper edge
+    iris_top = 0.55 * iris  # the fade must end here: just above the iris top
+    over_iris = np.abs(edge_u) <= 0.6 * iris
+    lowest_over_iris = np.interp(0.0, edge_u, edge_v) if not over_iris.any() else edge_v[over_iris].min()
+    lowest_over_iris = min(lowest_over_iris, np.interp(0.0, edge_u, edge_v))
+    fade_low = lowest_over_iris - margin_below - iris_top
+    if fade_low <= 1.6 * abs(shift_px):
+        raise ValueError(f"a {shift_px:.1f} px lift does not fit between this brow and eye")
+    fade = max(0.6 * iris, 2.0 * abs(shift_px))
+    u_low, u_high = edge_u[0] - 0.3 * iris, edge_u[-1] + 0.3 * iris
+
+    def displacement(px, py):
+        u = (px - centre[0]) * lateral[0] + (py - centre[1]) * lateral[1]
+        v = (px - centre[0]) * up[0] + (py - centre[1]) * up[1]
+        v_rel = v - np.interp(u, edge_u, edge_v)  # height above the brow's upper edge
+        weight = (_window(u, u_low, u_high, fade, fade)
+                  * _window(v_rel, -margin_below, 1.0 * iris, fade_low, fade))
+        return shift_px * weight * up[0], shift_px * weight * up[1]
+
+    return warp(image, displacement)
