@@ -20,5 +20,29 @@ class Settings:
     iris_diameter_mm: float = 11.71
     iris_diameter_sd_mm: float = 0.42
 
+    # --- quality ------------------------------------------------------------------------------
+    # Pose tolerances (degrees from the frontal reference face). Roll is removed exactly by the
+    # face frame, so its limit only guards Face Mesh itself; yaw and pitch limits come from the
+    # pose slopes in benchmarks/bench_pose.py (see the README).
+    max_abs_yaw_deg: float = 10.0
+    max_abs_pitch_deg: float = 10.0
+    max_abs_roll_deg: float = 20.0
+    # Smallest usable face: iris diameter in pixels. Below 8 px Face Mesh's iris is a few pixels
+    # and the mm scale alone is uncertain by more than 5 %.
+    min_iris_px: float = 8.0
+    # Sharpness: variance of the Laplacian of the face crop resampled so the iris is 20 px wide
+    # (so that it does not depend on image size). Sharp photos give 40-400; a Gaussian blur of
+    # a tenth of the iris diameter brings them under 15.
+    min_sharpness: float = 15.0
+    # Exposure of the face (grey levels 0-255 over the face oval).
+    min_face_brightness: float = 45.0
+    max_face_brightness: float = 225.0
+    max_clipped_fraction: float = 0.25  # of face pixels at <= 5 or >= 250
+    # Expression (ratios of Face Mesh distances, so independent of size).
+    min_eye_openness: float = 0.14  # lid gap / eye width; open eyes 0.2-0.35, closed < 0.1
+    max_mouth_open: float = 0.12  # inner lip gap / mouth width
+    max_smile: float = 0.045  # mouth corners above the lips' centre, / interpupillary distance
+    max_mouth_width: float = 0.98  # mouth width / interpupillary distance (broad smiles)
+
 
 DEFAULT_SETTINGS = Settings()

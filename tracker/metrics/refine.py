@@ -171,3 +171,112 @@ def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> B
         contrast_out[side] = float(np.median(contrast[usable])) if usable.any() else 0.0
     return BrowRefinement(points_px=pts, shift_px=shift_out, columns_used=used_out,
                           contrast=contrast_out, edge_px=edge_out)
+
+
+# --- iris ------------------------------------------------------------------------------------
+# Rays from Face Mesh's iris centre towards the sides (within this angle of the interpupillary
+# line), where the limbus meets the white of the eye; the lids cover the top and bottom.
+IRIS_RAY_HALF_ANGLE_DEG = 40.0
+IRIS_RAYS_PER_SIDE = 15
+IRIS_SEARCH = (0.55, 1.6)  # search the edge from this to this many Face Mesh iris radii
+MIN_IRIS_CONTRAST = 12.0  # grey levels between iris and sclera
+MIN_IRIS_EDGES = 10
+
+
+@dataclass(frozen=True)
+class IrisRefinement:
+    """Refined mesh (iris centres and rings moved onto the limbus circle fitted in the image),
+    and per side ("right", "left") the fitted radius in px and how many edge points fitted."""
+
+    points_px: np.ndarray
+    radius_px: dict
+    edges_used: dict
+
+
+def _fit_circle_lateral(u: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """Least-squares circle through points (u, v) with its centre on v = 0: (centre u, radius).
+
+    Edge points lie on the two sides of the iris only (the lids hide the top and bottom), which
+    pins the centre's lateral position and the radius but hardly its height: that stays Face
+    Mesh's.
+    """
+    a = np.stack([2 * u, np.ones_like(u)], axis=1)
+    (cu, k), *_ = np.linalg.lstsq(a, u**2 + v**2, rcond=None)
+    return float(cu), float(np.sqrt(max(k + cu**2, 0.0)))
+
+
+def refine_irises(pixels: np.ndarray, points_px: np.ndarray) -> IrisRefinement:
+    """Fit each iris's outline (limbus) in the image and move the iris landmarks onto it.
+
+    Along rays from Face Mesh's iris centre towards both sides, the edge is the half-level
+    crossing of the steepest dark-to-bright step (iris to sclera). A circle fitted to those
+    points, with outliers removed, gives the iris centre and diameter to a fraction of a pixel.
+    An eye without enough clear edges (closed, in shadow, tiny) keeps Face Mesh's points.
+
+    Returns
+    -------
+    IrisRefinement
+    """
+    pts = np.array(points_px, dtype=np.float64)
+    up, lateral = face_axes_in_image(pts)
+    eyes = {"right": (ix.IRIS_CENTRE_RIGHT, ix.IRIS_RING_RIGHT, ix.IRIS_HORIZONTAL_RIGHT),
+            "left": (ix.IRIS_CENTRE_LEFT, ix.IRIS_RING_LEFT, ix.IRIS_HORIZONTAL_LEFT)}
+    half = np.radians(IRIS_RAY_HALF_ANGLE_DEG)
+    angles = np.concatenate([np.linspace(-half, half, IRIS_RAYS_PER_SIDE),
+                             np.pi + np.linspace(-half, half, IRIS_RAYS_PER_SIDE)])
+    radius_out, used_out = {}, {}
+    for side, (centre_idx, ring, horizontal) in eyes.items():
+        centre = pts[centre_idx, :2]
+        radius = 0.5 * np.linalg.norm(pts[horizontal[0], :2] - pts[horizontal[1], :2])
+        radius_out[side], used_out[side] = float(radius), 0
+        if radius < 2.0:
+            continue
+        step = max(radius / 40.0, 0.05)
+        rho = np.arange(IRIS_SEARCH[0] * radius, IRIS_SEARCH[1] * radius + step / 2, step)
+        reach = int(np.ceil(IRIS_SEARCH[1] * radius + 6))
+        x0, y0 = int(max(0, centre[0] - reach)), int(max(0, centre[1] - reach))
+        x1 = int(min(pixels.shape[1], centre[0] + reach + 1))
+        y1 = int(min(pixels.shape[0], centre[1] + reach + 1))
+        crop = _luminance(np.ascontiguousarray(pixels[y0:y1, x0:x1]))
+        crop = cv2.GaussianBlur(crop, (0, 0), max(0.5, radius / 25.0))
+        dirs = np.cos(angles)[:, None] * lateral + np.sin(angles)[:, None] * up
+        xs = centre[0] - x0 + rho[None, :] * dirs[:, 0:1]
+        ys = centre[1] - y0 + rho[None, :] * dirs[:, 1:2]
+        profile = cv2.remap(crop, xs.astype(np.float32), ys.astype(np.float32),
+                            interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        profile = profile.astype(np.float64)
+        window = max(2, int(round(0.25 * radius / step)))
+        edge_rho, contrast = _crossings(profile, profile, rho, window)
+        usable = ~np.isnan(edge_rho) & (contrast >= MIN_IRIS_CONTRAST)
+        if usable.sum() < MIN_IRIS_EDGES:
+            continue
+        # edge points in face axes relative to Face Mesh's centre
+        u = edge_rho[usable] * np.cos(angles[usable])
+        v = edge_rho[usable] * np.sin(angles[usable])
+        keep = np.ones(u.size, dtype=bool)
+        for _ in range(3):
+            cu, r_fit = _fit_circle_lateral(u[keep], v[keep])
+            resid = np.hypot(u - cu, v) - r_fit
+            sd = max(0.02 * radius, 1.4826 * np.median(np.abs(resid[keep])))
+            keep = np.abs(resid) <= 2.5 * sd
+            if keep.sum() < MIN_IRIS_EDGES:
+                break
+        # both sides of the iris must support the fit, else the radius is unconstrained
+        both_sides = (u[keep] > 0).sum() >= 3 and (u[keep] < 0).sum() >= 3
+        if keep.sum() < MIN_IRIS_EDGES or not both_sides:
+            continue
+        cu, r_fit = _fit_circle_lateral(u[keep], v[keep])
+        if not 0.7 * radius < r_fit < 1.4 * radius:
+            continue
+        c_fit = centre + cu * lateral
+        pts[centre_idx, :2] = c_fit
+        # ring points: both ends of the horizontal and the vertical diameter, in face axes
+        ring_dirs = (lateral, up, -lateral, -up)
+        # Face Mesh orders each ring 469-472 / 474-477 around the eye; keep its assignment by
+        # snapping each ring point to the nearest of the four ends
+        ends = np.array([c_fit + r_fit * d for d in ring_dirs])
+        for i in ring:
+            j = int(np.argmin(np.linalg.norm(ends - pts[i, :2], axis=1)))
+            pts[i, :2] = ends[j]
+        radius_out[side], used_out[side] = float(r_fit), int(keep.sum())
+    return IrisRefinement(points_px=pts, radius_px=radius_out, edges_used=used_out)

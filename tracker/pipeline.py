@@ -1,0 +1,96 @@
+"""Composes the stages for one photo or a batch: open -> landmarks -> refine -> quality -> metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from tracker.errors import NoFaceError, PhotoError
+from tracker.landmarks import detect_landmarks
+from tracker.metrics import geometry
+from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
+from tracker.metrics.refine import refine_brows, refine_irises
+from tracker.photos import open_photo
+from tracker.quality import assess
+from tracker.settings import DEFAULT_SETTINGS, Settings
+from tracker.types import Measurement, Photo, PhotoResult, Pose
+
+
+def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float | None = None,
+                   settings: Settings = DEFAULT_SETTINGS) -> PhotoResult:
+    """Measure an upright RGB image already in memory.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB.
+    file : name to report.
+    ipd_mm : the person's calibrated interpupillary distance; when given, it sets the scale
+        (steadier than the iris of a single photo), otherwise the iris diameter does.
+
+    Returns
+    -------
+    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check).
+    """
+    try:
+        landmarks = detect_landmarks(pixels)
+    except NoFaceError:
+        return PhotoResult(file=file, status="rejected", reasons=("no face found",),
+                           photo_size_px=(pixels.shape[1], pixels.shape[0]))
+    # the iris outline first (it sets the scale and anchors brow height), then the brow edge
+    irises = refine_irises(pixels, landmarks.points_px)
+    rotation = fit_rotation(irises.points_px)
+    face = to_face_frame(irises.points_px, rotation)[None]
+    iris_px = float(geometry.iris_diameter_px(face)[0])
+    refinement = refine_brows(pixels, irises.points_px, iris_px)
+    pose = Pose(*(float(a) for a in pose_angles(rotation)[0]))
+    quality = assess(pixels, landmarks, face[0], pose, iris_px, settings=settings)
+    if ipd_mm is not None:
+        scale, source = ipd_mm / float(geometry.interpupillary_px(face)[0]), "interpupillary"
+    else:
+        scale, source = settings.iris_diameter_mm / iris_px, "iris"
+    values = geometry.compute_metrics(refinement.points_px, scale)
+    metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
+    scores = dict(quality.scores)
+    for side in ("left", "right"):
+        scores[f"brow_edge_columns_{side}"] = float(refinement.columns_used[side])
+        scores[f"iris_edges_{side}"] = float(irises.edges_used[side])
+    quality = type(quality)(pose=quality.pose, scores=scores, reasons=quality.reasons)
+    return PhotoResult(
+        file=file,
+        status="rejected" if quality.reasons else "ok",
+        reasons=quality.reasons,
+        quality=quality,
+        measurement=Measurement(metrics=metrics, scale_mm_per_px=scale, scale_source=source),
+        landmarks=landmarks,
+        photo_size_px=(pixels.shape[1], pixels.shape[0]),
+        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px},
+    )
+
+
+def measure_photo(path: str | Path, *, mirrored: bool = False, ipd_mm: float | None = None,
+                  settings: Settings = DEFAULT_SETTINGS) -> tuple[PhotoResult, Photo | None]:
+    """Open and measure one photo file; never raises for a bad file.
+
+    Returns
+    -------
+    (PhotoResult, Photo or None). The result's status is "error" with a one-line reason when
+    the file cannot be read. ``scale_mm_per_px`` refers to the analysed (possibly reduced-size)
+    image; ``extras["decode_scale"]`` relates it to the stored image.
+    """
+    try:
+        photo = open_photo(path, mirrored=mirrored,
+                           min_long_side_px=settings.decode_min_long_side_px, settings=settings)
+    except PhotoError as exc:
+        return PhotoResult(file=str(path), status="error", reasons=(exc.reason,)), None
+    result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, settings=settings)
+    result.extras["decode_scale"] = photo.decode_scale
+    result.extras["original_size_px"] = photo.original_size_px
+    return result, photo
+
+
+def measure_photos(paths: Iterable[str | Path], **kwargs) -> Iterator[tuple[PhotoResult, Photo | None]]:
+    """Measure photos one after another (the model is created once and reused)."""
+    for path in paths:
+        yield measure_photo(path, **kwargs)

@@ -1,0 +1,126 @@
+"""Photo quality and head pose: scores and the reasons a photo is not fit for a trend.
+
+Every check has a documented threshold in :mod:`tracker.settings`. A photo that fails one is
+"rejected": it is kept and its metrics are still reported, but trends leave it out.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tracker.landmarks import indices as ix
+from tracker.settings import DEFAULT_SETTINGS, Settings
+from tracker.types import Landmarks, Pose, Quality
+
+SHARPNESS_IRIS_PX = 20.0  # the face crop is resampled to this iris size before scoring
+
+
+def _face_oval_mask(shape, points_px: np.ndarray) -> np.ndarray:
+    hull = cv2.convexHull(points_px[:, :2].astype(np.float32)).astype(np.int32)
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    cv2.fillConvexPoly(mask, hull, 1)
+    return mask.astype(bool)
+
+
+def sharpness(gray: np.ndarray, points_px: np.ndarray, iris_px: float) -> float:
+    """Variance of the Laplacian inside the face, after resampling to a 20 px iris."""
+    x0, y0 = np.floor(points_px[:, :2].min(axis=0)).astype(int)
+    x1, y1 = np.ceil(points_px[:, :2].max(axis=0)).astype(int)
+    x0, y0 = max(x0, 0), max(y0, 0)
+    crop = gray[y0:y1, x0:x1]
+    if crop.size == 0:
+        return 0.0
+    factor = SHARPNESS_IRIS_PX / max(iris_px, 1e-6)
+    interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    small = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=interp)
+    mask = _face_oval_mask(small.shape, (points_px[:, :2] - [x0, y0]) * factor)
+    mask = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    lap = cv2.Laplacian(small.astype(np.float32), cv2.CV_32F)
+    return float(lap[mask].var()) if mask.any() else 0.0
+
+
+def expression_scores(face: np.ndarray) -> dict[str, float]:
+    """Eye openness, mouth opening and smile from face-frame points (one mesh, (478, 3))."""
+    def dist(a, b):
+        return float(np.linalg.norm(face[a, :2] - face[b, :2]))
+
+    ipd = dist(ix.IRIS_CENTRE_LEFT, ix.IRIS_CENTRE_RIGHT)
+    mouth_width = dist(ix.MOUTH_CORNER_LEFT, ix.MOUTH_CORNER_RIGHT)
+    lips_centre_y = 0.5 * (face[ix.LIP_UPPER_INNER, 1] + face[ix.LIP_LOWER_INNER, 1])
+    corners_y = 0.5 * (face[ix.MOUTH_CORNER_LEFT, 1] + face[ix.MOUTH_CORNER_RIGHT, 1])
+    return {
+        "eye_openness_right": dist(ix.LID_UPPER_RIGHT, ix.LID_LOWER_RIGHT) / dist(*ix.EYE_CORNERS_RIGHT),
+        "eye_openness_left": dist(ix.LID_UPPER_LEFT, ix.LID_LOWER_LEFT) / dist(*ix.EYE_CORNERS_LEFT),
+        "mouth_open": dist(ix.LIP_UPPER_INNER, ix.LIP_LOWER_INNER) / mouth_width,
+        "smile": float(corners_y - lips_centre_y) / ipd,
+        "mouth_width": mouth_width / ipd,
+    }
+
+
+def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pose,
+           iris_px: float, *, settings: Settings = DEFAULT_SETTINGS) -> Quality:
+    """Score one photo and list the reasons it fails, if any.
+
+    Parameters
+    ----------
+    pixels : the analysed (H, W, 3) RGB image.
+    landmarks : its Face Mesh landmarks (image pixels).
+    face : the same landmarks in the face frame (:func:`tracker.metrics.frame.to_face_frame`).
+    pose : the head pose.
+    iris_px : iris diameter in pixels of ``pixels``.
+
+    Returns
+    -------
+    Quality with the pose, a dict of scores and the reasons (empty when the photo is fit).
+    """
+    s = settings
+    pts = landmarks.points_px
+    h, w = pixels.shape[:2]
+    gray = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY)
+    scores: dict[str, float] = {"iris_px": float(iris_px)}
+    reasons: list[str] = []
+
+    if abs(pose.yaw_deg) > s.max_abs_yaw_deg:
+        reasons.append(f"head turned: yaw {pose.yaw_deg:+.1f} deg (limit +/-{s.max_abs_yaw_deg:g})")
+    if abs(pose.pitch_deg) > s.max_abs_pitch_deg:
+        reasons.append(f"head tipped: pitch {pose.pitch_deg:+.1f} deg (limit +/-{s.max_abs_pitch_deg:g})")
+    if abs(pose.roll_deg) > s.max_abs_roll_deg:
+        reasons.append(f"head tilted: roll {pose.roll_deg:+.1f} deg (limit +/-{s.max_abs_roll_deg:g})")
+
+    if iris_px < s.min_iris_px:
+        reasons.append(f"face too small: iris {iris_px:.1f} px (minimum {s.min_iris_px:g} px)")
+
+    outside = (pts[:, 0] < 0) | (pts[:, 0] > w - 1) | (pts[:, 1] < 0) | (pts[:, 1] > h - 1)
+    scores["landmarks_outside_image"] = float(outside.sum())
+    if outside.any():
+        reasons.append(f"face cut by the image border ({int(outside.sum())} of 478 points outside)")
+
+    if landmarks.face_count > 1:
+        reasons.append(f"several faces ({landmarks.face_count}); the largest was measured")
+    scores["face_count"] = float(landmarks.face_count)
+
+    scores["sharpness"] = sharpness(gray, pts, iris_px)
+    if scores["sharpness"] < s.min_sharpness:
+        reasons.append(f"blurred: sharpness {scores['sharpness']:.1f} (minimum {s.min_sharpness:g})")
+
+    mask = _face_oval_mask(gray.shape, pts)
+    values = gray[mask] if mask.any() else gray.ravel()
+    scores["face_brightness"] = float(values.mean())
+    scores["clipped_dark_fraction"] = float(np.mean(values <= 5))
+    scores["clipped_bright_fraction"] = float(np.mean(values >= 250))
+    if scores["face_brightness"] < s.min_face_brightness or scores["clipped_dark_fraction"] > s.max_clipped_fraction:
+        reasons.append(f"under-exposed: face brightness {scores['face_brightness']:.0f} of 255")
+    elif scores["face_brightness"] > s.max_face_brightness or scores["clipped_bright_fraction"] > s.max_clipped_fraction:
+        reasons.append(f"over-exposed: face brightness {scores['face_brightness']:.0f} of 255, "
+                       f"{100 * scores['clipped_bright_fraction']:.0f}% clipped")
+
+    expr = expression_scores(face)
+    scores.update(expr)
+    if min(expr["eye_openness_left"], expr["eye_openness_right"]) < s.min_eye_openness:
+        reasons.append("eyes closed or nearly closed")
+    if expr["mouth_open"] > s.max_mouth_open:
+        reasons.append("mouth open")
+    if expr["smile"] > s.max_smile or expr["mouth_width"] > s.max_mouth_width:
+        reasons.append("smiling")
+    return Quality(pose=pose, scores=scores, reasons=tuple(reasons))
