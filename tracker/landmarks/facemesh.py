@@ -58,6 +58,62 @@ def _ipd(points: np.ndarray) -> float:
     return float(np.linalg.norm(points[468, :2] - points[473, :2]))
 
 
+# The second pass averages Face Mesh over several views of the face: shifted, zoomed and
+# mirrored. Its landmarks jitter by about 1 % of the interpupillary distance with the exact
+# view (enough to move brow height by 0.5 mm between two identical photos); the jitter is
+# partly independent between views, and the mirrored views cancel the model's own left/right
+# bias, so that a mirrored photo measures as the mirror image of the original.
+# (zoom relative to the base view, shift as a fraction of the crop, mirrored?)
+VIEWS = (
+    (1.00, (0.00, 0.00), False),
+    (1.00, (0.00, 0.00), True),
+    (0.92, (0.03, -0.02), False),
+    (0.92, (-0.03, 0.02), True),
+    (1.08, (-0.02, -0.03), False),
+    (1.08, (0.02, 0.03), True),
+)
+
+
+def _view(pixels: np.ndarray, first: np.ndarray, zoom_factor: float, shift, flip: bool):
+    """Face Mesh on one fixed-size view of the face; points mapped back to ``pixels``."""
+    from tracker.landmarks.indices import mirror_permutation
+
+    height, width = pixels.shape[:2]
+    face_height = float(np.linalg.norm(first[10, :2] - first[152, :2]))
+    zoom = zoom_factor * CROP_SIZE_PX * CROP_FACE_FRACTION / face_height
+    centre = 0.5 * (first[:, :2].min(axis=0) + first[:, :2].max(axis=0))
+    offset = CROP_SIZE_PX / 2 + np.asarray(shift) * CROP_SIZE_PX - zoom * centre
+    if zoom < 1:
+        # warpAffine does not average when shrinking: resize with area averaging first
+        source = cv2.resize(pixels, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_AREA)
+        zx, zy = source.shape[1] / width, source.shape[0] / height
+        matrix = np.array([[1.0, 0.0, offset[0]], [0.0, 1.0, offset[1]]])
+        # resize rounds the size: correct the offset for the exact factors
+        matrix[:, 2] += (zoom - np.array([zx, zy])) * centre
+        crop = cv2.warpAffine(source, matrix, (CROP_SIZE_PX, CROP_SIZE_PX),
+                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        offset = matrix[:, 2]
+    else:
+        zx = zy = zoom
+        matrix = np.array([[zoom, 0.0, offset[0]], [0.0, zoom, offset[1]]])
+        crop = cv2.warpAffine(pixels, matrix, (CROP_SIZE_PX, CROP_SIZE_PX),
+                              flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+    if flip:
+        crop = crop[:, ::-1]
+    found = _run(crop)
+    if not found:
+        return None
+    best = min(found, key=lambda f: np.linalg.norm(f[:, :2].mean(axis=0) - CROP_SIZE_PX / 2))
+    if flip:
+        best = best[mirror_permutation()]
+        best[:, 0] = CROP_SIZE_PX - best[:, 0]
+    points = np.empty_like(best)
+    points[:, 0] = (best[:, 0] - offset[0]) / zx
+    points[:, 1] = (best[:, 1] - offset[1]) / zy
+    points[:, 2] = best[:, 2] / zx
+    return points
+
+
 def detect_landmarks(pixels: np.ndarray) -> Landmarks:
     """Run Face Mesh on an RGB image and return the largest face's 478 landmarks.
 
@@ -90,36 +146,9 @@ def detect_landmarks(pixels: np.ndarray) -> Landmarks:
     order = np.argsort(ipds)[::-1]
     first = faces[order[0]]
 
-    # second pass: a fixed-size view of the subject
-    face_height = float(np.linalg.norm(first[10, :2] - first[152, :2]))
-    side = face_height / CROP_FACE_FRACTION
-    zoom = CROP_SIZE_PX / side
-    centre = 0.5 * (first[:, :2].min(axis=0) + first[:, :2].max(axis=0))
-    to_crop = np.array([[zoom, 0.0, CROP_SIZE_PX / 2 - zoom * centre[0]],
-                        [0.0, zoom, CROP_SIZE_PX / 2 - zoom * centre[1]]])
-    interp = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
-    if zoom < 1:
-        # warpAffine does not average when shrinking: resize first, then place the crop
-        shrunk = cv2.resize(pixels, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_AREA)
-        sx, sy = shrunk.shape[1] / width, shrunk.shape[0] / height
-        to_crop_shrunk = np.array([[1.0, 0.0, to_crop[0, 2] * 1.0], [0.0, 1.0, to_crop[1, 2]]])
-        crop = cv2.warpAffine(shrunk, to_crop_shrunk, (CROP_SIZE_PX, CROP_SIZE_PX),
-                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        zx, zy = sx, sy
-    else:
-        crop = cv2.warpAffine(pixels, to_crop, (CROP_SIZE_PX, CROP_SIZE_PX), flags=interp,
-                              borderMode=cv2.BORDER_CONSTANT)
-        zx = zy = zoom
-    refined = _run(crop)
-    if refined:
-        # the crop's face nearest its centre is the subject
-        best = min(refined, key=lambda f: np.linalg.norm(f[:, :2].mean(axis=0) - CROP_SIZE_PX / 2))
-        points = np.empty_like(best)
-        points[:, 0] = (best[:, 0] - to_crop[0, 2]) / zx
-        points[:, 1] = (best[:, 1] - to_crop[1, 2]) / zy
-        points[:, 2] = best[:, 2] / zx
-    else:  # the view lost the face (rare): keep the first pass
-        points = first
+    views = [_view(pixels, first, zoom, shift, flip) for zoom, shift, flip in VIEWS]
+    views = [v for v in views if v is not None]
+    points = np.mean(views, axis=0) if views else first
     return Landmarks(
         points_px=points,
         image_size_px=(width, height),

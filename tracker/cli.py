@@ -1,0 +1,264 @@
+"""The ``facetrack`` command line: parsing and printing only; the work is in tracker.pipeline."""
+
+from __future__ import annotations
+
+import json
+import math
+from contextlib import nullcontext
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from tracker.types import PhotoResult
+
+# Table columns after file and status: header, unit, where the value comes from, decimals.
+_COLUMNS = (
+    ("yaw", "deg", "pose", "yaw_deg", 1),
+    ("pitch", "deg", "pose", "pitch_deg", 1),
+    ("roll", "deg", "pose", "roll_deg", 1),
+    ("brow L", "mm", "metrics", "brow_height_left_mm", 2),
+    ("brow R", "mm", "metrics", "brow_height_right_mm", 2),
+    ("jaw L", "deg", "metrics", "jaw_angle_left_deg", 1),
+    ("jaw R", "deg", "metrics", "jaw_angle_right_deg", 1),
+    ("asym", "%", "metrics", "asymmetry_pct", 2),
+)
+_NUMBER_WIDTH = 7
+_STATUS_WIDTH = len("rejected")
+FOOTNOTE = "L/R: the subject's own left and right."
+PROGRESS_MIN_PHOTOS = 6  # a progress bar from this many photos on, on a terminal only
+EXAMPLE = "Example: facetrack measure ~/Pictures/selfies --overlay out/"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLE)
+@click.version_option(package_name="facetrack", prog_name="facetrack")
+def main() -> None:
+    """facetrack: facial metrics in millimetres from selfies."""
+
+
+@main.command(epilog=EXAMPLE)
+@click.argument("photos", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="PHOTO...")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object per photo and line instead of the table.")
+@click.option("--mirrored", is_flag=True,
+              help="The photos are front-camera mirror images: flip them left-right first, so "
+                   "that left and right are the subject's own.")
+@click.option("--overlay", "overlay_dir", metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Write DIR/<name>_overlay.jpg for each photo with a face, showing what was "
+                   "measured. DIR is created.")
+@click.option("--ipd-mm", type=click.FloatRange(40.0, 90.0), metavar="MM",
+              help="The person's interpupillary distance in mm: sets the scale instead "
+                   "of the iris diameter.")
+def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir: Path | None,
+            ipd_mm: float | None) -> None:
+    """Measure photos without storing anything.
+
+    PHOTO arguments are photo files or folders (searched recursively for .jpg, .jpeg, .png,
+    .heic, .heif and .webp files). Prints a table with one row per photo and a summary line. A
+    file that cannot be read is reported as an error ("error: FILE: REASON" on stderr) and the
+    others are still measured.
+
+    With --json, each photo is one line holding a JSON object with file, status ("ok",
+    "rejected" or "error"), reasons, pose, scale_mm_per_px, scale_source, decode_scale,
+    quality and metrics; missing values and NaN are null. Errors then go to stdout only.
+
+    Exit status: 0 when every photo was measured (ok or rejected), 1 when any could not be
+    read or no photo was found.
+    """
+    files, empty_folders, unreadable = _expand(photos)
+    for folder in empty_folders:
+        click.echo(f"warning: {folder}: no photos found", err=True)
+    for folder, reason in unreadable:
+        click.echo(f"error: {folder}: cannot read folder: {reason}", err=True)
+    if not files:
+        click.echo("error: no photos found", err=True)
+        click.get_current_context().exit(1)
+    if overlay_dir is not None:
+        try:
+            overlay_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot create folder {str(overlay_dir)!r}: "
+                                     f"{exc.strerror or exc}", param_hint="'--overlay'") from None
+
+    from tracker.pipeline import measure_photo  # deferred: keeps --help and --version quick
+
+    name_width = max(len("file"), *(len(str(f)) for f in files))
+    if not as_json:
+        for line in _table_header(name_width):
+            click.echo(line)
+    counts = {"ok": 0, "rejected": 0, "error": 0}
+    overlay_names: set[str] = set()
+    failed = bool(unreadable)
+    with _progress(len(files)) as bar:
+        for file in files:
+            try:
+                result, photo = measure_photo(file, mirrored=mirrored, ipd_mm=ipd_mm)
+            except Exception as exc:  # a bug must not cost the rest of the batch
+                result, photo = PhotoResult(file=str(file), status="error",
+                                            reasons=(f"unexpected error: {_one_line(exc)}",)), None
+            counts[result.status] = counts.get(result.status, 0) + 1
+            overlay_path = None
+            if overlay_dir is not None and photo is not None and result.landmarks is not None:
+                overlay_path = _unique_overlay_path(overlay_dir, file, overlay_names)
+                failed |= not _write_overlay(overlay_path, photo.pixels, result, bar)
+            with _write_mode(bar):
+                if as_json:
+                    record = result_record(result)
+                    if overlay_dir is not None:
+                        record["overlay"] = str(overlay_path) if overlay_path else None
+                    click.echo(json.dumps(record, allow_nan=False))
+                else:
+                    click.echo(_table_row(result, name_width))
+                    if result.status == "error":
+                        click.echo(f"error: {result.file}: {'; '.join(result.reasons)}", err=True)
+            if bar is not None:
+                bar.update()
+    if not as_json:
+        click.echo(FOOTNOTE)
+        click.echo(summary_line(len(files), counts))
+    click.get_current_context().exit(1 if counts.get("error", 0) or failed else 0)
+
+
+def _expand(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path], list[tuple[Path, str]]]:
+    """Photo files to measure (in the given order, without duplicates), the folders without
+    photos, and the folders that could not be searched with the reason.
+
+    Folders are searched with ``find_photos`` (other files in them are skipped); a path that
+    is not a folder is always measured, so that a named file that is no photo is reported.
+    """
+    from tracker.photos import find_photos
+
+    files: dict[Path, None] = {}
+    empty: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+    for path in paths:
+        if not path.is_dir():
+            files[path] = None
+            continue
+        try:
+            found = find_photos(path)[0]
+        except OSError as exc:
+            unreadable.append((path, exc.strerror or _one_line(exc)))
+            continue
+        if not found:
+            empty.append(path)
+        files.update(dict.fromkeys(found))
+    return list(files), empty, unreadable
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _unique_overlay_path(folder: Path, file: Path, used: set[str]) -> Path:
+    """DIR/<stem>_overlay.jpg, with _2, _3 ... added to the stem when two photos share it."""
+    name, n = f"{file.stem}_overlay.jpg", 1
+    while name.lower() in used:
+        n += 1
+        name = f"{file.stem}_{n}_overlay.jpg"
+    used.add(name.lower())
+    return folder / name
+
+
+def _write_overlay(path: Path, pixels, result: PhotoResult, bar) -> bool:
+    """Draw and save one overlay; report a failure on stderr and return False."""
+    from tracker.overlay import draw_overlay, save_overlay
+
+    try:
+        save_overlay(path, draw_overlay(pixels, result))
+    except Exception as exc:  # an overlay must not cost the measurement or the batch
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
+        with _write_mode(bar):
+            click.echo(f"error: {result.file}: cannot write overlay {path}: {reason}", err=True)
+        return False
+    return True
+
+
+def _progress(total: int):
+    """A tqdm bar on stderr for longer batches on a terminal; otherwise nothing."""
+    stream = click.get_text_stream("stderr")
+    if total < PROGRESS_MIN_PHOTOS or not stream.isatty():
+        return nullcontext(None)
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=stream, unit="photo", leave=False)
+
+
+def _write_mode(bar):
+    """Clear the progress bar while printing a line, and redraw it after."""
+    return bar.external_write_mode() if bar is not None else nullcontext()
+
+
+# --- output formats ------------------------------------------------------------------------
+
+def _round(value, digits: int = 4):
+    """A float rounded for output; NaN and infinities become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return round(value, digits) + 0.0 if math.isfinite(value) else None  # + 0.0: no -0.0
+
+
+def _significant(value, digits: int = 6):
+    """A float to ``digits`` significant digits (scales can be small); NaN becomes None."""
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(f"{float(value):.{digits}g}")
+
+
+def result_record(result: PhotoResult) -> dict:
+    """The JSON object of one photo (see ``facetrack measure --help``)."""
+    quality, measurement = result.quality, result.measurement
+    pose = None
+    if quality is not None:
+        pose = {key: _round(value) for key, value in asdict(quality.pose).items()}
+    return {
+        "file": result.file,
+        "status": result.status,
+        "reasons": list(result.reasons),
+        "pose": pose,
+        "scale_mm_per_px": _significant(measurement.scale_mm_per_px) if measurement else None,
+        "scale_source": measurement.scale_source if measurement else None,
+        "decode_scale": _significant(result.extras.get("decode_scale")),
+        "quality": {k: _round(v) for k, v in quality.scores.items()} if quality else {},
+        "metrics": {k: _round(v) for k, v in measurement.metrics.items()} if measurement else {},
+    }
+
+
+def _table_header(name_width: int) -> list[str]:
+    names = [f"{'file':<{name_width}}", f"{'status':<{_STATUS_WIDTH}}"]
+    units = [" " * name_width, " " * _STATUS_WIDTH]
+    names += [f"{c[0]:>{_NUMBER_WIDTH}}" for c in _COLUMNS]
+    units += [f"{c[1]:>{_NUMBER_WIDTH}}" for c in _COLUMNS]
+    return ["  ".join(names + ["reasons"]).rstrip(), "  ".join(units).rstrip()]
+
+
+def _table_row(result: PhotoResult, name_width: int) -> str:
+    sources = {
+        "pose": {} if result.quality is None else asdict(result.quality.pose),
+        "metrics": {} if result.measurement is None else result.measurement.metrics,
+    }
+    cells = [f"{result.file:<{name_width}}", f"{result.status:<{_STATUS_WIDTH}}"]
+    for _, _, source, key, decimals in _COLUMNS:
+        value = sources[source].get(key)
+        text = "-"
+        if value is not None and math.isfinite(value):
+            text = f"{value:.{decimals}f}"
+            text = text.lstrip("-") if float(text) == 0 else text  # no "-0.0"
+        cells.append(f"{text:>{_NUMBER_WIDTH}}")
+    cells.append("; ".join(result.reasons))
+    return "  ".join(cells).rstrip()
+
+
+def summary_line(total: int, counts: dict[str, int]) -> str:
+    """'3 photos: 1 ok, 1 rejected, 1 error'."""
+    errors = counts.get("error", 0)
+    return (f"{total} photo{'' if total == 1 else 's'}: {counts.get('ok', 0)} ok, "
+            f"{counts.get('rejected', 0)} rejected, {errors} error{'' if errors == 1 else 's'}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,50 @@
+"""Millimetres per pixel: from the iris of one photo, or from a person's calibrated
+interpupillary distance.
+
+The iris (11.71 +/- 0.42 mm across adults) is small: a 0.3 px error on a 40 px iris is
+0.75 % of every distance. The interpupillary distance is five times longer, so once it is
+known in millimetres for a person (the median over many photos, each scaled by its iris), it
+gives a steadier scale for every later photo of that person.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MM_METRIC_SUFFIX = "_mm"
+
+
+def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
+    """A person's interpupillary distance from many photos each scaled by its own iris.
+
+    Parameters
+    ----------
+    interpupillary_mm : values of ``interpupillary_mm`` from accepted photos of one person.
+
+    Returns
+    -------
+    (median, standard error of the median) in mm. The population spread of the iris
+    (3.6 %) remains as a constant bias for that person: it scales every distance alike, so
+    it cancels in changes relative to the person's own baseline.
+
+    Raises
+    ------
+    ValueError
+        With no values.
+    """
+    values = np.asarray([v for v in interpupillary_mm if np.isfinite(v)], dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("no interpupillary distances to calibrate from")
+    sem = 1.2533 * values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else float("nan")
+    return float(np.median(values)), float(sem)
+
+
+def rescale_metrics(metrics: dict[str, float], ipd_mm: float) -> dict[str, float]:
+    """Re-express one photo's millimetre metrics with the person's interpupillary distance.
+
+    Every distance was measured as pixels x (iris-based mm per pixel); multiplying by
+    ``ipd_mm / interpupillary_mm`` swaps the scale without measuring again. Angles and
+    percentages do not depend on the scale and are returned unchanged.
+    """
+    factor = ipd_mm / metrics["interpupillary_mm"]
+    return {k: (v * factor if k.endswith(MM_METRIC_SUFFIX) else v) for k, v in metrics.items()}

@@ -1,0 +1,320 @@
+"""Draw what was measured on the analysed image: an overlay to check a measurement by eye.
+
+The overlay shows the interpupillary line, each brow height (from the iris centre up to the
+brow's upper edge, perpendicular to the interpupillary line in the face frame), the detected
+brow-edge points, the two fitted lines of each jaw angle meeting at the gonion, the facial
+midline, and a text panel with the status, pose, scale, key metrics and reasons.
+
+The brow and jaw constructions are made in the face frame (:mod:`tracker.metrics.frame`),
+exactly as the metrics are, and mapped back into the image, so that what is drawn is what was
+measured. Left and right are the subject's own ("L", "R").
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tracker.landmarks import indices as ix
+from tracker.metrics import geometry
+from tracker.metrics.frame import fit_rotation, to_face_frame
+from tracker.types import PhotoResult
+
+# RGB colours
+OK_COLOUR = (40, 200, 70)
+REJECTED_COLOUR = (255, 140, 0)
+REASON_COLOUR = (255, 70, 50)
+ERROR_COLOUR = (230, 30, 30)
+IPD_COLOUR = (0, 220, 255)
+BROW_COLOUR = (255, 235, 0)
+EDGE_COLOUR = (255, 0, 200)
+JAW_COLOUR = (120, 255, 120)
+MIDLINE_COLOUR = (255, 255, 255)
+TEXT_COLOUR = (255, 255, 255)
+OUTLINE_COLOUR = (0, 0, 0)
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_SHIFT = 4  # draw at 1/16 pixel precision: small images need sub-pixel placement
+_ONE = 1 << _SHIFT
+
+
+def _fixed(point) -> tuple[int, int]:
+    return int(round(float(point[0]) * _ONE)), int(round(float(point[1]) * _ONE))
+
+
+class _FaceFrame:
+    """The face frame of one mesh and its inverse: face-frame points -> image pixels.
+
+    The face frame is ``diag(1, -1, -1) R^T (p - o)`` followed by an in-plane rotation that
+    levels the interpupillary line (see ``frame.to_face_frame``); both steps are inverted
+    exactly, and the image position is the inverse's x and y (Face Mesh projects
+    orthographically: its x and y are the image pixels, z is depth).
+    """
+
+    def __init__(self, points_px: np.ndarray) -> None:
+        pts = np.asarray(points_px, dtype=np.float64)
+        self.rotation = fit_rotation(pts)[0]
+        self.origin = 0.5 * (pts[ix.IRIS_CENTRE_RIGHT] + pts[ix.IRIS_CENTRE_LEFT])
+        frontal = ((pts - self.origin) @ self.rotation) * np.array([1.0, -1.0, -1.0])
+        ipd = frontal[ix.IRIS_CENTRE_LEFT, :2] - frontal[ix.IRIS_CENTRE_RIGHT, :2]
+        self.angle = math.atan2(ipd[1], ipd[0])
+        self.face = to_face_frame(pts, self.rotation[None])
+
+    def to_image(self, face_points: np.ndarray) -> np.ndarray:
+        """(K, 2) image pixels of (K, 3) face-frame points."""
+        f = np.atleast_2d(np.asarray(face_points, dtype=np.float64))
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        frontal = np.stack([c * f[:, 0] - s * f[:, 1], s * f[:, 0] + c * f[:, 1], f[:, 2]], axis=-1)
+        frontal *= np.array([1.0, -1.0, -1.0])
+        return (self.origin + frontal @ self.rotation.T)[:, :2]
+
+
+def overlay_geometry(result: PhotoResult) -> dict:
+    """The image-space construction lines of a measured result (all in analysed-image pixels).
+
+    Returns
+    -------
+    dict with
+        ``ipd``: (2, 2) right and left iris centres;
+        ``brow``: side -> (2, 2) iris centre and the brow-edge point above it;
+        ``brow_edge``: side -> (K, 2) detected brow-edge points (may be empty);
+        ``jaw``: side -> (3, 2) ramus end, gonion, border end;
+        ``midline``: (2, 2) ends of the facial midline.
+
+    Raises
+    ------
+    ValueError
+        When the result has no landmarks.
+    """
+    if result.landmarks is None:
+        raise ValueError(f"{result.file}: no landmarks to draw")
+    points = np.asarray(result.extras.get("refined_points_px", result.landmarks.points_px),
+                        dtype=np.float64)
+    frame = _FaceFrame(points)
+    face = frame.face
+    out: dict = {"ipd": points[[ix.IRIS_CENTRE_RIGHT, ix.IRIS_CENTRE_LEFT], :2]}
+
+    out["brow"] = {}
+    for side, iris, curve in (("right", ix.IRIS_CENTRE_RIGHT, ix.BROW_UPPER_RIGHT),
+                              ("left", ix.IRIS_CENTRE_LEFT, ix.BROW_UPPER_LEFT)):
+        # the brow height metric: the brow curve's height (a quadratic) at the iris abscissa
+        x, y, z = face[list(curve)].T
+        x_at = face[iris, 0]
+        top = (x_at, np.polyval(np.polyfit(x - x_at, y, 2), 0.0),
+               np.polyval(np.polyfit(x - x_at, z, 2), 0.0))
+        out["brow"][side] = frame.to_image(np.array([face[iris], top]))
+    edges = result.extras.get("brow_edge_px") or {}
+    out["brow_edge"] = {side: np.asarray(edges.get(side, np.empty((0, 2))), dtype=np.float64)
+                        .reshape(-1, 2) for side in ("right", "left")}
+
+    out["jaw"] = {}
+    corners = geometry.jaw_corners(face[None])
+    for side, ramus, border in (("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
+                                ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)):
+        gonion, ramus_dir, border_dir = (v[0] for v in corners[side])
+        ends, gonion_z = [], []
+        for idx, direction in ((ramus, ramus_dir), (border, border_dir)):
+            # reach as far as the fitted landmarks; depth varies linearly along the line
+            t = (face[list(idx), :2] - gonion) @ direction
+            z_fit = np.polyfit(t, face[list(idx), 2], 1)
+            length = max(float(t.max()), 0.0) * 1.1
+            end = np.append(gonion + length * direction, np.polyval(z_fit, length))
+            ends.append(end)
+            gonion_z.append(np.polyval(z_fit, 0.0))
+        corner = np.append(gonion, np.mean(gonion_z))
+        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]))
+
+    # the midline fitted in image coordinates (symmetry_line needs only x and y, and the line
+    # it finds does not depend on the axes' handedness)
+    normal, offset = (v[0] for v in geometry.symmetry_line(points[None]))
+    along = np.array([-normal[1], normal[0]])
+    foot = normal * offset
+    t = (points[:, :2] - foot) @ along
+    reach = 0.08 * (t.max() - t.min())
+    out["midline"] = np.array([foot + (t.min() - reach) * along, foot + (t.max() + reach) * along])
+    return out
+
+
+class _Pen:
+    """Line widths and font sizes for one image: proportional to the face and the image."""
+
+    def __init__(self, shape: tuple[int, ...], iris_px: float) -> None:
+        height, width = shape[:2]
+        short = min(height, width)
+        unit = max(iris_px, short / 60.0)  # a small face in a big image still gets visible lines
+        self.line = max(1, int(round(unit / 10.0)))
+        self.dot = max(1.0, unit / 14.0)
+        # Hershey simplex capitals are about 22 px tall at scale 1
+        self.label_scale = max(0.35, short / 55.0 / 22.0, 0.55 * unit / 22.0)
+        self.panel_scale = max(0.35, short / 52.0 / 22.0)
+        # below this size labels would cover the face they describe: the panel has the values
+        self.labels = short >= 200
+
+    @staticmethod
+    def thickness(scale: float) -> int:
+        return max(1, int(round(scale * 1.6)))
+
+
+def _text(img, text, org, scale, colour, *, align="left", outline=True) -> None:
+    """Outlined text with its baseline's left (or right) end at ``org``, kept inside the image."""
+    thick = _Pen.thickness(scale)
+    (w, h), base = cv2.getTextSize(text, _FONT, scale, thick)
+    x, y = float(org[0]), float(org[1])
+    if align == "right":
+        x -= w
+    elif align == "centre":
+        x -= w / 2
+    x = min(max(x, 2.0), img.shape[1] - w - 2.0)
+    y = min(max(y, h + 2.0), img.shape[0] - base - 2.0)
+    pos = (int(round(x)), int(round(y)))
+    if outline:
+        cv2.putText(img, text, pos, _FONT, scale, OUTLINE_COLOUR, thick + 2 * max(1, thick // 2),
+                    cv2.LINE_AA)
+    cv2.putText(img, text, pos, _FONT, scale, colour, thick, cv2.LINE_AA)
+
+
+def _line(img, a, b, colour, width) -> None:
+    cv2.line(img, _fixed(a), _fixed(b), colour, width, cv2.LINE_AA, _SHIFT)
+
+
+def _fmt(value, spec: str, unit: str = "") -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    return format(value, spec) + unit
+
+
+def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
+    status_colour = {"ok": OK_COLOUR, "rejected": REJECTED_COLOUR}.get(result.status, ERROR_COLOUR)
+    lines = [(Path(result.file).name, TEXT_COLOUR), (result.status.upper(), status_colour)]
+    lines += [(reason, REASON_COLOUR) for reason in result.reasons]
+    if result.quality is not None:
+        p = result.quality.pose
+        lines.append((f"yaw {p.yaw_deg:+.1f}  pitch {p.pitch_deg:+.1f}  roll {p.roll_deg:+.1f} deg",
+                      TEXT_COLOUR))
+    if result.measurement is not None:
+        m = result.measurement.metrics
+        lines += [
+            (f"scale {result.measurement.scale_mm_per_px:.4g} mm/px "
+             f"({result.measurement.scale_source})", TEXT_COLOUR),
+            (f"brow height  L {_fmt(m.get('brow_height_left_mm'), '.2f')}  "
+             f"R {_fmt(m.get('brow_height_right_mm'), '.2f')} mm", BROW_COLOUR),
+            (f"jaw angle  L {_fmt(m.get('jaw_angle_left_deg'), '.1f')}  "
+             f"R {_fmt(m.get('jaw_angle_right_deg'), '.1f')} deg", JAW_COLOUR),
+            (f"asymmetry {_fmt(m.get('asymmetry_pct'), '.2f', ' %')}  "
+             f"IPD {_fmt(m.get('interpupillary_mm'), '.1f', ' mm')}", TEXT_COLOUR),
+        ]
+    return lines
+
+
+def _draw_panel(img: np.ndarray, result: PhotoResult, scale: float, avoid) -> None:
+    """The text panel in the image corner that covers the least of the ``avoid`` box."""
+    lines = _panel_lines(result)
+    height, width = img.shape[:2]
+    # keep the panel within 60 % of the image width: long reasons shrink the font
+    widest = max(cv2.getTextSize(t, _FONT, scale, _Pen.thickness(scale))[0][0] for t, _ in lines)
+    if widest > 0.6 * width:
+        scale *= 0.6 * width / widest
+    thick = _Pen.thickness(scale)
+    sizes = [cv2.getTextSize(t, _FONT, scale, thick) for t, _ in lines]
+    step = int(round(max(h + b for (_, h), b in sizes) * 1.35))
+    pad = max(3, step // 3)
+    box_w = max(w for (w, _), _ in sizes) + 2 * pad
+    box_h = step * len(lines) + pad
+    corners = [(0, 0), (width - box_w, 0), (0, height - box_h), (width - box_w, height - box_h)]
+
+    def covered(corner):
+        if avoid is None:
+            return 0.0
+        (ax0, ay0), (ax1, ay1) = avoid
+        x0, y0 = corner
+        dx = max(0.0, min(x0 + box_w, ax1) - max(x0, ax0))
+        dy = max(0.0, min(y0 + box_h, ay1) - max(y0, ay0))
+        return dx * dy
+
+    x0, y0 = min(corners, key=covered)
+    x0, y0 = max(0, x0), max(0, y0)
+    x1, y1 = min(width, x0 + box_w), min(height, y0 + box_h)
+    region = img[y0:y1, x0:x1]
+    region[:] = (region.astype(np.float32) * 0.35).astype(np.uint8)  # darkened, still visible
+    for i, (text, colour) in enumerate(lines):
+        _text(img, text, (x0 + pad, y0 + step * (i + 1) - pad // 2), scale, colour, outline=False)
+
+
+def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
+    """Draw the measurement's construction lines and a text panel on the analysed image.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB
+        The analysed image (``Photo.pixels``), whose pixels ``result``'s landmarks refer to.
+    result : PhotoResult
+        A measured result; without landmarks only the text panel is drawn.
+
+    Returns
+    -------
+    (H, W, 3) uint8 RGB array, a new copy.
+    """
+    img = np.ascontiguousarray(np.array(pixels, dtype=np.uint8, copy=True))
+    scores = result.quality.scores if result.quality is not None else {}
+    avoid = None
+    if result.landmarks is None:
+        pen = _Pen(img.shape, 0.0)
+    else:
+        geo = overlay_geometry(result)
+        ipd_px = float(np.linalg.norm(geo["ipd"][1] - geo["ipd"][0]))
+        pen = _Pen(img.shape, float(scores.get("iris_px", ipd_px / 5.3)))
+        pts = np.asarray(result.landmarks.points_px)[:, :2]
+        avoid = (pts.min(axis=0), pts.max(axis=0))
+        metrics = result.measurement.metrics if result.measurement is not None else {}
+        # the subject's left lies towards +lateral (in an unmirrored photo: the image's right)
+        lateral = (geo["ipd"][1] - geo["ipd"][0]) / max(ipd_px, 1e-9)
+        up = np.array([lateral[1], -lateral[0]])
+        gap = 0.6 * pen.label_scale * 22
+
+        _line(img, geo["midline"][0], geo["midline"][1], MIDLINE_COLOUR, max(1, pen.line // 2))
+        _line(img, geo["ipd"][0], geo["ipd"][1], IPD_COLOUR, pen.line)
+        for side, sign, letter in (("right", -1.0, "R"), ("left", 1.0, "L")):
+            # labels extend outwards, away from the midline
+            align = "left" if sign * lateral[0] >= 0 else "right"
+            iris, top = geo["brow"][side]
+            _line(img, iris, top, BROW_COLOUR, pen.line)
+            cv2.circle(img, _fixed(iris), max(1, int(round(pen.dot * 1.5 * _ONE))), IPD_COLOUR,
+                       -1, cv2.LINE_AA, _SHIFT)
+            for point in geo["brow_edge"][side]:
+                cv2.circle(img, _fixed(point), max(1, int(round(pen.dot * _ONE))), EDGE_COLOUR,
+                           -1, cv2.LINE_AA, _SHIFT)
+            value = metrics.get(f"brow_height_{side}_mm")
+            if pen.labels:
+                _text(img, f"{letter} {_fmt(value, '.2f')} mm",
+                      top + up * gap, pen.label_scale, BROW_COLOUR, align=align)
+
+            ramus_end, gonion, border_end = geo["jaw"][side]
+            _line(img, ramus_end, gonion, JAW_COLOUR, pen.line)
+            _line(img, gonion, border_end, JAW_COLOUR, pen.line)
+            cv2.circle(img, _fixed(gonion), max(1, int(round(pen.dot * 1.5 * _ONE))), JAW_COLOUR,
+                       -1, cv2.LINE_AA, _SHIFT)
+            value = metrics.get(f"jaw_angle_{side}_deg")
+            if pen.labels:
+                _text(img, f"{letter} {_fmt(value, '.1f')} deg", gonion + sign * lateral * gap,
+                      pen.label_scale, JAW_COLOUR, align=align)
+    _draw_panel(img, result, pen.panel_scale, avoid)
+    return img
+
+
+def save_overlay(path: str | Path, rgb: np.ndarray) -> None:
+    """Write an RGB image as a JPEG (quality 90).
+
+    Raises
+    ------
+    OSError
+        When the image cannot be encoded or the file cannot be written.
+    """
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR),
+                               [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise OSError(f"cannot encode {path} as JPEG")
+    # written by Python rather than cv2.imwrite: a clear OSError, and any file name works
+    Path(path).write_bytes(encoded.tobytes())
