@@ -1,14 +1,14 @@
 """Sub-pixel refinement of landmarks on the image itself.
 
 Face Mesh is held to an average face shape, so its brow points follow a real local change
-only partly. Here the brow's upper edge is found in the image: along each brow, at evenly
-spaced columns, an intensity profile is sampled in the face's "up" direction (perpendicular to
-the interpupillary line). The steepest dark-to-bright step (brow hair below, forehead skin
-above) anchors the edge, and the edge is placed where the profile crosses halfway between the
-brow's dark level and the skin's level, to a fraction of a pixel. A robust quadratic through
-the columns gives the edge curve, and the five upper-brow landmarks are moved onto it.
-Every step moves exactly with a translation of the image, so a brow that is lifted by d
-pixels reads d pixels higher.
+only partly. Here the brow's upper edge is found in the image: at evenly spaced columns over
+the iris (where brow height is measured), an intensity profile is sampled in the face's "up"
+direction (perpendicular to the interpupillary line) around Face Mesh's brow line. The edge is
+the steepest step between brow and forehead skin (dark-to-bright for dark brows, the reverse
+for grey or fair brows on darker skin), located to a fraction of a pixel. The median offset of
+the edge from Face Mesh's line over the columns moves the five upper-brow landmarks together:
+Face Mesh keeps the brow's shape, the image sets its height. Every step moves exactly with a
+translation of the image, so a brow that is lifted by d pixels reads d pixels higher.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ LEVEL_WINDOW = 0.25  # dark and bright levels are read within this distance of t
 SMOOTHING_SIGMA = 0.03  # Gaussian pre-smoothing of the image
 ANCHOR_SIGMA = 0.06  # extra smoothing of the profile for finding the step
 COLUMNS_PER_BROW = 15
+COLUMN_SPAN = 1.0  # columns cover the iris centre +/- this many iris diameters
 MIN_EDGE_CONTRAST = 6.0  # grey levels; a weaker step (hidden or very fair brow) is not used
 MIN_COLUMNS = 5  # fewer usable columns than this: keep Face Mesh's brow for that side
 
@@ -55,7 +56,7 @@ def _luminance(pixels: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32)
 
 
-def _crossings(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndarray, window: int):
+def _level_crossings(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndarray, window: int):
     """Per row: the half-level crossing nearest the steepest rise, and the step's contrast."""
     rows, n = profile.shape
     slope = np.diff(anchor_profile, axis=1)
@@ -84,18 +85,45 @@ def _crossings(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndarray, w
     return edge, contrast
 
 
-def _robust_quadratic(u: np.ndarray, v: np.ndarray, min_sd: float):
-    """Quadratic fit v(u) with two rounds of outlier rejection; returns (coefficients, inliers)."""
-    keep = np.ones(u.size, dtype=bool)
-    coef = np.polyfit(u, v, 2)
-    for _ in range(2):
-        resid = v - np.polyval(coef, u)
-        sd = max(min_sd, 1.4826 * np.median(np.abs(resid[keep] - np.median(resid[keep]))))
-        keep = np.abs(resid) <= 2.5 * sd
-        if keep.sum() < MIN_COLUMNS:
-            break
-        coef = np.polyfit(u[keep], v[keep], 2)
-    return coef, keep
+def _slope_centroids(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndarray, window: int):
+    """Per row: the sub-pixel position of the steepest dark-to-bright step, and its contrast.
+
+    The position is the centroid of the profile's slope where it exceeds half the peak slope,
+    within ``window`` samples of the peak (on ``anchor_profile``, a smoother copy). Unlike a
+    level crossing or a parabola through the peak it changes continuously with the pixels, so
+    two near-identical photos give near-identical edges, and it moves exactly with a shift.
+    NaN where the step touches the end of the search range.
+    """
+    rows, n = profile.shape
+    anchor_slope = np.diff(anchor_profile, axis=1)
+    slope = np.diff(profile, axis=1)
+    mid_t = 0.5 * (t[:-1] + t[1:])
+    peak = np.argmax(anchor_slope, axis=1)
+    edge = np.full(rows, np.nan)
+    contrast = np.zeros(rows)
+    for i in range(rows):
+        k = peak[i]
+        if k - window < 0 or k + window >= n - 1:
+            continue
+        lo, hi = k - window, k + window + 1
+        local = slope[i, lo:hi]
+        weight = np.clip(local - 0.5 * local.max(), 0.0, None)
+        # keep only the run of samples around the peak (not a second, separate step)
+        j = int(np.argmax(local))
+        left = j
+        while left > 0 and weight[left - 1] > 0:
+            left -= 1
+        right = j
+        while right < len(weight) - 1 and weight[right + 1] > 0:
+            right += 1
+        w = weight[left:right + 1]
+        if w.sum() <= 0:
+            continue
+        edge[i] = float(np.sum(w * mid_t[lo + left:lo + right + 1]) / w.sum())
+        dark = np.percentile(profile[i, max(0, k - window):k + 1], 10)
+        bright = np.percentile(profile[i, k + 1:min(n, k + window + 2)], 90)
+        contrast[i] = bright - dark
+    return edge, contrast
 
 
 def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> BrowRefinement:
@@ -130,12 +158,14 @@ def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> B
     anchor_sigma = ANCHOR_SIGMA * iris_px / step
 
     shift_out, used_out, contrast_out, edge_out = {}, {}, {}, {}
+    iris_centres = {"right": pts[ix.IRIS_CENTRE_RIGHT, :2], "left": pts[ix.IRIS_CENTRE_LEFT, :2]}
     for side, idx in sides.items():
         mp = pts[list(idx), :2]
         u_mp, v_mp = mp @ lateral, mp @ up
         order = np.argsort(u_mp)
         u_sorted, v_sorted = u_mp[order], v_mp[order]
-        u_cols = np.linspace(u_sorted[0], u_sorted[-1], COLUMNS_PER_BROW)
+        u_iris = float(iris_centres[side] @ lateral)
+        u_cols = u_iris + np.linspace(-COLUMN_SPAN, COLUMN_SPAN, COLUMNS_PER_BROW) * iris_px
         v_cols = np.interp(u_cols, u_sorted, v_sorted)
         half_band = 0.5 * (u_cols[1] - u_cols[0])
         s = np.linspace(-half_band, half_band, max(3, int(2 * half_band / step / 4) + 1))
@@ -146,26 +176,29 @@ def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> B
         samples = cv2.remap(crop, xs.reshape(c * nt, ns).astype(np.float32),
                             ys.reshape(c * nt, ns).astype(np.float32),
                             interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        profile = samples.reshape(c, nt, ns).mean(axis=2)
+        profile = samples.reshape(c, nt, ns).mean(axis=2).astype(np.float64)
+        # polarity: is the brow (just below Face Mesh's line) darker than the skin above it?
+        brow_zone = (t > -0.30 * iris_px) & (t < -0.05 * iris_px)
+        skin_zone = (t > 0.10 * iris_px) & (t < 0.35 * iris_px)
+        if np.median(profile[:, brow_zone]) > np.median(profile[:, skin_zone]):
+            profile = -profile  # a fair or grey brow: find the bright-to-dark step instead
         anchor = cv2.GaussianBlur(profile.astype(np.float32), (0, 1), sigmaX=anchor_sigma,
                                   sigmaY=0) if anchor_sigma > 0.3 else profile
-        edge_t, contrast = _crossings(profile, np.asarray(anchor, dtype=np.float64), t, window)
+        edge_t, contrast = _slope_centroids(profile, np.asarray(anchor, dtype=np.float64), t, window)
         usable = ~np.isnan(edge_t) & (contrast >= MIN_EDGE_CONTRAST)
-        shift = 0.0
+        shift, used = 0.0, 0
         edge_out[side] = np.empty((0, 2))
-        used = 0
         if usable.sum() >= MIN_COLUMNS:
-            v_edge = v_cols[usable] + edge_t[usable]
-            coef, keep = _robust_quadratic(u_cols[usable], v_edge, min_sd=0.05 * iris_px)
-            used = int(keep.sum())
-            if used >= MIN_COLUMNS:
-                moves = np.polyval(coef, u_mp) - v_mp
-                pts[list(idx), 0] += moves * up[0]
-                pts[list(idx), 1] += moves * up[1]
-                shift = float(moves.mean())
-                edge_out[side] = (u_cols[usable][keep, None] * lateral + v_edge[keep, None] * up)
-            else:
-                used = 0
+            offsets = edge_t[usable]
+            keep = np.abs(offsets - np.median(offsets)) <= max(
+                0.05 * iris_px, 2.5 * 1.4826 * np.median(np.abs(offsets - np.median(offsets))))
+            if keep.sum() >= MIN_COLUMNS:
+                shift = float(np.mean(offsets[keep]))
+                used = int(keep.sum())
+                pts[list(idx), 0] += shift * up[0]
+                pts[list(idx), 1] += shift * up[1]
+                cols = np.where(usable)[0][keep]
+                edge_out[side] = base[cols] + offsets[keep, None] * up
         shift_out[side] = shift
         used_out[side] = used
         contrast_out[side] = float(np.median(contrast[usable])) if usable.any() else 0.0
@@ -246,7 +279,7 @@ def refine_irises(pixels: np.ndarray, points_px: np.ndarray) -> IrisRefinement:
                             interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         profile = profile.astype(np.float64)
         window = max(2, int(round(0.25 * radius / step)))
-        edge_rho, contrast = _crossings(profile, profile, rho, window)
+        edge_rho, contrast = _level_crossings(profile, profile, rho, window)
         usable = ~np.isnan(edge_rho) & (contrast >= MIN_IRIS_CONTRAST)
         if usable.sum() < MIN_IRIS_EDGES:
             continue
