@@ -6,6 +6,8 @@ nothing is downloaded (the 0.10.21 wheel ships the Face Mesh and iris models).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 
 import cv2
@@ -19,19 +21,40 @@ MAX_FACES = 4  # enough to notice a second person; the subject is the largest fa
 
 _lock = threading.Lock()
 _model = None
+_calls = 0
+QUIET_FIRST_CALLS = 16
+
+
+@contextlib.contextmanager
+def _quiet_native_logs():
+    """Silence stderr at the file-descriptor level: MediaPipe's C++ core prints TensorFlow Lite
+    and inference notes there when the graph starts, which would clutter the user's terminal."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _face_mesh():
     global _model
     if _model is None:
-        import mediapipe as mp  # heavy import, deferred to first use
+        with _quiet_native_logs():
+            import mediapipe as mp  # heavy import, deferred to first use
 
-        _model = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True,
-            refine_landmarks=True,
-            max_num_faces=MAX_FACES,
-            min_detection_confidence=0.5,
-        )
+            _model = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=True,
+                refine_landmarks=True,
+                max_num_faces=MAX_FACES,
+                min_detection_confidence=0.5,
+            )
     return _model
 
 
@@ -46,8 +69,14 @@ DETECTION_LONG_SIDE_PX = 1280  # the first pass, which only finds the faces, run
 
 def _run(rgb: np.ndarray) -> list[np.ndarray]:
     height, width = rgb.shape[:2]
+    global _calls
     with _lock:  # a MediaPipe graph is not safe to call from several threads at once
-        result = _face_mesh().process(np.ascontiguousarray(rgb, dtype=np.uint8))
+        model = _face_mesh()
+        # the graph logs once more on its first faces: keep those first calls quiet too
+        quiet = _quiet_native_logs() if _calls < QUIET_FIRST_CALLS else contextlib.nullcontext()
+        with quiet:
+            result = model.process(np.ascontiguousarray(rgb, dtype=np.uint8))
+        _calls += 1
     return [
         np.array([(p.x * width, p.y * height, p.z * width) for p in face.landmark], dtype=np.float64)
         for face in (result.multi_face_landmarks or [])

@@ -22,7 +22,7 @@ from tracker.landmarks import indices as ix
 from tracker.metrics.frame import face_axes_in_image
 
 # All lengths in iris diameters, so that the method behaves alike at every image size.
-SEARCH_BELOW = 0.40  # the profile runs this far below Face Mesh's upper-brow line ...
+SEARCH_BELOW = 0.60  # the profile runs this far below Face Mesh's upper-brow line ...
 SEARCH_ABOVE = 0.45  # ... and this far above it: room for a 3 mm lift Face Mesh follows 70%
 LEVEL_WINDOW = 0.25  # dark and bright levels are read within this distance of the step
 SMOOTHING_SIGMA = 0.03  # Gaussian pre-smoothing of the image
