@@ -36,8 +36,12 @@ def sharpness(gray: np.ndarray, points_px: np.ndarray, iris_px: float) -> float:
     small = cv2.resize(crop, None, fx=factor, fy=factor, interpolation=interp)
     mask = _face_oval_mask(small.shape, (points_px[:, :2] - [x0, y0]) * factor)
     mask = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    lap = cv2.Laplacian(small.astype(np.float32), cv2.CV_32F)
-    return float(lap[mask].var()) if mask.any() else 0.0
+    if not mask.any():
+        return 0.0
+    small = small.astype(np.float32)
+    small *= 128.0 / max(float(small[mask].mean()), 1.0)  # contrast scales with brightness
+    lap = cv2.Laplacian(small, cv2.CV_32F)
+    return float(lap[mask].var())
 
 
 def expression_scores(face: np.ndarray) -> dict[str, float]:
@@ -55,7 +59,19 @@ def expression_scores(face: np.ndarray) -> dict[str, float]:
         "mouth_open": dist(ix.LIP_UPPER_INNER, ix.LIP_LOWER_INNER) / mouth_width,
         "smile": float(corners_y - lips_centre_y) / ipd,
         "mouth_width": mouth_width / ipd,
+        "gaze": _gaze(face),
     }
+
+
+def _gaze(face: np.ndarray) -> float:
+    """Mean sideways offset of the irises from the middle of each eye, / eye width (+ = to the
+    subject's left)."""
+    offsets = []
+    for centre, (a, b) in ((ix.IRIS_CENTRE_RIGHT, ix.EYE_CORNERS_RIGHT),
+                           (ix.IRIS_CENTRE_LEFT, ix.EYE_CORNERS_LEFT)):
+        width = abs(face[a, 0] - face[b, 0])
+        offsets.append((face[centre, 0] - 0.5 * (face[a, 0] + face[b, 0])) / max(width, 1e-9))
+    return float(np.mean(offsets))
 
 
 def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pose,
@@ -119,6 +135,9 @@ def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pos
     scores.update(expr)
     if min(expr["eye_openness_left"], expr["eye_openness_right"]) < s.min_eye_openness:
         reasons.append("eyes closed or nearly closed")
+    if abs(expr["gaze"]) > s.max_gaze:
+        reasons.append(f"eyes not looking at the camera (gaze {expr['gaze']:+.2f}, limit "
+                       f"+/-{s.max_gaze:g}): the iris scale would be off")
     if expr["mouth_open"] > s.max_mouth_open:
         reasons.append("mouth open")
     if expr["smile"] > s.max_smile or expr["mouth_width"] > s.max_mouth_width:

@@ -31,8 +31,9 @@ class Settings:
     # and the mm scale alone is uncertain by more than 5 %.
     min_iris_px: float = 8.0
     # Sharpness: variance of the Laplacian of the face crop resampled so the iris is 20 px wide
-    # (so that it does not depend on image size). Sharp photos give 40-400; a Gaussian blur of
-    # a tenth of the iris diameter brings them under 15.
+    # (so that it does not depend on image size), with the face's brightness normalised to 128
+    # (so that a dark photo is not taken for a blurred one). Sharp photos give 40-400; a
+    # Gaussian blur of a tenth of the iris diameter brings them under 15.
     min_sharpness: float = 15.0
     # Exposure of the face (grey levels 0-255 over the face oval).
     min_face_brightness: float = 45.0
@@ -43,6 +44,10 @@ class Settings:
     max_mouth_open: float = 0.12  # inner lip gap / mouth width
     max_smile: float = 0.045  # mouth corners above the lips' centre, / interpupillary distance
     max_mouth_width: float = 0.98  # mouth width / interpupillary distance (broad smiles)
+    # Gaze: the irises' mean sideways offset from the middle of each eye, / eye width. A
+    # sideways look narrows the visible iris and inflates the iris scale (22 % at 0.13);
+    # people looking at the camera measured -0.06 to +0.03.
+    max_gaze: float = 0.09
 
 
 DEFAULT_SETTINGS = Settings()

@@ -104,42 +104,59 @@ VIEWS = (
 
 
 def _view(pixels: np.ndarray, first: np.ndarray, zoom_factor: float, shift, flip: bool):
-    """Face Mesh on one fixed-size view of the face; points mapped back to ``pixels``."""
+    """Face Mesh on one fixed-size, upright view of the face; points mapped back to ``pixels``.
+
+    The view is turned so that the eyes are level: Face Mesh is most accurate on an upright
+    face, and the jaw contour in particular drifts with the tilt it is shown. Only the region
+    the view covers is resampled (area averaging when shrinking, with OpenCV's pixel-centre
+    convention accounted for when mapping back).
+    """
     from tracker.landmarks.indices import mirror_permutation
 
     height, width = pixels.shape[:2]
     face_height = float(np.linalg.norm(first[10, :2] - first[152, :2]))
     zoom = zoom_factor * CROP_SIZE_PX * CROP_FACE_FRACTION / face_height
     centre = 0.5 * (first[:, :2].min(axis=0) + first[:, :2].max(axis=0))
-    offset = CROP_SIZE_PX / 2 + np.asarray(shift) * CROP_SIZE_PX - zoom * centre
+    eyes = first[473, :2] - first[468, :2]
+    theta = float(np.arctan2(eyes[1], eyes[0]))
+
+    # the source region the rotated view can reach
+    reach = CROP_SIZE_PX / np.sqrt(2) / zoom + 4
+    x_lo, y_lo = int(max(0, np.floor(centre[0] - reach))), int(max(0, np.floor(centre[1] - reach)))
+    x_hi = int(min(width, np.ceil(centre[0] + reach)))
+    y_hi = int(min(height, np.ceil(centre[1] + reach)))
+    region = pixels[y_lo:y_hi, x_lo:x_hi]
     if zoom < 1:
-        # warpAffine does not average when shrinking: resize with area averaging first
-        source = cv2.resize(pixels, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_AREA)
-        zx, zy = source.shape[1] / width, source.shape[0] / height
-        matrix = np.array([[1.0, 0.0, offset[0]], [0.0, 1.0, offset[1]]])
-        # resize rounds the size: correct the offset for the exact factors
-        matrix[:, 2] += (zoom - np.array([zx, zy])) * centre
-        crop = cv2.warpAffine(source, matrix, (CROP_SIZE_PX, CROP_SIZE_PX),
-                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        offset = matrix[:, 2]
+        # warpAffine does not average when shrinking: shrink with area averaging first
+        size = (max(1, round(region.shape[1] * zoom)), max(1, round(region.shape[0] * zoom)))
+        region = cv2.resize(region, size, interpolation=cv2.INTER_AREA)
+        pre = np.array([size[0] / (x_hi - x_lo), size[1] / (y_hi - y_lo)])
     else:
-        zx = zy = zoom
-        matrix = np.array([[zoom, 0.0, offset[0]], [0.0, zoom, offset[1]]])
-        crop = cv2.warpAffine(pixels, matrix, (CROP_SIZE_PX, CROP_SIZE_PX),
-                              flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+        pre = np.array([1.0, 1.0])
+    # image point x -> region point: pre * (x - lo) + 0.5 * (pre - 1) (pixel-centre convention)
+    lo = np.array([x_lo, y_lo], dtype=np.float64)
+    half = 0.5 * (pre - 1.0)
+    centre_region = pre * (centre - lo) + half
+    c, s = np.cos(-theta), np.sin(-theta)
+    linear = (zoom / pre.mean()) * np.array([[c, -s], [s, c]])
+    translation = CROP_SIZE_PX / 2 + np.asarray(shift) * CROP_SIZE_PX - linear @ centre_region
+    matrix = np.hstack([linear, translation[:, None]])
+    flags = cv2.INTER_LINEAR if zoom < 1 else cv2.INTER_CUBIC
+    crop = cv2.warpAffine(region, matrix, (CROP_SIZE_PX, CROP_SIZE_PX), flags=flags,
+                          borderMode=cv2.BORDER_CONSTANT)
     if flip:
-        crop = crop[:, ::-1]
+        crop = np.ascontiguousarray(crop[:, ::-1])
     found = _run(crop)
     if not found:
         return None
     best = min(found, key=lambda f: np.linalg.norm(f[:, :2].mean(axis=0) - CROP_SIZE_PX / 2))
     if flip:
         best = best[mirror_permutation()]
-        best[:, 0] = CROP_SIZE_PX - best[:, 0]
+        best[:, 0] = CROP_SIZE_PX - 1 - best[:, 0]  # pixel-centre mirror of an S-wide image
+    in_region = (best[:, :2] - translation) @ np.linalg.inv(linear).T
     points = np.empty_like(best)
-    points[:, 0] = (best[:, 0] - offset[0]) / zx
-    points[:, 1] = (best[:, 1] - offset[1]) / zy
-    points[:, 2] = best[:, 2] / zx
+    points[:, :2] = (in_region - half) / pre + lo
+    points[:, 2] = best[:, 2] / zoom  # z is in the view's pixels, like x
     return points
 
 
@@ -168,7 +185,9 @@ def detect_landmarks(pixels: np.ndarray) -> Landmarks:
     factor = min(1.0, DETECTION_LONG_SIDE_PX / max(height, width))
     small = pixels if factor == 1.0 else cv2.resize(pixels, None, fx=factor, fy=factor,
                                                     interpolation=cv2.INTER_AREA)
-    faces = [f / factor for f in _run(small)]
+    # back to full-size pixels (OpenCV's resize maps pixel centres, hence the half pixels)
+    faces = [np.column_stack([(f[:, :2] + 0.5) / factor - 0.5, f[:, 2] / factor])
+             for f in _run(small)]
     if not faces:
         raise NoFaceError("no face found")
     ipds = [_ipd(f) for f in faces]

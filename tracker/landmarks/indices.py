@@ -51,9 +51,10 @@ JAW_BORDER_LEFT = (365, 379, 378, 400, 377)
 MIDLINE = (0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 94, 151, 152, 164,
            168, 175, 195, 197, 199, 200)
 
-# points that do not move with expression or with the treatment's effects (no brows, lids,
-# mouth or jaw): the head pose is fitted on these alone, so a brow lift cannot change pitch
-RIGID = (1, 4, 5, 6, 8, 9, 10, 151, 168, 195, 197, 109, 338, 67, 297, 103, 332,
+# points that do not move with expression or with the treatment's effects (no brows or the
+# forehead above them, lids, mouth or jaw): the head pose is fitted on these alone, so a brow
+# lift cannot change pitch. Closed under the left/right pairing, so mirroring is exact.
+RIGID = (1, 4, 5, 6, 8, 9, 10, 151, 168, 195, 197,
          33, 133, 263, 362, 130, 359, 243, 463, 127, 356, 234, 454, 116, 345, 117, 346,
          123, 352, 118, 347, 101, 330)
 
