@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/bench_decode.py
+	$(VENV)/bin/python benchmarks/bench_decode.py | tee benchmarks/results/bench_decode.md
 	$(VENV)/bin/python benchmarks/bench_measure.py
 	$(VENV)/bin/python benchmarks/bench_pose.py
 

@@ -147,12 +147,48 @@ def _atomic_open(path: Path):
     os.replace(tmp, path)
 
 
+def tracker_fingerprint() -> str:
+    """sha1 of every tracker/*.py as it is now (the code this run imports), and the tracker
+    files that differ from git HEAD: other people edit the package while benchmarks run."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for file in sorted((ROOT / "tracker").rglob("*.py")):
+        digest.update(file.relative_to(ROOT).as_posix().encode())
+        digest.update(file.read_bytes())
+    try:
+        changed = subprocess.run(["git", "-C", str(ROOT), "status", "--short", "--", "tracker"],
+                                 capture_output=True, text=True, check=True).stdout.split("\n")
+        changed = [line[3:] for line in changed if line.strip()]
+    except (OSError, subprocess.CalledProcessError):
+        changed = ["unknown"]
+    return (f"tracker sources sha1 {digest.hexdigest()[:12]}"
+            + (f" (differ from HEAD: {', '.join(changed)})" if changed else " (= HEAD)"))
+
+
+def check_unchanged(report: Report, fingerprint: str) -> None:
+    """Say so when the tracker sources changed while the benchmark ran (the run used the code
+    imported at its start; the files on disk now differ)."""
+    now = tracker_fingerprint()
+    if now != fingerprint:
+        report.text(f"**Warning: the tracker sources changed during this run** (start: "
+                    f"{fingerprint}; end: {now}). The numbers are for the code imported at "
+                    "the start.\n")
+
+
+def load_average() -> str:
+    try:
+        return "/".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def environment() -> str:
     """One line: date, CPU, cores, Python, MediaPipe and the project's git state."""
     try:
-        cpu = next((line.split(":", 1)[1].strip() for line in
-                    Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-                   platform.processor())
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in lines
+                    if line.startswith("model name")), platform.processor())
     except OSError:
         cpu = platform.processor()
     try:
@@ -160,11 +196,12 @@ def environment() -> str:
                                 capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    import mediapipe
+    from importlib.metadata import version
 
     return (f"{datetime.date.today().isoformat()}; {os.cpu_count()} cores ({cpu}); "
-            f"Python {platform.python_version()}, mediapipe {mediapipe.__version__}, "
-            f"OpenCV {cv2.__version__}; project at git {commit}")
+            f"Python {platform.python_version()}, mediapipe {version('mediapipe')}, "
+            f"OpenCV {cv2.__version__}; project at git {commit}; {tracker_fingerprint()}; "
+            f"load average at start {load_average()}")
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -305,19 +342,20 @@ class StageTimer:
 def time_measure(path: Path, min_long_side_px: int | None, repeats: int) -> dict:
     settings = dataclasses.replace(DEFAULT_SETTINGS, decode_min_long_side_px=min_long_side_px)
     result, photo = measure_photo(path, settings=settings)  # warm-up (caches, allocations)
-    totals, decodes, marks = [], [], []
+    totals, cpus, decodes, marks = [], [], [], []
     for _ in range(repeats):
         timer = StageTimer()
         with timer.installed():
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             measure_photo(path, settings=settings)
             totals.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu_start)
         decodes.append(timer.decode)
         marks.append(timer.landmarks)
     rest = [t - d - m for t, d, m in zip(totals, decodes, marks)]
     med = statistics.median
     return {"size": photo.pixels.shape[1::-1], "total": med(totals) * 1000,
-            "min": min(totals) * 1000, "decode": med(decodes) * 1000,
+            "min": min(totals) * 1000, "cpu": med(cpus) * 1000, "decode": med(decodes) * 1000,
             "landmarks": med(marks) * 1000, "rest": med(rest) * 1000, "status": result.status,
             "iris_px": iris_px_of(result) if result.measurement else float("nan")}
 
@@ -339,13 +377,19 @@ def section_speed(report: Report, tmp: Path, quick: bool) -> None:
         Image.fromarray(resized).save(file, quality=92)
         smaller.append((f"{label} resized to {megapixels} MP", file))
     t0 = time.perf_counter()
-    measure_photo(photo12)  # loads the Face Mesh model
+    measure_photo(photo12)  # imports mediapipe and creates the Face Mesh graph
     warmup = time.perf_counter() - t0
-    report.text(f"{label}: {w} x {h} ({w * h / 1e6:.1f} MP, {photo12.stat().st_size / 1e6:.1f} MB). "
-                f"First call, including loading the Face Mesh model: {warmup * 1000:.0f} ms. "
-                f"Then per configuration one untimed warm-up and the median of {repeats} runs of "
-                "`measure_photo`. *Decode* = `open_photo`; *Face Mesh* = `detect_landmarks` (both "
-                "passes); *rest* = iris and brow refinement, quality checks and metrics.\n")
+    load_before = load_average()
+    size_mb = photo12.stat().st_size / 1e6
+    report.text(f"{label}: {w} x {h} ({w * h / 1e6:.1f} MP, {size_mb:.1f} MB). "
+                f"First call, including importing mediapipe and creating the Face Mesh graph: "
+                f"{warmup * 1000:.0f} ms. Then per configuration one untimed warm-up and the "
+                f"median of {repeats} runs of `measure_photo` (wall clock; *CPU* = this "
+                "process's CPU time, all threads, which other processes on the machine inflate "
+                "less). *Decode* = "
+                "`open_photo`; *Face Mesh* = `detect_landmarks` (detection pass and the face "
+                "views); *rest* = iris and brow refinement, quality checks and metrics (wall "
+                "clock).\n")
     configs = [(label, photo12, "half (default, min long side 2000)", 2000),
                (label, photo12, "full (naive, `min_long_side_px=None`)", None),
                (label, photo12, "quarter (min long side 1000)", 1000)]
@@ -356,14 +400,17 @@ def section_speed(report: Report, tmp: Path, quick: bool) -> None:
         if size is None:
             full_total = t["total"]
         rows.append([name, mode, f"{t['size'][0]} x {t['size'][1]}", t["iris_px"], t["total"],
-                     t["min"], t["decode"], t["landmarks"], t["rest"], t["status"]])
+                     t["min"], t["cpu"], t["decode"], t["landmarks"], t["rest"], t["status"]])
         report.raw.append({"section": "speed", "image": name, "variant": mode,
                            **{k: v for k, v in t.items() if k != "size"}})
     for row in rows:
         row.append(full_total / row[4] if full_total else float("nan"))
+    report.text(f"Load average (1/5/15 min) before timing {load_before}, after "
+                f"{load_average()}: a load above ~1 means another process shared the 2 cores.\n")
     report.table("speed", [("image", None), ("decode", None), ("analysed size", None),
                            ("iris (px)", "{:.0f}"), ("median (ms)", "{:.0f}"),
-                           ("fastest (ms)", "{:.0f}"), ("decode (ms)", "{:.0f}"),
+                           ("fastest (ms)", "{:.0f}"), ("CPU (ms)", "{:.0f}"),
+                           ("decode (ms)", "{:.0f}"),
                            ("Face Mesh (ms)", "{:.0f}"), ("rest (ms)", "{:.0f}"),
                            ("status", None), ("speed-up vs full", "{:.1f}x")], rows)
 
@@ -384,13 +431,14 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
                 "The orientations differ only in where libjpeg's 8x8 blocks and DCT scaling fall, "
                 "so their SD is the decoder's own noise. Δ = that size's mean minus the full-size "
                 "mean. Values are mean ± SD over the photos; mm unless the name says deg or "
-                "pct.\n")
+                "pct. The iris row in full-size px shows how much the scale itself moves: an iris "
+                "read x % smaller makes every mm metric about x % larger.\n")
     values: dict[str, dict[str, list[float]]] = {}
     info: dict[str, dict[str, list]] = {}
     for size_name, size in DECODE_SIZES.items():
         settings = dataclasses.replace(DEFAULT_SETTINGS, decode_min_long_side_px=size)
         values[size_name] = {m: [] for m in METRICS}
-        info[size_name] = {"iris": [], "status": [], "size": None}
+        info[size_name] = {"iris": [], "iris_full": [], "status": [], "size": None}
         for file in files:
             result, photo = measure_photo(file, settings=settings)
             if result.measurement is None:
@@ -399,6 +447,7 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
             for m in METRICS:
                 values[size_name][m].append(result.measurement.metrics[m])
             info[size_name]["iris"].append(iris_px_of(result))
+            info[size_name]["iris_full"].append(iris_px_of(result) / photo.decode_scale)
             info[size_name]["status"].append(result.status)
             info[size_name]["size"] = photo.pixels.shape[1::-1]
             report.raw.append({"section": "decode", "image": file.name, "variant": size_name,
@@ -406,20 +455,27 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
                                **result.measurement.metrics})
     size_row = ["analysed size (px)"]
     iris_row = ["iris diameter (px)"]
+    iris_full_row = ["iris diameter in full-size px (px / decode scale)"]
     status_row = ["status"]
+    full_iris = np.mean(info["full"]["iris_full"])
     columns = [("metric", None)]
     for size_name in DECODE_SIZES:
         w, h = info[size_name]["size"] or (0, 0)
         columns.append((f"{size_name}: mean ± SD", None))
         size_row.append(f"{w} x {h}")
-        iris_row.append(fmt_pm(np.mean(info[size_name]["iris"]), np.std(info[size_name]["iris"], ddof=1), 1))
+        irises = info[size_name]["iris"]
+        iris_row.append(fmt_pm(np.mean(irises), np.std(irises, ddof=1), 1))
+        iris_full_row.append(f"{np.mean(info[size_name]['iris_full']):.2f}")
         status_row.append(", ".join(sorted(set(info[size_name]["status"]))))
         if size_name != "full":
             columns.append((f"{size_name}: Δ", "{:+.2f}"))
             size_row.append("")
             iris_row.append("")
+            # a smaller iris makes every mm metric larger by the same factor
+            iris_full_row.append(
+                f"{100 * (np.mean(info[size_name]['iris_full']) / full_iris - 1):+.2f} %")
             status_row.append("")
-    rows = [size_row, iris_row, status_row]
+    rows = [size_row, iris_row, iris_full_row, status_row]
     deltas: dict[str, dict[str, float]] = {s: {} for s in DECODE_SIZES if s != "full"}
     for m in METRICS:
         row = [m]
@@ -435,7 +491,7 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
     return {"deltas": deltas}
 
 
-# --- 3. sensitivity -----------------------------------------------------------------------------------
+# --- 3. sensitivity -------------------------------------------------------------------------------
 
 def section_sensitivity(report: Report, quick: bool) -> dict:
     report.text("## 3. Sensitivity: known brow lifts\n")
@@ -568,7 +624,7 @@ def _real_or_astronaut(rel_paths) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-# --- 4. noise ------------------------------------------------------------------------------------------
+# --- 4. noise -------------------------------------------------------------------------------------
 
 def _jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR),
@@ -696,7 +752,8 @@ def section_noise(report: Report, quick: bool) -> dict:
                 "iris scale = 11.71 mm / Face Mesh's own iris diameter in the face frame; raw "
                 "fixed scale = the same `ipd_mm` / Face Mesh's interpupillary distance):\n")
     report.table("noise_brow_raw", [("metric", None), ("refined SEM, iris", "{:.3f}"),
-                                    ("refined MDC95, iris", "{:.2f}"), ("raw FM SEM, iris", "{:.3f}"),
+                                    ("refined MDC95, iris", "{:.2f}"),
+                                    ("raw FM SEM, iris", "{:.3f}"),
                                     ("raw FM MDC95, iris", "{:.2f}"),
                                     ("refined SEM, fixed", "{:.3f}"),
                                     ("refined MDC95, fixed", "{:.2f}"),
@@ -759,24 +816,30 @@ def section_clip(report: Report, quick: bool) -> dict | None:
     rows = [[m, noise["refined_iris"][m], noise["raw_iris"][m], noise["refined_fixed"][m],
              noise["raw_fixed"][m]] for m in METRICS]
     report.table("clip_noise", [("metric", None), ("refined, iris scale", "{:.2f}"),
-                                ("raw FM, iris scale", "{:.2f}"), ("refined, fixed scale", "{:.2f}"),
+                                ("raw FM, iris scale", "{:.2f}"),
+                                ("refined, fixed scale", "{:.2f}"),
                                 ("raw FM, fixed scale", "{:.2f}")], rows)
     return noise
 
 
-# --- summary ----------------------------------------------------------------------------------------
+# --- summary --------------------------------------------------------------------------------------
 
 def summary(report: Report, decode: dict, sens: dict, noise: dict) -> None:
     report.text("## Summary\n")
     sem = noise["sem"]
     lines = []
     for size_name, deltas in decode["deltas"].items():
-        ratio = {m: abs(d) / (MDC_FACTOR * sem["iris"][m]) for m, d in deltas.items()}
-        worst = max(ratio, key=ratio.get)
+        parts = []
+        for kind in ("iris", "fixed"):
+            ratio = {m: abs(d) / (MDC_FACTOR * sem[kind][m]) for m, d in deltas.items()
+                     if sem[kind][m] > 1e-6}
+            worst = max(ratio, key=ratio.get)
+            parts.append(f"{worst} ({deltas[worst]:+.2f}, {ratio[worst]:.2f} x its {kind}-scale "
+                         "MDC95)")
         worst_abs = max(BROWS, key=lambda m: abs(deltas[m]))
-        lines.append(f"- {size_name}-size decode: largest |Δ| relative to the noise floor is "
-                     f"{worst} ({deltas[worst]:+.2f}, {ratio[worst]:.2f} x its MDC95); brow "
-                     f"height |Δ| up to {abs(deltas[worst_abs]):.2f} mm.")
+        lines.append(f"- {size_name}-size decode: largest |Δ| relative to the noise floor: "
+                     + "; ".join(parts) + f". Brow height |Δ| up to "
+                     f"{abs(deltas[worst_abs]):.2f} mm.")
     r, w = np.array(sens["refined"]), np.array(sens["raw"])
     lines.append(f"- Brow-lift slope: refined {r.mean():.2f} (range {r.min():.2f}–{r.max():.2f}), "
                  f"raw Face Mesh {w.mean():.2f} (range {w.min():.2f}–{w.max():.2f}).")
@@ -805,6 +868,7 @@ def main() -> None:
     report = Report("bench_measure", args.quick)
     report.text("# bench_measure" + (" (--quick)" if args.quick else "") + "\n")
     report.text(environment() + "\n")
+    fingerprint = tracker_fingerprint()
     if not have_shared():
         report.text("**../shared/faces is absent: every photo below is generated from "
                     "skimage.data.astronaut(), not a real selfie.**\n")
@@ -814,6 +878,7 @@ def main() -> None:
     sens = section_sensitivity(report, args.quick)
     noise = section_noise(report, args.quick)
     summary(report, decode, sens, noise)
+    check_unchanged(report, fingerprint)
     report.text(f"Total run time: {time.perf_counter() - started:.0f} s.")
     path = report.write()
     print(f"\nwritten: {path}", file=sys.stderr)

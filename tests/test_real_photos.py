@@ -56,30 +56,6 @@ def has_reason(result: PhotoResult, text: str) -> bool:
     return any(text in reason for reason in result.reasons)
 
 
-def lift_brow(image: np.ndarray, points_px: np.ndarray, *, side: str,
-              shift_px: float) -> np.ndarray:
-    """``brow_lift`` applied to a crop around the face only, pasted back: the same picture.
-
-    (As in test_measure.py.) The warp's displacement is exactly zero outside a region within
-    about 2 iris diameters of the brow, so warping the face's bounding box plus half an
-    interpupillary distance on every side gives the full-image result (to +/-1 grey level of
-    float32 rounding) much faster. The crop's unchanged border proves the region lay inside.
-    """
-    pts = np.asarray(points_px, dtype=np.float64)
-    ipd = float(np.linalg.norm(pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]))
-    (x0, y0), (x1, y1) = (np.floor(pts[:, :2].min(axis=0) - 0.5 * ipd).astype(int),
-                          np.ceil(pts[:, :2].max(axis=0) + 0.5 * ipd).astype(int))
-    height, width = image.shape[:2]
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    crop = image[y0:y1, x0:x1]
-    warped = brow_lift(crop, pts - [x0, y0, 0.0], side=side, shift_px=shift_px)
-    for border in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
-        assert np.array_equal(warped[border], crop[border]), "the warp reached the crop's border"
-    out = image.copy()
-    out[y0:y1, x0:x1] = warped
-    return out
-
-
 def slope_through_origin(true: np.ndarray, reported: np.ndarray) -> float:
     """Least-squares slope of reported against true change, the line forced through 0."""
     return float(np.dot(true, reported) / np.dot(true, true))
@@ -375,7 +351,7 @@ def lift_response(measured):
         true, reported, other = [], [], []
         for lift_mm in LIFTS_MM:
             try:
-                warped = lift_brow(photo.pixels, result.landmarks.points_px, side=side,
+                warped = brow_lift(photo.pixels, result.landmarks.points_px, side=side,
                                    shift_px=lift_mm / scale)
             except ValueError:
                 continue

@@ -55,20 +55,28 @@ def local_shift(image: np.ndarray, *, centre_px, axis, across_px, along_px, fade
     return warp(image, displacement)
 
 
-def warp(image: np.ndarray, displacement) -> np.ndarray:
+def warp(image: np.ndarray, displacement, region=None) -> np.ndarray:
     """Apply a smooth forward displacement field ``displacement(x, y) -> (dx, dy)``.
 
     The output pixel q shows the input point p with p + D(p) = q, found by fixed-point
     iteration (which converges because every field here has a gradient well below 1).
+    ``region`` (x0, y0, x1, y1), when given, bounds where the field is non-zero: only those
+    pixels are computed and every other pixel is returned unchanged.
     """
     h, w = image.shape[:2]
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
+    x0, y0, x1, y1 = (0, 0, w, h) if region is None else (
+        max(0, int(region[0])), max(0, int(region[1])), min(w, int(region[2])), min(h, int(region[3])))
+    out = image.copy()
+    if x1 <= x0 or y1 <= y0:
+        return out
+    gy, gx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
     px, py = gx.copy(), gy.copy()
     for _ in range(30):
         dx, dy = displacement(px, py)
         px, py = gx - dx, gy - dy
-    return cv2.remap(image, px.astype(np.float32), py.astype(np.float32),
-                     interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    out[y0:y1, x0:x1] = cv2.remap(image, px.astype(np.float32), py.astype(np.float32),
+                                  interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return out
 
 
 def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float) -> np.ndarray:
@@ -120,4 +128,11 @@ def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: 
                   * _window(v_rel, -margin_below, 1.0 * iris, fade_low, fade))
         return shift_px * weight * up[0], shift_px * weight * up[1]
 
-    return warp(image, displacement)
+    # where the field can be non-zero: the flat top and its fades, plus the move and a margin
+    v_top = edge_v.max() + 1.0 * iris + fade
+    v_bottom = edge_v.min() - margin_below - fade_low
+    corners = np.array([centre + u * lateral + v * up
+                        for u in (u_low - fade, u_high + fade) for v in (v_bottom, v_top)])
+    pad = abs(shift_px) + 4
+    region = (*np.floor(corners.min(axis=0) - pad), *np.ceil(corners.max(axis=0) + pad))
+    return warp(image, displacement, region)
