@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/facetrack measure sample_images --overlay demo/overlays || true
+	$(VENV)/bin/facetrack measure sample_images --overlay demo/overlays
 	@echo "Overlays written to demo/overlays/"
 
 test: $(STAMP)
