@@ -13,6 +13,10 @@ import numpy as np
 from tracker.landmarks import indices as ix
 from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
 
+# Stored with every measurement: bump it whenever a metric's definition or the geometry
+# changes, so that `facetrack remeasure` knows which stored rows to recompute.
+ALGORITHM_VERSION = "2026.11.21"
+
 METRIC_NAMES = (
     "brow_height_left_mm", "brow_height_right_mm", "brow_asymmetry_mm",
     "jaw_angle_left_deg", "jaw_angle_right_deg", "jaw_angle_asymmetry_deg",
