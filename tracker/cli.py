@@ -260,5 +260,277 @@ def summary_line(total: int, counts: dict[str, int]) -> str:
             f"{counts.get('rejected', 0)} rejected, {errors} error{'' if errors == 1 else 's'}")
 
 
+# --- the library ---------------------------------------------------------------------------
+
+IMPORT_EXAMPLE = "Example: facetrack import ~/Pictures/selfies --tag 'week 3'"
+_LIBRARY_HELP = ("The library folder (default: $FACETRACK_LIBRARY, else "
+                 "~/.local/share/facetrack).")
+
+
+def library_option(command):
+    """``--library DIR`` on every library command."""
+    return click.option("--library", "library_dir", metavar="DIR",
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help=_LIBRARY_HELP)(command)
+
+
+def _open_library(library_dir: Path | None, *, create: bool = True):
+    """Open the library or exit with a one-line error."""
+    from tracker.library import Library, LibraryError
+
+    try:
+        return Library(library_dir, create=create)
+    except LibraryError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(f"error: {message}", err=True)
+    click.get_current_context().exit(code)
+
+
+def _parse_when(value: str | None, what: str):
+    """An ISO 8601 date or date-time from the command line (None passes through)."""
+    if value is None:
+        return None
+    from datetime import date, datetime
+
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or date-time "
+                                 f"(YYYY-MM-DDTHH:MM)", param_hint=what) from None
+
+
+@main.command(name="import", epilog=IMPORT_EXAMPLE)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+                metavar="PATH...")
+@click.option("--session", type=click.Choice(["before", "after"]),
+              help="The photos were taken just before or just after a treatment session.")
+@click.option("--tag", metavar="TEXT", help="Free text stored with every photo of this import.")
+@click.option("--date", "manual_date", metavar="DATE",
+              help="Capture date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) for photos that carry none.")
+@click.option("--date-overrides", is_flag=True,
+              help="Use --date even for photos that carry a capture date.")
+@click.option("--mirrored", is_flag=True, help="Front-camera mirror images.")
+@click.option("--link", is_flag=True,
+              help="Reference the files where they are instead of copying them.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes measuring in parallel.")
+@library_option
+def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers,
+            library_dir):
+    """Import photo files and folders into the library (measured once, kept safe).
+
+    Folders are searched recursively for .jpg, .jpeg, .png, .heic, .heif and .webp files;
+    other files are counted and ignored. A photo already in the library (same content) is not
+    added again. The capture time comes from EXIF, else a date in the file name, else the
+    file's modification time, else --date; its source is stored. Files that cannot be read are
+    listed at the end and the others are imported all the same.
+
+    Exit status: 0 when every file was imported or already there, 1 when any failed.
+    """
+    when = _parse_when(manual_date, "'--date'")
+    if date_overrides and when is None:
+        raise click.UsageError("--date-overrides needs --date")
+    library = _open_library(library_dir)
+    from tracker.library import LibraryError
+
+    stream = click.get_text_stream("stderr")
+    bar = None
+    if stream.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, file=stream, unit="photo", leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    try:
+        summary = library.import_photos(
+            list(paths), session=session, tag=tag, manual_date=when,
+            prefer_manual_date=date_overrides, mirrored=mirrored, link=link, workers=workers,
+            progress=progress)
+    except LibraryError as exc:
+        _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+        library.close()
+    for line in summary.lines():
+        click.echo(line)
+    click.get_current_context().exit(0 if summary.ok else 1)
+
+
+_PHOTO_COLUMNS = (
+    ("brow L", "brow_height_left_mm", 2), ("brow R", "brow_height_right_mm", 2),
+    ("jaw L", "jaw_angle_left_deg", 1), ("jaw R", "jaw_angle_right_deg", 1),
+    ("asym %", "asymmetry_pct", 2),
+)
+
+
+@main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv")
+@click.option("--status", type=click.Choice(["ok", "rejected"]), multiple=True,
+              help="Only photos with this status (repeatable).")
+@click.option("--since", metavar="DATE", help="Only photos taken on or after DATE.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per photo and line.")
+@click.option("--csv", "as_csv", is_flag=True, help="A CSV table, one row per photo.")
+@library_option
+def photos(status, since, as_json, as_csv, library_dir):
+    """List the photos in the library with their date, its source, status and key metrics.
+
+    Left and right are the subject's own. --json prints id, file (the original path),
+    captured_at (ISO 8601), date_source (exif, filename, mtime or manual), status, reasons,
+    session and metrics, among others.
+    """
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    since_when = _parse_when(since, "'--since'")
+    library = _open_library(library_dir, create=False)
+    with library:
+        if as_json:
+            for record in library.photo_records(status=status or None, since=since_when):
+                click.echo(json.dumps(_json_safe(record), allow_nan=False))
+            return
+        frame = library.photos(status=status or None, since=since_when)
+    if as_csv:
+        out = frame.copy()
+        for column in ("date_notes", "reasons"):
+            out[column] = out[column].map("; ".join)
+        click.echo(out.to_csv(index=False), nl=False)
+        return
+    header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
+    header += [f"{name:>7}" for name, _, _ in _PHOTO_COLUMNS]
+    click.echo("  ".join(header + ["reasons"]))
+    for row in frame.itertuples(index=False):
+        cells = [f"{row.id:>5}", f"{row.captured_at:%Y-%m-%d %H:%M}", f"{row.date_source:<9}",
+                 f"{row.status:<8}"]
+        for _, column, decimals in _PHOTO_COLUMNS:
+            value = getattr(row, column)
+            cells.append(f"{value:>7.{decimals}f}" if value == value else f"{'-':>7}")
+        cells.append("; ".join(row.reasons))
+        click.echo("  ".join(cells).rstrip())
+    click.echo(f"{len(frame)} photo{'' if len(frame) == 1 else 's'}. {FOOTNOTE}")
+
+
+def _json_safe(value):
+    """Replace NaN and infinities by None, recursively (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+@main.group(epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20 --mode lift")
+def session():
+    """The treatment log: microcurrent sessions."""
+
+
+@session.command(name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20")
+@click.option("--date", "started", required=True, metavar="DATE",
+              help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Its length.")
+@click.option("--mode", metavar="MODE", help="The device mode: lift, firm, ...")
+@click.option("--note", metavar="TEXT", help="Anything worth remembering.")
+@library_option
+def session_log(started, minutes, mode, note, library_dir):
+    """Log one treatment session."""
+    from tracker.library import LibraryError
+
+    when = _parse_when(started, "'--date'")
+    with _open_library(library_dir) as library:
+        try:
+            session_id = library.log_session(when, minutes=minutes, mode=mode, note=note)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Logged session {session_id}.")
+
+
+@session.command(name="list", epilog="Example: facetrack session list --json")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per session and line.")
+@library_option
+def session_list(as_json, library_dir):
+    """List the logged treatment sessions."""
+    with _open_library(library_dir, create=False) as library:
+        frame = library.sessions()
+    for row in frame.itertuples(index=False):
+        if as_json:
+            click.echo(json.dumps(_json_safe({
+                "id": row.id, "started_at": row.started_at.isoformat(),
+                "utc_offset": row.utc_offset, "minutes": row.minutes, "mode": row.mode,
+                "note": row.note}), allow_nan=False))
+        else:
+            minutes = f"{row.minutes:g} min" if row.minutes == row.minutes else "-"
+            click.echo(f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
+                       f"{row.mode or '-':<8}  {row.note or ''}".rstrip())
+    if not as_json:
+        click.echo(f"{len(frame)} session{'' if len(frame) == 1 else 's'}.")
+
+
+@main.command(epilog="Example: facetrack remeasure")
+@library_option
+def remeasure(library_dir):
+    """Recompute every metric from the stored landmarks with the current metric code.
+
+    No photo is decoded and the model is not run: thousands of photos take seconds.
+    """
+    import time
+
+    with _open_library(library_dir, create=False) as library:
+        start = time.perf_counter()
+        count = library.remeasure()
+    click.echo(f"Remeasured {count} photo{'' if count == 1 else 's'} in "
+               f"{time.perf_counter() - start:.1f} s.")
+
+
+@main.command(epilog="Example: facetrack export --csv metrics.csv")
+@click.option("--csv", "csv_path", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Write one tidy row per photo, one column per metric.")
+@library_option
+def export(csv_path, library_dir):
+    """Export the library's photos and metrics."""
+    with _open_library(library_dir, create=False) as library:
+        try:
+            count = library.export_csv(csv_path)
+        except OSError as exc:
+            _fail(f"{csv_path}: {exc.strerror or _one_line(exc)}")
+    click.echo(f"Wrote {count} photo{'' if count == 1 else 's'} to {csv_path}.")
+
+
+@main.command(epilog="Example: facetrack forget 12 13   |   facetrack forget --all --yes")
+@click.argument("photo_ids", nargs=-1, type=int, metavar="[PHOTO_ID]...")
+@click.option("--all", "forget_all", is_flag=True, help="Remove every photo.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
+@library_option
+def forget(photo_ids, forget_all, yes, library_dir):
+    """Remove photos and all their data from the library for good.
+
+    Stored copies are deleted; originals referenced with --link are never touched.
+    """
+    from tracker.library import LibraryError
+
+    if bool(photo_ids) == forget_all:
+        raise click.UsageError("give photo ids or --all")
+    with _open_library(library_dir, create=False) as library:
+        try:
+            if forget_all:
+                if not yes:
+                    click.confirm(f"Remove all {library.count()} photos from {library.path}?",
+                                  abort=True)
+                count = library.forget_all()
+            else:
+                count = library.forget(photo_ids)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Removed {count} photo{'' if count == 1 else 's'}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
