@@ -83,19 +83,19 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.interval_s = interval_s
         self.samples: list[tuple[float, float, float]] = []  # (time, main MB, total MB)
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
         pid = os.getpid()
         start = time.perf_counter()
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             main = _rss_mb(pid)
             total = main + sum(_rss_mb(c) for c in _children(pid))
             self.samples.append((time.perf_counter() - start, main, total))
             time.sleep(self.interval_s)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 

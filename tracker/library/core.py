@@ -1,0 +1,1022 @@
+"""The photo library: one folder holding ``library.sqlite`` and the imported photo files.
+
+``Library`` is the only object the rest of facetrack (and the CLI) talks to. Layout::
+
+    <library>/                  0700
+        library.sqlite          0600 (and its -wal and -shm files)
+        photos/ab/<sha256>.jpg  0600 copies, named by content hash (not with link=True)
+
+Safety: every change is one ``BEGIN IMMEDIATE`` transaction (one per imported photo), the
+database is in WAL mode with a 30 s busy timeout, and a photo file is copied (to a temporary
+name, flushed, renamed) inside the transaction that adds its row. A process killed at any
+moment leaves either a complete photo (row, file, landmarks, measurements) or none of it; a
+copy left without its row is removed by the next import.
+
+Times: ``captured_at`` is stored as ISO 8601 local wall-clock time with its UTC offset when
+known ("2026-01-05T08:30:12+01:00", or "2026-02-16T12:00:00" when unknown). DataFrames give
+``captured_at`` as naive local wall-clock time (what the photographer's clock showed, one
+consistent column), ``utc_offset`` as text and ``captured_at_utc`` (NaT when the offset is
+unknown).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import numpy as np
+
+from tracker.errors import PhotoError, TrackerError
+from tracker.library import files as fs
+from tracker.library.measuring import Measurer, default_measure
+from tracker.library.migrations import SchemaError, migrate, schema_version
+from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
+from tracker.types import PhotoResult
+
+DB_NAME = "library.sqlite"
+PHOTOS_FOLDER = "photos"
+BUSY_TIMEOUT_S = 30.0
+PHOTO_SESSIONS = ("before", "after")
+N_POINTS = 478
+# A day without an hour (a date given alone) is put at noon, like tracker.photos.dates does.
+DATE_ONLY_TIME = time(12, 0)
+POSE_COLUMNS = ("yaw_deg", "pitch_deg", "roll_deg")
+
+
+class LibraryError(TrackerError):
+    """A library could not be opened or used: not a library, unknown photo id, bad value."""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path: Path
+    sha256: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class _ImportOptions:
+    session: str | None
+    tag: str | None
+    manual_date: datetime | date | None
+    prefer_manual_date: bool
+    mirrored: bool
+    link: bool
+
+
+class Library:
+    """A facetrack photo library: photos, their landmarks and metrics, the treatment log.
+
+    Parameters
+    ----------
+    path : path, optional
+        The library folder; default ``Library.default_path()``. It is created (0700) when
+        missing, and an existing empty folder becomes a library.
+    memory : bool
+        A throwaway library in a private temporary folder, removed by ``close()`` (for tests
+        and experiments). ``path`` must then be None.
+    create : bool
+        With False, a missing library raises LibraryError instead of being created.
+    measure : callable, optional
+        ``measure(path, *, mirrored) -> PhotoResult`` used by imports; default
+        ``tracker.pipeline.measure_photo`` (result only). With ``workers > 1`` it must be
+        picklable (a module-level function).
+
+    Raises
+    ------
+    LibraryError
+        When ``path`` is a file, a folder with other content and no ``library.sqlite``, a
+        database that is not a library or made by a newer facetrack; or (create=False) missing.
+
+    Examples
+    --------
+    >>> with Library(memory=True) as library:
+    ...     library.log_session("2026-01-05T08:00", minutes=20, mode="lift")
+    1
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, memory: bool = False,
+                 create: bool = True, measure: Callable[..., PhotoResult] | None = None) -> None:
+        self._temporary = None
+        if memory:
+            if path is not None:
+                raise ValueError("give either a path or memory=True, not both")
+            self._temporary = tempfile.TemporaryDirectory(prefix="facetrack-")
+            path = Path(self._temporary.name) / "library"
+        elif path is None:
+            path = self.default_path()
+        self.path = Path(path).expanduser().absolute()
+        self.db_path = self.path / DB_NAME
+        self._measure = measure or default_measure
+        self._db: sqlite3.Connection | None = None
+        try:
+            self._prepare_folder(create)
+            self._db = self._connect()
+            fs.make_private_folder(self.path / PHOTOS_FOLDER)
+        except BaseException:
+            self.close()
+            raise
+
+    # --- opening and closing ------------------------------------------------------------------
+
+    @classmethod
+    def default_path(cls) -> Path:
+        """``$FACETRACK_LIBRARY``, else ``$XDG_DATA_HOME/facetrack``, else
+        ``~/.local/share/facetrack``."""
+        explicit = os.environ.get("FACETRACK_LIBRARY")
+        if explicit:
+            return Path(explicit).expanduser()
+        data_home = os.environ.get("XDG_DATA_HOME")
+        if data_home and Path(data_home).is_absolute():
+            return Path(data_home) / "facetrack"
+        return Path.home() / ".local" / "share" / "facetrack"
+
+    def _prepare_folder(self, create: bool) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise LibraryError(f"{self.path} is a file, not a library folder")
+        if self.db_path.exists():
+            if not self.db_path.is_file():
+                raise LibraryError(f"{self.db_path} is not a file")
+            return
+        if not create:
+            raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
+        if self.path.exists():
+            if any(self.path.iterdir()):
+                raise LibraryError(
+                    f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
+                    "choose a new or empty folder")
+            os.chmod(self.path, fs.FOLDER_MODE)
+        else:
+            fs.make_private_folder(self.path)
+        fs.create_private_file(self.db_path)
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"{self.db_path}: cannot open: {exc}") from None
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            db.execute("PRAGMA foreign_keys = ON")
+            # deleted rows (forget) are overwritten, not just unlinked from the b-tree
+            db.execute("PRAGMA secure_delete = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            migrate(db)
+        except SchemaError as exc:
+            db.close()
+            raise LibraryError(f"{self.db_path}: {exc}") from None
+        except sqlite3.Error as exc:
+            db.close()
+            raise _library_error(self.db_path, exc) from None
+        for suffix in ("", "-wal", "-shm"):
+            fs.chmod_private(Path(f"{self.db_path}{suffix}"))
+        return db
+
+    def close(self) -> None:
+        """Close the database (and remove a ``memory=True`` library). Safe to call twice."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._temporary is not None:
+            self._temporary.cleanup()
+            self._temporary = None
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Library({str(self.path)!r})"
+
+    def count(self) -> int:
+        """Number of photos in the library."""
+        return self._scalar("SELECT count(*) FROM photos")
+
+    @property
+    def schema_version(self) -> int:
+        """Number of the last schema migration applied."""
+        return schema_version(self._conn)
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise LibraryError(f"{self.path}: the library is closed")
+        return self._db
+
+    def _scalar(self, sql: str, params: tuple = ()):
+        return self._conn.execute(sql, params).fetchone()[0]
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, holding the database's write lock from its start."""
+        db = self._conn
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _library_error(self.db_path, exc) from None
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one consistent state of the database."""
+        db = self._conn
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            if db.in_transaction:
+                db.execute("COMMIT")
+
+    # --- importing --------------------------------------------------------------------------
+
+    def import_photos(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        *,
+        session: str | None = None,
+        tag: str | None = None,
+        manual_date: datetime | date | None = None,
+        prefer_manual_date: bool = False,
+        mirrored: bool = False,
+        link: bool = False,
+        workers: int = 2,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportSummary:
+        """Import photo files and folders (searched recursively).
+
+        Each new file (by SHA-256 of its content) is measured, dated (EXIF, else a date in its
+        name, else its modification time, else ``manual_date``), copied into the library
+        (or, with ``link``, referenced where it is) and stored with its landmarks and metrics
+        in one transaction. Rejected photos are stored with their reasons; files that cannot
+        be read are reported and not stored. A bad file never stops the batch.
+
+        Parameters
+        ----------
+        paths : path or iterable of paths
+            Photo files (.jpg, .jpeg, .png, .heic, .heif, .webp) and folders.
+        session : {"before", "after"}, optional
+            The photos were taken just before or just after a treatment session.
+        tag : str, optional
+            Free text stored with every photo of this import.
+        manual_date : datetime, date or ISO 8601 str, optional
+            The capture time when the file gives none (the user's ``--date``); a date alone
+            means 12:00 that day.
+        prefer_manual_date : bool
+            Use ``manual_date`` even when the file has a date.
+        mirrored : bool
+            Front-camera mirror images: measured flipped back.
+        link : bool
+            Store the original path instead of a copy (the library then depends on the file
+            staying where it is; ``forget`` never deletes it).
+        workers : int
+            Processes measuring in parallel; 1 measures in this process.
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each file (and once with 0 at the start).
+
+        Returns
+        -------
+        ImportSummary
+
+        Raises
+        ------
+        LibraryError
+            For a bad ``session``, or when the library itself fails (disk full for the
+            database, locked for longer than the busy timeout). Photos committed before stay.
+        """
+        options = _ImportOptions(
+            session=_check_photo_session(session), tag=_clean_text(tag, "tag"),
+            manual_date=(_parse_moment(manual_date, "date") if isinstance(manual_date, str)
+                         else manual_date),
+            prefer_manual_date=prefer_manual_date,
+            mirrored=bool(mirrored), link=bool(link))
+        summary = SummaryBuilder()
+        files = self._find(paths, summary)
+        self.remove_orphans()
+        total, done = len(files), 0
+        if progress is not None:
+            progress(0, total)
+
+        def finished() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None:
+                progress(done, total)
+
+        # a pool costs a few seconds to start: not worth it for a single photo
+        with Measurer(self._measure, mirrored=options.mirrored,
+                      workers=workers if total > 1 else 1) as measurer:
+            for file in files:
+                candidate = self._candidate(file, summary)
+                if candidate is None:
+                    finished()
+                    continue
+                measurer.submit(candidate, file)
+                for candidate, result in measurer.ready():
+                    self._store(candidate, result, options, summary)
+                    finished()
+            for candidate, result in measurer.drain():
+                self._store(candidate, result, options, summary)
+                finished()
+            summary.notes += measurer.notes
+        return summary.build()
+
+    def _find(self, paths, summary: SummaryBuilder) -> list[Path]:
+        """Photo files under ``paths`` (deduplicated, in order); counts the others as ignored
+        and reports missing paths and unreadable folders as errors."""
+        from tracker.photos import SUPPORTED_SUFFIXES, find_photos
+
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        photos: dict[Path, None] = {}
+        ignored: set[Path] = set()
+        for root in map(Path, paths):
+            if not root.exists() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
+                summary.errors[str(root)] = "no such file or folder"
+                continue
+            try:
+                found, others = find_photos(root)
+            except OSError as exc:
+                summary.errors[str(root)] = f"cannot read folder: {exc.strerror or exc}"
+                continue
+            photos.update(dict.fromkeys(found))
+            ignored.update(others)
+        summary.ignored = len(ignored)
+        return list(photos)
+
+    def _candidate(self, path: Path, summary: SummaryBuilder) -> _Candidate | None:
+        """Hash a file; None when it is already in the library or cannot be read (recorded)."""
+        name = str(path)
+        try:
+            info = path.stat()
+            if stat.S_ISDIR(info.st_mode):
+                summary.errors[name] = "is a directory, not a photo file"
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                summary.errors[name] = "not a regular file"
+                return None
+            if info.st_size == 0:
+                summary.errors[name] = "empty file"
+                return None
+            sha256 = fs.sha256_file(path)
+        except FileNotFoundError:
+            summary.errors[name] = "file not found"
+            return None
+        except OSError as exc:
+            summary.errors[name] = f"cannot read file: {exc.strerror or exc}"
+            return None
+        if self._photo_id(sha256) is not None:
+            summary.already_there.append(name)
+            return None
+        return _Candidate(path, sha256, info.st_size)
+
+    def _photo_id(self, sha256: str) -> int | None:
+        row = self._conn.execute("SELECT id FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def _store(self, candidate: _Candidate, result: PhotoResult, options: _ImportOptions,
+               summary: SummaryBuilder) -> None:
+        """Date, copy and insert one measured photo in one transaction (or record why not)."""
+        name = str(candidate.path)
+        if result.status == "error":
+            summary.errors[name] = "; ".join(result.reasons) or "could not be read"
+            return
+        when = _read_capture_time(candidate.path, options)
+        if isinstance(when, str):
+            summary.errors[name] = when
+            return
+        suffix = candidate.path.suffix.lower()
+        stored = (os.path.abspath(candidate.path) if options.link
+                  else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}")
+        try:
+            with self._write() as db:
+                if self._photo_id(candidate.sha256) is not None:  # another import was quicker
+                    summary.already_there.append(name)
+                    return
+                if not options.link:
+                    fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
+                photo_id = self._insert(db, candidate, result, when, stored, options)
+        except fs.ContentChanged:
+            summary.errors[name] = "the file changed while it was imported; import it again"
+            return
+        except OSError as exc:
+            summary.errors[name] = f"cannot store a copy: {exc.strerror or exc}"
+            return
+        except ValueError as exc:  # a measure function that returned malformed landmarks
+            summary.errors[name] = f"cannot store the measurement: {exc}"
+            return
+        except sqlite3.IntegrityError as exc:  # a measure function's values broke a CHECK
+            summary.errors[name] = f"cannot store the measurement: {exc}"
+            return
+        except sqlite3.Error as exc:  # the library itself: locked, full, unwritable
+            raise _library_error(self.db_path, exc) from None
+        summary.add_imported(name, photo_id, result.status, result.reasons, when.source,
+                             when.notes)
+
+    def _insert(self, db: sqlite3.Connection, candidate: _Candidate, result: PhotoResult,
+                when, stored: str, options: _ImportOptions) -> int:
+        from tracker.metrics.geometry import ALGORITHM_VERSION
+
+        size = result.extras.get("original_size_px") or result.photo_size_px or (None, None)
+        quality = result.quality.scores if result.quality is not None else {}
+        cursor = db.execute(
+            "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
+            "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
+            "date_notes, imported_at, session, tag, status, reasons, quality) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (candidate.sha256, os.path.abspath(candidate.path), stored, int(options.link),
+             candidate.size_bytes, _int_or_none(size[0]), _int_or_none(size[1]),
+             result.extras.get("format") or candidate.path.suffix.lstrip(".").upper(),
+             int(options.mirrored), _iso(when.captured_at), when.source, when.utc_offset,
+             json.dumps(list(when.notes)), _now(), options.session, options.tag,
+             result.status, json.dumps(list(result.reasons)),
+             json.dumps({k: _finite_or_none(v) for k, v in quality.items()})),
+        )
+        photo_id = int(cursor.lastrowid)
+        measurement, landmarks = result.measurement, result.landmarks
+        if measurement is None:
+            return photo_id
+        points = result.extras.get("refined_points_px")
+        if landmarks is not None:
+            points = landmarks.points_px if points is None else points
+            db.execute(
+                "INSERT INTO landmarks (photo_id, model, image_width_px, image_height_px, "
+                "decode_scale, scale_mm_per_px, scale_source, points, raw_points) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (photo_id, landmarks.model, *landmarks.image_size_px,
+                 _finite_or_none(result.extras.get("decode_scale")),
+                 _finite_or_none(measurement.scale_mm_per_px), measurement.scale_source,
+                 _points_blob(points), _points_blob(landmarks.points_px)),
+            )
+        pose = result.quality.pose if result.quality is not None else None
+        db.execute(
+            "INSERT INTO measurement_info (photo_id, algorithm_version, scale_mm_per_px, "
+            "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
+            (photo_id, ALGORITHM_VERSION, _finite_or_none(measurement.scale_mm_per_px),
+             measurement.scale_source,
+             *((None, None, None) if pose is None else
+               (_finite_or_none(getattr(pose, c)) for c in POSE_COLUMNS)),
+             _now()),
+        )
+        db.executemany(
+            "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
+            "VALUES (?, ?, ?, ?)",
+            [(photo_id, ALGORITHM_VERSION, metric, _finite_or_none(value))
+             for metric, value in measurement.metrics.items()],
+        )
+        return photo_id
+
+    def remove_orphans(self) -> int:
+        """Delete copies in ``photos/`` that no photo refers to (left by a killed import or
+        forget) and unfinished temporary copies. Returns how many files were removed.
+
+        Runs under the write lock: copies are only ever written inside a write transaction,
+        so no other process can be half-way through one.
+        """
+        folder = self.path / PHOTOS_FOLDER
+        removed = 0
+        with self._write() as db:
+            known = {row[0] for row in db.execute(
+                "SELECT stored_path FROM photos WHERE linked = 0")}
+            for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
+                if not file.is_file() and not file.is_symlink():
+                    continue
+                relative = file.relative_to(self.path).as_posix()
+                if fs.is_temporary(file) or relative not in known:
+                    file.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def photos(self, *, status: str | Iterable[str] | None = None,
+               since: datetime | date | str | None = None):
+        """One row per photo, one column per metric: a pandas DataFrame ordered by capture time.
+
+        Columns: ``id``, ``file`` (the original path), ``stored_path`` (absolute),
+        ``sha256``, ``captured_at`` (naive local wall-clock time, datetime64),
+        ``captured_at_utc`` (tz-aware UTC, NaT when the offset is unknown), ``utc_offset``
+        ("+HH:MM" or None), ``date_source``, ``date_notes`` (list), ``date_flagged`` (bool),
+        ``status``, ``reasons`` (list), ``session``, ``tag``, ``mirrored``, ``yaw_deg``,
+        ``pitch_deg``, ``roll_deg``, ``scale_mm_per_px``, ``scale_source``, then every name in
+        ``METRIC_NAMES`` as measured by the current ``ALGORITHM_VERSION`` (NaN when not
+        measured, or measured only by an older version: see ``outdated()``).
+
+        Parameters
+        ----------
+        status : str or iterable of str, optional
+            Keep only these statuses ("ok", "rejected").
+        since : datetime, date or ISO 8601 str, optional
+            Keep photos taken at or after this local time.
+        """
+        import pandas as pd
+
+        from tracker.metrics.geometry import METRIC_NAMES
+
+        rows = list(self._rows(status=status, since=since))
+        records = []
+        for row, metrics in rows:
+            local, utc = _split_time(row["captured_at"])
+            notes = json.loads(row["date_notes"])
+            records.append({
+                "id": row["id"],
+                "file": row["original_path"],
+                "stored_path": str(self._absolute(row["stored_path"])),
+                "sha256": row["sha256"],
+                "captured_at": local,
+                "captured_at_utc": utc,
+                "utc_offset": row["utc_offset"],
+                "date_source": row["date_source"],
+                "date_notes": notes,
+                "date_flagged": date_flagged(row["date_source"], notes),
+                "status": row["status"],
+                "reasons": json.loads(row["reasons"]),
+                "session": row["session"],
+                "tag": row["tag"],
+                "mirrored": bool(row["mirrored"]),
+                **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
+                "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
+                "scale_source": row["scale_source"],
+                **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
+            })
+        columns = ["id", "file", "stored_path", "sha256", "captured_at", "captured_at_utc",
+                   "utc_offset", "date_source", "date_notes", "date_flagged", "status",
+                   "reasons", "session", "tag", "mirrored", *POSE_COLUMNS, "scale_mm_per_px",
+                   "scale_source", *METRIC_NAMES]
+        frame = pd.DataFrame.from_records(records, columns=columns)
+        frame["id"] = frame["id"].astype("int64")
+        # nanoseconds, the resolution pandas 2 always uses (pandas 3 would infer microseconds)
+        frame["captured_at"] = pd.to_datetime(frame["captured_at"]).astype("datetime64[ns]")
+        frame["captured_at_utc"] = pd.to_datetime(frame["captured_at_utc"], utc=True).astype(
+            "datetime64[ns, UTC]")
+        frame["date_flagged"] = frame["date_flagged"].astype(bool)
+        frame["mirrored"] = frame["mirrored"].astype(bool)
+        numeric = [*POSE_COLUMNS, "scale_mm_per_px", *METRIC_NAMES]
+        frame[numeric] = frame[numeric].astype("float64")
+        _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source"))
+        return frame
+
+    def photo_records(self, *, status: str | Iterable[str] | None = None,
+                      since: datetime | date | str | None = None) -> Iterator[dict]:
+        """One JSON-ready dict per photo, ordered by capture time (for ``photos --json``).
+
+        Keys: ``id``, ``file`` (original path), ``stored_path``, ``sha256``, ``captured_at``
+        (ISO 8601, with its offset when known), ``utc_offset``, ``date_source``
+        ("exif", "filename", "mtime" or "manual"), ``date_notes``, ``date_flagged``,
+        ``status``, ``reasons``, ``session``, ``tag``, ``mirrored``, ``imported_at``,
+        ``pose`` (dict of ``yaw_deg``, ``pitch_deg``, ``roll_deg``, or None),
+        ``scale_mm_per_px``, ``scale_source``, ``algorithm_version`` (None when not measured
+        by the current version) and ``metrics`` (name -> value, None for NaN; empty when not
+        measured). Filters as for ``photos``.
+        """
+        for row, metrics in self._rows(status=status, since=since):
+            yield self._record(row, metrics)
+
+    def photo(self, photo_id: int) -> dict:
+        """The record of one photo (as ``photo_records``). Raises LibraryError if unknown."""
+        for row, metrics in self._rows(ids=[photo_id]):
+            return self._record(row, metrics)
+        raise LibraryError(f"no photo with id {photo_id}")
+
+    def _record(self, row: sqlite3.Row, metrics: dict) -> dict:
+        notes = json.loads(row["date_notes"])
+        measured = row["algorithm_version"] is not None
+        return {
+            "id": row["id"],
+            "file": row["original_path"],
+            "stored_path": str(self._absolute(row["stored_path"])),
+            "sha256": row["sha256"],
+            "captured_at": row["captured_at"],
+            "utc_offset": row["utc_offset"],
+            "date_source": row["date_source"],
+            "date_notes": notes,
+            "date_flagged": date_flagged(row["date_source"], notes),
+            "status": row["status"],
+            "reasons": json.loads(row["reasons"]),
+            "session": row["session"],
+            "tag": row["tag"],
+            "mirrored": bool(row["mirrored"]),
+            "imported_at": row["imported_at"],
+            "pose": ({c: _finite_or_none(row[c]) for c in POSE_COLUMNS}
+                     if measured and row["yaw_deg"] is not None else None),
+            "scale_mm_per_px": _finite_or_none(row["scale_mm_per_px"]),
+            "scale_source": row["scale_source"],
+            "algorithm_version": row["algorithm_version"],
+            "metrics": {k: _finite_or_none(v) for k, v in metrics.items()},
+        }
+
+    def _rows(self, *, status=None, since=None, ids=None) -> Iterator[tuple[sqlite3.Row, dict]]:
+        """(photo row joined with its current measurement info, metric -> value) per photo."""
+        from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES
+
+        where, params = [], []
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            where.append(f"p.status IN ({', '.join('?' * len(statuses))})")
+            params += statuses
+        if since is not None:
+            where.append("p.captured_at >= ?")
+            params.append(_local_iso(since))
+        if ids is not None:
+            ids = [int(i) for i in ids]
+            where.append(f"p.id IN ({', '.join('?' * len(ids))})")
+            params += ids
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        order = {name: i for i, name in enumerate(METRIC_NAMES)}
+        with self._snapshot() as db:
+            db.row_factory = sqlite3.Row
+            try:
+                rows = db.execute(
+                    "SELECT p.*, mi.algorithm_version, mi.scale_mm_per_px, mi.scale_source, "
+                    "mi.yaw_deg, mi.pitch_deg, mi.roll_deg FROM photos p "
+                    "LEFT JOIN measurement_info mi "
+                    "ON mi.photo_id = p.id AND mi.algorithm_version = ? "
+                    f"{clause} ORDER BY p.captured_at, p.id",
+                    (ALGORITHM_VERSION, *params)).fetchall()
+                metrics: dict[int, dict[str, float]] = {}
+                for photo_id, metric, value in db.execute(
+                        "SELECT m.photo_id, m.metric, m.value FROM measurements m "
+                        "JOIN photos p ON p.id = m.photo_id "
+                        f"WHERE m.algorithm_version = ? {'AND' if where else ''} "
+                        f"{' AND '.join(where)}",
+                        (ALGORITHM_VERSION, *params)):
+                    metrics.setdefault(photo_id, {})[metric] = value
+            finally:
+                db.row_factory = None
+        for row in rows:
+            values = metrics.get(row["id"], {})
+            yield row, dict(sorted(values.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+    def _absolute(self, stored_path: str) -> Path:
+        return self.path / stored_path if not os.path.isabs(stored_path) else Path(stored_path)
+
+    def landmarks(self, photo_id: int, *, raw: bool = False) -> np.ndarray:
+        """The stored (478, 3) landmarks of a photo in pixels of the analysed image: the
+        refined points the metrics use, or with ``raw`` the model's own.
+
+        Raises LibraryError when the photo is unknown or has no landmarks (no face)."""
+        row = self._conn.execute(
+            f"SELECT {'raw_points' if raw else 'points'} FROM landmarks WHERE photo_id = ?",
+            (int(photo_id),)).fetchone()
+        if row is None or row[0] is None:
+            raise LibraryError(f"no landmarks stored for photo {photo_id}")
+        return _points_array(row[0])
+
+    def export_csv(self, path: str | os.PathLike[str]) -> int:
+        """Write one tidy row per photo and one column per metric to a CSV file.
+
+        Columns as ``photos()``, except ``captured_at`` written as stored (ISO 8601 local time
+        with its offset when known) and lists joined with "; ". Returns the number of rows.
+        """
+        frame = self.photos()
+        records = {r["id"]: r["captured_at"] for r in self.photo_records()}
+        frame["captured_at"] = frame["id"].map(records)
+        frame["captured_at_utc"] = frame["captured_at_utc"].map(
+            lambda t: None if t is None or t != t else t.isoformat())
+        for column in ("date_notes", "reasons"):
+            frame[column] = frame[column].map("; ".join)
+        frame.to_csv(path, index=False)
+        return len(frame)
+
+    # --- treatment sessions -------------------------------------------------------------------
+
+    def log_session(self, started_at: datetime | date | str, *, minutes: float | None = None,
+                    mode: str | None = None, note: str | None = None) -> int:
+        """Log a treatment (microcurrent) session and return its id.
+
+        Parameters
+        ----------
+        started_at : datetime, date or ISO 8601 str
+            When it started; a date alone means 12:00 that day. An aware datetime keeps its
+            offset.
+        minutes : float, optional
+            Its length, > 0.
+        mode : str, optional
+            The device mode ("lift", "firm", ...), stored lower-case.
+        note : str, optional
+
+        Raises
+        ------
+        LibraryError
+            For a date that cannot be read or a length that is not a positive number.
+        """
+        when = _parse_moment(started_at, "session start")
+        if minutes is not None:
+            try:
+                minutes = float(minutes)
+            except (TypeError, ValueError):
+                raise LibraryError(f"session length {minutes!r} is not a number") from None
+            if not math.isfinite(minutes) or minutes <= 0:
+                raise LibraryError(f"session length must be a positive number of minutes, "
+                                   f"not {minutes:g}")
+        mode = _clean_text(mode, "mode")
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (started_at, minutes, mode, note, logged_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"),
+                 _now()))
+        return int(cursor.lastrowid)
+
+    def sessions(self):
+        """The treatment log as a DataFrame ordered by start: ``id``, ``started_at`` (naive
+        local time), ``utc_offset``, ``minutes``, ``mode``, ``note``, ``logged_at`` (str)."""
+        import pandas as pd
+
+        rows = self._conn.execute(
+            "SELECT id, started_at, minutes, mode, note, logged_at FROM sessions "
+            "ORDER BY started_at, id").fetchall()
+        records = []
+        for session_id, started_at, minutes, mode, note, logged_at in rows:
+            moment = datetime.fromisoformat(started_at)
+            records.append({
+                "id": session_id, "started_at": moment.replace(tzinfo=None),
+                "utc_offset": _offset_text(moment), "minutes": _nan_if_none(minutes),
+                "mode": mode, "note": note, "logged_at": logged_at})
+        frame = pd.DataFrame.from_records(records, columns=[
+            "id", "started_at", "utc_offset", "minutes", "mode", "note", "logged_at"])
+        frame["id"] = frame["id"].astype("int64")
+        frame["started_at"] = pd.to_datetime(frame["started_at"]).astype("datetime64[ns]")
+        frame["minutes"] = frame["minutes"].astype("float64")
+        _none_for_missing_text(frame, ("utc_offset", "mode", "note"))
+        return frame
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove one logged session. Raises LibraryError when there is none with that id."""
+        with self._write() as db:
+            if db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),)).rowcount == 0:
+                raise LibraryError(f"no session with id {session_id}")
+
+    # --- recomputing and forgetting -----------------------------------------------------------
+
+    def outdated(self) -> int:
+        """Photos with landmarks but no metrics from the current algorithm version (run
+        ``remeasure`` to compute them)."""
+        from tracker.metrics.geometry import ALGORITHM_VERSION
+
+        return self._scalar(
+            "SELECT count(*) FROM landmarks l LEFT JOIN measurement_info mi "
+            "ON mi.photo_id = l.photo_id AND mi.algorithm_version = ? "
+            "WHERE mi.photo_id IS NULL", (ALGORITHM_VERSION,))
+
+    def remeasure(self, *, batch_size: int = 4096) -> int:
+        """Recompute every metric from the stored landmarks with the current metric code.
+
+        No photo is decoded: each photo's refined landmarks and its stored scale go through
+        ``compute_metrics`` in stacks of ``batch_size``, and the rows for the current
+        ``ALGORITHM_VERSION`` are replaced in one transaction (rows of other versions stay).
+        Status and reasons are not recomputed (they need the pixels).
+
+        Returns
+        -------
+        int
+            Number of photos measured.
+        """
+        from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES, compute_metrics
+
+        count, now = 0, _now()
+        with self._write() as db:
+            db.execute("DELETE FROM measurements WHERE algorithm_version = ?", (ALGORITHM_VERSION,))
+            db.execute("DELETE FROM measurement_info WHERE algorithm_version = ?",
+                       (ALGORITHM_VERSION,))
+            reader = db.execute("SELECT photo_id, points, scale_mm_per_px, scale_source "
+                                "FROM landmarks ORDER BY photo_id")
+            while batch := reader.fetchmany(batch_size):
+                ids = [row[0] for row in batch]
+                points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
+                scales = np.array([row[2] for row in batch], dtype=np.float64)
+                values = compute_metrics(points.reshape(len(batch), N_POINTS, 3), scales)
+                columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
+                pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
+                db.executemany(
+                    "INSERT INTO measurement_info (photo_id, algorithm_version, "
+                    "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
+                    "how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure')",
+                    [(photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now)
+                     for photo_id, row, *angles in zip(ids, batch, *pose)])
+                db.executemany(
+                    "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(photo_id, ALGORITHM_VERSION, name, value)
+                     for name, column in columns.items()
+                     for photo_id, value in zip(ids, column)])
+                count += len(batch)
+        return count
+
+    def _store_synthetic_landmarks(self, points: np.ndarray, *, scale_mm_per_px,
+                                   captured_at: datetime | None = None) -> list[int]:
+        """Add placeholder photos holding only the given landmarks, in one transaction.
+
+        For tests and benchmarks of ``remeasure`` on throwaway libraries: each row is a
+        "linked" photo with no file (``stored_path`` "synthetic:N") and no metrics yet.
+        ``points`` is (N, 478, 3); ``scale_mm_per_px`` a scalar or (N,). Returns the new ids.
+        """
+        import secrets
+
+        stack = np.asarray(points, dtype="<f8").reshape(-1, N_POINTS, 3)
+        scales = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (len(stack),))
+        when, now = _iso(captured_at or datetime.now().astimezone()), _now()
+        with self._write() as db:
+            first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM photos").fetchone()[0]
+            ids = list(range(first, first + len(stack)))
+            db.executemany(
+                "INSERT INTO photos (id, sha256, original_path, stored_path, linked, "
+                "size_bytes, mirrored, captured_at, date_source, imported_at, status) "
+                "VALUES (?, ?, ?, ?, 1, 0, 0, ?, 'manual', ?, 'ok')",
+                [(i, secrets.token_hex(32), f"synthetic:{i}", f"synthetic:{i}", when, now)
+                 for i in ids])
+            db.executemany(
+                "INSERT INTO landmarks (photo_id, model, scale_mm_per_px, scale_source, points) "
+                "VALUES (?, 'synthetic', ?, 'synthetic', ?)",
+                [(i, float(scale), np.ascontiguousarray(p).tobytes())
+                 for i, scale, p in zip(ids, scales, stack)])
+        return ids
+
+    def forget(self, photo_ids: int | Iterable[int]) -> int:
+        """Remove photos for good: their rows, landmarks, metrics and stored copy (a linked
+        original is never touched). Deleted rows are overwritten (secure_delete) and the
+        write-ahead log is truncated. Returns the number removed.
+
+        Raises LibraryError naming the first unknown id (nothing is removed then).
+        """
+        ids = [int(photo_ids)] if isinstance(photo_ids, (int, np.integer)) else \
+            [int(i) for i in photo_ids]
+        with self._write() as db:
+            for photo_id in ids:
+                if db.execute("SELECT 1 FROM photos WHERE id = ?", (photo_id,)).fetchone() is None:
+                    raise LibraryError(f"no photo with id {photo_id}")
+            db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
+        # The copies go after the rows are gone (a crash in between leaves only orphans,
+        # which this and every import removes).
+        self.remove_orphans()
+        self._truncate_log()
+        return len(set(ids))
+
+    def forget_all(self) -> int:
+        """Remove every photo and its data for good (the treatment log stays). Returns the
+        number removed."""
+        with self._write() as db:
+            count = db.execute("DELETE FROM photos").rowcount
+        self.remove_orphans()
+        self._truncate_log()
+        try:
+            self._conn.execute("VACUUM")
+        except sqlite3.OperationalError:
+            pass  # another connection is reading: the pages are zeroed anyway (secure_delete)
+        return count
+
+    def _truncate_log(self) -> None:
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:
+            pass
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return LibraryError(f"{db_path}: the library is busy (another facetrack holds it for "
+                            f"over {BUSY_TIMEOUT_S:g} s); try again")
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in message:
+        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database)")
+    return LibraryError(f"{db_path}: {message}")
+
+
+def _read_capture_time(path: Path, options: _ImportOptions):
+    """The photo's CaptureTime, or the reason there is none."""
+    from tracker.photos import read_capture_time
+
+    try:
+        return read_capture_time(path, manual=options.manual_date,
+                                 prefer_manual=options.prefer_manual_date)
+    except PhotoError as exc:
+        return exc.reason
+
+
+def _check_photo_session(session: str | None) -> str | None:
+    if session is None:
+        return None
+    if session not in PHOTO_SESSIONS:
+        raise LibraryError(f"session must be 'before' or 'after', not {session!r}")
+    return session
+
+
+def _clean_text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise LibraryError(f"{what} must be text, not {type(value).__name__}")
+    return value.strip() or None
+
+
+def _parse_moment(value: datetime | date | str, what: str) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, DATE_ONLY_TIME)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return datetime.combine(date.fromisoformat(text), DATE_ONLY_TIME)
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    raise LibraryError(f"{what} {value!r} is not a date or time (use ISO 8601, "
+                       "e.g. 2026-01-05 or 2026-01-05T08:30)")
+
+
+def _local_iso(value: datetime | date | str) -> str:
+    """A time to compare with stored ``captured_at`` text: local wall-clock ISO 8601."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return _parse_moment(value, "since").replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _iso(moment: datetime) -> str:
+    """ISO 8601 to the second; an aware time keeps its offset ("2026-01-05T08:30:12+01:00")."""
+    return moment.isoformat(timespec="seconds")
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _offset_text(moment: datetime) -> str | None:
+    offset = moment.utcoffset()
+    if offset is None:
+        return None
+    minutes = round(offset.total_seconds() / 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _split_time(text: str) -> tuple[datetime, datetime | None]:
+    """Stored ISO text -> (naive local wall-clock time, UTC time or None)."""
+    moment = datetime.fromisoformat(text)
+    if moment.utcoffset() is None:
+        return moment, None
+    return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
+
+
+def _points_blob(points) -> bytes:
+    array = np.asarray(points, dtype="<f8")
+    if array.shape != (N_POINTS, 3):
+        raise ValueError(f"landmarks must be ({N_POINTS}, 3), not {array.shape}")
+    return np.ascontiguousarray(array).tobytes()
+
+
+def _points_array(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f8").reshape(N_POINTS, 3).astype(np.float64)
+
+
+def _finite_or_none(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _nan_if_none(value) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _none_for_nan(values: np.ndarray) -> list[float | None]:
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
+
+
+def _none_for_missing_text(frame, columns) -> None:
+    """Make optional text columns object dtype holding None when missing, under pandas 2
+    and 3 alike (pandas 3's string dtype would turn None into NaN, which is truthy)."""
+    import pandas as pd
+
+    for column in columns:
+        frame[column] = pd.Series([None if v is None or v != v else v for v in frame[column]],
+                                  index=frame.index, dtype=object)
+
+
+def _int_or_none(value) -> int | None:
+    return None if value is None else int(value)

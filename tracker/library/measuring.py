@@ -1,0 +1,194 @@
+"""Measuring photo files for an import, in worker processes, results streamed in order.
+
+Workers are started with "spawn" (MediaPipe's threads and fork do not mix) and each loads the
+model once, on its first photo. At most ``2 x workers`` photos are in flight, so memory does
+not grow with the size of the import. A worker returns a slim ``PhotoResult``: numbers, small
+arrays and text, never pixels.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tracker.types import PhotoResult
+
+MeasureFunction = Callable[..., PhotoResult]
+# extras worth keeping in the library (the brow edge samples are for overlays only)
+KEPT_EXTRAS = ("refined_points_px", "decode_scale", "original_size_px", "format")
+CRASH_REASON = "the measuring process crashed on this file"
+NOT_STARTED_NOTE = "worker processes could not start ({why}); measured in this process"
+
+
+def default_measure(path: str | Path, *, mirrored: bool = False) -> PhotoResult:
+    """``tracker.pipeline.measure_photo`` with the photo's format kept and its pixels dropped."""
+    from tracker.pipeline import measure_photo
+
+    result, photo = measure_photo(path, mirrored=mirrored)
+    if photo is not None:
+        result.extras["format"] = photo.format
+    return result
+
+
+def measure_one(measure: MeasureFunction, path: str, mirrored: bool) -> PhotoResult:
+    """Run ``measure`` on one file; never raises (an unexpected exception is an error result)."""
+    try:
+        result = measure(path, mirrored=mirrored)
+        extras = {key: result.extras[key] for key in KEPT_EXTRAS if key in result.extras}
+        return replace(result, extras=extras)
+    except Exception as exc:  # a bug on one photo must not cost the batch
+        message = " ".join(str(exc).split())
+        what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        return PhotoResult(file=str(path), status="error", reasons=(f"unexpected error: {what}",))
+
+
+def _ping() -> bool:
+    """Run in a new worker: proves that it started and can import this module."""
+    return True
+
+
+def _start_worker() -> None:
+    """Set up a worker process: ignore Ctrl-C, and exit when the importing process dies."""
+    # Ctrl-C reaches the whole process group: let the main process alone decide what to do.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A spawned worker holds both ends of its task queue, so it would wait for tasks forever
+    # after the main process is killed (kill -9, a crash): watch the parent and leave with it.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True,
+                         name="facetrack-parent-watch").start()
+
+
+def _exit_with(parent) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(1)
+
+
+class Measurer:
+    """Measure files in submission order, in-process (``workers <= 1``) or in a process pool.
+
+    Use as a context manager; ``submit`` a file with any key, then iterate ``ready()`` after
+    each submission (it yields results while too many are in flight) and ``drain()`` at the end.
+    Each yields ``(key, PhotoResult)``. A worker that dies (a native crash on a file) costs only
+    that file: the others that were in flight are measured again one at a time.
+
+    When no worker can start at all (or ``measure`` cannot be sent to one), everything is
+    measured in this process instead and ``notes`` says why.
+    """
+
+    def __init__(self, measure: MeasureFunction, *, mirrored: bool, workers: int) -> None:
+        self.measure = measure
+        self.mirrored = mirrored
+        self.workers = max(1, int(workers))
+        self.max_in_flight = 2 * self.workers
+        self.notes: list[str] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_started = False
+        self._pending: deque[tuple[Any, str, Future | PhotoResult]] = deque()
+        if self.workers > 1:
+            try:
+                pickle.dumps(measure)
+            except Exception as exc:  # a lambda or a local function cannot go to a worker
+                self._fall_back(f"the measure function cannot be sent to them: {exc}")
+
+    def __enter__(self) -> Measurer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (cancelling what has not started)."""
+        self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, key: Any, path: str | Path) -> None:
+        path = str(path)
+        if self.workers == 1:
+            self._pending.append((key, path, measure_one(self.measure, path, self.mirrored)))
+        else:
+            self._pending.append((key, path, self._submit(path)))  # may fall back to workers=1
+
+    def ready(self) -> Iterator[tuple[Any, PhotoResult]]:
+        """Results of the oldest submissions while the number in flight is at its limit."""
+        while len(self._pending) >= (1 if self.workers == 1 else self.max_in_flight):
+            yield self._collect(self._pending.popleft())
+
+    def drain(self) -> Iterator[tuple[Any, PhotoResult]]:
+        """Every remaining result, in submission order."""
+        while self._pending:
+            yield self._collect(self._pending.popleft())
+
+    def _submit(self, path: str) -> Future | PhotoResult:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+            )
+            if not self._pool_started:
+                try:
+                    self._pool.submit(_ping).result()
+                    self._pool_started = True
+                except Exception as exc:  # e.g. a __main__ that spawn cannot import
+                    self._discard_pool()
+                    self._fall_back(f"{type(exc).__name__}: {exc}")
+        if self._pool is None:
+            return measure_one(self.measure, path, self.mirrored)
+        return self._pool.submit(measure_one, self.measure, path, self.mirrored)
+
+    def _fall_back(self, why: str) -> None:
+        self.workers = 1
+        self.notes.append(NOT_STARTED_NOTE.format(why=" ".join(why.split())))
+
+    def _collect(self, entry) -> tuple[Any, PhotoResult]:
+        key, path, outcome = entry
+        if isinstance(outcome, PhotoResult):
+            return key, outcome
+        try:
+            return key, outcome.result()
+        except BrokenProcessPool:
+            pass
+        except Exception as exc:  # the result could not come back from the worker
+            return key, PhotoResult(file=path, status="error",
+                                    reasons=(f"unexpected error: {type(exc).__name__}: {exc}",))
+        # A worker died. Every file in flight in that pool failed with it: measure each again
+        # on its own, now, so that a crash can be pinned on the file that causes it.
+        self._discard_pool()
+        result = self._measure_alone(path)
+        retried = deque()
+        for other_key, other_path, other in self._pending:
+            if isinstance(other, Future):
+                finished = (other.done() and not other.cancelled()
+                            and other.exception() is None)
+                other = other.result() if finished else self._measure_alone(other_path)
+            retried.append((other_key, other_path, other))
+        self._pending = retried
+        return key, result
+
+    def _measure_alone(self, path: str) -> PhotoResult:
+        """Measure one file with nothing else in flight: if the pool breaks now, it was this
+        file."""
+        try:
+            outcome = self._submit(path)
+            return outcome if isinstance(outcome, PhotoResult) else outcome.result()
+        except BrokenProcessPool:
+            self._discard_pool()
+            return PhotoResult(file=path, status="error", reasons=(CRASH_REASON,))
+
+    def _discard_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,193 @@
+"""The library's schema as numbered migrations, applied in order and recorded.
+
+Each migration runs in its own ``BEGIN IMMEDIATE`` transaction, which also inserts its row in
+``schema_migrations`` and sets ``PRAGMA user_version`` to its number: a migration is applied
+completely or not at all, and two processes opening a new library at once apply it once (the
+second finds ``user_version`` already raised once it gets the write lock).
+
+Never edit a migration that has been released: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change: its number (1, 2, ...), a short description and its SQL script."""
+
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "photos, landmarks, measurements, treatment sessions",
+        """
+        CREATE TABLE schema_migrations (
+            version     INTEGER PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at  TEXT NOT NULL
+        );
+
+        -- One row per distinct photo file content. Files that could not be read are not stored.
+        CREATE TABLE photos (
+            id            INTEGER PRIMARY KEY,
+            sha256        TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+            original_path TEXT NOT NULL,          -- absolute path of the file imported
+            stored_path   TEXT NOT NULL,          -- relative to the library, or absolute if linked
+            linked        INTEGER NOT NULL CHECK (linked IN (0, 1)),
+            size_bytes    INTEGER NOT NULL,
+            width_px      INTEGER,                -- upright, full size
+            height_px     INTEGER,
+            format        TEXT,
+            mirrored      INTEGER NOT NULL CHECK (mirrored IN (0, 1)),
+            captured_at   TEXT NOT NULL,          -- ISO 8601 local time, +HH:MM when known
+            date_source   TEXT NOT NULL
+                          CHECK (date_source IN ('exif', 'filename', 'mtime', 'manual')),
+            utc_offset    TEXT,                   -- '+HH:MM' or NULL when unknown
+            date_notes    TEXT NOT NULL DEFAULT '[]',  -- JSON list of strings
+            imported_at   TEXT NOT NULL,
+            session       TEXT CHECK (session IN ('before', 'after')),
+            tag           TEXT,
+            status        TEXT NOT NULL CHECK (status IN ('ok', 'rejected', 'error')),
+            reasons       TEXT NOT NULL DEFAULT '[]',  -- JSON list of strings
+            quality       TEXT NOT NULL DEFAULT '{}'   -- JSON object: score name -> value
+        );
+        CREATE INDEX photos_captured_at ON photos (captured_at);
+
+        -- Face Mesh output, so that metrics can be recomputed without running the model.
+        -- points: the refined (478, 3) points the metrics are computed from; raw_points: the
+        -- model's own. Both float64 little-endian, row-major, in pixels of the analysed image.
+        CREATE TABLE landmarks (
+            photo_id        INTEGER PRIMARY KEY REFERENCES photos (id) ON DELETE CASCADE,
+            model           TEXT NOT NULL,
+            image_width_px  INTEGER,
+            image_height_px INTEGER,
+            decode_scale    REAL,
+            scale_mm_per_px REAL,                 -- NULL when it could not be measured
+            scale_source    TEXT NOT NULL,
+            points          BLOB NOT NULL CHECK (length(points) = 478 * 3 * 8),
+            raw_points      BLOB CHECK (raw_points IS NULL OR length(raw_points) = 478 * 3 * 8)
+        );
+
+        -- Metrics in long format: one row per photo, algorithm version and metric.
+        CREATE TABLE measurements (
+            photo_id          INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+            algorithm_version TEXT NOT NULL,
+            metric            TEXT NOT NULL,
+            value             REAL,               -- NULL when it could not be computed
+            PRIMARY KEY (photo_id, algorithm_version, metric)
+        ) WITHOUT ROWID;
+        CREATE INDEX measurements_version ON measurements (algorithm_version, photo_id);
+
+        -- What each measurement was computed with.
+        CREATE TABLE measurement_info (
+            photo_id          INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+            algorithm_version TEXT NOT NULL,
+            scale_mm_per_px   REAL,
+            scale_source      TEXT NOT NULL,
+            yaw_deg           REAL,
+            pitch_deg         REAL,
+            roll_deg          REAL,
+            measured_at       TEXT NOT NULL,
+            how               TEXT NOT NULL CHECK (how IN ('import', 'remeasure')),
+            PRIMARY KEY (photo_id, algorithm_version)
+        ) WITHOUT ROWID;
+
+        -- The treatment log (microcurrent sessions).
+        CREATE TABLE sessions (
+            id         INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,             -- ISO 8601 local time, +HH:MM when known
+            minutes    REAL CHECK (minutes IS NULL OR minutes > 0),
+            mode       TEXT,
+            note       TEXT,
+            logged_at  TEXT NOT NULL
+        );
+        CREATE INDEX sessions_started_at ON sessions (started_at);
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaError(Exception):
+    """The database's schema version is not one this code can use (raised as LibraryError)."""
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The number of the last migration applied (``PRAGMA user_version``)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection) -> list[int]:
+    """Apply every migration not yet applied, in order, each in its own transaction.
+
+    ``db`` must be in autocommit mode (``isolation_level=None``).
+
+    Returns
+    -------
+    list of int
+        The versions applied by this call (empty when the schema was already current).
+
+    Raises
+    ------
+    SchemaError
+        When the database was made by a newer version (``user_version`` above the last
+        known migration), or holds tables but no migrations (it is not a library).
+    """
+    applied = []
+    for migration in MIGRATIONS:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = schema_version(db)
+            if current > LATEST_VERSION:
+                raise SchemaError(
+                    f"its schema version {current} is newer than this facetrack knows "
+                    f"({LATEST_VERSION}); upgrade facetrack")
+            if current == 0 and _has_tables(db):
+                raise SchemaError("it is an SQLite database, but not a facetrack library")
+            if current >= migration.version:
+                db.execute("COMMIT")
+                continue
+            for statement in _statements(migration.sql):
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.description,
+                 datetime.now().astimezone().isoformat(timespec="seconds")))
+            # user_version is part of the database header, so it changes with the transaction
+            db.execute(f"PRAGMA user_version = {int(migration.version)}")
+            db.execute("COMMIT")
+            applied.append(migration.version)
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    return applied
+
+
+def _has_tables(db: sqlite3.Connection) -> bool:
+    return db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchone()[0] > 0
+
+
+def _statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (``executescript`` would commit first)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip() and not all(
+            part.strip().startswith("--") or not part.strip() for part in current.splitlines()):
+        raise ValueError(f"incomplete SQL statement in migration: {current.strip()[:60]}")
+    return statements
