@@ -391,6 +391,10 @@ def photos(status, since, as_json, as_csv, library_dir):
     since_when = _parse_when(since, "'--since'")
     library = _open_library(library_dir, create=False)
     with library:
+        outdated = library.outdated()
+        if outdated:
+            click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured "
+                       "by an older version of the metrics: run `facetrack remeasure`", err=True)
         if as_json:
             for record in library.photo_records(status=status or None, since=since_when):
                 click.echo(json.dumps(_json_safe(record), allow_nan=False))

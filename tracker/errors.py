@@ -18,3 +18,7 @@ class PhotoError(TrackerError):
 
 class NoFaceError(TrackerError):
     """No face was found in a photo."""
+
+
+class LibraryError(TrackerError):
+    """A library could not be opened or used: not a library, unknown photo id, bad value."""

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.errors import PhotoError, TrackerError
+from tracker.errors import LibraryError, PhotoError, TrackerError
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
@@ -50,10 +50,6 @@ N_POINTS = 478
 # A day without an hour (a date given alone) is put at noon, like tracker.photos.dates does.
 DATE_ONLY_TIME = time(12, 0)
 POSE_COLUMNS = ("yaw_deg", "pitch_deg", "roll_deg")
-
-
-class LibraryError(TrackerError):
-    """A library could not be opened or used: not a library, unknown photo id, bad value."""
 
 
 @dataclass(frozen=True)
