@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.errors import LibraryError, PhotoError, TrackerError
+from tracker.errors import LibraryError, PhotoError
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
