@@ -23,6 +23,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_decode.py | tee benchmarks/results/bench_decode.md
 	$(VENV)/bin/python benchmarks/bench_measure.py
 	$(VENV)/bin/python benchmarks/bench_pose.py
+	$(VENV)/bin/python benchmarks/bench_import.py
 
 samples: $(STAMP)
 	$(VENV)/bin/python tools/make_sample_images.py
