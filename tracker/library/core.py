@@ -503,9 +503,37 @@ class Library:
 
     # --- reading ------------------------------------------------------------------------------
 
+    def calibrated_ipd_mm(self) -> tuple[float, float, int]:
+        """The person's interpupillary distance: (median mm, its standard error, photos used).
+
+        Each accepted photo gives one value scaled by its own iris; their median is far
+        steadier than any single photo's iris (see ``tracker.metrics.scale``). Uses the
+        accepted ("ok") photos, or every measured photo when none is accepted.
+
+        Raises
+        ------
+        LibraryError
+            When no photo has been measured.
+        """
+        from tracker.metrics.scale import calibrate_ipd_mm
+
+        frame = self.photos()
+        values = frame.loc[frame["status"] == "ok", "interpupillary_mm"].dropna()
+        if values.empty:
+            values = frame["interpupillary_mm"].dropna()
+        if values.empty:
+            raise LibraryError("no measured photo to calibrate the scale from")
+        median, sem = calibrate_ipd_mm(values.to_numpy())
+        return median, sem, int(values.size)
+
     def photos(self, *, status: str | Iterable[str] | None = None,
-               since: datetime | date | str | None = None):
+               since: datetime | date | str | None = None, person_scale: bool = False):
         """One row per photo, one column per metric: a pandas DataFrame ordered by capture time.
+
+        With ``person_scale``, every millimetre metric is re-expressed with the person's
+        calibrated interpupillary distance (``calibrated_ipd_mm``) instead of each photo's
+        own iris: the steadier scale for comparing photos over time (``scale_source`` then
+        reads "person"; angles and percentages are unchanged).
 
         Columns: ``id``, ``file`` (the original path), ``stored_path`` (absolute),
         ``sha256``, ``captured_at`` (naive local wall-clock time, datetime64),
@@ -568,6 +596,13 @@ class Library:
         numeric = [*POSE_COLUMNS, "scale_mm_per_px", *METRIC_NAMES]
         frame[numeric] = frame[numeric].astype("float64")
         _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source"))
+        if person_scale and len(frame):
+            ipd_mm, _, _ = self.calibrated_ipd_mm()
+            factor = ipd_mm / frame["interpupillary_mm"]
+            for name in [*METRIC_NAMES, "scale_mm_per_px"]:
+                if name.endswith("_mm") or name == "scale_mm_per_px":
+                    frame[name] = frame[name] * factor
+            frame.loc[factor.notna(), "scale_source"] = "person"
         return frame
 
     def photo_records(self, *, status: str | Iterable[str] | None = None,
