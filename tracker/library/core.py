@@ -40,6 +40,7 @@ from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
+from tracker.photos.dates import format_utc_offset
 from tracker.types import PhotoResult
 
 DB_NAME = "library.sqlite"
@@ -559,23 +560,10 @@ class Library:
         records = []
         for row, metrics in rows:
             local, utc = _split_time(row["captured_at"])
-            notes = json.loads(row["date_notes"])
             records.append({
-                "id": row["id"],
-                "file": row["original_path"],
-                "stored_path": str(self._absolute(row["stored_path"])),
-                "sha256": row["sha256"],
+                **self._photo_fields(row),
                 "captured_at": local,
                 "captured_at_utc": utc,
-                "utc_offset": row["utc_offset"],
-                "date_source": row["date_source"],
-                "date_notes": notes,
-                "date_flagged": date_flagged(row["date_source"], notes),
-                "status": row["status"],
-                "reasons": json.loads(row["reasons"]),
-                "session": row["session"],
-                "tag": row["tag"],
-                "mirrored": bool(row["mirrored"]),
                 **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
                 "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
                 "scale_source": row["scale_source"],
@@ -627,15 +615,14 @@ class Library:
             return self._record(row, metrics)
         raise LibraryError(f"no photo with id {photo_id}")
 
-    def _record(self, row: sqlite3.Row, metrics: dict) -> dict:
+    def _photo_fields(self, row: sqlite3.Row) -> dict:
+        """The fields of a photo row shared by ``photos()`` and ``photo_records()``."""
         notes = json.loads(row["date_notes"])
-        measured = row["algorithm_version"] is not None
         return {
             "id": row["id"],
             "file": row["original_path"],
             "stored_path": str(self._absolute(row["stored_path"])),
             "sha256": row["sha256"],
-            "captured_at": row["captured_at"],
             "utc_offset": row["utc_offset"],
             "date_source": row["date_source"],
             "date_notes": notes,
@@ -645,6 +632,13 @@ class Library:
             "session": row["session"],
             "tag": row["tag"],
             "mirrored": bool(row["mirrored"]),
+        }
+
+    def _record(self, row: sqlite3.Row, metrics: dict) -> dict:
+        measured = row["algorithm_version"] is not None
+        return {
+            **self._photo_fields(row),
+            "captured_at": row["captured_at"],
             "imported_at": row["imported_at"],
             "pose": ({c: _finite_or_none(row[c]) for c in POSE_COLUMNS}
                      if measured and row["yaw_deg"] is not None else None),
@@ -780,7 +774,7 @@ class Library:
             moment = datetime.fromisoformat(started_at)
             records.append({
                 "id": session_id, "started_at": moment.replace(tzinfo=None),
-                "utc_offset": _offset_text(moment), "minutes": _nan_if_none(minutes),
+                "utc_offset": format_utc_offset(moment), "minutes": _nan_if_none(minutes),
                 "mode": mode, "note": note, "logged_at": logged_at})
         frame = pd.DataFrame.from_records(records, columns=[
             "id", "started_at", "utc_offset", "minutes", "mode", "note", "logged_at"])
@@ -994,15 +988,6 @@ def _iso(moment: datetime) -> str:
 
 def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def _offset_text(moment: datetime) -> str | None:
-    offset = moment.utcoffset()
-    if offset is None:
-        return None
-    minutes = round(offset.total_seconds() / 60)
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _split_time(text: str) -> tuple[datetime, datetime | None]:

@@ -221,7 +221,7 @@ def _from_exif(path: Path, now: datetime, notes: list[str]) -> CaptureTime | Non
             continue
         if offset is None and offset_notes:
             offset_notes[-1] += "; the time is taken as naive local time"
-        return CaptureTime(captured, "exif", _format_offset(captured), (*notes, *offset_notes))
+        return CaptureTime(captured, "exif", format_utc_offset(captured), (*notes, *offset_notes))
     if not found_any:
         notes.append("no EXIF capture date")
     return None
@@ -272,7 +272,7 @@ def _from_mtime(path: Path, now: datetime, notes: list[str]) -> CaptureTime | No
             f"file modification time {captured:%Y-%m-%d %H:%M:%S} is implausible ({why})"
         )
         return None
-    return CaptureTime(captured, "mtime", _format_offset(captured), tuple(notes))
+    return CaptureTime(captured, "mtime", format_utc_offset(captured), tuple(notes))
 
 
 def _from_manual(manual: datetime | date, notes: tuple[str, ...]) -> CaptureTime:
@@ -282,7 +282,7 @@ def _from_manual(manual: datetime | date, notes: tuple[str, ...]) -> CaptureTime
         captured = datetime.combine(manual, DATE_ONLY_TIME)
     else:
         raise TypeError(f"manual must be a datetime or a date, not {type(manual).__name__}")
-    return CaptureTime(captured, "manual", _format_offset(captured), notes)
+    return CaptureTime(captured, "manual", format_utc_offset(captured), notes)
 
 
 # --- reading EXIF --------------------------------------------------------------------------------
@@ -369,7 +369,8 @@ def _parse_offset(text: str) -> timezone | None:
     return timezone(-delta if match["sign"] == "-" else delta)
 
 
-def _format_offset(moment: datetime) -> str | None:
+def format_utc_offset(moment: datetime) -> str | None:
+    """The UTC offset of an aware time as "+HH:MM"; None for a naive time."""
     offset = moment.utcoffset()
     if offset is None:
         return None
