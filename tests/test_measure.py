@@ -250,3 +250,18 @@ def test_no_face_is_rejected_with_its_reason():
     assert result.status == "rejected"
     assert result.reasons == ("no face found",)
     assert result.measurement is None
+
+
+def test_brow_hidden_by_glasses_is_rejected():
+    """Grace Hopper's portrait (matplotlib's sample data, a US Navy photo in the public domain)
+    has faint brows just above dark cat-eye glasses: on her left no image column finds the
+    brow's edge, so brow height would be Face Mesh's own line (1-2 mm off the edge on other
+    faces). The photo is rejected with that reason rather than mixed into a trend."""
+    import matplotlib.cbook as cbook
+    from PIL import Image
+
+    with cbook.get_sample_data("grace_hopper.jpg") as fh:
+        pixels = np.asarray(Image.open(fh).convert("RGB"))
+    result = measure_pixels(cv2.resize(pixels, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC))
+    assert result.quality.scores["brow_edge_columns_left"] == 0
+    assert any(r.startswith("brow edge not found in the image (left)") for r in result.reasons)

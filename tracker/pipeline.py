@@ -45,18 +45,18 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
     iris_px = float(geometry.iris_diameter_px(face)[0])
     refinement = refine_brows(pixels, irises.points_px, iris_px)
     pose = Pose(*(float(a) for a in pose_angles(rotation)[0]))
-    quality = assess(pixels, landmarks, face[0], pose, iris_px, settings=settings)
+    evidence = {}
+    for side in ("left", "right"):
+        evidence[f"brow_edge_columns_{side}"] = float(refinement.columns_used[side])
+        evidence[f"iris_edges_{side}"] = float(irises.edges_used[side])
+    quality = assess(pixels, landmarks, face[0], pose, iris_px, refinement=evidence,
+                     settings=settings)
     if ipd_mm is not None:
         scale, source = ipd_mm / float(geometry.interpupillary_px(face)[0]), "interpupillary"
     else:
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
     values = geometry.compute_metrics(refinement.points_px, scale)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
-    scores = dict(quality.scores)
-    for side in ("left", "right"):
-        scores[f"brow_edge_columns_{side}"] = float(refinement.columns_used[side])
-        scores[f"iris_edges_{side}"] = float(irises.edges_used[side])
-    quality = type(quality)(pose=quality.pose, scores=scores, reasons=quality.reasons)
     return PhotoResult(
         file=file,
         status="rejected" if quality.reasons else "ok",

@@ -75,7 +75,8 @@ def _gaze(face: np.ndarray) -> float:
 
 
 def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pose,
-           iris_px: float, *, settings: Settings = DEFAULT_SETTINGS) -> Quality:
+           iris_px: float, *, refinement: dict[str, float] | None = None,
+           settings: Settings = DEFAULT_SETTINGS) -> Quality:
     """Score one photo and list the reasons it fails, if any.
 
     Parameters
@@ -85,6 +86,9 @@ def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pos
     face : the same landmarks in the face frame (:func:`tracker.metrics.frame.to_face_frame`).
     pose : the head pose.
     iris_px : iris diameter in pixels of ``pixels``.
+    refinement : optional evidence from the image refinement, kept among the scores:
+        ``brow_edge_columns_left``/``_right`` (image columns that found the brow's edge; 0 =
+        Face Mesh's own brow line was kept) and ``iris_edges_left``/``_right``.
 
     Returns
     -------
@@ -142,4 +146,14 @@ def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pos
         reasons.append("mouth open")
     if expr["smile"] > s.max_smile or expr["mouth_width"] > s.max_mouth_width:
         reasons.append("smiling")
+
+    for key, value in (refinement or {}).items():
+        scores[key] = float(value)
+    missing = [side for side in ("left", "right")
+               if (refinement or {}).get(f"brow_edge_columns_{side}", np.inf) < 1]
+    if missing:
+        # Face Mesh's brow line can lie 1-2 mm off the brow's edge: such a photo must not be
+        # mixed into a trend of image-refined brow heights
+        reasons.append(f"brow edge not found in the image ({' and '.join(missing)}): glasses, "
+                       "hair or a very faint brow")
     return Quality(pose=pose, scores=scores, reasons=tuple(reasons))
