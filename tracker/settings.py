@@ -53,5 +53,26 @@ class Settings:
     # people looking at the camera measured -0.06 to +0.03.
     max_gaze: float = 0.09
 
+    # --- trends (tracker.analysis) ------------------------------------------------------------
+    # A photo within this many hours before a session's start, or after its end, shows the
+    # session's immediate effect (which fades within hours).
+    immediate_window_hours: float = 3.0
+    # With neither a session nor --baseline-until before the photos, the first week is the
+    # baseline.
+    first_week_days: int = 7
+    # Days after the first treatment that make the "2-4 weeks" window (inclusive); after the
+    # last one is "long term" (the windows of the treatment literature).
+    weeks_2_4_days: tuple[int, int] = (14, 28)
+    # A gap of more than this many days between sessions (or since the last one) is a pause.
+    pause_days: int = 14
+    # Fewest per-day values on each side of a comparison, and sessions for the immediate
+    # window: with two, a t interval has one degree of freedom and spans +-12.7 SE.
+    min_days: int = 3
+    min_pairs: int = 3
+    # A pause's effect: the last week on treatment against the pause's last week.
+    fade_days: int = 7
+    # A slope needs its days to span at least a week to be stated per week.
+    min_slope_span_days: int = 7
+
 
 DEFAULT_SETTINGS = Settings()

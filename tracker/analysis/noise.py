@@ -1,0 +1,108 @@
+"""The measurement's noise floor: SEM from repeat photos, else the benchmark's, and MDC95.
+
+SEM (standard error of measurement) is the SD of one photo's value around the person's true
+value at that moment. MDC95 = 1.96 x sqrt(2) x SEM is the smallest difference between two
+measurements that exceeds the noise with 95 % confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+# SEM per metric with a fixed person scale (units as in the metric's name): the pooled SD of
+# nuisance variants of the same photo (JPEG quality, brightness, shift, rescale).
+# Source: benchmarks/results/bench_measure.md, section 4 "Noise floor", column "SEM, fixed
+# scale" (run of 2026-11-21, tracker sources daa819c6b4ae). These variants keep pose,
+# expression and light identical, so real repeat selfies vary more: this is a lower bound,
+# used only when a library has no repeat photos to measure the real noise from.
+DEFAULT_SEM: dict[str, float] = {
+    "brow_height_left_mm": 0.162,
+    "brow_height_right_mm": 0.105,
+    "brow_asymmetry_mm": 0.186,
+    "jaw_angle_left_deg": 0.172,
+    "jaw_angle_right_deg": 0.165,
+    "jaw_angle_asymmetry_deg": 0.143,
+    "asymmetry_pct": 0.065,
+    "eye_aperture_left_mm": 0.099,
+    "eye_aperture_right_mm": 0.120,
+    "mouth_corner_height_left_mm": 0.189,
+    "mouth_corner_height_right_mm": 0.176,
+    "mouth_corner_asymmetry_mm": 0.102,
+    "cheek_height_left_mm": 0.153,
+    "cheek_height_right_mm": 0.114,
+    "lower_face_width_mm": 0.385,
+    # constant by construction under the person scale (it is the scale)
+    "interpupillary_mm": 0.000,
+}
+DEFAULT_SEM_SOURCE = "benchmark (no repeat photos)"
+REPEATS_SOURCE = "repeat photos"
+FLOOR_SOURCE = "benchmark (repeat photos vary less)"
+GIVEN_SOURCE = "given"
+
+# Repeat photos give the SEM once at least this many groups (a day's or a session's photos)
+# hold two photos or more: fewer would make the SD itself too uncertain to be useful.
+MIN_REPEAT_GROUPS = 3
+
+_Z95 = 1.959963984540054
+
+
+def mdc95(sem):
+    """Minimal detectable change at 95 % confidence, ``1.96 * sqrt(2) * sem``.
+
+    Works on floats and arrays alike.
+
+    >>> round(mdc95(0.162), 2)
+    0.45
+    """
+    result = _Z95 * math.sqrt(2.0) * np.asarray(sem, dtype=np.float64)
+    return float(result) if result.ndim == 0 else result
+
+
+def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS) -> tuple[float, int]:
+    """Pooled within-group SD of repeat photos: ``(sem, degrees of freedom)``.
+
+    Parameters
+    ----------
+    groups : iterable of 1-D arrays, or a pandas ``SeriesGroupBy``
+        The values of one metric, one group per day (or per session and side) holding the
+        accepted photos taken then. NaN values are ignored.
+    min_groups : int
+        How many groups must hold two values or more.
+
+    Returns
+    -------
+    (sem, dof) : (float, int)
+        ``sqrt(sum of squared deviations from each group's mean / sum(n_g - 1))`` over the
+        groups with two values or more, and ``sum(n_g - 1)``. ``(nan, 0)`` when fewer than
+        ``min_groups`` groups have repeats.
+
+    Examples
+    --------
+    >>> sem, dof = sem_from_repeats([[1.0, 1.2], [2.0, 2.2], [0.0, 0.2]])
+    >>> round(sem, 4), dof
+    (0.1414, 3)
+    """
+    if isinstance(groups, pd.core.groupby.SeriesGroupBy):
+        var = groups.var(ddof=1).to_numpy(dtype=np.float64)
+        n = groups.count().to_numpy(dtype=np.float64)
+    else:
+        var_list, n_list = [], []
+        for values in _arrays(groups):
+            values = values[np.isfinite(values)]
+            n_list.append(values.size)
+            var_list.append(values.var(ddof=1) if values.size > 1 else np.nan)
+        var, n = np.asarray(var_list, dtype=np.float64), np.asarray(n_list, dtype=np.float64)
+    repeated = n >= 2
+    if int(repeated.sum()) < min_groups:
+        return float("nan"), 0
+    dof = n[repeated] - 1.0
+    return float(np.sqrt(np.sum(var[repeated] * dof) / dof.sum())), int(dof.sum())
+
+
+def _arrays(groups: Iterable) -> Iterable[np.ndarray]:
+    for values in groups:
+        yield np.asarray(values, dtype=np.float64).ravel()
