@@ -536,5 +536,93 @@ def forget(photo_ids, forget_all, yes, library_dir):
     click.echo(f"Removed {count} photo{'' if count == 1 else 's'}.")
 
 
+@main.command(epilog="Example: facetrack validate --photos ~/Pictures/selfies --out validation/")
+@click.option("--out", "out_dir", default="validation", show_default=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the report, the tables and the plots (created).")
+@click.option("--photos", "photo_dirs", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of real photos, one sub-folder per person (repeatable).")
+@click.option("--clip", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A video of one face, for the frame-to-frame noise.")
+@click.option("--quick", is_flag=True, help="The reduced set CI runs (about 15 s).")
+def validate(out_dir, photo_dirs, clip, quick):
+    """Measure how far the metrics can be trusted: sensitivity, noise floor, pose and speed.
+
+    Runs on skimage's astronaut, the bundled sample images and any --photos. Writes
+    DIR/validation.md (the report), validation.csv (one row per metric: metric, sensitivity,
+    false_change_other_side, noise_sd, sem, mdc95, pose_slope_per_deg),
+    validation_details.csv, sensitivity.png and noise_floor.png; prints the table.
+    """
+    from tracker.errors import TrackerError
+    from tracker.validation import run_validation
+
+    try:
+        report = run_validation(photo_dirs=photo_dirs, clip=clip, quick=quick,
+                                progress=lambda line: click.echo(line, err=True))
+        paths = report.write(out_dir)
+    except (TrackerError, OSError) as exc:
+        _fail(str(exc) if isinstance(exc, TrackerError) else _one_line(exc))
+    click.echo(report.table_markdown())
+    click.echo(f"Done in {report.seconds:.0f} s. Written: {', '.join(str(p) for p in paths)}")
+
+
+@main.command(epilog="Example: facetrack trend --metric brow_height_left_mm --json")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Only this metric (repeatable; default: every metric but interpupillary_mm).")
+@click.option("--baseline-until", metavar="DATE",
+              help="End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
+                   "Default: the photos before the first session, else the first week.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per metric, window and line.")
+@click.option("--csv", "as_csv", is_flag=True, help="The window table as CSV.")
+@library_option
+def trend(metrics, baseline_until, as_json, as_csv, library_dir):
+    """Changes against the baseline: immediate, after 2-4 weeks and in the long term.
+
+    Accepted photos only, in the person's calibrated scale; a day counts as the median of its
+    photos. Windows: "immediate" (after minus before photos of each session), "2-4 weeks"
+    (days 14-28 after the first session), "long term" (after day 28). A change is detectable
+    when it exceeds the minimal detectable change (MDC95) and its 95 % interval excludes 0.
+    --json keys: metric, window, n (sessions or days), n_photos, n_baseline, change, ci_low,
+    ci_high, mdc, detectable (null with too few photos), slope_per_week (Theil-Sen since the
+    first session), slope_ci_low, slope_ci_high, sem, noise_source, note.
+    """
+    from tracker.analysis import (analyse, overview_lines, summary_sentences, table_lines,
+                                  table_records)
+    from tracker.library import LibraryError
+    from tracker.metrics.geometry import METRIC_NAMES
+
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
+    for name in metrics:
+        if name not in METRIC_NAMES:
+            raise click.BadParameter(f"{name!r} is not a metric; choose from "
+                                     f"{', '.join(METRIC_NAMES)}", param_hint="'--metric'")
+    until = _parse_when(baseline_until, "'--baseline-until'")
+    with _open_library(library_dir, create=False) as library:
+        try:
+            photos, sessions = library.photos(person_scale=True), library.sessions()
+        except LibraryError as exc:
+            _fail(str(exc))
+        outdated = library.outdated()
+    result = analyse(photos, sessions, metrics=list(metrics) or None, baseline_until=until)
+    if as_json:
+        for record in table_records(result.table):
+            click.echo(json.dumps(record, allow_nan=False))
+        return
+    if as_csv:
+        click.echo(result.table.round(4).to_csv(index=False), nl=False)
+        return
+    if outdated:
+        click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured by "
+                   "an older version of the metrics: run `facetrack remeasure`", err=True)
+    many = result.table["metric"].nunique() > 3
+    for lines in (overview_lines(result), table_lines(result.table),
+                  summary_sentences(result.table, fade=result.fade, combine=many)):
+        click.echo("\n".join(lines) + "\n")
+    click.echo(FOOTNOTE)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
