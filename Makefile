@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench samples clean
+.PHONY: demo test bench validate samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_measure.py
 	$(VENV)/bin/python benchmarks/bench_pose.py
 	$(VENV)/bin/python benchmarks/bench_import.py
+
+validate: $(STAMP)
+	$(VENV)/bin/facetrack validate --out validation
 
 samples: $(STAMP)
 	$(VENV)/bin/python tools/make_sample_images.py

@@ -51,6 +51,8 @@ from tracker.metrics.frame import to_face_frame
 from tracker.photos import open_photo
 from tracker.pipeline import measure_photo, measure_pixels
 from tracker.settings import DEFAULT_SETTINGS
+from tracker.validation import (REPEAT_MAX_MEAN_ABS_DIFF, jpeg_roundtrip, pooled_sd,
+                                read_clip, translate)
 from tracker.warps import brow_lift
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,10 +71,7 @@ SENSITIVITY_PHOTOS = ("real/people/obama/obama.jpg", "real/people/obama/obama3.j
                       "real/people/alex_lacamoire/img1.jpg", PHONE)
 CLIP = "real/clip/short_hamilton_clip.mp4"
 CLIP_FRAMES = (82, 210)  # the performer facing the camera (inclusive)
-# a frame whose mean absolute difference from the previous one is below this is a pulldown
-# repeat (the clip's repeats are re-encoded, so never byte-identical: they differ by < 0.5
-# grey levels, real successive frames by > 3)
-REPEAT_MAX_MEAN_ABS_DIFF = 1.0
+# REPEAT_MAX_MEAN_ABS_DIFF (pulldown repeats of the clip) comes from tracker.validation
 
 DECODE_SIZES = {"full": None, "half": 2000, "quarter": 1000, "eighth": 500}
 LIFTS_MM = (0.5, 1.0, 2.0, 3.0)
@@ -236,26 +235,7 @@ def write_orientations(path: Path, tmp: Path) -> list[Path]:
     return out
 
 
-def read_clip(path: Path, first: int, last: int) -> tuple[list[int], list[np.ndarray], int]:
-    """RGB frames first..last of a video without pulldown repeats: (indices, frames, repeats)."""
-    cap = cv2.VideoCapture(str(path))
-    indices, frames, repeats, previous = [], [], 0, None
-    index = 0
-    while index <= last:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        if index >= first:
-            if previous is not None and np.abs(frame.astype(np.int16) - previous).mean() \
-                    < REPEAT_MAX_MEAN_ABS_DIFF:
-                repeats += 1
-            else:
-                indices.append(index)
-                frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-            previous = frame.astype(np.int16)
-        index += 1
-    cap.release()
-    return indices, frames, repeats
+# read_clip(path, first, last) -> (indices, frames, repeats) is tracker.validation.read_clip
 
 
 # --- measurement helpers -------------------------------------------------------------------------
@@ -626,16 +606,8 @@ def _real_or_astronaut(rel_paths) -> list[tuple[str, np.ndarray]]:
 
 # --- 4. noise -------------------------------------------------------------------------------------
 
-def _jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def _shift(pixels: np.ndarray, dx: int, dy: int) -> np.ndarray:
-    """Content moved right by dx and down by dy; the uncovered border filled by reflection."""
-    h, w = pixels.shape[:2]
-    return np.ascontiguousarray(np.pad(pixels, ((dy, 0), (dx, 0), (0, 0)), mode="reflect")[:h, :w])
+_jpeg = jpeg_roundtrip
+_shift = translate
 
 
 def nuisance_variants(pixels: np.ndarray, quick: bool) -> list[tuple[str, np.ndarray]]:
@@ -654,13 +626,6 @@ def nuisance_variants(pixels: np.ndarray, quick: bool) -> list[tuple[str, np.nda
     if quick:
         variants = [variants[1], variants[5], variants[6]]
     return [(name, f(pixels)) for name, f in variants]
-
-
-def pooled_sd(groups: list[list[float]]) -> float:
-    """sqrt of the variance pooled over groups (weighted by degrees of freedom)."""
-    num = sum((len(g) - 1) * np.var(g, ddof=1) for g in groups if len(g) > 1)
-    dof = sum(len(g) - 1 for g in groups if len(g) > 1)
-    return float(np.sqrt(num / dof)) if dof else float("nan")
 
 
 def section_noise(report: Report, quick: bool) -> dict:

@@ -29,7 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 from scipy import stats
 
@@ -41,6 +40,7 @@ from tracker.metrics import geometry  # noqa: E402
 from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.photos import open_photo  # noqa: E402
 from tracker.settings import DEFAULT_SETTINGS  # noqa: E402
+from tracker.validation import head_rotation, render_rotated, rotate_canvas  # noqa: E402
 
 PEOPLE = "real/people"
 ROLL_PHOTO = "real/people/rose_leslie/img2.jpg"
@@ -304,17 +304,7 @@ def _raw_row(kind: str, r: dict) -> dict:
 
 # --- 2. roll --------------------------------------------------------------------------------------
 
-def rotate(pixels: np.ndarray, angle_deg: float) -> np.ndarray:
-    """Rotate counter-clockwise (as displayed) by ``angle_deg`` on a canvas that holds the whole
-    picture (INTER_CUBIC, border replicated)."""
-    h, w = pixels.shape[:2]
-    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle_deg, 1.0)
-    c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(np.ceil(h * s + w * c)), int(np.ceil(h * c + w * s))
-    m[0, 2] += (nw - 1) / 2 - (w - 1) / 2
-    m[1, 2] += (nh - 1) / 2 - (h - 1) / 2
-    return cv2.warpAffine(pixels, m, (nw, nh), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_REPLICATE)
+rotate = rotate_canvas
 
 
 def section_roll(report: Report, quick: bool) -> dict:
@@ -404,42 +394,7 @@ SYNTHETIC_PHOTOS = (bm.PHONE, "real/people/obama/obama.jpg", "real/people/alex_l
 SYNTHETIC_ANGLES = (-15, -10, -5, 5, 10, 15)
 
 
-def _rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
-    """3x3 rotation in image axes (x right, y down, z away) for a head turn of ``yaw_deg`` and
-    a tip of ``pitch_deg``, signed like tracker.types.Pose (yaw > 0 towards the subject's
-    left, pitch > 0 chin up)."""
-    a, b = np.radians(-yaw_deg), np.radians(-pitch_deg)
-    ry = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
-    rx = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
-    return ry @ rx
-
-
-def render_rotated(pixels: np.ndarray, points_px: np.ndarray, triangles: np.ndarray,
-                   rotation: np.ndarray) -> np.ndarray:
-    """The photo with its face surface (Face Mesh's 478 points with their depth, triangulated)
-    turned rigidly by ``rotation`` about the mesh centroid and projected orthographically: each
-    triangle's texture is moved by the affine map between its old and new image positions,
-    far triangles first. Everything outside the mesh (hair, ears, neck) stays put."""
-    centre = points_px.mean(axis=0)
-    moved = (points_px - centre) @ rotation.T + centre
-    out = np.array(pixels)
-    h, w = pixels.shape[:2]
-    for tri in triangles[np.argsort(-moved[triangles].mean(axis=1)[:, 2])]:
-        src = points_px[tri, :2].astype(np.float32)
-        dst = moved[tri, :2].astype(np.float32)
-        x0, y0 = (int(max(0, v)) for v in np.floor(dst.min(axis=0)))
-        x1 = int(min(w, np.ceil(dst[:, 0].max()) + 1))
-        y1 = int(min(h, np.ceil(dst[:, 1].max()) + 1))
-        if x1 <= x0 or y1 <= y0:
-            continue
-        affine = cv2.getAffineTransform(src, dst - np.float32([x0, y0]))
-        patch = cv2.warpAffine(pixels, affine, (x1 - x0, y1 - y0), flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REFLECT)
-        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillConvexPoly(mask, np.round((dst - [x0, y0]) * 16).astype(np.int32), 1,
-                           lineType=cv2.LINE_8, shift=4)
-        out[y0:y1, x0:x1][mask > 0] = patch[mask > 0]
-    return out
+_rotation = head_rotation  # render_rotated also comes from tracker.validation
 
 
 def section_synthetic(report: Report, quick: bool) -> dict | None:

@@ -543,7 +543,8 @@ def forget(photo_ids, forget_all, yes, library_dir):
 @click.option("--photos", "photo_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder of real photos, one sub-folder per person (repeatable).")
-@click.option("--clip", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--clip", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A video of one face, for the frame-to-frame noise.")
 @click.option("--quick", is_flag=True, help="The reduced set CI runs (about 15 s).")
 def validate(out_dir, photo_dirs, clip, quick):
@@ -622,6 +623,116 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
                   summary_sentences(result.table, fade=result.fade, combine=many)):
         click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
+
+
+# --- charts and the report -----------------------------------------------------------------
+
+_BASELINE_HELP = ("End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
+                  "Default: the photos before the first session, else the first week.")
+
+
+@main.command(epilog="Example: facetrack chart --metric brow_height --out brow.svg")
+@click.option("--metric", "metrics", multiple=True, metavar="NAME",
+              help="Chart this metric (repeatable): brow_height, jaw_angle, asymmetry, "
+                   "eye_aperture, mouth_corner_height, cheek_height, brow_asymmetry, "
+                   "jaw_angle_asymmetry, mouth_corner_asymmetry, lower_face_width, or a "
+                   "column name. Default: a one-page dashboard of the key metrics.")
+@click.option("--before-after", is_flag=True,
+              help="Instead: the baseline and the latest photo aligned on the eyes, side by "
+                   "side and overlaid, with the measured lines.")
+@click.option("--timelapse", metavar="FILE.gif", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an eye-aligned animated GIF of every accepted photo.")
+@click.option("--out", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+              help="PNG, SVG or PDF, chosen by the extension (default: facetrack-chart.png, "
+                   "unless --show is given).")
+@click.option("--show", is_flag=True, help="Open the chart in a window.")
+@click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@library_option
+def chart(metrics, before_after, timelapse, out, show, baseline_until, library_dir):
+    """Chart the library's metrics over time.
+
+    Each chart shows daily values (dots), a 7-day rolling median (line), the baseline with
+    its noise band (MDC95), the windows (2-4 weeks = days 14-28 after the first treatment,
+    long term = after day 28), photos taken right after a session, and each treatment
+    session on the time axis. Left and right are the subject's own.
+    """
+    from tracker import charts
+
+    if metrics and before_after:
+        raise click.UsageError("give --metric or --before-after, not both")
+    for name in metrics:
+        try:
+            charts.chart_metrics(name)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--metric'") from None
+    if out is None and not show:
+        out = Path("facetrack-chart.png")
+    if out is not None:
+        try:
+            charts.check_figure_path(out)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--out'") from None
+    if timelapse is not None and timelapse.suffix.lower() != ".gif":
+        raise click.BadParameter(f"{timelapse.name}: the file name must end in .gif",
+                                 param_hint="'--timelapse'")
+    until = _parse_when(baseline_until, "'--baseline-until'")
+    figure = None
+    if show:
+        import matplotlib.pyplot as plt
+
+        figure = plt.figure()
+    with _open_library(library_dir, create=False) as library:
+        try:
+            figure = charts.chart_figure(library, metrics=metrics, before_after_photos=before_after,
+                                         baseline_until=until, fig=figure)
+            if out is not None:
+                charts.save_figure(figure, out)
+                click.echo(f"Wrote {out}.")
+            if timelapse is not None:
+                count = charts.timelapse(library, timelapse)
+                click.echo(f"Wrote {timelapse} ({count} photo{'' if count == 1 else 's'}).")
+        except ValueError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{exc.filename or out}: {exc.strerror or _one_line(exc)}")
+    if show:
+        plt.show()
+
+
+@main.command(epilog="Example: facetrack report --out progress.pdf --no-photos")
+@click.option("--out", default="facetrack-report.html", show_default=True, metavar="FILE",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.html (one self-contained file) or FILE.pdf.")
+@click.option("--no-photos", is_flag=True,
+              help="Leave every photo of the face out (for sharing).")
+@click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@library_option
+def report(out, no_photos, baseline_until, library_dir):
+    """Write a progress report: a plain-language summary, the window table, charts, the
+    aligned before/after photos, adherence to the treatment log, the photo log with its
+    quality flags, and the methods with their limitations.
+
+    The HTML file holds everything (images embedded, no request made) and opens offline. A
+    PDF is printed by headless Chromium when one is installed, else laid out by matplotlib
+    with the same content. The file is readable by you only.
+    """
+    from tracker.report import check_report_path, write_report
+
+    try:
+        check_report_path(out)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--out'") from None
+    until = _parse_when(baseline_until, "'--baseline-until'")
+    with _open_library(library_dir, create=False) as library:
+        try:
+            how = write_report(library, out, photos=not no_photos, baseline_until=until)
+        except ValueError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            _fail(f"{out}: {exc.strerror or _one_line(exc)}")
+    how_made = {"html": "", "chromium": " (PDF printed by Chromium)",
+                "matplotlib": " (PDF laid out by matplotlib, without Chromium)"}
+    click.echo(f"Wrote {out}{how_made[how]}.")
 
 
 if __name__ == "__main__":  # pragma: no cover

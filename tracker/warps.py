@@ -136,3 +136,178 @@ def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: 
     pad = abs(shift_px) + 4
     region = (*np.floor(corners.min(axis=0) - pad), *np.ceil(corners.max(axis=0) + pad))
     return warp(image, displacement, region)
+
+
+# --- warps for the jaw and the mouth (tracker.validation) ----------------------------------------
+
+def _face_axes(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Unit vectors along the interpupillary line (towards the subject's left) and up (towards
+    the brows, perpendicular to it) in image coordinates, and a typical iris diameter (px)."""
+    from tracker.landmarks import indices as ix
+
+    lateral = pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]
+    ipd = float(np.linalg.norm(lateral))
+    lateral = lateral / ipd
+    return lateral, np.array([lateral[1], -lateral[0]]), ipd / 5.3
+
+
+def _check_untouched(pts: np.ndarray, displacement, protected, what: str) -> None:
+    """Raise ValueError when the field moves any of the ``protected`` landmarks."""
+    idx = sorted(set(protected))
+    dx, dy = displacement(pts[idx, 0], pts[idx, 1])
+    moved = np.hypot(dx, dy) > 0
+    if moved.any():
+        names = ", ".join(str(i) for i in np.asarray(idx)[moved])
+        raise ValueError(f"{what} does not fit: it would move landmarks {names}")
+
+
+def _region(corners: np.ndarray, pad: float) -> tuple[float, float, float, float]:
+    return (*np.floor(corners.min(axis=0) - pad), *np.ceil(corners.max(axis=0) + pad))
+
+
+def jaw_contour_field(points_px: np.ndarray, *, side: str, shift_px: float):
+    """The displacement field of :func:`jaw_contour_in`: ``(displacement, region)``.
+
+    ``displacement(x, y) -> (dx, dy)`` (arrays) and ``region`` (x0, y0, x1, y1) bounding where
+    it is non-zero. Apply it to landmarks (``p + D(p)``) to get the ideal response: what a
+    perfect landmark detector would report on the warped image.
+
+    Raises
+    ------
+    ValueError
+        When the region would reach the chin, the mouth, the eyes or the other side's jaw.
+    """
+    from tracker.landmarks import indices as ix
+
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+    pts = np.asarray(points_px, dtype=np.float64)
+    lateral, _, iris = _face_axes(pts)
+    ramus, border = ((ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT) if side == "left"
+                     else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT))
+    # the contour from the ear down to the jaw corner and on to the chin
+    polyline = pts[list(ramus) + list(border), :2]
+    starts, ends = polyline[:-1], polyline[1:]
+    lengths = np.linalg.norm(ends - starts, axis=1)
+    cumulative = np.concatenate([[0.0], np.cumsum(lengths)])
+    inward = lateral if side == "right" else -lateral  # towards the midline
+    half = 0.25 * iris  # the flat top reaches this far either side of the contour ...
+    margin = 0.25 * iris  # ... and this far beyond its two ends
+    # a raised-cosine fade of width f has slope pi / (2 f); two of them can add up, so
+    # f > pi / 2 x shift keeps the map one-to-one with room to spare
+    fade = max(0.5 * iris, 3.2 * abs(shift_px))
+
+    def displacement(px, py):
+        px, py = np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64)
+        best_d = np.full(px.shape, np.inf)
+        best_t = np.zeros(px.shape)
+        last = len(lengths) - 1
+        for i, (a, b, length) in enumerate(zip(starts, ends, lengths)):
+            u = ((px - a[0]) * (b[0] - a[0]) + (py - a[1]) * (b[1] - a[1])) / length**2
+            # the first and last segments extend beyond the contour's ends as rays
+            u = np.clip(u, -np.inf if i == 0 else 0.0, np.inf if i == last else 1.0)
+            d = np.hypot(px - (a[0] + u * (b[0] - a[0])), py - (a[1] + u * (b[1] - a[1])))
+            closer = d < best_d
+            best_d = np.where(closer, d, best_d)
+            best_t = np.where(closer, cumulative[i] + u * length, best_t)
+        weight = (_window(best_d, -1.0, half, 1.0, fade)
+                  * _window(best_t, -margin, cumulative[-1] + margin, fade, fade))
+        return shift_px * weight * inward[0], shift_px * weight * inward[1]
+
+    other = ((ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT) if side == "left"
+             else (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT))
+    protected = (ix.CHIN, ix.MOUTH_CORNER_LEFT, ix.MOUTH_CORNER_RIGHT, ix.LIP_UPPER_INNER,
+                 ix.LIP_LOWER_INNER, ix.IRIS_CENTRE_LEFT, ix.IRIS_CENTRE_RIGHT, ix.CHEEK_LEFT,
+                 ix.CHEEK_RIGHT, *other[0], *other[1])
+    _check_untouched(pts, displacement, protected, f"a {shift_px:.1f} px jaw move")
+    # beyond an end, the band reaches margin + fade along the ray and half + fade across it
+    reach = float(np.hypot(margin + fade, half + fade))
+    corners = np.array([polyline.min(axis=0), polyline.max(axis=0)])
+    return displacement, _region(corners, reach + abs(shift_px) + 4)
+
+
+def jaw_contour_in(image: np.ndarray, points_px: np.ndarray, *, side: str,
+                   shift_px: float) -> np.ndarray:
+    """Move one side's jaw contour (the subject's ``side``) towards the midline by ``shift_px``.
+
+    The flat top is a band along the contour from the ramus (below the ear) over the jaw
+    corner to the lower border near the chin: every Face Mesh ramus and border point of that
+    side (``indices.RAMUS_*``, ``indices.JAW_BORDER_*``) lies inside it with a margin of a
+    quarter iris across and beyond both ends, so both jaw lines translate rigidly. The move is
+    along the interpupillary line, towards the face's midline, and fades smoothly outside the
+    band; the chin, the mouth, the eyes and the other side stay put. Truth: the gonion moves
+    by exactly ``shift_px``, so ``lower_face_width_mm`` decreases by the shift (in mm) and
+    the jaw angles do not change.
+
+    Returns
+    -------
+    The warped image, same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        When the move is too large for the room between the jaw and the chin or mouth.
+    """
+    displacement, region = jaw_contour_field(points_px, side=side, shift_px=shift_px)
+    return warp(image, displacement, region)
+
+
+def mouth_corner_field(points_px: np.ndarray, *, side: str, shift_px: float):
+    """The displacement field of :func:`mouth_corner_lift`: ``(displacement, region)``
+    (see :func:`jaw_contour_field`).
+
+    Raises
+    ------
+    ValueError
+        When the region would reach the lips' middle, the other corner, the nose or the jaw.
+    """
+    from tracker.landmarks import indices as ix
+
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+    pts = np.asarray(points_px, dtype=np.float64)
+    lateral, up, iris = _face_axes(pts)
+    corner = pts[ix.MOUTH_CORNER_LEFT if side == "left" else ix.MOUTH_CORNER_RIGHT, :2]
+    half = 0.3 * iris  # the flat top: a square of 0.6 iris around the corner
+    fade = max(0.5 * iris, 3.2 * abs(shift_px))
+
+    def displacement(px, py):
+        u = (np.asarray(px) - corner[0]) * lateral[0] + (np.asarray(py) - corner[1]) * lateral[1]
+        v = (np.asarray(px) - corner[0]) * up[0] + (np.asarray(py) - corner[1]) * up[1]
+        weight = _window(u, -half, half, fade, fade) * _window(v, -half, half, fade, fade)
+        return shift_px * weight * up[0], shift_px * weight * up[1]
+
+    ramus, border = ((ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT) if side == "left"
+                     else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT))
+    protected = (ix.MOUTH_CORNER_RIGHT if side == "left" else ix.MOUTH_CORNER_LEFT,
+                 ix.LIP_UPPER_INNER, ix.LIP_LOWER_INNER, 0, 17, 1, ix.CHIN,
+                 ix.IRIS_CENTRE_LEFT, ix.IRIS_CENTRE_RIGHT, ix.CHEEK_LEFT, ix.CHEEK_RIGHT,
+                 *ramus, *border)
+    _check_untouched(pts, displacement, protected, f"a {shift_px:.1f} px mouth-corner lift")
+    reach = half + fade
+    corners = np.array([corner + a * lateral + b * up for a in (-reach, reach)
+                        for b in (-reach, reach)])
+    return displacement, _region(corners, abs(shift_px) + 4)
+
+
+def mouth_corner_lift(image: np.ndarray, points_px: np.ndarray, *, side: str,
+                      shift_px: float) -> np.ndarray:
+    """Lift one mouth corner (the subject's ``side``; landmark 291 left, 61 right) by
+    ``shift_px``, perpendicular to the interpupillary line, towards the brows.
+
+    The flat top is a square of 0.6 iris diameters centred on the corner; the move fades out
+    over half an iris (or 3.2 shifts) around it, before the lips' middle, the other corner, the
+    nose and the jaw. Truth: ``mouth_corner_height_<side>_mm`` (measured *below* the
+    interpupillary line) decreases by exactly the shift (in mm).
+
+    Returns
+    -------
+    The warped image, same shape and dtype.
+
+    Raises
+    ------
+    ValueError
+        When the lift is too large for the room around the corner.
+    """
+    displacement, region = mouth_corner_field(points_px, side=side, shift_px=shift_px)
+    return warp(image, displacement, region)
