@@ -597,3 +597,27 @@ def test_fade_and_table_text(treated):
     assert len(text) == 1 + len(trend.table)
     assert text[1].split()[:7] == ["Brow", "height", "(left),", "mm", "immediate", "30",
                                    "+0.94"]
+
+
+def test_unusual_pose_left_out_of_the_trend(treated):
+    """Photos whose pitch differs from the person's usual by more than 3 deg (or yaw by more
+    than 5 deg) are left out of the trend and counted with their reason, even though they
+    passed the single-photo checks; photos within the limits stay."""
+    from tracker.analysis.trend import analyse
+    from tracker.analysis.windows import consistent_pose
+
+    photos, sessions, trend = treated
+    posed = photos.assign(pitch_deg=0.0, yaw_deg=0.0)
+    ok_rows = posed.index[posed["status"] == "ok"]
+    posed.loc[ok_rows[:4], "pitch_deg"] = 4.5  # beyond the 3 deg pitch limit
+    posed.loc[ok_rows[4:6], "yaw_deg"] = -6.0  # beyond the 5 deg yaw limit
+    posed.loc[ok_rows[6:9], "pitch_deg"] = 2.5  # within
+    marked = consistent_pose(posed)
+    assert (marked.loc[ok_rows[:6], "status"] == "rejected").all()
+    assert (marked.loc[ok_rows[6:9], "status"] == "ok").all()
+    assert marked.loc[ok_rows[0], "reasons"][-1] == (
+        "pose unlike your other photos: pitch +4.5 deg from your usual (limit +/-3)")
+    assert (posed["status"] == photos["status"]).all()  # the input is not changed
+    result = analyse(posed, sessions, metrics=[LEFT])
+    assert result.n_rejected == trend.n_rejected + 6
+    assert result.rejected["pose unlike your other photos"] == 6

@@ -37,6 +37,7 @@ from tracker.analysis.windows import (
     WINDOWS,
     Baseline,
     choose_baseline,
+    consistent_pose,
     daily_values,
     immediate_pairs,
     metric_columns,
@@ -159,6 +160,7 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     if missing:
         raise ValueError(f"photos lack the column(s) {', '.join(missing)}")
     metrics = _choose_metrics(photos, metrics)
+    photos = consistent_pose(photos)
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
     long = prepare(photos, sessions, baseline, metrics, hours=hours)
     daily = daily_values(long)

@@ -328,6 +328,34 @@ def short_reason(reason: str) -> str:
     return reason.split(":")[0].split(" (")[0].split(";")[0].strip()
 
 
+def consistent_pose(photos: pd.DataFrame, *, max_pitch_deg: float | None = None,
+                    max_yaw_deg: float | None = None) -> pd.DataFrame:
+    """``photos`` with accepted photos of unusual pose marked rejected, with the reason.
+
+    The face frame removes most of a head turn, not all of it (see ``tracker.settings``), so
+    a trend compares photos of like pose: a photo whose pitch or yaw differs from the median
+    of the accepted photos by more than the limits (default: the settings') is left out and
+    counted with the other rejected photos. Returns a copy; ``photos`` is not changed.
+    """
+    max_pitch = DEFAULT_SETTINGS.trend_max_pitch_from_usual_deg if max_pitch_deg is None else max_pitch_deg
+    max_yaw = DEFAULT_SETTINGS.trend_max_yaw_from_usual_deg if max_yaw_deg is None else max_yaw_deg
+    out = photos.copy()
+    if "pitch_deg" not in out or "yaw_deg" not in out:
+        return out
+    ok = out["status"] == "ok"
+    if ok.sum() < 3:  # no "usual" pose to speak of yet
+        return out
+    for column, limit, what in (("pitch_deg", max_pitch, "pitch"), ("yaw_deg", max_yaw, "yaw")):
+        usual = float(out.loc[ok, column].median())
+        off = ok & ((out[column] - usual).abs() > limit)
+        for index in out.index[off]:
+            reason = (f"pose unlike your other photos: {what} {out.at[index, column] - usual:+.1f} "
+                      f"deg from your usual (limit +/-{limit:g})")
+            out.at[index, "reasons"] = list(out.at[index, "reasons"] or []) + [reason]
+            out.at[index, "status"] = "rejected"
+    return out
+
+
 def rejected_reasons(photos: pd.DataFrame) -> tuple[int, dict[str, int]]:
     """How many photos were left out (``status == "rejected"``), and how many for each kind
     of reason (a photo with several reasons counts under each), most frequent first."""
