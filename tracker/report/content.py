@@ -1,0 +1,453 @@
+"""What the report says, computed once for the HTML and the PDF: the summary, the window
+table, the charts (matplotlib figures), the aligned before/after photos, adherence to the
+treatment log, the photo log with its quality flags, and the methods.
+
+Everything user-written (tags, session notes, file names) stays plain text here; the HTML
+template escapes it (jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from tracker import charts
+
+# The metrics the summary leads with; any other metric joins it only with a detectable change.
+KEY_METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
+               "jaw_angle_right_deg", "asymmetry_pct")
+WINDOW_TITLES = {"immediate": "Immediate", "2-4 weeks": "2–4 weeks", "long term": "Long term"}
+NO_PHOTOS_TEXT = ("No photos in the library yet: import some with `facetrack import` "
+                  "(take a week of photos before the first treatment for a baseline).")
+
+METRIC_METHODS = {
+    "brow_height": "From the centre of the iris straight up to the upper edge of the eyebrow, "
+                   "with the face turned to the camera and the eyes level. The brow's edge is "
+                   "located on the image itself, to a fraction of a pixel.",
+    "brow_asymmetry": "The difference between the left and right brow heights.",
+    "jaw_angle": "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
+                 "and its lower border, each a line fitted through several landmarks, in the "
+                 "frontal view. Smaller means a more defined jaw.",
+    "jaw_angle_asymmetry": "The difference between the left and right jaw angles.",
+    "asymmetry": "How far 225 landmark pairs are from mirror images of each other across the "
+                 "face's midline, on average, as a percentage of the distance between the "
+                 "pupils. 0 would be a perfectly symmetric face.",
+    "eye_aperture": "The opening of the eye at the pupil, from the upper to the lower lid.",
+    "mouth_corner_height": "How far the corner of the mouth lies below the line joining the "
+                           "pupils (a smaller value means a higher corner).",
+    "mouth_corner_asymmetry": "The difference between the left and right mouth corner heights.",
+    "cheek_height": "How far the most prominent point of the cheekbone lies below the line "
+                    "joining the pupils (a smaller value means a higher cheek).",
+    "lower_face_width": "The distance between the two corners of the jaw.",
+}
+
+LIMITATIONS = (
+    "facetrack is not a medical device. It does not diagnose, treat or prevent anything, and "
+    "its numbers are not a clinical assessment. Ask a doctor about anything that worries you.",
+    "A photo is a flat picture of a three-dimensional face. Light, head carriage (chin up or "
+    "down), expression, time of day, sleep, swelling, make-up and hair over the brows all "
+    "move the numbers. Photos failing a quality check are left out, but a tipped head still "
+    "moves brow height by about 0.12–0.16 mm per degree: take photos the same way each time.",
+    "Millimetres rest on the average adult iris (11.71 mm). Your own may differ by a few per "
+    "cent, which scales all your distances alike and so cancels in changes against your own "
+    "baseline, but not in comparisons with other people.",
+    "The noise floor comes from your repeat photos (several on one day) when there are "
+    "enough; otherwise from benchmarks that keep pose and light fixed, so the real noise "
+    "between your photos may be larger than stated.",
+    "A detectable change says the numbers moved, not why: season, weight, sleep, age and "
+    "habits change faces too. There is no untreated comparison.",
+    "Brow height follows a real lift closely (0.96 of a known change on average in the "
+    "benchmarks); the jaw angle's response to a real change has not been validated yet.",
+)
+
+
+@dataclass
+class Chart:
+    """One figure of the report: ``face`` when it shows a photo of the face."""
+
+    title: str
+    figure: Figure
+    caption: str = ""
+    face: bool = False
+
+
+@dataclass
+class Report:
+    """Everything the report shows. Numbers are formatted text; user text is not escaped."""
+
+    generated_at: datetime
+    include_photos: bool
+    n_photos: int
+    n_accepted: int
+    n_rejected: int
+    n_sessions: int
+    period: str
+    summary: list[str]
+    overview: list[str]
+    table: list[dict]
+    table_notes: list[str]
+    charts: list[Chart]
+    before_after: Chart | None
+    before_after_note: str
+    adherence: list[str]
+    adherence_chart: Chart | None
+    session_notes: list[dict]
+    fade: list[str]
+    photo_log: list[dict]
+    methods: list[dict]
+    method_notes: list[str]
+    limitations: tuple[str, ...] = LIMITATIONS
+    trend: object = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release the figures (they hold image buffers)."""
+        for chart in self.all_charts():
+            chart.figure.clear()
+
+    def all_charts(self) -> list[Chart]:
+        extra = [c for c in (self.before_after, self.adherence_chart) if c is not None]
+        return [*self.charts, *extra]
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _unit(metric: str) -> tuple[str, int]:
+    from tracker.analysis.text import metric_unit
+
+    return metric_unit(metric)
+
+
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt(value, metric: str, *, signed: bool = False, unit: bool = False) -> str:
+    """A metric's value with its usual decimals ("+0.82", "139.4 deg"); "–" when missing."""
+    if not _finite(value):
+        return "–"
+    name, decimals = _unit(metric)
+    text = f"{float(value):+.{decimals}f}" if signed else f"{float(value):.{decimals}f}"
+    if float(text) == 0:
+        text = text.replace("-", "+" if signed else "")
+    text = text.replace("-", "−")  # a real minus sign
+    if unit and name:
+        text = f"{text}{name}" if name == "%" else f"{text} {name}"
+    return text
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _date(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+# --- building the report -----------------------------------------------------------------------
+
+
+def build_report(library, *, include_photos: bool = True, baseline_until=None, sem=None,
+                 now: datetime | None = None) -> Report:
+    """Read the library, analyse it and prepare every part of the report.
+
+    Parameters
+    ----------
+    library : Library
+    include_photos : bool
+        False leaves every image of the face out (the aligned before/after photos).
+    baseline_until, sem
+        Passed to ``tracker.analysis.analyse``.
+    now : datetime, optional
+        The report's date (default: now).
+
+    Raises
+    ------
+    ValueError
+        For a bad ``baseline_until``.
+    """
+    from tracker.analysis import analyse, overview_lines
+
+    photos, sessions = charts.load_frames(library)
+    trend = analyse(photos, sessions, baseline_until=baseline_until, sem=sem)
+    table = trend.table
+    accepted = photos.loc[photos["status"] == "ok"]
+    n_sessions = int(len(sessions))
+    if len(photos):
+        first, last = photos["captured_at"].min(), photos["captured_at"].max()
+        days = accepted["captured_at"].dt.normalize().nunique()
+        period = (f"{_plural(len(photos), 'photo')} ({len(accepted)} accepted, on "
+                  f"{_plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
+                  f"{_plural(n_sessions, 'treatment session')} logged.")
+        summary = _summary(table)
+        overview = overview_lines(trend)
+    else:
+        period = f"No photos yet; {_plural(n_sessions, 'treatment session')} logged."
+        summary, overview = [NO_PHOTOS_TEXT], []
+
+    chart_list = [
+        Chart("Key metrics over time", charts.dashboard(photos, sessions, trend=trend),
+              "Dots are daily values (the median of the day's accepted photos), lines their "
+              "7-day rolling median. The dotted line is the baseline and the band around it "
+              "the noise floor: a change inside the band cannot be told from noise. Ticks on "
+              "the time axis are treatment sessions. Left and right are the subject's own."),
+    ]
+    for name in ("brow_height", "jaw_angle"):
+        ax = charts.metric_chart(photos, sessions, metric=name, trend=trend)
+        ax.figure.set_size_inches(10.0, 4.4)
+        chart_list.append(Chart(charts.chart_title(name), ax.figure))
+
+    before_after, note = None, ""
+    if not include_photos:
+        note = "Photos of the face are left out of this report (--no-photos)."
+    else:
+        pair = charts.aligned_pair(library, photos=photos, sessions=sessions,
+                                   baseline_until=baseline_until)
+        if pair is None:
+            note = ("Not enough photos yet for a before/after comparison: it needs an accepted "
+                    "baseline photo and an accepted photo after the baseline, with their files "
+                    "still in place.")
+        else:
+            before_after = Chart(
+                "Before and after", charts.before_after_figure(pair),
+                "The latest baseline photo and the latest photo, turned, scaled and shifted so "
+                "that the pupils coincide (a similarity transform: nothing is stretched). The "
+                "lines are what was measured. Differences in pose, expression and light "
+                "show as much as real change.", face=True)
+
+    latest = photos["captured_at"].max() if len(photos) else None
+    adherence_chart = None
+    if n_sessions:
+        ax = charts.adherence_chart(sessions, until=latest)
+        adherence_chart = Chart("Treatment sessions per week", ax.figure)
+    from tracker.analysis import summary_sentences
+
+    key_fade = trend.fade.loc[trend.fade["metric"].isin(KEY_METRICS)]
+    fade = (summary_sentences(table.iloc[:0], fade=key_fade, combine=True) if len(key_fade)
+            else [])
+    report = Report(
+        generated_at=now or datetime.now().astimezone(), include_photos=include_photos,
+        n_photos=int(len(photos)), n_accepted=int(len(accepted)),
+        n_rejected=int((photos["status"] == "rejected").sum()), n_sessions=n_sessions,
+        period=period, summary=summary, overview=overview, table=_table_rows(table),
+        table_notes=_table_notes(table), charts=chart_list, before_after=before_after,
+        before_after_note=note, adherence=adherence_lines(sessions, latest=latest),
+        adherence_chart=adherence_chart, session_notes=_session_notes(sessions), fade=fade,
+        photo_log=_photo_log(photos, sessions), methods=_methods(trend), method_notes=_method_notes(
+            trend, photos), trend=trend)
+    return report
+
+
+def _summary(table: pd.DataFrame) -> list[str]:
+    """The plain-language sentences: every window of the key metrics, then the other
+    metrics' detectable changes."""
+    from tracker.analysis import summary_sentences
+
+    key = table.loc[table["metric"].isin(KEY_METRICS)]
+    lines = summary_sentences(key, combine=True)
+    known = table["detectable"].map(lambda v: v is not None and not pd.isna(v))
+    detectable = table["detectable"].map(lambda v: v is not None and not pd.isna(v) and bool(v))
+    others = table.loc[~table["metric"].isin(KEY_METRICS) & detectable]
+    if len(others):
+        lines += summary_sentences(others)
+    elif known.any():
+        lines.append("No other metric changed detectably.")
+    return lines
+
+
+def _table_rows(table: pd.DataFrame) -> list[dict]:
+    """The window table as formatted cells, one dict per metric and window."""
+    from tracker.analysis import metric_label
+
+    rows = []
+    previous = None
+    for row in table.itertuples(index=False):
+        unit, _ = _unit(row.metric)
+        first, previous = row.metric != previous, row.metric
+        if row.detectable is None:
+            verdict = "too few photos" if str(row.note or "").startswith("not enough") else "–"
+        else:
+            verdict = "yes" if row.detectable else "no"
+        ci = (f"{fmt(row.ci_low, row.metric, signed=True)} to "
+              f"{fmt(row.ci_high, row.metric, signed=True)}" if _finite(row.ci_low) else "–")
+        slope = (f"{fmt(row.slope_per_week, row.metric, signed=True)}"
+                 if _finite(row.slope_per_week) else "–")
+        rows.append({
+            "metric": metric_label(row.metric), "unit": unit, "window": row.window,
+            "window_title": WINDOW_TITLES.get(row.window, row.window),
+            "n": "–" if pd.isna(row.n) else _plural(
+                int(row.n), "session" if row.window == "immediate" else "day"),
+            "change": fmt(row.change, row.metric, signed=True), "ci": ci,
+            "mdc": fmt(row.mdc, row.metric), "detectable": verdict, "slope": slope,
+            "first": first,
+        })
+    return rows
+
+
+def _table_notes(table: pd.DataFrame) -> list[str]:
+    """The distinct notes of the table (why a window has no result), each once."""
+    notes = [str(n) for n in table["note"].dropna().unique() if str(n)]
+    return [n[0].upper() + n[1:] + ("" if n.endswith(".") else ".") for n in notes]
+
+
+def adherence_lines(sessions: pd.DataFrame, *, latest=None) -> list[str]:
+    """Plain sentences about the treatment log: how many sessions, per week, how long,
+    which modes, the longest gap and the pauses."""
+    from tracker.analysis import pauses
+
+    if sessions is None or sessions.empty:
+        return ["No treatment session logged: log them with `facetrack session log` to see "
+                "adherence and to start day 0 at the first treatment."]
+    starts = pd.to_datetime(sessions["started_at"]).sort_values().reset_index(drop=True)
+    first, last = starts.iloc[0], starts.iloc[-1]
+    end = last if latest is None or pd.isna(latest) else max(last, pd.Timestamp(latest))
+    weekly = charts.sessions_per_week(sessions, until=end)
+    weeks = max(1, len(weekly))
+    lines = [f"{_plural(len(starts), 'session')} from {_date(first)} to {_date(last)}: "
+             f"{len(starts) / weeks:.1f} per week on average over {_plural(weeks, 'week')} "
+             f"({_plural(int((weekly == 0).sum()), 'week')} without a session)."]
+    minutes = sessions["minutes"].dropna()
+    if len(minutes):
+        lines.append(f"Session length: median {minutes.median():g} min, "
+                     f"{minutes.sum() / 60:.1f} hours in all ({len(minutes)} with a length "
+                     "logged).")
+    modes = sessions["mode"].dropna()
+    if len(modes):
+        counts = modes.value_counts()
+        lines.append("Modes: " + ", ".join(f"{mode} {count}" for mode, count in counts.items())
+                     + ".")
+    if len(starts) > 1:
+        gaps = starts.diff().dt.total_seconds() / 86400
+        i = int(gaps.idxmax())
+        lines.append(f"Longest gap between sessions: {gaps.iloc[i]:.0f} days "
+                     f"({_date(starts.iloc[i - 1])} to {_date(starts.iloc[i])}).")
+    for pause in pauses(sessions, latest=latest).itertuples(index=False):
+        if pause.ongoing:
+            lines.append(f"No session in the {pause.days:.0f} days since "
+                         f"{_date(pause.last_session)} (up to the latest photo).")
+        else:
+            lines.append(f"Pause of {pause.days:.0f} days after {_date(pause.last_session)}, "
+                         f"resumed on {_date(pause.resumed)}.")
+    return lines
+
+
+def _session_notes(sessions: pd.DataFrame) -> list[dict]:
+    """Sessions that carry a note (user text, escaped by the template)."""
+    if sessions is None or sessions.empty:
+        return []
+    rows = sessions.loc[sessions["note"].notna()]
+    return [{"date": f"{row.started_at:%Y-%m-%d %H:%M}",
+             "minutes": f"{row.minutes:g}" if _finite(row.minutes) else "–",
+             "mode": row.mode or "–", "note": row.note} for row in rows.itertuples(index=False)]
+
+
+_SOURCE_WORDS = {"exif": "camera (EXIF)", "filename": "file name",
+                 "mtime": "file time", "manual": "given"}
+
+
+def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
+    """One formatted row per photo: when, where the date came from, status and quality
+    flags, pose, its place around a session (before or right after one), tag and the key
+    metrics."""
+    from tracker.analysis import photo_roles
+
+    roles = photo_roles(photos, sessions)["role"].tolist() if len(photos) else []
+    rows = []
+    for row, role in zip(photos.itertuples(index=False), roles):
+        flags = list(row.reasons)
+        if row.date_flagged:
+            flags.append("capture time uncertain: " + (
+                "taken from the file's modification time" if row.date_source == "mtime"
+                else "; ".join(row.date_notes)))
+        pose = ("–" if not _finite(row.yaw_deg) else
+                " / ".join(_degrees(v) for v in (row.yaw_deg, row.pitch_deg, row.roll_deg)))
+        rows.append({
+            "id": int(row.id),
+            "taken": f"{row.captured_at:%Y-%m-%d %H:%M}",
+            "offset": row.utc_offset or "",
+            "source": _SOURCE_WORDS.get(row.date_source, row.date_source),
+            "source_note": row.date_source != "exif",
+            "status": row.status, "flags": flags, "pose": pose,
+            "session": {"before": "before a session", "after": "right after a session"}.get(
+                role, ""),
+            "tag": row.tag or "",
+            "brow": f"{fmt(row.brow_height_left_mm, 'x_mm')} / "
+                    f"{fmt(row.brow_height_right_mm, 'x_mm')}",
+            "jaw": f"{fmt(row.jaw_angle_left_deg, 'x_deg')} / "
+                   f"{fmt(row.jaw_angle_right_deg, 'x_deg')}",
+        })
+    return rows
+
+
+def _degrees(value: float) -> str:
+    text = f"{value:+.0f}"
+    return ("0" if float(text) == 0 else text.replace("-", "−")) + "°"
+
+
+def _methods(trend) -> list[dict]:
+    """One row per metric: what it measures, its unit and its noise floor."""
+    from tracker.analysis import metric_label
+
+    noise = trend.noise.set_index("metric")
+    rows = []
+    for name, columns in charts.CHART_METRICS.items():
+        columns = [c for c in columns if c in noise.index]
+        if not columns:
+            continue
+        unit, _ = _unit(columns[0])
+        label = metric_label(columns[0])
+        if len(columns) == 2:
+            label = label.replace(" (left)", " (left / right)")
+        sem, mdc = (" / ".join(_two_decimals(noise.loc[c, key]) for c in columns)
+                    for key in ("sem", "mdc"))
+        sources = dict.fromkeys(str(noise.loc[c, "noise_source"]) for c in columns)
+        rows.append({"metric": label, "unit": unit, "how": METRIC_METHODS.get(name, ""),
+                     "sem": sem, "mdc": mdc, "source": "; ".join(sources)})
+    return rows
+
+
+def _two_decimals(value) -> str:
+    return f"{float(value):.2f}" if _finite(value) else "–"
+
+
+def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
+    from tracker.analysis.windows import IMMEDIATE_HOURS, WEEKS_2_4_DAYS
+
+    base = trend.baseline
+    person = bool((photos.get("scale_source") == "person").any()) if len(photos) else False
+    low, high = WEEKS_2_4_DAYS
+    notes = [
+        "Landmarks: MediaPipe Face Mesh (478 points, with the irises) on each photo, run on "
+        "this computer. The face is turned to face the camera and the eyes made level before "
+        "anything is measured, so a tilted head does not change the numbers.",
+        "Scale: millimetres from the iris, whose visible diameter is about 11.71 mm in adults. "
+        + ("Every photo in this report is scaled by your own distance between the pupils "
+           "(the median over your accepted photos), which is steadier than one photo's iris."
+           if person else "Each photo is scaled by its own iris."),
+        "Quality checks: photos with a turned or tipped head, blur, poor exposure, closed "
+        "eyes, an open mouth, a smile, a sideways gaze or several faces are kept in the log "
+        "with their reasons but left out of every number.",
+        f"Baseline: {base.rule}. Day 0 is the day of the first treatment session"
+        + (f" ({_date(base.day0)})." if base.day0 is not None else "."),
+        f"Windows: immediate = photos taken up to {IMMEDIATE_HOURS:g} hours after a session "
+        f"against those up to {IMMEDIATE_HOURS:g} hours before it (the mean of the sessions' "
+        f"differences); 2–4 weeks = days {low}–{high}; long term = after day {high}. Each "
+        "window is compared with the baseline.",
+        "Statistics: a day's value is the median of its accepted photos (photos right after a "
+        "session excluded), so a day photographed five times counts once. A change is the "
+        "difference of the mean daily values with a Welch 95% confidence interval. It is "
+        "called detectable when it is larger than the noise floor and its interval excludes "
+        "zero. The slope per week is a Theil–Sen trend over the days since the first session.",
+        "Noise floor: MDC95 = 1.96 × √2 × SEM, the smallest difference between two "
+        "measurements that exceeds the measurement noise with 95% confidence. The SEM is "
+        "measured on your repeat photos (several on one day) when at least three days have "
+        "them, and is never taken below the benchmark's.",
+    ]
+    return notes

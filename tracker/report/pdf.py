@@ -1,0 +1,268 @@
+"""The report as a PDF: the HTML printed by headless Chromium when one is installed, else the
+same content laid out by matplotlib (``PdfPages``: text pages, the table, the charts).
+
+Chromium is looked for as ``$FACETRACK_CHROMIUM`` (an empty value disables it), then
+``chromium``, ``chromium-browser``, ``google-chrome`` and ``google-chrome-stable`` on the
+PATH. It reads the report from a private temporary folder; the page's Content-Security-Policy
+forbids any request, and the flags below switch off Chromium's own background traffic.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+from pathlib import Path
+
+from tracker.report.content import Report
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_TIMEOUT_S = 120.0
+ENGINES = ("auto", "chromium", "matplotlib")
+_QUIET_FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-extensions", "--disable-default-apps",
+                "--metrics-recording-only", "--mute-audio", "--hide-scrollbars")
+
+
+class RenderError(RuntimeError):
+    """Chromium could not render the page."""
+
+
+def find_chromium() -> str | None:
+    """The Chromium (or Chrome) executable to use, or None."""
+    explicit = os.environ.get("FACETRACK_CHROMIUM")
+    if explicit is not None:
+        return shutil.which(explicit) if explicit.strip() else None
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def chromium_command(executable: str, url: str, profile: str, *extra: str) -> list[str]:
+    """Headless Chromium with its background traffic off; ``--no-sandbox`` only as root
+    (Chromium refuses to run sandboxed as root)."""
+    command = [executable, *_QUIET_FLAGS, f"--user-data-dir={profile}", *extra]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--no-sandbox")
+    return [*command, url]
+
+
+def run_chromium(html_path: str | os.PathLike[str], *extra: str,
+                 executable: str | None = None,
+                 timeout: float = CHROMIUM_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """Run headless Chromium on a local HTML file with extra flags (``--print-to-pdf=...``,
+    ``--screenshot=...``, ``--dump-dom``); stdout is captured as text.
+
+    Raises
+    ------
+    RenderError
+        When no Chromium is found, it fails, or it takes longer than ``timeout``.
+    """
+    executable = executable or find_chromium()
+    if executable is None:
+        raise RenderError("no chromium found")
+    url = Path(html_path).resolve().as_uri()
+    with tempfile.TemporaryDirectory(prefix="facetrack-chromium-") as profile:
+        try:
+            done = subprocess.run(chromium_command(executable, url, profile, *extra),
+                                  capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"chromium took longer than {timeout:g} s") from None
+        except OSError as exc:
+            raise RenderError(f"cannot run {executable}: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RenderError(f"chromium failed ({done.returncode}): {last}")
+    return done
+
+
+def print_with_chromium(html: str, path: str | os.PathLike[str], *,
+                        executable: str | None = None) -> Path:
+    """Print an HTML document to PDF with headless Chromium (A4, no header or footer).
+
+    Raises
+    ------
+    RenderError
+        When Chromium is missing, fails or writes no PDF.
+    """
+    from tracker.report.html import write_text_private
+
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="facetrack-report-") as folder:
+        page = write_text_private(Path(folder) / "report.html", html)
+        out = Path(folder) / "report.pdf"
+        run_chromium(page, f"--print-to-pdf={out}", "--no-pdf-header-footer",
+                     "--print-to-pdf-no-header", executable=executable)
+        if not out.is_file() or not out.read_bytes()[:5] == b"%PDF-":
+            raise RenderError("chromium wrote no PDF")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(out.read_bytes())
+    return path
+
+
+def write_pdf(report: Report, path: str | os.PathLike[str], *, engine: str = "auto") -> str:
+    """Write the report as a PDF and say how it was made: "chromium" (the HTML printed by
+    headless Chromium) or "matplotlib" (the same content laid out by matplotlib).
+
+    ``engine`` "auto" uses Chromium when one is found and falls back to matplotlib when it
+    is missing or fails; "chromium" raises RenderError instead of falling back.
+
+    Raises
+    ------
+    ValueError
+        For an unknown engine.
+    RenderError
+        With engine="chromium", when Chromium cannot print the page.
+    OSError
+        When the file cannot be written.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine != "matplotlib":
+        executable = find_chromium()
+        if executable is None and engine == "chromium":
+            raise RenderError("no chromium found")
+        if executable is not None:
+            from tracker.report.html import render_html
+
+            try:
+                print_with_chromium(render_html(report), path, executable=executable)
+                return "chromium"
+            except RenderError:
+                if engine == "chromium":
+                    raise
+    write_matplotlib_pdf(report, path)
+    return "matplotlib"
+
+
+# --- the matplotlib rendering ---------------------------------------------------------------
+
+_A4 = (8.27, 11.69)  # inches, portrait
+_MARGIN = 0.07  # of the page
+_LINE = 0.0165  # of the page height, for 9.5 pt text
+_WIDTH_CHARS = 100
+
+
+def _text_pages(pdf, blocks: list[tuple[str, str]], *, header: str) -> None:
+    """Lay out (style, text) blocks on as many A4 pages as they need. Styles: "title",
+    "h2", "text", "bullet", "mono", "small"."""
+    from matplotlib.figure import Figure
+
+    sizes = {"title": 17, "h2": 13, "text": 9.5, "bullet": 9.5, "mono": 6.8, "small": 8}
+    lines: list[tuple[str, str]] = []
+    for style, text in blocks:
+        if style == "mono":
+            lines += [(style, line) for line in text.splitlines()]
+            continue
+        width = _WIDTH_CHARS if style in ("text", "bullet", "small") else 70
+        if style == "small":
+            width = int(_WIDTH_CHARS * 1.15)
+        wrapped = textwrap.wrap(text, width, initial_indent="• " if style == "bullet" else "",
+                                subsequent_indent="  " if style == "bullet" else "") or [""]
+        if style == "h2":
+            lines.append(("gap", ""))
+        lines += [(style, line) for line in wrapped]
+    step = {"title": 2.0, "h2": 1.6, "text": 1.0, "bullet": 1.0, "mono": 0.72, "small": 0.9,
+            "gap": 0.6}
+    page, y = None, 0.0
+    for style, line in lines:
+        if page is None or y < _MARGIN + step[style] * _LINE:
+            if page is not None:
+                pdf.savefig(page)
+            page = Figure(figsize=_A4)
+            page.text(1 - _MARGIN, 1 - _MARGIN / 2, header, ha="right", va="top", fontsize=7,
+                      color="#777777")
+            y = 1 - _MARGIN
+            if style == "gap":
+                continue
+        y -= step[style] * _LINE
+        if style == "gap":
+            continue
+        page.text(_MARGIN, y, line, ha="left", va="baseline", fontsize=sizes[style],
+                  family="monospace" if style == "mono" else "sans-serif",
+                  fontweight="bold" if style in ("title", "h2") else "normal",
+                  color="#555555" if style == "small" else "#111111")
+    if page is not None:
+        pdf.savefig(page)
+
+
+def _table_text(report: Report) -> str:
+    from tracker.analysis import table_lines
+
+    return "\n".join(table_lines(report.trend.table)) if report.table else "No metric yet."
+
+
+def _photo_log_text(report: Report) -> str:
+    header = f"{'#':>5}  {'taken':<16}  {'date from':<13}  {'status':<8}  {'brow L / R':>15}  " \
+             f"{'jaw L / R':>13}  flags"
+    lines = [header]
+    for row in report.photo_log:
+        flags = "; ".join(row["flags"]) or "-"
+        extra = " ".join(x for x in (row["session"], row["tag"] and f"[{row['tag']}]") if x)
+        lines.append(f"{row['id']:>5}  {row['taken']:<16}  {row['source']:<13}  "
+                     f"{row['status']:<8}  {row['brow']:>15}  {row['jaw']:>13}  "
+                     f"{flags}{'  ' + extra if extra else ''}")
+    return "\n".join(lines)
+
+
+def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
+    """The report's content laid out by matplotlib: summary, table, charts, before/after,
+    treatment log, photo log and methods."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    path = Path(path)
+    header = f"facetrack progress report, {report.generated_at:%Y-%m-%d}"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle, PdfPages(handle, metadata={
+            "Title": header, "Creator": "facetrack"}) as pdf:
+        blocks = [("title", "Your facetrack progress report"),
+                  ("small", f"Made on {report.generated_at:%Y-%m-%d %H:%M} from {report.period}"),
+                  ("small", "Left and right are always the subject's own."),
+                  ("h2", "Summary")]
+        blocks += [("bullet", line) for line in report.summary]
+        if report.overview:
+            blocks += [("h2", "What this is based on")]
+            blocks += [("bullet", line) for line in report.overview]
+        blocks += [("h2", "Changes by window"),
+                   ("small", "Each window against the baseline. Detectable: larger than the "
+                             "noise floor (MDC) and a 95% CI that excludes zero."),
+                   ("mono", _table_text(report))]
+        blocks += [("small", note) for note in report.table_notes]
+        _text_pages(pdf, blocks, header=header)
+        for chart in report.charts:
+            pdf.savefig(chart.figure)
+        if report.before_after is not None:
+            pdf.savefig(report.before_after.figure)
+        blocks = [("h2", "Before and after")]
+        if report.before_after is not None:
+            blocks.append(("small", report.before_after.caption))
+        else:
+            blocks.append(("text", report.before_after_note))
+        blocks += [("h2", "Treatment log")] + [("bullet", line) for line in report.adherence]
+        blocks += [("bullet", line) for line in report.fade]
+        blocks += [("bullet", f"{row['date']}: {row['note']}") for row in report.session_notes]
+        _text_pages(pdf, blocks, header=header)
+        if report.adherence_chart is not None:
+            pdf.savefig(report.adherence_chart.figure)
+        blocks = [("h2", "Photo log"),
+                  ("small", "Every photo, oldest first; flagged photos are left out of every "
+                            "number. Brow height in mm, jaw angle in degrees, left / right."),
+                  ("mono", _photo_log_text(report) if report.photo_log else "No photos yet."),
+                  ("h2", "Methods and limitations"),
+                  ("text", "Not a medical device. " + report.limitations[0])]
+        for row in report.methods:
+            unit = f" ({row['unit']})" if row["unit"] else ""
+            blocks.append(("bullet", f"{row['metric']}{unit}: {row['how']} Noise: SEM "
+                                     f"{row['sem']}, noise floor (MDC95) {row['mdc']}, from "
+                                     f"{row['source']}."))
+        blocks += [("bullet", note) for note in report.method_notes]
+        blocks += [("h2", "Limitations")] + [("bullet", line) for line in report.limitations]
+        _text_pages(pdf, blocks, header=header)
+    return path
