@@ -15,7 +15,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
@@ -147,7 +147,13 @@ class Measurer:
                     self._fall_back(f"{type(exc).__name__}: {exc}")
         if self._pool is None:
             return measure_one(self.measure, path, self.mirrored)
-        return self._pool.submit(measure_one, self.measure, path, self.mirrored)
+        try:
+            return self._pool.submit(measure_one, self.measure, path, self.mirrored)
+        except BrokenProcessPool:
+            # a worker died on a file in flight since the last submission: that file and its
+            # companions are measured again when collected; this one goes to a fresh pool
+            self._discard_pool()
+            return self._submit(path)
 
     def _fall_back(self, why: str) -> None:
         self.workers = 1
@@ -159,7 +165,7 @@ class Measurer:
             return key, outcome
         try:
             return key, outcome.result()
-        except BrokenProcessPool:
+        except (BrokenProcessPool, CancelledError):  # its pool broke, or was discarded
             pass
         except Exception as exc:  # the result could not come back from the worker
             return key, PhotoResult(file=path, status="error",
