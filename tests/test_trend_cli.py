@@ -64,7 +64,7 @@ def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
     - 15 sessions (3 a week, days 0-32, at 19:00), each with a photo tagged "before" at 18:50
       and one tagged "after" at 19:30.
     - Left brow: 17 mm + a cumulative effect rising linearly to +1.5 mm at day 28, then flat,
-      + 1.0 mm on "after" photos; right brow: 16 mm; both with normal noise of SD 0.2 mm.
+      + 1.0 mm on "after" photos; right brow: 16 mm; both with normal noise of SD 0.3 mm.
     - 5 rejected photos (3 "smiling", 2 "turned") whose left brow reads 22 mm.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,10 +73,10 @@ def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
 
     def add(when: datetime, tag=None, boost: float = 0.0, suffix: str = "") -> None:
         day = (when - DAY0) / timedelta(days=1)
-        left = 17.0 + 1.5 * min(max(day, 0.0) / 28.0, 1.0) + boost + rng.normal(0, 0.2)
+        left = 17.0 + 1.5 * min(max(day, 0.0) / 28.0, 1.0) + boost + rng.normal(0, 0.3)
         if suffix:
             left = 22.0
-        right = 16.0 + rng.normal(0, 0.2)
+        right = 16.0 + rng.normal(0, 0.3)
         index = sum(len(g) for g in groups.values())
         path = folder / (f"IMG_{when:%Y%m%d_%H%M%S}_b{round(left * 1000)}_"
                          f"{round(right * 1000)}{suffix}.png")
@@ -209,8 +209,8 @@ def test_readable_many_metrics_combined(library_dir):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[2] == ("Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
-                        "the same day (5 metrics); the benchmark's floor, as repeat photos "
-                        "varied less (10 metrics).")
+                        "the same day (3 metrics); the benchmark's floor, as repeat photos "
+                        "varied less (12 metrics).")
     quiet = [line for line in lines if line.startswith("No detectable change")]
     assert len(quiet) == 3
     assert quiet[1].startswith("No detectable change after 2–4 weeks (within the noise floor "

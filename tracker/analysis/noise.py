@@ -14,27 +14,28 @@ import numpy as np
 import pandas as pd
 
 # SEM per metric with a fixed person scale (units as in the metric's name): the pooled SD of
-# nuisance variants of the same photo (JPEG quality, brightness, shift, rescale).
-# Source: benchmarks/results/bench_measure.md, section 4 "Noise floor", column "SEM, fixed
-# scale" (run of 2026-11-21, tracker sources daa819c6b4ae). These variants keep pose,
-# expression and light identical, so real repeat selfies vary more: this is a lower bound,
-# used only when a library has no repeat photos to measure the real noise from.
+# versions of the same photos that do not change the face (JPEG quality 60-95, brightness
+# +-25 %, shifts, rescaling, resolution down to the smallest accepted size), over 22 photos.
+# Source: `facetrack validate` of 2026-11-21, column "sem" (README, "How precise is it?").
+# These versions keep pose, expression and light identical, so real repeat selfies vary
+# more: this is a lower bound, used only when a library has no repeat photos to measure the
+# real noise from.
 DEFAULT_SEM: dict[str, float] = {
-    "brow_height_left_mm": 0.162,
-    "brow_height_right_mm": 0.105,
-    "brow_asymmetry_mm": 0.186,
-    "jaw_angle_left_deg": 0.172,
-    "jaw_angle_right_deg": 0.165,
-    "jaw_angle_asymmetry_deg": 0.143,
-    "asymmetry_pct": 0.065,
-    "eye_aperture_left_mm": 0.099,
-    "eye_aperture_right_mm": 0.120,
-    "mouth_corner_height_left_mm": 0.189,
-    "mouth_corner_height_right_mm": 0.176,
-    "mouth_corner_asymmetry_mm": 0.102,
-    "cheek_height_left_mm": 0.153,
-    "cheek_height_right_mm": 0.114,
-    "lower_face_width_mm": 0.385,
+    "brow_height_left_mm": 0.20,
+    "brow_height_right_mm": 0.13,
+    "brow_asymmetry_mm": 0.23,
+    "jaw_angle_left_deg": 0.16,
+    "jaw_angle_right_deg": 0.19,
+    "jaw_angle_asymmetry_deg": 0.16,
+    "asymmetry_pct": 0.07,
+    "eye_aperture_left_mm": 0.13,
+    "eye_aperture_right_mm": 0.12,
+    "mouth_corner_height_left_mm": 0.26,
+    "mouth_corner_height_right_mm": 0.27,
+    "mouth_corner_asymmetry_mm": 0.12,
+    "cheek_height_left_mm": 0.17,
+    "cheek_height_right_mm": 0.18,
+    "lower_face_width_mm": 0.50,
     # constant by construction under the person scale (it is the scale)
     "interpupillary_mm": 0.000,
 }
@@ -55,8 +56,8 @@ def mdc95(sem):
 
     Works on floats and arrays alike.
 
-    >>> round(mdc95(0.162), 2)
-    0.45
+    >>> round(mdc95(0.20), 2)
+    0.55
     """
     result = _Z95 * math.sqrt(2.0) * np.asarray(sem, dtype=np.float64)
     return float(result) if result.ndim == 0 else result
