@@ -40,7 +40,7 @@ from tracker.metrics import geometry  # noqa: E402
 from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.photos import open_photo  # noqa: E402
 from tracker.settings import DEFAULT_SETTINGS  # noqa: E402
-from tracker.validation import head_rotation, render_rotated, rotate_canvas  # noqa: E402
+from tracker.validation import head_rotation, ols, render_rotated, rotate_canvas  # noqa: E402
 
 PEOPLE = "real/people"
 ROLL_PHOTO = "real/people/rose_leslie/img2.jpg"
@@ -112,28 +112,6 @@ def three_ways(result) -> dict[str, dict[str, float]]:
 
 
 # --- statistics -----------------------------------------------------------------------------------
-
-def ols(x, y, groups=None) -> tuple[float, float]:
-    """Slope and its standard error of y on x; with ``groups``, within-group (both centred per
-    group, one degree of freedom lost per group)."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if groups is None:
-        fit = stats.linregress(x, y)
-        return float(fit.slope), float(fit.stderr)
-    groups = np.asarray(groups)
-    xc, yc = x.copy(), y.copy()
-    for g in np.unique(groups):
-        sel = groups == g
-        xc[sel] -= x[sel].mean()
-        yc[sel] -= y[sel].mean()
-    sxx = float((xc * xc).sum())
-    dof = x.size - np.unique(groups).size - 1
-    if sxx == 0 or dof <= 0:
-        return float("nan"), float("nan")
-    slope = float((xc * yc).sum() / sxx)
-    resid = yc - slope * xc
-    return slope, float(np.sqrt((resid @ resid) / dof / sxx))
-
 
 def pm(slope: float, se: float) -> str:
     if not np.isfinite(slope):

@@ -180,6 +180,17 @@ def _after_session_photos(photos: pd.DataFrame, sessions: pd.DataFrame | None) -
 # --- a metric over time ---------------------------------------------------------------------
 
 
+def _style_time_axis(ax) -> None:
+    """Concise date ticks, a light horizontal grid behind the data, no top or right frame."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.grid(True, axis="y", color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+
+
 def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
                  metric: str = "brow_height", ax: Axes | None = None, trend=None,
                  baseline_until=None, sem=None, rolling_days: int = ROLLING_DAYS,
@@ -280,13 +291,7 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     ax.set_xlim(x_low, x_high)
     low, high = ax.get_ylim()
     ax.set_ylim(low, high + 0.14 * (high - low))  # room for the windows' labels
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.grid(True, axis="y", color="#DDDDDD", linewidth=0.8)
-    ax.set_axisbelow(True)
-    for spine in ("top", "right"):
-        ax.spines[spine].set_visible(False)
+    _style_time_axis(ax)
 
     if legend:
         handles.append((Patch(facecolor=GREY, alpha=0.2),
@@ -454,13 +459,7 @@ def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None,
     ax.set_ylim(0, ax.get_ylim()[1] * 1.15)  # room for the pauses' labels
     ax.set_ylabel("sessions")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.grid(True, axis="y", color="#DDDDDD", linewidth=0.8)
-    ax.set_axisbelow(True)
-    for spine in ("top", "right"):
-        ax.spines[spine].set_visible(False)
+    _style_time_axis(ax)
     return ax
 
 
