@@ -13,8 +13,23 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/facetrack measure sample_images --overlay demo/overlays
-	@echo "Overlays written to demo/overlays/"
+	rm -rf demo
+	$(VENV)/bin/facetrack import sample_images/series --library demo/library --workers 2
+	tail -n +2 sample_images/series/sessions.csv | while IFS=, read -r started minutes mode; do \
+		$(VENV)/bin/facetrack session log --date "$$started" --minutes "$$minutes" --mode "$$mode" \
+			--library demo/library > /dev/null || exit 1; \
+	done
+	$(VENV)/bin/facetrack trend --library demo/library
+	$(VENV)/bin/facetrack report --out demo/report.html --library demo/library
+	$(VENV)/bin/facetrack report --out demo/report.pdf --library demo/library
+	$(VENV)/bin/facetrack chart --out demo/charts.png --library demo/library
+	$(VENV)/bin/facetrack measure sample_images/*.jpg --overlay demo/overlays > /dev/null
+	@echo
+	@echo "Demo library:  demo/library ($$(tail -n +2 sample_images/series/sessions.csv | wc -l) sessions logged)"
+	@echo "Report:        demo/report.html, demo/report.pdf"
+	@echo "Charts:        demo/charts.png"
+	@echo "Overlays:      demo/overlays/ (the four photos in sample_images/)"
+	@echo "Ground truth:  sample_images/series/truth.csv (made by tools/make_sample_series.py)"
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
