@@ -47,6 +47,7 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.metrics import geometry
+from tracker.metrics.scale import rescale_metrics
 from tracker.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = ["Plan", "FULL_PLAN", "QUICK_PLAN", "TABLE_COLUMNS", "OUTPUT_FILES",
@@ -168,16 +169,19 @@ def bundled_photos(notes: list[str] | None = None) -> list[ValidationPhoto]:
         photos.append(ValidationPhoto("astronaut x3", "astronaut", pixels))
     folder = Path(__file__).resolve().parents[1] / "sample_images"
     if folder.is_dir():
-        photos += photos_from_folders([folder], group="astronaut", notes=notes)
+        # the top-level photos only: series/ is twelve weeks of the same face, which would
+        # multiply the run time without adding a picture
+        photos += photos_from_folders([folder], group="astronaut", notes=notes, recursive=False)
     else:
         notes.append(f"{folder} not found: the bundled sample images left out")
     return photos
 
 
 def photos_from_folders(folders: Iterable[str | os.PathLike[str]], *, group: str | None = None,
-                        settings: Settings = DEFAULT_SETTINGS,
-                        notes: list[str] | None = None) -> list[ValidationPhoto]:
-    """Every photo in the folders (searched recursively), opened upright at the default decode.
+                        settings: Settings = DEFAULT_SETTINGS, notes: list[str] | None = None,
+                        recursive: bool = True) -> list[ValidationPhoto]:
+    """Every photo in the folders (searched recursively unless ``recursive`` is False), opened
+    upright at the default decode.
 
     Each photo's group is ``group`` or else the name of the folder holding it (one folder per
     person). Files that cannot be read are left out with a note.
@@ -189,7 +193,8 @@ def photos_from_folders(folders: Iterable[str | os.PathLike[str]], *, group: str
     out = []
     for folder in folders:
         folder = Path(folder)
-        for path in find_photos(folder)[0]:
+        found = folder if recursive else sorted(p for p in folder.iterdir() if p.is_file())
+        for path in find_photos(found)[0]:
             try:
                 photo = open_photo(path, min_long_side_px=settings.decode_min_long_side_px,
                                    settings=settings)
@@ -206,12 +211,9 @@ def photos_from_folders(folders: Iterable[str | os.PathLike[str]], *, group: str
 
 # --- small helpers shared with the benchmarks -----------------------------------------------------
 
-def person_scaled(metrics: dict[str, float], ipd_mm: float) -> dict[str, float]:
-    """Metrics re-expressed with a fixed person scale: every millimetre metric multiplied by
-    ``ipd_mm`` / the photo's ``interpupillary_mm`` (angles and percentages unchanged). Equal to
-    measuring with ``ipd_mm=ipd_mm``, and to ``Library.photos(person_scale=True)``."""
-    factor = ipd_mm / metrics["interpupillary_mm"]
-    return {k: v * factor if k.endswith("_mm") else v for k, v in metrics.items()}
+# a fixed person scale: equal to measuring with ``ipd_mm``, and to
+# ``Library.photos(person_scale=True)``
+person_scaled = rescale_metrics
 
 
 def same_picture(points_a: np.ndarray, points_b: np.ndarray, *, tolerance: float = 0.01) -> bool:
@@ -786,11 +788,15 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
     notes: list[str] = []
     photos = bundled_photos(notes) if include_bundled else []
     photos += photos_from_folders(photo_dirs, settings=settings, notes=notes)
+    for note in notes:  # files that could not be read: one line each, and the run goes on
+        if note.endswith(": left out"):
+            say(f"error: {note.removesuffix(': left out')}")
     bases, excluded, copies = [], {}, {}
     for photo in photos:
         base = _measure(photo.pixels, photo.name)
         if base is None:
             notes.append(f"{photo.name}: no face: left out")
+            say(f"rejected: {photo.path or photo.name}: no face found")
             continue
         bases.append((photo, base))
         original = next((p.name for p, b in bases[:-1]
