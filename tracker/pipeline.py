@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -89,8 +88,3 @@ def measure_photo(path: str | Path, *, mirrored: bool = False, ipd_mm: float | N
     result.extras["original_size_px"] = photo.original_size_px
     return result, photo
 
-
-def measure_photos(paths: Iterable[str | Path], **kwargs) -> Iterator[tuple[PhotoResult, Photo | None]]:
-    """Measure photos one after another (the model is created once and reused)."""
-    for path in paths:
-        yield measure_photo(path, **kwargs)
