@@ -1,4 +1,4 @@
-"""Composes the stages for one photo or a batch: open -> landmarks -> refine -> quality -> metrics."""
+"""Composes the stages for one photo: open -> landmarks -> refine -> quality -> metrics."""
 
 from __future__ import annotations
 
