@@ -13,6 +13,20 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Camera:
+    """The pinhole camera that took one analysed image.
+
+    ``focal_length_px`` is in pixels of the analysed (possibly reduced-size, upright) image;
+    ``focal_length_35mm`` the 35 mm-equivalent focal length it came from; ``focal_source``
+    says where that came from ("exif-35mm", "exif-focal-plane", "default-front-camera", ...).
+    """
+
+    focal_length_px: float
+    focal_length_35mm: float
+    focal_source: str
+
+
+@dataclass(frozen=True)
 class Photo:
     """An opened photo, upright (EXIF orientation applied) and, if asked, un-mirrored.
 
@@ -28,6 +42,7 @@ class Photo:
     format: str
     orientation: int = 1
     mirrored: bool = False
+    camera: Camera | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,10 @@ class Measurement:
     metrics: dict[str, float]
     scale_mm_per_px: float
     scale_source: str = "iris"
+    # distance from the camera to the midpoint of the irises, and where the focal length that
+    # gave it came from (see tracker.types.Camera)
+    camera_distance_mm: float = float("nan")
+    focal_source: str = ""
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def bundled_photos(notes: list[str] | None = None) -> list[ValidationPhoto]:
     else:
         pixels = cv2.resize(data.astronaut(), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
         photos.append(ValidationPhoto("astronaut x3", "astronaut", pixels))
-    folder = Path(__file__).resolve().parents[1] / "sample_images"
+    folder = Path(__file__).resolve().parents[2] / "sample_images"
     if folder.is_dir():
         # the top-level photos only: series/ is twelve weeks of the same face, which would
         # multiply the run time without adding a picture
@@ -1013,7 +1013,7 @@ def environment() -> str:
         mp_version = version("mediapipe")
     except PackageNotFoundError:
         mp_version = "unknown"
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
                                 capture_output=True, text=True, check=True,
