@@ -112,6 +112,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX sessions_started_at ON sessions (started_at);
         """,
     ),
+    Migration(
+        2,
+        "stored copies awaiting deletion (forget)",
+        """
+        -- Written in the transaction that forgets photos, emptied once their copies are
+        -- deleted: a forget killed in between is finished when the library is next opened.
+        CREATE TABLE pending_deletions (
+            stored_path TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
