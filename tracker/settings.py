@@ -20,6 +20,13 @@ class Settings:
     iris_diameter_mm: float = 11.71
     iris_diameter_sd_mm: float = 0.42
 
+    # --- camera -------------------------------------------------------------------------------
+    # 35 mm-equivalent focal length assumed when a photo's EXIF does not give one: phone front
+    # cameras are wide, 22-30 mm equivalent (recent iPhone front cameras about 23 mm, Pixel
+    # front cameras 20-24 mm, older phones up to 30 mm). Perspective is undone with it; an
+    # error of 4 mm in it changes the correction by about 15 % (a few hundredths of a mm).
+    default_focal_length_35mm: float = 26.0
+
     # --- quality ------------------------------------------------------------------------------
     # Pose tolerances (degrees from the frontal reference face), from benchmarks/bench_pose.py.
     # Yaw: after the face-frame correction brow height moves by at most ~0.03 mm/deg, so 10 deg
