@@ -12,13 +12,15 @@ from tracker.metrics import geometry
 from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
+from tracker.photos.camera import camera_distance_mm, default_camera
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
-from tracker.types import Measurement, Photo, PhotoResult, Pose
+from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose
 
 
 def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float | None = None,
-                   settings: Settings = DEFAULT_SETTINGS) -> PhotoResult:
+                   settings: Settings = DEFAULT_SETTINGS,
+                   camera: Camera | None = None) -> PhotoResult:
     """Measure an upright RGB image already in memory.
 
     Parameters
@@ -27,11 +29,16 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
     file : name to report.
     ipd_mm : the person's calibrated interpupillary distance; when given, it sets the scale
         (steadier than the iris of a single photo), otherwise the iris diameter does.
+    camera : the camera of ``pixels`` (``Photo.camera``); default: a typical phone front
+        camera (``tracker.photos.camera.default_camera``). It gives the camera distance.
 
     Returns
     -------
-    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check).
+    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check);
+    ``extras["camera"]`` is the camera used.
     """
+    if camera is None:
+        camera = default_camera((pixels.shape[1], pixels.shape[0]))
     try:
         landmarks = detect_landmarks(pixels)
     except NoFaceError:
@@ -61,10 +68,15 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
         status="rejected" if quality.reasons else "ok",
         reasons=quality.reasons,
         quality=quality,
-        measurement=Measurement(metrics=metrics, scale_mm_per_px=scale, scale_source=source),
+        measurement=Measurement(
+            metrics=metrics, scale_mm_per_px=scale, scale_source=source,
+            camera_distance_mm=camera_distance_mm(iris_px, camera.focal_length_px,
+                                                  settings.iris_diameter_mm),
+            focal_source=camera.focal_source),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),
-        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px},
+        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px,
+                "camera": camera},
     )
 
 
@@ -83,7 +95,8 @@ def measure_photo(path: str | Path, *, mirrored: bool = False, ipd_mm: float | N
                            min_long_side_px=settings.decode_min_long_side_px, settings=settings)
     except PhotoError as exc:
         return PhotoResult(file=str(path), status="error", reasons=(exc.reason,)), None
-    result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, settings=settings)
+    result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, settings=settings,
+                            camera=photo.camera)
     result.extras["decode_scale"] = photo.decode_scale
     result.extras["original_size_px"] = photo.original_size_px
     return result, photo
