@@ -207,3 +207,24 @@ def _number(value) -> float | None:
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     return number if math.isfinite(number) else None
+
+
+def read_camera_of_file(path, image_size_px: tuple[int, int]) -> Camera:
+    """The camera of a photo file, from its EXIF alone (no pixel is decoded).
+
+    For stored photos measured before the camera was recorded: ``image_size_px`` is the size
+    of the image that was analysed. A file that cannot be opened gives the default camera with
+    a note saying why.
+    """
+    from pathlib import Path
+
+    from tracker.photos.reading import _open_without_pil_limit, _register_heif_opener
+
+    try:
+        _register_heif_opener()
+        with _open_without_pil_limit(Path(path)) as image:
+            return read_camera(image, stored_size_px=image.size, image_size_px=image_size_px)
+    except Exception as error:  # a missing or damaged file must not stop a remeasure
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        return default_camera(image_size_px,
+                              notes=(f"photo file unreadable ({reason}): focal length not read",))
