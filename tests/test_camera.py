@@ -8,6 +8,8 @@ the expected focal length follows from the tags by hand: f_px = f35 / 43.267 * h
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,13 @@ from tracker.photos.camera import (
 )
 
 DIAGONAL_35MM = math.hypot(36.0, 24.0)  # 43.267 mm
+# the held-out phone photos (read here, never tuned on); $FACETRACK_SHARED_FACES overrides
+SHARED = Path(os.environ.get("FACETRACK_SHARED_FACES",
+                             Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"))
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "phone").is_dir(),
+    reason="../shared/faces/phone not found: the real phone-photo test needs the shared photos",
+)
 
 
 def exif(*, f35=None, focal_mm=None, plane_px_per_unit=None, unit=None, orientation=None):
@@ -216,3 +225,28 @@ def test_measured_camera_distance_follows_the_face_size(tmp_path):
         distances.append(measurement.camera_distance_mm)
     near, far = distances
     assert far / near == pytest.approx(1.6, rel=0.03)
+
+
+@needs_shared
+def test_phone_selfies_are_taken_at_arms_length():
+    """Every real phone photo that opens gets a camera from one of the three sources, and
+    those measured put the camera 15-100 cm from the eyes (hand-held selfies: arm's length or
+    nearer)."""
+    from tracker.photos import FOCAL_SOURCES, find_photos
+    from tracker.pipeline import measure_photo
+
+    files, _ = find_photos(SHARED / "phone")
+    measured = 0
+    for path in files:
+        result, photo = measure_photo(path)
+        if photo is None:
+            continue
+        assert photo.camera.focal_source in FOCAL_SOURCES
+        if result.measurement is not None:
+            measured += 1
+            distance = result.measurement.camera_distance_mm
+            print(f"{path.name}: {photo.camera.focal_source} "
+                  f"{photo.camera.focal_length_35mm:.1f} mm equiv, {distance / 10:.1f} cm "
+                  f"{'; '.join(photo.camera.notes)}")
+            assert 150 < distance < 1000, path.name
+    assert measured >= 1
