@@ -963,7 +963,7 @@ def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photo
 
 
 def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
-    """A library made before schema version 2 (no camera columns) opens, migrates, shows
+    """A library made before schema version 3 (no camera columns) opens, migrates, shows
     unknown distances and focal sources; ``remeasure`` reads each stored file's EXIF and
     gives the same distance as a fresh import to 1e-9."""
     paths = make_photos_with_focal(tmp_path / "in", [28, None, 24])
@@ -976,8 +976,8 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
                           ("landmarks", "focal_source"),
                           ("measurement_info", "camera_distance_mm")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    db.execute("DELETE FROM schema_migrations WHERE version = 2")
-    db.execute("PRAGMA user_version = 1")
+    db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    db.execute("PRAGMA user_version = 2")
     db.close()
 
     with fake_library(path) as library:

@@ -362,6 +362,10 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
         library.close()
     for line in summary.lines():
         click.echo(line)
+    if library.unexplained_copies:
+        count = len(library.unexplained_copies)
+        click.echo(f"note: {count} stored photo copies have no row in the database; they were "
+                   f"kept. Run: facetrack doctor --library {library.path}", err=True)
     click.get_current_context().exit(0 if summary.ok else 1)
 
 
@@ -548,6 +552,55 @@ def forget(photo_ids, forget_all, yes, library_dir):
         except LibraryError as exc:
             _fail(str(exc))
     click.echo(f"Removed {count} photo{'' if count == 1 else 's'}.")
+
+
+@main.command(epilog="Example: facetrack doctor   |   facetrack doctor --rebuild")
+@click.option("--rebuild", is_flag=True,
+              help="Re-create the database from the stored photo copies (the old one is kept "
+                   "as library.sqlite.lost-TIME).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes measuring in parallel (--rebuild).")
+@library_option
+def doctor(rebuild, workers, library_dir):
+    """Check the library, and rebuild a lost or damaged database from its photo copies.
+
+    Without --rebuild it reports the database's integrity, photos whose copy is missing and
+    copies that no photo refers to. --rebuild imports every stored copy again (measured
+    anew, dated from EXIF); treatment sessions, tags and notes lived only in the database.
+    Exit status: 0 when the library is sound (or was rebuilt), 1 otherwise.
+    """
+    from tracker.library import Library, LibraryError
+
+    path = library_dir or Library.default_path()
+    if rebuild:
+        try:
+            library, summary, kept = Library.rebuild(path, workers=workers)
+        except (LibraryError, OSError) as exc:
+            _fail(str(exc))
+        with library:
+            for line in summary.lines():
+                click.echo(line)
+            click.echo(f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
+                       f"old database is kept as {kept.name} (when there was one).")
+        click.get_current_context().exit(0 if summary.ok else 1)
+    try:
+        library = Library(path, create=False)
+    except LibraryError as exc:
+        _fail(str(exc))
+    with library:
+        report = library.doctor()
+    click.echo(f"database: {report['integrity']}; {report['photos']} photos, "
+               f"{report['copies']} stored copies")
+    sound = report["integrity"] == "ok"
+    if report["missing_copies"]:
+        sound = False
+        ids = " ".join(str(i) for i in report["missing_copies"])
+        click.echo(f"photos whose file is missing: {ids} (facetrack forget ID removes them)")
+    if report["copies_without_row"]:
+        sound = False
+        click.echo(f"{len(report['copies_without_row'])} stored copies have no row; "
+                   f"facetrack doctor --rebuild re-creates the database from every copy")
+    click.get_current_context().exit(0 if sound else 1)
 
 
 @main.command(epilog="Example: facetrack validate --photos ~/Pictures/selfies --out validation/")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import sqlite3
 import stat
 import tempfile
@@ -46,6 +47,9 @@ from tracker.types import PhotoResult
 DB_NAME = "library.sqlite"
 PHOTOS_FOLDER = "photos"
 BUSY_TIMEOUT_S = 30.0
+# A killed import leaves at most one copy without its row per importing process; more copies
+# without rows than this mean the database lost rows, and they are kept (see remove_orphans).
+MAX_ORPHANS_SWEPT = 4
 PHOTO_SESSIONS = ("before", "after")
 N_POINTS = 478
 # A day without an hour (a date given alone) is put at noon, like tracker.photos.dates does.
@@ -105,8 +109,12 @@ class Library:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, memory: bool = False,
-                 create: bool = True, measure: Callable[..., PhotoResult] | None = None) -> None:
+                 create: bool = True, measure: Callable[..., PhotoResult] | None = None,
+                 _rebuilding: bool = False) -> None:
         self._temporary = None
+        # copies in photos/ that no row refers to and that were too many to be a killed
+        # import's leftovers: kept, and reported (see remove_orphans)
+        self.unexplained_copies: list[Path] = []
         if memory:
             if path is not None:
                 raise ValueError("give either a path or memory=True, not both")
@@ -119,9 +127,11 @@ class Library:
         self._measure = measure or default_measure
         self._db: sqlite3.Connection | None = None
         try:
-            self._prepare_folder(create)
+            self._prepare_folder(create, _rebuilding)
             self._db = self._connect()
             fs.make_private_folder(self.path / PHOTOS_FOLDER)
+            if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
+                self.remove_orphans()  # finish a forget that was killed half-way
         except BaseException:
             self.close()
             raise
@@ -140,17 +150,31 @@ class Library:
             return Path(data_home) / "facetrack"
         return Path.home() / ".local" / "share" / "facetrack"
 
-    def _prepare_folder(self, create: bool) -> None:
+    def stored_copies(self) -> list[Path]:
+        """The complete photo copies in ``photos/`` (not temporary ones), sorted."""
+        return _stored_copies(self.path)
+
+    def _prepare_folder(self, create: bool, rebuilding: bool = False) -> None:
         if self.path.exists() and not self.path.is_dir():
             raise LibraryError(f"{self.path} is a file, not a library folder")
         if self.db_path.exists():
             if not self.db_path.is_file():
                 raise LibraryError(f"{self.db_path} is not a file")
+            if self.db_path.stat().st_size == 0 and not rebuilding:
+                copies = len(self.stored_copies())
+                if copies:
+                    # an emptied database (a failed sync or copy) is not a new library: taking
+                    # it for one would make the next import delete every copy as an orphan
+                    raise LibraryError(
+                        f"{self.db_path} is empty (0 bytes) but {PHOTOS_FOLDER}/ holds "
+                        f"{copies} stored photo{'' if copies == 1 else 's'}: the database was "
+                        f"lost. Restore {DB_NAME} from a backup, or rebuild it from the copies "
+                        f"with: facetrack doctor --rebuild --library {self.path}")
             return
         if not create:
             raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
         if self.path.exists():
-            if any(self.path.iterdir()):
+            if any(self.path.iterdir()) and not rebuilding:
                 raise LibraryError(
                     f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
                     "choose a new or empty folder")
@@ -347,7 +371,13 @@ class Library:
             paths = [paths]
         photos: dict[Path, None] = {}
         ignored: set[Path] = set()
+        stored = (self.path / PHOTOS_FOLDER).resolve()
         for root in map(Path, paths):
+            root = root.expanduser()
+            if root.resolve() == stored or stored in root.resolve().parents:
+                summary.errors[str(root)] = ("is inside the library's own photos/ folder (it is "
+                                             "stored already); import the original instead")
+                continue
             if not root.exists() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
                 summary.errors[str(root)] = "no such file or folder"
                 continue
@@ -496,8 +526,14 @@ class Library:
         return photo_id
 
     def remove_orphans(self) -> int:
-        """Delete copies in ``photos/`` that no photo refers to (left by a killed import or
-        forget) and unfinished temporary copies. Returns how many files were removed.
+        """Delete what a killed import or forget left in ``photos/``: unfinished temporary
+        copies, copies of forgotten photos, and copies that no photo refers to. Returns how
+        many files were removed.
+
+        A killed import leaves at most one copy without its row per importing process, so
+        more than ``MAX_ORPHANS_SWEPT`` such copies are not a crash's leftovers but a sign
+        that the database lost rows (restored from an old backup, replaced): they are kept,
+        listed in ``unexplained_copies``, and ``facetrack doctor`` tells what to do.
 
         Runs under the write lock: copies are only ever written inside a write transaction,
         so no other process can be half-way through one.
@@ -507,14 +543,88 @@ class Library:
         with self._write() as db:
             known = {row[0] for row in db.execute(
                 "SELECT stored_path FROM photos WHERE linked = 0")}
+            forgotten = {row[0] for row in db.execute(
+                "SELECT stored_path FROM pending_deletions")} - known
+            orphans = []
             for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
                 if not file.is_file() and not file.is_symlink():
                     continue
                 relative = file.relative_to(self.path).as_posix()
-                if fs.is_temporary(file) or relative not in known:
+                if fs.is_temporary(file) or relative in forgotten:
                     file.unlink(missing_ok=True)
                     removed += 1
+                elif relative not in known:
+                    orphans.append(file)
+            if len(orphans) <= MAX_ORPHANS_SWEPT:
+                for file in orphans:
+                    file.unlink(missing_ok=True)
+                removed += len(orphans)
+                self.unexplained_copies = []
+            else:
+                self.unexplained_copies = orphans
+            db.execute("DELETE FROM pending_deletions")
         return removed
+
+    # --- diagnosis and repair ------------------------------------------------------------------
+
+    def doctor(self) -> dict[str, object]:
+        """Check the library: the database's integrity, and rows against stored copies.
+
+        Returns
+        -------
+        dict with ``integrity`` ("ok" or SQLite's first complaint), ``photos`` (rows),
+        ``copies`` (files in photos/), ``missing_copies`` (ids of photos whose stored copy or
+        linked original is gone) and ``copies_without_row`` (paths relative to the library).
+        """
+        integrity = self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = self._conn.execute("SELECT id, stored_path, linked FROM photos").fetchall()
+        missing = [int(i) for i, stored, linked in rows
+                   if not (Path(stored) if linked else self.path / stored).exists()]
+        known = {stored for _, stored, linked in rows if not linked}
+        loose = [file.relative_to(self.path).as_posix() for file in self.stored_copies()
+                 if file.relative_to(self.path).as_posix() not in known]
+        return {"integrity": integrity, "photos": len(rows), "copies": len(self.stored_copies()),
+                "missing_copies": missing, "copies_without_row": loose}
+
+    @classmethod
+    def rebuild(cls, path: str | os.PathLike[str], *,
+                measure: Callable[..., PhotoResult] | None = None,
+                workers: int = 2, progress: Callable[[int, int], None] | None = None
+                ) -> tuple[Library, ImportSummary, Path]:
+        """Re-create a lost or broken database from the photo copies the library holds.
+
+        The old database files are kept beside it as ``library.sqlite.lost-<time>``; the
+        copies are moved to ``photos.rebuild-<time>/`` and imported again from there (each
+        measured anew, dated from its EXIF), then that folder is removed when every copy was
+        imported. What lived only in the database (treatment sessions, tags, notes, dates
+        from file names) cannot be recovered from the copies.
+
+        Returns
+        -------
+        (the library, open; the import summary; the folder the old database was moved to)
+
+        Raises
+        ------
+        LibraryError
+            When ``path`` holds no photo copies.
+        """
+        root = Path(path).expanduser().absolute()
+        photos = root / PHOTOS_FOLDER
+        if not _stored_copies(root):
+            raise LibraryError(f"{root}: nothing to rebuild from ({PHOTOS_FOLDER}/ holds no "
+                               "photo copies)")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            old = root / f"{DB_NAME}{suffix}"
+            if old.exists():
+                os.replace(old, root / f"{DB_NAME}{suffix}.lost-{stamp}")
+        holding = root / f"{PHOTOS_FOLDER}.rebuild-{stamp}"
+        os.replace(photos, holding)
+        library = cls(root, measure=measure, _rebuilding=True)
+        summary = library.import_photos([holding], workers=workers, progress=progress)
+        if not summary.errors:
+            shutil.rmtree(holding, ignore_errors=True)
+        return library, summary, root / f"{DB_NAME}.lost-{stamp}"
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -860,7 +970,7 @@ class Library:
         ``ALGORITHM_VERSION`` are replaced in one transaction (rows of other versions stay).
         Status and reasons are not recomputed (they need the pixels). The camera distance is
         recomputed from the landmarks and the stored focal length; photos stored before the
-        focal length was (libraries from before schema version 2) first get it from their
+        focal length was (libraries from before schema version 3) first get it from their
         file's EXIF, or the default front camera when the file is gone.
 
         Returns
@@ -962,6 +1072,10 @@ class Library:
             for photo_id in ids:
                 if db.execute("SELECT 1 FROM photos WHERE id = ?", (photo_id,)).fetchone() is None:
                     raise LibraryError(f"no photo with id {photo_id}")
+            db.executemany(
+                "INSERT OR IGNORE INTO pending_deletions (stored_path) "
+                "SELECT stored_path FROM photos WHERE id = ? AND linked = 0",
+                [(i,) for i in ids])
             db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
         # The copies go after the rows are gone (a crash in between leaves only orphans,
         # which this and every import removes).
@@ -973,6 +1087,8 @@ class Library:
         """Remove every photo and its data for good (the treatment log stays). Returns the
         number removed."""
         with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO pending_deletions (stored_path) "
+                       "SELECT stored_path FROM photos WHERE linked = 0")
             count = db.execute("DELETE FROM photos").rowcount
         self.remove_orphans()
         self._truncate_log()
@@ -992,13 +1108,23 @@ class Library:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def _stored_copies(root: Path) -> list[Path]:
+    folder = root / PHOTOS_FOLDER
+    if not folder.is_dir():
+        return []
+    return [file for file in sorted(folder.rglob("*"))
+            if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)]
+
+
 def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
     message = str(exc)
     if "locked" in message or "busy" in message:
         return LibraryError(f"{db_path}: the library is busy (another facetrack holds it for "
                             f"over {BUSY_TIMEOUT_S:g} s); try again")
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in message:
-        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database)")
+        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database, or "
+                            f"damaged); if it was one, rebuild it from its photo copies with: "
+                            f"facetrack doctor --rebuild --library {db_path.parent}")
     return LibraryError(f"{db_path}: {message}")
 
 

@@ -114,6 +114,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         2,
+        "stored copies awaiting deletion (forget)",
+        """
+        -- Written in the transaction that forgets photos, emptied once their copies are
+        -- deleted: a forget killed in between is finished when the library is next opened.
+        CREATE TABLE pending_deletions (
+            stored_path TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        3,
         "the camera: focal length per photo, camera distance per measurement",
         """
         -- The focal length of the analysed image (so that remeasure can recompute the camera
