@@ -369,6 +369,9 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
     click.get_current_context().exit(0 if summary.ok else 1)
 
 
+# where the focal length behind a camera distance came from (tracker.photos.camera)
+_FOCAL_WORDS = {"exif-35mm": "exif", "exif-focal-plane": "sensor",
+                "default-front-camera": "typical"}
 _PHOTO_COLUMNS = (
     ("brow L", "brow_height_left_mm", 2), ("brow R", "brow_height_right_mm", 2),
     ("jaw L", "jaw_angle_left_deg", 1), ("jaw R", "jaw_angle_right_deg", 1),
@@ -388,8 +391,13 @@ def photos(status, since, as_json, as_csv, library_dir):
 
     Left and right are the subject's own. --json prints id, file (the original path),
     captured_at (ISO 8601), date_source (exif, filename, mtime or manual), status, reasons,
-    session and metrics, among others.
+    session, camera_distance_mm, focal_source, advice (how to take the next photo like your
+    usual ones) and metrics, among others. The table gives the camera distance in cm ("dist")
+    and where the focal length behind it came from ("focal": exif, sensor, or typical for a
+    phone front camera), and the advice on a line of its own.
     """
+    from tracker.analysis.capture import MATCHES_TEXT
+
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     since_when = _parse_when(since, "'--since'")
@@ -412,6 +420,7 @@ def photos(status, since, as_json, as_csv, library_dir):
         return
     header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
     header += [f"{name:>7}" for name, _, _ in _PHOTO_COLUMNS]
+    header += [f"{'dist cm':>7}", f"{'focal':<7}"]
     click.echo("  ".join(header + ["reasons"]))
     for row in frame.itertuples(index=False):
         cells = [f"{row.id:>5}", f"{row.captured_at:%Y-%m-%d %H:%M}", f"{row.date_source:<9}",
@@ -419,8 +428,13 @@ def photos(status, since, as_json, as_csv, library_dir):
         for _, column, decimals in _PHOTO_COLUMNS:
             value = getattr(row, column)
             cells.append(f"{value:>7.{decimals}f}" if value == value else f"{'-':>7}")
+        distance = row.camera_distance_mm
+        cells.append(f"{distance / 10:>7.0f}" if distance == distance else f"{'-':>7}")
+        cells.append(f"{_FOCAL_WORDS.get(row.focal_source, row.focal_source or '-'):<7}")
         cells.append("; ".join(row.reasons))
         click.echo("  ".join(cells).rstrip())
+        if row.advice and row.advice != MATCHES_TEXT:
+            click.echo(f"{'':>7}next photo: {row.advice}")
     click.echo(f"{len(frame)} photo{'' if len(frame) == 1 else 's'}. {FOOTNOTE}")
 
 

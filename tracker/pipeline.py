@@ -12,22 +12,10 @@ from tracker.metrics import geometry
 from tracker.metrics.frame import FaceFrame
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
+from tracker.photos.camera import camera_distance_mm, default_camera
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose
-
-# 35 mm-equivalent diagonal
-_FULL_FRAME_DIAGONAL_MM = 43.267
-
-
-def default_camera(width_px: int, height_px: int, *,
-                   settings: Settings = DEFAULT_SETTINGS) -> Camera:
-    """The camera assumed for an image that does not say which took it: a phone's front
-    camera (``settings.default_focal_length_35mm``)."""
-    f35 = settings.default_focal_length_35mm
-    return Camera(focal_length_px=f35 / _FULL_FRAME_DIAGONAL_MM * float(np.hypot(width_px,
-                                                                                height_px)),
-                  focal_length_35mm=f35, focal_source="default-front-camera")
 
 
 def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float | None = None,
@@ -47,15 +35,17 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
 
     Returns
     -------
-    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check).
+    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check);
+    ``extras["camera"]`` is the camera used.
     """
+    if camera is None:
+        camera = default_camera((pixels.shape[1], pixels.shape[0]))
     try:
         landmarks = detect_landmarks(pixels)
     except NoFaceError:
         return PhotoResult(file=file, status="rejected", reasons=("no face found",),
                            photo_size_px=(pixels.shape[1], pixels.shape[0]))
     height, width = pixels.shape[:2]
-    camera = camera or default_camera(width, height, settings=settings)
     # A focal length from EXIF comes with a camera's own file, whose centre is the principal
     # point; without it the photo may well be cropped, and the eyes stand in for it (see
     # tracker.metrics.frame: either wrong assumption costs about 2.5 (offset / f)^2 of a height)
@@ -83,19 +73,20 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
                                       focal_length_px=camera.focal_length_px,
                                       principal_point_px=centre)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
-    # the eyes' distance from the camera: the iris's true size over its size in the image
-    distance_mm = camera.focal_length_px * settings.iris_diameter_mm / iris_px
     return PhotoResult(
         file=file,
         status="rejected" if quality.reasons else "ok",
         reasons=quality.reasons,
         quality=quality,
-        measurement=Measurement(metrics=metrics, scale_mm_per_px=scale, scale_source=source,
-                                camera_distance_mm=distance_mm,
-                                focal_source=camera.focal_source),
+        measurement=Measurement(
+            metrics=metrics, scale_mm_per_px=scale, scale_source=source,
+            camera_distance_mm=camera_distance_mm(iris_px, camera.focal_length_px,
+                                                  settings.iris_diameter_mm),
+            focal_source=camera.focal_source),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),
-        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px},
+        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px,
+                "camera": camera},
     )
 
 

@@ -253,7 +253,8 @@ def _photo_log_text(report: Report) -> str:
              f"{'jaw L / R':>13}  flags"
     lines = [header]
     for row in report.photo_log:
-        flags = "; ".join(row["flags"]) or "-"
+        advice = [f"next photo: {row['advice']}"] if row.get("advice") else []
+        flags = "; ".join([*row["flags"], *advice]) or "-"
         extra = " ".join(x for x in (row["session"], row["tag"] and f"[{row['tag']}]") if x)
         lines.append(f"{row['id']:>5}  {row['taken']:<16}  {row['source']:<13}  "
                      f"{row['status']:<8}  {row['brow']:>15}  {row['jaw']:>13}  "
