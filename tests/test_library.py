@@ -41,6 +41,7 @@ from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
 from tracker.metrics import geometry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 from tracker.photos import open_photo
+from tracker.photos.camera import principal_point_px
 from tracker.types import Landmarks, Measurement, PhotoResult, Pose, Quality
 
 TESTS = Path(__file__).resolve().parent
@@ -82,7 +83,10 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     reference, _ = reference_face()
     points = reference * 40.0 + np.array([64.0, 60.0, 0.0]) + rng.normal(0, 0.2, reference.shape)
     scale = float(0.30 + 0.01 * rng.random())
-    values = compute_metrics(points, scale)
+    # as the pipeline does: perspective undone with the photo's camera
+    values = compute_metrics(points, scale, focal_length_px=photo.camera.focal_length_px,
+                             principal_point_px=principal_point_px(photo.camera.focal_source,
+                                                                   (width, height)))
     reasons = (REJECT_REASON,) if "reject" in name else ()
     pose = Pose(values["yaw_deg"], values["pitch_deg"], values["roll_deg"])
     return PhotoResult(
@@ -92,7 +96,7 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
         landmarks=Landmarks(points_px=points + 0.25, image_size_px=(width, height),
                             model="fake-mesh"),
         photo_size_px=(width, height),
-        extras={"refined_points_px": points, "decode_scale": 1.0,
+        extras={"refined_points_px": points, "decode_scale": 1.0, "camera": photo.camera,
                 "original_size_px": photo.original_size_px, "format": photo.format,
                 "brow_edge_px": np.zeros((10, 2))},
     )
@@ -903,12 +907,13 @@ def make_photos_with_focal(folder: Path, focal_35mm: list[int | None]) -> list[P
     return paths
 
 
-def iris_distance_mm(points: np.ndarray, focal_px: float) -> float:
-    """Z = f x 11.71 mm / the iris diameter of stored landmarks in the face frame."""
-    from tracker.metrics.frame import fit_rotation, to_face_frame
+def iris_distance_mm(points: np.ndarray, focal_px: float, centre=None) -> float:
+    """Z = f x 11.71 mm / the iris diameter of stored landmarks in the face frame (perspective
+    undone with that focal length, about ``centre`` or else the eyes)."""
+    from tracker.metrics.frame import FaceFrame
 
-    face = to_face_frame(points[None], fit_rotation(points[None]))
-    return focal_px * 11.71 / float(geometry.iris_diameter_px(face)[0])
+    frame = FaceFrame.fit(points, focal_length_px=focal_px, principal_point_px=centre)
+    return focal_px * 11.71 / float(geometry.iris_diameter_px(frame.to_face(points))[0])
 
 
 def test_camera_distance_and_focal_source_are_stored_per_photo(library, tmp_path):
@@ -922,7 +927,8 @@ def test_camera_distance_and_focal_source_are_stored_per_photo(library, tmp_path
     assert frame["focal_length_35mm"].tolist() == [28.0, 26.0]
     for row, f35 in zip(frame.itertuples(), (28, 26)):
         focal_px = f35 / math.hypot(36, 24) * math.hypot(128, 128)
-        expected = iris_distance_mm(library.landmarks(row.id), focal_px)
+        centre = (63.5, 63.5) if f35 == 28 else None  # EXIF: the image centre
+        expected = iris_distance_mm(library.landmarks(row.id), focal_px, centre)
         assert row.camera_distance_mm == pytest.approx(expected, rel=1e-12)
     record = library.photo(int(frame["id"].iloc[0]))
     assert record["camera_distance_mm"] == pytest.approx(frame["camera_distance_mm"].iloc[0])

@@ -12,7 +12,7 @@ from tracker.metrics import geometry
 from tracker.metrics.frame import FaceFrame
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
-from tracker.photos.camera import camera_distance_mm, default_camera
+from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose
@@ -46,11 +46,7 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
         return PhotoResult(file=file, status="rejected", reasons=("no face found",),
                            photo_size_px=(pixels.shape[1], pixels.shape[0]))
     height, width = pixels.shape[:2]
-    # A focal length from EXIF comes with a camera's own file, whose centre is the principal
-    # point; without it the photo may well be cropped, and the eyes stand in for it (see
-    # tracker.metrics.frame: either wrong assumption costs about 2.5 (offset / f)^2 of a height)
-    centre = ((width - 1) / 2.0, (height - 1) / 2.0) if camera.focal_source.startswith(
-        "exif") else None
+    centre = principal_point_px(camera.focal_source, (width, height))
     # the iris outline first (it sets the scale and anchors brow height), then the brow edge
     irises = refine_irises(pixels, landmarks.points_px)
     frame = FaceFrame.fit(irises.points_px, focal_length_px=camera.focal_length_px,
@@ -80,8 +76,8 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
         quality=quality,
         measurement=Measurement(
             metrics=metrics, scale_mm_per_px=scale, scale_source=source,
-            camera_distance_mm=camera_distance_mm(iris_px, camera.focal_length_px,
-                                                  settings.iris_diameter_mm),
+            camera_distance_mm=float(camera_distance_mm(
+                values["iris_diameter_px"], camera.focal_length_px, settings.iris_diameter_mm)),
             focal_source=camera.focal_source),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),

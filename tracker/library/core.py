@@ -492,8 +492,7 @@ class Library:
 
                 camera = read_camera_of_file(candidate.path, landmarks.image_size_px)
             if _finite_or_none(distance_mm) is None:
-                distance_mm = _camera_distances_mm(np.asarray(points)[None],
-                                                   [camera.focal_length_px])[0]
+                distance_mm = _distance_mm(points, camera, landmarks.image_size_px)
             db.execute(
                 "INSERT INTO landmarks (photo_id, model, image_width_px, image_height_px, "
                 "decode_scale, scale_mm_per_px, scale_source, points, raw_points, "
@@ -979,6 +978,8 @@ class Library:
             Number of photos measured.
         """
         from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES, compute_metrics
+        from tracker.photos.camera import camera_distance_mm
+        from tracker.settings import DEFAULT_SETTINGS
 
         count, now = 0, _now()
         with self._write() as db:
@@ -987,16 +988,20 @@ class Library:
             db.execute("DELETE FROM measurement_info WHERE algorithm_version = ?",
                        (ALGORITHM_VERSION,))
             reader = db.execute("SELECT photo_id, points, scale_mm_per_px, scale_source, "
-                                "focal_length_px FROM landmarks ORDER BY photo_id")
+                                "focal_length_px, focal_source, image_width_px, "
+                                "image_height_px FROM landmarks ORDER BY photo_id")
             while batch := reader.fetchmany(batch_size):
                 ids = [row[0] for row in batch]
                 points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
                 scales = np.array([row[2] for row in batch], dtype=np.float64)
                 stack = points.reshape(len(batch), N_POINTS, 3)
-                values = compute_metrics(stack, scales)
+                focal, centres = _cameras(batch)
+                values = compute_metrics(stack, scales, focal_length_px=focal,
+                                         principal_point_px=centres)
                 columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
                 pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
-                distances = _none_for_nan(_camera_distances_mm(stack, [row[4] for row in batch]))
+                distances = _none_for_nan(camera_distance_mm(
+                    values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm))
                 db.executemany(
                     "INSERT INTO measurement_info (photo_id, algorithm_version, "
                     "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
@@ -1198,20 +1203,31 @@ def _split_time(text: str) -> tuple[datetime, datetime | None]:
     return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
 
 
-def _camera_distances_mm(points: np.ndarray, focal_lengths_px) -> np.ndarray:
-    """(N,) distances from the camera to the irises of (N, 478, 3) stored landmarks, from the
-    iris diameter in the face frame (as the pipeline measures it) and each photo's focal
-    length in pixels (None or NaN gives NaN)."""
-    from tracker.metrics.frame import fit_rotation, to_face_frame
-    from tracker.metrics.geometry import iris_diameter_px
-    from tracker.photos.camera import camera_distance_mm
+def _distance_mm(points, camera, image_size_px) -> float:
+    """The camera's distance from the irises of one stored mesh (as the pipeline measures it),
+    for a measure function that did not give it."""
+    from tracker.metrics.geometry import compute_metrics
+    from tracker.photos.camera import camera_distance_mm, principal_point_px
     from tracker.settings import DEFAULT_SETTINGS
 
-    focal = np.array([np.nan if f is None else f for f in focal_lengths_px], dtype=np.float64)
-    if not np.isfinite(focal).any():
-        return np.full(len(focal), np.nan)
-    face = to_face_frame(points, fit_rotation(points))
-    return camera_distance_mm(iris_diameter_px(face), focal, DEFAULT_SETTINGS.iris_diameter_mm)
+    values = compute_metrics(np.asarray(points, dtype=np.float64), 1.0,
+                             focal_length_px=camera.focal_length_px,
+                             principal_point_px=principal_point_px(camera.focal_source,
+                                                                   image_size_px))
+    return float(camera_distance_mm(values["iris_diameter_px"], camera.focal_length_px,
+                                    DEFAULT_SETTINGS.iris_diameter_mm))
+
+
+def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) focal lengths in pixels (NaN when unknown) and (N, 2) principal points (NaN when
+    unknown) of landmark rows (photo_id, points, scale, scale source, focal_length_px,
+    focal_source, image_width_px, image_height_px), as the pipeline chose them."""
+    from tracker.photos.camera import principal_point_px
+
+    focal = np.array([np.nan if row[4] is None else row[4] for row in rows], dtype=np.float64)
+    centres = np.array([principal_point_px(row[5], (row[6], row[7]) if row[6] else None)
+                        for row in rows], dtype=np.float64)
+    return focal, centres
 
 
 def _advice(row: sqlite3.Row, usual) -> str | None:

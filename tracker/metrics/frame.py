@@ -59,6 +59,23 @@ def _as_stack(points: np.ndarray) -> tuple[np.ndarray, bool]:
     return pts, False
 
 
+def _camera_arrays(pts: np.ndarray, focal_length_px, principal_point_px
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) focal lengths and (N, 2) principal points for a stack. A NaN focal length (an
+    unknown camera) becomes infinite: an orthographic camera, nothing undone. A missing or NaN
+    principal point becomes the iris midpoint (no rectification; see the module docstring)."""
+    n = pts.shape[0]
+    f = np.broadcast_to(np.asarray(focal_length_px, dtype=np.float64), (n,)).copy()
+    f[~np.isfinite(f)] = np.inf
+    if principal_point_px is None:
+        centre = np.full((n, 2), np.nan)
+    else:
+        centre = np.broadcast_to(np.asarray(principal_point_px, dtype=np.float64), (n, 2)).copy()
+    missing = ~np.isfinite(centre).all(axis=1)
+    centre[missing] = _eyes(pts)[missing, :2]
+    return f, centre
+
+
 def _eyes(pts: np.ndarray) -> np.ndarray:
     return 0.5 * (pts[:, ix.IRIS_CENTRE_RIGHT] + pts[:, ix.IRIS_CENTRE_LEFT])
 
@@ -93,7 +110,8 @@ def _sight(pts: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np.ndarray:
 
 def _line_of_sight(eyes_px: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """(N, 3, 3) rotations taking the eyes' ray onto the optical axis (the smallest turn)."""
-    ray = np.concatenate([(eyes_px - centre) / f[:, None], np.ones((len(f), 1))], axis=1)
+    ray = np.concatenate([np.nan_to_num((eyes_px - centre) / f[:, None]), np.ones((len(f), 1))],
+                         axis=1)
     ray /= np.linalg.norm(ray, axis=1, keepdims=True)
     axis = np.cross(ray, [0.0, 0.0, 1.0])
     sin = np.linalg.norm(axis, axis=1)
@@ -109,10 +127,16 @@ def _line_of_sight(eyes_px: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np
 def _turn_rays(xy: np.ndarray, turn: np.ndarray, f: np.ndarray, centre: np.ndarray
                ) -> np.ndarray:
     """(N, K, 2) image points re-projected after turning their rays by (N, 3, 3) ``turn``."""
-    rays = np.concatenate([(xy - centre[:, None, :]) / f[:, None, None],
-                           np.ones((*xy.shape[:2], 1))], axis=-1)
-    turned = np.einsum("nij,nkj->nki", turn, rays)
-    return centre[:, None, :] + f[:, None, None] * turned[..., :2] / turned[..., 2:3]
+    finite = np.isfinite(f)
+    if not finite.any():
+        return xy
+    out = np.array(xy, dtype=np.float64)
+    fk, ck = f[finite], centre[finite]
+    rays = np.concatenate([(out[finite] - ck[:, None, :]) / fk[:, None, None],
+                           np.ones((int(finite.sum()), xy.shape[1], 1))], axis=-1)
+    turned = np.einsum("nij,nkj->nki", turn[finite], rays)
+    out[finite] = ck[:, None, :] + fk[:, None, None] * turned[..., :2] / turned[..., 2:3]
+    return out
 
 
 def undo_perspective(points_px: np.ndarray, focal_length_px, principal_point_px) -> np.ndarray:
@@ -132,9 +156,7 @@ def undo_perspective(points_px: np.ndarray, focal_length_px, principal_point_px)
     point), z unchanged.
     """
     pts, single = _as_stack(points_px)
-    f = np.broadcast_to(np.asarray(focal_length_px, dtype=np.float64), (pts.shape[0],))
-    centre = np.broadcast_to(np.asarray(principal_point_px, dtype=np.float64),
-                             (pts.shape[0], 2))
+    f, centre = _camera_arrays(pts, focal_length_px, principal_point_px)
     turn = _sight(pts, f, centre)
     out = pts.copy()
     out[..., :2] = _turn_rays(pts[..., :2], turn, f, centre)
@@ -184,25 +206,20 @@ class FaceFrame:
         Parameters
         ----------
         focal_length_px : scalar or (N,) focal length in pixels, or None for an orthographic
-            camera (the landmarks are used as they are).
-        principal_point_px : (2,) or (N, 2); None: the image centre is not known, and the
-            iris midpoint stands for it (no rectification; see the module docstring).
+            camera (the landmarks are used as they are); NaN rows are orthographic too.
+        principal_point_px : (2,) or (N, 2); None or NaN rows: the image centre is not known,
+            and the iris midpoint stands for it (no rectification; see the module docstring).
         """
         pts, _ = _as_stack(points_px)
         n = pts.shape[0]
         eyes_z = _eyes(pts)[:, 2]
-        sight = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
         if focal_length_px is None:
             f = None
             centre = np.zeros((n, 2))
+            sight = np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
             flat = pts
         else:
-            f = np.broadcast_to(np.asarray(focal_length_px, dtype=np.float64), (n,)).copy()
-            if principal_point_px is None:
-                centre = _eyes(pts)[:, :2]
-            else:
-                centre = np.broadcast_to(np.asarray(principal_point_px, dtype=np.float64),
-                                         (n, 2)).copy()
+            f, centre = _camera_arrays(pts, focal_length_px, principal_point_px)
             sight = _sight(pts, f, centre)
             flat = undo_perspective(pts, f, centre)
         reference, _ = ix.reference_face()

@@ -143,7 +143,7 @@ def compute_metrics(points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=N
     -------
     dict
         metric name -> (N,) array (or float for a single mesh); names as in ``METRIC_NAMES``,
-        plus ``yaw_deg``, ``pitch_deg``, ``roll_deg``.
+        plus ``yaw_deg``, ``pitch_deg``, ``roll_deg`` and ``iris_diameter_px``.
     """
     pts = np.asarray(points_px, dtype=np.float64)
     single = pts.ndim == 2
@@ -185,6 +185,8 @@ def compute_metrics(points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=N
     # which gaze (vergence moves the irises), lids and brows do not change
     m["face_scale_mm"] = frame.scale_px * scale
     m["yaw_deg"], m["pitch_deg"], m["roll_deg"] = pose[:, 0], pose[:, 1], pose[:, 2]
+    # the iris in pixels at the eyes' scale: with the focal length, the camera's distance
+    m["iris_diameter_px"] = iris_diameter_px(face)
     if single:
         return {k: float(v[0]) for k, v in m.items()}
     return m

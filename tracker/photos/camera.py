@@ -76,6 +76,18 @@ def default_camera(image_size_px: tuple[int, int], *, notes: tuple[str, ...] = (
                   DEFAULT_FRONT_CAMERA_35MM, "default-front-camera", notes)
 
 
+def principal_point_px(focal_source: str | None, image_size_px: tuple[int, int] | None
+                       ) -> tuple[float, float]:
+    """The principal point to assume: the image centre for a focal length read from EXIF (a
+    camera's own file, most likely uncropped), else unknown (NaN, NaN), and the face's eyes
+    stand in for it (see ``tracker.metrics.frame``: either wrong assumption costs about
+    2.5 (offset / f)^2 of a height)."""
+    if focal_source and focal_source.startswith("exif") and image_size_px and all(image_size_px):
+        width, height = image_size_px
+        return (width - 1) / 2.0, (height - 1) / 2.0
+    return float("nan"), float("nan")
+
+
 def camera_from_exif(exif_ifd: Mapping[int, object] | None, *,
                      stored_size_px: tuple[int, int],
                      image_size_px: tuple[int, int]) -> Camera:
