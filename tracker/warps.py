@@ -79,9 +79,12 @@ def warp(image: np.ndarray, displacement, region=None) -> np.ndarray:
     return out
 
 
-def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float):
+def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float,
+                    margin_below: float = 0.3):
     """The displacement field of :func:`brow_lift`: ``(displacement, region)`` (see
-    :func:`jaw_contour_field`).
+    :func:`jaw_contour_field`). ``margin_below``: how far below the brow's upper edge the
+    flat top reaches, in iris diameters (0.3 for :func:`brow_lift`; more moves the whole brow
+    rigidly, leaving less room for the fade above the eye).
 
     Raises
     ------
@@ -103,7 +106,7 @@ def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float):
     order = np.argsort(edge_u)
     edge_u, edge_v = edge_u[order], edge_v[order]
 
-    margin_below = 0.3 * iris  # flat top reaches this far below the upper edge
+    margin_below = margin_below * iris  # flat top reaches this far below the upper edge
     iris_top = 0.55 * iris  # the fade must end here: just above the iris top
     over_iris = np.abs(edge_u) <= 0.6 * iris
     lowest_over_iris = np.interp(0.0, edge_u, edge_v) if not over_iris.any() else edge_v[over_iris].min()

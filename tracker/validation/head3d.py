@@ -77,7 +77,8 @@ NECK_RADIUS_MM = (60.0, 45.0)  # the neck's elliptic cross-section: half-width, 
 NECK_BOTTOM_Y_MM = -230.0
 PIVOT_MM = (0.0, 0.0, -90.0)  # head turns about this point of the head frame
 AIM_MM = (0.0, -25.0, 0.0)  # the head point placed at the image centre (between nose and eyes)
-FULL_FRAME_DIAGONAL_MM = 43.267  # diagonal of a 36 x 24 mm frame
+FULL_FRAME_DIAGONAL_MM = 43.267
+BROW_MARGIN_MM = 1.0  # a brow lift's flat top reaches this far below the brow's lower edge  # diagonal of a 36 x 24 mm frame
 
 # Face Mesh's face oval, from the forehead (10) clockwise as seen in the photo
 FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
@@ -138,7 +139,17 @@ class Head:
         """
         from tracker import warps
 
-        makers = (("brow_lift_mm", brow_lift_mm, warps.brow_lift_field),
+        def brow_field(flat, *, side, shift_px):
+            # the flat top reaches BROW_MARGIN_MM below the brow's lower edge, so the whole
+            # brow moves rigidly (the fade is left between the brow and the upper lid)
+            upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
+            lower = ix.BROW_LOWER_LEFT if side == "left" else ix.BROW_LOWER_RIGHT
+            thickness = float(np.max(flat[list(lower), 1] - flat[list(upper), 1]))
+            iris = float(np.linalg.norm(flat[ix.IRIS_CENTRE_LEFT] - flat[ix.IRIS_CENTRE_RIGHT])) / 5.3
+            return warps.brow_lift_field(flat, side=side, shift_px=shift_px,
+                                         margin_below=(thickness + BROW_MARGIN_MM) / iris)
+
+        makers = (("brow_lift_mm", brow_lift_mm, brow_field),
                   ("jaw_in_mm", jaw_in_mm, warps.jaw_contour_field),
                   ("mouth_corner_lift_mm", mouth_corner_lift_mm, warps.mouth_corner_field))
         points = self.points_mm.copy()
@@ -335,6 +346,10 @@ def build_head(pixels: np.ndarray, points_px: np.ndarray, *,
     z_at = cv2.remap(z.astype(np.float32), (pts[:, 0] - x_lo).astype(np.float32)[None],
                      (pts[:, 1] - y_lo).astype(np.float32)[None], cv2.INTER_LINEAR)[0]
     landmarks = np.column_stack([lm[:, 0], lm[:, 1], z_at]) @ to_head.T
+    # the origin: exactly midway between the iris centres on the surface
+    eyes = 0.5 * (landmarks[ix.IRIS_CENTRE_LEFT] + landmarks[ix.IRIS_CENTRE_RIGHT])
+    landmarks = landmarks - eyes
+    points = (points - eyes).astype(np.float32)
 
     # a plain background with the colour of the photo's own backdrop (its top corners)
     corners = np.concatenate([pixels[:40, :40].reshape(-1, 3), pixels[:40, -40:].reshape(-1, 3)])
