@@ -60,10 +60,12 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.settings import DEFAULT_SETTINGS
+from tracker.warps import _window
 
 __all__ = ["Capture", "Head", "Rendered", "sample_head", "build_head", "render",
            "random_selfie_capture", "save_jpeg", "pose_rotation", "focal_length_px",
-           "FULL_FRAME_DIAGONAL_MM", "PIVOT_MM"]
+           "FULL_FRAME_DIAGONAL_MM", "PIVOT_MM", "capture_geometry_study", "measure_2d",
+           "STUDY_METRICS"]
 
 # --- the numbers of the model (millimetres, photo or head frame) -----------------------------
 HEAD_SEMI_AXES_MM = (80.0, 125.0)  # skull ellipsoid across (X) and up-down (Y); depth is fitted
@@ -232,12 +234,6 @@ class Rendered:
 
 # --- building the head ----------------------------------------------------------------------
 
-def _window(r: np.ndarray, low: float, high: float, fade_low: float, fade_high: float):
-    from tracker.warps import _window as window
-
-    return window(r, low, high, fade_low, fade_high)
-
-
 def _photo_to_head(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The linear map (3, 3) from the photo frame (x right, y up, z to the camera) to the head
     frame, and the iris midpoint (3,) in photo pixels (z like x): the face frame's pose removal
@@ -395,7 +391,7 @@ def pose_rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarr
     return rz @ ry @ rx
 
 
-def _camera_transform(capture: Capture, f_px: float, centre_px: np.ndarray):
+def _camera_transform(capture: Capture, f_px: float):
     """(3, 3) linear part and (3,) translation taking head-frame points to camera axes."""
     rotation = pose_rotation(capture.yaw_deg, capture.pitch_deg, capture.roll_deg)
     pivot = np.asarray(PIVOT_MM)
@@ -530,7 +526,7 @@ def render(head: Head, capture: Capture = Capture()) -> Rendered:
     width, height = capture.image_size_px
     f_px = focal_length_px(capture.focal_length_35mm, capture.image_size_px)
     centre = np.array([(width - 1) / 2.0, (height - 1) / 2.0])
-    linear, translation = _camera_transform(capture, f_px, centre)
+    linear, translation = _camera_transform(capture, f_px)
 
     # about 3 output pixels between vertices
     magnification = f_px * head.texel_mm / capture.distance_mm
@@ -619,3 +615,113 @@ def save_jpeg(path: str | Path, rendered: Rendered, *, quality: int = 92,
         exif[0x9003] = captured_at.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
     image.save(path, quality=quality, exif=tags)
     return path
+
+
+# --- the capture-geometry study ------------------------------------------------------------------
+
+STUDY_METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
+                 "jaw_angle_right_deg")
+# each condition is rendered with the face at these offsets from the image centre (px) and
+# the readings averaged: Face Mesh jitters by a few tenths of a mm with the exact framing
+STUDY_OFFSETS_PX = ((0.0, 0.0), (37.0, -23.0), (-29.0, 31.0))
+# (condition, compared with): the capture-geometry changes of the study
+STUDY_COMPARISONS = (
+    ("distance 300 mm", dict(distance_mm=300.0), "distance 600 mm", dict(distance_mm=600.0)),
+    ("distance 350 mm", dict(distance_mm=350.0), "reference", {}),
+    ("distance 500 mm", dict(distance_mm=500.0), "reference", {}),
+    ("yaw +4 deg", dict(yaw_deg=4.0), "reference", {}),
+    ("yaw -4 deg", dict(yaw_deg=-4.0), "reference", {}),
+    ("yaw +8 deg", dict(yaw_deg=8.0), "reference", {}),
+    ("yaw -8 deg", dict(yaw_deg=-8.0), "reference", {}),
+    ("pitch +3 deg", dict(pitch_deg=3.0), "reference", {}),
+    ("pitch -3 deg", dict(pitch_deg=-3.0), "reference", {}),
+    ("pitch +6 deg", dict(pitch_deg=6.0), "reference", {}),
+    ("pitch -6 deg", dict(pitch_deg=-6.0), "reference", {}),
+)
+STUDY_BROW_LIFTS_MM = (1.0, 2.0)
+
+
+def measure_2d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] | None:
+    """Today's measurement (:func:`tracker.pipeline.measure_pixels`, the 2-D face frame): the
+    metrics of an accepted image, else None. ``focal_length_px`` is not used."""
+    from tracker.pipeline import measure_pixels
+
+    result = measure_pixels(pixels)
+    if result.status != "ok":
+        return None
+    metrics = dict(result.measurement.metrics)
+    pose = result.quality.pose
+    metrics.update(yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg)
+    return metrics
+
+
+def capture_geometry_study(measure=measure_2d, *, head: Head | None = None,
+                           base: Capture = Capture()) -> list[dict]:
+    """How capture geometry and a true 3-D brow lift move the metrics of one head.
+
+    Every capture (``base`` with the study's changes, see ``STUDY_COMPARISONS``) is rendered
+    at the ``STUDY_OFFSETS_PX`` framings, measured with ``measure(pixels, focal_length_px)``
+    (-> metric dict, or None when rejected) and averaged. Millimetre metrics are put on a
+    fixed person scale: multiplied by the reference capture's ``interpupillary_mm`` over the
+    capture's own (:func:`tracker.metrics.scale.rescale_metrics`).
+
+    Returns
+    -------
+    list of dict
+        One row per comparison: ``kind`` ("geometry", "brow_lift" or "noise"),
+        ``condition``, ``versus``, ``true_mm`` (brow lifts), ``n`` (framings accepted) and
+        for every metric of ``STUDY_METRICS`` the change (condition minus versus); the
+        "noise" row holds the SD over framings of the reference capture.
+    """
+    from tracker.metrics.scale import rescale_metrics
+
+    head = sample_head() if head is None else head
+    cache: dict = {}
+
+    def readings(name, changes, model=head):
+        if name not in cache:
+            values = []
+            for offset in STUDY_OFFSETS_PX:
+                capture = replace(base, offset_px=offset, **changes)
+                rendered = render(model, capture)
+                m = measure(rendered.pixels, rendered.focal_length_px)
+                if m is not None:
+                    values.append(m)
+            cache[name] = values
+        return cache[name]
+
+    reference = readings("reference", {})
+    if not reference:
+        raise ValueError("the reference capture is rejected")
+    ipd_ref = float(np.mean([m["interpupillary_mm"] for m in reference]))
+
+    def mean_scaled(values):
+        scaled = [rescale_metrics(m, ipd_ref) for m in values]
+        return {k: float(np.mean([m[k] for m in scaled])) for k in STUDY_METRICS}
+
+    rows = []
+    ref_scaled = [rescale_metrics(m, ipd_ref) for m in reference]
+    rows.append({"kind": "noise", "condition": "reference framings", "versus": "",
+                 "true_mm": float("nan"), "n": len(reference),
+                 **{k: float(np.std([m[k] for m in ref_scaled], ddof=1)) for k in STUDY_METRICS}})
+    for name, changes, versus, versus_changes in STUDY_COMPARISONS:
+        a, b = readings(name, changes), readings(versus, versus_changes)
+        row = {"kind": "geometry", "condition": name, "versus": versus, "true_mm": float("nan"),
+               "n": min(len(a), len(b))}
+        if a and b:
+            ma, mb = mean_scaled(a), mean_scaled(b)
+            row.update({k: ma[k] - mb[k] for k in STUDY_METRICS})
+        else:
+            row.update({k: float("nan") for k in STUDY_METRICS})
+        rows.append(row)
+    ref = mean_scaled(reference)
+    for side in ("left", "right"):
+        for size in STUDY_BROW_LIFTS_MM:
+            name = f"brow lift {side} {size:g} mm"
+            values = readings(name, {}, head.deformed(brow_lift_mm={side: size}))
+            row = {"kind": "brow_lift", "condition": name, "versus": "reference",
+                   "true_mm": size, "n": len(values)}
+            lifted = mean_scaled(values) if values else {k: float("nan") for k in STUDY_METRICS}
+            row.update({k: lifted[k] - ref[k] for k in STUDY_METRICS})
+            rows.append(row)
+    return rows
