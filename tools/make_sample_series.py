@@ -1,10 +1,9 @@
 """Make the dated selfie series in sample_images/series/ and its ground truth.
 
 The photos are made from ``skimage.data.astronaut()`` (NASA, public domain). That portrait
-smiles with an open mouth, which facetrack rightly rejects, so a neutral base is made first:
-upscaled x3, the lips closed (the lower lip moved up by the inner-lip gap, the chin stretched
-smoothly to follow) and the mouth corners lowered to the lips' centre line and moved a little
-inwards. The base is then checked with ``measure_pixels``: it must pass every quality check.
+smiles with an open mouth, which facetrack rightly rejects, so the project's neutral base face
+is used (:func:`tracker.validation.sample_face.neutral_base_face`: upscaled x3, the lips
+closed, the mouth corners lowered; it must pass every quality check).
 
 The series follows the seed timeline (12 weeks from 2025-09-01, day 0 = 2025-09-15):
 
