@@ -1,7 +1,7 @@
 """Capture geometry on the project's 3-D test head: what distance, yaw and pitch do to brow
 height and jaw angles, and how a true 3-D brow lift reads.
 
-Run: .venv/bin/python benchmarks/bench_capture_geometry.py   (about a minute on 2 cores)
+Run: .venv/bin/python benchmarks/bench_capture_geometry.py
 
 The study lives in :func:`tracker.validation.head3d.capture_geometry_study`: the sample head
 (:mod:`tracker.validation.head3d`) rendered through a 26 mm-equivalent phone camera
@@ -9,13 +9,15 @@ The study lives in :func:`tracker.validation.head3d.capture_geometry_study`: the
 measured and averaged, millimetres on a fixed person scale (x the reference's
 interpupillary_mm / the capture's own). Changes are the condition minus the comparison.
 
-To re-run with another measurement (e.g. the 3-D face frame), pass a function
-``measure(pixels, focal_length_px) -> dict | None`` to :func:`run`::
+Two measurements are run: the 2-D face frame (orthographic, as the pipeline was before the
+perspective frame, commit 834a56c) and main's perspective face frame told the focal length.
+To study another one, pass ``measure(pixels, focal_length_px) -> dict | None`` to
+:func:`run`, which returns its Markdown section::
 
     from bench_capture_geometry import run
-    run(my_measure, label="3-D face frame", out="results/bench_capture_geometry_3d.md")
+    print(run(my_measure, label="my measurement"))
 
-Writes benchmarks/results/bench_capture_geometry.md.
+Writes benchmarks/results/bench_capture_geometry.md (about a minute).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tracker.validation import environment  # noqa: E402
 from tracker.validation.head3d import (STUDY_METRICS, STUDY_OFFSETS_PX,  # noqa: E402
-                                       capture_geometry_study, measure_2d)
+                                       capture_geometry_study, measure_2d, measure_3d)
 
 OUT = ROOT / "benchmarks" / "results" / "bench_capture_geometry.md"
 LABELS = {"brow_height_left_mm": "brow L (mm)", "brow_height_right_mm": "brow R (mm)",
@@ -43,12 +45,8 @@ def _f(value: float, spec: str = "{:+.2f}") -> str:
 def markdown(rows: list[dict], *, label: str, seconds: float) -> str:
     """The study's rows as Markdown: the geometry table and the brow-lift table."""
     head = ["condition", "vs", *(LABELS[m] for m in STUDY_METRICS), "n"]
-    lines = [f"# Capture geometry on the 3-D test head: {label}", "",
-             f"{environment()}; {seconds:.0f} s.", "",
-             "Sample head rendered at 26 mm equivalent, 1512 x 2016 px, reference 40 cm, frontal; "
-             f"each capture at {len(STUDY_OFFSETS_PX)} framings, averaged; mm metrics on a fixed "
-             "person scale. n = framings accepted (of each side of the comparison).", "",
-             "## Capture geometry (change of the metric, condition minus comparison)", "",
+    lines = [f"## {label}", "", f"{seconds:.0f} s.", "",
+             "### Capture geometry (change of the metric, condition minus comparison)", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         if row["kind"] in ("geometry", "noise"):
@@ -57,7 +55,7 @@ def markdown(rows: list[dict], *, label: str, seconds: float) -> str:
             lines.append("| " + " | ".join([name, row["versus"],
                                             *(_f(row[m], spec) for m in STUDY_METRICS),
                                             str(row["n"])]) + " |")
-    lines += ["", "## A true 3-D brow lift (at 40 cm, frontal)", "",
+    lines += ["", "### A true 3-D brow lift (at 40 cm, frontal)", "",
               "| lift | true (mm) | read, lifted brow (mm) | sensitivity | false change, other "
               "brow (mm) | jaw L (deg) | jaw R (deg) |", "|---|---|---|---|---|---|---|"]
     for row in rows:
@@ -72,18 +70,31 @@ def markdown(rows: list[dict], *, label: str, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(measure=measure_2d, *, label: str = "today's pipeline (2-D face frame)",
-        out: str | Path = OUT) -> str:
-    """Run the study with ``measure``, write the Markdown to ``out`` and return it."""
+HEADER = ("# Capture geometry on the 3-D test head\n\n"
+          "The sample head (`tracker.validation.head3d`) rendered through a 26 mm-equivalent "
+          "camera, 1512 x 2016 px, face centred, reference 40 cm, frontal; each capture at "
+          f"{len(STUDY_OFFSETS_PX)} framings, averaged; mm metrics on a fixed person scale "
+          "(x the reference's interpupillary_mm / the capture's own). n = framings accepted "
+          "(the fewer of the two sides of a comparison). Made by "
+          "`benchmarks/bench_capture_geometry.py`.\n")
+MEASURES = ((measure_2d, "2-D face frame (orthographic; the pipeline before commit 834a56c)"),
+            (measure_3d, "perspective face frame (main's pipeline, focal length given as from EXIF)"))
+
+
+def run(measure=measure_2d, *, label: str = MEASURES[0][1]) -> str:
+    """Run the study with ``measure(pixels, focal_length_px) -> metrics or None`` and return
+    its Markdown section."""
     start = time.perf_counter()
     rows = capture_geometry_study(measure)
-    text = markdown(rows, label=label, seconds=time.perf_counter() - start)
-    out = Path(out)
-    if not out.is_absolute():
-        out = ROOT / "benchmarks" / out
-    out.write_text(text)
+    return markdown(rows, label=label, seconds=time.perf_counter() - start)
+
+
+def main(out: str | Path = OUT) -> str:
+    """Both measurements, written to ``out``."""
+    text = "\n".join([HEADER, f"{environment()}.\n", *(run(m, label=lab) for m, lab in MEASURES)])
+    Path(out).write_text(text)
     return text
 
 
 if __name__ == "__main__":
-    print(run())
+    print(main())

@@ -16,8 +16,8 @@ from tracker.landmarks import indices as ix
 from tracker.metrics.frame import fit_rotation, pose_angles
 from tracker.pipeline import measure_pixels
 from tracker.settings import DEFAULT_SETTINGS
-from tracker.validation.head3d import (Capture, focal_length_px, random_selfie_capture, render,
-                                       sample_head, save_jpeg)
+from tracker.validation.head3d import (Capture, random_selfie_capture, render, sample_head,
+                                       save_jpeg)
 
 IRIS_MM = DEFAULT_SETTINGS.iris_diameter_mm
 
@@ -32,11 +32,6 @@ def head():
 def frontal(head):
     """facetrack's result on a frontal render at 40 cm."""
     return measure_pixels(render(head, Capture()).pixels)
-
-
-def test_focal_length_is_35mm_equivalent_on_the_diagonal():
-    """26 mm equivalent on a 1512 x 2016 image: 26 / 43.267 x 2520 px."""
-    assert focal_length_px(26.0, (1512, 2016)) == pytest.approx(26.0 / 43.267 * 2520.0, rel=1e-4)
 
 
 @pytest.mark.parametrize("distance_mm", [250.0, 400.0, 700.0])
@@ -178,7 +173,8 @@ def test_perspective_magnifies_the_nose_relative_to_the_ears(head):
 
 
 def test_save_jpeg_carries_the_focal_length_and_date(head, tmp_path):
-    """The JPEG holds EXIF FocalLengthIn35mmFilm = 26 and DateTimeOriginal, and measures ok."""
+    """The JPEG holds EXIF FocalLengthIn35mmFilm = 26 and DateTimeOriginal; facetrack reads
+    the focal length from it and finds the camera 400 mm from the eyes (2 %)."""
     from datetime import datetime
 
     from tracker.pipeline import measure_photo
@@ -190,3 +186,5 @@ def test_save_jpeg_carries_the_focal_length_and_date(head, tmp_path):
     assert exif[0x9003] == "2026:01:05 08:30:00"
     result, _ = measure_photo(path)
     assert result.status == "ok", result.reasons
+    assert result.measurement.focal_source == "exif-35mm"
+    assert result.measurement.camera_distance_mm == pytest.approx(400.0, rel=0.02)

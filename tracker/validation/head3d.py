@@ -59,12 +59,13 @@ import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
+from tracker.photos.camera import FULL_FRAME_DIAGONAL_MM, focal_length_px
 from tracker.settings import DEFAULT_SETTINGS
 from tracker.warps import _window
 
 __all__ = ["Capture", "Head", "Rendered", "sample_head", "build_head", "render",
            "random_selfie_capture", "save_jpeg", "pose_rotation", "focal_length_px",
-           "FULL_FRAME_DIAGONAL_MM", "PIVOT_MM", "capture_geometry_study", "measure_2d",
+           "FULL_FRAME_DIAGONAL_MM", "PIVOT_MM", "capture_geometry_study", "measure_2d", "measure_3d",
            "STUDY_METRICS"]
 
 # --- the numbers of the model (millimetres, photo or head frame) -----------------------------
@@ -376,11 +377,6 @@ def sample_head() -> Head:
 
 # --- the camera -------------------------------------------------------------------------------
 
-def focal_length_px(focal_length_35mm: float, image_size_px: tuple[int, int]) -> float:
-    """Focal length in pixels from the 35 mm-equivalent one (defined on the diagonal)."""
-    return focal_length_35mm / FULL_FRAME_DIAGONAL_MM * math.hypot(*image_size_px)
-
-
 def pose_rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     """(3, 3) rotation in head axes (X subject's left, Y up, Z to the camera) for a pose signed
     like :class:`tracker.types.Pose`: R = Rz(roll) Ry(yaw) Rx(-pitch)."""
@@ -642,16 +638,35 @@ STUDY_BROW_LIFTS_MM = (1.0, 2.0)
 
 
 def measure_2d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] | None:
-    """Today's measurement (:func:`tracker.pipeline.measure_pixels`, the 2-D face frame): the
-    metrics of an accepted image, else None. ``focal_length_px`` is not used."""
+    """The 2-D face frame (the pipeline before the perspective frame, commit 834a56c): the
+    pipeline's refined landmarks and iris scale, metrics computed for an orthographic camera
+    (``geometry.compute_metrics(..., focal_length_px=None)``). None when the image is rejected.
+    ``focal_length_px`` is not used."""
+    from tracker.metrics import geometry
     from tracker.pipeline import measure_pixels
 
     result = measure_pixels(pixels)
     if result.status != "ok":
         return None
+    values = geometry.compute_metrics(result.extras["refined_points_px"],
+                                      result.measurement.scale_mm_per_px, focal_length_px=None)
+    return {k: float(v) for k, v in values.items()}
+
+
+def measure_3d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] | None:
+    """The pipeline with its perspective face frame, told the camera's focal length (as from
+    EXIF; the principal point at the image centre). None when the image is rejected."""
+    from tracker.pipeline import measure_pixels
+    from tracker.types import Camera
+
+    height, width = pixels.shape[:2]
+    f35 = focal_length_px * FULL_FRAME_DIAGONAL_MM / math.hypot(width, height)
+    result = measure_pixels(pixels, camera=Camera(focal_length_px, f35, "exif-35mm"))
+    if result.status != "ok":
+        return None
     metrics = dict(result.measurement.metrics)
     pose = result.quality.pose
-    metrics.update(yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg)
+    metrics.update(yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg, roll_deg=pose.roll_deg)
     return metrics
 
 
