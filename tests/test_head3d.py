@@ -188,3 +188,16 @@ def test_save_jpeg_carries_the_focal_length_and_date(head, tmp_path):
     assert result.status == "ok", result.reasons
     assert result.measurement.focal_source == "exif-35mm"
     assert result.measurement.camera_distance_mm == pytest.approx(400.0, rel=0.02)
+
+
+def test_random_selfies_are_accepted_at_their_distance(head):
+    """Three random selfie captures (pose, distance, light, colour, noise, JPEG) pass every
+    quality check, and facetrack's camera distance (from the iris and the focal length) is
+    the true distance within 2 %."""
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        capture = random_selfie_capture(rng)
+        result = measure_pixels(render(head, capture).pixels)
+        assert result.status == "ok", (capture, result.reasons)
+        assert result.measurement.camera_distance_mm == pytest.approx(capture.distance_mm,
+                                                                      rel=0.02)
