@@ -12,10 +12,15 @@ point; the photo is its texture. Scale: the refined iris is 11.71 mm wide
 (``Settings.iris_diameter_mm``), i.e. 0.49 mm per texel. Depth, in the photo's frame
 (x to the subject's left, y up, z towards the camera, origin midway between the irises):
 
-* an ellipsoid for the skull, half-axes ``HEAD_SEMI_AXES_MM`` (100 mm across, to take the
-  hair; 125 mm up and down, centred ``HEAD_CENTRE_Y_MM`` above the eyes); its depth centre and
-  depth half-axis are fitted (least squares) to Face Mesh's depth of the face-oval points above
-  the ears, so that the sides of the head recede from the face's own outline;
+* an ellipsoid for the skull, half-axes ``HEAD_SEMI_AXES_MM`` (80 mm across, 125 mm up and
+  down, centred ``HEAD_CENTRE_Y_MM`` = 5 mm above the eyes, so the crown is at 130 mm); its
+  depth centre and depth half-axis are fitted (least squares) to Face Mesh's depth of the
+  face-oval points above the ears, so that the sides of the head recede from the face's own
+  outline (for the sample face: centre 131 mm behind the eyes, half-axis 160 mm, i.e. the
+  front of the ellipsoid 30 mm before the eyes and the sides at |X| = 80 mm, 131 mm behind
+  them; Face Mesh's face is deep: nose tip +35 mm, ear points -45 to -51 mm). Beyond the
+  skull, out to ``HAIR_SEMI_AXES_MM`` (100 mm across), the hair is a rim at the skull's widest
+  depth;
 * on the face, Face Mesh's depth (z, same pixel scale as x) as a residual over that
   ellipsoid: interpolated linearly over the mesh's triangles, extended beyond the face oval by
   its nearest value and faded to zero over ``RESIDUAL_FADE_MM`` outside the oval, then
@@ -35,7 +40,7 @@ render at zero pose faces the camera like the project's frontal reference face).
 by the capture's yaw, pitch and roll, placed so that the midpoint of the irises is
 ``distance_mm`` from the camera centre with the face (the point ``AIM_MM``) at the image
 centre, and projected through a pinhole camera with the focal length of a phone's 35 mm
-equivalent. A regular mesh over the texels (a vertex every 1-3 texels, about 3 output pixels
+equivalent. A regular mesh over the texels (a vertex every 1-4 texels, about 3 output pixels
 apart) is rasterised in numpy with a depth buffer (so self-occlusion is exact at any pose),
 the texture is sampled with ``cv2.remap``, and the head's outline is anti-aliased against a
 plain background.
