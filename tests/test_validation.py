@@ -197,14 +197,15 @@ def test_translate_moves_content_by_whole_pixels():
     np.testing.assert_array_equal(moved[0:4, 2:7], pixels[1:5, 0:5])
 
 
-def test_person_scale_is_a_fixed_ipd():
-    """Every mm metric is multiplied by ipd_mm / interpupillary_mm; the interpupillary
-    distance becomes ipd_mm; angles and percentages are unchanged."""
-    metrics = {"brow_height_left_mm": 20.0, "interpupillary_mm": 60.0,
+def test_person_scale_is_a_fixed_face_scale():
+    """Every mm metric is multiplied by person_mm / face_scale_mm; the face scale becomes
+    person_mm; angles and percentages are unchanged."""
+    metrics = {"brow_height_left_mm": 20.0, "face_scale_mm": 60.0, "interpupillary_mm": 62.0,
                "jaw_angle_left_deg": 130.0, "asymmetry_pct": 1.5}
     scaled = validation.person_scaled(metrics, 63.0)
-    assert scaled == pytest.approx({"brow_height_left_mm": 21.0, "interpupillary_mm": 63.0,
-                                    "jaw_angle_left_deg": 130.0, "asymmetry_pct": 1.5})
+    assert scaled == pytest.approx({"brow_height_left_mm": 21.0, "face_scale_mm": 63.0,
+                                    "interpupillary_mm": 65.1, "jaw_angle_left_deg": 130.0,
+                                    "asymmetry_pct": 1.5})
 
 
 def test_same_picture_recognises_copies_and_mirror_images(reference_px):
@@ -249,25 +250,31 @@ def test_cli_writes_every_file(quick_run):
     assert f"Written: {out / 'validation.md'}" in result.stdout
 
 
+EXPECTED_COLUMNS = ["metric", "sensitivity", "false_change_other_side", "noise_sd", "sem",
+                    "mdc95", "pose_slope_per_deg", "yaw_slope_per_deg", "yaw_max_change",
+                    "distance_effect_mm", "selfie_noise_sd", "selfie_mdc95",
+                    "split_face_noise_sd", "sensitivity_3d", "other_side_max_mm"]
+
+
 def test_table_has_the_exact_columns_and_one_row_per_metric(quick_run):
     """validation.csv has exactly the columns metric, sensitivity, false_change_other_side,
-    noise_sd, sem, mdc95, pose_slope_per_deg, and one row per metric in METRIC_NAMES order;
+    noise_sd, sem, mdc95, pose_slope_per_deg and the 3-D head's yaw_slope_per_deg,
+    yaw_max_change, distance_effect_mm, selfie_noise_sd, selfie_mdc95, split_face_noise_sd,
+    sensitivity_3d, other_side_max_mm, and one row per metric in METRIC_NAMES order;
     validation.md holds the same table under the same header."""
     _, out, rows = quick_run
     with open(out / "validation.csv", newline="") as fh:
-        assert next(csv.reader(fh)) == ["metric", "sensitivity", "false_change_other_side",
-                                        "noise_sd", "sem", "mdc95", "pose_slope_per_deg"]
+        assert next(csv.reader(fh)) == EXPECTED_COLUMNS
     assert [row["metric"] for row in rows] == list(METRIC_NAMES)
     markdown = (out / "validation.md").read_text()
-    assert "| metric | sensitivity | false_change_other_side | noise_sd | sem | mdc95 | " \
-           "pose_slope_per_deg |" in markdown
+    assert "| " + " | ".join(EXPECTED_COLUMNS) + " |" in markdown
 
 
 @pytest.mark.parametrize("metric", BROWS)
 def test_brow_lift_read_at_its_true_size(quick_run, metric):
-    """Brow height follows a known lift (1 and 3 mm, scale held): the sensitivity (slope
-    through the origin, pooled over the photos) is within 0.9-1.1, the requirement
-    (measured 0.93 left, 0.93 right)."""
+    """Brow height follows a known lift (1 and 3 mm image warps, scale held; the truth is the
+    warp times its depth gain): the sensitivity (slope through the origin, pooled over the
+    photos) is within 0.9-1.1, the requirement (measured 0.93 left, 0.93 right)."""
     sensitivity = value(quick_run[2], metric, "sensitivity")
     assert 0.9 <= sensitivity <= 1.1
 
@@ -293,14 +300,14 @@ def test_brow_noise_floor(quick_run, metric):
 def test_every_warped_metric_has_a_sensitivity(quick_run):
     """Every metric a warp changes by a known amount (brows, mouth corners, lower face width,
     and the asymmetries built on them) gets a finite, positive sensitivity, and every metric
-    but the interpupillary distance (the fixed scale itself) a finite noise floor."""
+    but the face scale (the fixed person scale itself) a finite noise floor."""
     rows = quick_run[2]
     for metric in ("brow_asymmetry_mm", "mouth_corner_height_left_mm",
                    "mouth_corner_height_right_mm", "mouth_corner_asymmetry_mm",
                    "lower_face_width_mm"):
         assert value(rows, metric, "sensitivity") > 0, metric
     for metric in METRIC_NAMES:
-        if metric != "interpupillary_mm":
+        if metric != "face_scale_mm":
             assert math.isfinite(value(rows, metric, "mdc95")), metric
 
 

@@ -37,7 +37,8 @@ DEFAULT_SEM: dict[str, float] = {
     "cheek_height_right_mm": 0.18,
     "lower_face_width_mm": 0.50,
     # constant by construction under the person scale (it is the scale)
-    "interpupillary_mm": 0.000,
+    "face_scale_mm": 0.000,
+
 }
 DEFAULT_SEM_SOURCE = "benchmark (no repeat photos)"
 REPEATS_SOURCE = "repeat photos"

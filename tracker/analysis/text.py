@@ -33,6 +33,7 @@ METRIC_LABELS = {
     "cheek_height_right_mm": "Cheek height (right)",
     "lower_face_width_mm": "Lower face width",
     "interpupillary_mm": "Interpupillary distance",
+    "face_scale_mm": "Face scale (rigid points)",
 }
 # How each window reads after a change, and as the thing there are not enough photos for.
 WINDOW_PHRASES = {"immediate": "right after a session", "2-4 weeks": "after 2–4 weeks",

@@ -213,7 +213,8 @@ def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **op
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        return [m for m in available if m != "interpupillary_mm"]
+        # the scales are not outcomes
+        return [m for m in available if m not in ("interpupillary_mm", "face_scale_mm")]
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:
