@@ -806,5 +806,38 @@ def report(out, no_photos, baseline_until, library_dir):
     click.echo(f"Wrote {out}{how_made[how]}.")
 
 
+@main.command(epilog="Example: facetrack app --library ~/facetrack-library")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: a free one).")
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@library_option
+def app(port, no_browser, library_dir):
+    """Start the local app: dashboard, photos, import, guided capture, sessions, compare,
+    report and reminders in your browser.
+
+    It listens on 127.0.0.1 only and prints its address, which holds a secret token: other
+    users of this computer and other web sites cannot reach it. Everything it serves comes
+    from facetrack itself; it needs no network. Stop it with Ctrl-C.
+    """
+    from tracker.app import AppServer
+    from tracker.library import Library, LibraryError
+
+    try:
+        server = AppServer(library_dir or Library.default_path(), port=port)
+    except LibraryError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+    click.echo(f"facetrack app for the library {server.app.state.library_path}")
+    click.echo(f"Open: {server.url}")
+    click.echo("Stop with Ctrl-C.")
+    if not no_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(0.8, webbrowser.open, args=(server.url,)).start()
+    server.run()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
