@@ -2,8 +2,9 @@
 the ghost outline of their baseline face.
 
 Each frame goes through ``tracker.pipeline.measure_pixels`` (the same landmarks, face frame,
-quality checks and camera distance as an imported photo), so a frame that passes here is a
-photo the import accepts. A webcam frame carries no EXIF: the focal length is the typical
+quality checks and camera distance as an imported photo, with two Face Mesh views averaged
+instead of six to keep up with the camera), so a frame that passes here is a photo the import
+accepts, within the landmarks' jitter. A webcam frame carries no EXIF: the focal length is the typical
 front camera's for the frame's size, as for any photo without EXIF.
 """
 
@@ -22,6 +23,9 @@ from tracker.settings import DEFAULT_SETTINGS, Settings
 _MODEL_LOCK = threading.Lock()
 MAX_FRAME_BYTES = 4_000_000
 MAX_FRAME_SIDE_PX = 1920
+# Face Mesh views averaged per live frame: the base view and its mirror image (a third of an
+# import's time; the burst's photos are measured in full when imported)
+LIVE_VIEWS = 2
 
 
 def decode_frame(data: bytes) -> np.ndarray:
@@ -62,7 +66,8 @@ def frame_feedback(pixels: np.ndarray, usual: UsualCapture | None, *,
     from tracker.pipeline import measure_pixels
 
     with _MODEL_LOCK:
-        result = measure_pixels(pixels, file="<camera>", settings=settings)
+        result = measure_pixels(pixels, file="<camera>", landmark_views=LIVE_VIEWS,
+                                settings=settings)
     usual_out = None if usual is None else {
         "camera_distance_mm": _num(usual.camera_distance_mm), "yaw_deg": _num(usual.yaw_deg),
         "pitch_deg": _num(usual.pitch_deg), "roll_deg": _num(usual.roll_deg),

@@ -2,7 +2,7 @@
 // the ghost outline of the baseline face, and a burst of three photos when all is in tolerance.
 "use strict";
 (function () {
-  const FRAME_WIDTH = 960;      // frames sent for feedback are downscaled to this width
+  const FRAME_WIDTH = 1280;     // frames sent for feedback: 720p (larger cameras downscaled)
   const IN_FLIGHT = 2;          // requests at once: keeps the rate up while one is measured
   const READY_FRAMES = 3;       // consecutive frames in tolerance before the burst
   const BURST = 3, BURST_GAP_MS = 250;
