@@ -329,6 +329,22 @@ def test_browser_dashboard_renders_charts(browser_app):
 
 
 @browser_test
+def test_browser_pages_fit_a_phone(browser_app):
+    """At phone width (390 px) every page fits the screen: nothing scrolls sideways."""
+    server, page, errors = browser_app
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        for path in ("/", "/photos", "/import", "/capture", "/sessions", "/compare",
+                     "/report", "/reminders"):
+            page.goto(f"http://127.0.0.1:{server.port}{path}")
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390, (path, width)
+    finally:
+        page.set_viewport_size({"width": 1100, "height": 900})
+    assert errors == []
+
+
+@browser_test
 def test_browser_upload(browser_app, tmp_path):
     """Uploading a good and a bad file through the import page reports each."""
     server, page, errors = browser_app
@@ -386,3 +402,85 @@ def test_browser_capture_with_a_fake_camera(browser_app):
     assert all(r["date_source"] == "manual" and r["status"] == "ok" for r in records)
     assert len({r["sha256"] for r in records}) == 3
     assert errors == []
+
+
+# --- the command and the library shared with the CLI -------------------------------------------
+
+
+def test_app_command_prints_its_url_and_serves(library_dir, tmp_path):
+    """`facetrack app --no-browser` prints a 127.0.0.1 URL with the token; the URL works,
+    the same address without the token is refused; the server stops on SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    copy = tmp_path / "library"
+    shutil.copytree(library_dir, copy)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from tracker.cli import main; main()", "app", "--no-browser",
+         "--library", str(copy)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env)
+    try:
+        url = None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            if line.startswith("Open: "):
+                url = line.split(" ", 1)[1].strip()
+        assert url is not None, process.stderr.read()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{20,}", url)
+        plain = url.split("?")[0]
+        for _ in range(100):  # the URL is printed just before uvicorn starts serving
+            try:
+                refused = httpx.get(plain)
+                break
+            except httpx.ConnectError:
+                time.sleep(0.1)
+        assert refused.status_code == 403
+        with httpx.Client(follow_redirects=True) as browser:
+            page = browser.get(url)
+        assert page.status_code == 200 and "Is it working?" in page.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_app_upload_and_cli_import_at_the_same_time(client, tmp_path):
+    """An upload through the app and a CLI import into the same library at the same moment
+    both succeed (each holds the database only for one photo's transaction)."""
+    import threading
+
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    outcome = {}
+
+    def cli_import():
+        result = CliRunner().invoke(main, ["import", str(SERIES / "selfie_12.jpg"),
+                                           str(SERIES / "selfie_13.jpg"), "--workers", "1",
+                                           "--library", str(client.app_state.library_path)])
+        outcome["cli"] = (result.exit_code, result.output)
+
+    thread = threading.Thread(target=cli_import)
+    thread.start()
+    files = [("files", (name, (SERIES / name).read_bytes(), "image/jpeg"))
+             for name in ("selfie_15.jpg", "selfie_17.jpg")]
+    response = client.post("/import", files=files, data={"csrf": csrf_of(client)},
+                           headers={"accept": "application/json"})
+    thread.join(timeout=120)
+    assert response.status_code == 200
+    assert [r["outcome"] for r in response.json()["results"]] == ["imported", "imported"]
+    assert outcome["cli"][0] == 0, outcome["cli"][1]
+    with Library(client.app_state.library_path) as library:
+        assert library.count() == len(LIBRARY_PHOTOS) + 4
