@@ -162,7 +162,7 @@ def _dashboard_data(state: AppState) -> dict:
     trend = analyse(photos, sessions, metrics=[m for m in metrics if m in photos.columns])
     charts = [metric_svg(trend, sessions, name, chart_id=f"chart-{name}")
               for name in DASHBOARD_METRICS]
-    return {"sentences": summary_sentences(trend.table, fade=trend.fade),
+    return {"sentences": summary_sentences(trend.table, fade=trend.fade, combine=True),
             "overview": overview_lines(trend), "charts": charts, "n_photos": int(len(photos)),
             "n_sessions": int(len(sessions))}
 

@@ -106,17 +106,17 @@ def metric_svg(trend, sessions: pd.DataFrame | None, name: str, *, chart_id: str
     # axes and ticks
     parts.append(f'<line class="axis" x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
                  f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{bottom}"/>')
+    decimals = 1 if y1 - y0 > 2 else 2
     for i in range(5):
         v = y0 + (y1 - y0) * i / 4
         parts.append(f'<line class="grid" x1="{left}" y1="{y(v):.1f}" x2="{right}" '
                      f'y2="{y(v):.1f}"/><text class="tick" x="{left - 4}" y="{y(v) + 4:.1f}" '
-                     f'text-anchor="end">{v:.{1 if unit == "deg" else 1}f}</text>')
+                     f'text-anchor="end">{v:.{decimals}f}</text>')
     n_ticks = 5
     for i in range(n_ticks):
         t = t0 + (t1 - t0) * (i + 0.5) / n_ticks
         parts.append(f'<text class="tick" x="{x(t):.1f}" y="{bottom + 16}" '
                      f'text-anchor="middle">{t:%d %b %y}</text>')
-    parts.append(f'<text class="tick" x="4" y="{top + 4}" text-anchor="start"></text>')
     # baseline and noise band
     for column, (level, mdc) in bands.items():
         colour = SIDE_STYLES[_side(column)]["color"]
@@ -163,8 +163,7 @@ def metric_svg(trend, sessions: pd.DataFrame | None, name: str, *, chart_id: str
     for i, column in enumerate(columns):
         side = _side(column)
         colour = SIDE_STYLES[side]["color"]
-        parts.append(f'<rect x="{lx}" y="{6 + i * 0}" width="0" height="0"/>'
-                     f'<circle cx="{lx + 70 * i}" cy="12" r="4" fill="{colour}"/>'
+        parts.append(f'<circle cx="{lx + 70 * i}" cy="12" r="4" fill="{colour}"/>'
                      f'<text class="legend" x="{lx + 70 * i + 7}" y="16">'
                      f'{escape(side.capitalize() if side else "Value")}</text>')
     parts.append("</svg>")
