@@ -37,7 +37,7 @@ SERIES = ROOT / "sample_images" / "series"
 
 def _pct(values, q):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main() -> None:
@@ -65,9 +65,9 @@ def main() -> None:
     jpeg = buffer.getvalue()
 
     lines = [f"# Guided capture: feedback latency ({time.strftime('%Y-%m-%d %H:%M')})", "",
-             f"CPU cores: {os.cpu_count()}; load average at start: "
-             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; frame 1280 x 720, "
-             f"JPEG {len(jpeg) / 1024:.0f} KiB; {args.frames} frames per row.", ""]
+             (f"CPU cores: {os.cpu_count()}; load average at start: "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; frame 1280 x 720, "
+              f"JPEG {len(jpeg) / 1024:.0f} KiB; {args.frames} frames per row."), ""]
 
     with AppServer(folder / "library") as server:
         base = f"http://127.0.0.1:{server.port}"
@@ -117,8 +117,8 @@ def main() -> None:
                          ("for comparison: a full import measurement (6 views)", full)):
         lines.append(f"| {name} | {statistics.median(values):.0f} | {_pct(values, 0.9):.0f} | "
                      f"{min(values):.0f} |")
-    lines += ["", f"Frames per second with two in flight (as the capture page sends them): "
-              f"**{rate:.1f}**. Frames in tolerance (ready): {ready} of {args.frames}.",
+    lines += ["", (f"Frames per second with two in flight (as the capture page sends them): "
+                   f"**{rate:.1f}**. Frames in tolerance (ready): {ready} of {args.frames}."),
               f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
               "", "Target: feedback <= 150 ms, >= 10 frames per second, on 2 cores."]
     text = "\n".join(lines) + "\n"

@@ -347,7 +347,7 @@ def test_browser_pages_fit_a_phone(browser_app):
 @browser_test
 def test_browser_upload(browser_app, tmp_path):
     """Uploading a good and a bad file through the import page reports each."""
-    server, page, errors = browser_app
+    server, page, _ = browser_app
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8 broken")
     page.goto(f"http://127.0.0.1:{server.port}/import")
@@ -364,7 +364,7 @@ def test_browser_upload(browser_app, tmp_path):
 @browser_test
 def test_browser_session_logged_and_deleted(browser_app):
     """A session logged with the form appears in the list; its Delete button removes it."""
-    server, page, errors = browser_app
+    server, page, _ = browser_app
     page.goto(f"http://127.0.0.1:{server.port}/sessions")
     page.fill("input[name=started_at]", "2026-02-03T07:15")
     page.fill("input[name=minutes]", "17")

@@ -17,12 +17,13 @@ import os
 import socket
 import threading
 import time
+from typing import Self
 
 from tracker.app.server import create_app
 
 HOST = "127.0.0.1"
 
-__all__ = ["AppServer", "HOST", "create_app"]
+__all__ = ["HOST", "AppServer", "create_app"]
 
 
 def bind(port: int = 0) -> socket.socket:
@@ -67,7 +68,7 @@ class AppServer:
         finally:
             self.socket.close()
 
-    def start(self, timeout_s: float = 20.0) -> AppServer:
+    def start(self, timeout_s: float = 20.0) -> Self:
         """Serve in a background thread; returns when it accepts requests."""
         self._thread = threading.Thread(target=self.run, name="facetrack-app", daemon=True)
         self._thread.start()
@@ -85,7 +86,7 @@ class AppServer:
             self._thread.join(timeout=10)
             self._thread = None
 
-    def __enter__(self) -> AppServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

@@ -4,7 +4,7 @@ the planned treatment sessions, each a weekly repeating event with an alarm."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -47,7 +47,7 @@ def reminders_ics(*, photo_day: str | None, photo_time: time, session_days: list
             raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
     if photo_day is None and not session_days:
         raise ValueError("choose a photo day or at least one session day")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//facetrack//reminders//EN",
              "CALSCALE:GREGORIAN", "X-WR-CALNAME:facetrack"]
     if photo_day is not None:
@@ -56,7 +56,7 @@ def reminders_ics(*, photo_day: str | None, photo_time: time, session_days: list
                         "neutral face. Take two photos. Open facetrack's Capture page.",
                         _next(photo_day, photo_time, today), 10, [photo_day], stamp)
     if session_days:
-        first = min((_next(d, session_time, today) for d in session_days))
+        first = min(_next(d, session_time, today) for d in session_days)
         lines += _event("facetrack: treatment session",
                         f"Planned microcurrent session ({session_minutes} min). Log it in "
                         "facetrack's Sessions page.", first, session_minutes,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from http.cookies import SimpleCookie
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
@@ -68,6 +69,7 @@ class Guard:
         self.app = app
         self.token = token
         self.allowed_hosts = tuple(allowed_hosts)
+        self.state: Any = None  # the app's shared state (tracker.app.server.AppState)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":

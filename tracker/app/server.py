@@ -20,12 +20,18 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import (HTMLResponse, JSONResponse, PlainTextResponse,
-                                 RedirectResponse, Response)
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -62,6 +68,8 @@ class AppState:
         self.token = token
         self.csrf = csrf
         self.thumbs: OrderedDict = OrderedDict()
+        # the person's usual capture for the live feedback, until the next burst is imported
+        self.usual_cache: tuple | None = None
 
     @contextmanager
     def library(self):
@@ -157,14 +165,14 @@ def _dashboard_data(state: AppState) -> dict:
         photos, sessions = load_frames(library)
     if photos.empty:
         return {"sentences": [], "overview": [], "charts": [], "n_photos": 0,
-                "n_sessions": int(len(sessions))}
+                "n_sessions": len(sessions)}
     metrics = [c for name in DASHBOARD_METRICS for c in chart_metrics(name)]
     trend = analyse(photos, sessions, metrics=[m for m in metrics if m in photos.columns])
     charts = [metric_svg(trend, sessions, name, chart_id=f"chart-{name}")
               for name in DASHBOARD_METRICS]
     return {"sentences": summary_sentences(trend.table, fade=trend.fade, combine=True),
-            "overview": overview_lines(trend), "charts": charts, "n_photos": int(len(photos)),
-            "n_sessions": int(len(sessions))}
+            "overview": overview_lines(trend), "charts": charts, "n_photos": len(photos),
+            "n_sessions": len(sessions)}
 
 
 async def dashboard(request: Request, state: AppState):
@@ -310,7 +318,7 @@ def import_files(state: AppState, files: list[tuple[str, bytes | Path]], *,
     try:
         paths: dict[str, int] = {}
         for index, (name, content) in enumerate(files):
-            entry = {"name": name, "outcome": "error", "status": None, "reasons": [],
+            entry: dict[str, Any] = {"name": name, "outcome": "error", "status": None, "reasons": [],
                      "error": None, "id": None}
             results.append(entry)
             if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -340,10 +348,10 @@ def import_files(state: AppState, files: list[tuple[str, bytes | Path]], *,
                         results[paths[file]]["outcome"] = "already there"
                 for photo_id in summary.imported:
                     record = library.photo(photo_id)
-                    index = paths.get(record["file"])
-                    if index is None:
+                    found = paths.get(record["file"])
+                    if found is None:
                         continue
-                    results[index].update(outcome="imported", status=record["status"],
+                    results[found].update(outcome="imported", status=record["status"],
                                           reasons=record["reasons"], id=photo_id)
             for file, index in paths.items():
                 entry = results[index]
@@ -358,7 +366,8 @@ async def _read_uploads(form) -> tuple[list[tuple[str, bytes | Path]], list[dict
     """The uploaded files of a form, spooled to temporary files; too large ones refused."""
     from starlette.datastructures import UploadFile
 
-    files, refused = [], []
+    files: list[tuple[str, bytes | Path]] = []
+    refused: list[dict] = []
     for item in form.getlist("files"):
         if not isinstance(item, UploadFile) or not item.filename:
             continue
@@ -389,11 +398,12 @@ async def import_page(request: Request, state: AppState):
     if session not in (None, "before", "after"):
         error = "session must be before or after"
     when = None
-    if error is None and _form_text(form, "date"):
+    day = _form_text(form, "date")
+    if error is None and day:
         try:
-            when = date.fromisoformat(_form_text(form, "date"))
+            when = date.fromisoformat(day)
         except ValueError:
-            error = f"{_form_text(form, 'date')!r} is not a date (YYYY-MM-DD)"
+            error = f"{day!r} is not a date (YYYY-MM-DD)"
     if error is None and not files and not refused:
         error = "choose one or more photos to import"
     results = refused
@@ -496,14 +506,13 @@ def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
     with state.library() as library:
         photos, sessions = load_frames(library)
         ok = photos.loc[photos["status"] == "ok"].sort_values("captured_at")
-        options = [{"id": int(r.id), "label": f"{r.captured_at:%Y-%m-%d %H:%M}"
-                    + (f" ({r.session})" if r.session else "")} for r in ok.itertuples()]
+        ids = ok["id"].astype(int).tolist()
+        options = [{"id": i, "label": f"{t:%Y-%m-%d %H:%M}" + (f" ({s})" if s else "")}
+                   for i, t, s in zip(ids, ok["captured_at"], ok["session"])]
         if a is None or b is None:
             before, after = choose_pair(photos, sessions)
-            a = a if a is not None else (before[0] if before else
-                                         (options[0]["id"] if options else None))
-            b = b if b is not None else (after[0] if after else
-                                         (options[-1]["id"] if options else None))
+            a = a if a is not None else (before[0] if before else (ids[0] if ids else None))
+            b = b if b is not None else (after[0] if after else (ids[-1] if ids else None))
         sides, error = [], None
         if a is not None and b is not None:
             try:
@@ -514,7 +523,7 @@ def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
                                   "lines": _svg_lines(aligned.geometry),
                                   "metrics": {k: f"{v:.2f}" if k.endswith("_mm") else f"{v:.1f}"
                                               for k, v in aligned.metrics.items()
-                                              if v == v}})
+                                              if math.isfinite(v)}})
             except (TrackerError, ValueError) as exc:
                 sides, error = [], str(exc)
     return {"options": options, "a": a, "b": b, "sides": sides, "error": error,
@@ -628,11 +637,9 @@ async def capture_frame(request: Request, state: AppState):
         pixels = decode_frame(body)
     except ValueError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
-    usual = state.__dict__.get("_usual_cache")
-    if usual is None:
-        usual = (await run_in_threadpool(_usual, state),)
-        state._usual_cache = usual
-    feedback = await run_in_threadpool(frame_feedback, pixels, usual[0])
+    if state.usual_cache is None:
+        state.usual_cache = (await run_in_threadpool(_usual, state),)
+    feedback = await run_in_threadpool(frame_feedback, pixels, state.usual_cache[0])
     return JSONResponse(feedback)
 
 
@@ -651,7 +658,7 @@ async def capture_burst(request: Request, state: AppState):
     results = refused + await run_in_threadpool(
         import_files, state, named, session=session, tag="app capture",
         manual_date=now, prefer_manual_date=True)
-    state.__dict__.pop("_usual_cache", None)
+    state.usual_cache = None
     return JSONResponse({"error": None, "results": results})
 
 
