@@ -44,6 +44,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
+from tracker.metrics import registry
+
 # --- colours and names ----------------------------------------------------------------------
 
 # Okabe & Ito (2008), "Color universal design".
@@ -63,21 +65,10 @@ WINDOW_SHADES = {
     "long term": (YELLOW, "Long term"),
 }
 
-# A chart shows a metric's left and right together, or a single metric.
-CHART_METRICS: dict[str, tuple[str, ...]] = {
-    "brow_height": ("brow_height_left_mm", "brow_height_right_mm"),
-    "jaw_angle": ("jaw_angle_left_deg", "jaw_angle_right_deg"),
-    "asymmetry": ("asymmetry_pct",),
-    "eye_aperture": ("eye_aperture_left_mm", "eye_aperture_right_mm"),
-    "mouth_corner_height": ("mouth_corner_height_left_mm", "mouth_corner_height_right_mm"),
-    "cheek_height": ("cheek_height_left_mm", "cheek_height_right_mm"),
-    "brow_asymmetry": ("brow_asymmetry_mm",),
-    "jaw_angle_asymmetry": ("jaw_angle_asymmetry_deg",),
-    "mouth_corner_asymmetry": ("mouth_corner_asymmetry_mm",),
-    "lower_face_width": ("lower_face_width_mm",),
-}
-DASHBOARD_METRICS = ("brow_height", "jaw_angle", "asymmetry", "eye_aperture",
-                     "mouth_corner_height", "cheek_height")
+# A chart shows a metric's left and right together, or a single metric (chart name -> columns).
+CHART_METRICS: dict[str, tuple[str, ...]] = registry.charts()
+DASHBOARD_METRICS = tuple(dict.fromkeys(m.family for m in sorted(
+    (m for m in registry.METRICS if m.dashboard), key=lambda m: m.chart_rank or 0)))
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 ROLLING_DAYS = 7
 SIDES_NOTE = "Left and right are the subject's own."
@@ -87,49 +78,41 @@ _UNIT_WORDS = {"mm": "mm", "deg": "degrees", "%": "% of the eye distance"}
 
 def chart_metrics(name: str) -> tuple[str, ...]:
     """The metric columns one chart shows: "brow_height" -> its left and right columns; a
-    column name ("asymmetry_pct", "brow_height_left_mm") -> itself.
+    column name ("asymmetry_pct", "jaw_angle_left_deg") -> itself.
 
     Raises
     ------
     ValueError
         For an unknown name, listing the known ones.
     """
-    from tracker.metrics.geometry import METRIC_NAMES
-
     if name in CHART_METRICS:
         return CHART_METRICS[name]
-    if name in METRIC_NAMES:
+    if name in registry.BY_NAME:
         return (name,)
+    example = registry.PRIMARY[0]
     raise ValueError(f"unknown metric {name!r}; choose from {', '.join(CHART_METRICS)} "
-                     f"or a column name such as brow_height_left_mm")
+                     f"or a column name such as {example}")
 
 
 def _side(metric: str) -> str | None:
-    if "_left_" in metric:
-        return "left"
-    if "_right_" in metric:
-        return "right"
-    return None
+    known = registry.BY_NAME.get(metric)
+    return known.side if known is not None else None
 
 
 def _unit(metric: str) -> str:
-    from tracker.analysis.text import metric_unit
-
-    return metric_unit(metric)[0]
+    return registry.unit_text(metric)
 
 
 def chart_title(name: str) -> str:
     """A chart's title in plain words: "Brow height, left and right (mm)",
     "Facial asymmetry (% of the eye distance)"."""
-    from tracker.analysis import metric_label
-
     columns = chart_metrics(name)
     unit = _UNIT_WORDS.get(_unit(columns[0]), _unit(columns[0]))
     suffix = f" ({unit})" if unit else ""
     if len(columns) == 2:
-        base = metric_label(columns[0]).replace(" (left)", "").replace(" (right)", "")
+        base = registry.label(columns[0]).replace(" (left)", "").replace(" (right)", "")
         return f"{base}, left and right{suffix}"
-    return f"{metric_label(columns[0])}{suffix}"
+    return f"{registry.label(columns[0])}{suffix}"
 
 
 def _new_axes(figsize: tuple[float, float]) -> Axes:
@@ -621,8 +604,8 @@ def align_photo(library, photo_id: int, *, role: str = "photo",
     }
     if photos is not None and (photos["id"] == photo_id).any():
         row = photos.loc[photos["id"] == photo_id].iloc[0]
-        metrics = {k: float(row[k]) for k in ("brow_height_left_mm", "brow_height_right_mm",
-                                              "jaw_angle_left_deg", "jaw_angle_right_deg")}
+        metrics = {registry.sided(family, side): float(row[registry.sided(family, side)])
+                   for family in _LINE_FAMILIES for side in registry.SIDES}
     else:
         metrics = {k: v for k, v in record["metrics"].items() if v is not None}
     return AlignedPhoto(photo_id=int(photo_id),
@@ -701,6 +684,8 @@ def aligned_pair(library, *, before: int | None = None, after: int | None = None
     return AlignedPair(*chosen)
 
 
+# the metrics drawn as lines on an aligned photo
+_LINE_FAMILIES = ("brow_height", "jaw_angle")
 _OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="black", alpha=0.75)]
 
 
@@ -725,11 +710,11 @@ def _draw_lines(ax: Axes, photo: AlignedPhoto, *, dx: float = 0.0, colour=None,
         # the subject's right appears on the image's left: its labels go leftwards
         align = "right" if side == "right" else "left"
         nudge = -9.0 if side == "right" else 9.0
-        value = photo.metrics.get(f"brow_height_{side}_mm", math.nan)
+        value = photo.metrics.get(registry.sided("brow_height", side), math.nan)
         if math.isfinite(value):
             ax.text(brow[1, 0] + nudge, brow[1, 1] - 6, f"{letter} {value:.2f} mm", ha=align,
                     va="bottom", fontsize=8.5, color=brow_colour, path_effects=_OUTLINE)
-        value = photo.metrics.get(f"jaw_angle_{side}_deg", math.nan)
+        value = photo.metrics.get(registry.sided("jaw_angle", side), math.nan)
         if math.isfinite(value):
             ax.text(jaw[1, 0] + nudge, jaw[1, 1], f"{letter} {value:.1f}°", ha=align,
                     va="center", fontsize=8.5, color=jaw_colour, path_effects=_OUTLINE)

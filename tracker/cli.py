@@ -10,18 +10,21 @@ from pathlib import Path
 
 import click
 
+from tracker.metrics import registry
 from tracker.types import PhotoResult
+
+
+
+def _column_header(metric) -> str:
+    """A narrow column's header: "brow L", "jaw R", "asym"."""
+    return f"{metric.short} {metric.side[0].upper()}" if metric.side else metric.short
+
 
 # Table columns after file and status: header, unit, where the value comes from, decimals.
 _COLUMNS = (
-    ("yaw", "deg", "pose", "yaw_deg", 1),
-    ("pitch", "deg", "pose", "pitch_deg", 1),
-    ("roll", "deg", "pose", "roll_deg", 1),
-    ("brow L", "mm", "metrics", "brow_height_left_mm", 2),
-    ("brow R", "mm", "metrics", "brow_height_right_mm", 2),
-    ("jaw L", "deg", "metrics", "jaw_angle_left_deg", 1),
-    ("jaw R", "deg", "metrics", "jaw_angle_right_deg", 1),
-    ("asym", "%", "metrics", "asymmetry_pct", 2),
+    *((axis, "deg", "pose", f"{axis}_deg", 1) for axis in ("yaw", "pitch", "roll")),
+    *((_column_header(m), m.unit_text, "metrics", m.name, m.decimals)
+      for m in registry.METRICS if m.primary),
 )
 _NUMBER_WIDTH = 7
 _STATUS_WIDTH = len("rejected")
@@ -365,11 +368,9 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
     click.get_current_context().exit(0 if summary.ok else 1)
 
 
-_PHOTO_COLUMNS = (
-    ("brow L", "brow_height_left_mm", 2), ("brow R", "brow_height_right_mm", 2),
-    ("jaw L", "jaw_angle_left_deg", 1), ("jaw R", "jaw_angle_right_deg", 1),
-    ("asym %", "asymmetry_pct", 2),
-)
+_PHOTO_COLUMNS = tuple(
+    (_column_header(m) + (" %" if m.unit == "pct" else ""), m.name, m.decimals)
+    for m in registry.METRICS if m.primary)
 
 
 @main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv")
@@ -568,7 +569,7 @@ def validate(out_dir, photo_dirs, clip, quick):
     click.echo(f"Done in {report.seconds:.0f} s. Written: {', '.join(str(p) for p in paths)}")
 
 
-@main.command(epilog="Example: facetrack trend --metric brow_height_left_mm --json")
+@main.command(epilog=f"Example: facetrack trend --metric {registry.PRIMARY[0]} --json")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
               help="Only this metric (repeatable; default: every metric but interpupillary_mm).")
 @click.option("--baseline-until", metavar="DATE",
@@ -592,14 +593,14 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     from tracker.analysis import (analyse, overview_lines, summary_sentences, table_lines,
                                   table_records)
     from tracker.library import LibraryError
-    from tracker.metrics.geometry import METRIC_NAMES
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     for name in metrics:
-        if name not in METRIC_NAMES:
+        if name not in registry.BY_NAME:
             raise click.BadParameter(f"{name!r} is not a metric; choose from "
-                                     f"{', '.join(METRIC_NAMES)}", param_hint="'--metric'")
+                                     f"{', '.join(registry.METRIC_NAMES)}",
+                                     param_hint="'--metric'")
     until = _parse_when(baseline_until, "'--baseline-until'")
     with _open_library(library_dir, create=False) as library:
         try:

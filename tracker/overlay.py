@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
-from tracker.metrics import geometry
+from tracker.metrics import geometry, registry
 from tracker.metrics.frame import fit_rotation, to_face_frame
 from tracker.types import PhotoResult
 
@@ -199,14 +199,20 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
         lines += [
             (f"scale {result.measurement.scale_mm_per_px:.4g} mm/px "
              f"({result.measurement.scale_source})", TEXT_COLOUR),
-            (f"brow height  L {_fmt(m.get('brow_height_left_mm'), '.2f')}  "
-             f"R {_fmt(m.get('brow_height_right_mm'), '.2f')} mm", BROW_COLOUR),
-            (f"jaw angle  L {_fmt(m.get('jaw_angle_left_deg'), '.1f')}  "
-             f"R {_fmt(m.get('jaw_angle_right_deg'), '.1f')} deg", JAW_COLOUR),
+            (_sides_line(m, "brow_height", "brow height"), BROW_COLOUR),
+            (_sides_line(m, "jaw_angle", "jaw angle"), JAW_COLOUR),
             (f"asymmetry {_fmt(m.get('asymmetry_pct'), '.2f', ' %')}  "
              f"IPD {_fmt(m.get('interpupillary_mm'), '.1f', ' mm')}", TEXT_COLOUR),
         ]
     return lines
+
+
+def _sides_line(metrics: dict, family: str, words: str) -> str:
+    """"brow height  L 18.20  R 18.41 mm": a family's left and right values."""
+    left, right = (registry.get(registry.sided(family, side)) for side in registry.SIDES)
+    spec = f".{left.decimals}f"
+    return (f"{words}  L {_fmt(metrics.get(left.name), spec)}  "
+            f"R {_fmt(metrics.get(right.name), spec)} {left.unit_text}")
 
 
 def _draw_panel(img: np.ndarray, result: PhotoResult, scale: float, avoid) -> None:

@@ -15,25 +15,9 @@ from tracker.analysis.noise import (
     REPEATS_SOURCE,
 )
 from tracker.analysis.trend import FADE_DAYS
+from tracker.metrics import registry
 
-METRIC_LABELS = {
-    "brow_height_left_mm": "Brow height (left)",
-    "brow_height_right_mm": "Brow height (right)",
-    "brow_asymmetry_mm": "Brow asymmetry",
-    "jaw_angle_left_deg": "Jaw angle (left)",
-    "jaw_angle_right_deg": "Jaw angle (right)",
-    "jaw_angle_asymmetry_deg": "Jaw angle asymmetry",
-    "asymmetry_pct": "Facial asymmetry",
-    "eye_aperture_left_mm": "Eye opening (left)",
-    "eye_aperture_right_mm": "Eye opening (right)",
-    "mouth_corner_height_left_mm": "Mouth corner height (left)",
-    "mouth_corner_height_right_mm": "Mouth corner height (right)",
-    "mouth_corner_asymmetry_mm": "Mouth corner asymmetry",
-    "cheek_height_left_mm": "Cheek height (left)",
-    "cheek_height_right_mm": "Cheek height (right)",
-    "lower_face_width_mm": "Lower face width",
-    "interpupillary_mm": "Interpupillary distance",
-}
+METRIC_LABELS = {m.name: m.label for m in registry.METRICS}
 # How each window reads after a change, and as the thing there are not enough photos for.
 WINDOW_PHRASES = {"immediate": "right after a session", "2-4 weeks": "after 2–4 weeks",
                   "long term": "after more than 4 weeks"}
@@ -46,20 +30,17 @@ _SOURCE_TEXT = {
                         "sitting to measure your own)",
     GIVEN_SOURCE: "the values given",
 }
-_UNITS = {"_mm": ("mm", 2), "_deg": ("deg", 1), "_pct": ("%", 2)}
 
 
 def metric_label(metric: str) -> str:
-    """"brow_height_left_mm" -> "Brow height (left)" (left/right are the subject's own)."""
-    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+    """"jaw_angle_left_deg" -> "Jaw angle (left)" (left/right are the subject's own)."""
+    return registry.label(metric)
 
 
 def metric_unit(metric: str) -> tuple[str, int]:
-    """The unit of a metric and the decimals worth printing: ("mm", 2), ("deg", 1), ("%", 2)."""
-    for suffix, unit in _UNITS.items():
-        if metric.endswith(suffix):
-            return unit
-    return "", 2
+    """The unit of a metric and the decimals worth printing: ("mm", 2), ("deg", 1), ("%", 2);
+    ("", 2) for a column the registry does not know."""
+    return registry.unit_text(metric), registry.decimals(metric)
 
 
 def _number(value: float, metric: str, *, signed: bool = False, unit: bool = True) -> str:

@@ -45,6 +45,7 @@ from tracker.analysis.windows import (
     prepare,
     rejected_reasons,
 )
+from tracker.metrics import registry
 from tracker.settings import DEFAULT_SETTINGS
 
 # Thresholds live in tracker.settings (their reasons are given there).
@@ -212,7 +213,7 @@ def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **op
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        return [m for m in available if m != "interpupillary_mm"]
+        return [m for m in available if registry.get(m).trended]
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:

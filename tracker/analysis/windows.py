@@ -372,6 +372,6 @@ def rejected_reasons(photos: pd.DataFrame) -> tuple[int, dict[str, int]]:
 
 def metric_columns(photos: pd.DataFrame) -> list[str]:
     """The columns of ``photos`` named in ``METRIC_NAMES``, in that order."""
-    from tracker.metrics.geometry import METRIC_NAMES
+    from tracker.metrics.registry import METRIC_NAMES
 
     return [name for name in METRIC_NAMES if name in photos.columns]

@@ -40,6 +40,7 @@ from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
+from tracker.metrics import registry
 from tracker.photos.dates import format_utc_offset
 from tracker.types import PhotoResult
 
@@ -588,7 +589,7 @@ class Library:
             ipd_mm, _, _ = self.calibrated_ipd_mm()
             factor = ipd_mm / frame["interpupillary_mm"]
             for name in [*METRIC_NAMES, "scale_mm_per_px"]:
-                if name.endswith("_mm") or name == "scale_mm_per_px":
+                if name == "scale_mm_per_px" or registry.scales_with_size(name):
                     frame[name] = frame[name] * factor
             frame.loc[factor.notna(), "scale_source"] = "person"
         return frame

@@ -11,21 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from tracker.landmarks import indices as ix
+from tracker.metrics import registry
 from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
 
 # Stored with every measurement: bump it whenever a metric's definition or the geometry
 # changes, so that `facetrack remeasure` knows which stored rows to recompute.
 ALGORITHM_VERSION = "2026.11.21"
 
-METRIC_NAMES = (
-    "brow_height_left_mm", "brow_height_right_mm", "brow_asymmetry_mm",
-    "jaw_angle_left_deg", "jaw_angle_right_deg", "jaw_angle_asymmetry_deg",
-    "asymmetry_pct",
-    "eye_aperture_left_mm", "eye_aperture_right_mm",
-    "mouth_corner_height_left_mm", "mouth_corner_height_right_mm", "mouth_corner_asymmetry_mm",
-    "cheek_height_left_mm", "cheek_height_right_mm",
-    "lower_face_width_mm", "interpupillary_mm",
-)
+# the metrics computed here, in column order (:mod:`tracker.metrics.registry`)
+METRIC_NAMES = registry.METRIC_NAMES
 
 
 def iris_diameter_px(face: np.ndarray) -> np.ndarray:

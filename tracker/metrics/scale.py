@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-MM_METRIC_SUFFIX = "_mm"
+from tracker.metrics import registry
+
 
 
 def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
@@ -47,4 +48,4 @@ def rescale_metrics(metrics: dict[str, float], ipd_mm: float) -> dict[str, float
     percentages do not depend on the scale and are returned unchanged.
     """
     factor = ipd_mm / metrics["interpupillary_mm"]
-    return {k: (v * factor if k.endswith(MM_METRIC_SUFFIX) else v) for k, v in metrics.items()}
+    return {k: (v * factor if registry.scales_with_size(k) else v) for k, v in metrics.items()}

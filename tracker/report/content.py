@@ -16,34 +16,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tracker import charts
+from tracker.metrics import registry
 
 # The metrics the summary leads with; any other metric joins it only with a detectable change.
-KEY_METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
-               "jaw_angle_right_deg", "asymmetry_pct")
+KEY_METRICS = registry.PRIMARY
 WINDOW_TITLES = {"immediate": "Immediate", "2-4 weeks": "2–4 weeks", "long term": "Long term"}
 NO_PHOTOS_TEXT = ("No photos in the library yet: import some with `facetrack import` "
                   "(take a week of photos before the first treatment for a baseline).")
 
-METRIC_METHODS = {
-    "brow_height": "From the centre of the iris straight up to the upper edge of the eyebrow, "
-                   "with the face turned to the camera and the eyes level. The brow's edge is "
-                   "located on the image itself, to a fraction of a pixel.",
-    "brow_asymmetry": "The difference between the left and right brow heights.",
-    "jaw_angle": "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
-                 "and its lower border, each a line fitted through several landmarks, in the "
-                 "frontal view. Smaller means a more defined jaw.",
-    "jaw_angle_asymmetry": "The difference between the left and right jaw angles.",
-    "asymmetry": "How far 225 landmark pairs are from mirror images of each other across the "
-                 "face's midline, on average, as a percentage of the distance between the "
-                 "pupils. 0 would be a perfectly symmetric face.",
-    "eye_aperture": "The opening of the eye at the pupil, from the upper to the lower lid.",
-    "mouth_corner_height": "How far the corner of the mouth lies below the line joining the "
-                           "pupils (a smaller value means a higher corner).",
-    "mouth_corner_asymmetry": "The difference between the left and right mouth corner heights.",
-    "cheek_height": "How far the most prominent point of the cheekbone lies below the line "
-                    "joining the pupils (a smaller value means a higher cheek).",
-    "lower_face_width": "The distance between the two corners of the jaw.",
-}
+# How each chart's metrics are measured, in plain words (chart name -> text)
+METRIC_METHODS = {m.family: m.method for m in registry.METRICS if m.method}
 
 LIMITATIONS = (
     "facetrack is not a medical device. It does not diagnose, treat or prevent anything, and "
@@ -378,10 +360,9 @@ def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
             "session": {"before": "before a session", "after": "right after a session"}.get(
                 role, ""),
             "tag": row.tag or "",
-            "brow": f"{fmt(row.brow_height_left_mm, 'x_mm')} / "
-                    f"{fmt(row.brow_height_right_mm, 'x_mm')}",
-            "jaw": f"{fmt(row.jaw_angle_left_deg, 'x_deg')} / "
-                   f"{fmt(row.jaw_angle_right_deg, 'x_deg')}",
+            **{key: " / ".join(fmt(getattr(row, registry.sided(family, side)),
+                                       registry.sided(family, side)) for side in registry.SIDES)
+               for key, family in (("brow", "brow_height"), ("jaw", "jaw_angle"))},
         })
     return rows
 

@@ -46,7 +46,7 @@ import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
-from tracker.metrics import geometry
+from tracker.metrics import geometry, registry
 from tracker.metrics.scale import rescale_metrics
 from tracker.settings import DEFAULT_SETTINGS, Settings
 
@@ -62,9 +62,9 @@ METRICS = geometry.METRIC_NAMES
 TABLE_COLUMNS = ("metric", "sensitivity", "false_change_other_side", "noise_sd", "sem", "mdc95",
                  "pose_slope_per_deg")
 MDC_FACTOR = 1.96 * np.sqrt(2.0)
-SIDES = ("left", "right")
-OTHER_SIDE = {"left": "right", "right": "left"}
-BROWS = ("brow_height_left_mm", "brow_height_right_mm")
+SIDES = registry.SIDES
+OTHER_SIDE = registry.OTHER_SIDE
+BROWS = registry.names(family="brow_height")
 # a clip frame whose mean absolute difference from the previous one is below this is a
 # pulldown repeat (re-encoded repeats differ by < 0.5 grey levels, real successive frames by > 3)
 REPEAT_MAX_MEAN_ABS_DIFF = 1.0
@@ -446,25 +446,27 @@ def image_rejection(result) -> str | None:
 
 def _truths(kind: str, side: str, size_mm: float, base: dict[str, float]) -> dict[str, float]:
     """The true change of every metric a warp changes by a known amount (mm or deg)."""
-    other = OTHER_SIDE[side]
-    if kind == "brow":
-        mine, theirs = base[f"brow_height_{side}_mm"], base[f"brow_height_{other}_mm"]
-        return {f"brow_height_{side}_mm": size_mm,
-                "brow_asymmetry_mm": abs(mine + size_mm - theirs) - abs(mine - theirs)}
-    if kind == "mouth":
-        mine = base[f"mouth_corner_height_{side}_mm"]
-        theirs = base[f"mouth_corner_height_{other}_mm"]
-        return {f"mouth_corner_height_{side}_mm": -size_mm,
-                "mouth_corner_asymmetry_mm": abs(mine - size_mm - theirs) - abs(mine - theirs)}
-    # jaw: the gonion moves towards the midline, both jaw lines translate rigidly
-    return {"lower_face_width_mm": -size_mm}
+    if kind == "jaw":
+        # the gonion moves towards the midline, both jaw lines translate rigidly
+        return {_LOWER_FACE_WIDTH: -size_mm}
+    own = _warped_metric(kind, side)
+    theirs = registry.get(own).partner or own
+    # a mouth-corner lift lowers the mouth corner's height, measured below the pupils
+    change = size_mm if kind == "brow" else -size_mm
+    asymmetry = registry.names(group=registry.get(own).group, side=None, unit="mm")[0]
+    return {own: change,
+            asymmetry: abs(base[own] + change - base[theirs]) - abs(base[own] - base[theirs])}
 
 
 # the sided metrics each kind of warp is aimed at: metric -> (warp kind, side)
-_WARPED = {f"{prefix}_{side}_{unit}": (kind, side) for side in SIDES
-           for kind, prefix, unit in (("brow", "brow_height", "mm"),
-                                      ("mouth", "mouth_corner_height", "mm"),
-                                      ("jaw", "jaw_angle", "deg"))}
+_WARPED = {m.name: (m.warp, m.side) for m in registry.METRICS
+           if m.warp is not None and m.side is not None}
+_LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
+
+
+def _warped_metric(kind: str, side: str) -> str:
+    """The metric a warp of ``kind`` on ``side`` is aimed at (the jaw's: its jaw angle)."""
+    return next(m for m, aimed in _WARPED.items() if aimed == (kind, side))
 
 
 def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict], list[str]]:
@@ -889,8 +891,8 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
                "true": t, "reported": r["change"][m]}
               for r in used for m, t in r["truth"].items() if "asymmetry" not in m]
     points += [{"photo": r["photo"], "kind": "jaw", "side": r["side"],
-                "metric": f"jaw_angle_{r['side']}_deg", "true": 0.0, "shift_mm": r["size_mm"],
-                "reported": r["change"][f"jaw_angle_{r['side']}_deg"]}
+                "metric": _warped_metric("jaw", r["side"]), "true": 0.0,
+                "shift_mm": r["size_mm"], "reported": r["change"][_warped_metric("jaw", r["side"])]}
                for r in used if r["kind"] == "jaw"]
     return ValidationReport(table=table, details=details, markdown=markdown,
                             sensitivity_points=points, seconds=seconds)
@@ -1112,8 +1114,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
     parts.append(_simple_table(["metric", "warps", "sensitivity", "per photo", "ideal",
                                 "false change, other side", "false change, own side (truth 0)"],
                                rows))
-    warped = ("brow_height_left_mm", "brow_height_right_mm", "mouth_corner_height_left_mm",
-              "mouth_corner_height_right_mm", "lower_face_width_mm")
+    warped = _SENSITIVITY_PANELS[:-1]
     parts.append("Sensitivity per photo (slope through the origin):\n")
     parts.append(_simple_table(
         ["photo", "brow L", "brow R", "mouth corner L", "mouth corner R", "lower face width",
@@ -1121,14 +1122,16 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
         [[p] + [_fmt(photo_slope(p, m)) for m in warped] + [excluded.get(p, "yes")]
          for p in dict.fromkeys(r["photo"] for r in all_records)]))
     rows = []
-    targets = {"brow": "brow_height_{}_mm", "jaw": "lower_face_width_mm",
-               "mouth": "mouth_corner_height_{}_mm"}
+
+    def target(kind: str, side: str) -> str:  # the metric a warp changes by its size
+        return _LOWER_FACE_WIDTH if kind == "jaw" else _warped_metric(kind, side)
+
     for kind in ("brow", "jaw", "mouth"):
         for size in sorted({r["size_mm"] for r in records if r["kind"] == kind}):
             sel = [r for r in records if r["kind"] == kind and r["size_mm"] == size]
-            ratios = [r["change"][targets[kind].format(r["side"])]
-                      / r["truth"][targets[kind].format(r["side"])] for r in sel]
-            jaw_own = [abs(r["change"][f"jaw_angle_{r['side']}_deg"]) for r in sel]
+            ratios = [r["change"][target(kind, r["side"])] / r["truth"][target(kind, r["side"])]
+                      for r in sel]
+            jaw_own = [abs(r["change"][_warped_metric("jaw", r["side"])]) for r in sel]
             rows.append([f"{kind} {size:g} mm", len(sel), _fmt(float(np.mean(ratios))),
                          f"{min(ratios):.2f} – {max(ratios):.2f}",
                          _fmt(float(np.mean(jaw_own))) if kind == "jaw" else "-"])
@@ -1142,8 +1145,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
             continue
         untouched = [m for m in METRICS if m != "interpupillary_mm"
                      and all(m not in r["truth"] for r in sel)
-                     and not (kind == "brow" and m.startswith("brow"))
-                     and not (kind == "mouth" and m.startswith("mouth"))]
+                     and not (kind in ("brow", "mouth") and registry.get(m).group == kind)]
         mean = {m: float(np.mean([abs(r["change"][m]) for r in sel])) for m in untouched}
         worst = sorted(untouched, key=lambda m: -mean[m])[:4]
         rows.append([kind] + [f"{m} {mean[m]:.2f}" for m in worst])
@@ -1217,15 +1219,7 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
 
 
 # metric groups for the pose tolerances: the worse of a group's metrics sets its tolerance
-TOLERANCE_GROUPS = (
-    ("brow height", BROWS),
-    ("eye aperture", ("eye_aperture_left_mm", "eye_aperture_right_mm")),
-    ("mouth corner height", ("mouth_corner_height_left_mm", "mouth_corner_height_right_mm")),
-    ("cheek height", ("cheek_height_left_mm", "cheek_height_right_mm")),
-    ("jaw angle *", ("jaw_angle_left_deg", "jaw_angle_right_deg")),
-    ("lower face width *", ("lower_face_width_mm",)),
-    ("asymmetry_pct *", ("asymmetry_pct",)),
-)
+TOLERANCE_GROUPS = registry.tolerance_groups()
 
 
 def pose_tolerances(pose: dict, noise: dict) -> dict[str, dict[str, float]]:
@@ -1297,6 +1291,19 @@ def _markdown_pose(pose, noise, ctx) -> list[str]:
 
 # --- plots ----------------------------------------------------------------------------------------
 
+# the metrics a warp changes by a known amount, then the jaw angles (true change 0)
+_SENSITIVITY_PANELS = (*registry.names(warp="brow"), *registry.names(warp="mouth"),
+                       _LOWER_FACE_WIDTH, "jaw_angle")
+
+
+def _panel_title(metric: str) -> str:
+    """"brow height L (mm)": a metric's plot title."""
+    m = registry.get(metric)
+    words = m.label.split(" (")[0].lower()
+    side = f" {m.side[0].upper()}" if m.side else ""
+    return f"{words}{side} ({m.unit_text})"
+
+
 def plot_sensitivity(points: list[dict], *, axes=None):
     """Reported against true change for every warp, one panel per warped metric, with the
     identity line (and the jaw angles, whose true change is 0, against the jaw shift).
@@ -1306,12 +1313,8 @@ def plot_sensitivity(points: list[dict], *, axes=None):
     """
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
-    panels = [("brow_height_left_mm", "brow height L (mm)"),
-              ("brow_height_right_mm", "brow height R (mm)"),
-              ("mouth_corner_height_left_mm", "mouth corner height L (mm)"),
-              ("mouth_corner_height_right_mm", "mouth corner height R (mm)"),
-              ("lower_face_width_mm", "lower face width (mm)"),
-              ("jaw_angle", "jaw angle, own side (deg)")]
+    panels = [(m, _panel_title(m)) for m in _SENSITIVITY_PANELS[:-1]]
+    panels.append(("jaw_angle", "jaw angle, own side (deg)"))
     if axes is None:
         axes = Figure(figsize=(12, 7.5)).subplots(2, 3)
     axes = np.ravel(axes)
