@@ -498,7 +498,7 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
             continue
         scale0 = r0.measurement.scale_mm_per_px
         ipd0 = r0.measurement.metrics["interpupillary_mm"]
-        points0 = r0.extras["refined_points_px"]
+        points0 = r0.refined_points_px
         raw0 = raw_metrics(r0, scale0)
         photo_rows.append([name, f"{pixels.shape[1]} x {pixels.shape[0]}", iris_px_of(r0),
                            r0.status])

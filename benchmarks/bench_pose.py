@@ -106,7 +106,7 @@ def metrics_2d(points_px: np.ndarray, scale: float) -> dict[str, float]:
 def three_ways(result) -> dict[str, dict[str, float]]:
     scale = result.measurement.scale_mm_per_px
     raw = geometry.compute_metrics(result.landmarks.points_px, scale)
-    return {"2d": metrics_2d(result.extras["refined_points_px"], scale),
+    return {"2d": metrics_2d(result.refined_points_px, scale),
             "corrected": dict(result.measurement.metrics),
             "raw": {m: float(raw[m]) for m in METRICS}}
 

@@ -59,8 +59,8 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
         measurement=Measurement({n: float(values[n]) for n in METRIC_NAMES}, scale, "iris"),
         landmarks=Landmarks(points_px=points, image_size_px=(width, height), model="fake-mesh"),
         photo_size_px=(width, height),
-        extras={"refined_points_px": points, "decode_scale": 1.0,
-                "original_size_px": photo.original_size_px, "format": photo.format},
+        refined_points_px=points, decode_scale=1.0, original_size_px=photo.original_size_px,
+        format=photo.format,
     )
 
 

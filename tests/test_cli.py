@@ -147,7 +147,7 @@ def test_json_has_no_nan_and_no_negative_zero():
         measurement=Measurement(metrics={"brow_height_left_mm": float("nan"),
                                          "brow_height_right_mm": 12.345678},
                                 scale_mm_per_px=0.0123456789),
-        extras={"decode_scale": 0.5})
+        decode_scale=0.5)
     text = json.dumps(result_record(result), allow_nan=False)
     assert json.loads(text) == {
         "file": "x.jpg", "status": "ok", "reasons": [],
@@ -231,7 +231,7 @@ def test_overlay_construction_lies_on_the_face(folder):
     brow line runs from the iris centre to within 0.1 iris diameters of the refined brow."""
     result, _ = measure_photo(folder / "astronaut.png")
     geo = overlay_geometry(result)
-    points = result.extras["refined_points_px"][:, :2]
+    points = result.refined_points_px[:, :2]
     iris = result.quality.scores["iris_px"]
 
     def distance_to_line(p, a, b):

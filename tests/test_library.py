@@ -91,9 +91,8 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
         landmarks=Landmarks(points_px=points + 0.25, image_size_px=(width, height),
                             model="fake-mesh"),
         photo_size_px=(width, height),
-        extras={"refined_points_px": points, "decode_scale": 1.0,
-                "original_size_px": photo.original_size_px, "format": photo.format,
-                "brow_edge_px": np.zeros((10, 2))},
+        refined_points_px=points, decode_scale=1.0, original_size_px=photo.original_size_px,
+        format=photo.format, brow_edge_px={"left": np.zeros((10, 2))},
     )
 
 
@@ -574,7 +573,7 @@ def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
         for name in METRIC_NAMES:
             assert stored[name] == pytest.approx(fresh.measurement.metrics[name], abs=1e-9)
         np.testing.assert_array_equal(library.landmarks(stored["id"]),
-                                      fresh.extras["refined_points_px"])
+                                      fresh.refined_points_px)
         np.testing.assert_array_equal(library.landmarks(stored["id"], raw=True),
                                       fresh.landmarks.points_px)
 

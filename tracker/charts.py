@@ -593,7 +593,7 @@ def align_photo(library, photo_id: int, *, role: str = "photo",
     result = PhotoResult(file=record["stored_path"], status=record["status"],
                          landmarks=Landmarks(points_px=points, image_size_px=(width, height),
                                              model="stored"),
-                         extras={"refined_points_px": points})
+                         refined_points_px=points)
     geometry = overlay_geometry(result)
     matrix = eye_alignment(points, size=size)
     mapped = {

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from tracker.metrics import registry
-from tracker.types import PhotoResult
+from tracker.types import PhotoResult, Reason, ReasonCode
 
 
 
@@ -100,7 +100,9 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
                 result, photo = measure_photo(file, mirrored=mirrored, ipd_mm=ipd_mm)
             except Exception as exc:  # a bug must not cost the rest of the batch
                 result, photo = PhotoResult(file=str(file), status="error",
-                                            reasons=(f"unexpected error: {_one_line(exc)}",)), None
+                                            reasons=(Reason(ReasonCode.UNEXPECTED_ERROR,
+                                                            f"unexpected error: {_one_line(exc)}"),)
+                                            ), None
             counts[result.status] = counts.get(result.status, 0) + 1
             overlay_path = None
             if overlay_dir is not None and photo is not None and result.landmarks is not None:
@@ -225,7 +227,7 @@ def result_record(result: PhotoResult) -> dict:
         "pose": pose,
         "scale_mm_per_px": _significant(measurement.scale_mm_per_px) if measurement else None,
         "scale_source": measurement.scale_source if measurement else None,
-        "decode_scale": _significant(result.extras.get("decode_scale")),
+        "decode_scale": _significant(result.decode_scale),
         "quality": {k: _round(v) for k, v in quality.scores.items()} if quality else {},
         "metrics": {k: _round(v) for k, v in measurement.metrics.items()} if measurement else {},
     }

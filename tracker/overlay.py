@@ -91,8 +91,8 @@ def overlay_geometry(result: PhotoResult) -> dict:
     """
     if result.landmarks is None:
         raise ValueError(f"{result.file}: no landmarks to draw")
-    points = np.asarray(result.extras.get("refined_points_px", result.landmarks.points_px),
-                        dtype=np.float64)
+    points = np.asarray(result.landmarks.points_px if result.refined_points_px is None
+                        else result.refined_points_px, dtype=np.float64)
     frame = _FaceFrame(points)
     face = frame.face
     out: dict = {"ipd": points[[ix.IRIS_CENTRE_RIGHT, ix.IRIS_CENTRE_LEFT], :2]}
@@ -106,7 +106,7 @@ def overlay_geometry(result: PhotoResult) -> dict:
         top = (x_at, np.polyval(np.polyfit(x - x_at, y, 2), 0.0),
                np.polyval(np.polyfit(x - x_at, z, 2), 0.0))
         out["brow"][side] = frame.to_image(np.array([face[iris], top]))
-    edges = result.extras.get("brow_edge_px") or {}
+    edges = result.brow_edge_px or {}
     out["brow_edge"] = {side: np.asarray(edges.get(side, np.empty((0, 2))), dtype=np.float64)
                         .reshape(-1, 2) for side in ("right", "left")}
 

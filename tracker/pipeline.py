@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
-from tracker.types import Measurement, Photo, PhotoResult, Pose
+from tracker.types import Measurement, Photo, PhotoResult, Pose, Reason, ReasonCode
 
 
 def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float | None = None,
@@ -35,7 +36,8 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
     try:
         landmarks = detect_landmarks(pixels)
     except NoFaceError:
-        return PhotoResult(file=file, status="rejected", reasons=("no face found",),
+        return PhotoResult(file=file, status="rejected",
+                           reasons=(Reason(ReasonCode.NO_FACE, "no face found"),),
                            photo_size_px=(pixels.shape[1], pixels.shape[0]))
     # the iris outline first (it sets the scale and anchors brow height), then the brow edge
     irises = refine_irises(pixels, landmarks.points_px)
@@ -64,7 +66,8 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
         measurement=Measurement(metrics=metrics, scale_mm_per_px=scale, scale_source=source),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),
-        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px},
+        refined_points_px=refinement.points_px,
+        brow_edge_px=refinement.edge_px,
     )
 
 
@@ -76,15 +79,16 @@ def measure_photo(path: str | Path, *, mirrored: bool = False, ipd_mm: float | N
     -------
     (PhotoResult, Photo or None). The result's status is "error" with a one-line reason when
     the file cannot be read. ``scale_mm_per_px`` refers to the analysed (possibly reduced-size)
-    image; ``extras["decode_scale"]`` relates it to the stored image.
+    image; ``decode_scale`` relates it to the stored image.
     """
     try:
         photo = open_photo(path, mirrored=mirrored,
                            min_long_side_px=settings.decode_min_long_side_px, settings=settings)
     except PhotoError as exc:
-        return PhotoResult(file=str(path), status="error", reasons=(exc.reason,)), None
+        return PhotoResult(file=str(path), status="error",
+                           reasons=(Reason(ReasonCode.UNREADABLE, exc.reason),)), None
     result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, settings=settings)
-    result.extras["decode_scale"] = photo.decode_scale
-    result.extras["original_size_px"] = photo.original_size_px
+    result = replace(result, decode_scale=photo.decode_scale,
+                     original_size_px=photo.original_size_px, format=photo.format)
     return result, photo
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 # The windows of the seed guidance on microcurrent, in the order they are reported.
 from tracker.settings import DEFAULT_SETTINGS
+from tracker.types import Reason, ReasonCode
 
 WINDOWS = ("immediate", "2-4 weeks", "long term")
 # Day labels of per-day values: the baseline, then by days from day 0.
@@ -324,8 +325,9 @@ def pauses(sessions: pd.DataFrame | None, *, latest: pd.Timestamp | None = None,
 
 def short_reason(reason: str) -> str:
     """The kind of a rejection reason, without its numbers: "head turned: yaw +14.0 deg
-    (limit +/-10)" -> "head turned"; "several faces (2); ..." -> "several faces"."""
-    return reason.split(":")[0].split(" (")[0].split(";")[0].strip()
+    (limit +/-10)" -> "head turned"; "several faces (2); ..." -> "several faces"
+    (``Reason.kind``)."""
+    return Reason.of(reason).kind
 
 
 def consistent_pose(photos: pd.DataFrame, *, max_pitch_deg: float | None = None,
@@ -349,8 +351,10 @@ def consistent_pose(photos: pd.DataFrame, *, max_pitch_deg: float | None = None,
         usual = float(out.loc[ok, column].median())
         off = ok & ((out[column] - usual).abs() > limit)
         for index in out.index[off]:
-            reason = (f"pose unlike your other photos: {what} {out.at[index, column] - usual:+.1f} "
-                      f"deg from your usual (limit +/-{limit:g})")
+            reason = Reason(ReasonCode.UNUSUAL_POSE,
+                            f"pose unlike your other photos: {what} "
+                            f"{out.at[index, column] - usual:+.1f} deg from your usual "
+                            f"(limit +/-{limit:g})")
             out.at[index, "reasons"] = list(out.at[index, "reasons"] or []) + [reason]
             out.at[index, "status"] = "rejected"
     return out

@@ -42,7 +42,7 @@ from tracker.library.migrations import SchemaError, migrate, schema_version
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
 from tracker.metrics import registry
 from tracker.photos.dates import format_utc_offset
-from tracker.types import PhotoResult
+from tracker.types import PhotoResult, Reason
 
 DB_NAME = "library.sqlite"
 PHOTOS_FOLDER = "photos"
@@ -432,26 +432,28 @@ class Library:
                 when, stored: str, options: _ImportOptions) -> int:
         from tracker.metrics.geometry import ALGORITHM_VERSION
 
-        size = result.extras.get("original_size_px") or result.photo_size_px or (None, None)
+        size = result.original_size_px or result.photo_size_px or (None, None)
         quality = result.quality.scores if result.quality is not None else {}
+        reasons = [Reason.of(r) for r in result.reasons]
         cursor = db.execute(
             "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
             "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
-            "date_notes, imported_at, session, tag, status, reasons, quality) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "date_notes, imported_at, session, tag, status, reasons, reason_codes, quality) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (candidate.sha256, os.path.abspath(candidate.path), stored, int(options.link),
              candidate.size_bytes, _int_or_none(size[0]), _int_or_none(size[1]),
-             result.extras.get("format") or candidate.path.suffix.lstrip(".").upper(),
+             result.format or candidate.path.suffix.lstrip(".").upper(),
              int(options.mirrored), _iso(when.captured_at), when.source, when.utc_offset,
              json.dumps(list(when.notes)), _now(), options.session, options.tag,
-             result.status, json.dumps(list(result.reasons)),
+             result.status, json.dumps([r.message for r in reasons]),
+             json.dumps([r.code.value for r in reasons]),
              json.dumps({k: _finite_or_none(v) for k, v in quality.items()})),
         )
         photo_id = int(cursor.lastrowid)
         measurement, landmarks = result.measurement, result.landmarks
         if measurement is None:
             return photo_id
-        points = result.extras.get("refined_points_px")
+        points = result.refined_points_px
         if landmarks is not None:
             points = landmarks.points_px if points is None else points
             db.execute(
@@ -459,7 +461,7 @@ class Library:
                 "decode_scale, scale_mm_per_px, scale_source, points, raw_points) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (photo_id, landmarks.model, *landmarks.image_size_px,
-                 _finite_or_none(result.extras.get("decode_scale")),
+                 _finite_or_none(result.decode_scale),
                  _finite_or_none(measurement.scale_mm_per_px), measurement.scale_source,
                  _points_blob(points), _points_blob(landmarks.points_px)),
             )
@@ -629,7 +631,8 @@ class Library:
             "date_notes": notes,
             "date_flagged": date_flagged(row["date_source"], notes),
             "status": row["status"],
-            "reasons": json.loads(row["reasons"]),
+            "reasons": [Reason(code, text) for code, text in
+                        zip(json.loads(row["reason_codes"]), json.loads(row["reasons"]))],
             "session": row["session"],
             "tag": row["tag"],
             "mirrored": bool(row["mirrored"]),

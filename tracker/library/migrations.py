@@ -112,6 +112,36 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX sessions_started_at ON sessions (started_at);
         """,
     ),
+    Migration(
+        2,
+        "reason codes beside the reasons' text",
+        """
+        -- JSON list of tracker.types.ReasonCode values, one per reason in `reasons`
+        ALTER TABLE photos ADD COLUMN reason_codes TEXT NOT NULL DEFAULT '[]';
+        -- photos imported before: the code each reason's text begins with
+        UPDATE photos SET reason_codes = (
+            SELECT json_group_array(CASE
+                WHEN value LIKE 'head turned%' THEN 'head_turned'
+                WHEN value LIKE 'head tipped%' THEN 'head_tipped'
+                WHEN value LIKE 'head tilted%' THEN 'head_tilted'
+                WHEN value LIKE 'face too small%' THEN 'face_too_small'
+                WHEN value LIKE 'face cut by the image border%' THEN 'face_cut'
+                WHEN value LIKE 'several faces%' THEN 'several_faces'
+                WHEN value LIKE 'blurred%' THEN 'blurred'
+                WHEN value LIKE 'under-exposed%' THEN 'under_exposed'
+                WHEN value LIKE 'over-exposed%' THEN 'over_exposed'
+                WHEN value LIKE 'eyes closed or nearly closed%' THEN 'eyes_closed'
+                WHEN value LIKE 'eyes not looking at the camera%' THEN 'gaze_away'
+                WHEN value LIKE 'mouth open%' THEN 'mouth_open'
+                WHEN value LIKE 'smiling%' THEN 'smiling'
+                WHEN value LIKE 'brow edge not found in the image%' THEN 'brow_edge_missing'
+                WHEN value LIKE 'pose unlike your other photos%' THEN 'unusual_pose'
+                WHEN value LIKE 'no face found%' THEN 'no_face'
+                ELSE 'other' END)
+            FROM (SELECT value FROM json_each(photos.reasons) ORDER BY key))
+        WHERE reasons <> '[]';
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

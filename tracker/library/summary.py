@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from tracker.types import Reason
 
 _SOURCE_WORDS = {
     "exif": "from EXIF",
@@ -18,8 +19,9 @@ _BENIGN_NOTES = ("no EXIF capture date", "no date in the file name")
 
 def reason_kind(reason: str) -> str:
     """The kind of a rejection reason, without its numbers: "head turned: yaw +14.2 deg ..."
-    -> "head turned", "several faces (2); the largest was measured" -> "several faces"."""
-    return re.split(r"[:;(]", reason, maxsplit=1)[0].strip() or reason
+    -> "head turned", "several faces (2); the largest was measured" -> "several faces"
+    (``Reason.kind``)."""
+    return Reason.of(reason).kind
 
 
 def date_flagged(source: str, notes: tuple[str, ...] | list[str]) -> bool:

@@ -49,6 +49,7 @@ from tracker.landmarks import indices as ix
 from tracker.metrics import geometry, registry
 from tracker.metrics.scale import rescale_metrics
 from tracker.settings import DEFAULT_SETTINGS, Settings
+from tracker.types import Reason, ReasonCode
 
 __all__ = ["Plan", "FULL_PLAN", "QUICK_PLAN", "TABLE_COLUMNS", "OUTPUT_FILES",
            "ValidationPhoto", "ValidationReport", "run_validation", "bundled_photos",
@@ -73,8 +74,7 @@ CUT_MIN_MEAN_ABS_DIFF = 30.0
 # quality reasons about the image itself: such a photo's measurements are not trusted, so it
 # is measured and shown but left out of the pooled figures. Expression and pose rejections do
 # not exclude a photo (the bundled astronaut smiles with an open mouth).
-IMAGE_REJECTIONS = ("blurred", "under-exposed", "over-exposed", "face too small", "face cut",
-                    "brow edge not found")
+IMAGE_REJECTIONS = tuple(code for code in ReasonCode if code.about_image)
 OUTPUT_FILES = ("validation.md", "validation.csv", "validation_details.csv", "sensitivity.png",
                 "noise_floor.png")
 
@@ -439,7 +439,7 @@ def _iris_px(result) -> float:
 
 def image_rejection(result) -> str | None:
     """The first quality reason about the image itself (``IMAGE_REJECTIONS``), or None."""
-    return next((r for r in result.reasons if r.startswith(IMAGE_REJECTIONS)), None)
+    return next((r for r in result.reasons if Reason.of(r).code.about_image), None)
 
 
 # --- 1. sensitivity -------------------------------------------------------------------------------
@@ -481,7 +481,7 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
     m0 = base.measurement.metrics
     scale0 = base.measurement.scale_mm_per_px
     ipd0 = m0["interpupillary_mm"]
-    points = base.extras["refined_points_px"]
+    points = base.refined_points_px
     plain = geometry.compute_metrics(points, scale0)
     records, notes = [], []
     jobs = ([("brow", s) for s in plan.brow_lifts_mm] + [("jaw", s) for s in plan.jaw_shifts_mm]
@@ -610,7 +610,7 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
         jump = False
         if current and result is not None:
             (mid_prev, ipd_prev), (mid_now, ipd_now) = (
-                _eyes(r.extras["refined_points_px"]) for r in (current[-1][1], result))
+                _eyes(r.refined_points_px) for r in (current[-1][1], result))
             jump = (np.linalg.norm(mid_now - mid_prev) > 0.5 * ipd_prev
                     or not 0.8 < ipd_now / ipd_prev < 1.25)
         if result is None or cut or jump:
@@ -633,8 +633,7 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
     out["ipd_mm"] = ipd
     reasons: dict[str, int] = {}
     for _, r in best:
-        for reason in r.reasons or ("ok",):
-            key = reason.split(":")[0].split(" (")[0]
+        for key in [Reason.of(reason).kind for reason in r.reasons] or ["ok"]:
             reasons[key] = reasons.get(key, 0) + 1
     out["reasons"] = reasons
     return out
