@@ -8,6 +8,7 @@ every statistic has a true value to recover.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -317,7 +318,31 @@ def test_sem_from_repeats_and_mdc():
     assert sem == pytest.approx(expected) and dof == 4
     assert math.isnan(sem_from_repeats([[1.0, 1.2], [2.0, 2.2], [3.0]])[0])
     assert mdc95(0.162) == pytest.approx(0.449, abs=0.001)
-    assert mdc95(DEFAULT_SEM[LEFT]) == pytest.approx(0.55, abs=0.005)  # the validation's MDC95
+
+
+def readme_precision_table() -> dict[str, dict[str, str]]:
+    """The README's "How precise is it?" table (the published ``facetrack validate`` run):
+    metric -> column -> cell text."""
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    section = text[text.index("## How precise is it?"):]
+    lines = [line for line in section.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+    return {row[0]: dict(zip(header, row)) for row in rows if row[0] != ":---"}
+
+
+def test_default_sem_is_the_published_validation():
+    """The fallback noise floor of every metric is the SEM of the published validation run
+    (README, "How precise is it?"), and its MDC95 there is 1.96 sqrt(2) SEM (to rounding)."""
+    table = readme_precision_table()
+    assert set(table) == set(DEFAULT_SEM)
+    for metric, sem in DEFAULT_SEM.items():
+        cells = table[metric]
+        if cells["sem"] == "-":  # the interpupillary distance: the fixed scale itself
+            assert sem == 0.0, metric
+            continue
+        assert sem == float(cells["sem"]), metric
+        assert mdc95(sem) == pytest.approx(float(cells["mdc95"]), abs=0.02), metric
 
 
 def test_noise_floor_measured_from_repeats(treated):

@@ -18,6 +18,7 @@ from PIL import Image
 from skimage import data
 
 import tracker.pipeline
+from conftest import SHARED, needs_shared
 from tracker.cli import main, result_record
 from tracker.landmarks import indices as ix
 from tracker.metrics.geometry import METRIC_NAMES
@@ -25,11 +26,6 @@ from tracker.overlay import overlay_geometry
 from tracker.pipeline import measure_photo
 from tracker.types import Measurement, PhotoResult, Pose, Quality
 
-SHARED = Path(__file__).parents[1] / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not (SHARED / "bad").is_dir(),
-    reason="../shared/faces/bad not found: the real bad-file tests need the shared test photos",
-)
 
 RECORD_KEYS = {"file", "status", "reasons", "pose", "scale_mm_per_px", "scale_source",
                "decode_scale", "quality", "metrics"}

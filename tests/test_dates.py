@@ -19,14 +19,9 @@ import pillow_heif
 import pytest
 from PIL import Image, ImageFile
 
+from conftest import SHARED, needs_shared
 from tracker.errors import PhotoError
 from tracker.photos import CAPTURE_TIME_SOURCES, CaptureTime, read_capture_time
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not SHARED.exists(),
-    reason=f"../shared/faces not found: {SHARED} holds the shared test photos",
-)
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 # Central European time: +01:00 in winter, +02:00 from the last Sunday of March to October's.

@@ -37,17 +37,13 @@ from tracker.errors import PhotoError, TrackerError
 from tracker.landmarks.indices import reference_face
 from tracker.library import ImportSummary, Library, LibraryError
 from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
+from conftest import SHARED, needs_shared
 from tracker.metrics import geometry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 from tracker.photos import open_photo
 from tracker.types import Landmarks, Measurement, PhotoResult, Pose, Quality
 
 TESTS = Path(__file__).resolve().parent
-SHARED = TESTS.parents[0] / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(),
-    reason="../shared/faces not found: the real-photo library tests need the shared photos",
-)
 DELAY_ENV = "FACETRACK_TEST_MEASURE_DELAY"
 REJECT_REASON = "head turned: yaw +14.0 deg (limit +/-10)"
 UTC_PLUS_1 = timezone(timedelta(hours=1))
@@ -533,26 +529,21 @@ def test_remeasure_equals_the_stored_measurement(library, photos, monkeypatch):
     assert len(library.photos()) == 6
 
 
-def test_remeasure_of_10000_photos_takes_seconds(tmp_path):
-    """Recomputing 10,000 photos from stored landmarks (one stack, one transaction) takes a
-    few seconds: it stays under 15 s here (about 3 s measured on two cores)."""
+def test_remeasure_of_10000_photos_in_one_stack(tmp_path):
+    """Recomputing 10,000 photos from stored landmarks (one stack, one transaction) gives
+    every photo exactly the metrics of ``compute_metrics`` on its landmarks. (How long it
+    takes is measured by ``benchmarks/bench_import.py``, not asserted here.)"""
     n = 10_000
     with Library(tmp_path / "lib") as library:
         reference, _ = reference_face()
         rng = np.random.default_rng(0)
         stack = reference * 60.0 + 300.0 + rng.normal(0, 0.3, (n, *reference.shape))
         library._store_synthetic_landmarks(stack, scale_mm_per_px=0.1)
-
-        start = time.perf_counter()
         assert library.remeasure() == n
-        elapsed = time.perf_counter() - start
-
-        print(f"remeasure of {n} photos: {elapsed:.2f} s")
-        assert elapsed < 15
         frame = library.photos()
         expected = compute_metrics(stack, 0.1)
-        np.testing.assert_allclose(frame["brow_height_left_mm"], expected["brow_height_left_mm"],
-                                   rtol=0, atol=1e-9)
+        for name in METRIC_NAMES:
+            np.testing.assert_allclose(frame[name], expected[name], rtol=0, atol=1e-9)
 
 
 def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
@@ -818,7 +809,7 @@ PHONE_TIMES = {
 def phone_library(tmp_path_factory):
     """../shared/faces/phone/ imported with the real model in two worker processes."""
     if not SHARED.is_dir():
-        pytest.skip("../shared/faces not found")
+        pytest.skip(f"{SHARED} not found")
     library = Library(tmp_path_factory.mktemp("phone") / "lib")
     summary = library.import_photos(SHARED / "phone", workers=2)
     yield library, summary

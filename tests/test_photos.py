@@ -20,16 +20,12 @@ import pytest
 from PIL import Image, ImageFile
 from skimage import data
 
+from conftest import SHARED, needs_shared
 from tracker.errors import PhotoError
 from tracker.photos import SUPPORTED_SUFFIXES, find_photos, open_photo
 from tracker.settings import Settings
 
 PROJECT = Path(__file__).parents[1]
-SHARED = PROJECT / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not SHARED.exists(),
-    reason="../shared/faces not found: real-photo tests need the shared test photos",
-)
 
 Transpose = Image.Transpose
 # How each EXIF orientation stores an upright picture (EXIF 2.3, tag 0x0112): the stored pixels
