@@ -158,7 +158,7 @@ def test_immediate_effect_recovered(treated):
     not."""
     _, _, trend = treated
     left = row(trend.table, LEFT, "immediate")
-    assert left["n"] == 30 and left["n_photos"] == 60
+    assert left["n_sessions"] == 30 and left["n_photos"] == 60 and pd.isna(left["n_days"])
     assert abs(left["change"] - 1.0) <= 0.25
     assert left["ci_low"] < 1.0 < left["ci_high"]
     assert left["detectable"] is True
@@ -193,7 +193,7 @@ def test_two_to_four_weeks_recovered(treated):
     expected = true_window_effect(photos, 14, 28)
     assert 1.0 < expected < 1.25
     two_four = row(trend.table, LEFT, "2-4 weeks")
-    assert two_four["n"] == 15 and two_four["n_baseline"] == 15
+    assert two_four["n_days"] == 15 and two_four["n_baseline"] == 15
     assert abs(two_four["change"] - expected) <= 0.3
     assert two_four["ci_low"] <= expected <= two_four["ci_high"]
     assert two_four["detectable"] is True
@@ -576,15 +576,15 @@ def test_rejected_photos_left_out_and_counted(treated):
 def test_summary_sentences_wording():
     """The sentences give the change, its interval and the noise floor in plain words."""
     table = pd.DataFrame([
-        {"metric": LEFT, "window": "2-4 weeks", "n": 15, "change": 0.8, "ci_low": 0.3,
+        {"metric": LEFT, "window": "2-4 weeks", "n_days": 15, "change": 0.8, "ci_low": 0.3,
          "ci_high": 1.3, "mdc": 0.45, "detectable": True, "note": None},
-        {"metric": RIGHT, "window": "2-4 weeks", "n": 15, "change": 0.2, "ci_low": -0.3,
+        {"metric": RIGHT, "window": "2-4 weeks", "n_days": 15, "change": 0.2, "ci_low": -0.3,
          "ci_high": 0.7, "mdc": 0.45, "detectable": False, "note": None},
-        {"metric": "jaw_angle_left_deg", "window": "2-4 weeks", "n": 15, "change": -1.0,
+        {"metric": "jaw_angle_left_deg", "window": "2-4 weeks", "n_days": 15, "change": -1.0,
          "ci_low": -2.1, "ci_high": 0.1, "mdc": 0.48, "detectable": False, "note": None},
-        {"metric": LEFT, "window": "immediate", "n": 12, "change": 1.0, "ci_low": 0.7,
+        {"metric": LEFT, "window": "immediate", "n_sessions": 12, "change": 1.0, "ci_low": 0.7,
          "ci_high": 1.3, "mdc": 0.45, "detectable": True, "note": None},
-        {"metric": RIGHT, "window": "immediate", "n": 2, "change": math.nan,
+        {"metric": RIGHT, "window": "immediate", "n_sessions": 2, "change": math.nan,
          "ci_low": math.nan, "ci_high": math.nan, "mdc": 0.45, "detectable": None,
          "note": "not enough photos: ..."},
     ])

@@ -193,8 +193,8 @@ DASHBOARD_TITLES = [
     "Jaw angle, left and right (degrees)",
     "Facial asymmetry (% of the eye distance)",
     "Eye opening, left and right (mm)",
-    "Mouth corner height, left and right (mm)",
-    "Cheek height, left and right (mm)",
+    "Mouth corner elevation, left and right (mm)",
+    "Cheek elevation, left and right (mm)",
 ]
 
 

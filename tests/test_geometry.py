@@ -132,10 +132,11 @@ def test_reference_face_heights_match_direct_computation(reference_px):
         assert m[f"brow_height_{side}_mm"] == pytest.approx((iris_y - brow_y) * SCALE, abs=1e-9)
         assert m[f"eye_aperture_{side}_mm"] == pytest.approx(
             (p[lower, 1] - p[upper, 1]) * SCALE, abs=1e-9)
-        assert m[f"mouth_corner_height_{side}_mm"] == pytest.approx(
-            (p[corner, 1] - iris_y) * SCALE, abs=1e-9)
-        assert m[f"cheek_height_{side}_mm"] == pytest.approx(
-            (p[cheek, 1] - iris_y) * SCALE, abs=1e-9)
+        # elevations are upward: the image's y grows downward
+        assert m[f"mouth_corner_elevation_{side}_mm"] == pytest.approx(
+            (iris_y - p[corner, 1]) * SCALE, abs=1e-9)
+        assert m[f"cheek_elevation_{side}_mm"] == pytest.approx(
+            (iris_y - p[cheek, 1]) * SCALE, abs=1e-9)
 
 
 def test_raised_left_brow(reference_px, raised_left_brow_px):
@@ -155,15 +156,16 @@ def test_raised_left_brow(reference_px, raised_left_brow_px):
 
 @pytest.mark.parametrize("k_px", [-4.0, 2.5, 10.0])
 def test_lowered_left_mouth_corner(reference_px, k_px):
-    """Moving the left mouth corner (291) down the image by k px adds k * scale to its height
-    below the interpupillary line and to mouth_corner_asymmetry_mm; the right side is unchanged."""
+    """Moving the left mouth corner (291) down the image by k px lowers its elevation (upward
+    from the interpupillary line) by k * scale and adds |k| * scale to
+    mouth_corner_asymmetry_mm; the right side is unchanged."""
     pts = reference_px.copy()
     pts[ix.MOUTH_CORNER_LEFT, 1] += k_px
     before, after = compute_metrics(reference_px, SCALE), compute_metrics(pts, SCALE)
-    assert after["mouth_corner_height_left_mm"] - before["mouth_corner_height_left_mm"] == (
-        pytest.approx(k_px * SCALE, abs=1e-9))
-    assert after["mouth_corner_height_right_mm"] == pytest.approx(
-        before["mouth_corner_height_right_mm"], abs=1e-9)
+    assert after["mouth_corner_elevation_left_mm"] - before["mouth_corner_elevation_left_mm"] == (
+        pytest.approx(-k_px * SCALE, abs=1e-9))
+    assert after["mouth_corner_elevation_right_mm"] == pytest.approx(
+        before["mouth_corner_elevation_right_mm"], abs=1e-9)
     assert after["mouth_corner_asymmetry_mm"] == pytest.approx(abs(k_px) * SCALE, abs=1e-9)
 
 

@@ -88,8 +88,9 @@ PLAUSIBLE = {
     "jaw_angle_right_deg": (100.0, 170.0),
     "eye_aperture_left_mm": (3.0, 16.0),  # lid-to-lid height of an open eye: ~8-12 mm
     "eye_aperture_right_mm": (3.0, 16.0),
-    "mouth_corner_height_left_mm": (40.0, 90.0),  # mouth corner below the pupils: ~55-75 mm
-    "mouth_corner_height_right_mm": (40.0, 90.0),
+    # mouth corner 55-75 mm below the pupils: its elevation (upward) is negative
+    "mouth_corner_elevation_left_mm": (-90.0, -40.0),
+    "mouth_corner_elevation_right_mm": (-90.0, -40.0),
     "asymmetry_pct": (0.0, 10.0),
     "lower_face_width_mm": (70.0, 160.0),  # between the jaw corners: ~90-130 mm
 }

@@ -51,3 +51,24 @@ def test_migration_gives_stored_reasons_their_codes():
         db.execute(statement)
     rows = db.execute("SELECT reason_codes FROM photos ORDER BY id").fetchall()
     assert [json.loads(r[0]) for r in rows] == [["smiling", "head_tipped", "other"], []]
+
+
+def test_migration_turns_heights_into_elevations():
+    """Migration 3 renames stored mouth corner and cheek heights (downward) to elevations
+    (upward) and negates them; other metrics are untouched."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    for migration in MIGRATIONS[:2]:
+        for statement in _statements(migration.sql):
+            db.execute(statement)
+    db.execute("INSERT INTO photos (id, sha256, original_path, stored_path, linked, size_bytes, "
+               "mirrored, captured_at, date_source, imported_at, status) VALUES (1, ?, 'a.jpg', "
+               "'a.jpg', 0, 1, 0, '2026-01-01T08:00', 'manual', '2026-01-01T08:00', 'ok')",
+               ("0" * 64,))
+    stored = {"mouth_corner_height_left_mm": 62.5, "cheek_height_right_mm": 41.0,
+              "brow_height_left_mm": 18.0, "mouth_corner_asymmetry_mm": 0.4}
+    db.executemany("INSERT INTO measurements VALUES (1, '2026.11.21', ?, ?)", stored.items())
+    for statement in _statements(MIGRATIONS[2].sql):
+        db.execute(statement)
+    assert dict(db.execute("SELECT metric, value FROM measurements")) == {
+        "mouth_corner_elevation_left_mm": -62.5, "cheek_elevation_right_mm": -41.0,
+        "brow_height_left_mm": 18.0, "mouth_corner_asymmetry_mm": 0.4}

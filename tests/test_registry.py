@@ -40,7 +40,7 @@ def test_derived_lists_match_the_documented_ones():
     assert KEY_METRICS == ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
                            "jaw_angle_right_deg", "asymmetry_pct")
     assert charts.DASHBOARD_METRICS == ("brow_height", "jaw_angle", "asymmetry", "eye_aperture",
-                                        "mouth_corner_height", "cheek_height")
+                                        "mouth_corner_elevation", "cheek_elevation")
     assert charts.CHART_METRICS["brow_height"] == ("brow_height_left_mm",
                                                    "brow_height_right_mm")
     assert charts.CHART_METRICS["asymmetry"] == ("asymmetry_pct",)
@@ -57,3 +57,19 @@ def test_unit_text_and_decimals():
     assert registry.unit_text("unknown") == "" and registry.decimals("unknown") == 2
     assert registry.scales_with_size("lower_face_width_mm")
     assert not registry.scales_with_size("asymmetry_pct")
+
+
+def test_old_height_names_still_read():
+    """The downward heights of earlier versions resolve to today's upward elevations, and a
+    table with the old columns is converted: renamed, values negated."""
+    import pandas as pd
+
+    assert registry.resolve("mouth_corner_height_left_mm") == "mouth_corner_elevation_left_mm"
+    assert registry.resolve("cheek_height") == "cheek_elevation"
+    assert registry.resolve("brow_height_left_mm") == "brow_height_left_mm"
+    old = pd.DataFrame({"cheek_height_right_mm": [55.0, 54.5], "brow_height_left_mm": [18.0, 18.2]})
+    new = registry.upgrade_columns(old)
+    assert list(new.columns) == ["cheek_elevation_right_mm", "brow_height_left_mm"]
+    assert new["cheek_elevation_right_mm"].tolist() == [-55.0, -54.5]
+    assert list(old.columns) == ["cheek_height_right_mm", "brow_height_left_mm"]  # unchanged
+    assert charts.chart_metrics("mouth_corner_height") == registry.names(warp="mouth")

@@ -133,13 +133,14 @@ def test_json_keys_and_values(library_dir):
                            for w in ("immediate", "2-4 weeks", "long term")]
     first = table[(LEFT, "immediate")]
     assert list(first) == TABLE_COLUMNS
-    assert first["n"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
+    assert first["n_sessions"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
+    assert first["n_days"] is None
     assert abs(first["change"] - 1.0) <= 0.25 and first["detectable"] is True
     two_four = table[(LEFT, "2-4 weeks")]
-    assert two_four["n"] == 15 and two_four["n_baseline"] == 8  # days -7 to -1 and day 0
+    assert two_four["n_days"] == 15 and two_four["n_baseline"] == 8  # days -7 to -1 and day 0
     assert abs(two_four["change"] - 1.5 * 21 / 28) <= 0.3 and two_four["detectable"] is True
     long_term = table[(LEFT, "long term")]
-    assert long_term["n"] == 12 and abs(long_term["change"] - 1.5) <= 0.3
+    assert long_term["n_days"] == 12 and abs(long_term["change"] - 1.5) <= 0.3
     assert long_term["n_photos"] == 12 * 2 + 2  # and the "before" photos of days 30 and 32
     assert long_term["detectable"] is True
     assert long_term["ci_low"] < long_term["change"] < long_term["ci_high"]
@@ -240,3 +241,10 @@ def test_empty_library(tmp_path):
     assert "Baseline (no photos): no photos." in result.stdout
     assert ("Not enough photos yet for 2–4 weeks: need at least 3 days in the window and 3 "
             "baseline days (have 0 and 0).") in result.stdout
+
+
+def test_metric_of_an_earlier_version(library_dir):
+    """--metric still takes the mouth corner's height of earlier versions: it reports the
+    elevation that replaced it."""
+    table = records(library_dir, "--metric", "mouth_corner_height_left_mm")
+    assert {metric for metric, _ in table} == {"mouth_corner_elevation_left_mm"}

@@ -119,8 +119,8 @@ def test_jaw_contour_in_translates_both_jaw_lines(reference_px, side, shift_px):
 
 @pytest.mark.parametrize("side", SIDES)
 def test_mouth_corner_lift_moves_one_corner_up_exactly(reference_px, side):
-    """The lifted corner moves up the image by exactly the shift, so its height below the eyes
-    shrinks by it (within 1e-9 px); the other corner does not move at all."""
+    """The lifted corner moves up the image by exactly the shift, so its elevation rises by
+    it (within 1e-9 px); the other corner does not move at all."""
     corner, other = ((ix.MOUTH_CORNER_LEFT, ix.MOUTH_CORNER_RIGHT) if side == "left"
                      else (ix.MOUTH_CORNER_RIGHT, ix.MOUTH_CORNER_LEFT))
     moved = moved_points(reference_px, warps.mouth_corner_field(reference_px, side=side,
@@ -129,9 +129,9 @@ def test_mouth_corner_lift_moves_one_corner_up_exactly(reference_px, side):
                                atol=1e-9)
     np.testing.assert_array_equal(moved[other], reference_px[other])
     before, after = compute_metrics(reference_px, SCALE), compute_metrics(moved, SCALE)
-    change_px = (after[f"mouth_corner_height_{side}_mm"]
-                 - before[f"mouth_corner_height_{side}_mm"]) / SCALE
-    assert change_px == pytest.approx(-6.0, abs=1e-9)
+    change_px = (after[f"mouth_corner_elevation_{side}_mm"]
+                 - before[f"mouth_corner_elevation_{side}_mm"]) / SCALE
+    assert change_px == pytest.approx(6.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("warp", [warps.jaw_contour_in, warps.mouth_corner_lift])

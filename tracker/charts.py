@@ -85,6 +85,7 @@ def chart_metrics(name: str) -> tuple[str, ...]:
     ValueError
         For an unknown name, listing the known ones.
     """
+    name = registry.resolve(name)  # names of earlier versions still work
     if name in CHART_METRICS:
         return CHART_METRICS[name]
     if name in registry.BY_NAME:

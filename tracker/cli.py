@@ -588,9 +588,10 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     photos. Windows: "immediate" (after minus before photos of each session), "2-4 weeks"
     (days 14-28 after the first session), "long term" (after day 28). A change is detectable
     when it exceeds the minimal detectable change (MDC95) and its 95 % interval excludes 0.
-    --json keys: metric, window, n (sessions or days), n_photos, n_baseline, change, ci_low,
-    ci_high, mdc, detectable (null with too few photos), slope_per_week (Theil-Sen since the
-    first session), slope_ci_low, slope_ci_high, sem, noise_source, note.
+    --json keys: metric, window, n_sessions (immediate; null for the others), n_days (the
+    others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high, mdc,
+    detectable (null with too few photos), slope_per_week (Theil-Sen since the first
+    session), slope_ci_low, slope_ci_high, sem, noise_source, note.
     """
     from tracker.analysis import (analyse, overview_lines, summary_sentences, table_lines,
                                   table_records)
@@ -598,6 +599,7 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
+    metrics = tuple(registry.resolve(name) for name in metrics)  # earlier names still work
     for name in metrics:
         if name not in registry.BY_NAME:
             raise click.BadParameter(f"{name!r} is not a metric; choose from "
@@ -636,9 +638,7 @@ _BASELINE_HELP = ("End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-
 
 @main.command(epilog="Example: facetrack chart --metric brow_height --out brow.svg")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              help="Chart this metric (repeatable): brow_height, jaw_angle, asymmetry, "
-                   "eye_aperture, mouth_corner_height, cheek_height, brow_asymmetry, "
-                   "jaw_angle_asymmetry, mouth_corner_asymmetry, lower_face_width, or a "
+              help=f"Chart this metric (repeatable): {', '.join(registry.charts())}, or a "
                    "column name. Default: a one-page dashboard of the key metrics.")
 @click.option("--before-after", is_flag=True,
               help="Instead: the baseline and the latest photo aligned on the eyes, side by "

@@ -297,8 +297,8 @@ def mouth_corner_lift(image: np.ndarray, points_px: np.ndarray, *, side: str,
 
     The flat top is a square of 0.6 iris diameters centred on the corner; the move fades out
     over half an iris (or 3.2 shifts) around it, before the lips' middle, the other corner, the
-    nose and the jaw. Truth: ``mouth_corner_height_<side>_mm`` (measured *below* the
-    interpupillary line) decreases by exactly the shift (in mm).
+    nose and the jaw. Truth: ``mouth_corner_elevation_<side>_mm`` (measured upward from the
+    interpupillary line) increases by exactly the shift (in mm).
 
     Returns
     -------

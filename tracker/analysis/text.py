@@ -98,7 +98,7 @@ def summary_sentences(table: pd.DataFrame, *, fade: pd.DataFrame | None = None,
             continue
         where = WINDOW_PHRASES[window]
         if window == "immediate":
-            where += f" (mean of {rows['n'].max()} sessions)"
+            where += f" (mean of {int(rows['n_sessions'].max())} sessions)"
         quiet = []
         for row in rows.itertuples(index=False):
             label = metric_label(row.metric)
@@ -197,15 +197,16 @@ def table_lines(table: pd.DataFrame) -> list[str]:
     for row in table.itertuples(index=False):
         metric = row.metric
         name, _ = metric_unit(metric)
+        n = row.n_sessions if row.window == "immediate" else row.n_days
         label = f"{metric_label(metric)}{f', {name}' if name else ''}"
         slope = (_number(row.slope_per_week, metric, signed=True, unit=False)
                  if _finite(row.slope_per_week) else "-")
         if row.detectable is None:
-            cells.append([label, row.window, str(row.n), "-", "not enough photos", "-", "-",
+            cells.append([label, row.window, str(n), "-", "not enough photos", "-", "-",
                           slope])
             continue
         cells.append([
-            label, row.window, str(row.n), _number(row.change, metric, signed=True, unit=False),
+            label, row.window, str(n), _number(row.change, metric, signed=True, unit=False),
             f"{_number(row.ci_low, metric, signed=True, unit=False)} to "
             f"{_number(row.ci_high, metric, signed=True, unit=False)}",
             _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",

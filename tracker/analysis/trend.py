@@ -55,10 +55,10 @@ FADE_DAYS = DEFAULT_SETTINGS.fade_days
 MIN_SLOPE_SPAN_DAYS = DEFAULT_SETTINGS.min_slope_span_days
 CONFIDENCE = 0.95
 
-TABLE_COLUMNS = ["metric", "window", "n", "n_photos", "n_baseline", "change", "ci_low",
+TABLE_COLUMNS = ["metric", "window", "n_sessions", "n_days", "n_photos", "n_baseline", "change", "ci_low",
                  "ci_high", "mdc", "detectable", "slope_per_week", "slope_ci_low",
                  "slope_ci_high", "sem", "noise_source", "note"]
-MONTHLY_COLUMNS = ["metric", "month", "first_day", "last_day", "n", "n_photos", "mean",
+MONTHLY_COLUMNS = ["metric", "month", "first_day", "last_day", "n_days", "n_photos", "mean",
                    "change", "ci_low", "ci_high", "mdc", "detectable", "note"]
 FADE_COLUMNS = ["metric", "last_session", "resumed", "pause_days", "ongoing", "n_before",
                 "n_during", "gain", "change", "ci_low", "ci_high", "mdc", "detectable",
@@ -76,8 +76,9 @@ class Trend:
     ----------
     table : DataFrame
         The window table, ``TABLE_COLUMNS``: one row per metric and window (``WINDOWS``).
-        ``n`` counts what the statistic is computed on: before/after pairs (sessions) for
-        "immediate", per-day values for the others; ``n_photos`` the photos behind them;
+        What the statistic is computed on: ``n_sessions`` before/after pairs (sessions) for
+        "immediate", ``n_days`` per-day values for the others (each NA in the other kind
+        of row); ``n_photos`` the photos behind them;
         ``n_baseline`` the baseline days (NA for "immediate"). ``change`` is in the metric's
         unit, ``ci_low``/``ci_high`` its 95 % interval, ``mdc`` the MDC95, ``detectable``
         True/False (None with too few photos, and ``note`` says why). ``slope_per_week`` and
@@ -160,6 +161,10 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     missing = [c for c in REQUIRED_COLUMNS if c not in photos.columns]
     if missing:
         raise ValueError(f"photos lack the column(s) {', '.join(missing)}")
+    # tables of earlier versions (mouth corner and cheek heights) read as today's
+    photos = registry.upgrade_columns(photos)
+    if metrics is not None:
+        metrics = [registry.resolve(m) for m in metrics]
     metrics = _choose_metrics(photos, metrics)
     photos = consistent_pose(photos)
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
@@ -194,9 +199,10 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         fades += _fades(metric, days, base, pause_log, mdc, latest)
     n_rejected, reasons = rejected_reasons(photos)
     return Trend(
-        table=_frame(rows, TABLE_COLUMNS, ints=("n", "n_photos", "n_baseline")),
+        table=_frame(rows, TABLE_COLUMNS, ints=("n_sessions", "n_days", "n_photos", "n_baseline")),
         daily=daily, pairs=pairs,
-        monthly=_frame(months, MONTHLY_COLUMNS, ints=("first_day", "last_day", "n", "n_photos")),
+        monthly=_frame(months, MONTHLY_COLUMNS,
+                       ints=("first_day", "last_day", "n_days", "n_photos")),
         fade=_frame(fades, FADE_COLUMNS, ints=("n_before", "n_during")),
         noise=noise, baseline=baseline,
         n_sessions=0 if sessions is None else int(len(sessions)),
@@ -324,7 +330,8 @@ _TOO_FEW = {"change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "detect
 
 def _immediate(pairs: pd.DataFrame, mdc: float) -> dict:
     n = len(pairs)
-    counts = {"n": n, "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
+    counts = {"n_sessions": n, "n_days": None,
+              "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
               "n_baseline": None}
     if n < MIN_PAIRS:
         return {**counts, **_TOO_FEW,
@@ -335,7 +342,8 @@ def _immediate(pairs: pd.DataFrame, mdc: float) -> dict:
 
 def _compare(inside: pd.DataFrame, base: pd.DataFrame, mdc: float) -> dict:
     n, nb = len(inside), len(base)
-    counts = {"n": n, "n_photos": int(inside["n_photos"].sum()), "n_baseline": nb}
+    counts = {"n_sessions": None, "n_days": n, "n_photos": int(inside["n_photos"].sum()),
+              "n_baseline": nb}
     if n < MIN_DAYS or nb < MIN_DAYS:
         return {**counts, **_TOO_FEW, "note": _too_few_days(n, nb, "in the window")}
     return {**counts, **_result(*welch_interval(inside["value"], base["value"]), mdc),
@@ -358,7 +366,7 @@ def _monthly(metric: str, treated: pd.DataFrame, base: pd.DataFrame, mdc: float)
     months = treated["date"].dt.to_period("M")
     for month, days in treated.groupby(months, sort=True):
         row = {"metric": metric, "month": str(month), "first_day": int(days["day"].min()),
-               "last_day": int(days["day"].max()), "n": len(days),
+               "last_day": int(days["day"].max()), "n_days": len(days),
                "n_photos": int(days["n_photos"].sum()), "mdc": mdc,
                "mean": float(days["value"].mean())}
         if len(days) < MIN_DAYS or len(base) < MIN_DAYS:

@@ -142,6 +142,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         WHERE reasons <> '[]';
         """,
     ),
+    Migration(
+        3,
+        "mouth corner and cheek heights become elevations, measured upward",
+        """
+        -- heights below the pupils (downward, positive) -> elevations (upward, negative)
+        UPDATE measurements SET metric = 'mouth_corner_elevation_left_mm', value = -value
+            WHERE metric = 'mouth_corner_height_left_mm';
+        UPDATE measurements SET metric = 'mouth_corner_elevation_right_mm', value = -value
+            WHERE metric = 'mouth_corner_height_right_mm';
+        UPDATE measurements SET metric = 'cheek_elevation_left_mm', value = -value
+            WHERE metric = 'cheek_height_left_mm';
+        UPDATE measurements SET metric = 'cheek_elevation_right_mm', value = -value
+            WHERE metric = 'cheek_height_right_mm';
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -159,13 +159,14 @@ def compute_metrics(points_px: np.ndarray, scale_mm_per_px) -> dict[str, np.ndar
 
     m["eye_aperture_right_mm"] = (face[:, ix.LID_UPPER_RIGHT, 1] - face[:, ix.LID_LOWER_RIGHT, 1]) * scale
     m["eye_aperture_left_mm"] = (face[:, ix.LID_UPPER_LEFT, 1] - face[:, ix.LID_LOWER_LEFT, 1]) * scale
-    # the interpupillary line is y = 0 in the face frame; heights below it are positive
-    m["mouth_corner_height_right_mm"] = -face[:, ix.MOUTH_CORNER_RIGHT, 1] * scale
-    m["mouth_corner_height_left_mm"] = -face[:, ix.MOUTH_CORNER_LEFT, 1] * scale
+    # elevations: upward from the interpupillary line (y = 0 in the face frame, y up), so
+    # negative for features below it, and larger when the feature rises
+    m["mouth_corner_elevation_right_mm"] = face[:, ix.MOUTH_CORNER_RIGHT, 1] * scale
+    m["mouth_corner_elevation_left_mm"] = face[:, ix.MOUTH_CORNER_LEFT, 1] * scale
     m["mouth_corner_asymmetry_mm"] = np.abs(
-        m["mouth_corner_height_left_mm"] - m["mouth_corner_height_right_mm"])
-    m["cheek_height_right_mm"] = -face[:, ix.CHEEK_RIGHT, 1] * scale
-    m["cheek_height_left_mm"] = -face[:, ix.CHEEK_LEFT, 1] * scale
+        m["mouth_corner_elevation_left_mm"] - m["mouth_corner_elevation_right_mm"])
+    m["cheek_elevation_right_mm"] = face[:, ix.CHEEK_RIGHT, 1] * scale
+    m["cheek_elevation_left_mm"] = face[:, ix.CHEEK_LEFT, 1] * scale
     m["lower_face_width_mm"] = np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
     m["interpupillary_mm"] = ipd * scale
     m["yaw_deg"], m["pitch_deg"], m["roll_deg"] = pose[:, 0], pose[:, 1], pose[:, 2]

@@ -167,18 +167,20 @@ METRICS: tuple[Metric, ...] = (
     *_pair("eye_aperture", "eye", "mm", "Eye opening", sem=(0.13, 0.12), chart_rank=3,
            dashboard=True, tolerance_group="eye aperture", tolerance_rank=1,
            method="The opening of the eye at the pupil, from the upper to the lower lid."),
-    *_pair("mouth_corner_height", "mouth", "mm", "Mouth corner height", sem=(0.26, 0.27),
-           chart_rank=4, dashboard=True, tolerance_group="mouth corner height",
-           tolerance_rank=2, warp="mouth",
-           method="How far the corner of the mouth lies below the line joining the pupils (a "
-                  "smaller value means a higher corner)."),
+    *_pair("mouth_corner_elevation", "mouth", "mm", "Mouth corner elevation",
+           sem=(0.26, 0.27), chart_rank=4, dashboard=True,
+           tolerance_group="mouth corner elevation", tolerance_rank=2, warp="mouth",
+           method="The height of the corner of the mouth above the line joining the pupils, "
+                  "measured upward: the corner lies below that line, so the value is "
+                  "negative, and a higher corner gives a larger value."),
     _one("mouth_corner_asymmetry", "mouth", "mm", "Mouth corner asymmetry", sem=0.12,
          chart_rank=8,
-         method="The difference between the left and right mouth corner heights."),
-    *_pair("cheek_height", "cheek", "mm", "Cheek height", sem=(0.17, 0.18), chart_rank=5,
-           dashboard=True, tolerance_group="cheek height", tolerance_rank=3,
-           method="How far the most prominent point of the cheekbone lies below the line "
-                  "joining the pupils (a smaller value means a higher cheek)."),
+         method="The difference between the left and right mouth corner elevations."),
+    *_pair("cheek_elevation", "cheek", "mm", "Cheek elevation", sem=(0.17, 0.18),
+           chart_rank=5, dashboard=True, tolerance_group="cheek elevation", tolerance_rank=3,
+           method="The height of the most prominent point of the cheekbone above the line "
+                  "joining the pupils, measured upward: it lies below that line, so the value "
+                  "is negative, and a higher cheek gives a larger value."),
     _one("lower_face_width", "jaw", "mm", "Lower face width", sem=0.50, chart_rank=9,
          tolerance_group="lower face width *", tolerance_rank=5,
          method="The distance between the two corners of the jaw."),
@@ -187,6 +189,19 @@ METRICS: tuple[Metric, ...] = (
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+# Names of earlier versions, still readable: old name -> (name now, factor turning an old
+# value into the new one). Mouth corner and cheek heights were measured downward from the
+# pupils (a higher feature gave a smaller value); they are now elevations, measured upward.
+RENAMED: dict[str, tuple[str, float]] = {
+    f"{old}_{side}_mm": (f"{new}_{side}_mm", -1.0)
+    for old, new in (("mouth_corner_height", "mouth_corner_elevation"),
+                     ("cheek_height", "cheek_elevation"))
+    for side in SIDES
+}
+# chart (family) names of earlier versions -> the name now
+RENAMED_FAMILIES: dict[str, str] = {"mouth_corner_height": "mouth_corner_elevation",
+                                    "cheek_height": "cheek_elevation"}
 METRIC_NAMES: tuple[str, ...] = tuple(BY_NAME)
 # the headline metrics (brow heights, jaw angles, facial asymmetry), in column order
 PRIMARY: tuple[str, ...] = tuple(m.name for m in METRICS if m.primary)
@@ -201,6 +216,32 @@ def get(name: str) -> Metric:
         For an unknown name.
     """
     return BY_NAME[name]
+
+
+def resolve(name: str) -> str:
+    """The current name of a metric or chart given by a name of an earlier version
+    (``RENAMED``, ``RENAMED_FAMILIES``); any other name unchanged.
+
+    >>> resolve("mouth_corner_height_left_mm"), resolve("cheek_height")
+    ('mouth_corner_elevation_left_mm', 'cheek_elevation')
+    """
+    if name in RENAMED:
+        return RENAMED[name][0]
+    return RENAMED_FAMILIES.get(name, name)
+
+
+def upgrade_columns(frame):
+    """A table (pandas DataFrame) with the metric columns of earlier versions turned into
+    today's: renamed, and their values converted (a height measured downward negated into an
+    elevation). Columns already present under the new name win; ``frame`` is not changed."""
+    old = [c for c in frame.columns if c in RENAMED and RENAMED[c][0] not in frame.columns]
+    if not old:
+        return frame
+    out = frame.copy()
+    for column in old:
+        new, factor = RENAMED[column]
+        out[column] = out[column] * factor
+    return out.rename(columns={c: RENAMED[c][0] for c in old})
 
 
 def names(**where) -> tuple[str, ...]:

@@ -129,6 +129,10 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
+def _count(value, word: str) -> str:
+    return "–" if pd.isna(value) else _plural(int(value), word)
+
+
 def _date(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
@@ -264,8 +268,8 @@ def _table_rows(table: pd.DataFrame) -> list[dict]:
         rows.append({
             "metric": metric_label(row.metric), "unit": unit, "window": row.window,
             "window_title": WINDOW_TITLES.get(row.window, row.window),
-            "n": "–" if pd.isna(row.n) else _plural(
-                int(row.n), "session" if row.window == "immediate" else "day"),
+            "n": (_count(row.n_sessions, "session") if row.window == "immediate"
+                  else _count(row.n_days, "day")),
             "change": fmt(row.change, row.metric, signed=True), "ci": ci,
             "mdc": fmt(row.mdc, row.metric), "detectable": verdict, "slope": slope,
             "first": first,

@@ -8,8 +8,7 @@ The method is that of a measurement-system study, with ground truth from warps o
   midline by 1 and 2 mm; one mouth corner lifted by 1 mm. Each warped image is measured with
   the un-warped photo's scale (its ``interpupillary_mm``), so only the landmarks' response
   counts. Sensitivity = the slope through the origin of reported against true change (1.0 is
-  perfect; a mouth-corner lift *lowers* ``mouth_corner_height``, which is measured below the
-  eyes, and the truth is signed accordingly). False change = the mean absolute change of the
+  perfect). False change = the mean absolute change of the
   metric when the same warp is applied to the *other* side of the face.
 - **Noise floor**: each photo and nuisance versions of it that leave the face as it is (JPEG
   quality 60-95, brightness x0.75 and x1.25, translations, rescaling by 0.8 and 1.25, and
@@ -449,13 +448,12 @@ def _truths(kind: str, side: str, size_mm: float, base: dict[str, float]) -> dic
     if kind == "jaw":
         # the gonion moves towards the midline, both jaw lines translate rigidly
         return {_LOWER_FACE_WIDTH: -size_mm}
+    # a brow or mouth-corner lift raises its (upward) height by the lift
     own = _warped_metric(kind, side)
     theirs = registry.get(own).partner or own
-    # a mouth-corner lift lowers the mouth corner's height, measured below the pupils
-    change = size_mm if kind == "brow" else -size_mm
     asymmetry = registry.names(group=registry.get(own).group, side=None, unit="mm")[0]
-    return {own: change,
-            asymmetry: abs(base[own] + change - base[theirs]) - abs(base[own] - base[theirs])}
+    return {own: size_mm,
+            asymmetry: abs(base[own] + size_mm - base[theirs]) - abs(base[own] - base[theirs])}
 
 
 # the sided metrics each kind of warp is aimed at: metric -> (warp kind, side)
@@ -1093,7 +1091,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
              "gonion moves by the shift, so lower face width shrinks by it, and the jaw angles "
              "do not change); one mouth corner lifted by "
              + ", ".join(f"{s:g}" for s in plan.mouth_lifts_mm) + " mm (`mouth_corner_lift`: "
-             "its height below the eyes shrinks by the lift). Each warped image is measured "
+             "its elevation rises by the lift). Each warped image is measured "
              "with the original's scale. *Ideal* = the sensitivity a perfect landmark detector "
              "would show (the warp applied to the original landmarks, through the same face "
              "frame): it checks the warp.\n"]
