@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
+from tracker.formatting import json_safe, none_if_nan, number, parse_when, plural, table_line, text_table
 from tracker.metrics import registry
 from tracker.types import PhotoResult, Reason, ReasonCode
 
@@ -201,17 +201,14 @@ def _write_mode(bar):
 
 def _round(value, digits: int = 4):
     """A float rounded for output; NaN and infinities become None."""
-    if value is None:
-        return None
-    value = float(value)
-    return round(value, digits) + 0.0 if math.isfinite(value) else None  # + 0.0: no -0.0
+    value = none_if_nan(value)
+    return None if value is None else round(value, digits) + 0.0  # + 0.0: no -0.0
 
 
 def _significant(value, digits: int = 6):
     """A float to ``digits`` significant digits (scales can be small); NaN becomes None."""
-    if value is None or not math.isfinite(float(value)):
-        return None
-    return float(f"{float(value):.{digits}g}")
+    value = none_if_nan(value)
+    return None if value is None else float(f"{value:.{digits}g}")
 
 
 def result_record(result: PhotoResult) -> dict:
@@ -233,12 +230,19 @@ def result_record(result: PhotoResult) -> dict:
     }
 
 
+# the measure table is printed a row at a time, as photos are measured: its widths are fixed
+def _table_widths(name_width: int) -> list[int]:
+    return [name_width, _STATUS_WIDTH, *(_NUMBER_WIDTH for _ in _COLUMNS)]
+
+
+_TABLE_RIGHT = range(2, 2 + len(_COLUMNS))
+
+
 def _table_header(name_width: int) -> list[str]:
-    names = [f"{'file':<{name_width}}", f"{'status':<{_STATUS_WIDTH}}"]
-    units = [" " * name_width, " " * _STATUS_WIDTH]
-    names += [f"{c[0]:>{_NUMBER_WIDTH}}" for c in _COLUMNS]
-    units += [f"{c[1]:>{_NUMBER_WIDTH}}" for c in _COLUMNS]
-    return ["  ".join(names + ["reasons"]).rstrip(), "  ".join(units).rstrip()]
+    names = ["file", "status", *(c[0] for c in _COLUMNS), "reasons"]
+    units = ["", "", *(c[1] for c in _COLUMNS)]
+    return [table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
+            for cells in (names, units)]
 
 
 def _table_row(result: PhotoResult, name_width: int) -> str:
@@ -246,23 +250,24 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
         "pose": {} if result.quality is None else asdict(result.quality.pose),
         "metrics": {} if result.measurement is None else result.measurement.metrics,
     }
-    cells = [f"{result.file:<{name_width}}", f"{result.status:<{_STATUS_WIDTH}}"]
-    for _, _, source, key, decimals in _COLUMNS:
-        value = sources[source].get(key)
-        text = "-"
-        if value is not None and math.isfinite(value):
-            text = f"{value:.{decimals}f}"
-            text = text.lstrip("-") if float(text) == 0 else text  # no "-0.0"
-        cells.append(f"{text:>{_NUMBER_WIDTH}}")
+    cells = [result.file, result.status]
+    cells += [number(sources[source].get(key), decimals)
+              for _, _, source, key, decimals in _COLUMNS]
     cells.append("; ".join(result.reasons))
-    return "  ".join(cells).rstrip()
+    return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
+
+
+def _outdated_note(outdated: int) -> None:
+    verb = "was" if outdated == 1 else "were"
+    click.echo(f"note: {plural(outdated, 'photo')} {verb} measured by an older version of the "
+               "metrics: run `facetrack remeasure`", err=True)
 
 
 def summary_line(total: int, counts: dict[str, int]) -> str:
     """'3 photos: 1 ok, 1 rejected, 1 error'."""
     errors = counts.get("error", 0)
-    return (f"{total} photo{'' if total == 1 else 's'}: {counts.get('ok', 0)} ok, "
-            f"{counts.get('rejected', 0)} rejected, {errors} error{'' if errors == 1 else 's'}")
+    return (f"{plural(total, 'photo')}: {counts.get('ok', 0)} ok, "
+            f"{counts.get('rejected', 0)} rejected, {plural(errors, 'error')}")
 
 
 # --- the library ---------------------------------------------------------------------------
@@ -298,10 +303,8 @@ def _parse_when(value: str | None, what: str):
     """An ISO 8601 date or date-time from the command line (None passes through)."""
     if value is None:
         return None
-    from datetime import date, datetime
-
     try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        return parse_when(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or date-time "
                                  f"(YYYY-MM-DDTHH:MM)", param_hint=what) from None
@@ -396,11 +399,10 @@ def photos(status, since, as_json, as_csv, library_dir):
     with library:
         outdated = library.outdated()
         if outdated:
-            click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured "
-                       "by an older version of the metrics: run `facetrack remeasure`", err=True)
+            _outdated_note(outdated)
         if as_json:
             for record in library.photo_records(status=status or None, since=since_when):
-                click.echo(json.dumps(_json_safe(record), allow_nan=False))
+                click.echo(json.dumps(json_safe(record), allow_nan=False))
             return
         frame = library.photos(status=status or None, since=since_when)
     if as_csv:
@@ -409,29 +411,16 @@ def photos(status, since, as_json, as_csv, library_dir):
             out[column] = out[column].map("; ".join)
         click.echo(out.to_csv(index=False), nl=False)
         return
-    header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
-    header += [f"{name:>7}" for name, _, _ in _PHOTO_COLUMNS]
-    click.echo("  ".join(header + ["reasons"]))
-    for row in frame.itertuples(index=False):
-        cells = [f"{row.id:>5}", f"{row.captured_at:%Y-%m-%d %H:%M}", f"{row.date_source:<9}",
-                 f"{row.status:<8}"]
-        for _, column, decimals in _PHOTO_COLUMNS:
-            value = getattr(row, column)
-            cells.append(f"{value:>7.{decimals}f}" if value == value else f"{'-':>7}")
-        cells.append("; ".join(row.reasons))
-        click.echo("  ".join(cells).rstrip())
-    click.echo(f"{len(frame)} photo{'' if len(frame) == 1 else 's'}. {FOOTNOTE}")
-
-
-def _json_safe(value):
-    """Replace NaN and infinities by None, recursively (JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
+    header = ["id", "captured at", "date from", "status", *(c[0] for c in _PHOTO_COLUMNS),
+              "reasons"]
+    rows = [[str(row.id), f"{row.captured_at:%Y-%m-%d %H:%M}", row.date_source, row.status,
+             *(number(getattr(row, column), decimals) for _, column, decimals in _PHOTO_COLUMNS),
+             "; ".join(row.reasons)] for row in frame.itertuples(index=False)]
+    numbers = range(4, 4 + len(_PHOTO_COLUMNS))
+    widths = [5, 16, 9, 8, *(7 for _ in _PHOTO_COLUMNS)]
+    for line in text_table([header, *rows], right={0, *numbers}, min_widths=widths):
+        click.echo(line)
+    click.echo(f"{plural(len(frame), 'photo')}. {FOOTNOTE}")
 
 
 @main.group(epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20 --mode lift")
@@ -468,7 +457,7 @@ def session_list(as_json, library_dir):
         frame = library.sessions()
     for row in frame.itertuples(index=False):
         if as_json:
-            click.echo(json.dumps(_json_safe({
+            click.echo(json.dumps(json_safe({
                 "id": row.id, "started_at": row.started_at.isoformat(),
                 "utc_offset": row.utc_offset, "minutes": row.minutes, "mode": row.mode,
                 "note": row.note}), allow_nan=False))
@@ -477,7 +466,7 @@ def session_list(as_json, library_dir):
             click.echo(f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
                        f"{row.mode or '-':<8}  {row.note or ''}".rstrip())
     if not as_json:
-        click.echo(f"{len(frame)} session{'' if len(frame) == 1 else 's'}.")
+        click.echo(f"{plural(len(frame), 'session')}.")
 
 
 @main.command(epilog="Example: facetrack remeasure")
@@ -492,7 +481,7 @@ def remeasure(library_dir):
     with _open_library(library_dir, create=False) as library:
         start = time.perf_counter()
         count = library.remeasure()
-    click.echo(f"Remeasured {count} photo{'' if count == 1 else 's'} in "
+    click.echo(f"Remeasured {plural(count, 'photo')} in "
                f"{time.perf_counter() - start:.1f} s.")
 
 
@@ -508,7 +497,7 @@ def export(csv_path, library_dir):
             count = library.export_csv(csv_path)
         except OSError as exc:
             _fail(f"{csv_path}: {exc.strerror or _one_line(exc)}")
-    click.echo(f"Wrote {count} photo{'' if count == 1 else 's'} to {csv_path}.")
+    click.echo(f"Wrote {plural(count, 'photo')} to {csv_path}.")
 
 
 @main.command(epilog="Example: facetrack forget 12 13   |   facetrack forget --all --yes")
@@ -536,7 +525,7 @@ def forget(photo_ids, forget_all, yes, library_dir):
                 count = library.forget(photo_ids)
         except LibraryError as exc:
             _fail(str(exc))
-    click.echo(f"Removed {count} photo{'' if count == 1 else 's'}.")
+    click.echo(f"Removed {plural(count, 'photo')}.")
 
 
 @main.command(epilog="Example: facetrack validate --photos ~/Pictures/selfies --out validation/")
@@ -621,8 +610,7 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
         click.echo(result.table.round(4).to_csv(index=False), nl=False)
         return
     if outdated:
-        click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured by "
-                   "an older version of the metrics: run `facetrack remeasure`", err=True)
+        _outdated_note(outdated)
     many = result.table["metric"].nunique() > 3
     for lines in (overview_lines(result), table_lines(result.table),
                   summary_sentences(result.table, fade=result.fade, combine=many)):
@@ -693,7 +681,7 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
                 click.echo(f"Wrote {out}.")
             if timelapse is not None:
                 count = charts.timelapse(library, timelapse)
-                click.echo(f"Wrote {timelapse} ({count} photo{'' if count == 1 else 's'}).")
+                click.echo(f"Wrote {timelapse} ({plural(count, 'photo')}).")
         except ValueError as exc:
             _fail(str(exc))
         except OSError as exc:

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
+from tracker.formatting import number
 from tracker.metrics import geometry, registry
 from tracker.metrics.frame import fit_rotation, to_face_frame
 from tracker.types import PhotoResult
@@ -180,10 +181,9 @@ def _line(img, a, b, colour, width) -> None:
     cv2.line(img, _fixed(a), _fixed(b), colour, width, cv2.LINE_AA, _SHIFT)
 
 
-def _fmt(value, spec: str, unit: str = "") -> str:
-    if value is None or not np.isfinite(value):
-        return "-"
-    return format(value, spec) + unit
+def _fmt(value, decimals: int, unit: str = "") -> str:
+    text = number(value, decimals)
+    return text if text == "-" else text + unit
 
 
 def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
@@ -201,8 +201,8 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
              f"({result.measurement.scale_source})", TEXT_COLOUR),
             (_sides_line(m, "brow_height", "brow height"), BROW_COLOUR),
             (_sides_line(m, "jaw_angle", "jaw angle"), JAW_COLOUR),
-            (f"asymmetry {_fmt(m.get('asymmetry_pct'), '.2f', ' %')}  "
-             f"IPD {_fmt(m.get('interpupillary_mm'), '.1f', ' mm')}", TEXT_COLOUR),
+            (f"asymmetry {_fmt(m.get('asymmetry_pct'), 2, ' %')}  "
+             f"IPD {_fmt(m.get('interpupillary_mm'), 1, ' mm')}", TEXT_COLOUR),
         ]
     return lines
 
@@ -210,9 +210,8 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
 def _sides_line(metrics: dict, family: str, words: str) -> str:
     """"brow height  L 18.20  R 18.41 mm": a family's left and right values."""
     left, right = (registry.get(registry.sided(family, side)) for side in registry.SIDES)
-    spec = f".{left.decimals}f"
-    return (f"{words}  L {_fmt(metrics.get(left.name), spec)}  "
-            f"R {_fmt(metrics.get(right.name), spec)} {left.unit_text}")
+    return (f"{words}  L {_fmt(metrics.get(left.name), left.decimals)}  "
+            f"R {_fmt(metrics.get(right.name), right.decimals)} {left.unit_text}")
 
 
 def _draw_panel(img: np.ndarray, result: PhotoResult, scale: float, avoid) -> None:
@@ -294,7 +293,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                            -1, cv2.LINE_AA, _SHIFT)
             value = metrics.get(f"brow_height_{side}_mm")
             if pen.labels:
-                _text(img, f"{letter} {_fmt(value, '.2f')} mm",
+                _text(img, f"{letter} {_fmt(value, 2)} mm",
                       top + up * gap, pen.label_scale, BROW_COLOUR, align=align)
 
             ramus_end, gonion, border_end = geo["jaw"][side]
@@ -304,7 +303,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                        -1, cv2.LINE_AA, _SHIFT)
             value = metrics.get(f"jaw_angle_{side}_deg")
             if pen.labels:
-                _text(img, f"{letter} {_fmt(value, '.1f')} deg", gonion + sign * lateral * gap,
+                _text(img, f"{letter} {_fmt(value, 1)} deg", gonion + sign * lateral * gap,
                       pen.label_scale, JAW_COLOUR, align=align)
     _draw_panel(img, result, pen.panel_scale, avoid)
     return img

@@ -3,7 +3,6 @@ leads with, the photos left out, and the window table as text lines."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ from tracker.analysis.noise import (
     REPEATS_SOURCE,
 )
 from tracker.analysis.trend import FADE_DAYS
+from tracker.formatting import none_if_nan, number, plural, text_table
 from tracker.metrics import registry
 
 METRIC_LABELS = {m.name: m.label for m in registry.METRICS}
@@ -45,19 +45,14 @@ def metric_unit(metric: str) -> tuple[str, int]:
 
 def _number(value: float, metric: str, *, signed: bool = False, unit: bool = True) -> str:
     name, decimals = metric_unit(metric)
-    text = f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
-    if float(text) == 0:  # no "-0.00"
-        text = text.replace("-", "+" if signed else "")
+    text = number(value, decimals, signed=signed)
     if not unit or not name:
         return text
     return f"{text}{name}" if name == "%" else f"{text} {name}"
 
 
 def _finite(value) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):  # None, pd.NA
-        return False
+    return none_if_nan(value) is not None
 
 
 def _change_text(row, metric: str) -> str:
@@ -157,7 +152,7 @@ def left_out_line(total: int, reasons: dict[str, int]) -> str:
     if not total:
         return "No photos left out: every photo passed the quality checks."
     kinds = ", ".join(f"{count} {kind}" for kind, count in reasons.items())
-    return f"{total} photo{'' if total == 1 else 's'} left out: {kinds}."
+    return f"{plural(total, 'photo')} left out: {kinds}."
 
 
 def overview_lines(trend) -> list[str]:
@@ -169,13 +164,12 @@ def overview_lines(trend) -> list[str]:
         lines.append(f"Baseline ({base.rule}): no photos.")
     else:
         count = dates.nunique()
-        lines.append(f"Baseline ({base.rule}): {count} day{'' if count == 1 else 's'} of "
+        lines.append(f"Baseline ({base.rule}): {plural(count, 'day')} of "
                      f"photos, {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}.")
     if base.note:
         lines.append(f"Note: {base.note}.")
     if base.first_treatment is not None:
-        lines.append(f"Treatment: {trend.n_sessions} session"
-                     f"{'' if trend.n_sessions == 1 else 's'} logged, the first on "
+        lines.append(f"Treatment: {plural(trend.n_sessions, 'session')} logged, the first on "
                      f"{base.first_treatment:%Y-%m-%d} (day 0).")
     elif base.day0 is not None:
         lines.append(f"No treatment session logged: days count from the end of the baseline "
@@ -183,7 +177,7 @@ def overview_lines(trend) -> list[str]:
     counts = trend.noise["noise_source"].value_counts(sort=False)
     if len(counts):
         parts = [_SOURCE_TEXT.get(source, source) + ("" if len(counts) == 1 else
-                 f" ({count} metric{'' if count == 1 else 's'})")
+                 f" ({plural(count, 'metric')})")
                  for source, count in counts.items()]
         lines.append(f"Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from {'; '.join(parts)}.")
     lines.append(left_out_line(trend.n_rejected, trend.rejected))
@@ -211,14 +205,7 @@ def table_lines(table: pd.DataFrame) -> list[str]:
             f"{_number(row.ci_high, metric, signed=True, unit=False)}",
             _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",
             "yes" if row.detectable else "no", slope])
-    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
-    right = {2, 3, 5, 7}
-
-    def line(values) -> str:
-        return "  ".join(f"{v:>{w}}" if i in right else f"{v:<{w}}"
-                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
-
-    return [line(header)] + [line(c) for c in cells]
+    return text_table([header, *cells], right={2, 3, 5, 7})
 
 
 def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:
@@ -235,7 +222,8 @@ def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:
             elif isinstance(value, (int, np.integer)):
                 clean[key] = int(value)
             elif isinstance(value, (float, np.floating)):
-                clean[key] = round(float(value), digits) + 0.0 if math.isfinite(value) else None
+                finite = none_if_nan(value)
+                clean[key] = None if finite is None else round(finite, digits) + 0.0
             elif isinstance(value, pd.Timestamp):
                 clean[key] = value.isoformat()
             else:

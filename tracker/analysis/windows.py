@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 # The windows of the seed guidance on microcurrent, in the order they are reported.
+from tracker.formatting import parse_when
 from tracker.settings import DEFAULT_SETTINGS
 from tracker.types import Reason, ReasonCode
 
@@ -103,9 +104,8 @@ def choose_baseline(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, 
 
 def _until(value: date | datetime | str) -> tuple[pd.Timestamp, str]:
     if isinstance(value, str):
-        text = value.strip()
         try:
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            value = parse_when(value)
         except ValueError:
             raise ValueError(f"baseline end {value!r} is not a date (YYYY-MM-DD) or "
                              "date-time (YYYY-MM-DDTHH:MM)") from None

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from tracker.errors import LibraryError, PhotoError
+from tracker.formatting import none_if_nan, parse_when
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
@@ -447,7 +448,7 @@ class Library:
              json.dumps(list(when.notes)), _now(), options.session, options.tag,
              result.status, json.dumps([r.message for r in reasons]),
              json.dumps([r.code.value for r in reasons]),
-             json.dumps({k: _finite_or_none(v) for k, v in quality.items()})),
+             json.dumps({k: none_if_nan(v) for k, v in quality.items()})),
         )
         photo_id = int(cursor.lastrowid)
         measurement, landmarks = result.measurement, result.landmarks
@@ -461,8 +462,8 @@ class Library:
                 "decode_scale, scale_mm_per_px, scale_source, points, raw_points) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (photo_id, landmarks.model, *landmarks.image_size_px,
-                 _finite_or_none(result.decode_scale),
-                 _finite_or_none(measurement.scale_mm_per_px), measurement.scale_source,
+                 none_if_nan(result.decode_scale),
+                 none_if_nan(measurement.scale_mm_per_px), measurement.scale_source,
                  _points_blob(points), _points_blob(landmarks.points_px)),
             )
         pose = result.quality.pose if result.quality is not None else None
@@ -470,16 +471,16 @@ class Library:
             "INSERT INTO measurement_info (photo_id, algorithm_version, scale_mm_per_px, "
             "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
-            (photo_id, ALGORITHM_VERSION, _finite_or_none(measurement.scale_mm_per_px),
+            (photo_id, ALGORITHM_VERSION, none_if_nan(measurement.scale_mm_per_px),
              measurement.scale_source,
              *((None, None, None) if pose is None else
-               (_finite_or_none(getattr(pose, c)) for c in POSE_COLUMNS)),
+               (none_if_nan(getattr(pose, c)) for c in POSE_COLUMNS)),
              _now()),
         )
         db.executemany(
             "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
             "VALUES (?, ?, ?, ?)",
-            [(photo_id, ALGORITHM_VERSION, metric, _finite_or_none(value))
+            [(photo_id, ALGORITHM_VERSION, metric, none_if_nan(value))
              for metric, value in measurement.metrics.items()],
         )
         return photo_id
@@ -644,12 +645,12 @@ class Library:
             **self._photo_fields(row),
             "captured_at": row["captured_at"],
             "imported_at": row["imported_at"],
-            "pose": ({c: _finite_or_none(row[c]) for c in POSE_COLUMNS}
+            "pose": ({c: none_if_nan(row[c]) for c in POSE_COLUMNS}
                      if measured and row["yaw_deg"] is not None else None),
-            "scale_mm_per_px": _finite_or_none(row["scale_mm_per_px"]),
+            "scale_mm_per_px": none_if_nan(row["scale_mm_per_px"]),
             "scale_source": row["scale_source"],
             "algorithm_version": row["algorithm_version"],
-            "metrics": {k: _finite_or_none(v) for k, v in metrics.items()},
+            "metrics": {k: none_if_nan(v) for k, v in metrics.items()},
         }
 
     def _rows(self, *, status=None, since=None, ids=None) -> Iterator[tuple[sqlite3.Row, dict]]:
@@ -965,13 +966,12 @@ def _parse_moment(value: datetime | date | str, what: str) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, DATE_ONLY_TIME)
     if isinstance(value, str):
-        text = value.strip()
         try:
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), DATE_ONLY_TIME)
-            return datetime.fromisoformat(text)
+            moment = parse_when(value)
         except ValueError:
             pass
+        else:
+            return _parse_moment(moment, what)
     raise LibraryError(f"{what} {value!r} is not a date or time (use ISO 8601, "
                        "e.g. 2026-01-05 or 2026-01-05T08:30)")
 
@@ -1013,19 +1013,12 @@ def _points_array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8").reshape(N_POINTS, 3).astype(np.float64)
 
 
-def _finite_or_none(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def _nan_if_none(value) -> float:
     return float("nan") if value is None else float(value)
 
 
 def _none_for_nan(values: np.ndarray) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
+    return [none_if_nan(v) for v in np.asarray(values, dtype=np.float64).tolist()]
 
 
 def _none_for_missing_text(frame, columns) -> None:

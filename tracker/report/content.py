@@ -8,7 +8,6 @@ template escapes it (jinja2 autoescape).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tracker import charts
+from tracker.formatting import none_if_nan, number, plural
 from tracker.metrics import registry
 
 # The metrics the summary leads with; any other metric joins it only with a detectable change.
@@ -105,32 +105,23 @@ def _unit(metric: str) -> tuple[str, int]:
 
 
 def _finite(value) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+    return none_if_nan(value) is not None
 
 
 def fmt(value, metric: str, *, signed: bool = False, unit: bool = False) -> str:
-    """A metric's value with its usual decimals ("+0.82", "139.4 deg"); "–" when missing."""
+    """A metric's value with its usual decimals ("+0.82", "139.4 deg"), with a real minus
+    sign; "–" when missing."""
     if not _finite(value):
         return "–"
     name, decimals = _unit(metric)
-    text = f"{float(value):+.{decimals}f}" if signed else f"{float(value):.{decimals}f}"
-    if float(text) == 0:
-        text = text.replace("-", "+" if signed else "")
-    text = text.replace("-", "−")  # a real minus sign
+    text = number(value, decimals, signed=signed, minus="−")
     if unit and name:
         text = f"{text}{name}" if name == "%" else f"{text} {name}"
     return text
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
-
-
 def _count(value, word: str) -> str:
-    return "–" if pd.isna(value) else _plural(int(value), word)
+    return "–" if pd.isna(value) else plural(int(value), word)
 
 
 def _date(value) -> str:
@@ -169,13 +160,13 @@ def build_report(library, *, include_photos: bool = True, baseline_until=None, s
     if len(photos):
         first, last = photos["captured_at"].min(), photos["captured_at"].max()
         days = accepted["captured_at"].dt.normalize().nunique()
-        period = (f"{_plural(len(photos), 'photo')} ({len(accepted)} accepted, on "
-                  f"{_plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
-                  f"{_plural(n_sessions, 'treatment session')} logged.")
+        period = (f"{plural(len(photos), 'photo')} ({len(accepted)} accepted, on "
+                  f"{plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
+                  f"{plural(n_sessions, 'treatment session')} logged.")
         summary = _summary(table)
         overview = overview_lines(trend)
     else:
-        period = f"No photos yet; {_plural(n_sessions, 'treatment session')} logged."
+        period = f"No photos yet; {plural(n_sessions, 'treatment session')} logged."
         summary, overview = [NO_PHOTOS_TEXT], []
 
     chart_list = [
@@ -296,9 +287,9 @@ def adherence_lines(sessions: pd.DataFrame, *, latest=None) -> list[str]:
     end = last if latest is None or pd.isna(latest) else max(last, pd.Timestamp(latest))
     weekly = charts.sessions_per_week(sessions, until=end)
     weeks = max(1, len(weekly))
-    lines = [f"{_plural(len(starts), 'session')} from {_date(first)} to {_date(last)}: "
-             f"{len(starts) / weeks:.1f} per week on average over {_plural(weeks, 'week')} "
-             f"({_plural(int((weekly == 0).sum()), 'week')} without a session)."]
+    lines = [f"{plural(len(starts), 'session')} from {_date(first)} to {_date(last)}: "
+             f"{len(starts) / weeks:.1f} per week on average over {plural(weeks, 'week')} "
+             f"({plural(int((weekly == 0).sum()), 'week')} without a session)."]
     minutes = sessions["minutes"].dropna()
     if len(minutes):
         lines.append(f"Session length: median {minutes.median():g} min, "
@@ -372,8 +363,8 @@ def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
 
 
 def _degrees(value: float) -> str:
-    text = f"{value:+.0f}"
-    return ("0" if float(text) == 0 else text.replace("-", "−")) + "°"
+    text = number(value, 0, signed=True, minus="−")
+    return ("0" if text == "+0" else text) + "°"
 
 
 def _methods(trend) -> list[dict]:
@@ -399,7 +390,7 @@ def _methods(trend) -> list[dict]:
 
 
 def _two_decimals(value) -> str:
-    return f"{float(value):.2f}" if _finite(value) else "–"
+    return number(value, 2, missing="–")
 
 
 def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
