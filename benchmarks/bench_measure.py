@@ -51,8 +51,13 @@ from tracker.metrics.frame import to_face_frame
 from tracker.photos import open_photo
 from tracker.pipeline import measure_photo, measure_pixels
 from tracker.settings import DEFAULT_SETTINGS
-from tracker.validation import (REPEAT_MAX_MEAN_ABS_DIFF, jpeg_roundtrip, pooled_sd,
-                                read_clip, translate)
+from tracker.validation import (
+    REPEAT_MAX_MEAN_ABS_DIFF,
+    jpeg_roundtrip,
+    pooled_sd,
+    read_clip,
+    translate,
+)
 from tracker.warps import brow_lift
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -30,15 +30,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_measure as bm  # noqa: E402
 from bench_measure import METRICS, Report, environment, shared  # noqa: E402
+
 from tracker.landmarks import indices as ix  # noqa: E402
 from tracker.metrics import geometry  # noqa: E402
-from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.photos import open_photo  # noqa: E402
+from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.settings import DEFAULT_SETTINGS  # noqa: E402
 from tracker.validation import head_rotation, ols, render_rotated, rotate_canvas  # noqa: E402
 

@@ -8,8 +8,8 @@ every statistic has a true value to recover.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -14,18 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED, needs_shared
 from PIL import Image
 from skimage import data
 
 import tracker.pipeline
-from conftest import SHARED, needs_shared
 from tracker.cli import main, result_record
 from tracker.landmarks import indices as ix
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.overlay import overlay_geometry
 from tracker.pipeline import measure_photo
 from tracker.types import Measurement, PhotoResult, Pose, Quality
-
 
 RECORD_KEYS = {"file", "status", "reasons", "pose", "scale_mm_per_px", "scale_source",
                "decode_scale", "quality", "metrics"}

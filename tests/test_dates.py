@@ -12,21 +12,21 @@ import os
 import struct
 import time
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pillow_heif
 import pytest
+from conftest import SHARED, needs_shared
 from PIL import Image, ImageFile
 
-from conftest import SHARED, needs_shared
 from tracker.errors import PhotoError
 from tracker.photos import CAPTURE_TIME_SOURCES, CaptureTime, read_capture_time
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # Central European time: +01:00 in winter, +02:00 from the last Sunday of March to October's.
 CET = "CET-1CEST,M3.5.0,M10.5.0/3"
-WINTER_MTIME = datetime(2026, 1, 20, 9, 15, 30, tzinfo=timezone.utc)  # 10:15:30+01:00 in CET
+WINTER_MTIME = datetime(2026, 1, 20, 9, 15, 30, tzinfo=UTC)  # 10:15:30+01:00 in CET
 EXIF_IFD = 0x8769
 DATE_TIME, DATE_TIME_ORIGINAL, DATE_TIME_DIGITIZED = 306, 36867, 36868
 OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 36880, 36881, 36882
@@ -322,7 +322,7 @@ def test_mtime_is_aware_in_the_local_zone_of_that_moment(tmp_path):
     included), to the whole second."""
     path = photo(tmp_path / "selfie.jpg")
     check_winter_mtime(path, [NO_EXIF, NO_NAME])
-    set_mtime(path, datetime(2025, 7, 14, 8, 0, 0, tzinfo=timezone.utc))
+    set_mtime(path, datetime(2025, 7, 14, 8, 0, 0, tzinfo=UTC))
     check(
         read_capture_time(path, now=NOW), "2025-07-14T10:00:00+02:00", "mtime", "+02:00",
         [NO_EXIF, NO_NAME],
@@ -334,7 +334,7 @@ def test_mtime_is_aware_in_the_local_zone_of_that_moment(tmp_path):
 
 def test_manual_is_the_last_resort(tmp_path):
     """``manual`` is used only when EXIF, file name and mtime all fail; a date means 12:00."""
-    path = photo(tmp_path / "selfie.jpg", mtime=datetime(1990, 1, 1, tzinfo=timezone.utc))
+    path = photo(tmp_path / "selfie.jpg", mtime=datetime(1990, 1, 1, tzinfo=UTC))
     check(
         read_capture_time(path, manual=date(2026, 1, 5), now=NOW),
         "2026-01-05T12:00:00", "manual", None,

@@ -9,8 +9,15 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tracker.formatting import (json_safe, none_if_nan, number, parse_when, plural, table_line,
-                                text_table)
+from tracker.formatting import (
+    json_safe,
+    none_if_nan,
+    number,
+    parse_when,
+    plural,
+    table_line,
+    text_table,
+)
 
 
 def test_parse_when_reads_dates_and_times():

@@ -23,12 +23,13 @@ import subprocess
 import sys
 import time
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED, needs_shared
 from PIL import Image
 from skimage import data
 
@@ -37,7 +38,6 @@ from tracker.errors import PhotoError, TrackerError
 from tracker.landmarks.indices import reference_face
 from tracker.library import ImportSummary, Library, LibraryError
 from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
-from conftest import SHARED, needs_shared
 from tracker.metrics import geometry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 from tracker.photos import open_photo
@@ -248,7 +248,7 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
     sub = folder / "sub"
     sub.mkdir()
     astronaut_image(4).save(sub / "plain.webp")
-    mtime = datetime(2026, 1, 7, 7, 45, tzinfo=timezone.utc).timestamp()
+    mtime = datetime(2026, 1, 7, 7, 45, tzinfo=UTC).timestamp()
     os.utime(sub / "plain.webp", (mtime, mtime))
     (folder / "notes.txt").write_text("not a photo")
     (folder / ".hidden.jpg").write_bytes(b"resource fork")
@@ -267,7 +267,7 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
     plain = got["plain.webp"]
     assert plain["date_source"] == "mtime" and plain["date_flagged"]
     assert datetime.fromisoformat(plain["captured_at"]) == datetime.fromtimestamp(
-        mtime, timezone.utc)
+        mtime, UTC)
     assert summary.date_sources == {"exif": 2, "filename": 1, "mtime": 1}
 
     manual = fake_library(tmp_path / "manual")

@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 from skimage import data
 
-from tracker.landmarks import indices as ix
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.pipeline import measure_pixels
 from tracker.types import PhotoResult

@@ -17,10 +17,10 @@ import cv2
 import numpy as np
 import pillow_heif
 import pytest
+from conftest import SHARED, needs_shared
 from PIL import Image, ImageFile
 from skimage import data
 
-from conftest import SHARED, needs_shared
 from tracker.errors import PhotoError
 from tracker.photos import SUPPORTED_SUFFIXES, find_photos, open_photo
 from tracker.settings import Settings

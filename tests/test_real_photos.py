@@ -22,9 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from conftest import SHARED, needs_shared
-from tracker.landmarks import indices as ix
+
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.pipeline import measure_photo, measure_pixels
 from tracker.types import PhotoResult, ReasonCode

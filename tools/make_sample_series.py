@@ -163,7 +163,7 @@ def close_eyes(image: np.ndarray, pts: np.ndarray, fade_px: float = 40.0) -> np.
         gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
         lower = upper + gap
 
-        def move(py):  # forward move of the lid skin: 0 at fade_px above the lid, gap at it
+        def move(py, upper=upper, gap=gap):  # forward move of the lid skin: 0 at fade_px above the lid, gap at it
             s = np.clip((py - (upper[None, :] - fade_px)) / fade_px, 0.0, 1.0)
             return gap[None, :] * 0.5 * (1.0 - np.cos(np.pi * s))
 

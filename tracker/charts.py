@@ -33,6 +33,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from tracker.metrics import registry
@@ -52,7 +54,7 @@ from tracker.metrics import registry
 BLUE, ORANGE, SKY, GREEN = "#0072B2", "#E69F00", "#56B4E9", "#009E73"
 VERMILLION, PURPLE, YELLOW, GREY = "#D55E00", "#CC79A7", "#F0E442", "#7F7F7F"
 
-SIDE_STYLES = {
+SIDE_STYLES: dict[str | None, dict[str, Any]] = {
     "left": {"color": BLUE, "marker": "o", "linestyle": "-"},
     "right": {"color": VERMILLION, "marker": "s", "linestyle": "--"},
     None: {"color": GREEN, "marker": "o", "linestyle": "-"},
@@ -317,7 +319,7 @@ def _shade_windows(ax: Axes, baseline, x_low, x_high, *, label_size: float = 8.5
     top = blended_transform_factory(ax.transData, ax.transAxes)
     # labels at the start of their window, moved a row down when they would overlap the
     # previous one (short windows on a long time axis); widths estimated before layout
-    axes_width_pt = 0.8 * ax.get_position().width * ax.figure.get_figwidth() * 72
+    axes_width_pt = 0.8 * ax.get_position().width * cast(Figure, ax.figure).get_figwidth() * 72
     total = (x_high - x_low) / pd.Timedelta(days=1)
     rows_end: list[float] = []
     for window, left, right in spans:
@@ -442,7 +444,9 @@ def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None,
                     color="#444444")
     ax.set_ylim(0, ax.get_ylim()[1] * 1.15)  # room for the pauses' labels
     ax.set_ylabel("sessions")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    locator = ax.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
     _style_time_axis(ax)
     return ax
 
@@ -786,7 +790,7 @@ def before_after_figure(pair: AlignedPair, *, fig: Figure | None = None) -> Figu
     """Side by side and overlay in one figure (what the report shows)."""
     if fig is None:
         fig = Figure(figsize=(11.0, 5.6), layout="constrained")
-    left, right = fig.subfigures(1, 2, width_ratios=[2.1, 1.0])
+    left, right = cast(Any, fig.subfigures(1, 2, width_ratios=[2.1, 1.0]))  # a (2,) array
     before_after(pair, ax=left.add_subplot())
     before_after_overlay(pair, ax=right.add_subplot())
     return fig

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import sys
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from tracker.formatting import json_safe, none_if_nan, number, parse_when, plural, table_line, text_table
+from tracker.formatting import (
+    json_safe,
+    none_if_nan,
+    number,
+    parse_when,
+    plural,
+    table_line,
+    text_table,
+)
 from tracker.metrics import registry
 from tracker.types import PhotoResult, Reason, ReasonCode
-
 
 
 def _column_header(metric) -> str:
@@ -184,7 +192,7 @@ def _write_overlay(path: Path, pixels, result: PhotoResult, bar) -> bool:
 
 def _progress(total: int):
     """A tqdm bar on stderr for longer batches on a terminal; otherwise nothing."""
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr  # (click.get_text_stream is deprecated)
     if total < PROGRESS_MIN_PHOTOS or not stream.isatty():
         return nullcontext(None)
     from tqdm import tqdm
@@ -344,7 +352,7 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
     library = _open_library(library_dir)
     from tracker.library import LibraryError
 
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr  # (click.get_text_stream is deprecated)
     bar = None
     if stream.isatty():
         from tqdm import tqdm
@@ -582,8 +590,13 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     detectable (null with too few photos), slope_per_week (Theil-Sen since the first
     session), slope_ci_low, slope_ci_high, sem, noise_source, note.
     """
-    from tracker.analysis import (analyse, overview_lines, summary_sentences, table_lines,
-                                  table_records)
+    from tracker.analysis import (
+        analyse,
+        overview_lines,
+        summary_sentences,
+        table_lines,
+        table_records,
+    )
     from tracker.library import LibraryError
 
     if as_json and as_csv:

@@ -18,8 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tracker.landmarks import indices as ix
 from tracker.formatting import number
+from tracker.landmarks import indices as ix
 from tracker.metrics import geometry, registry
 from tracker.metrics.frame import fit_rotation, to_face_frame
 from tracker.types import PhotoResult

@@ -19,7 +19,7 @@ SHARPNESS_IRIS_PX = 20.0  # the face crop is resampled to this iris size before 
 def _face_oval_mask(shape, points_px: np.ndarray) -> np.ndarray:
     hull = cv2.convexHull(points_px[:, :2].astype(np.float32)).astype(np.int32)
     mask = np.zeros(shape[:2], dtype=np.uint8)
-    cv2.fillConvexPoly(mask, hull, 1)
+    cv2.fillConvexPoly(mask, hull, 1)  # type: ignore[call-overload]  # cv2's stubs: colour 1
     return mask.astype(bool)
 
 
@@ -39,7 +39,7 @@ def sharpness(gray: np.ndarray, points_px: np.ndarray, iris_px: float) -> float:
     if not mask.any():
         return 0.0
     small = small.astype(np.float32)
-    small *= 128.0 / max(float(small[mask].mean()), 1.0)  # contrast scales with brightness
+    small = small * (128.0 / max(float(small[mask].mean()), 1.0))  # contrast ~ brightness
     lap = cv2.Laplacian(small, cv2.CV_32F)
     return float(lap[mask].var())
 

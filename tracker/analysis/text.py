@@ -3,6 +3,7 @@ leads with, the photos left out, and the window table as text lines."""
 
 from __future__ import annotations
 
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -213,7 +214,7 @@ def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:
     and NA as None, numpy scalars as Python ones, timestamps as ISO 8601 text."""
     records = []
     for record in table.to_dict(orient="records"):
-        clean = {}
+        clean: dict[str, Any] = {}
         for key, value in record.items():
             if value is None or value is pd.NA or value is pd.NaT:
                 clean[key] = None

@@ -360,7 +360,7 @@ def _note(mdc: float) -> str | None:
 
 
 def _monthly(metric: str, treated: pd.DataFrame, base: pd.DataFrame, mdc: float) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if treated.empty:
         return rows
     months = treated["date"].dt.to_period("M")

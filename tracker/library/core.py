@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -450,7 +450,7 @@ class Library:
              json.dumps([r.code.value for r in reasons]),
              json.dumps({k: none_if_nan(v) for k, v in quality.items()})),
         )
-        photo_id = int(cursor.lastrowid)
+        photo_id = int(cursor.lastrowid or 0)  # set by the INSERT
         measurement, landmarks = result.measurement, result.landmarks
         if measurement is None:
             return photo_id
@@ -764,7 +764,7 @@ class Library:
                 "VALUES (?, ?, ?, ?, ?)",
                 (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"),
                  _now()))
-        return int(cursor.lastrowid)
+        return int(cursor.lastrowid or 0)  # set by the INSERT
 
     def sessions(self):
         """The treatment log as a DataFrame ordered by start: ``id``, ``started_at`` (naive
@@ -999,7 +999,7 @@ def _split_time(text: str) -> tuple[datetime, datetime | None]:
     moment = datetime.fromisoformat(text)
     if moment.utcoffset() is None:
         return moment, None
-    return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None), moment.astimezone(UTC)
 
 
 def _points_blob(points) -> bytes:

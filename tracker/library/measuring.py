@@ -172,7 +172,7 @@ class Measurer:
         # on its own, now, so that a crash can be pinned on the file that causes it.
         self._discard_pool()
         result = self._measure_alone(path)
-        retried = deque()
+        retried: deque = deque()
         for other_key, other_path, other in self._pending:
             if isinstance(other, Future):
                 finished = (other.done() and not other.cancelled()

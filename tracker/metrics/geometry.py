@@ -8,6 +8,8 @@ Left and right are the subject's own.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tracker.landmarks import indices as ix
@@ -118,7 +120,7 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def compute_metrics(points_px: np.ndarray, scale_mm_per_px) -> dict[str, np.ndarray]:
+def compute_metrics(points_px: np.ndarray, scale_mm_per_px) -> dict[str, Any]:
     """Every facial metric for a stack of meshes.
 
     Parameters

@@ -260,7 +260,7 @@ def refine_irises(pixels: np.ndarray, points_px: np.ndarray) -> IrisRefinement:
     radius_out, used_out = {}, {}
     for side, (centre_idx, ring, horizontal) in eyes.items():
         centre = pts[centre_idx, :2]
-        radius = 0.5 * np.linalg.norm(pts[horizontal[0], :2] - pts[horizontal[1], :2])
+        radius = 0.5 * float(np.linalg.norm(pts[horizontal[0], :2] - pts[horizontal[1], :2]))
         radius_out[side], used_out[side] = float(radius), 0
         if radius < 2.0:
             continue

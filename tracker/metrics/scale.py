@@ -14,7 +14,6 @@ import numpy as np
 from tracker.metrics import registry
 
 
-
 def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
     """A person's interpupillary distance from many photos each scaled by its own iris.
 

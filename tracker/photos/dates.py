@@ -10,7 +10,7 @@ import os
 import re
 import struct
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -361,7 +361,7 @@ def _datetime_from(match: re.Match[str]) -> datetime:
 def _parse_offset(text: str) -> timezone | None:
     """"+01:00", "-0530" or "Z" as a timezone; None when not a UTC offset."""
     if text.upper() == "Z":
-        return timezone.utc
+        return UTC
     match = _UTC_OFFSET.fullmatch(text)
     if not match or int(match["h"]) > 14 or int(match["m"]) >= 60:
         return None

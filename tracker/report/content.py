@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -83,7 +84,7 @@ class Report:
     methods: list[dict]
     method_notes: list[str]
     limitations: tuple[str, ...] = LIMITATIONS
-    trend: object = field(default=None, repr=False)
+    trend: Any = field(default=None, repr=False)  # the analysis (tracker.analysis.Trend)
 
     def close(self) -> None:
         """Release the figures (they hold image buffers)."""
@@ -177,9 +178,10 @@ def build_report(library, *, include_photos: bool = True, baseline_until=None, s
               "the time axis are treatment sessions. Left and right are the subject's own."),
     ]
     for name in ("brow_height", "jaw_angle"):
-        ax = charts.metric_chart(photos, sessions, metric=name, trend=trend)
-        ax.figure.set_size_inches(10.0, 4.4)
-        chart_list.append(Chart(charts.chart_title(name), ax.figure))
+        figure = cast(Figure, charts.metric_chart(photos, sessions, metric=name,
+                                                  trend=trend).figure)
+        figure.set_size_inches(10.0, 4.4)
+        chart_list.append(Chart(charts.chart_title(name), figure))
 
     before_after, note = None, ""
     if not include_photos:
@@ -203,7 +205,7 @@ def build_report(library, *, include_photos: bool = True, baseline_until=None, s
     adherence_chart = None
     if n_sessions:
         ax = charts.adherence_chart(sessions, until=latest)
-        adherence_chart = Chart("Treatment sessions per week", ax.figure)
+        adherence_chart = Chart("Treatment sessions per week", cast(Figure, ax.figure))
     from tracker.analysis import summary_sentences
 
     key_fade = trend.fade.loc[trend.fade["metric"].isin(KEY_METRICS)]
@@ -373,8 +375,8 @@ def _methods(trend) -> list[dict]:
 
     noise = trend.noise.set_index("metric")
     rows = []
-    for name, columns in charts.CHART_METRICS.items():
-        columns = [c for c in columns if c in noise.index]
+    for name, all_columns in charts.CHART_METRICS.items():
+        columns = [c for c in all_columns if c in noise.index]
         if not columns:
             continue
         unit, _ = _unit(columns[0])

@@ -39,6 +39,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import cv2
@@ -124,7 +125,7 @@ class ValidationReport:
     (section, item, metric, quantity, value). ``markdown`` is the whole report.
     """
 
-    table: object
+    table: Any  # a pandas DataFrame
     details: list[dict]
     markdown: str
     sensitivity_points: list[dict] = field(default_factory=list)
@@ -247,9 +248,9 @@ def slope_through_origin(true: Sequence[float], reported: Sequence[float]) -> fl
 
 def pooled_sd(groups: Iterable[Sequence[float]]) -> float:
     """sqrt of the variance pooled over groups (weighted by degrees of freedom); NaN if none."""
-    groups = [np.asarray(g, dtype=float) for g in groups]
-    num = sum((g.size - 1) * np.var(g, ddof=1) for g in groups if g.size > 1)
-    dof = sum(g.size - 1 for g in groups if g.size > 1)
+    arrays = [np.asarray(g, dtype=float) for g in groups]
+    num = sum((g.size - 1) * np.var(g, ddof=1) for g in arrays if g.size > 1)
+    dof = sum(g.size - 1 for g in arrays if g.size > 1)
     return float(np.sqrt(num / dof)) if dof else float("nan")
 
 
@@ -332,11 +333,11 @@ def render_rotated(pixels: np.ndarray, points_px: np.ndarray, triangles: np.ndar
         y1 = int(min(h, np.ceil(dst[:, 1].max()) + 1))
         if x1 <= x0 or y1 <= y0:
             continue
-        affine = cv2.getAffineTransform(src, dst - np.float32([x0, y0]))
+        affine = cv2.getAffineTransform(src, dst - np.array([x0, y0], dtype=np.float32))
         patch = cv2.warpAffine(pixels, affine, (x1 - x0, y1 - y0), flags=cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_REFLECT)
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillConvexPoly(mask, np.round((dst - [x0, y0]) * 16).astype(np.int32), 1,
+        cv2.fillConvexPoly(mask, np.round((dst - [x0, y0]) * 16).astype(np.int32), 1,  # type: ignore[call-overload]
                            lineType=cv2.LINE_8, shift=4)
         out[y0:y1, x0:x1][mask > 0] = patch[mask > 0]
     return out
@@ -508,10 +509,10 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
             if result is None:
                 notes.append(f"{photo.name}: {kind} {side} {size_mm:g} mm: no face after the warp")
                 continue
-            after = person_scaled(result.measurement.metrics, ipd0)
+            scaled = person_scaled(result.measurement.metrics, ipd0)
             records.append({"photo": photo.name, "kind": kind, "side": side, "size_mm": size_mm,
                             "shift_px": shift_px,
-                            "change": {m: after[m] - m0[m] for m in METRICS},
+                            "change": {m: scaled[m] - m0[m] for m in METRICS},
                             "truth": _truths(kind, side, size_mm, m0), "ideal": ideal})
     return records, notes
 
@@ -529,7 +530,7 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
         sens = slope_through_origin(*zip(*pairs)) if pairs else float("nan")
         false = own = float("nan")
         kind, side = _WARPED.get(m, (None, None))
-        if kind is not None:
+        if kind is not None and side is not None:
             other = [abs(r["change"][m]) for r in records
                      if r["kind"] == kind and r["side"] == OTHER_SIDE[side]]
             false = float(np.mean(other)) if other else float("nan")
@@ -603,14 +604,15 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
         cut = i > 0 and float(np.abs(frame.astype(np.int16) - frames[i - 1]).mean()) \
             > CUT_MIN_MEAN_ABS_DIFF
         rows.append((index, result, cut))
-    runs, current = [], []
+    runs: list[list] = []
+    current: list = []
     for index, result, cut in rows:
         jump = False
         if current and result is not None:
             (mid_prev, ipd_prev), (mid_now, ipd_now) = (
                 _eyes(r.refined_points_px) for r in (current[-1][1], result))
-            jump = (np.linalg.norm(mid_now - mid_prev) > 0.5 * ipd_prev
-                    or not 0.8 < ipd_now / ipd_prev < 1.25)
+            jump = bool(np.linalg.norm(mid_now - mid_prev) > 0.5 * ipd_prev
+                        or not 0.8 < ipd_now / ipd_prev < 1.25)
         if result is None or cut or jump:
             runs.append(current)
             current = [] if result is None else [(index, result)]
@@ -790,7 +792,9 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
     for note in notes:  # files that could not be read: one line each, and the run goes on
         if note.endswith(": left out"):
             say(f"error: {note.removesuffix(': left out')}")
-    bases, excluded, copies = [], {}, {}
+    bases: list = []
+    excluded: dict = {}
+    copies: dict = {}
     for photo in photos:
         base = _measure(photo.pixels, photo.name)
         if base is None:
