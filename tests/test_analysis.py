@@ -335,8 +335,10 @@ def test_default_sem_is_the_published_validation():
     """The fallback noise floor of every metric is the SEM of the published validation run
     (README, "How precise is it?"), and its MDC95 there is 1.96 sqrt(2) SEM (to rounding)."""
     table = readme_precision_table()
-    assert set(table) == set(DEFAULT_SEM)
-    for metric, sem in DEFAULT_SEM.items():
+    benchmarked = {m for m, sem in DEFAULT_SEM.items() if not math.isnan(sem)}
+    assert set(table) == benchmarked
+    for metric in benchmarked:
+        sem = DEFAULT_SEM[metric]
         cells = table[metric]
         if cells["sem"] == "-":  # the interpupillary distance: the fixed scale itself
             assert sem == 0.0, metric

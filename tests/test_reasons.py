@@ -33,11 +33,24 @@ def test_every_code_has_a_kind_its_text_maps_back_to():
     assert unknown.code is ReasonCode.OTHER and unknown.kind == "lens smudged"
 
 
-def test_migration_gives_stored_reasons_their_codes():
-    """Migration 2 fills reason_codes for photos stored with text reasons only, in order."""
+REASON_CODES = next(m for m in MIGRATIONS if m.description.startswith("reason codes"))
+ELEVATIONS = next(m for m in MIGRATIONS if "elevations" in m.description)
+
+
+def database_before(migration) -> sqlite3.Connection:
+    """An in-memory library with every migration before ``migration`` applied."""
     db = sqlite3.connect(":memory:", isolation_level=None)
-    for statement in _statements(MIGRATIONS[0].sql):
-        db.execute(statement)
+    for earlier in MIGRATIONS:
+        if earlier.version < migration.version:
+            for statement in _statements(earlier.sql):
+                db.execute(statement)
+    return db
+
+
+def test_migration_gives_stored_reasons_their_codes():
+    """The reason-code migration fills reason_codes for photos stored with text reasons only,
+    in order."""
+    db = database_before(REASON_CODES)
     texts = ["smiling", "head tipped: pitch +12.0 deg (limit +/-10)", "lens smudged"]
     db.execute("INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
                "mirrored, captured_at, date_source, imported_at, status, reasons) "
@@ -47,19 +60,16 @@ def test_migration_gives_stored_reasons_their_codes():
                "mirrored, captured_at, date_source, imported_at, status) "
                "VALUES (?, 'b.jpg', 'b.jpg', 0, 1, 0, '2026-01-01T09:00', 'manual', "
                "'2026-01-01T09:00', 'ok')", ("1" * 64,))
-    for statement in _statements(MIGRATIONS[1].sql):
+    for statement in _statements(REASON_CODES.sql):
         db.execute(statement)
     rows = db.execute("SELECT reason_codes FROM photos ORDER BY id").fetchall()
     assert [json.loads(r[0]) for r in rows] == [["smiling", "head_tipped", "other"], []]
 
 
 def test_migration_turns_heights_into_elevations():
-    """Migration 3 renames stored mouth corner and cheek heights (downward) to elevations
-    (upward) and negates them; other metrics are untouched."""
-    db = sqlite3.connect(":memory:", isolation_level=None)
-    for migration in MIGRATIONS[:2]:
-        for statement in _statements(migration.sql):
-            db.execute(statement)
+    """The elevation migration renames stored mouth corner and cheek heights (downward) to
+    elevations (upward) and negates them; other metrics are untouched."""
+    db = database_before(ELEVATIONS)
     db.execute("INSERT INTO photos (id, sha256, original_path, stored_path, linked, size_bytes, "
                "mirrored, captured_at, date_source, imported_at, status) VALUES (1, ?, 'a.jpg', "
                "'a.jpg', 0, 1, 0, '2026-01-01T08:00', 'manual', '2026-01-01T08:00', 'ok')",
@@ -67,7 +77,7 @@ def test_migration_turns_heights_into_elevations():
     stored = {"mouth_corner_height_left_mm": 62.5, "cheek_height_right_mm": 41.0,
               "brow_height_left_mm": 18.0, "mouth_corner_asymmetry_mm": 0.4}
     db.executemany("INSERT INTO measurements VALUES (1, '2026.11.21', ?, ?)", stored.items())
-    for statement in _statements(MIGRATIONS[2].sql):
+    for statement in _statements(ELEVATIONS.sql):
         db.execute(statement)
     assert dict(db.execute("SELECT metric, value FROM measurements")) == {
         "mouth_corner_elevation_left_mm": -62.5, "cheek_elevation_right_mm": -41.0,

@@ -17,7 +17,8 @@ def test_geometry_computes_exactly_the_registered_metrics():
     nothing else, each finite."""
     ref, _ = ix.reference_face()
     values = compute_metrics(np.asarray(ref, dtype=np.float64) * 100.0, 0.1)
-    assert set(values) == set(registry.METRIC_NAMES) | {"yaw_deg", "pitch_deg", "roll_deg"}
+    assert set(values) == set(registry.METRIC_NAMES) | {"yaw_deg", "pitch_deg", "roll_deg",
+                                                        "iris_diameter_px"}
     assert all(np.isfinite(values[name]) for name in registry.METRIC_NAMES)
     assert METRIC_NAMES == registry.METRIC_NAMES
 

@@ -138,12 +138,14 @@ class Camera:
 
     ``focal_length_px`` is in pixels of the analysed (possibly reduced-size, upright) image;
     ``focal_length_35mm`` the 35 mm-equivalent focal length it came from; ``focal_source``
-    says where that came from ("exif-35mm", "exif-focal-plane", "default-front-camera", ...).
+    says where that came from ("exif-35mm", "exif-focal-plane", "default-front-camera", ...);
+    ``notes`` why an EXIF value present in the file was not used (see tracker.photos.camera).
     """
 
     focal_length_px: float
     focal_length_35mm: float
     focal_source: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ class PhotoResult:
     model's, with the iris outline and the brow edge refined on the image); ``brow_edge_px``
     the brow-edge samples found in the image, per side (for overlays). ``decode_scale``
     (analysed pixels per stored pixel), ``original_size_px`` (upright width, height of the
-    full-size image) and ``format`` describe the photo file, when one was opened.
+    full-size image) and ``format`` describe the photo file, when one was opened; ``camera``
+    is the camera model the measurement used (its focal length undoes the perspective).
     """
 
     file: str
@@ -247,3 +250,4 @@ class PhotoResult:
     decode_scale: float | None = None
     original_size_px: tuple[int, int] | None = None
     format: str | None = None
+    camera: Camera | None = None

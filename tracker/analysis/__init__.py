@@ -12,6 +12,13 @@ Input: the library's tidy frames (``Library.photos(person_scale=True)``,
     print("\\n".join(summary_sentences(trend.table, fade=trend.fade)))
 """
 
+from tracker.analysis.capture import (
+    UsualCapture,
+    advice_column,
+    capture_advice,
+    consistent_distance,
+    usual_capture,
+)
 from tracker.analysis.noise import DEFAULT_SEM, mdc95, sem_from_repeats
 from tracker.analysis.text import (
     METRIC_LABELS,
@@ -48,4 +55,5 @@ __all__ = [
     "mdc95", "metric_label", "overview_lines", "pauses", "photo_roles", "rejected_reasons",
     "sem_from_repeats", "summary_sentences", "table_lines", "table_records", "theil_sen",
     "trend_table", "welch_interval",
+    "UsualCapture", "advice_column", "capture_advice", "consistent_distance", "usual_capture",
 ]

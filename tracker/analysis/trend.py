@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tracker.analysis.capture import consistent_distance
 from tracker.analysis.noise import (
     DEFAULT_SEM,
     DEFAULT_SEM_SOURCE,
@@ -166,7 +167,7 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     if metrics is not None:
         metrics = [registry.resolve(m) for m in metrics]
     metrics = _choose_metrics(photos, metrics)
-    photos = consistent_pose(photos)
+    photos = consistent_distance(consistent_pose(photos))
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
     long = prepare(photos, sessions, baseline, metrics, hours=hours)
     daily = daily_values(long)

@@ -186,6 +186,9 @@ METRICS: tuple[Metric, ...] = (
          method="The distance between the two corners of the jaw."),
     # constant by construction under the person scale (it is the scale)
     _one("interpupillary", "scale", "mm", "Interpupillary distance", sem=0.0, trended=False),
+    # the rigid points' size (nose, eye corners, cheekbones): a steadier scale than the eyes';
+    # no benchmark noise floor yet
+    _one("face_scale", "scale", "mm", "Face scale (rigid points)", sem=float("nan")),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
