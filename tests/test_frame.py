@@ -53,14 +53,20 @@ def project(face: np.ndarray, *, distance_mm: float, yaw=0.0, pitch=0.0, roll=0.
     sight = np.array([offset_px[0] / F_PX, offset_px[1] / F_PX, 1.0])
     sight /= np.linalg.norm(sight)
     cam = turned + distance_mm * sight
+    # Face Mesh's outline points show the face's outline: emulated as points at the eyes'
+    # depth (their own depth along the line of sight does not magnify them)
+    outline = list(ix.SILHOUETTE)
+    along = cam @ sight
+    cam[outline] += np.outer(distance_mm - along[outline], sight)
     u = CENTRE[0] + F_PX * cam[:, 0] / cam[:, 2]
     v = CENTRE[1] + F_PX * cam[:, 1] / cam[:, 2]
-    z = (cam @ sight - distance_mm) * F_PX / distance_mm
+    z = (along - distance_mm) * F_PX / distance_mm
     return np.stack([u, v, z], axis=-1)
 
 
 def truth() -> dict[str, float]:
-    """The metrics of the frontal face seen orthographically, 1 px = 1 mm."""
+    """The metrics of the frontal face seen orthographically, 1 px = 1 mm (its outline as an
+    orthographic camera along the line of sight sees it)."""
     return compute_metrics(face_mm(), 1.0)
 
 

@@ -103,7 +103,7 @@ def test_reference_face_exact_values(reference_px):
     """The symmetric frontal reference face at IPD 300 px and 63/300 mm/px: IPD 63 mm, zero pose,
     zero asymmetry, equal left and right metrics."""
     m = compute_metrics(reference_px, SCALE)
-    assert set(m) == set(METRIC_NAMES) | {"yaw_deg", "pitch_deg", "roll_deg"}
+    assert set(m) == set(METRIC_NAMES) | {"yaw_deg", "pitch_deg", "roll_deg", "iris_diameter_px"}
     assert m["interpupillary_mm"] == pytest.approx(63.0, abs=1e-9)
     for angle in ("yaw_deg", "pitch_deg", "roll_deg"):
         assert abs(m[angle]) < 1e-6

@@ -121,15 +121,18 @@ def test_jaw_and_mouth_changes_move_their_landmarks(head):
 
 
 def test_rendered_brow_lift_reads_as_a_lift(head, frontal):
-    """facetrack reads a 2 mm 3-D lift of the left brow at 40 cm as 2 mm +/- 0.4, and the
-    right brow changes by less than 0.3 mm (person scale held)."""
-    from tracker.metrics.scale import rescale_metrics
+    """facetrack reads a 2 mm 3-D lift of the left brow at 40 cm as 2 mm +/- 0.15 (measured
+    2.08), and the right brow changes by less than 0.15 mm (measured 0.01; person scale
+    held). The perspective gain of the brow standing in front of the irises is undone by the
+    face frame, so the truth is the lift itself."""
+    from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
 
     m0 = frontal.measurement.metrics
     lifted = render(head.deformed(brow_lift_mm={"left": 2.0}), Capture())
-    m = rescale_metrics(measure_pixels(lifted.pixels).measurement.metrics, m0["interpupillary_mm"])
-    assert m["brow_height_left_mm"] - m0["brow_height_left_mm"] == pytest.approx(2.0, abs=0.4)
-    assert abs(m["brow_height_right_mm"] - m0["brow_height_right_mm"]) < 0.3
+    m = rescale_metrics(measure_pixels(lifted.pixels).measurement.metrics,
+                        m0[PERSON_SCALE_METRIC])
+    assert m["brow_height_left_mm"] - m0["brow_height_left_mm"] == pytest.approx(2.0, abs=0.15)
+    assert abs(m["brow_height_right_mm"] - m0["brow_height_right_mm"]) < 0.15
 
 
 def test_renders_are_deterministic_for_a_seed(head):

@@ -39,7 +39,7 @@ from tracker.errors import PhotoError, TrackerError
 from tracker.landmarks.indices import reference_face
 from tracker.library import ImportSummary, Library, LibraryError
 from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
-from tracker.metrics import geometry
+from tracker.metrics import geometry, registry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 from tracker.photos import open_photo
 from tracker.photos.camera import principal_point_px
@@ -959,7 +959,8 @@ def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photo
 
 
 def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
-    """A library made before schema version 3 (no camera columns) opens, migrates, shows
+    """A library made before schema version 3 (no camera columns, nor the later reason codes
+    and elevations) opens, migrates, shows
     unknown distances and focal sources; ``remeasure`` reads each stored file's EXIF and
     gives the same distance as a fresh import to 1e-9."""
     paths = make_photos_with_focal(tmp_path / "in", [28, None, 24])
@@ -972,7 +973,12 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
                           ("landmarks", "focal_source"),
                           ("measurement_info", "camera_distance_mm")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    # and the migrations after 3: elevations back to heights, no reason codes
+    for old_name, (new_name, factor) in registry.RENAMED.items():
+        db.execute("UPDATE measurements SET metric = ?, value = value * ? WHERE metric = ?",
+                   (old_name, factor, new_name))
+    db.execute("ALTER TABLE photos DROP COLUMN reason_codes")
+    db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")
     db.close()
 

@@ -140,20 +140,23 @@ def test_errors_are_one_line(tmp_path):
 
 
 def test_person_scale(imported):
-    """With the person's scale, every photo's interpupillary distance equals the calibrated
-    median, each other millimetre metric is scaled by the same factor as that photo's
-    interpupillary distance, and angles are unchanged."""
+    """With the person's scale, every photo's face scale (the rigid points' size) equals the
+    calibrated median, each other millimetre metric is scaled by the same factor as that
+    photo's face scale, and angles are unchanged; the interpupillary distance is calibrated
+    the same way."""
     from tracker import Library
 
     library_dir, _ = imported
     with Library(library_dir, create=False) as library:
         plain = library.photos()
         person = library.photos(person_scale=True)
-        ipd_mm, sem, n = library.calibrated_ipd_mm()
+        person_mm, sem, n = library.calibrated_scale_mm()
+        ipd_mm, _, _ = library.calibrated_ipd_mm()
     assert n == len(plain) and sem > 0
     assert ipd_mm == pytest.approx(float(plain["interpupillary_mm"].median()), abs=1e-9)
-    assert person["interpupillary_mm"].to_numpy() == pytest.approx(ipd_mm, abs=1e-9)
-    factor = ipd_mm / plain["interpupillary_mm"]
+    assert person_mm == pytest.approx(float(plain["face_scale_mm"].median()), abs=1e-9)
+    assert person["face_scale_mm"].to_numpy() == pytest.approx(person_mm, abs=1e-9)
+    factor = person_mm / plain["face_scale_mm"]
     assert person["brow_height_left_mm"].to_numpy() == pytest.approx(
         (plain["brow_height_left_mm"] * factor).to_numpy(), rel=1e-12)
     assert person["jaw_angle_left_deg"].to_numpy() == pytest.approx(

@@ -29,14 +29,16 @@ from tracker.types import Measurement, PhotoResult, Pose, Quality
 DAY0 = datetime(2026, 2, 2)  # the first session's day
 SESSION_DAYS = [w * 7 + d for w in range(5) for d in (0, 2, 4)]  # 15 sessions, days 0-32
 LAST_DAY = 40
-IPD_MM = 62.0  # every photo's interpupillary distance: the person scale leaves mm unchanged
+IPD_MM = 62.0  # every photo's interpupillary distance and face scale: the person scale leaves
+# mm unchanged
 _NAME = re.compile(r"_b(?P<left>\d+)_(?P<right>\d+)")
 LEFT, RIGHT = "brow_height_left_mm", "brow_height_right_mm"
 
 
 def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     """A measurement read from the file name ``..._b<left µm>_<right µm>[_smiling|_turned]``:
-    the two brow heights as named, interpupillary_mm = 62 mm, every other metric a fixed
+    the two brow heights as named, interpupillary_mm = face_scale_mm = 62 mm, every other
+    metric a fixed
     value plus 0.1 of noise seeded by the name. "smiling" or "turned" in the name rejects
     the photo with that reason."""
     name = Path(path).name
@@ -44,7 +46,7 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     metrics = {metric: 10.0 + i + rng.normal(0, 0.1) for i, metric in enumerate(METRIC_NAMES)}
     metrics.update({LEFT: int(match["left"]) / 1000, RIGHT: int(match["right"]) / 1000,
-                    "interpupillary_mm": IPD_MM})
+                    "interpupillary_mm": IPD_MM, "face_scale_mm": IPD_MM})
     reasons = ()
     if "smiling" in name:
         reasons = ("smiling",)
@@ -128,7 +130,7 @@ def test_json_keys_and_values(library_dir):
     effects come back: +1.0 mm right after the 15 sessions, +1.1 mm over days 14-28 and
     +1.5 mm after day 28, all detectable; the right brow has no detectable change."""
     table = records(library_dir)
-    metrics = [m for m in METRIC_NAMES if m != "interpupillary_mm"]
+    metrics = [m for m in METRIC_NAMES if m not in ("interpupillary_mm", "face_scale_mm")]
     assert list(table) == [(m, w) for m in metrics
                            for w in ("immediate", "2-4 weeks", "long term")]
     first = table[(LEFT, "immediate")]

@@ -17,7 +17,8 @@ from tracker.metrics import registry
 
 # SEM per metric with a fixed person scale (units as in the metric's name), from the accuracy
 # study: the fallback noise floor when a library has no repeat photos (see
-# ``Metric.benchmark_sem`` in :mod:`tracker.metrics.registry` for where it comes from).
+# ``Metric.benchmark_sem`` in :mod:`tracker.metrics.registry` for where it comes from; NaN:
+# none known).
 DEFAULT_SEM: dict[str, float] = {m.name: m.benchmark_sem for m in registry.METRICS}
 DEFAULT_SEM_SOURCE = "benchmark (no repeat photos)"
 REPEATS_SOURCE = "repeat photos"

@@ -220,7 +220,7 @@ def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **op
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        return [m for m in available if registry.get(m).trended]
+        return [m for m in available if registry.get(m).trended]  # the scales are not outcomes
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:

@@ -643,12 +643,25 @@ class Library:
         LibraryError
             When no photo has been measured.
         """
+        return self._calibrated("interpupillary_mm")
+
+    def calibrated_scale_mm(self) -> tuple[float, float, int]:
+        """The person's scale, ``face_scale_mm`` (the rigid points' size: see
+        ``tracker.metrics.scale``): (median mm, its standard error, photos used), as
+        :meth:`calibrated_ipd_mm`."""
+        from tracker.metrics.scale import PERSON_SCALE_METRIC
+
+        return self._calibrated(PERSON_SCALE_METRIC)
+
+    def _calibrated(self, metric: str) -> tuple[float, float, int]:
         from tracker.metrics.scale import calibrate_ipd_mm
 
         frame = self.photos()
-        values = frame.loc[frame["status"] == "ok", "interpupillary_mm"].dropna()
+        if metric not in frame:
+            raise LibraryError("no measured photo to calibrate the scale from")
+        values = frame.loc[frame["status"] == "ok", metric].dropna()
         if values.empty:
-            values = frame["interpupillary_mm"].dropna()
+            values = frame[metric].dropna()
         if values.empty:
             raise LibraryError("no measured photo to calibrate the scale from")
         median, sem = calibrate_ipd_mm(values.to_numpy())
@@ -659,8 +672,8 @@ class Library:
         """One row per photo, one column per metric: a pandas DataFrame ordered by capture time.
 
         With ``person_scale``, every millimetre metric is re-expressed with the person's
-        calibrated interpupillary distance (``calibrated_ipd_mm``) instead of each photo's
-        own iris: the steadier scale for comparing photos over time (``scale_source`` then
+        calibrated scale (``calibrated_scale_mm``: the rigid points' size, which gaze, lids
+        and brows do not change) instead of each photo's own iris: the steadier scale for comparing photos over time (``scale_source`` then
         reads "person"; angles and percentages are unchanged).
 
         Columns: ``id``, ``file`` (the original path), ``stored_path`` (absolute),
@@ -725,8 +738,10 @@ class Library:
         _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source",
                                        "focal_source", "advice"))
         if person_scale and len(frame):
-            ipd_mm, _, _ = self.calibrated_ipd_mm()
-            factor = ipd_mm / frame["interpupillary_mm"]
+            from tracker.metrics.scale import PERSON_SCALE_METRIC
+
+            person_mm, _, _ = self.calibrated_scale_mm()
+            factor = person_mm / frame[PERSON_SCALE_METRIC]
             for name in [*METRIC_NAMES, "scale_mm_per_px"]:
                 if name == "scale_mm_per_px" or registry.scales_with_size(name):
                     frame[name] = frame[name] * factor

@@ -184,11 +184,12 @@ METRICS: tuple[Metric, ...] = (
     _one("lower_face_width", "jaw", "mm", "Lower face width", sem=0.50, chart_rank=9,
          tolerance_group="lower face width *", tolerance_rank=5,
          method="The distance between the two corners of the jaw."),
-    # constant by construction under the person scale (it is the scale)
-    _one("interpupillary", "scale", "mm", "Interpupillary distance", sem=0.0, trended=False),
-    # the rigid points' size (nose, eye corners, cheekbones): a steadier scale than the eyes';
-    # no benchmark noise floor yet
-    _one("face_scale", "scale", "mm", "Face scale (rigid points)", sem=float("nan")),
+    # the scales are not outcomes (not trended); no noise floor for the eyes' distance
+    _one("interpupillary", "scale", "mm", "Interpupillary distance", sem=float("nan"),
+         trended=False),
+    # the rigid points' size (nose, eye corners, cheekbones): the person scale, so constant by
+    # construction under it
+    _one("face_scale", "scale", "mm", "Face scale (rigid points)", sem=0.0, trended=False),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

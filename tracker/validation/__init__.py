@@ -6,7 +6,7 @@ The method is that of a measurement-system study, with ground truth from warps o
 
 - **Sensitivity**: one brow lifted by 0.5, 1, 2 and 3 mm; one jaw contour moved towards the
   midline by 1 and 2 mm; one mouth corner lifted by 1 mm. Each warped image is measured with
-  the un-warped photo's scale (its ``interpupillary_mm``), so only the landmarks' response
+  the un-warped photo's scale (its ``face_scale_mm``), so only the landmarks' response
   counts. Sensitivity = the slope through the origin of reported against true change (1.0 is
   perfect). False change = the mean absolute change of the
   metric when the same warp is applied to the *other* side of the face.
@@ -47,7 +47,7 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.metrics import geometry, registry
-from tracker.metrics.scale import rescale_metrics
+from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Reason, ReasonCode
 
@@ -61,7 +61,11 @@ __all__ = ["Plan", "FULL_PLAN", "QUICK_PLAN", "TABLE_COLUMNS", "OUTPUT_FILES",
 
 METRICS = geometry.METRIC_NAMES
 TABLE_COLUMNS = ("metric", "sensitivity", "false_change_other_side", "noise_sd", "sem", "mdc95",
-                 "pose_slope_per_deg")
+                 "pose_slope_per_deg",
+                 # the capture-geometry study on the project's 3-D head (tracker.validation.capture)
+                 "yaw_slope_per_deg", "yaw_max_change", "distance_effect_mm", "selfie_noise_sd",
+                 "selfie_mdc95", "split_face_noise_sd", "sensitivity_3d", "other_side_max_mm")
+CAPTURE_COLUMNS = TABLE_COLUMNS[7:]
 MDC_FACTOR = 1.96 * np.sqrt(2.0)
 SIDES = registry.SIDES
 OTHER_SIDE = registry.OTHER_SIDE
@@ -76,7 +80,7 @@ CUT_MIN_MEAN_ABS_DIFF = 30.0
 # not exclude a photo (the bundled astronaut smiles with an open mouth).
 IMAGE_REJECTIONS = tuple(code for code in ReasonCode if code.about_image)
 OUTPUT_FILES = ("validation.md", "validation.csv", "validation_details.csv", "sensitivity.png",
-                "noise_floor.png")
+                "noise_floor.png", "capture_geometry.csv")
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,8 @@ class ValidationReport:
     markdown: str
     sensitivity_points: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    # the capture-geometry study: one row per rendered capture of the 3-D head
+    captures: Any = None  # a pandas DataFrame
 
     def table_markdown(self) -> str:
         """The main table as Markdown (NaN shown as "-")."""
@@ -149,6 +155,10 @@ class ValidationReport:
             writer.writerows(self.details)
         plot_sensitivity(self.sensitivity_points).savefig(paths[3], dpi=110)
         plot_noise_floor(self.table).savefig(paths[4], dpi=110)
+        if self.captures is not None:
+            self.captures.to_csv(paths[5], index=False, float_format="%.6g")
+        else:
+            paths = paths[:5]
         return paths
 
 
@@ -501,7 +511,7 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
 
     m0 = base.measurement.metrics
     scale0 = base.measurement.scale_mm_per_px
-    ipd0 = m0["interpupillary_mm"]
+    ipd0 = m0[PERSON_SCALE_METRIC]
     points = base.refined_points_px
     focal = base.camera.focal_length_px
     plain = geometry.compute_metrics(points, scale0, focal_length_px=focal)
@@ -575,7 +585,7 @@ def run_noise(photo: ValidationPhoto, base, plan: Plan,
     """The photo and its nuisance versions measured: variant name -> metrics with the person
     (fixed) scale and with each version's own iris scale, and the notes of versions
     without a face."""
-    ipd0 = base.measurement.metrics["interpupillary_mm"]
+    ipd0 = base.measurement.metrics[PERSON_SCALE_METRIC]
     fixed = {"original": dict(base.measurement.metrics)}
     iris = {"original": dict(base.measurement.metrics)}
     iris_px = {"original": _iris_px(base)}
@@ -618,7 +628,7 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
     over ``CUT_MIN_MEAN_ABS_DIFF`` grey levels, or the face jumping by more than half its
     interpupillary distance or changing size by more than 25 %), is kept. Per metric the
     successive-difference SD, std(diff) / sqrt(2), with a fixed scale (the run's median
-    ``interpupillary_mm``). It includes the subject's own movement and expression.
+    ``face_scale_mm``). It includes the subject's own movement and expression.
     """
     indices, frames, repeats = read_clip(path)
     rows = []
@@ -650,7 +660,7 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
            "sd": {m: float("nan") for m in METRICS}, "iris_px": float("nan")}
     if len(best) < 3:
         return out
-    ipd = float(np.median([r.measurement.metrics["interpupillary_mm"] for _, r in best]))
+    ipd = float(np.median([r.measurement.metrics[PERSON_SCALE_METRIC] for _, r in best]))
     series = {m: np.array([person_scaled(r.measurement.metrics, ipd)[m] for _, r in best])
               for m in METRICS}
     out["sd"] = {m: float(np.std(np.diff(v), ddof=1) / np.sqrt(2)) for m, v in series.items()}
@@ -681,7 +691,7 @@ def run_roll(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dict
         result = _measure(rotate_canvas(photo.pixels, angle), photo.name)
         if result is None:
             continue
-        after = person_scaled(result.measurement.metrics, m0["interpupillary_mm"])
+        after = person_scaled(result.measurement.metrics, m0[PERSON_SCALE_METRIC])
         out.append({"photo": photo.name, "applied": float(angle),
                     "d_roll": result.quality.pose.roll_deg - base.quality.pose.roll_deg,
                     "change": {m: after[m] - m0[m] for m in METRICS}})
@@ -705,7 +715,7 @@ def run_turns(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dic
                               photo.name)
             if result is None:
                 continue
-            after = person_scaled(result.measurement.metrics, m0["interpupillary_mm"])
+            after = person_scaled(result.measurement.metrics, m0[PERSON_SCALE_METRIC])
             pose, pose0 = result.quality.pose, base.quality.pose
             out.append({"photo": photo.name, "axis": axis, "applied": float(angle),
                         "d_pitch": pose.pitch_deg - pose0.pitch_deg,
@@ -794,7 +804,8 @@ def run_speed(sample: np.ndarray, megapixels: Sequence[float], repeats: int,
 
 def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
                    clip: str | os.PathLike[str] | None = None, quick: bool = False,
-                   include_bundled: bool = True, settings: Settings = DEFAULT_SETTINGS,
+                   include_bundled: bool = True, capture_study: bool = True,
+                   settings: Settings = DEFAULT_SETTINGS,
                    progress: Callable[[str], None] | None = None) -> ValidationReport:
     """Run the validation and return its report (nothing is written; see ``report.write``).
 
@@ -804,6 +815,9 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
     clip : a video of one face, for frame-to-frame noise.
     quick : the reduced set CI runs (``QUICK_PLAN``) instead of ``FULL_PLAN``.
     include_bundled : also use the astronaut and ``sample_images``.
+    capture_study : also run the capture-geometry study on the project's 3-D head
+        (:mod:`tracker.validation.capture`): head turn, camera distance, selfie noise and
+        3-D brow lifts, per metric.
     progress : called with one line per step.
     """
     import pandas as pd
@@ -895,10 +909,27 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
                      "noise_sd": noise[m]["noise_sd"], "sem": noise[m]["sem"],
                      "mdc95": noise[m]["mdc95"],
                      "pose_slope_per_deg": pose[pose_axis].get(m, (float("nan"),))[0]})
+    captures = None
+    if capture_study:
+        from tracker.validation.capture import (
+            FULL_CAPTURE_PLAN,
+            QUICK_CAPTURE_PLAN,
+            run_capture_study,
+            summarise_capture,
+        )
+
+        say("3-D head: head turn, camera distance, selfie noise, brow lifts")
+        captures = run_capture_study(QUICK_CAPTURE_PLAN if quick else FULL_CAPTURE_PLAN)
+        by_metric = summarise_capture(captures).set_index("metric")
+        for row in rows:
+            for column in CAPTURE_COLUMNS:
+                value = by_metric[column].get(row["metric"], float("nan")) \
+                    if column in by_metric else float("nan")
+                row[column] = float(value)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    # interpupillary_mm is the fixed scale itself: its person-scaled value cannot vary
+    # face_scale_mm is the fixed scale itself: its person-scaled value cannot vary
     for column in ("noise_sd", "sem", "mdc95", "pose_slope_per_deg"):
-        table.loc[table["metric"] == "interpupillary_mm", column] = float("nan")
+        table.loc[table["metric"] == PERSON_SCALE_METRIC, column] = float("nan")
 
     details = _details(sens_records, sens, noise_runs, noise, pose, clip_result, speed)
     for group, axes in pose_tolerances(pose, noise).items():
@@ -920,8 +951,23 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
                 "metric": _warped_metric("jaw", r["side"]), "true": 0.0,
                 "shift_mm": r["size_mm"], "reported": r["change"][_warped_metric("jaw", r["side"])]}
                for r in used if r["kind"] == "jaw"]
+    if captures is not None:
+        from tracker.validation.capture import capture_markdown
+
+        markdown += ("\n\n## Capture geometry on the project's 3-D head\n\n"
+                     "The sample head rendered through a phone's front camera (26 mm equivalent, "
+                     "1512 x 2016 px), measured with the focal length as EXIF gives it, "
+                     "millimetres on a fixed person scale. yaw_slope_per_deg: per degree of "
+                     "head turn (-8 to +8); yaw_max_change: largest change within +/-8 deg; "
+                     "distance_effect_mm: the metric at 30 cm minus at 60 cm; selfie_noise_sd "
+                     "and selfie_mdc95: over randomised selfies of an unchanged face (yaw +/-4, "
+                     "pitch +/-3, roll +/-6 deg, 33-50 cm, framing, light, JPEG); "
+                     "split_face_noise_sd: of left minus right; sensitivity_3d and "
+                     "other_side_max_mm: a true 3-D brow lift of "
+                     f"{', '.join(f'{v:g}' for v in (QUICK_CAPTURE_PLAN if quick else FULL_CAPTURE_PLAN).brow_lifts_mm)} mm.\n\n"
+                     + capture_markdown(summarise_capture(captures)) + "\n")
     return ValidationReport(table=table, details=details, markdown=markdown,
-                            sensitivity_points=points, seconds=seconds)
+                            sensitivity_points=points, seconds=seconds, captures=captures)
 
 
 def _people_poses(bases) -> list[dict]:
@@ -935,7 +981,7 @@ def _people_poses(bases) -> list[dict]:
     for group, results in by_group.items():
         if len(results) < 2:
             continue
-        ipd = float(np.median([r.measurement.metrics["interpupillary_mm"] for r in results]))
+        ipd = float(np.median([r.measurement.metrics[PERSON_SCALE_METRIC] for r in results]))
         for r in results:
             out.append({"group": group, "name": r.file, "pitch": r.quality.pose.pitch_deg,
                         "yaw": r.quality.pose.yaw_deg,
@@ -959,7 +1005,11 @@ def _fmt(value, spec: str = "{:.2f}") -> str:
 
 _TABLE_FORMATS = {"sensitivity": "{:.2f}", "false_change_other_side": "{:.2f}",
                   "noise_sd": "{:.2f}", "sem": "{:.2f}", "mdc95": "{:.2f}",
-                  "pose_slope_per_deg": "{:+.3f}"}
+                  "pose_slope_per_deg": "{:+.3f}", "yaw_slope_per_deg": "{:+.3f}",
+                  "yaw_max_change": "{:.2f}", "distance_effect_mm": "{:+.2f}",
+                  "selfie_noise_sd": "{:.2f}", "selfie_mdc95": "{:.2f}",
+                  "split_face_noise_sd": "{:.2f}", "sensitivity_3d": "{:.2f}",
+                  "other_side_max_mm": "{:.2f}"}
 
 
 def markdown_table(table) -> str:
@@ -1081,7 +1131,7 @@ def _markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, c
              + ("(rigid turns of the face surface; pitch is the pose the metrics are most "
                 "sensitive to; roll and yaw in section 3)" if ctx["pose_axis"] == "pitch"
                 else "(in-plane rotation)")
-             + ". interpupillary_mm is the fixed scale itself, so its noise and pose slope "
+             + ". face_scale_mm is the fixed scale itself, so its noise and pose slope "
              "are not defined here (with each photo's iris scale: section 2).\n",
              markdown_table(table)]
     parts += _markdown_sensitivity(sens_records, sens, ctx)
@@ -1169,7 +1219,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
         sel = [r for r in records if r["kind"] == kind]
         if not sel:
             continue
-        untouched = [m for m in METRICS if m != "interpupillary_mm"
+        untouched = [m for m in METRICS if m != PERSON_SCALE_METRIC
                      and all(m not in r["truth"] for r in sel)
                      and not (kind in ("brow", "mouth") and registry.get(m).group == kind)]
         mean = {m: float(np.mean([abs(r["change"][m]) for r in sel])) for m in untouched}
@@ -1240,7 +1290,7 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
                     f"{k} {v}" for k, v in sorted(clip["reasons"].items())) + ".\n")
             parts.append(_simple_table(["metric", "frame-to-frame SD"],
                                        [[m, f"{clip['sd'][m]:.2f}"] for m in METRICS
-                                        if m != "interpupillary_mm"]))
+                                        if m != PERSON_SCALE_METRIC]))
     return parts
 
 

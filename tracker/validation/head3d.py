@@ -698,7 +698,7 @@ def capture_geometry_study(measure=measure_2d, *, head: Head | None = None,
         for every metric of ``STUDY_METRICS`` the change (condition minus versus); the
         "noise" row holds the SD over framings of the reference capture.
     """
-    from tracker.metrics.scale import rescale_metrics
+    from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
 
     head = sample_head() if head is None else head
     cache: dict = {}
@@ -718,7 +718,7 @@ def capture_geometry_study(measure=measure_2d, *, head: Head | None = None,
     reference = readings("reference", {})
     if not reference:
         raise ValueError("the reference capture is rejected")
-    ipd_ref = float(np.mean([m["interpupillary_mm"] for m in reference]))
+    ipd_ref = float(np.mean([m[PERSON_SCALE_METRIC] for m in reference]))
 
     def mean_scaled(values):
         scaled = [rescale_metrics(m, ipd_ref) for m in values]
