@@ -9,6 +9,7 @@ bad files in ../shared/faces/bad.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from tracker.pipeline import measure_photo
 from tracker.types import Measurement, PhotoResult, Pose, Quality
 
 RECORD_KEYS = {"file", "status", "reasons", "pose", "scale_mm_per_px", "scale_source",
-               "decode_scale", "quality", "metrics"}
+               "decode_scale", "camera_distance_mm", "focal_source", "quality", "metrics"}
 EXAMPLE = "Example: facetrack measure ~/Pictures/selfies --overlay out/"
 NOT_AN_IMAGE = "not an image file (unrecognised format)"
 
@@ -82,6 +83,12 @@ def test_json_gives_one_object_per_photo(run):
     assert astronaut["scale_source"] == "iris" and astronaut["decode_scale"] == 1.0
     assert 0.5 < astronaut["scale_mm_per_px"] < 3.0
     assert astronaut["quality"]["iris_px"] > 5
+    # a PNG carries no focal length: a phone front camera's 26 mm equivalent is assumed, and
+    # the distance is the pinhole's f x 11.71 mm / iris (512 x 512 px: f = 26 / 43.267 x 724)
+    assert astronaut["focal_source"] == "default-front-camera"
+    focal_px = 26.0 / 43.267 * math.hypot(512, 512)
+    assert astronaut["camera_distance_mm"] == pytest.approx(
+        focal_px * 11.71 / astronaut["quality"]["iris_px"], rel=0.002)
     metrics = astronaut["metrics"]
     assert set(metrics) == set(METRIC_NAMES)
     assert 10 < metrics["brow_height_left_mm"] < 30 and 10 < metrics["brow_height_right_mm"] < 30
@@ -91,7 +98,8 @@ def test_json_gives_one_object_per_photo(run):
     for record, reason in ((empty, "empty file"), (text, NOT_AN_IMAGE)):
         assert record == {"file": record["file"], "status": "error", "reasons": [reason],
                           "pose": None, "scale_mm_per_px": None, "scale_source": None,
-                          "decode_scale": None, "quality": {}, "metrics": {}}
+                          "decode_scale": None, "camera_distance_mm": None,
+                          "focal_source": None, "quality": {}, "metrics": {}}
 
 
 def test_table_output_is_exact(run):
@@ -148,7 +156,7 @@ def test_json_has_no_nan_and_no_negative_zero():
         "file": "x.jpg", "status": "ok", "reasons": [],
         "pose": {"yaw_deg": 0.0, "pitch_deg": 1.0, "roll_deg": None},
         "scale_mm_per_px": 0.0123457, "scale_source": "iris", "decode_scale": 0.5,
-        "quality": {"iris_px": None},
+        "camera_distance_mm": None, "focal_source": None, "quality": {"iris_px": None},
         "metrics": {"brow_height_left_mm": None, "brow_height_right_mm": 12.3457}}
     assert '"yaw_deg": 0.0' in text
 

@@ -73,6 +73,8 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
 
     With --json, each photo is one line holding a JSON object with file, status ("ok",
     "rejected" or "error"), reasons, pose, scale_mm_per_px, scale_source, decode_scale,
+    camera_distance_mm (from the camera to the eyes) and focal_source (where the focal length
+    came from: exif-35mm, exif-focal-plane or default-front-camera),
     quality and metrics; missing values and NaN are null. Errors then go to stdout only.
 
     Exit status: 0 when every photo was measured (ok or rejected), 1 when any could not be
@@ -233,6 +235,8 @@ def result_record(result: PhotoResult) -> dict:
         "scale_mm_per_px": _significant(measurement.scale_mm_per_px) if measurement else None,
         "scale_source": measurement.scale_source if measurement else None,
         "decode_scale": _significant(result.decode_scale),
+        "camera_distance_mm": _round(measurement.camera_distance_mm) if measurement else None,
+        "focal_source": (measurement.focal_source or None) if measurement else None,
         "quality": {k: _round(v) for k, v in quality.scores.items()} if quality else {},
         "metrics": {k: _round(v) for k, v in measurement.metrics.items()} if measurement else {},
     }

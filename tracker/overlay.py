@@ -12,7 +12,6 @@ measured. Left and right are the subject's own ("L", "R").
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import cv2
@@ -21,7 +20,7 @@ import numpy as np
 from tracker.formatting import number
 from tracker.landmarks import indices as ix
 from tracker.metrics import geometry, registry
-from tracker.metrics.frame import fit_rotation, to_face_frame
+from tracker.metrics.frame import FaceFrame
 from tracker.types import PhotoResult
 
 # RGB colours
@@ -46,31 +45,26 @@ def _fixed(point) -> tuple[int, int]:
     return int(round(float(point[0]) * _ONE)), int(round(float(point[1]) * _ONE))
 
 
-class _FaceFrame:
-    """The face frame of one mesh and its inverse: face-frame points -> image pixels.
+class _OneFrame:
+    """The face frame of one mesh (:class:`tracker.metrics.frame.FaceFrame`, with the camera
+    the measurement used): face-frame points and their image pixels."""
 
-    The face frame is ``diag(1, -1, -1) R^T (p - o)`` followed by an in-plane rotation that
-    levels the interpupillary line (see ``frame.to_face_frame``); both steps are inverted
-    exactly, and the image position is the inverse's x and y (Face Mesh projects
-    orthographically: its x and y are the image pixels, z is depth).
-    """
+    def __init__(self, points_px: np.ndarray, camera, image_size_px) -> None:
+        from tracker.photos.camera import principal_point_px
 
-    def __init__(self, points_px: np.ndarray) -> None:
         pts = np.asarray(points_px, dtype=np.float64)
-        self.rotation = fit_rotation(pts)[0]
-        self.origin = 0.5 * (pts[ix.IRIS_CENTRE_RIGHT] + pts[ix.IRIS_CENTRE_LEFT])
-        frontal = ((pts - self.origin) @ self.rotation) * np.array([1.0, -1.0, -1.0])
-        ipd = frontal[ix.IRIS_CENTRE_LEFT, :2] - frontal[ix.IRIS_CENTRE_RIGHT, :2]
-        self.angle = math.atan2(ipd[1], ipd[0])
-        self.face = to_face_frame(pts, self.rotation[None])
+        if camera is None:
+            self.frame = FaceFrame.fit(pts)
+        else:
+            self.frame = FaceFrame.fit(
+                pts, focal_length_px=camera.focal_length_px,
+                principal_point_px=principal_point_px(camera.focal_source, image_size_px))
+        self.face = self.frame.to_face(pts)[0]
 
-    def to_image(self, face_points: np.ndarray) -> np.ndarray:
-        """(K, 2) image pixels of (K, 3) face-frame points."""
-        f = np.atleast_2d(np.asarray(face_points, dtype=np.float64))
-        c, s = math.cos(self.angle), math.sin(self.angle)
-        frontal = np.stack([c * f[:, 0] - s * f[:, 1], s * f[:, 0] + c * f[:, 1], f[:, 2]], axis=-1)
-        frontal *= np.array([1.0, -1.0, -1.0])
-        return (self.origin + frontal @ self.rotation.T)[:, :2]
+    def to_image(self, face_points: np.ndarray, *, outline: bool = False) -> np.ndarray:
+        """(K, 2) image pixels of (K, 3) face-frame points (``outline``: points of the face's
+        outline, see FaceFrame.to_image)."""
+        return self.frame.to_image(np.atleast_2d(face_points), outline=outline)[0, :, :2]
 
 
 def overlay_geometry(result: PhotoResult) -> dict:
@@ -94,7 +88,7 @@ def overlay_geometry(result: PhotoResult) -> dict:
         raise ValueError(f"{result.file}: no landmarks to draw")
     points = np.asarray(result.landmarks.points_px if result.refined_points_px is None
                         else result.refined_points_px, dtype=np.float64)
-    frame = _FaceFrame(points)
+    frame = _OneFrame(points, result.camera, result.landmarks.image_size_px)
     face = frame.face
     out: dict = {"ipd": points[[ix.IRIS_CENTRE_RIGHT, ix.IRIS_CENTRE_LEFT], :2]}
 
@@ -126,7 +120,7 @@ def overlay_geometry(result: PhotoResult) -> dict:
             ends.append(end)
             gonion_z.append(np.polyval(z_fit, 0.0))
         corner = np.append(gonion, np.mean(gonion_z))
-        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]))
+        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]), outline=True)
 
     # the midline fitted in image coordinates (symmetry_line needs only x and y, and the line
     # it finds does not depend on the axes' handedness)

@@ -96,11 +96,7 @@ def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float,
     pts = np.asarray(points_px, dtype=np.float64)
     upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
     centre = pts[ix.IRIS_CENTRE_LEFT if side == "left" else ix.IRIS_CENTRE_RIGHT, :2]
-    lateral = pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]
-    ipd = np.linalg.norm(lateral)
-    lateral /= ipd
-    up = np.array([lateral[1], -lateral[0]])
-    iris = ipd / 5.3  # a typical interpupillary distance / iris diameter ratio
+    lateral, up, iris = _face_axes(pts)
     edge = pts[list(upper), :2] - centre
     edge_u, edge_v = edge @ lateral, edge @ up
     order = np.argsort(edge_u)
@@ -160,11 +156,11 @@ def _face_axes(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Unit vectors along the interpupillary line (towards the subject's left) and up (towards
     the brows, perpendicular to it) in image coordinates, and a typical iris diameter (px)."""
     from tracker.landmarks import indices as ix
+    from tracker.metrics.frame import face_axes_in_image
 
-    lateral = pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]
-    ipd = float(np.linalg.norm(lateral))
-    lateral = lateral / ipd
-    return lateral, np.array([lateral[1], -lateral[0]]), ipd / 5.3
+    up, lateral = face_axes_in_image(pts)
+    ipd = float(np.linalg.norm(pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]))
+    return lateral, up, ipd / 5.3  # a typical interpupillary distance / iris diameter ratio
 
 
 def _check_untouched(pts: np.ndarray, displacement, protected, what: str) -> None:

@@ -264,9 +264,10 @@ class FaceFrame:
         y = s * frontal[..., 0] + c * frontal[..., 1]
         return np.stack([x, y, frontal[..., 2]], axis=-1)
 
-    def to_image(self, face_points: np.ndarray) -> np.ndarray:
+    def to_image(self, face_points: np.ndarray, *, outline: bool = False) -> np.ndarray:
         """(N, K, 3) image points (x, y pixels; z depth) of (N, K, 3) or (K, 3) face-frame
-        points: the exact inverse of :meth:`to_face`."""
+        points: the exact inverse of :meth:`to_face`. With ``outline``, the points are taken
+        as outline points (no magnification by depth, as ``ix.SILHOUETTE`` in a mesh)."""
         f_pts = np.asarray(face_points, dtype=np.float64)
         if f_pts.ndim == 2:
             f_pts = np.broadcast_to(f_pts, (len(self), *f_pts.shape))
@@ -278,6 +279,8 @@ class FaceFrame:
         if self.focal_length_px is not None:
             f, centre = self.focal_length_px, self.principal_point_px
             factor = _magnification(pts, f, self.eyes_z)
+            if outline:
+                factor[:] = 1.0
             pts[..., :2] = centre[:, None, :] + (pts[..., :2] - centre[:, None, :]) / factor[..., None]
             pts[..., :2] = _turn_rays(pts[..., :2], self.sight.transpose(0, 2, 1), f, centre)
         return pts

@@ -217,3 +217,37 @@ def capture_markdown(summary: pd.DataFrame, *, metrics: Sequence[str] | None = N
                          else f"{value:.2f}")
         lines.append(f"| {row.metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+FLOOR_COLUMNS = ("metric", "design", "source", "sd", "sem", "n_photos", "algorithm_version",
+                 "generated_by", "note")
+FLOOR_SOURCE = "selfie-3d"
+
+
+def noise_floor_rows(summary: pd.DataFrame, *, generated_by: str) -> pd.DataFrame:
+    """The study's selfie noise as rows of the trend's noise-floor table
+    (``tracker/validation/noise_floors.csv``, read by ``tracker.analysis.noise``): per outcome,
+    the whole-face per-photo SD (``sem`` = ``sd``: one photo's noise), and for the paired
+    metrics the split-face SD of left minus right (design "split-face", named by the left
+    metric)."""
+    from tracker.metrics.geometry import ALGORITHM_VERSION
+
+    rows = []
+    note = ("SD over randomised selfies of the project's 3-D head (yaw +/-4, pitch +/-3, roll "
+            "+/-6 deg, 33-50 cm, framing, light, colour, sensor noise, JPEG 80-95), person "
+            "scale")
+    for row in summary.itertuples(index=False):
+        sd = getattr(row, "selfie_noise_sd", math.nan)
+        count = getattr(row, "selfies", math.nan)
+        if isinstance(sd, float) and math.isfinite(sd):
+            rows.append({"metric": row.metric, "design": "whole-face", "source": FLOOR_SOURCE,
+                         "sd": round(sd, 4), "sem": round(sd, 4), "n_photos": int(count),
+                         "algorithm_version": ALGORITHM_VERSION, "generated_by": generated_by,
+                         "note": note})
+        split = getattr(row, "split_face_noise_sd", math.nan)
+        if isinstance(split, float) and math.isfinite(split):
+            rows.append({"metric": row.metric, "design": "split-face", "source": FLOOR_SOURCE,
+                         "sd": round(split, 4), "sem": round(split, 4), "n_photos": int(count),
+                         "algorithm_version": ALGORITHM_VERSION, "generated_by": generated_by,
+                         "note": note + "; left minus right"})
+    return pd.DataFrame(rows, columns=list(FLOOR_COLUMNS))
