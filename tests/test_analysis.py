@@ -325,7 +325,12 @@ def readme_precision_table() -> dict[str, dict[str, str]]:
     metric -> column -> cell text."""
     text = (Path(__file__).parents[1] / "README.md").read_text()
     section = text[text.index("## How precise is it?"):]
-    lines = [line for line in section.splitlines() if line.startswith("| ")]
+    table = section[section.index("| metric | sensitivity |"):]
+    lines = []
+    for line in table.splitlines():
+        if not line.startswith("|"):
+            break
+        lines.append(line)
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
     return {row[0]: dict(zip(header, row)) for row in rows if row[0] != ":---"}
