@@ -18,5 +18,5 @@ SHARED = Path(os.environ.get("FACETRACK_SHARED_FACES") or PROJECT.parent / "shar
 needs_shared = pytest.mark.skipif(
     not SHARED.is_dir(),
     reason=f"{SHARED} not found: these tests need the shared test photos (real, phone, bad); "
-           "set FACETRACK_SHARED_FACES to use another folder",
+    "set FACETRACK_SHARED_FACES to use another folder",
 )

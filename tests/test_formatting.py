@@ -25,7 +25,8 @@ def test_parse_when_reads_dates_and_times():
     assert parse_when(" 2026-01-05 ") == date(2026, 1, 5)
     assert parse_when("2026-01-05T08:30") == datetime(2026, 1, 5, 8, 30)
     assert parse_when("2026-01-05T08:30+01:00") == datetime(
-        2026, 1, 5, 8, 30, tzinfo=timezone(timedelta(hours=1)))
+        2026, 1, 5, 8, 30, tzinfo=timezone(timedelta(hours=1))
+    )
     with pytest.raises(ValueError):
         parse_when("5 Jan 2026")
 
@@ -38,13 +39,23 @@ def test_missing_numbers_are_none(missing):
 
 def test_json_safe_is_recursive():
     assert json_safe({"a": [1.0, math.nan], "b": (math.inf,), "c": "x"}) == {
-        "a": [1.0, None], "b": [None], "c": "x"}
+        "a": [1.0, None],
+        "b": [None],
+        "c": "x",
+    }
 
 
-@pytest.mark.parametrize("value, decimals, signed, expected", [
-    (-0.004, 2, False, "0.00"), (-0.004, 2, True, "+0.00"), (-0.04, 1, False, "0.0"),
-    (1.25, 1, True, "+1.2"), (-1.26, 1, False, "-1.3"), (math.nan, 2, False, "-"),
-])
+@pytest.mark.parametrize(
+    "value, decimals, signed, expected",
+    [
+        (-0.004, 2, False, "0.00"),
+        (-0.004, 2, True, "+0.00"),
+        (-0.04, 1, False, "0.0"),
+        (1.25, 1, True, "+1.2"),
+        (-1.26, 1, False, "-1.3"),
+        (math.nan, 2, False, "-"),
+    ],
+)
 def test_number_never_writes_minus_zero(value, decimals, signed, expected):
     assert number(value, decimals, signed=signed) == expected
 
@@ -61,7 +72,10 @@ def test_plural():
 def test_text_table_aligns_columns():
     """Columns as wide as their widest cell (or the minimum given), right-aligned where
     asked, two spaces apart, no trailing spaces; a fixed-width line for streamed rows."""
-    assert text_table([["metric", "n", "note"], ["brow", "12", ""]], right={1},
-                      min_widths=[0, 3]) == ["metric    n  note", "brow     12"]
-    assert table_line(["a.jpg", "ok", "1.00", "free text"], [6, 8, 7],
-                      right={2}) == "a.jpg   ok           1.00  free text"
+    assert text_table(
+        [["metric", "n", "note"], ["brow", "12", ""]], right={1}, min_widths=[0, 3]
+    ) == ["metric    n  note", "brow     12"]
+    assert (
+        table_line(["a.jpg", "ok", "1.00", "free text"], [6, 8, 7], right={2})
+        == "a.jpg   ok           1.00  free text"
+    )

@@ -27,8 +27,7 @@ def test_every_code_has_a_kind_its_text_maps_back_to():
     for code in ReasonCode:
         if code is not ReasonCode.OTHER:
             assert ReasonCode.from_text(f"{code.kind}: 12 units") is code
-    assert Reason.of("several faces (2); the largest was measured").code is \
-        ReasonCode.SEVERAL_FACES
+    assert Reason.of("several faces (2); the largest was measured").code is ReasonCode.SEVERAL_FACES
     unknown = Reason.of("lens smudged: 40 %")
     assert unknown.code is ReasonCode.OTHER and unknown.kind == "lens smudged"
 
@@ -52,14 +51,20 @@ def test_migration_gives_stored_reasons_their_codes():
     in order."""
     db = database_before(REASON_CODES)
     texts = ["smiling", "head tipped: pitch +12.0 deg (limit +/-10)", "lens smudged"]
-    db.execute("INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
-               "mirrored, captured_at, date_source, imported_at, status, reasons) "
-               "VALUES (?, 'a.jpg', 'a.jpg', 0, 1, 0, '2026-01-01T08:00', 'manual', "
-               "'2026-01-01T08:00', 'rejected', ?)", ("0" * 64, json.dumps(texts)))
-    db.execute("INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
-               "mirrored, captured_at, date_source, imported_at, status) "
-               "VALUES (?, 'b.jpg', 'b.jpg', 0, 1, 0, '2026-01-01T09:00', 'manual', "
-               "'2026-01-01T09:00', 'ok')", ("1" * 64,))
+    db.execute(
+        "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
+        "mirrored, captured_at, date_source, imported_at, status, reasons) "
+        "VALUES (?, 'a.jpg', 'a.jpg', 0, 1, 0, '2026-01-01T08:00', 'manual', "
+        "'2026-01-01T08:00', 'rejected', ?)",
+        ("0" * 64, json.dumps(texts)),
+    )
+    db.execute(
+        "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
+        "mirrored, captured_at, date_source, imported_at, status) "
+        "VALUES (?, 'b.jpg', 'b.jpg', 0, 1, 0, '2026-01-01T09:00', 'manual', "
+        "'2026-01-01T09:00', 'ok')",
+        ("1" * 64,),
+    )
     for statement in _statements(REASON_CODES.sql):
         db.execute(statement)
     rows = db.execute("SELECT reason_codes FROM photos ORDER BY id").fetchall()
@@ -70,15 +75,24 @@ def test_migration_turns_heights_into_elevations():
     """The elevation migration renames stored mouth corner and cheek heights (downward) to
     elevations (upward) and negates them; other metrics are untouched."""
     db = database_before(ELEVATIONS)
-    db.execute("INSERT INTO photos (id, sha256, original_path, stored_path, linked, size_bytes, "
-               "mirrored, captured_at, date_source, imported_at, status) VALUES (1, ?, 'a.jpg', "
-               "'a.jpg', 0, 1, 0, '2026-01-01T08:00', 'manual', '2026-01-01T08:00', 'ok')",
-               ("0" * 64,))
-    stored = {"mouth_corner_height_left_mm": 62.5, "cheek_height_right_mm": 41.0,
-              "brow_height_left_mm": 18.0, "mouth_corner_asymmetry_mm": 0.4}
+    db.execute(
+        "INSERT INTO photos (id, sha256, original_path, stored_path, linked, size_bytes, "
+        "mirrored, captured_at, date_source, imported_at, status) VALUES (1, ?, 'a.jpg', "
+        "'a.jpg', 0, 1, 0, '2026-01-01T08:00', 'manual', '2026-01-01T08:00', 'ok')",
+        ("0" * 64,),
+    )
+    stored = {
+        "mouth_corner_height_left_mm": 62.5,
+        "cheek_height_right_mm": 41.0,
+        "brow_height_left_mm": 18.0,
+        "mouth_corner_asymmetry_mm": 0.4,
+    }
     db.executemany("INSERT INTO measurements VALUES (1, '2026.11.21', ?, ?)", stored.items())
     for statement in _statements(ELEVATIONS.sql):
         db.execute(statement)
     assert dict(db.execute("SELECT metric, value FROM measurements")) == {
-        "mouth_corner_elevation_left_mm": -62.5, "cheek_elevation_right_mm": -41.0,
-        "brow_height_left_mm": 18.0, "mouth_corner_asymmetry_mm": 0.4}
+        "mouth_corner_elevation_left_mm": -62.5,
+        "cheek_elevation_right_mm": -41.0,
+        "brow_height_left_mm": 18.0,
+        "mouth_corner_asymmetry_mm": 0.4,
+    }

@@ -17,8 +17,12 @@ def test_geometry_computes_exactly_the_registered_metrics():
     nothing else, each finite."""
     ref, _ = ix.reference_face()
     values = compute_metrics(np.asarray(ref, dtype=np.float64) * 100.0, 0.1)
-    assert set(values) == set(registry.METRIC_NAMES) | {"yaw_deg", "pitch_deg", "roll_deg",
-                                                        "iris_diameter_px"}
+    assert set(values) == set(registry.METRIC_NAMES) | {
+        "yaw_deg",
+        "pitch_deg",
+        "roll_deg",
+        "iris_diameter_px",
+    }
     assert all(np.isfinite(values[name]) for name in registry.METRIC_NAMES)
     assert METRIC_NAMES == registry.METRIC_NAMES
 
@@ -38,12 +42,22 @@ def test_names_carry_their_unit_and_side():
 
 def test_derived_lists_match_the_documented_ones():
     """The lists other modules keep are the ones the README and report describe."""
-    assert KEY_METRICS == ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
-                           "jaw_angle_right_deg", "asymmetry_pct")
-    assert charts.DASHBOARD_METRICS == ("brow_height", "jaw_angle", "asymmetry", "eye_aperture",
-                                        "mouth_corner_elevation", "cheek_elevation")
-    assert charts.CHART_METRICS["brow_height"] == ("brow_height_left_mm",
-                                                   "brow_height_right_mm")
+    assert KEY_METRICS == (
+        "brow_height_left_mm",
+        "brow_height_right_mm",
+        "jaw_angle_left_deg",
+        "jaw_angle_right_deg",
+        "asymmetry_pct",
+    )
+    assert charts.DASHBOARD_METRICS == (
+        "brow_height",
+        "jaw_angle",
+        "asymmetry",
+        "eye_aperture",
+        "mouth_corner_elevation",
+        "cheek_elevation",
+    )
+    assert charts.CHART_METRICS["brow_height"] == ("brow_height_left_mm", "brow_height_right_mm")
     assert charts.CHART_METRICS["asymmetry"] == ("asymmetry_pct",)
     assert set(METRIC_METHODS) == set(charts.CHART_METRICS)
     assert set(METRIC_LABELS) == set(DEFAULT_SEM) == set(registry.METRIC_NAMES)
@@ -51,10 +65,14 @@ def test_derived_lists_match_the_documented_ones():
 
 def test_unit_text_and_decimals():
     """Millimetres and percentages print 2 decimals, degrees 1."""
-    assert (registry.unit_text("brow_height_left_mm"), registry.decimals("brow_height_left_mm")) \
-        == ("mm", 2)
-    assert (registry.unit_text("jaw_angle_left_deg"), registry.decimals("jaw_angle_left_deg")) \
-        == ("deg", 1)
+    assert (
+        registry.unit_text("brow_height_left_mm"),
+        registry.decimals("brow_height_left_mm"),
+    ) == ("mm", 2)
+    assert (registry.unit_text("jaw_angle_left_deg"), registry.decimals("jaw_angle_left_deg")) == (
+        "deg",
+        1,
+    )
     assert registry.unit_text("unknown") == "" and registry.decimals("unknown") == 2
     assert registry.scales_with_size("lower_face_width_mm")
     assert not registry.scales_with_size("asymmetry_pct")

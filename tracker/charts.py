@@ -69,8 +69,14 @@ WINDOW_SHADES = {
 
 # A chart shows a metric's left and right together, or a single metric (chart name -> columns).
 CHART_METRICS: dict[str, tuple[str, ...]] = registry.charts()
-DASHBOARD_METRICS = tuple(dict.fromkeys(m.family for m in sorted(
-    (m for m in registry.METRICS if m.dashboard), key=lambda m: m.chart_rank or 0)))
+DASHBOARD_METRICS = tuple(
+    dict.fromkeys(
+        m.family
+        for m in sorted(
+            (m for m in registry.METRICS if m.dashboard), key=lambda m: m.chart_rank or 0
+        )
+    )
+)
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 ROLLING_DAYS = 7
 SIDES_NOTE = "Left and right are the subject's own."
@@ -93,8 +99,10 @@ def chart_metrics(name: str) -> tuple[str, ...]:
     if name in registry.BY_NAME:
         return (name,)
     example = registry.PRIMARY[0]
-    raise ValueError(f"unknown metric {name!r}; choose from {', '.join(CHART_METRICS)} "
-                     f"or a column name such as {example}")
+    raise ValueError(
+        f"unknown metric {name!r}; choose from {', '.join(CHART_METRICS)} "
+        f"or a column name such as {example}"
+    )
 
 
 def _side(metric: str) -> str | None:
@@ -177,10 +185,19 @@ def _style_time_axis(ax) -> None:
         ax.spines[spine].set_visible(False)
 
 
-def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-                 metric: str = "brow_height", ax: Axes | None = None, trend=None,
-                 baseline_until=None, sem=None, rolling_days: int = ROLLING_DAYS,
-                 legend: bool = True, title: bool = True) -> Axes:
+def metric_chart(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    metric: str = "brow_height",
+    ax: Axes | None = None,
+    trend=None,
+    baseline_until=None,
+    sem=None,
+    rolling_days: int = ROLLING_DAYS,
+    legend: bool = True,
+    title: bool = True,
+) -> Axes:
     """One metric over time: per-day values, a rolling median, the baseline with its noise
     band, the windows and the treatment sessions; left and right as two lines.
 
@@ -229,8 +246,16 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     trend = _analyse(photos, sessions, columns, trend, baseline_until, sem)
     daily = trend.daily.loc[trend.daily["metric"].isin(columns)]
     if daily.empty:
-        ax.text(0.5, 0.5, EMPTY_TEXT, transform=ax.transAxes, ha="center", va="center",
-                fontsize=11, color=GREY)
+        ax.text(
+            0.5,
+            0.5,
+            EMPTY_TEXT,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color=GREY,
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         return ax
@@ -249,29 +274,64 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         days = daily.loc[daily["metric"] == column].set_index("date")["value"].sort_index()
         if days.empty:
             continue
-        ax.plot(days.index, days.to_numpy(), linestyle="none", marker=style["marker"],
-                markersize=3.5, color=style["color"], alpha=0.55, zorder=3)
+        ax.plot(
+            days.index,
+            days.to_numpy(),
+            linestyle="none",
+            marker=style["marker"],
+            markersize=3.5,
+            color=style["color"],
+            alpha=0.55,
+            zorder=3,
+        )
         if len(days) >= 3:
             smooth = days.rolling(f"{rolling_days}D", center=True, min_periods=1).median()
-            ax.plot(smooth.index, smooth.to_numpy(), linestyle=style["linestyle"],
-                    color=style["color"], linewidth=2.0, zorder=4)
+            ax.plot(
+                smooth.index,
+                smooth.to_numpy(),
+                linestyle=style["linestyle"],
+                color=style["color"],
+                linewidth=2.0,
+                zorder=4,
+            )
         base = daily.loc[(daily["metric"] == column) & (daily["window"] == "baseline"), "value"]
         mdc = float(noise.get(column, math.nan))
         if not base.empty:
             level = float(base.mean())
             ax.axhline(level, color=style["color"], linestyle=":", linewidth=1.2, zorder=2)
             if math.isfinite(mdc) and mdc > 0:
-                ax.axhspan(level - mdc, level + mdc, color=style["color"], alpha=0.10,
-                           linewidth=0, zorder=1)
+                ax.axhspan(
+                    level - mdc,
+                    level + mdc,
+                    color=style["color"],
+                    alpha=0.10,
+                    linewidth=0,
+                    zorder=1,
+                )
         if column in after.columns and not after.empty:
             values = after[["captured_at", column]].dropna()
-            ax.plot(values["captured_at"], values[column], linestyle="none", marker="^",
-                    markersize=5, markerfacecolor="none", color=style["color"], alpha=0.8,
-                    zorder=3)
+            ax.plot(
+                values["captured_at"],
+                values[column],
+                linestyle="none",
+                marker="^",
+                markersize=5,
+                markerfacecolor="none",
+                color=style["color"],
+                alpha=0.8,
+                zorder=3,
+            )
         side = _side(column)
-        handles.append(Line2D([], [], color=style["color"], marker=style["marker"],
-                              linestyle=style["linestyle"],
-                              label=f"{side.capitalize()}" if side else "Daily value"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style["color"],
+                marker=style["marker"],
+                linestyle=style["linestyle"],
+                label=f"{side.capitalize()}" if side else "Daily value",
+            )
+        )
 
     n_sessions = _mark_sessions(ax, sessions, x_low, x_high)
     ax.set_xlim(x_low, x_high)
@@ -280,23 +340,34 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     _style_time_axis(ax)
 
     if legend:
-        handles.append((Patch(facecolor=GREY, alpha=0.2),
-                        Line2D([], [], color=GREY, linestyle=":")))
+        handles.append(
+            (Patch(facecolor=GREY, alpha=0.2), Line2D([], [], color=GREY, linestyle=":"))
+        )
         labels = [h.get_label() for h in handles[:-1]] + ["Baseline ± noise floor (MDC95)"]
         if not after.empty:
-            handles.append(Line2D([], [], color=GREY, marker="^", markerfacecolor="none",
-                                  linestyle="none"))
+            handles.append(
+                Line2D([], [], color=GREY, marker="^", markerfacecolor="none", linestyle="none")
+            )
             labels.append("Right after a session (immediate)")
         if n_sessions:
-            handles.append(Line2D([], [], color=SESSION_COLOUR, marker="|", markersize=10,
-                                  linestyle="none"))
+            handles.append(
+                Line2D([], [], color=SESSION_COLOUR, marker="|", markersize=10, linestyle="none")
+            )
             labels.append("Treatment session")
         from matplotlib.legend_handler import HandlerTuple
 
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize=8.5, frameon=False, handler_map={tuple: HandlerTuple(ndivide=1)},
-                  title="Left and right: the subject's own" if len(columns) == 2 else None,
-                  title_fontsize=8.5, alignment="left")
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8.5,
+            frameon=False,
+            handler_map={tuple: HandlerTuple(ndivide=1)},
+            title="Left and right: the subject's own" if len(columns) == 2 else None,
+            title_fontsize=8.5,
+            alignment="left",
+        )
     return ax
 
 
@@ -314,8 +385,14 @@ def _shade_windows(ax: Axes, baseline, x_low, x_high, *, label_size: float = 8.5
         spans.append(("2-4 weeks", max(first, x_low), min(last, x_high)))
         spans.append(("long term", max(last, x_low), x_high))
         if baseline.first_treatment is not None and x_low <= baseline.day0 <= x_high:
-            ax.axvline(baseline.day0, color=SESSION_COLOUR, linewidth=1.0, linestyle="-",
-                       alpha=0.7, zorder=2)
+            ax.axvline(
+                baseline.day0,
+                color=SESSION_COLOUR,
+                linewidth=1.0,
+                linestyle="-",
+                alpha=0.7,
+                zorder=2,
+            )
     top = blended_transform_factory(ax.transData, ax.transAxes)
     # labels at the start of their window, moved a row down when they would overlap the
     # previous one (short windows on a long time axis); widths estimated before layout
@@ -333,10 +410,18 @@ def _shade_windows(ax: Axes, baseline, x_low, x_high, *, label_size: float = 8.5
         if row == len(rows_end):
             rows_end.append(end)
         rows_end[row] = end
-        ax.annotate(label, (mdates.date2num(left), 1.0), xycoords=top,
-                    xytext=(3, -3 - row * 1.25 * label_size), textcoords="offset points",
-                    ha="left", va="top", fontsize=label_size, color="#444444",
-                    annotation_clip=False)
+        ax.annotate(
+            label,
+            (mdates.date2num(left), 1.0),
+            xycoords=top,
+            xytext=(3, -3 - row * 1.25 * label_size),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=label_size,
+            color="#444444",
+            annotation_clip=False,
+        )
 
 
 def _mark_sessions(ax: Axes, sessions: pd.DataFrame | None, x_low, x_high) -> int:
@@ -348,17 +433,34 @@ def _mark_sessions(ax: Axes, sessions: pd.DataFrame | None, x_low, x_high) -> in
     if starts.empty:
         return 0
     bottom = blended_transform_factory(ax.transData, ax.transAxes)
-    ax.plot(starts, np.full(len(starts), 0.0), transform=bottom, linestyle="none", marker="|",
-            markersize=9, markeredgewidth=1.2, color=SESSION_COLOUR, clip_on=False, zorder=5)
+    ax.plot(
+        starts,
+        np.full(len(starts), 0.0),
+        transform=bottom,
+        linestyle="none",
+        marker="|",
+        markersize=9,
+        markeredgewidth=1.2,
+        color=SESSION_COLOUR,
+        clip_on=False,
+        zorder=5,
+    )
     return int(len(starts))
 
 
 # --- the dashboard ----------------------------------------------------------------------------
 
 
-def dashboard(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-              metrics: Sequence[str] = DASHBOARD_METRICS, fig: Figure | None = None,
-              trend=None, baseline_until=None, sem=None) -> Figure:
+def dashboard(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    metrics: Sequence[str] = DASHBOARD_METRICS,
+    fig: Figure | None = None,
+    trend=None,
+    baseline_until=None,
+    sem=None,
+) -> Figure:
     """All key metrics on one page: a grid of ``metric_chart`` panels with one legend.
 
     Parameters
@@ -384,35 +486,51 @@ def dashboard(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     nrows = max(1, math.ceil(len(metrics) / ncols))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, name in zip(axes, metrics):
-        metric_chart(photos, sessions, metric=name, ax=ax, trend=trend, legend=False,
-                     title=False)
+        metric_chart(photos, sessions, metric=name, ax=ax, trend=trend, legend=False, title=False)
         ax.set_title(chart_title(name), loc="left", fontsize=10.5, fontweight="bold")
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(metrics) :]:
         ax.set_visible(False)
-    fig.suptitle("Your facial metrics over time", fontsize=14, fontweight="bold", x=0.01,
-                 ha="left")
+    fig.suptitle("Your facial metrics over time", fontsize=14, fontweight="bold", x=0.01, ha="left")
     handles = [
         Line2D([], [], **SIDE_STYLES["left"], label="Left"),
         Line2D([], [], **SIDE_STYLES["right"], label="Right"),
         Line2D([], [], **SIDE_STYLES[None], label="Both sides (one value)"),
         Patch(facecolor=GREY, alpha=0.25, label="Baseline ± noise floor (MDC95)"),
-        Line2D([], [], color=GREY, marker="^", markerfacecolor="none", linestyle="none",
-               label="Right after a session"),
-        Line2D([], [], color=SESSION_COLOUR, marker="|", markersize=10, linestyle="none",
-               label="Treatment session"),
+        Line2D(
+            [],
+            [],
+            color=GREY,
+            marker="^",
+            markerfacecolor="none",
+            linestyle="none",
+            label="Right after a session",
+        ),
+        Line2D(
+            [],
+            [],
+            color=SESSION_COLOUR,
+            marker="|",
+            markersize=10,
+            linestyle="none",
+            label="Treatment session",
+        ),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8.5,
-               frameon=False, title_fontsize=8.5,
-               title=f"Dots: daily values; lines: {ROLLING_DAYS}-day rolling median. "
-                     f"{SIDES_NOTE}")
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles),
+        fontsize=8.5,
+        frameon=False,
+        title_fontsize=8.5,
+        title=f"Dots: daily values; lines: {ROLLING_DAYS}-day rolling median. {SIDES_NOTE}",
+    )
     return fig
 
 
 # --- the treatment log ------------------------------------------------------------------------
 
 
-def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None,
-                    until=None) -> Axes:
+def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None, until=None) -> Axes:
     """Treatment sessions per week (Monday to Sunday) from the first session's week to the
     last session's (or ``until``'s) week; weeks without a session show as gaps.
 
@@ -425,23 +543,43 @@ def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None,
     ax.set_title("Treatment sessions per week", loc="left", fontsize=12, fontweight="bold")
     weekly = sessions_per_week(sessions, until=until)
     if weekly.empty:
-        ax.text(0.5, 0.5, "No treatment session logged", transform=ax.transAxes,
-                ha="center", va="center", fontsize=11, color=GREY)
+        ax.text(
+            0.5,
+            0.5,
+            "No treatment session logged",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color=GREY,
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         return ax
     from tracker.analysis import pauses
 
-    ax.bar(weekly.index + pd.Timedelta(days=3.5), weekly.to_numpy(), width=6.0,
-           color=SESSION_COLOUR, edgecolor="none")
+    ax.bar(
+        weekly.index + pd.Timedelta(days=3.5),
+        weekly.to_numpy(),
+        width=6.0,
+        color=SESSION_COLOUR,
+        edgecolor="none",
+    )
     top = blended_transform_factory(ax.transData, ax.transAxes)
     for pause in pauses(sessions, latest=until).itertuples(index=False):
         end = pause.resumed if pd.notna(pause.resumed) else pd.Timestamp(until)
         ax.axvspan(pause.last_session, end, color=GREY, alpha=0.15, linewidth=0)
-        ax.annotate(f"pause, {pause.days:.0f} days",
-                    (mdates.date2num(pause.last_session), 1.0), xycoords=top, xytext=(3, -3),
-                    textcoords="offset points", ha="left", va="top", fontsize=8,
-                    color="#444444")
+        ax.annotate(
+            f"pause, {pause.days:.0f} days",
+            (mdates.date2num(pause.last_session), 1.0),
+            xycoords=top,
+            xytext=(3, -3),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+            color="#444444",
+        )
     ax.set_ylim(0, ax.get_ylim()[1] * 1.15)  # room for the pauses' labels
     ax.set_ylabel("sessions")
     locator = ax.yaxis.get_major_locator()
@@ -459,9 +597,10 @@ def sessions_per_week(sessions: pd.DataFrame | None, *, until=None) -> pd.Series
     starts = pd.to_datetime(sessions["started_at"]).dropna()
     if starts.empty:
         return pd.Series(dtype="int64")
-    monday = (starts.dt.normalize() - pd.to_timedelta(starts.dt.weekday, unit="D"))
-    last = starts.max() if until is None or pd.isna(until) else max(starts.max(),
-                                                                       pd.Timestamp(until))
+    monday = starts.dt.normalize() - pd.to_timedelta(starts.dt.weekday, unit="D")
+    last = (
+        starts.max() if until is None or pd.isna(until) else max(starts.max(), pd.Timestamp(until))
+    )
     last_monday = last.normalize() - pd.Timedelta(days=last.weekday())
     weeks = pd.date_range(monday.min(), last_monday, freq="7D")
     return monday.value_counts().reindex(weeks, fill_value=0).astype("int64")
@@ -475,9 +614,13 @@ EYE_LEVEL = 0.40
 EYE_DISTANCE = 0.28  # of the width
 
 
-def eye_alignment(points_px: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE,
-                  eye_level: float = EYE_LEVEL, eye_distance: float = EYE_DISTANCE
-                  ) -> np.ndarray:
+def eye_alignment(
+    points_px: np.ndarray,
+    *,
+    size: tuple[int, int] = ALIGNED_SIZE,
+    eye_level: float = EYE_LEVEL,
+    eye_distance: float = EYE_DISTANCE,
+) -> np.ndarray:
     """The similarity transform (rotation, uniform scale, shift) that puts the subject's
     right iris centre at ``((1 - eye_distance) / 2 * width, eye_level * height)`` and the
     left one ``eye_distance * width`` to its right (as others see the face).
@@ -500,8 +643,7 @@ def eye_alignment(points_px: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE
     pts = np.asarray(points_px, dtype=np.float64)
     source = complex(*pts[ix.IRIS_CENTRE_RIGHT, :2]), complex(*pts[ix.IRIS_CENTRE_LEFT, :2])
     x0 = (1.0 - eye_distance) / 2.0 * width
-    target = complex(x0, eye_level * height), complex(x0 + eye_distance * width,
-                                                      eye_level * height)
+    target = complex(x0, eye_level * height), complex(x0 + eye_distance * width, eye_level * height)
     if source[1] == source[0]:
         raise ValueError("the two iris centres coincide: cannot align on the eyes")
     a = (target[1] - target[0]) / (source[1] - source[0])
@@ -514,8 +656,9 @@ def _apply(matrix: np.ndarray, points) -> np.ndarray:
     return pts @ matrix[:, :2].T + matrix[:, 2]
 
 
-def warp_aligned(pixels: np.ndarray, matrix: np.ndarray, *,
-                 size: tuple[int, int] = ALIGNED_SIZE) -> np.ndarray:
+def warp_aligned(
+    pixels: np.ndarray, matrix: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE
+) -> np.ndarray:
     """Warp an RGB image with an ``eye_alignment`` matrix; large reductions are first made
     by area averaging (no aliasing). Outside the photo is mid grey."""
     import cv2
@@ -532,8 +675,14 @@ def warp_aligned(pixels: np.ndarray, matrix: np.ndarray, *,
         shrink[:, 2] = 0.5 * np.array([small[0] / width, small[1] / height]) - 0.5
         inverse = np.linalg.inv(np.vstack([shrink, [0.0, 0.0, 1.0]]))
         matrix = (np.vstack([matrix, [0.0, 0.0, 1.0]]) @ inverse)[:2]
-    return cv2.warpAffine(pixels, matrix, size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+    return cv2.warpAffine(
+        pixels,
+        matrix,
+        size,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(128, 128, 128),
+    )
 
 
 @dataclass(frozen=True)
@@ -565,9 +714,14 @@ class AlignedPair:
     after: AlignedPhoto
 
 
-def align_photo(library, photo_id: int, *, role: str = "photo",
-                size: tuple[int, int] = ALIGNED_SIZE, photos: pd.DataFrame | None = None
-                ) -> AlignedPhoto:
+def align_photo(
+    library,
+    photo_id: int,
+    *,
+    role: str = "photo",
+    size: tuple[int, int] = ALIGNED_SIZE,
+    photos: pd.DataFrame | None = None,
+) -> AlignedPhoto:
     """Open a library photo and align it on the eyes (``eye_alignment``).
 
     Parameters
@@ -595,10 +749,12 @@ def align_photo(library, photo_id: int, *, role: str = "photo",
     points = library.landmarks(photo_id)
     photo = open_photo(record["stored_path"], mirrored=record["mirrored"])
     height, width = photo.pixels.shape[:2]
-    result = PhotoResult(file=record["stored_path"], status=record["status"],
-                         landmarks=Landmarks(points_px=points, image_size_px=(width, height),
-                                             model="stored"),
-                         refined_points_px=points)
+    result = PhotoResult(
+        file=record["stored_path"],
+        status=record["status"],
+        landmarks=Landmarks(points_px=points, image_size_px=(width, height), model="stored"),
+        refined_points_px=points,
+    )
     geometry = overlay_geometry(result)
     matrix = eye_alignment(points, size=size)
     mapped = {
@@ -609,18 +765,26 @@ def align_photo(library, photo_id: int, *, role: str = "photo",
     }
     if photos is not None and (photos["id"] == photo_id).any():
         row = photos.loc[photos["id"] == photo_id].iloc[0]
-        metrics = {registry.sided(family, side): float(row[registry.sided(family, side)])
-                   for family in _LINE_FAMILIES for side in registry.SIDES}
+        metrics = {
+            registry.sided(family, side): float(row[registry.sided(family, side)])
+            for family in _LINE_FAMILIES
+            for side in registry.SIDES
+        }
     else:
         metrics = {k: v for k, v in record["metrics"].items() if v is not None}
-    return AlignedPhoto(photo_id=int(photo_id),
-                        captured_at=pd.Timestamp(record["captured_at"][:19]),
-                        role=role, pixels=warp_aligned(photo.pixels, matrix, size=size),
-                        geometry=mapped, metrics=metrics)
+    return AlignedPhoto(
+        photo_id=int(photo_id),
+        captured_at=pd.Timestamp(record["captured_at"][:19]),
+        role=role,
+        pixels=warp_aligned(photo.pixels, matrix, size=size),
+        geometry=mapped,
+        metrics=metrics,
+    )
 
 
-def choose_pair(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-                baseline_until=None) -> tuple[list[int], list[int]]:
+def choose_pair(
+    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *, baseline_until=None
+) -> tuple[list[int], list[int]]:
     """Candidate photo ids for the before/after comparison, best first.
 
     Before: the accepted baseline photos, latest first (the state just before treatment).
@@ -640,15 +804,23 @@ def choose_pair(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     before = kept.loc[kept["captured_at"] < baseline.end, "id"].astype(int).tolist()
     later = kept.loc[kept["captured_at"] >= baseline.end]
     immediate = photo_roles(later, sessions)["role"] == "after"
-    after = (later.loc[~immediate, "id"].astype(int).tolist()
-             + later.loc[immediate, "id"].astype(int).tolist())
+    after = (
+        later.loc[~immediate, "id"].astype(int).tolist()
+        + later.loc[immediate, "id"].astype(int).tolist()
+    )
     return before, after
 
 
-def aligned_pair(library, *, before: int | None = None, after: int | None = None,
-                 photos: pd.DataFrame | None = None, sessions: pd.DataFrame | None = None,
-                 baseline_until=None, size: tuple[int, int] = ALIGNED_SIZE
-                 ) -> AlignedPair | None:
+def aligned_pair(
+    library,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    photos: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    baseline_until=None,
+    size: tuple[int, int] = ALIGNED_SIZE,
+) -> AlignedPair | None:
     """The baseline photo and the latest photo, aligned on the eyes.
 
     Without ids, the latest accepted baseline photo and the latest accepted photo after the
@@ -672,15 +844,13 @@ def aligned_pair(library, *, before: int | None = None, after: int | None = None
         sessions = loaded_sessions if sessions is None else sessions
     candidates = choose_pair(photos, sessions, baseline_until=baseline_until)
     chosen = []
-    for given, ids, role in ((before, candidates[0], "Baseline"),
-                             (after, candidates[1], "Latest")):
+    for given, ids, role in ((before, candidates[0], "Baseline"), (after, candidates[1], "Latest")):
         if given is not None:
             chosen.append(align_photo(library, given, role=role, size=size, photos=photos))
             continue
         for photo_id in ids:
             try:
-                chosen.append(align_photo(library, photo_id, role=role, size=size,
-                                          photos=photos))
+                chosen.append(align_photo(library, photo_id, role=role, size=size, photos=photos))
                 break
             except (TrackerError, ValueError):
                 continue
@@ -694,22 +864,48 @@ _LINE_FAMILIES = ("brow_height", "jaw_angle")
 _OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="black", alpha=0.75)]
 
 
-def _draw_lines(ax: Axes, photo: AlignedPhoto, *, dx: float = 0.0, colour=None,
-                linestyle: str = "-", labels: bool = True) -> None:
+def _draw_lines(
+    ax: Axes,
+    photo: AlignedPhoto,
+    *,
+    dx: float = 0.0,
+    colour=None,
+    linestyle: str = "-",
+    labels: bool = True,
+) -> None:
     """The measured lines of one aligned photo: brow heights, jaw angles, eye line."""
     g = photo.geometry
     brow_colour, jaw_colour = (colour or YELLOW), (colour or SKY)
     shift = np.array([dx, 0.0])
     ipd = g["ipd"] + shift
-    ax.plot(ipd[:, 0], ipd[:, 1], color=colour or "white", linewidth=1.0, linestyle=linestyle,
-            alpha=0.8, path_effects=_OUTLINE)
+    ax.plot(
+        ipd[:, 0],
+        ipd[:, 1],
+        color=colour or "white",
+        linewidth=1.0,
+        linestyle=linestyle,
+        alpha=0.8,
+        path_effects=_OUTLINE,
+    )
     for side, letter in (("right", "R"), ("left", "L")):
         brow = g["brow"][side] + shift
-        ax.plot(brow[:, 0], brow[:, 1], color=brow_colour, linewidth=2.0, linestyle=linestyle,
-                path_effects=_OUTLINE)
+        ax.plot(
+            brow[:, 0],
+            brow[:, 1],
+            color=brow_colour,
+            linewidth=2.0,
+            linestyle=linestyle,
+            path_effects=_OUTLINE,
+        )
         jaw = g["jaw"][side] + shift
-        ax.plot(jaw[:, 0], jaw[:, 1], color=jaw_colour, linewidth=2.0, linestyle=linestyle,
-                path_effects=_OUTLINE)
+        ax.plot(
+            jaw[:, 0],
+            jaw[:, 1],
+            color=jaw_colour,
+            linewidth=2.0,
+            linestyle=linestyle,
+            path_effects=_OUTLINE,
+        )
         if not labels:
             continue
         # the subject's right appears on the image's left: its labels go leftwards
@@ -717,12 +913,28 @@ def _draw_lines(ax: Axes, photo: AlignedPhoto, *, dx: float = 0.0, colour=None,
         nudge = -9.0 if side == "right" else 9.0
         value = photo.metrics.get(registry.sided("brow_height", side), math.nan)
         if math.isfinite(value):
-            ax.text(brow[1, 0] + nudge, brow[1, 1] - 6, f"{letter} {value:.2f} mm", ha=align,
-                    va="bottom", fontsize=8.5, color=brow_colour, path_effects=_OUTLINE)
+            ax.text(
+                brow[1, 0] + nudge,
+                brow[1, 1] - 6,
+                f"{letter} {value:.2f} mm",
+                ha=align,
+                va="bottom",
+                fontsize=8.5,
+                color=brow_colour,
+                path_effects=_OUTLINE,
+            )
         value = photo.metrics.get(registry.sided("jaw_angle", side), math.nan)
         if math.isfinite(value):
-            ax.text(jaw[1, 0] + nudge, jaw[1, 1], f"{letter} {value:.1f}°", ha=align,
-                    va="center", fontsize=8.5, color=jaw_colour, path_effects=_OUTLINE)
+            ax.text(
+                jaw[1, 0] + nudge,
+                jaw[1, 1],
+                f"{letter} {value:.1f}°",
+                ha=align,
+                va="center",
+                fontsize=8.5,
+                color=jaw_colour,
+                path_effects=_OUTLINE,
+            )
 
 
 def before_after(pair: AlignedPair, *, ax: Axes | None = None, lines: bool = True) -> Axes:
@@ -739,22 +951,30 @@ def before_after(pair: AlignedPair, *, ax: Axes | None = None, lines: bool = Tru
     gap = 12
     canvas = np.full((pair.before.pixels.shape[0], 2 * width + gap, 3), 255, dtype=np.uint8)
     canvas[:, :width] = pair.before.pixels
-    canvas[:, width + gap:] = pair.after.pixels
+    canvas[:, width + gap :] = pair.after.pixels
     ax.imshow(canvas, interpolation="antialiased")
     if lines:
         _draw_lines(ax, pair.before)
         _draw_lines(ax, pair.after, dx=width + gap)
     for photo, x in ((pair.before, width / 2), (pair.after, width + gap + width / 2)):
-        ax.text(x, -8, photo.label, ha="center", va="bottom", fontsize=10.5,
-                fontweight="bold")
+        ax.text(x, -8, photo.label, ha="center", va="bottom", fontsize=10.5, fontweight="bold")
     ax.set_xlim(-0.5, canvas.shape[1] - 0.5)
     ax.set_ylim(canvas.shape[0] - 0.5, -0.5)
     ax.set_axis_off()
-    ax.set_title("Before and after, aligned on the eyes", loc="left", fontsize=12,
-                 fontweight="bold", pad=22)
-    ax.text(0.0, -0.02, "Yellow: brow height; blue: jaw angle. L and R are the subject's own "
-            "left and right (the subject's right is on the image's left).",
-            transform=ax.transAxes, ha="left", va="top", fontsize=8, color="#444444")
+    ax.set_title(
+        "Before and after, aligned on the eyes", loc="left", fontsize=12, fontweight="bold", pad=22
+    )
+    ax.text(
+        0.0,
+        -0.02,
+        "Yellow: brow height; blue: jaw angle. L and R are the subject's own "
+        "left and right (the subject's right is on the image's left).",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="#444444",
+    )
     return ax
 
 
@@ -779,10 +999,17 @@ def before_after_overlay(pair: AlignedPair, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(height - 0.5, -0.5)
     ax.set_axis_off()
     ax.set_title("Overlay", loc="left", fontsize=12, fontweight="bold")
-    ax.legend(handles=[Line2D([], [], color=SKY, linestyle="--", label=pair.before.label),
-                       Line2D([], [], color=ORANGE, label=pair.after.label)],
-              loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=1, fontsize=8.5,
-              frameon=False)
+    ax.legend(
+        handles=[
+            Line2D([], [], color=SKY, linestyle="--", label=pair.before.label),
+            Line2D([], [], color=ORANGE, label=pair.after.label),
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncols=1,
+        fontsize=8.5,
+        frameon=False,
+    )
     return ax
 
 
@@ -799,8 +1026,14 @@ def before_after_figure(pair: AlignedPair, *, fig: Figure | None = None) -> Figu
 # --- timelapse --------------------------------------------------------------------------------
 
 
-def timelapse(library, path: str | os.PathLike[str], *, photos: pd.DataFrame | None = None,
-              size: tuple[int, int] = (320, 400), frame_ms: int = 250) -> int:
+def timelapse(
+    library,
+    path: str | os.PathLike[str],
+    *,
+    photos: pd.DataFrame | None = None,
+    size: tuple[int, int] = (320, 400),
+    frame_ms: int = 250,
+) -> int:
     """Write an eye-aligned animated GIF of every accepted photo in capture order, each
     frame stamped with its date. Photos whose file cannot be opened are skipped.
 
@@ -837,16 +1070,23 @@ def timelapse(library, path: str | os.PathLike[str], *, photos: pd.DataFrame | N
         frames.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=255))
     if not frames:
         raise ValueError("no accepted photo to put in a timelapse")
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0,
-                   optimize=False)
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0, optimize=False
+    )
     return len(frames)
 
 
 # --- one figure for the command line -----------------------------------------------------------
 
 
-def chart_figure(library, *, metrics: Sequence[str] = (), before_after_photos: bool = False,
-                 baseline_until=None, fig: Figure | None = None) -> Figure:
+def chart_figure(
+    library,
+    *,
+    metrics: Sequence[str] = (),
+    before_after_photos: bool = False,
+    baseline_until=None,
+    fig: Figure | None = None,
+) -> Figure:
     """The figure ``facetrack chart`` draws: the dashboard; or the given metrics one under
     the other; or the aligned before/after photos.
 
@@ -875,11 +1115,14 @@ def chart_figure(library, *, metrics: Sequence[str] = (), before_after_photos: b
     else:
         fig.set_layout_engine("constrained")
     if before_after_photos:
-        pair = aligned_pair(library, photos=photos, sessions=sessions,
-                            baseline_until=baseline_until)
+        pair = aligned_pair(
+            library, photos=photos, sessions=sessions, baseline_until=baseline_until
+        )
         if pair is None:
-            raise ValueError("not enough photos for a before/after comparison: it needs an "
-                             "accepted baseline photo and an accepted photo after the baseline")
+            raise ValueError(
+                "not enough photos for a before/after comparison: it needs an "
+                "accepted baseline photo and an accepted photo after the baseline"
+            )
         fig.set_size_inches(11.0, 5.6)
         return before_after_figure(pair, fig=fig)
     if not metrics:
@@ -888,8 +1131,9 @@ def chart_figure(library, *, metrics: Sequence[str] = (), before_after_photos: b
     columns = [c for name in metrics for c in chart_metrics(name)]
     trend = _analyse(photos, sessions, columns, None, baseline_until, None)
     fig.set_size_inches(10.0, 4.2 * len(metrics))
-    for ax, name in zip(np.atleast_1d(fig.subplots(len(metrics), 1, squeeze=False)).ravel(),
-                        metrics):
+    for ax, name in zip(
+        np.atleast_1d(fig.subplots(len(metrics), 1, squeeze=False)).ravel(), metrics
+    ):
         metric_chart(photos, sessions, metric=name, ax=ax, trend=trend)
     return fig
 

@@ -31,8 +31,11 @@ def _column_header(metric) -> str:
 # Table columns after file and status: header, unit, where the value comes from, decimals.
 _COLUMNS = (
     *((axis, "deg", "pose", f"{axis}_deg", 1) for axis in ("yaw", "pitch", "roll")),
-    *((_column_header(m), m.unit_text, "metrics", m.name, m.decimals)
-      for m in registry.METRICS if m.primary),
+    *(
+        (_column_header(m), m.unit_text, "metrics", m.name, m.decimals)
+        for m in registry.METRICS
+        if m.primary
+    ),
 )
 _NUMBER_WIDTH = 7
 _STATUS_WIDTH = len("rejected")
@@ -48,22 +51,42 @@ def main() -> None:
 
 
 @main.command(epilog=EXAMPLE)
-@click.argument("photos", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="PHOTO...")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object per photo and line instead of the table.")
-@click.option("--mirrored", is_flag=True,
-              help="The photos are front-camera mirror images: flip them left-right first, so "
-                   "that left and right are the subject's own.")
-@click.option("--overlay", "overlay_dir", metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Write DIR/<name>_overlay.jpg for each photo with a face, showing what was "
-                   "measured. DIR is created.")
-@click.option("--ipd-mm", type=click.FloatRange(40.0, 90.0), metavar="MM",
-              help="The person's interpupillary distance in mm: sets the scale instead "
-                   "of the iris diameter.")
-def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir: Path | None,
-            ipd_mm: float | None) -> None:
+@click.argument(
+    "photos", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PHOTO..."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per photo and line instead of the table.",
+)
+@click.option(
+    "--mirrored",
+    is_flag=True,
+    help="The photos are front-camera mirror images: flip them left-right first, so "
+    "that left and right are the subject's own.",
+)
+@click.option(
+    "--overlay",
+    "overlay_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write DIR/<name>_overlay.jpg for each photo with a face, showing what was "
+    "measured. DIR is created.",
+)
+@click.option(
+    "--ipd-mm",
+    type=click.FloatRange(40.0, 90.0),
+    metavar="MM",
+    help="The person's interpupillary distance in mm: sets the scale instead of the iris diameter.",
+)
+def measure(
+    photos: tuple[Path, ...],
+    as_json: bool,
+    mirrored: bool,
+    overlay_dir: Path | None,
+    ipd_mm: float | None,
+) -> None:
     """Measure photos without storing anything.
 
     PHOTO arguments are photo files or folders (searched recursively for .jpg, .jpeg, .png,
@@ -92,8 +115,10 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
         try:
             overlay_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise click.BadParameter(f"cannot create folder {str(overlay_dir)!r}: "
-                                     f"{exc.strerror or exc}", param_hint="'--overlay'") from None
+            raise click.BadParameter(
+                f"cannot create folder {str(overlay_dir)!r}: {exc.strerror or exc}",
+                param_hint="'--overlay'",
+            ) from None
 
     from tracker.pipeline import measure_photo  # deferred: keeps --help and --version quick
 
@@ -109,10 +134,18 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
             try:
                 result, photo = measure_photo(file, mirrored=mirrored, ipd_mm=ipd_mm)
             except Exception as exc:  # a bug must not cost the rest of the batch
-                result, photo = PhotoResult(file=str(file), status="error",
-                                            reasons=(Reason(ReasonCode.UNEXPECTED_ERROR,
-                                                            f"unexpected error: {_one_line(exc)}"),)
-                                            ), None
+                result, photo = (
+                    PhotoResult(
+                        file=str(file),
+                        status="error",
+                        reasons=(
+                            Reason(
+                                ReasonCode.UNEXPECTED_ERROR, f"unexpected error: {_one_line(exc)}"
+                            ),
+                        ),
+                    ),
+                    None,
+                )
             counts[result.status] = counts.get(result.status, 0) + 1
             overlay_path = None
             if overlay_dir is not None and photo is not None and result.landmarks is not None:
@@ -209,6 +242,7 @@ def _write_mode(bar):
 
 # --- output formats ------------------------------------------------------------------------
 
+
 def _round(value, digits: int = 4):
     """A float rounded for output; NaN and infinities become None."""
     value = none_if_nan(value)
@@ -253,8 +287,9 @@ _TABLE_RIGHT = range(2, 2 + len(_COLUMNS))
 def _table_header(name_width: int) -> list[str]:
     names = ["file", "status", *(c[0] for c in _COLUMNS), "reasons"]
     units = ["", "", *(c[1] for c in _COLUMNS)]
-    return [table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
-            for cells in (names, units)]
+    return [
+        table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT) for cells in (names, units)
+    ]
 
 
 def _table_row(result: PhotoResult, name_width: int) -> str:
@@ -263,37 +298,46 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
         "metrics": {} if result.measurement is None else result.measurement.metrics,
     }
     cells = [result.file, result.status]
-    cells += [number(sources[source].get(key), decimals)
-              for _, _, source, key, decimals in _COLUMNS]
+    cells += [
+        number(sources[source].get(key), decimals) for _, _, source, key, decimals in _COLUMNS
+    ]
     cells.append("; ".join(result.reasons))
     return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
 
 
 def _outdated_note(outdated: int) -> None:
     verb = "was" if outdated == 1 else "were"
-    click.echo(f"note: {plural(outdated, 'photo')} {verb} measured by an older version of the "
-               "metrics: run `facetrack remeasure`", err=True)
+    click.echo(
+        f"note: {plural(outdated, 'photo')} {verb} measured by an older version of the "
+        "metrics: run `facetrack remeasure`",
+        err=True,
+    )
 
 
 def summary_line(total: int, counts: dict[str, int]) -> str:
     """'3 photos: 1 ok, 1 rejected, 1 error'."""
     errors = counts.get("error", 0)
-    return (f"{plural(total, 'photo')}: {counts.get('ok', 0)} ok, "
-            f"{counts.get('rejected', 0)} rejected, {plural(errors, 'error')}")
+    return (
+        f"{plural(total, 'photo')}: {counts.get('ok', 0)} ok, "
+        f"{counts.get('rejected', 0)} rejected, {plural(errors, 'error')}"
+    )
 
 
 # --- the library ---------------------------------------------------------------------------
 
 IMPORT_EXAMPLE = "Example: facetrack import ~/Pictures/selfies --tag 'week 3'"
-_LIBRARY_HELP = ("The library folder (default: $FACETRACK_LIBRARY, else "
-                 "~/.local/share/facetrack).")
+_LIBRARY_HELP = "The library folder (default: $FACETRACK_LIBRARY, else ~/.local/share/facetrack)."
 
 
 def library_option(command):
     """``--library DIR`` on every library command."""
-    return click.option("--library", "library_dir", metavar="DIR",
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help=_LIBRARY_HELP)(command)
+    return click.option(
+        "--library",
+        "library_dir",
+        metavar="DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=_LIBRARY_HELP,
+    )(command)
 
 
 def _open_library(library_dir: Path | None, *, create: bool = True):
@@ -318,28 +362,43 @@ def _parse_when(value: str | None, what: str):
     try:
         return parse_when(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or date-time "
-                                 f"(YYYY-MM-DDTHH:MM)", param_hint=what) from None
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM)", param_hint=what
+        ) from None
 
 
 @main.command(name="import", epilog=IMPORT_EXAMPLE)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="PATH...")
-@click.option("--session", type=click.Choice(["before", "after"]),
-              help="The photos were taken just before or just after a treatment session.")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH..."
+)
+@click.option(
+    "--session",
+    type=click.Choice(["before", "after"]),
+    help="The photos were taken just before or just after a treatment session.",
+)
 @click.option("--tag", metavar="TEXT", help="Free text stored with every photo of this import.")
-@click.option("--date", "manual_date", metavar="DATE",
-              help="Capture date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) for photos that carry none.")
-@click.option("--date-overrides", is_flag=True,
-              help="Use --date even for photos that carry a capture date.")
+@click.option(
+    "--date",
+    "manual_date",
+    metavar="DATE",
+    help="Capture date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) for photos that carry none.",
+)
+@click.option(
+    "--date-overrides", is_flag=True, help="Use --date even for photos that carry a capture date."
+)
 @click.option("--mirrored", is_flag=True, help="Front-camera mirror images.")
-@click.option("--link", is_flag=True,
-              help="Reference the files where they are instead of copying them.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Processes measuring in parallel.")
+@click.option(
+    "--link", is_flag=True, help="Reference the files where they are instead of copying them."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Processes measuring in parallel.",
+)
 @library_option
-def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers,
-            library_dir):
+def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers, library_dir):
     """Import photo files and folders into the library (measured once, kept safe).
 
     Folders are searched recursively for .jpg, .jpeg, .png, .heic, .heif and .webp files;
@@ -371,9 +430,16 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
 
     try:
         summary = library.import_photos(
-            list(paths), session=session, tag=tag, manual_date=when,
-            prefer_manual_date=date_overrides, mirrored=mirrored, link=link, workers=workers,
-            progress=progress)
+            list(paths),
+            session=session,
+            tag=tag,
+            manual_date=when,
+            prefer_manual_date=date_overrides,
+            mirrored=mirrored,
+            link=link,
+            workers=workers,
+            progress=progress,
+        )
     except LibraryError as exc:
         _fail(str(exc))
     finally:
@@ -384,22 +450,34 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
         click.echo(line)
     if library.unexplained_copies:
         count = len(library.unexplained_copies)
-        click.echo(f"note: {count} stored photo copies have no row in the database; they were "
-                   f"kept. Run: facetrack doctor --library {library.path}", err=True)
+        click.echo(
+            f"note: {count} stored photo copies have no row in the database; they were "
+            f"kept. Run: facetrack doctor --library {library.path}",
+            err=True,
+        )
     click.get_current_context().exit(0 if summary.ok else 1)
 
 
 # where the focal length behind a camera distance came from (tracker.photos.camera)
-_FOCAL_WORDS = {"exif-35mm": "exif", "exif-focal-plane": "sensor",
-                "default-front-camera": "typical"}
+_FOCAL_WORDS = {
+    "exif-35mm": "exif",
+    "exif-focal-plane": "sensor",
+    "default-front-camera": "typical",
+}
 _PHOTO_COLUMNS = tuple(
     (_column_header(m) + (" %" if m.unit == "pct" else ""), m.name, m.decimals)
-    for m in registry.METRICS if m.primary)
+    for m in registry.METRICS
+    if m.primary
+)
 
 
 @main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv")
-@click.option("--status", type=click.Choice(["ok", "rejected"]), multiple=True,
-              help="Only photos with this status (repeatable).")
+@click.option(
+    "--status",
+    type=click.Choice(["ok", "rejected"]),
+    multiple=True,
+    help="Only photos with this status (repeatable).",
+)
 @click.option("--since", metavar="DATE", help="Only photos taken on or after DATE.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo and line.")
 @click.option("--csv", "as_csv", is_flag=True, help="A CSV table, one row per photo.")
@@ -435,13 +513,29 @@ def photos(status, since, as_json, as_csv, library_dir):
             out[column] = out[column].map("; ".join)
         click.echo(out.to_csv(index=False), nl=False)
         return
-    header = ["id", "captured at", "date from", "status", *(c[0] for c in _PHOTO_COLUMNS),
-              "dist cm", "focal", "reasons"]
-    rows = [[str(row.id), f"{row.captured_at:%Y-%m-%d %H:%M}", row.date_source, row.status,
-             *(number(getattr(row, column), decimals) for _, column, decimals in _PHOTO_COLUMNS),
-             number(row.camera_distance_mm / 10, 0),
-             _FOCAL_WORDS.get(row.focal_source, row.focal_source or "-"),
-             "; ".join(row.reasons)] for row in frame.itertuples(index=False)]
+    header = [
+        "id",
+        "captured at",
+        "date from",
+        "status",
+        *(c[0] for c in _PHOTO_COLUMNS),
+        "dist cm",
+        "focal",
+        "reasons",
+    ]
+    rows = [
+        [
+            str(row.id),
+            f"{row.captured_at:%Y-%m-%d %H:%M}",
+            row.date_source,
+            row.status,
+            *(number(getattr(row, column), decimals) for _, column, decimals in _PHOTO_COLUMNS),
+            number(row.camera_distance_mm / 10, 0),
+            _FOCAL_WORDS.get(row.focal_source, row.focal_source or "-"),
+            "; ".join(row.reasons),
+        ]
+        for row in frame.itertuples(index=False)
+    ]
     numbers = range(4, 5 + len(_PHOTO_COLUMNS))  # the metrics and the distance
     widths = [5, 16, 9, 8, *(7 for _ in _PHOTO_COLUMNS), 7, 7]
     header_line, *lines = text_table([header, *rows], right={0, *numbers}, min_widths=widths)
@@ -453,14 +547,23 @@ def photos(status, since, as_json, as_csv, library_dir):
     click.echo(f"{plural(len(frame), 'photo')}. {FOOTNOTE}")
 
 
-@main.group(epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20 --mode lift")
+@main.group(
+    epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20 --mode lift"
+)
 def session():
     """The treatment log: microcurrent sessions."""
 
 
-@session.command(name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20")
-@click.option("--date", "started", required=True, metavar="DATE",
-              help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+@session.command(
+    name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20"
+)
+@click.option(
+    "--date",
+    "started",
+    required=True,
+    metavar="DATE",
+    help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).",
+)
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Its length.")
 @click.option("--mode", metavar="MODE", help="The device mode: lift, firm, ...")
 @click.option("--note", metavar="TEXT", help="Anything worth remembering.")
@@ -487,14 +590,27 @@ def session_list(as_json, library_dir):
         frame = library.sessions()
     for row in frame.itertuples(index=False):
         if as_json:
-            click.echo(json.dumps(json_safe({
-                "id": row.id, "started_at": row.started_at.isoformat(),
-                "utc_offset": row.utc_offset, "minutes": row.minutes, "mode": row.mode,
-                "note": row.note}), allow_nan=False))
+            click.echo(
+                json.dumps(
+                    json_safe(
+                        {
+                            "id": row.id,
+                            "started_at": row.started_at.isoformat(),
+                            "utc_offset": row.utc_offset,
+                            "minutes": row.minutes,
+                            "mode": row.mode,
+                            "note": row.note,
+                        }
+                    ),
+                    allow_nan=False,
+                )
+            )
         else:
             minutes = f"{row.minutes:g} min" if row.minutes == row.minutes else "-"
-            click.echo(f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
-                       f"{row.mode or '-':<8}  {row.note or ''}".rstrip())
+            click.echo(
+                f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
+                f"{row.mode or '-':<8}  {row.note or ''}".rstrip()
+            )
     if not as_json:
         click.echo(f"{plural(len(frame), 'session')}.")
 
@@ -511,14 +627,18 @@ def remeasure(library_dir):
     with _open_library(library_dir, create=False) as library:
         start = time.perf_counter()
         count = library.remeasure()
-    click.echo(f"Remeasured {plural(count, 'photo')} in "
-               f"{time.perf_counter() - start:.1f} s.")
+    click.echo(f"Remeasured {plural(count, 'photo')} in {time.perf_counter() - start:.1f} s.")
 
 
 @main.command(epilog="Example: facetrack export --csv metrics.csv")
-@click.option("--csv", "csv_path", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one tidy row per photo, one column per metric.")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one tidy row per photo, one column per metric.",
+)
 @library_option
 def export(csv_path, library_dir):
     """Export the library's photos and metrics."""
@@ -548,8 +668,9 @@ def forget(photo_ids, forget_all, yes, library_dir):
         try:
             if forget_all:
                 if not yes:
-                    click.confirm(f"Remove all {library.count()} photos from {library.path}?",
-                                  abort=True)
+                    click.confirm(
+                        f"Remove all {library.count()} photos from {library.path}?", abort=True
+                    )
                 count = library.forget_all()
             else:
                 count = library.forget(photo_ids)
@@ -559,11 +680,19 @@ def forget(photo_ids, forget_all, yes, library_dir):
 
 
 @main.command(epilog="Example: facetrack doctor   |   facetrack doctor --rebuild")
-@click.option("--rebuild", is_flag=True,
-              help="Re-create the database from the stored photo copies (the old one is kept "
-                   "as library.sqlite.lost-TIME).")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Processes measuring in parallel (--rebuild).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Re-create the database from the stored photo copies (the old one is kept "
+    "as library.sqlite.lost-TIME).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Processes measuring in parallel (--rebuild).",
+)
 @library_option
 def doctor(rebuild, workers, library_dir):
     """Check the library, and rebuild a lost or damaged database from its photo copies.
@@ -584,8 +713,10 @@ def doctor(rebuild, workers, library_dir):
         with library:
             for line in summary.lines():
                 click.echo(line)
-            click.echo(f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
-                       f"old database is kept as {kept.name} (when there was one).")
+            click.echo(
+                f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
+                f"old database is kept as {kept.name} (when there was one)."
+            )
         click.get_current_context().exit(0 if summary.ok else 1)
     try:
         library = Library(path, create=False)
@@ -593,8 +724,10 @@ def doctor(rebuild, workers, library_dir):
         _fail(str(exc))
     with library:
         report = library.doctor()
-    click.echo(f"database: {report['integrity']}; {report['photos']} photos, "
-               f"{report['copies']} stored copies")
+    click.echo(
+        f"database: {report['integrity']}; {report['photos']} photos, "
+        f"{report['copies']} stored copies"
+    )
     sound = report["integrity"] == "ok"
     if report["missing_copies"]:
         sound = False
@@ -602,21 +735,37 @@ def doctor(rebuild, workers, library_dir):
         click.echo(f"photos whose file is missing: {ids} (facetrack forget ID removes them)")
     if report["copies_without_row"]:
         sound = False
-        click.echo(f"{len(report['copies_without_row'])} stored copies have no row; "
-                   f"facetrack doctor --rebuild re-creates the database from every copy")
+        click.echo(
+            f"{len(report['copies_without_row'])} stored copies have no row; "
+            f"facetrack doctor --rebuild re-creates the database from every copy"
+        )
     click.get_current_context().exit(0 if sound else 1)
 
 
 @main.command(epilog="Example: facetrack validate --photos ~/Pictures/selfies --out validation/")
-@click.option("--out", "out_dir", default="validation", show_default=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the report, the tables and the plots (created).")
-@click.option("--photos", "photo_dirs", multiple=True, metavar="DIR",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A folder of real photos, one sub-folder per person (repeatable).")
-@click.option("--clip", metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A video of one face, for the frame-to-frame noise.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="validation",
+    show_default=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the report, the tables and the plots (created).",
+)
+@click.option(
+    "--photos",
+    "photo_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of real photos, one sub-folder per person (repeatable).",
+)
+@click.option(
+    "--clip",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A video of one face, for the frame-to-frame noise.",
+)
 @click.option("--quick", is_flag=True, help="The reduced set CI runs (about 15 s).")
 def validate(out_dir, photo_dirs, clip, quick):
     """Measure how far the metrics can be trusted: sensitivity, noise floor, pose and speed.
@@ -630,8 +779,12 @@ def validate(out_dir, photo_dirs, clip, quick):
     from tracker.validation import run_validation
 
     try:
-        report = run_validation(photo_dirs=photo_dirs, clip=clip, quick=quick,
-                                progress=lambda line: click.echo(line, err=True))
+        report = run_validation(
+            photo_dirs=photo_dirs,
+            clip=clip,
+            quick=quick,
+            progress=lambda line: click.echo(line, err=True),
+        )
         paths = report.write(out_dir)
     except (TrackerError, OSError) as exc:
         _fail(str(exc) if isinstance(exc, TrackerError) else _one_line(exc))
@@ -640,13 +793,22 @@ def validate(out_dir, photo_dirs, clip, quick):
 
 
 @main.command(epilog=f"Example: facetrack trend --metric {registry.PRIMARY[0]} --json")
-@click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              help="Only this metric (repeatable; default: every metric but interpupillary_mm).")
-@click.option("--baseline-until", metavar="DATE",
-              help="End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
-                   "Default: the photos before the first session, else the first week.")
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per metric, window and line.")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="NAME",
+    help="Only this metric (repeatable; default: every metric but interpupillary_mm).",
+)
+@click.option(
+    "--baseline-until",
+    metavar="DATE",
+    help="End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
+    "Default: the photos before the first session, else the first week.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per metric, window and line."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="The window table as CSV.")
 @library_option
 def trend(metrics, baseline_until, as_json, as_csv, library_dir):
@@ -675,9 +837,10 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     metrics = tuple(registry.resolve(name) for name in metrics)  # earlier names still work
     for name in metrics:
         if name not in registry.BY_NAME:
-            raise click.BadParameter(f"{name!r} is not a metric; choose from "
-                                     f"{', '.join(registry.METRIC_NAMES)}",
-                                     param_hint="'--metric'")
+            raise click.BadParameter(
+                f"{name!r} is not a metric; choose from {', '.join(registry.METRIC_NAMES)}",
+                param_hint="'--metric'",
+            )
     until = _parse_when(baseline_until, "'--baseline-until'")
     with _open_library(library_dir, create=False) as library:
         try:
@@ -696,30 +859,51 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     if outdated:
         _outdated_note(outdated)
     many = result.table["metric"].nunique() > 3
-    for lines in (overview_lines(result), table_lines(result.table),
-                  summary_sentences(result.table, fade=result.fade, combine=many)):
+    for lines in (
+        overview_lines(result),
+        table_lines(result.table),
+        summary_sentences(result.table, fade=result.fade, combine=many),
+    ):
         click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
 
 
 # --- charts and the report -----------------------------------------------------------------
 
-_BASELINE_HELP = ("End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
-                  "Default: the photos before the first session, else the first week.")
+_BASELINE_HELP = (
+    "End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
+    "Default: the photos before the first session, else the first week."
+)
 
 
 @main.command(epilog="Example: facetrack chart --metric brow_height --out brow.svg")
-@click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              help=f"Chart this metric (repeatable): {', '.join(registry.charts())}, or a "
-                   "column name. Default: a one-page dashboard of the key metrics.")
-@click.option("--before-after", is_flag=True,
-              help="Instead: the baseline and the latest photo aligned on the eyes, side by "
-                   "side and overlaid, with the measured lines.")
-@click.option("--timelapse", metavar="FILE.gif", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write an eye-aligned animated GIF of every accepted photo.")
-@click.option("--out", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
-              help="PNG, SVG or PDF, chosen by the extension (default: facetrack-chart.png, "
-                   "unless --show is given).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="NAME",
+    help=f"Chart this metric (repeatable): {', '.join(registry.charts())}, or a "
+    "column name. Default: a one-page dashboard of the key metrics.",
+)
+@click.option(
+    "--before-after",
+    is_flag=True,
+    help="Instead: the baseline and the latest photo aligned on the eyes, side by "
+    "side and overlaid, with the measured lines.",
+)
+@click.option(
+    "--timelapse",
+    metavar="FILE.gif",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an eye-aligned animated GIF of every accepted photo.",
+)
+@click.option(
+    "--out",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG, SVG or PDF, chosen by the extension (default: facetrack-chart.png, "
+    "unless --show is given).",
+)
 @click.option("--show", is_flag=True, help="Open the chart in a window.")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
 @library_option
@@ -748,8 +932,9 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--out'") from None
     if timelapse is not None and timelapse.suffix.lower() != ".gif":
-        raise click.BadParameter(f"{timelapse.name}: the file name must end in .gif",
-                                 param_hint="'--timelapse'")
+        raise click.BadParameter(
+            f"{timelapse.name}: the file name must end in .gif", param_hint="'--timelapse'"
+        )
     until = _parse_when(baseline_until, "'--baseline-until'")
     figure = None
     if show:
@@ -758,8 +943,13 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
         figure = plt.figure()
     with _open_library(library_dir, create=False) as library:
         try:
-            figure = charts.chart_figure(library, metrics=metrics, before_after_photos=before_after,
-                                         baseline_until=until, fig=figure)
+            figure = charts.chart_figure(
+                library,
+                metrics=metrics,
+                before_after_photos=before_after,
+                baseline_until=until,
+                fig=figure,
+            )
             if out is not None:
                 charts.save_figure(figure, out)
                 click.echo(f"Wrote {out}.")
@@ -775,11 +965,15 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
 
 
 @main.command(epilog="Example: facetrack report --out progress.pdf --no-photos")
-@click.option("--out", default="facetrack-report.html", show_default=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.html (one self-contained file) or FILE.pdf.")
-@click.option("--no-photos", is_flag=True,
-              help="Leave every photo of the face out (for sharing).")
+@click.option(
+    "--out",
+    default="facetrack-report.html",
+    show_default=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="FILE.html (one self-contained file) or FILE.pdf.",
+)
+@click.option("--no-photos", is_flag=True, help="Leave every photo of the face out (for sharing).")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
 @library_option
 def report(out, no_photos, baseline_until, library_dir):
@@ -805,8 +999,11 @@ def report(out, no_photos, baseline_until, library_dir):
             _fail(str(exc))
         except OSError as exc:
             _fail(f"{out}: {exc.strerror or _one_line(exc)}")
-    how_made = {"html": "", "chromium": " (PDF printed by Chromium)",
-                "matplotlib": " (PDF laid out by matplotlib, without Chromium)"}
+    how_made = {
+        "html": "",
+        "chromium": " (PDF printed by Chromium)",
+        "matplotlib": " (PDF laid out by matplotlib, without Chromium)",
+    }
     click.echo(f"Wrote {out}{how_made[how]}.")
 
 

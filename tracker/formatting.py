@@ -54,8 +54,9 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def number(value: Any, decimals: int = 2, *, signed: bool = False, minus: str = "-",
-           missing: str = MISSING) -> str:
+def number(
+    value: Any, decimals: int = 2, *, signed: bool = False, minus: str = "-", missing: str = MISSING
+) -> str:
     """A number with ``decimals`` decimals; ``missing`` when it is missing (see
     ``none_if_nan``). A value that rounds to zero never shows a minus sign ("0.00", or
     "+0.00" when ``signed``); ``minus`` is the minus sign to write (the report uses "−")."""
@@ -69,23 +70,26 @@ def number(value: Any, decimals: int = 2, *, signed: bool = False, minus: str = 
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:
-    """"1 photo", "3 photos"; ``plural_word`` when the plural is not ``word`` + "s"."""
+    """ "1 photo", "3 photos"; ``plural_word`` when the plural is not ``word`` + "s"."""
     return f"{count} {word if count == 1 else (plural_word or word + 's')}"
 
 
-def table_line(cells: Sequence[str], widths: Sequence[int], *,
-               right: Collection[int] = ()) -> str:
+def table_line(cells: Sequence[str], widths: Sequence[int], *, right: Collection[int] = ()) -> str:
     """One line of an aligned text table: each cell padded to its column's width (right-
     aligned for the columns in ``right``), two spaces between columns, no trailing spaces.
     A cell beyond ``widths`` (the last column, usually free text) is left as it is."""
-    padded = [cell if i >= len(widths) else
-              (f"{cell:>{widths[i]}}" if i in right else f"{cell:<{widths[i]}}")
-              for i, cell in enumerate(cells)]
+    padded = [
+        cell
+        if i >= len(widths)
+        else (f"{cell:>{widths[i]}}" if i in right else f"{cell:<{widths[i]}}")
+        for i, cell in enumerate(cells)
+    ]
     return "  ".join(padded).rstrip()
 
 
-def text_table(rows: Sequence[Sequence[str]], *, right: Collection[int] = (),
-               min_widths: Sequence[int] = ()) -> list[str]:
+def text_table(
+    rows: Sequence[Sequence[str]], *, right: Collection[int] = (), min_widths: Sequence[int] = ()
+) -> list[str]:
     """Aligned text lines for ``rows`` (header rows included): each column as wide as its
     widest cell, and at least ``min_widths``. See ``table_line``.
 
@@ -93,6 +97,11 @@ def text_table(rows: Sequence[Sequence[str]], *, right: Collection[int] = (),
     ['metric   n', 'brow    12']
     """
     columns = max((len(row) for row in rows), default=0)
-    widths = [max([len(row[i]) for row in rows if i < len(row)]
-                  + [min_widths[i] if i < len(min_widths) else 0]) for i in range(columns)]
+    widths = [
+        max(
+            [len(row[i]) for row in rows if i < len(row)]
+            + [min_widths[i] if i < len(min_widths) else 0]
+        )
+        for i in range(columns)
+    ]
     return [table_line(row, widths, right=right) for row in rows]

@@ -73,9 +73,16 @@ _REASON_KINDS = {
     ReasonCode.NO_FACE: "no face found",
     ReasonCode.CRASHED: "the measuring process crashed on this file",
 }
-_IMAGE_REASONS = frozenset({ReasonCode.BLURRED, ReasonCode.UNDER_EXPOSED, ReasonCode.OVER_EXPOSED,
-                            ReasonCode.FACE_TOO_SMALL, ReasonCode.FACE_CUT,
-                            ReasonCode.BROW_EDGE_MISSING})
+_IMAGE_REASONS = frozenset(
+    {
+        ReasonCode.BLURRED,
+        ReasonCode.UNDER_EXPOSED,
+        ReasonCode.OVER_EXPOSED,
+        ReasonCode.FACE_TOO_SMALL,
+        ReasonCode.FACE_CUT,
+        ReasonCode.BROW_EDGE_MISSING,
+    }
+)
 _CODES_BY_KIND = {code.kind: code for code in ReasonCode if code is not ReasonCode.OTHER}
 
 

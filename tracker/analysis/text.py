@@ -20,21 +20,27 @@ from tracker.metrics import registry
 
 METRIC_LABELS = {m.name: m.label for m in registry.METRICS}
 # How each window reads after a change, and as the thing there are not enough photos for.
-WINDOW_PHRASES = {"immediate": "right after a session", "2-4 weeks": "after 2–4 weeks",
-                  "long term": "after more than 4 weeks"}
-WINDOW_NAMES = {"immediate": "the immediate effect", "2-4 weeks": "2–4 weeks",
-                "long term": "the long term"}
+WINDOW_PHRASES = {
+    "immediate": "right after a session",
+    "2-4 weeks": "after 2–4 weeks",
+    "long term": "after more than 4 weeks",
+}
+WINDOW_NAMES = {
+    "immediate": "the immediate effect",
+    "2-4 weeks": "2–4 weeks",
+    "long term": "the long term",
+}
 _SOURCE_TEXT = {
     REPEATS_SOURCE: "repeat photos taken the same day",
     FLOOR_SOURCE: "the benchmark's floor, as repeat photos varied less",
     DEFAULT_SEM_SOURCE: "the benchmark, as there are no repeat photos (take two photos per "
-                        "sitting to measure your own)",
+    "sitting to measure your own)",
     GIVEN_SOURCE: "the values given",
 }
 
 
 def metric_label(metric: str) -> str:
-    """"jaw_angle_left_deg" -> "Jaw angle (left)" (left/right are the subject's own)."""
+    """ "jaw_angle_left_deg" -> "Jaw angle (left)" (left/right are the subject's own)."""
     return registry.label(metric)
 
 
@@ -57,9 +63,11 @@ def _finite(value) -> bool:
 
 
 def _change_text(row, metric: str) -> str:
-    return (f"{_number(row.change, metric, signed=True)} (95% CI "
-            f"{_number(row.ci_low, metric, unit=False)} to "
-            f"{_number(row.ci_high, metric, unit=False)})")
+    return (
+        f"{_number(row.change, metric, signed=True)} (95% CI "
+        f"{_number(row.ci_low, metric, unit=False)} to "
+        f"{_number(row.ci_high, metric, unit=False)})"
+    )
 
 
 def _judgement(row, metric: str) -> str:
@@ -67,13 +75,16 @@ def _judgement(row, metric: str) -> str:
     if row.detectable:
         return f"above {floor}"
     if _finite(row.mdc) and abs(row.change) > row.mdc:
-        return (f"larger than {floor} but too uncertain (the interval includes 0): "
-                "not a detectable change yet")
+        return (
+            f"larger than {floor} but too uncertain (the interval includes 0): "
+            "not a detectable change yet"
+        )
     return f"within {floor}: not a detectable change"
 
 
-def summary_sentences(table: pd.DataFrame, *, fade: pd.DataFrame | None = None,
-                      combine: bool = False) -> list[str]:
+def summary_sentences(
+    table: pd.DataFrame, *, fade: pd.DataFrame | None = None, combine: bool = False
+) -> list[str]:
     """Plain-language lines for a window table (``Trend.table``), window by window.
 
     One sentence per metric and window, e.g. "Brow height (left) +0.82 mm (95% CI 0.31 to
@@ -103,11 +114,15 @@ def summary_sentences(table: pd.DataFrame, *, fade: pd.DataFrame | None = None,
             elif combine and not row.detectable:
                 quiet.append(f"{label} {_number(row.change, row.metric, signed=True)}")
             else:
-                lines.append(f"{label} {_change_text(row, row.metric)} {where}, "
-                             f"{_judgement(row, row.metric)}.")
+                lines.append(
+                    f"{label} {_change_text(row, row.metric)} {where}, "
+                    f"{_judgement(row, row.metric)}."
+                )
         if quiet:
-            lines.append(f"No detectable change {WINDOW_PHRASES[window]} (within the noise "
-                         f"floor or too uncertain): {', '.join(quiet)}.")
+            lines.append(
+                f"No detectable change {WINDOW_PHRASES[window]} (within the noise "
+                f"floor or too uncertain): {', '.join(quiet)}."
+            )
     if fade is not None:
         lines += _fade_sentences(fade, combine=combine)
     return lines
@@ -124,8 +139,9 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
     lines: list[str] = []
     for _, rows in fade.groupby("last_session", sort=True):
         if rows["verdict"].isna().all():
-            lines.append(f"Not enough photos {_pause_text(rows.iloc[0])} to tell whether the "
-                         "gains held.")
+            lines.append(
+                f"Not enough photos {_pause_text(rows.iloc[0])} to tell whether the gains held."
+            )
             continue
         held = []
         for row in rows.itertuples(index=False):
@@ -135,20 +151,23 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
             elif combine and row.verdict == "held":
                 held.append(f"{label} {_number(row.change, row.metric, signed=True)}")
             else:
-                verdict = {"faded": "the gain faded",
-                           "held": "no detectable change, the gain held",
-                           "kept changing": "still changing, away from the baseline"}
-                lines.append(f"{label} {_change_text(row, row.metric)} {_pause_text(row)} "
-                             f"(its last {FADE_DAYS} days against the last {FADE_DAYS} on "
-                             f"treatment): {verdict[row.verdict]}.")
+                verdict = {
+                    "faded": "the gain faded",
+                    "held": "no detectable change, the gain held",
+                    "kept changing": "still changing, away from the baseline",
+                }
+                lines.append(
+                    f"{label} {_change_text(row, row.metric)} {_pause_text(row)} "
+                    f"(its last {FADE_DAYS} days against the last {FADE_DAYS} on "
+                    f"treatment): {verdict[row.verdict]}."
+                )
         if held:
-            lines.append(f"No detectable change {_pause_text(rows.iloc[0])}: "
-                         f"{', '.join(held)}.")
+            lines.append(f"No detectable change {_pause_text(rows.iloc[0])}: {', '.join(held)}.")
     return lines
 
 
 def left_out_line(total: int, reasons: dict[str, int]) -> str:
-    """"12 photos left out: 7 smiling, 5 head turned." (a photo with several reasons counts
+    """ "12 photos left out: 7 smiling, 5 head turned." (a photo with several reasons counts
     under each)."""
     if not total:
         return "No photos left out: every photo passed the quality checks."
@@ -165,21 +184,29 @@ def overview_lines(trend) -> list[str]:
         lines.append(f"Baseline ({base.rule}): no photos.")
     else:
         count = dates.nunique()
-        lines.append(f"Baseline ({base.rule}): {plural(count, 'day')} of "
-                     f"photos, {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}.")
+        lines.append(
+            f"Baseline ({base.rule}): {plural(count, 'day')} of "
+            f"photos, {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}."
+        )
     if base.note:
         lines.append(f"Note: {base.note}.")
     if base.first_treatment is not None:
-        lines.append(f"Treatment: {plural(trend.n_sessions, 'session')} logged, the first on "
-                     f"{base.first_treatment:%Y-%m-%d} (day 0).")
+        lines.append(
+            f"Treatment: {plural(trend.n_sessions, 'session')} logged, the first on "
+            f"{base.first_treatment:%Y-%m-%d} (day 0)."
+        )
     elif base.day0 is not None:
-        lines.append(f"No treatment session logged: days count from the end of the baseline "
-                     f"(day 0 = {base.day0:%Y-%m-%d}).")
+        lines.append(
+            f"No treatment session logged: days count from the end of the baseline "
+            f"(day 0 = {base.day0:%Y-%m-%d})."
+        )
     counts = trend.noise["noise_source"].value_counts(sort=False)
     if len(counts):
-        parts = [_SOURCE_TEXT.get(source, source) + ("" if len(counts) == 1 else
-                 f" ({plural(count, 'metric')})")
-                 for source, count in counts.items()]
+        parts = [
+            _SOURCE_TEXT.get(source, source)
+            + ("" if len(counts) == 1 else f" ({plural(count, 'metric')})")
+            for source, count in counts.items()
+        ]
         lines.append(f"Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from {'; '.join(parts)}.")
     lines.append(left_out_line(trend.n_rejected, trend.rejected))
     return lines
@@ -194,18 +221,27 @@ def table_lines(table: pd.DataFrame) -> list[str]:
         name, _ = metric_unit(metric)
         n = row.n_sessions if row.window == "immediate" else row.n_days
         label = f"{metric_label(metric)}{f', {name}' if name else ''}"
-        slope = (_number(row.slope_per_week, metric, signed=True, unit=False)
-                 if _finite(row.slope_per_week) else "-")
+        slope = (
+            _number(row.slope_per_week, metric, signed=True, unit=False)
+            if _finite(row.slope_per_week)
+            else "-"
+        )
         if row.detectable is None:
-            cells.append([label, row.window, str(n), "-", "not enough photos", "-", "-",
-                          slope])
+            cells.append([label, row.window, str(n), "-", "not enough photos", "-", "-", slope])
             continue
-        cells.append([
-            label, row.window, str(n), _number(row.change, metric, signed=True, unit=False),
-            f"{_number(row.ci_low, metric, signed=True, unit=False)} to "
-            f"{_number(row.ci_high, metric, signed=True, unit=False)}",
-            _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",
-            "yes" if row.detectable else "no", slope])
+        cells.append(
+            [
+                label,
+                row.window,
+                str(n),
+                _number(row.change, metric, signed=True, unit=False),
+                f"{_number(row.ci_low, metric, signed=True, unit=False)} to "
+                f"{_number(row.ci_high, metric, signed=True, unit=False)}",
+                _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",
+                "yes" if row.detectable else "no",
+                slope,
+            ]
+        )
     return text_table([header, *cells], right={2, 3, 5, 7})
 
 

@@ -45,8 +45,11 @@ def measure_one(measure: MeasureFunction, path: str, mirrored: bool) -> PhotoRes
     except Exception as exc:  # a bug on one photo must not cost the batch
         message = " ".join(str(exc).split())
         what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-        return PhotoResult(file=str(path), status="error",
-                           reasons=(Reason(ReasonCode.UNEXPECTED_ERROR, f"unexpected error: {what}"),))
+        return PhotoResult(
+            file=str(path),
+            status="error",
+            reasons=(Reason(ReasonCode.UNEXPECTED_ERROR, f"unexpected error: {what}"),),
+        )
 
 
 def _ping() -> bool:
@@ -62,8 +65,9 @@ def _start_worker() -> None:
     # after the main process is killed (kill -9, a crash): watch the parent and leave with it.
     parent = multiprocessing.parent_process()
     if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True,
-                         name="facetrack-parent-watch").start()
+        threading.Thread(
+            target=_exit_with, args=(parent,), daemon=True, name="facetrack-parent-watch"
+        ).start()
 
 
 def _exit_with(parent) -> None:
@@ -165,9 +169,16 @@ class Measurer:
         except (BrokenProcessPool, CancelledError):  # its pool broke, or was discarded
             pass
         except Exception as exc:  # the result could not come back from the worker
-            return key, PhotoResult(file=path, status="error",
-                                    reasons=(Reason(ReasonCode.UNEXPECTED_ERROR,
-                                                    f"unexpected error: {type(exc).__name__}: {exc}"),))
+            return key, PhotoResult(
+                file=path,
+                status="error",
+                reasons=(
+                    Reason(
+                        ReasonCode.UNEXPECTED_ERROR,
+                        f"unexpected error: {type(exc).__name__}: {exc}",
+                    ),
+                ),
+            )
         # A worker died. Every file in flight in that pool failed with it: measure each again
         # on its own, now, so that a crash can be pinned on the file that causes it.
         self._discard_pool()
@@ -175,8 +186,7 @@ class Measurer:
         retried: deque = deque()
         for other_key, other_path, other in self._pending:
             if isinstance(other, Future):
-                finished = (other.done() and not other.cancelled()
-                            and other.exception() is None)
+                finished = other.done() and not other.cancelled() and other.exception() is None
                 other = other.result() if finished else self._measure_alone(other_path)
             retried.append((other_key, other_path, other))
         self._pending = retried

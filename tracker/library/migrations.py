@@ -223,7 +223,8 @@ def migrate(db: sqlite3.Connection) -> list[int]:
             if current > LATEST_VERSION:
                 raise SchemaError(
                     f"its schema version {current} is newer than this facetrack knows "
-                    f"({LATEST_VERSION}); upgrade facetrack")
+                    f"({LATEST_VERSION}); upgrade facetrack"
+                )
             if current == 0 and _has_tables(db):
                 raise SchemaError("it is an SQLite database, but not a facetrack library")
             if current >= migration.version:
@@ -233,8 +234,12 @@ def migrate(db: sqlite3.Connection) -> list[int]:
                 db.execute(statement)
             db.execute(
                 "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.description,
-                 datetime.now().astimezone().isoformat(timespec="seconds")))
+                (
+                    migration.version,
+                    migration.description,
+                    datetime.now().astimezone().isoformat(timespec="seconds"),
+                ),
+            )
             # user_version is part of the database header, so it changes with the transaction
             db.execute(f"PRAGMA user_version = {int(migration.version)}")
             db.execute("COMMIT")
@@ -247,9 +252,12 @@ def migrate(db: sqlite3.Connection) -> list[int]:
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:
-    return db.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchone()[0] > 0
+    return (
+        db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _statements(script: str) -> list[str]:
@@ -261,6 +269,7 @@ def _statements(script: str) -> list[str]:
             statements.append(current.strip())
             current = ""
     if current.strip() and not all(
-            part.strip().startswith("--") or not part.strip() for part in current.splitlines()):
+        part.strip().startswith("--") or not part.strip() for part in current.splitlines()
+    ):
         raise ValueError(f"incomplete SQL statement in migration: {current.strip()[:60]}")
     return statements

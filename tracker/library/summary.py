@@ -86,32 +86,41 @@ class ImportSummary:
         """
         n = len(self.imported)
         if n:
-            lines = [f"Imported {plural(n, 'photo')} "
-                     f"({n - self.rejected_count} ok, {self.rejected_count} rejected)."]
+            lines = [
+                f"Imported {plural(n, 'photo')} "
+                f"({n - self.rejected_count} ok, {self.rejected_count} rejected)."
+            ]
         else:
             lines = ["No new photos imported."]
         if self.already_there:
-            lines.append(f"Already in the library (same content): "
-                         f"{plural(len(self.already_there), 'photo')}.")
+            lines.append(
+                f"Already in the library (same content): "
+                f"{plural(len(self.already_there), 'photo')}."
+            )
         for kind, count in sorted(self.rejected.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  rejected, {kind}: {count}")
         if self.errors:
             lines.append(f"Errors: {plural(len(self.errors), 'file')} not imported:")
             lines += [f"  {file}: {reason}" for file, reason in self.errors.items()]
         if self.ignored:
-            lines.append(f"Ignored {plural(self.ignored, 'file')} that "
-                         f"{'is not a photo' if self.ignored == 1 else 'are not photos'}.")
+            lines.append(
+                f"Ignored {plural(self.ignored, 'file')} that "
+                f"{'is not a photo' if self.ignored == 1 else 'are not photos'}."
+            )
         if self.date_sources and set(self.date_sources) != {"exif"}:
-            parts = [f"{count} {_SOURCE_WORDS.get(source, source)}"
-                     for source, count in sorted(self.date_sources.items(),
-                                                 key=lambda item: -item[1])]
+            parts = [
+                f"{count} {_SOURCE_WORDS.get(source, source)}"
+                for source, count in sorted(self.date_sources.items(), key=lambda item: -item[1])
+            ]
             lines.append("Capture times: " + ", ".join(parts) + ".")
         if self.date_flags:
             lines.append(f"Check the capture time of {plural(len(self.date_flags), 'photo')}:")
             for file, (source, notes) in self.date_flags.items():
                 detail = "; ".join(n for n in notes if not n.startswith(_BENIGN_NOTES))
-                lines.append(f"  {file}: {_SOURCE_WORDS.get(source, source)}"
-                             + (f" ({detail})" if detail else ""))
+                lines.append(
+                    f"  {file}: {_SOURCE_WORDS.get(source, source)}"
+                    + (f" ({detail})" if detail else "")
+                )
         lines += [f"Note: {note}" for note in self.notes]
         return lines
 
@@ -130,8 +139,9 @@ class SummaryBuilder:
         self.date_flags: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.notes: list[str] = []
 
-    def add_imported(self, file: str, photo_id: int, status: str, reasons, source: str,
-                     notes) -> None:
+    def add_imported(
+        self, file: str, photo_id: int, status: str, reasons, source: str, notes
+    ) -> None:
         self.imported.append(photo_id)
         if status == "rejected":
             self.rejected_count += 1

@@ -114,30 +114,52 @@ class Metric:
         return self.unit == "mm"
 
 
-def _pair(family: str, group: Group, unit: Unit, label: str, *, sem: tuple[float, float],
-          **options) -> tuple[Metric, Metric]:
+def _pair(
+    family: str, group: Group, unit: Unit, label: str, *, sem: tuple[float, float], **options
+) -> tuple[Metric, Metric]:
     """The left and right metrics of one family (SEMs left, right)."""
     names = {side: f"{family}_{side}_{unit}" for side in SIDES}
-    return tuple(Metric(name=names[side], family=family, group=group, unit=unit,
-                        label=f"{label} ({side})", side=side,
-                        partner=names[OTHER_SIDE[side]], benchmark_sem=s,
-                        noise_key=names[side], **options)
-                 for side, s in zip(SIDES, sem))  # type: ignore[return-value]
+    return tuple(
+        Metric(
+            name=names[side],
+            family=family,
+            group=group,
+            unit=unit,
+            label=f"{label} ({side})",
+            side=side,
+            partner=names[OTHER_SIDE[side]],
+            benchmark_sem=s,
+            noise_key=names[side],
+            **options,
+        )
+        for side, s in zip(SIDES, sem)
+    )  # type: ignore[return-value]
 
 
-def _one(family: str, group: Group, unit: Unit, label: str, *, sem: float,
-         **options) -> Metric:
+def _one(family: str, group: Group, unit: Unit, label: str, *, sem: float, **options) -> Metric:
     name = f"{family}_{unit}"
-    return Metric(name=name, family=family, group=group, unit=unit, label=label,
-                  benchmark_sem=sem, noise_key=name, **options)
+    return Metric(
+        name=name,
+        family=family,
+        group=group,
+        unit=unit,
+        label=label,
+        benchmark_sem=sem,
+        noise_key=name,
+        **options,
+    )
 
 
-_BROW_METHOD = ("From the centre of the iris straight up to the upper edge of the eyebrow, "
-                "with the face turned to the camera and the eyes level. The brow's edge is "
-                "located on the image itself, to a fraction of a pixel.")
-_JAW_METHOD = ("The angle at the corner of the jaw between the back edge of the jaw (ramus) "
-               "and its lower border, each a line fitted through several landmarks, in the "
-               "frontal view. Smaller means a more defined jaw.")
+_BROW_METHOD = (
+    "From the centre of the iris straight up to the upper edge of the eyebrow, "
+    "with the face turned to the camera and the eyes level. The brow's edge is "
+    "located on the image itself, to a fraction of a pixel."
+)
+_JAW_METHOD = (
+    "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
+    "and its lower border, each a line fitted through several landmarks, in the "
+    "frontal view. Smaller means a more defined jaw."
+)
 
 # SEMs (``benchmark_sem``) with a fixed person scale: the pooled SD of versions of the same
 # photos that do not change the face (JPEG quality 60-95, brightness +-25 %, shifts,
@@ -148,45 +170,135 @@ _JAW_METHOD = ("The angle at the corner of the jaw between the back edge of the 
 #
 # The order is the order of the columns everywhere (the library, exports, the trend).
 METRICS: tuple[Metric, ...] = (
-    *_pair("brow_height", "brow", "mm", "Brow height", sem=(0.20, 0.13), short="brow",
-           method=_BROW_METHOD, primary=True, chart_rank=0, dashboard=True,
-           tolerance_group="brow height", tolerance_rank=0, warp="brow"),
-    _one("brow_asymmetry", "brow", "mm", "Brow asymmetry", sem=0.23, chart_rank=6,
-         method="The difference between the left and right brow heights."),
-    *_pair("jaw_angle", "jaw", "deg", "Jaw angle", sem=(0.16, 0.19), short="jaw",
-           method=_JAW_METHOD, primary=True, chart_rank=1, dashboard=True,
-           tolerance_group="jaw angle *", tolerance_rank=4, warp="jaw"),
-    _one("jaw_angle_asymmetry", "jaw", "deg", "Jaw angle asymmetry", sem=0.16, chart_rank=7,
-         method="The difference between the left and right jaw angles."),
-    _one("asymmetry", "symmetry", "pct", "Facial asymmetry", sem=0.07, short="asym",
-         primary=True, chart_rank=2, dashboard=True, tolerance_group="asymmetry_pct *",
-         tolerance_rank=6,
-         method="How far 225 landmark pairs are from mirror images of each other across the "
-                "face's midline, on average, as a percentage of the distance between the "
-                "pupils. 0 would be a perfectly symmetric face."),
-    *_pair("eye_aperture", "eye", "mm", "Eye opening", sem=(0.13, 0.12), chart_rank=3,
-           dashboard=True, tolerance_group="eye aperture", tolerance_rank=1,
-           method="The opening of the eye at the pupil, from the upper to the lower lid."),
-    *_pair("mouth_corner_elevation", "mouth", "mm", "Mouth corner elevation",
-           sem=(0.26, 0.27), chart_rank=4, dashboard=True,
-           tolerance_group="mouth corner elevation", tolerance_rank=2, warp="mouth",
-           method="The height of the corner of the mouth above the line joining the pupils, "
-                  "measured upward: the corner lies below that line, so the value is "
-                  "negative, and a higher corner gives a larger value."),
-    _one("mouth_corner_asymmetry", "mouth", "mm", "Mouth corner asymmetry", sem=0.12,
-         chart_rank=8,
-         method="The difference between the left and right mouth corner elevations."),
-    *_pair("cheek_elevation", "cheek", "mm", "Cheek elevation", sem=(0.17, 0.18),
-           chart_rank=5, dashboard=True, tolerance_group="cheek elevation", tolerance_rank=3,
-           method="The height of the most prominent point of the cheekbone above the line "
-                  "joining the pupils, measured upward: it lies below that line, so the value "
-                  "is negative, and a higher cheek gives a larger value."),
-    _one("lower_face_width", "jaw", "mm", "Lower face width", sem=0.50, chart_rank=9,
-         tolerance_group="lower face width *", tolerance_rank=5,
-         method="The distance between the two corners of the jaw."),
+    *_pair(
+        "brow_height",
+        "brow",
+        "mm",
+        "Brow height",
+        sem=(0.20, 0.13),
+        short="brow",
+        method=_BROW_METHOD,
+        primary=True,
+        chart_rank=0,
+        dashboard=True,
+        tolerance_group="brow height",
+        tolerance_rank=0,
+        warp="brow",
+    ),
+    _one(
+        "brow_asymmetry",
+        "brow",
+        "mm",
+        "Brow asymmetry",
+        sem=0.23,
+        chart_rank=6,
+        method="The difference between the left and right brow heights.",
+    ),
+    *_pair(
+        "jaw_angle",
+        "jaw",
+        "deg",
+        "Jaw angle",
+        sem=(0.16, 0.19),
+        short="jaw",
+        method=_JAW_METHOD,
+        primary=True,
+        chart_rank=1,
+        dashboard=True,
+        tolerance_group="jaw angle *",
+        tolerance_rank=4,
+        warp="jaw",
+    ),
+    _one(
+        "jaw_angle_asymmetry",
+        "jaw",
+        "deg",
+        "Jaw angle asymmetry",
+        sem=0.16,
+        chart_rank=7,
+        method="The difference between the left and right jaw angles.",
+    ),
+    _one(
+        "asymmetry",
+        "symmetry",
+        "pct",
+        "Facial asymmetry",
+        sem=0.07,
+        short="asym",
+        primary=True,
+        chart_rank=2,
+        dashboard=True,
+        tolerance_group="asymmetry_pct *",
+        tolerance_rank=6,
+        method="How far 225 landmark pairs are from mirror images of each other across the "
+        "face's midline, on average, as a percentage of the distance between the "
+        "pupils. 0 would be a perfectly symmetric face.",
+    ),
+    *_pair(
+        "eye_aperture",
+        "eye",
+        "mm",
+        "Eye opening",
+        sem=(0.13, 0.12),
+        chart_rank=3,
+        dashboard=True,
+        tolerance_group="eye aperture",
+        tolerance_rank=1,
+        method="The opening of the eye at the pupil, from the upper to the lower lid.",
+    ),
+    *_pair(
+        "mouth_corner_elevation",
+        "mouth",
+        "mm",
+        "Mouth corner elevation",
+        sem=(0.26, 0.27),
+        chart_rank=4,
+        dashboard=True,
+        tolerance_group="mouth corner elevation",
+        tolerance_rank=2,
+        warp="mouth",
+        method="The height of the corner of the mouth above the line joining the pupils, "
+        "measured upward: the corner lies below that line, so the value is "
+        "negative, and a higher corner gives a larger value.",
+    ),
+    _one(
+        "mouth_corner_asymmetry",
+        "mouth",
+        "mm",
+        "Mouth corner asymmetry",
+        sem=0.12,
+        chart_rank=8,
+        method="The difference between the left and right mouth corner elevations.",
+    ),
+    *_pair(
+        "cheek_elevation",
+        "cheek",
+        "mm",
+        "Cheek elevation",
+        sem=(0.17, 0.18),
+        chart_rank=5,
+        dashboard=True,
+        tolerance_group="cheek elevation",
+        tolerance_rank=3,
+        method="The height of the most prominent point of the cheekbone above the line "
+        "joining the pupils, measured upward: it lies below that line, so the value "
+        "is negative, and a higher cheek gives a larger value.",
+    ),
+    _one(
+        "lower_face_width",
+        "jaw",
+        "mm",
+        "Lower face width",
+        sem=0.50,
+        chart_rank=9,
+        tolerance_group="lower face width *",
+        tolerance_rank=5,
+        method="The distance between the two corners of the jaw.",
+    ),
     # the scales are not outcomes (not trended); no noise floor for the eyes' distance
-    _one("interpupillary", "scale", "mm", "Interpupillary distance", sem=float("nan"),
-         trended=False),
+    _one(
+        "interpupillary", "scale", "mm", "Interpupillary distance", sem=float("nan"), trended=False
+    ),
     # the rigid points' size (nose, eye corners, cheekbones): the person scale, so constant by
     # construction under it
     _one("face_scale", "scale", "mm", "Face scale (rigid points)", sem=0.0, trended=False),
@@ -199,13 +311,17 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 # pupils (a higher feature gave a smaller value); they are now elevations, measured upward.
 RENAMED: dict[str, tuple[str, float]] = {
     f"{old}_{side}_mm": (f"{new}_{side}_mm", -1.0)
-    for old, new in (("mouth_corner_height", "mouth_corner_elevation"),
-                     ("cheek_height", "cheek_elevation"))
+    for old, new in (
+        ("mouth_corner_height", "mouth_corner_elevation"),
+        ("cheek_height", "cheek_elevation"),
+    )
     for side in SIDES
 }
 # chart (family) names of earlier versions -> the name now
-RENAMED_FAMILIES: dict[str, str] = {"mouth_corner_height": "mouth_corner_elevation",
-                                    "cheek_height": "cheek_elevation"}
+RENAMED_FAMILIES: dict[str, str] = {
+    "mouth_corner_height": "mouth_corner_elevation",
+    "cheek_height": "cheek_elevation",
+}
 METRIC_NAMES: tuple[str, ...] = tuple(BY_NAME)
 # the headline metrics (brow heights, jaw angles, facial asymmetry), in column order
 PRIMARY: tuple[str, ...] = tuple(m.name for m in METRICS if m.primary)
@@ -251,8 +367,9 @@ def upgrade_columns(frame):
 def names(**where) -> tuple[str, ...]:
     """The metric names whose attributes equal the given values, in column order:
     ``names(group="brow")``, ``names(side="left", unit="mm")``."""
-    return tuple(m.name for m in METRICS
-                 if all(getattr(m, key) == value for key, value in where.items()))
+    return tuple(
+        m.name for m in METRICS if all(getattr(m, key) == value for key, value in where.items())
+    )
 
 
 def sided(family: str, side: str) -> str:
@@ -312,8 +429,9 @@ def charts() -> dict[str, tuple[str, ...]]:
 
 def tolerance_groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The validation's pose-tolerance groups: (label, metric names), in table order."""
-    grouped = sorted((m for m in METRICS if m.tolerance_group is not None),
-                     key=lambda m: m.tolerance_rank or 0)
+    grouped = sorted(
+        (m for m in METRICS if m.tolerance_group is not None), key=lambda m: m.tolerance_rank or 0
+    )
     out: dict[str, list[str]] = {}
     for m in grouped:
         out.setdefault(m.tolerance_group or "", []).append(m.name)

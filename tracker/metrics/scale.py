@@ -45,8 +45,9 @@ def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
     return float(np.median(values)), float(sem)
 
 
-def rescale_metrics(metrics: dict[str, float], person_mm: float, *,
-                    key: str = PERSON_SCALE_METRIC) -> dict[str, float]:
+def rescale_metrics(
+    metrics: dict[str, float], person_mm: float, *, key: str = PERSON_SCALE_METRIC
+) -> dict[str, float]:
     """Re-express one photo's millimetre metrics with the person's scale.
 
     Every distance was measured as pixels x (iris-based mm per pixel); multiplying by
