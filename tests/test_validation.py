@@ -345,7 +345,8 @@ SENSITIVITY_MISS = {
     MOUTH[0]: 0.36,  # measured 0.76
     MOUTH[1]: 0.36,  # measured 0.72
     "mouth_corner_asymmetry_mm": 0.46,  # measured 0.65
-    # measured 0.51 with the perspective face frame (0.74 with the 2-D frame before it)
+    # measured 0.55 with the perspective face frame (0.74 with the 2-D frame before it): Face
+    # Mesh's outline follows a jaw contour moved in the image only partly (issue 11)
     "lower_face_width_mm": 0.64,
 }
 

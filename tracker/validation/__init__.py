@@ -565,10 +565,14 @@ def depth_gain(points_px: np.ndarray, focal_length_px: float, indices: Sequence[
     the camera than the eyes is a smaller shift of the face (``d * Z / Z_eyes``), and farther
     a larger one. Returns ``Z / Z_eyes = 1 + (z - z_eyes) / f`` at the mean depth of
     ``indices`` (Face Mesh's depth relative to the iris midpoint, in the pixel scale of x).
-    A brow about 20 mm in front of the irises at 55 cm gives 0.96."""
+    A brow about 20 mm in front of the irises at 55 cm gives 0.96. Outline points
+    (``ix.SILHOUETTE``: the jaw contour) count as at the eyes' depth, as the face frame takes
+    them (``tracker.metrics.frame``), so a warp of the jaw contour keeps its size."""
     pts = np.asarray(points_px, dtype=np.float64)
     eyes_z = 0.5 * (pts[ix.IRIS_CENTRE_LEFT, 2] + pts[ix.IRIS_CENTRE_RIGHT, 2])
-    return float(1.0 + (pts[list(indices), 2].mean() - eyes_z) / focal_length_px)
+    outline = set(ix.SILHOUETTE)
+    depth = np.array([eyes_z if i in outline else pts[i, 2] for i in indices])
+    return float(1.0 + (depth.mean() - eyes_z) / focal_length_px)
 
 
 def _truths(
