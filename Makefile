@@ -32,6 +32,9 @@ demo: $(STAMP)
 	@echo "Ground truth:  sample_images/series/truth.csv (made by tools/make_sample_series.py)"
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)

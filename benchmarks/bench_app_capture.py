@@ -56,23 +56,29 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-app-"))
     with Library(folder / "library") as library:
-        library.import_photos([SERIES / f"selfie_0{i}.jpg" for i in (1, 2, 4, 5, 6)],
-                              workers=1)
+        library.import_photos([SERIES / f"selfie_0{i}.jpg" for i in (1, 2, 4, 5, 6)], workers=1)
         usual = library._usual_capture()
     frame = frame_from_photo(SERIES / "selfie_01.jpg")
     buffer = io.BytesIO()
     Image.fromarray(frame).save(buffer, format="JPEG", quality=80)
     jpeg = buffer.getvalue()
 
-    lines = [f"# Guided capture: feedback latency ({time.strftime('%Y-%m-%d %H:%M')})", "",
-             (f"CPU cores: {os.cpu_count()}; load average at start: "
-              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; frame 1280 x 720, "
-              f"JPEG {len(jpeg) / 1024:.0f} KiB; {args.frames} frames per row."), ""]
+    lines = [
+        f"# Guided capture: feedback latency ({time.strftime('%Y-%m-%d %H:%M')})",
+        "",
+        (
+            f"CPU cores: {os.cpu_count()}; load average at start: "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; frame 1280 x 720, "
+            f"JPEG {len(jpeg) / 1024:.0f} KiB; {args.frames} frames per row."
+        ),
+        "",
+    ]
 
     with AppServer(folder / "library") as server:
         base = f"http://127.0.0.1:{server.port}"
-        with httpx.Client(base_url=base, cookies={f"facetrack_token_{server.port}":
-                                                   server.token}) as client:
+        with httpx.Client(
+            base_url=base, cookies={f"facetrack_token_{server.port}": server.token}
+        ) as client:
             headers = {"content-type": "image/jpeg", "x-csrf-token": server.app.state.csrf}
             for _ in range(3):  # warm up the model
                 client.post("/capture/frame", content=jpeg, headers=headers).raise_for_status()
@@ -91,9 +97,9 @@ def main() -> None:
                     for _ in range(n):
                         own.post("/capture/frame", content=jpeg, headers=headers)
                         done.append(time.perf_counter())
+
             start = time.perf_counter()
-            threads = [threading.Thread(target=worker, args=(args.frames // 2,))
-                       for _ in range(2)]
+            threads = [threading.Thread(target=worker, args=(args.frames // 2,)) for _ in range(2)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -111,16 +117,25 @@ def main() -> None:
         full.append((time.perf_counter() - t) * 1000)
 
     lines += ["| what | median ms | p90 ms | min ms |", "|:---|---:|---:|---:|"]
-    for name, values in (("round trip, one frame at a time (what the person waits for)",
-                          latencies),
-                         ("server compute only (frame_feedback, 2 Face Mesh views)", compute),
-                         ("for comparison: a full import measurement (6 views)", full)):
-        lines.append(f"| {name} | {statistics.median(values):.0f} | {_pct(values, 0.9):.0f} | "
-                     f"{min(values):.0f} |")
-    lines += ["", (f"Frames per second with two in flight (as the capture page sends them): "
-                   f"**{rate:.1f}**. Frames in tolerance (ready): {ready} of {args.frames}."),
-              f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
-              "", "Target: feedback <= 150 ms, >= 10 frames per second, on 2 cores."]
+    for name, values in (
+        ("round trip, one frame at a time (what the person waits for)", latencies),
+        ("server compute only (frame_feedback, 2 Face Mesh views)", compute),
+        ("for comparison: a full import measurement (6 views)", full),
+    ):
+        lines.append(
+            f"| {name} | {statistics.median(values):.0f} | {_pct(values, 0.9):.0f} | "
+            f"{min(values):.0f} |"
+        )
+    lines += [
+        "",
+        (
+            f"Frames per second with two in flight (as the capture page sends them): "
+            f"**{rate:.1f}**. Frames in tolerance (ready): {ready} of {args.frames}."
+        ),
+        f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
+        "",
+        "Target: feedback <= 150 ms, >= 10 frames per second, on 2 cores.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     out = ROOT / "benchmarks" / "results" / "bench_app_capture.md"

@@ -18,8 +18,15 @@ from tracker import Library
 
 SERIES = Path(__file__).resolve().parent.parent / "sample_images" / "series"
 # baseline photos (two weeks), one rejected (blurred: selfie_03), then treatment
-LIBRARY_PHOTOS = ("selfie_01.jpg", "selfie_02.jpg", "selfie_03.jpg", "selfie_04.jpg",
-                  "selfie_05.jpg", "selfie_10.jpg", "selfie_11.jpg")
+LIBRARY_PHOTOS = (
+    "selfie_01.jpg",
+    "selfie_02.jpg",
+    "selfie_03.jpg",
+    "selfie_04.jpg",
+    "selfie_05.jpg",
+    "selfie_10.jpg",
+    "selfie_11.jpg",
+)
 SESSIONS = ("2025-09-15T08:00", "2025-09-17T08:00", "2025-09-19T08:00")
 TOKEN = "test-token-0123456789"
 BASE = "http://127.0.0.1:5000"
@@ -71,8 +78,15 @@ def test_requests_without_the_token_are_refused(library_dir, tmp_path):
 
     app = create_app(library_dir, token=TOKEN)
     with TestClient(app, base_url=BASE) as anonymous:
-        for url in ("/", "/photos", "/photos/1/image.jpg", "/static/app.js", "/capture/ghost",
-                    "/report/download?format=html", "/reminders.ics?photo_day=SU"):
+        for url in (
+            "/",
+            "/photos",
+            "/photos/1/image.jpg",
+            "/static/app.js",
+            "/capture/ghost",
+            "/report/download?format=html",
+            "/reminders.ics?photo_day=SU",
+        ):
             assert anonymous.get(url).status_code == 403, url
         assert anonymous.post("/sessions", data={"started_at": "2026-01-01"}).status_code == 403
         assert anonymous.get("/?token=wrong").status_code == 403
@@ -96,15 +110,18 @@ def test_other_hosts_are_refused(client):
 
 def test_security_headers(client):
     """Pages and refusals carry a CSP allowing only the app itself, no inline script."""
-    for response in (client.get("/"), client.get("/static/app.js"),
-                     client.get("/", headers={"host": "evil.example"})):
+    for response in (
+        client.get("/"),
+        client.get("/static/app.js"),
+        client.get("/", headers={"host": "evil.example"}),
+    ):
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp
         assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
     page = client.get("/").text
-    assert "<script>" not in page and "<script src=\"/static/app.js\"" in page
+    assert "<script>" not in page and '<script src="/static/app.js"' in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in page
 
@@ -116,12 +133,19 @@ def test_csrf_is_required(client):
     form = {"started_at": "2026-01-05T08:00", "minutes": "20"}
     assert client.post("/sessions", data=form).status_code == 403
     assert client.post("/sessions", data={**form, "csrf": "wrong"}).status_code == 403
-    response = client.post("/sessions", data={**form, "csrf": csrf_of(client)},
-                           headers={"origin": "http://evil.example"})
+    response = client.post(
+        "/sessions",
+        data={**form, "csrf": csrf_of(client)},
+        headers={"origin": "http://evil.example"},
+    )
     assert response.status_code == 403
     assert client.post("/photos/1/forget", data={}).status_code == 403
-    assert client.post("/capture/frame", content=b"x",
-                       headers={"content-type": "image/jpeg"}).status_code == 403
+    assert (
+        client.post(
+            "/capture/frame", content=b"x", headers={"content-type": "image/jpeg"}
+        ).status_code
+        == 403
+    )
     assert len(client.get("/sessions").text) == before
     with Library(client.app_state.library_path) as library:
         assert len(library.sessions()) == len(SESSIONS)
@@ -134,10 +158,18 @@ def test_csrf_is_required(client):
 def test_session_logged_and_deleted(client):
     """A session logged through the form is listed, then deleted."""
     token = csrf_of(client)
-    response = client.post("/sessions", data={"started_at": "2026-01-05T08:00", "minutes": "25",
-                                              "mode": "Firm", "note": "<b>left side</b>",
-                                              "csrf": token},
-                           headers={"origin": BASE}, follow_redirects=False)
+    response = client.post(
+        "/sessions",
+        data={
+            "started_at": "2026-01-05T08:00",
+            "minutes": "25",
+            "mode": "Firm",
+            "note": "<b>left side</b>",
+            "csrf": token,
+        },
+        headers={"origin": BASE},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert "Session logged." in page
@@ -146,8 +178,9 @@ def test_session_logged_and_deleted(client):
     with Library(client.app_state.library_path) as library:
         sessions = library.sessions()
     new_id = int(sessions.loc[sessions["minutes"] == 25, "id"].iloc[0])
-    response = client.post(f"/sessions/{new_id}/delete", data={"csrf": token},
-                           follow_redirects=False)
+    response = client.post(
+        f"/sessions/{new_id}/delete", data={"csrf": token}, follow_redirects=False
+    )
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert "2026-01-05 08:00" not in page and "Session deleted." in page
@@ -159,11 +192,17 @@ def test_upload_good_and_bad_photos(client, tmp_path):
     """A good photo is imported and measured; a corrupt JPEG and a text file each get one
     clear error and nothing is stored from them; the same photo again is "already there"."""
     good = (SERIES / "selfie_06.jpg").read_bytes()
-    files = [("files", ("selfie_06.jpg", good, "image/jpeg")),
-             ("files", ("broken.jpg", b"\xff\xd8 not really a jpeg", "image/jpeg")),
-             ("files", ("notes.txt", b"hello", "text/plain"))]
-    response = client.post("/import", files=files, data={"csrf": csrf_of(client)},
-                           headers={"accept": "application/json"})
+    files = [
+        ("files", ("selfie_06.jpg", good, "image/jpeg")),
+        ("files", ("broken.jpg", b"\xff\xd8 not really a jpeg", "image/jpeg")),
+        ("files", ("notes.txt", b"hello", "text/plain")),
+    ]
+    response = client.post(
+        "/import",
+        files=files,
+        data={"csrf": csrf_of(client)},
+        headers={"accept": "application/json"},
+    )
     assert response.status_code == 200
     results = {r["name"]: r for r in response.json()["results"]}
     assert results["selfie_06.jpg"]["outcome"] == "imported"
@@ -200,8 +239,9 @@ def test_photos_page_and_forget(client):
     assert "blurred" in page
     image = client.get("/photos/1/image.jpg?lines=1")
     assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
-    response = client.post("/photos/1/forget", data={"csrf": csrf_of(client)},
-                           follow_redirects=False)
+    response = client.post(
+        "/photos/1/forget", data={"csrf": csrf_of(client)}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert client.get("/photos/1/image.jpg").status_code == 404
     with Library(client.app_state.library_path) as library:
@@ -218,8 +258,10 @@ def test_compare_report_and_reminders(client):
     assert html.status_code == 200
     assert "attachment" in html.headers["content-disposition"]
     assert "data:image/jpeg" not in html.text and "Brow height" in html.text
-    ics = client.get("/reminders.ics?photo_day=SU&photo_time=09:30&session_day=MO"
-                     "&session_day=FR&session_time=07:45")
+    ics = client.get(
+        "/reminders.ics?photo_day=SU&photo_time=09:30&session_day=MO"
+        "&session_day=FR&session_time=07:45"
+    )
     assert ics.headers["content-type"].startswith("text/calendar")
     text = ics.text
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
@@ -242,7 +284,14 @@ def test_capture_frame_feedback(client):
     feedback = client.post("/capture/frame", content=buffer.getvalue(), headers=headers).json()
     assert feedback["face"] is True and feedback["ready"] is True
     assert [c["name"] for c in feedback["checks"]] == [
-        "turn", "chin", "tilt", "distance", "light", "eyes", "mouth"]
+        "turn",
+        "chin",
+        "tilt",
+        "distance",
+        "light",
+        "eyes",
+        "mouth",
+    ]
     assert feedback["usual"]["n_photos"] == len(LIBRARY_PHOTOS) - 1
     assert 0.8 < feedback["camera_distance_mm"] / feedback["usual"]["camera_distance_mm"] < 1.2
     assert client.post("/capture/frame", content=b"nope", headers=headers).status_code == 400
@@ -265,8 +314,9 @@ def _browser_skip_reason() -> str | None:
     return None
 
 
-browser_test = pytest.mark.skipif(_browser_skip_reason() is not None,
-                                  reason=_browser_skip_reason() or "")
+browser_test = pytest.mark.skipif(
+    _browser_skip_reason() is not None, reason=_browser_skip_reason() or ""
+)
 
 
 @pytest.fixture(scope="module")
@@ -295,12 +345,18 @@ def browser_app(library_dir, fake_camera, tmp_path_factory):
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                str(root / "profile"), executable_path=CHROMIUM, headless=True,
+                str(root / "profile"),
+                executable_path=CHROMIUM,
+                headless=True,
                 env=chromium_environment(home),
-                args=[*OFFLINE_FLAGS, "--use-fake-ui-for-media-stream",
-                      "--use-fake-device-for-media-stream",
-                      f"--use-file-for-fake-video-capture={fake_camera}"],
-                viewport={"width": 1100, "height": 900})
+                args=[
+                    *OFFLINE_FLAGS,
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-video-capture={fake_camera}",
+                ],
+                viewport={"width": 1100, "height": 900},
+            )
             try:
                 page = context.new_page()
                 page.on("dialog", lambda dialog: dialog.accept())
@@ -334,8 +390,16 @@ def test_browser_pages_fit_a_phone(browser_app):
     server, page, errors = browser_app
     page.set_viewport_size({"width": 390, "height": 844})
     try:
-        for path in ("/", "/photos", "/import", "/capture", "/sessions", "/compare",
-                     "/report", "/reminders"):
+        for path in (
+            "/",
+            "/photos",
+            "/import",
+            "/capture",
+            "/sessions",
+            "/compare",
+            "/report",
+            "/reminders",
+        ):
             page.goto(f"http://127.0.0.1:{server.port}{path}")
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= 390, (path, width)
@@ -421,9 +485,20 @@ def test_app_command_prints_its_url_and_serves(library_dir, tmp_path):
     shutil.copytree(library_dir, copy)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from tracker.cli import main; main()", "app", "--no-browser",
-         "--library", str(copy)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env)
+        [
+            sys.executable,
+            "-c",
+            "from tracker.cli import main; main()",
+            "app",
+            "--no-browser",
+            "--library",
+            str(copy),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         url = None
         deadline = time.monotonic() + 60
@@ -467,17 +542,32 @@ def test_app_upload_and_cli_import_at_the_same_time(client, tmp_path):
     outcome = {}
 
     def cli_import():
-        result = CliRunner().invoke(main, ["import", str(SERIES / "selfie_12.jpg"),
-                                           str(SERIES / "selfie_13.jpg"), "--workers", "1",
-                                           "--library", str(client.app_state.library_path)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "import",
+                str(SERIES / "selfie_12.jpg"),
+                str(SERIES / "selfie_13.jpg"),
+                "--workers",
+                "1",
+                "--library",
+                str(client.app_state.library_path),
+            ],
+        )
         outcome["cli"] = (result.exit_code, result.output)
 
     thread = threading.Thread(target=cli_import)
     thread.start()
-    files = [("files", (name, (SERIES / name).read_bytes(), "image/jpeg"))
-             for name in ("selfie_15.jpg", "selfie_17.jpg")]
-    response = client.post("/import", files=files, data={"csrf": csrf_of(client)},
-                           headers={"accept": "application/json"})
+    files = [
+        ("files", (name, (SERIES / name).read_bytes(), "image/jpeg"))
+        for name in ("selfie_15.jpg", "selfie_17.jpg")
+    ]
+    response = client.post(
+        "/import",
+        files=files,
+        data={"csrf": csrf_of(client)},
+        headers={"accept": "application/json"},
+    )
     thread.join(timeout=120)
     assert response.status_code == 200
     assert [r["outcome"] for r in response.json()["results"]] == ["imported", "imported"]

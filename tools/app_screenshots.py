@@ -21,9 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SERIES = ROOT / "sample_images" / "series"
 OUT = ROOT / "docs" / "app"
-PAGES = (("dashboard", "/"), ("photos", "/photos"), ("import", "/import"),
-         ("sessions", "/sessions"), ("compare", "/compare"), ("report", "/report"),
-         ("reminders", "/reminders"))
+PAGES = (
+    ("dashboard", "/"),
+    ("photos", "/photos"),
+    ("import", "/import"),
+    ("sessions", "/sessions"),
+    ("compare", "/compare"),
+    ("report", "/report"),
+    ("reminders", "/reminders"),
+)
 
 
 def demo_library(path: Path) -> Path:
@@ -33,8 +39,9 @@ def demo_library(path: Path) -> Path:
         library.import_photos([SERIES], workers=2)
         with open(SERIES / "sessions.csv", newline="") as handle:
             for row in csv.DictReader(handle):
-                library.log_session(row["started_at"], minutes=float(row["minutes"]),
-                                    mode=row["mode"])
+                library.log_session(
+                    row["started_at"], minutes=float(row["minutes"]), mode=row["mode"]
+                )
     return path
 
 
@@ -52,18 +59,25 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="facetrack-shots-"))
     try:
         library = args.library or demo_library(work / "library")
-        video = write_y4m(work / "face.y4m", frame_from_photo(SERIES / "selfie_01.jpg"),
-                          n_frames=10)
+        video = write_y4m(
+            work / "face.y4m", frame_from_photo(SERIES / "selfie_01.jpg"), n_frames=10
+        )
         OUT.mkdir(parents=True, exist_ok=True)
         with AppServer(library) as server, sync_playwright() as playwright:
             (work / "home").mkdir()
             context = playwright.chromium.launch_persistent_context(
-                str(work / "profile"), executable_path=shutil.which("chromium"),
-                headless=True, env=chromium_environment(str(work / "home")),
-                args=[*OFFLINE_FLAGS, "--use-fake-ui-for-media-stream",
-                      "--use-fake-device-for-media-stream",
-                      f"--use-file-for-fake-video-capture={video}"],
-                viewport={"width": 1100, "height": 900})
+                str(work / "profile"),
+                executable_path=shutil.which("chromium"),
+                headless=True,
+                env=chromium_environment(str(work / "home")),
+                args=[
+                    *OFFLINE_FLAGS,
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-video-capture={video}",
+                ],
+                viewport={"width": 1100, "height": 900},
+            )
             page = context.new_page()
             page.goto(server.url)
             base = f"http://127.0.0.1:{server.port}"

@@ -18,21 +18,29 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tracker.validation.capture import (FLOOR_COLUMNS, FLOOR_SOURCE,  # noqa: E402
-                                        FULL_CAPTURE_PLAN, noise_floor_rows,
-                                        run_capture_study, summarise_capture)
+from tracker.validation.capture import (  # noqa: E402
+    FLOOR_COLUMNS,
+    FLOOR_SOURCE,
+    FULL_CAPTURE_PLAN,
+    noise_floor_rows,
+    run_capture_study,
+    summarise_capture,
+)
 
 FLOORS = ROOT / "tracker" / "validation" / "noise_floors.csv"
 
 
 def main() -> None:
-    frame = run_capture_study(FULL_CAPTURE_PLAN,
-                              progress=lambda done, total: print(f"\r{done}/{total}", end="",
-                                                                 file=sys.stderr))
+    frame = run_capture_study(
+        FULL_CAPTURE_PLAN,
+        progress=lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr),
+    )
     print(file=sys.stderr)
-    rows = noise_floor_rows(summarise_capture(frame),
-                            generated_by="tools/write_noise_floors.py (capture study, "
-                                         f"{FULL_CAPTURE_PLAN.selfies} selfies)")
+    rows = noise_floor_rows(
+        summarise_capture(frame),
+        generated_by="tools/write_noise_floors.py (capture study, "
+        f"{FULL_CAPTURE_PLAN.selfies} selfies)",
+    )
     old = pd.read_csv(FLOORS) if FLOORS.exists() else pd.DataFrame(columns=list(FLOOR_COLUMNS))
     kept = old[old["source"] != FLOOR_SOURCE]
     pd.concat([rows, kept], ignore_index=True)[list(FLOOR_COLUMNS)].to_csv(FLOORS, index=False)

@@ -47,8 +47,9 @@ class AppServer:
     Attributes: ``port``, ``token``, ``url`` (with the token), ``app``.
     """
 
-    def __init__(self, library_path: str | os.PathLike[str], *, port: int = 0,
-                 token: str | None = None) -> None:
+    def __init__(
+        self, library_path: str | os.PathLike[str], *, port: int = 0, token: str | None = None
+    ) -> None:
         import uvicorn
 
         self.app = create_app(library_path, token=token)
@@ -56,8 +57,13 @@ class AppServer:
         self.socket = bind(port)
         self.port = self.socket.getsockname()[1]
         self.url = f"http://{HOST}:{self.port}/?token={self.token}"
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
         self.server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -11,8 +11,13 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def _next(day: str, at: time, today: date) -> datetime:
@@ -20,19 +25,37 @@ def _next(day: str, at: time, today: date) -> datetime:
     return datetime.combine(today + timedelta(days=offset), at)
 
 
-def _event(summary: str, description: str, start: datetime, minutes: int, days: list[str],
-           stamp: str) -> list[str]:
+def _event(
+    summary: str, description: str, start: datetime, minutes: int, days: list[str], stamp: str
+) -> list[str]:
     end = start + timedelta(minutes=minutes)
-    return ["BEGIN:VEVENT", f"UID:{uuid.uuid4()}@facetrack.local", f"DTSTAMP:{stamp}",
-            f"DTSTART:{start:%Y%m%dT%H%M%S}", f"DTEND:{end:%Y%m%dT%H%M%S}",
-            f"RRULE:FREQ=WEEKLY;BYDAY={','.join(days)}", f"SUMMARY:{_escape(summary)}",
-            f"DESCRIPTION:{_escape(description)}", "BEGIN:VALARM", "ACTION:DISPLAY",
-            f"DESCRIPTION:{_escape(summary)}", "TRIGGER:-PT10M", "END:VALARM", "END:VEVENT"]
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uuid.uuid4()}@facetrack.local",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART:{start:%Y%m%dT%H%M%S}",
+        f"DTEND:{end:%Y%m%dT%H%M%S}",
+        f"RRULE:FREQ=WEEKLY;BYDAY={','.join(days)}",
+        f"SUMMARY:{_escape(summary)}",
+        f"DESCRIPTION:{_escape(description)}",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        f"DESCRIPTION:{_escape(summary)}",
+        "TRIGGER:-PT10M",
+        "END:VALARM",
+        "END:VEVENT",
+    ]
 
 
-def reminders_ics(*, photo_day: str | None, photo_time: time, session_days: list[str],
-                  session_time: time, session_minutes: int = 20,
-                  today: date | None = None) -> str:
+def reminders_ics(
+    *,
+    photo_day: str | None,
+    photo_time: time,
+    session_days: list[str],
+    session_time: time,
+    session_minutes: int = 20,
+    today: date | None = None,
+) -> str:
     """The calendar text (CRLF line ends). Times are floating local times (the calendar's
     own time zone).
 
@@ -48,18 +71,33 @@ def reminders_ics(*, photo_day: str | None, photo_time: time, session_days: list
     if photo_day is None and not session_days:
         raise ValueError("choose a photo day or at least one session day")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//facetrack//reminders//EN",
-             "CALSCALE:GREGORIAN", "X-WR-CALNAME:facetrack"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//facetrack//reminders//EN",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:facetrack",
+    ]
     if photo_day is not None:
-        lines += _event("facetrack: progress photo",
-                        "Weekly photo: same place, same light, phone at your usual distance, "
-                        "neutral face. Take two photos. Open facetrack's Capture page.",
-                        _next(photo_day, photo_time, today), 10, [photo_day], stamp)
+        lines += _event(
+            "facetrack: progress photo",
+            "Weekly photo: same place, same light, phone at your usual distance, "
+            "neutral face. Take two photos. Open facetrack's Capture page.",
+            _next(photo_day, photo_time, today),
+            10,
+            [photo_day],
+            stamp,
+        )
     if session_days:
         first = min(_next(d, session_time, today) for d in session_days)
-        lines += _event("facetrack: treatment session",
-                        f"Planned microcurrent session ({session_minutes} min). Log it in "
-                        "facetrack's Sessions page.", first, session_minutes,
-                        sorted(session_days, key=WEEKDAYS.index), stamp)
+        lines += _event(
+            "facetrack: treatment session",
+            f"Planned microcurrent session ({session_minutes} min). Log it in "
+            "facetrack's Sessions page.",
+            first,
+            session_minutes,
+            sorted(session_days, key=WEEKDAYS.index),
+            stamp,
+        )
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines) + "\r\n"

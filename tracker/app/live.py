@@ -50,8 +50,9 @@ def _check(name: str, ok: bool, value: str, hint: str = "") -> dict:
     return {"name": name, "ok": bool(ok), "value": value, "hint": hint}
 
 
-def frame_feedback(pixels: np.ndarray, usual: UsualCapture | None, *,
-                   settings: Settings = DEFAULT_SETTINGS) -> dict:
+def frame_feedback(
+    pixels: np.ndarray, usual: UsualCapture | None, *, settings: Settings = DEFAULT_SETTINGS
+) -> dict:
     """What the person should change before the photo is taken.
 
     Returns
@@ -66,69 +67,143 @@ def frame_feedback(pixels: np.ndarray, usual: UsualCapture | None, *,
     from tracker.pipeline import measure_pixels
 
     with _MODEL_LOCK:
-        result = measure_pixels(pixels, file="<camera>", landmark_views=LIVE_VIEWS,
-                                settings=settings)
-    usual_out = None if usual is None else {
-        "camera_distance_mm": _num(usual.camera_distance_mm), "yaw_deg": _num(usual.yaw_deg),
-        "pitch_deg": _num(usual.pitch_deg), "roll_deg": _num(usual.roll_deg),
-        "n_photos": usual.n_photos}
+        result = measure_pixels(
+            pixels, file="<camera>", landmark_views=LIVE_VIEWS, settings=settings
+        )
+    usual_out = (
+        None
+        if usual is None
+        else {
+            "camera_distance_mm": _num(usual.camera_distance_mm),
+            "yaw_deg": _num(usual.yaw_deg),
+            "pitch_deg": _num(usual.pitch_deg),
+            "roll_deg": _num(usual.roll_deg),
+            "n_photos": usual.n_photos,
+        }
+    )
     if result.quality is None or result.measurement is None:
-        return {"face": False, "ready": False, "checks": [], "advice": None,
-                "reasons": list(result.reasons), "pose": None, "camera_distance_mm": None,
-                "usual": usual_out}
+        return {
+            "face": False,
+            "ready": False,
+            "checks": [],
+            "advice": None,
+            "reasons": [str(r) for r in result.reasons],
+            "pose": None,
+            "camera_distance_mm": None,
+            "usual": usual_out,
+        }
     pose = result.quality.pose
     scores = result.quality.scores
     distance = result.measurement.camera_distance_mm
     target = usual or UsualCapture(math.nan, 0.0, 0.0, 0.0, n_photos=0)
     checks = []
     for name, value, goal, tolerance, words in (
-            ("turn", pose.yaw_deg, target.yaw_deg, settings.advice_yaw_deg,
-             ("turn your head to your left", "turn your head to your right")),
-            ("chin", pose.pitch_deg, target.pitch_deg, settings.advice_pitch_deg,
-             ("chin up", "chin down")),
-            ("tilt", pose.roll_deg, target.roll_deg, settings.advice_roll_deg,
-             ("tilt towards your right shoulder", "tilt towards your left shoulder"))):
+        (
+            "turn",
+            pose.yaw_deg,
+            target.yaw_deg,
+            settings.advice_yaw_deg,
+            ("turn your head to your left", "turn your head to your right"),
+        ),
+        (
+            "chin",
+            pose.pitch_deg,
+            target.pitch_deg,
+            settings.advice_pitch_deg,
+            ("chin up", "chin down"),
+        ),
+        (
+            "tilt",
+            pose.roll_deg,
+            target.roll_deg,
+            settings.advice_roll_deg,
+            ("tilt towards your right shoulder", "tilt towards your left shoulder"),
+        ),
+    ):
         goal = 0.0 if not math.isfinite(goal) else goal
         change = value - goal
-        checks.append(_check(name, abs(change) <= tolerance,
-                             f"{value:+.1f}° (usual {goal:+.1f}°)",
-                             "" if abs(change) <= tolerance else words[change > 0]))
+        checks.append(
+            _check(
+                name,
+                abs(change) <= tolerance,
+                f"{value:+.1f}° (usual {goal:+.1f}°)",
+                "" if abs(change) <= tolerance else words[change > 0],
+            )
+        )
     if math.isfinite(target.camera_distance_mm) and math.isfinite(distance):
         change = distance - target.camera_distance_mm
         ok = abs(change) <= settings.advice_distance_pct / 100 * target.camera_distance_mm
-        checks.append(_check("distance", ok, f"{distance / 10:.0f} cm (usual "
-                             f"{target.camera_distance_mm / 10:.0f} cm)",
-                             "" if ok else ("move further away" if change < 0 else "come closer")))
+        checks.append(
+            _check(
+                "distance",
+                ok,
+                f"{distance / 10:.0f} cm (usual {target.camera_distance_mm / 10:.0f} cm)",
+                "" if ok else ("move further away" if change < 0 else "come closer"),
+            )
+        )
     else:
-        checks.append(_check("distance", math.isfinite(distance),
-                             f"{distance / 10:.0f} cm" if math.isfinite(distance) else "unknown",
-                             "" if math.isfinite(distance) else "face the camera"))
+        checks.append(
+            _check(
+                "distance",
+                math.isfinite(distance),
+                f"{distance / 10:.0f} cm" if math.isfinite(distance) else "unknown",
+                "" if math.isfinite(distance) else "face the camera",
+            )
+        )
     brightness = scores.get("face_brightness", math.nan)
     light_ok = settings.min_face_brightness <= brightness <= settings.max_face_brightness
-    checks.append(_check("light", light_ok, f"{brightness:.0f} of 255",
-                         "" if light_ok else ("more light on your face"
-                                              if brightness < settings.min_face_brightness
-                                              else "less light on your face")))
+    checks.append(
+        _check(
+            "light",
+            light_ok,
+            f"{brightness:.0f} of 255",
+            ""
+            if light_ok
+            else (
+                "more light on your face"
+                if brightness < settings.min_face_brightness
+                else "less light on your face"
+            ),
+        )
+    )
     eyes = min(scores.get("eye_openness_left", 0.0), scores.get("eye_openness_right", 0.0))
-    checks.append(_check("eyes", eyes >= settings.min_eye_openness,
-                         "open" if eyes >= settings.min_eye_openness else "closed",
-                         "" if eyes >= settings.min_eye_openness else "open your eyes"))
-    neutral = (scores.get("mouth_open", 1.0) <= settings.max_mouth_open
-               and scores.get("smile", 1.0) <= settings.max_smile
-               and scores.get("mouth_width", 9.0) <= settings.max_mouth_width)
-    checks.append(_check("mouth", neutral, "neutral" if neutral else "not neutral",
-                         "" if neutral else "relax your mouth, lips closed"))
+    checks.append(
+        _check(
+            "eyes",
+            eyes >= settings.min_eye_openness,
+            "open" if eyes >= settings.min_eye_openness else "closed",
+            "" if eyes >= settings.min_eye_openness else "open your eyes",
+        )
+    )
+    neutral = (
+        scores.get("mouth_open", 1.0) <= settings.max_mouth_open
+        and scores.get("smile", 1.0) <= settings.max_smile
+        and scores.get("mouth_width", 9.0) <= settings.max_mouth_width
+    )
+    checks.append(
+        _check(
+            "mouth",
+            neutral,
+            "neutral" if neutral else "not neutral",
+            "" if neutral else "relax your mouth, lips closed",
+        )
+    )
     advice = None
     if usual is not None:
-        advice = capture_advice(distance, pose.yaw_deg, pose.pitch_deg, pose.roll_deg, usual,
-                                settings=settings)
+        advice = capture_advice(
+            distance, pose.yaw_deg, pose.pitch_deg, pose.roll_deg, usual, settings=settings
+        )
     ready = all(c["ok"] for c in checks) and result.status == "ok"
-    return {"face": True, "ready": ready, "checks": checks,
-            "advice": advice if advice != MATCHES_TEXT else None,
-            "reasons": list(result.reasons),
-            "pose": {"yaw_deg": pose.yaw_deg, "pitch_deg": pose.pitch_deg,
-                     "roll_deg": pose.roll_deg},
-            "camera_distance_mm": _num(distance), "usual": usual_out}
+    return {
+        "face": True,
+        "ready": ready,
+        "checks": checks,
+        "advice": advice if advice != MATCHES_TEXT else None,
+        "reasons": [str(r) for r in result.reasons],
+        "pose": {"yaw_deg": pose.yaw_deg, "pitch_deg": pose.pitch_deg, "roll_deg": pose.roll_deg},
+        "camera_distance_mm": _num(distance),
+        "usual": usual_out,
+    }
 
 
 def _num(value) -> float | None:
@@ -140,16 +215,25 @@ def _num(value) -> float | None:
 def _ghost_groups():
     from tracker.landmarks import indices as ix
 
-    return {"outline": (list(ix.SILHOUETTE) + [ix.SILHOUETTE[0]]),
-            "brow_right": list(ix.BROW_UPPER_RIGHT), "brow_left": list(ix.BROW_UPPER_LEFT),
-            "eye_right": [33, 160, 159, 158, 133, 153, 145, 144, 33],
-            "eye_left": [263, 387, 386, 385, 362, 380, 374, 373, 263],
-            "nose": [168, 6, 197, 195, 5, 4, 1],
-            "lips": [61, 40, 37, 0, 267, 270, 291, 321, 314, 17, 84, 91, 61]}
+    return {
+        "outline": (list(ix.SILHOUETTE) + [ix.SILHOUETTE[0]]),
+        "brow_right": list(ix.BROW_UPPER_RIGHT),
+        "brow_left": list(ix.BROW_UPPER_LEFT),
+        "eye_right": [33, 160, 159, 158, 133, 153, 145, 144, 33],
+        "eye_left": [263, 387, 386, 385, 362, 380, 374, 373, 263],
+        "nose": [168, 6, 197, 195, 5, 4, 1],
+        "lips": [61, 40, 37, 0, 267, 270, 291, 321, 314, 17, 84, 91, 61],
+    }
 
 
-def ghost_outline(points_px: np.ndarray, interpupillary_mm: float, distance_mm: float,
-                  frame_size: tuple[int, int], *, eye_level: float = 0.42) -> dict:
+def ghost_outline(
+    points_px: np.ndarray,
+    interpupillary_mm: float,
+    distance_mm: float,
+    frame_size: tuple[int, int],
+    *,
+    eye_level: float = 0.42,
+) -> dict:
     """The baseline face's outline placed where the face should be in a camera frame.
 
     The face is scaled to the size it has at ``distance_mm`` from a camera with the typical
@@ -168,8 +252,11 @@ def ghost_outline(points_px: np.ndarray, interpupillary_mm: float, distance_mm: 
     width, height = frame_size
     focal = default_camera((width, height)).focal_length_px
     ipd_px = focal * interpupillary_mm / distance_mm
-    matrix = eye_alignment(points_px, size=(width, height), eye_level=eye_level,
-                           eye_distance=min(0.9, ipd_px / width))
-    groups = {name: np.round(_apply(matrix, points_px[idx]), 1).tolist()
-              for name, idx in _ghost_groups().items()}
+    matrix = eye_alignment(
+        points_px, size=(width, height), eye_level=eye_level, eye_distance=min(0.9, ipd_px / width)
+    )
+    groups = {
+        name: np.round(_apply(matrix, points_px[idx]), 1).tolist()
+        for name, idx in _ghost_groups().items()
+    }
     return {"width": width, "height": height, "groups": groups}

@@ -26,9 +26,11 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -79,26 +81,40 @@ class Guard:
         host = (request.headers.get("host") or "").rsplit(":", 1)[0].strip("[]").lower()
         port = request.url.port
         if host not in self.allowed_hosts:
-            await self._send(PlainTextResponse("forbidden: unknown host", status_code=403),
-                             scope, receive, send)
+            await self._send(
+                PlainTextResponse("forbidden: unknown host", status_code=403), scope, receive, send
+            )
             return
         given = request.query_params.get("token")
         cookie = SimpleCookie(request.headers.get("cookie", "")).get(cookie_name(port))
         if given is not None and secrets.compare_digest(given, self.token):
             if request.method in SAFE_METHODS:
                 # keep the token in a cookie and take it out of the address bar
-                query = urlencode([(k, v) for k, v in parse_qsl(scope.get("query_string",
-                                   b"").decode()) if k != "token"])
+                query = urlencode(
+                    [
+                        (k, v)
+                        for k, v in parse_qsl(scope.get("query_string", b"").decode())
+                        if k != "token"
+                    ]
+                )
                 target = request.url.path + (f"?{query}" if query else "")
                 response = RedirectResponse(target, status_code=303)
-                response.set_cookie(cookie_name(port), self.token, httponly=True,
-                                    samesite="strict", path="/")
+                response.set_cookie(
+                    cookie_name(port), self.token, httponly=True, samesite="strict", path="/"
+                )
                 await self._send(response, scope, receive, send)
                 return
         elif cookie is None or not secrets.compare_digest(cookie.value, self.token):
-            await self._send(PlainTextResponse(
-                "forbidden: open the address that `facetrack app` printed (it holds the "
-                "app's secret token)", status_code=403), scope, receive, send)
+            await self._send(
+                PlainTextResponse(
+                    "forbidden: open the address that `facetrack app` printed (it holds the "
+                    "app's secret token)",
+                    status_code=403,
+                ),
+                scope,
+                receive,
+                send,
+            )
             return
 
         async def send_with_headers(message):
@@ -130,7 +146,8 @@ async def check_csrf(request: Request, csrf_token: str) -> None:
         raise CsrfError(f"request from another origin ({origin})")
     given = request.headers.get(CSRF_HEADER)
     if given is None and request.headers.get("content-type", "").startswith(
-            ("multipart/form-data", "application/x-www-form-urlencoded")):
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    ):
         form = await request.form(max_files=200, max_fields=50)
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None

@@ -38,15 +38,22 @@ from starlette.staticfiles import StaticFiles
 from tracker.app.security import CSRF_FIELD, CsrfError, Guard, check_csrf, new_token
 
 HERE = Path(__file__).parent
-MAX_UPLOAD_BYTES = 60 * 1024 * 1024       # per file; the import's pixel guard comes after
+MAX_UPLOAD_BYTES = 60 * 1024 * 1024  # per file; the import's pixel guard comes after
 MAX_UPLOAD_FILES = 200
 THUMB_PX = 360
-PAGES = (("dashboard", "/", "Dashboard"), ("photos", "/photos", "Photos"),
-         ("import", "/import", "Import"), ("capture", "/capture", "Capture"),
-         ("sessions", "/sessions", "Sessions"), ("compare", "/compare", "Compare"),
-         ("report", "/report", "Report"), ("reminders", "/reminders", "Reminders"))
+PAGES = (
+    ("dashboard", "/", "Dashboard"),
+    ("photos", "/photos", "Photos"),
+    ("import", "/import", "Import"),
+    ("capture", "/capture", "Capture"),
+    ("sessions", "/sessions", "Sessions"),
+    ("compare", "/compare", "Compare"),
+    ("report", "/report", "Report"),
+    ("reminders", "/reminders", "Reminders"),
+)
 DONE_MESSAGES = {
-    "session-logged": "Session logged.", "session-deleted": "Session deleted.",
+    "session-logged": "Session logged.",
+    "session-deleted": "Session deleted.",
     "photo-forgotten": "Photo removed from the library for good.",
 }
 
@@ -55,9 +62,13 @@ DONE_MESSAGES = {
 def _templates():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 class AppState:
@@ -82,8 +93,12 @@ class AppState:
             library.close()
 
 
-def create_app(library_path: str | os.PathLike[str], *, token: str | None = None,
-               allowed_hosts=("127.0.0.1", "localhost")):
+def create_app(
+    library_path: str | os.PathLike[str],
+    *,
+    token: str | None = None,
+    allowed_hosts=("127.0.0.1", "localhost"),
+):
     """The ASGI app for a library folder (created when missing).
 
     Parameters
@@ -113,8 +128,10 @@ def create_app(library_path: str | os.PathLike[str], *, token: str | None = None
                 except CsrfError as exc:
                     return PlainTextResponse(f"forbidden: {exc}", status_code=403)
                 return await handler(request, state)
+
             endpoint.__name__ = name
             return endpoint
+
         return decorator
 
     routes = [
@@ -124,8 +141,11 @@ def create_app(library_path: str | os.PathLike[str], *, token: str | None = None
         Route("/photos/{photo_id:int}/forget", page("forget")(forget_photo), methods=["POST"]),
         Route("/import", page("import")(import_page), methods=["GET", "POST"]),
         Route("/sessions", page("sessions")(sessions_page), methods=["GET", "POST"]),
-        Route("/sessions/{session_id:int}/delete", page("delete_session")(delete_session),
-              methods=["POST"]),
+        Route(
+            "/sessions/{session_id:int}/delete",
+            page("delete_session")(delete_session),
+            methods=["POST"],
+        ),
         Route("/compare", page("compare")(compare_page)),
         Route("/report", page("report")(report_page)),
         Route("/report/download", page("report_download")(report_download)),
@@ -144,12 +164,23 @@ def create_app(library_path: str | os.PathLike[str], *, token: str | None = None
     return guarded
 
 
-def render(request: Request, state: AppState, template: str, *, status_code: int = 200,
-           **context) -> HTMLResponse:
+def render(
+    request: Request, state: AppState, template: str, *, status_code: int = 200, **context
+) -> HTMLResponse:
     done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    html = _templates().get_template(template).render(
-        pages=PAGES, path=request.url.path, csrf=state.csrf, csrf_field=CSRF_FIELD,
-        done=done, library_path=str(state.library_path), **context)
+    html = (
+        _templates()
+        .get_template(template)
+        .render(
+            pages=PAGES,
+            path=request.url.path,
+            csrf=state.csrf,
+            csrf_field=CSRF_FIELD,
+            done=done,
+            library_path=str(state.library_path),
+            **context,
+        )
+    )
     return HTMLResponse(html, status_code=status_code)
 
 
@@ -164,15 +195,25 @@ def _dashboard_data(state: AppState) -> dict:
     with state.library() as library:
         photos, sessions = load_frames(library)
     if photos.empty:
-        return {"sentences": [], "overview": [], "charts": [], "n_photos": 0,
-                "n_sessions": len(sessions)}
+        return {
+            "sentences": [],
+            "overview": [],
+            "charts": [],
+            "n_photos": 0,
+            "n_sessions": len(sessions),
+        }
     metrics = [c for name in DASHBOARD_METRICS for c in chart_metrics(name)]
     trend = analyse(photos, sessions, metrics=[m for m in metrics if m in photos.columns])
-    charts = [metric_svg(trend, sessions, name, chart_id=f"chart-{name}")
-              for name in DASHBOARD_METRICS]
-    return {"sentences": summary_sentences(trend.table, fade=trend.fade, combine=True),
-            "overview": overview_lines(trend), "charts": charts, "n_photos": len(photos),
-            "n_sessions": len(sessions)}
+    charts = [
+        metric_svg(trend, sessions, name, chart_id=f"chart-{name}") for name in DASHBOARD_METRICS
+    ]
+    return {
+        "sentences": summary_sentences(trend.table, fade=trend.fade, combine=True),
+        "overview": overview_lines(trend),
+        "charts": charts,
+        "n_photos": len(photos),
+        "n_sessions": len(sessions),
+    }
 
 
 async def dashboard(request: Request, state: AppState):
@@ -193,15 +234,24 @@ def _photo_cards(state: AppState) -> list[dict]:
     cards = []
     for r in reversed(records):
         metrics = r["metrics"]
-        cards.append({
-            "id": r["id"], "when": _fmt_time(r["captured_at"]), "status": r["status"],
-            "reasons": r["reasons"], "advice": r["advice"], "session": r["session"],
-            "tag": r["tag"], "mirrored": r["mirrored"], "name": Path(r["file"]).name,
-            "date_source": r["date_source"],
-            "distance_cm": (None if r["camera_distance_mm"] is None
-                            else round(r["camera_distance_mm"] / 10)),
-            "brow": [metrics.get("brow_height_left_mm"), metrics.get("brow_height_right_mm")],
-        })
+        cards.append(
+            {
+                "id": r["id"],
+                "when": _fmt_time(r["captured_at"]),
+                "status": r["status"],
+                "reasons": r["reasons"],
+                "advice": r["advice"],
+                "session": r["session"],
+                "tag": r["tag"],
+                "mirrored": r["mirrored"],
+                "name": Path(r["file"]).name,
+                "date_source": r["date_source"],
+                "distance_cm": (
+                    None if r["camera_distance_mm"] is None else round(r["camera_distance_mm"] / 10)
+                ),
+                "brow": [metrics.get("brow_height_left_mm"), metrics.get("brow_height_right_mm")],
+            }
+        )
     return cards
 
 
@@ -229,19 +279,25 @@ def _photo_jpeg(state: AppState, photo_id: int, lines: bool, width: int) -> byte
         pixels = np.ascontiguousarray(photo.pixels)
         height, full_width = pixels.shape[:2]
         factor = min(1.0, width / full_width)
-        small = cv2.resize(pixels, (max(1, round(full_width * factor)),
-                                    max(1, round(height * factor))), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            pixels,
+            (max(1, round(full_width * factor)), max(1, round(height * factor))),
+            interpolation=cv2.INTER_AREA,
+        )
         if lines:
             try:
                 points = library.landmarks(photo_id)
             except TrackerError:
                 points = None
             if points is not None:
-                result = PhotoResult(file=record["stored_path"], status=record["status"],
-                                     landmarks=Landmarks(points_px=points,
-                                                         image_size_px=(full_width, height),
-                                                         model="stored"),
-                                     extras={"refined_points_px": points})
+                result = PhotoResult(
+                    file=record["stored_path"],
+                    status=record["status"],
+                    landmarks=Landmarks(
+                        points_px=points, image_size_px=(full_width, height), model="stored"
+                    ),
+                    refined_points_px=points,
+                )
                 g = overlay_geometry(result)
                 thickness = max(1, round(small.shape[1] / 240))
                 segments = [(g["ipd"], (0, 220, 255))]
@@ -272,7 +328,9 @@ async def photo_image(request: Request, state: AppState):
         data = await run_in_threadpool(_photo_jpeg, state, photo_id, lines, width)
     except TrackerError as exc:
         return PlainTextResponse(str(exc), status_code=404)
-    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"})
+    return Response(
+        data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"}
+    )
 
 
 async def forget_photo(request: Request, state: AppState):
@@ -281,6 +339,7 @@ async def forget_photo(request: Request, state: AppState):
     def forget():
         with state.library() as library:
             library.forget([request.path_params["photo_id"]])
+
     try:
         await run_in_threadpool(forget)
     except LibraryError as exc:
@@ -302,10 +361,16 @@ def safe_name(name: str) -> str:
     return base or "photo"
 
 
-def import_files(state: AppState, files: list[tuple[str, bytes | Path]], *,
-                 session: str | None = None, tag: str | None = None,
-                 manual_date=None, prefer_manual_date: bool = False,
-                 mirrored: bool = False) -> list[dict]:
+def import_files(
+    state: AppState,
+    files: list[tuple[str, bytes | Path]],
+    *,
+    session: str | None = None,
+    tag: str | None = None,
+    manual_date=None,
+    prefer_manual_date: bool = False,
+    mirrored: bool = False,
+) -> list[dict]:
     """Import uploaded files (name, content or a temporary path) through
     ``Library.import_photos``; one result per file, in order: ``name``, ``outcome``
     ("imported", "already there", "error"), ``status`` and ``reasons`` (imported photos),
@@ -318,12 +383,20 @@ def import_files(state: AppState, files: list[tuple[str, bytes | Path]], *,
     try:
         paths: dict[str, int] = {}
         for index, (name, content) in enumerate(files):
-            entry: dict[str, Any] = {"name": name, "outcome": "error", "status": None, "reasons": [],
-                     "error": None, "id": None}
+            entry: dict[str, Any] = {
+                "name": name,
+                "outcome": "error",
+                "status": None,
+                "reasons": [],
+                "error": None,
+                "id": None,
+            }
             results.append(entry)
             if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-                entry["error"] = (f"not a photo file (supported: "
-                                  f"{', '.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)})")
+                entry["error"] = (
+                    f"not a photo file (supported: "
+                    f"{', '.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)})"
+                )
                 continue
             sub = folder / str(index)
             sub.mkdir()
@@ -337,9 +410,14 @@ def import_files(state: AppState, files: list[tuple[str, bytes | Path]], *,
         if paths:
             with state.library() as library:
                 summary = library.import_photos(
-                    list(paths), session=session, tag=tag, manual_date=manual_date,
-                    prefer_manual_date=prefer_manual_date, mirrored=mirrored,
-                    workers=1 if len(paths) < 6 else 2)
+                    list(paths),
+                    session=session,
+                    tag=tag,
+                    manual_date=manual_date,
+                    prefer_manual_date=prefer_manual_date,
+                    mirrored=mirrored,
+                    workers=1 if len(paths) < 6 else 2,
+                )
                 for file, error in summary.errors.items():
                     if file in paths:
                         results[paths[file]]["error"] = error
@@ -351,9 +429,13 @@ def import_files(state: AppState, files: list[tuple[str, bytes | Path]], *,
                     found = paths.get(record["file"])
                     if found is None:
                         continue
-                    results[found].update(outcome="imported", status=record["status"],
-                                          reasons=record["reasons"], id=photo_id)
-            for file, index in paths.items():
+                    results[found].update(
+                        outcome="imported",
+                        status=record["status"],
+                        reasons=record["reasons"],
+                        id=photo_id,
+                    )
+            for index in paths.values():
                 entry = results[index]
                 if entry["outcome"] == "error" and entry["error"] is None:
                     entry["error"] = "not imported"
@@ -374,9 +456,17 @@ async def _read_uploads(form) -> tuple[list[tuple[str, bytes | Path]], list[dict
         name = item.filename
         size = item.size if item.size is not None else 0
         if size > MAX_UPLOAD_BYTES:
-            refused.append({"name": name, "outcome": "error", "status": None, "reasons": [],
-                            "id": None, "error": f"file too large ({size / 1e6:.0f} MB; the "
-                            f"limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB)"})
+            refused.append(
+                {
+                    "name": name,
+                    "outcome": "error",
+                    "status": None,
+                    "reasons": [],
+                    "id": None,
+                    "error": f"file too large ({size / 1e6:.0f} MB; the "
+                    f"limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB)",
+                }
+            )
             continue
         files.append((name, await item.read()))
     return files, refused
@@ -412,15 +502,22 @@ async def import_page(request: Request, state: AppState):
 
         try:
             results = refused + await run_in_threadpool(
-                import_files, state, files, session=session, tag=_form_text(form, "tag"),
-                manual_date=when, mirrored=form.get("mirrored") == "on")
+                import_files,
+                state,
+                files,
+                session=session,
+                tag=_form_text(form, "tag"),
+                manual_date=when,
+                mirrored=form.get("mirrored") == "on",
+            )
         except LibraryError as exc:
             error = str(exc)
     status = 400 if error else 200
     if wants_json:
         return JSONResponse({"error": error, "results": results}, status_code=status)
-    return render(request, state, "import.html.j2", results=results, error=error,
-                  status_code=status)
+    return render(
+        request, state, "import.html.j2", results=results, error=error, status_code=status
+    )
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -431,9 +528,15 @@ def _session_rows(state: AppState) -> list[dict]:
         frame = library.sessions()
     rows = []
     for row in frame.itertuples():
-        rows.append({"id": int(row.id), "when": f"{row.started_at:%Y-%m-%d %H:%M}",
-                     "minutes": None if row.minutes != row.minutes else f"{row.minutes:g}",
-                     "mode": row.mode, "note": row.note})
+        rows.append(
+            {
+                "id": int(row.id),
+                "when": f"{row.started_at:%Y-%m-%d %H:%M}",
+                "minutes": None if row.minutes != row.minutes else f"{row.minutes:g}",
+                "mode": row.mode,
+                "note": row.note,
+            }
+        )
     return list(reversed(rows))
 
 
@@ -448,9 +551,13 @@ async def sessions_page(request: Request, state: AppState):
 
         def log():
             with state.library() as library:
-                return library.log_session(started or "", minutes=minutes,
-                                           mode=_form_text(form, "mode"),
-                                           note=_form_text(form, "note"))
+                return library.log_session(
+                    started or "",
+                    minutes=minutes,
+                    mode=_form_text(form, "mode"),
+                    note=_form_text(form, "note"),
+                )
+
         if not started:
             error = "give the date and time the session started"
         else:
@@ -462,8 +569,15 @@ async def sessions_page(request: Request, state: AppState):
             return RedirectResponse("/sessions?done=session-logged", status_code=303)
     rows = await run_in_threadpool(_session_rows, state)
     now = datetime.now().strftime("%Y-%m-%dT%H:%M")
-    return render(request, state, "sessions.html.j2", rows=rows, error=error, now=now,
-                  status_code=400 if error else 200)
+    return render(
+        request,
+        state,
+        "sessions.html.j2",
+        rows=rows,
+        error=error,
+        now=now,
+        status_code=400 if error else 200,
+    )
 
 
 async def delete_session(request: Request, state: AppState):
@@ -472,6 +586,7 @@ async def delete_session(request: Request, state: AppState):
     def delete():
         with state.library() as library:
             library.delete_session(request.path_params["session_id"])
+
     try:
         await run_in_threadpool(delete)
     except LibraryError as exc:
@@ -494,9 +609,13 @@ def _svg_lines(geometry: dict) -> list[dict]:
     lines = [{"kind": "ipd", "points": geometry["ipd"]}]
     lines += [{"kind": "brow", "points": v} for v in geometry["brow"].values()]
     lines += [{"kind": "jaw", "points": v} for v in geometry["jaw"].values()]
-    return [{"kind": line["kind"],
-             "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in line["points"][:, :2])}
-            for line in lines]
+    return [
+        {
+            "kind": line["kind"],
+            "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in line["points"][:, :2]),
+        }
+        for line in lines
+    ]
 
 
 def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
@@ -507,8 +626,10 @@ def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
         photos, sessions = load_frames(library)
         ok = photos.loc[photos["status"] == "ok"].sort_values("captured_at")
         ids = ok["id"].astype(int).tolist()
-        options = [{"id": i, "label": f"{t:%Y-%m-%d %H:%M}" + (f" ({s})" if s else "")}
-                   for i, t, s in zip(ids, ok["captured_at"], ok["session"])]
+        options = [
+            {"id": i, "label": f"{t:%Y-%m-%d %H:%M}" + (f" ({s})" if s else "")}
+            for i, t, s in zip(ids, ok["captured_at"], ok["session"])
+        ]
         if a is None or b is None:
             before, after = choose_pair(photos, sessions)
             a = a if a is not None else (before[0] if before else (ids[0] if ids else None))
@@ -518,16 +639,29 @@ def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
             try:
                 for role, photo_id in (("A", a), ("B", b)):
                     aligned = align_photo(library, photo_id, role=role, photos=photos)
-                    sides.append({"id": photo_id, "label": aligned.label.replace(role + ", ", ""),
-                                  "image": _jpeg_data_uri(aligned.pixels),
-                                  "lines": _svg_lines(aligned.geometry),
-                                  "metrics": {k: f"{v:.2f}" if k.endswith("_mm") else f"{v:.1f}"
-                                              for k, v in aligned.metrics.items()
-                                              if math.isfinite(v)}})
+                    sides.append(
+                        {
+                            "id": photo_id,
+                            "label": aligned.label.replace(role + ", ", ""),
+                            "image": _jpeg_data_uri(aligned.pixels),
+                            "lines": _svg_lines(aligned.geometry),
+                            "metrics": {
+                                k: f"{v:.2f}" if k.endswith("_mm") else f"{v:.1f}"
+                                for k, v in aligned.metrics.items()
+                                if math.isfinite(v)
+                            },
+                        }
+                    )
             except (TrackerError, ValueError) as exc:
                 sides, error = [], str(exc)
-    return {"options": options, "a": a, "b": b, "sides": sides, "error": error,
-            "size": ALIGNED_SIZE}
+    return {
+        "options": options,
+        "a": a,
+        "b": b,
+        "sides": sides,
+        "error": error,
+        "size": ALIGNED_SIZE,
+    }
 
 
 def _int_param(request: Request, key: str) -> int | None:
@@ -538,8 +672,9 @@ def _int_param(request: Request, key: str) -> int | None:
 
 
 async def compare_page(request: Request, state: AppState):
-    data = await run_in_threadpool(_compare_data, state, _int_param(request, "a"),
-                                   _int_param(request, "b"))
+    data = await run_in_threadpool(
+        _compare_data, state, _int_param(request, "a"), _int_param(request, "b")
+    )
     return render(request, state, "compare.html.j2", **data)
 
 
@@ -566,11 +701,13 @@ async def report_download(request: Request, state: AppState):
             with state.library() as library:
                 write_report(library, path, photos=photos)
             return path.read_bytes()
+
     data = await run_in_threadpool(build)
     name = f"facetrack-report-{date.today():%Y-%m-%d}{'' if photos else '-no-photos'}.{kind}"
     media = "text/html; charset=utf-8" if kind == "html" else "application/pdf"
-    return Response(data, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 # --- guided capture ---------------------------------------------------------------------------
@@ -598,9 +735,11 @@ def _ghost(state: AppState, width: int, height: int) -> dict | None:
         for photo_id in [*before, *ok["id"].astype(int).tolist()]:
             record = library.photo(photo_id)
             ipd = record["metrics"].get("interpupillary_mm")
-            distance = (usual.camera_distance_mm if usual is not None
-                        and math.isfinite(usual.camera_distance_mm)
-                        else record["camera_distance_mm"])
+            distance = (
+                usual.camera_distance_mm
+                if usual is not None and math.isfinite(usual.camera_distance_mm)
+                else record["camera_distance_mm"]
+            )
             if not ipd or not distance:
                 continue
             try:
@@ -653,11 +792,19 @@ async def capture_burst(request: Request, state: AppState):
     if not files:
         return JSONResponse({"error": "no frames"}, status_code=400)
     now = datetime.now().astimezone().replace(microsecond=0)
-    named = [(f"capture-{now:%Y%m%d-%H%M%S}-{i + 1}.jpg", content)
-             for i, (_, content) in enumerate(files)]
+    named = [
+        (f"capture-{now:%Y%m%d-%H%M%S}-{i + 1}.jpg", content)
+        for i, (_, content) in enumerate(files)
+    ]
     results = refused + await run_in_threadpool(
-        import_files, state, named, session=session, tag="app capture",
-        manual_date=now, prefer_manual_date=True)
+        import_files,
+        state,
+        named,
+        session=session,
+        tag="app capture",
+        manual_date=now,
+        prefer_manual_date=True,
+    )
     state.usual_cache = None
     return JSONResponse({"error": None, "results": results})
 
@@ -678,14 +825,19 @@ async def reminders_download(request: Request, state: AppState):
 
     def parse_time(value: str | None, default: time) -> time:
         return time.fromisoformat(value) if value else default
+
     try:
         text = reminders_ics(
             photo_day=params.get("photo_day") or None,
             photo_time=parse_time(params.get("photo_time"), time(9, 0)),
             session_days=params.getlist("session_day"),
             session_time=parse_time(params.get("session_time"), time(8, 0)),
-            session_minutes=int(params.get("session_minutes") or 20))
+            session_minutes=int(params.get("session_minutes") or 20),
+        )
     except ValueError as exc:
         return PlainTextResponse(f"error: {exc}", status_code=400)
-    return Response(text, media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="facetrack.ics"'})
+    return Response(
+        text,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="facetrack.ics"'},
+    )
