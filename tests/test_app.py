@@ -155,8 +155,8 @@ def test_csrf_is_required(client):
 # --- pages ------------------------------------------------------------------------------------
 
 
-def test_session_logged_and_deleted(client):
-    """A session logged through the form is listed, then deleted."""
+def test_session_logged_corrected_and_deleted(client):
+    """A session logged through the form is listed, corrected, then deleted."""
     token = csrf_of(client)
     response = client.post(
         "/sessions",
@@ -178,12 +178,23 @@ def test_session_logged_and_deleted(client):
     with Library(client.app_state.library_path) as library:
         sessions = library.sessions()
     new_id = int(sessions.loc[sessions["minutes"] == 25, "id"].iloc[0])
+    form = client.get(f"/sessions?edit={new_id}").text
+    assert f'action="/sessions/{new_id}/edit"' in form and 'value="2026-01-05T08:00"' in form
+    response = client.post(
+        f"/sessions/{new_id}/edit",
+        data={"started_at": "2026-01-05T09:10", "minutes": "25", "mode": "firm", "csrf": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert "Session corrected." in page and "2026-01-05 09:10" in page
+    assert "&lt;b&gt;" not in page  # the note was cleared
     response = client.post(
         f"/sessions/{new_id}/delete", data={"csrf": token}, follow_redirects=False
     )
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
-    assert "2026-01-05 08:00" not in page and "Session deleted." in page
+    assert "2026-01-05 09:10" not in page and "Session deleted." in page
     bad = client.post("/sessions", data={"started_at": "someday", "csrf": token})
     assert bad.status_code == 400 and "someday" in bad.text
 
@@ -437,7 +448,7 @@ def test_browser_session_logged_and_deleted(browser_app):
     page.wait_for_selector("text=Session logged.")
     row = page.locator("tr", has_text="2026-02-03 07:15")
     assert row.count() == 1
-    row.locator("button").click()
+    row.locator("button.danger").click()
     page.wait_for_selector("text=Session deleted.")
     assert page.locator("tr", has_text="2026-02-03 07:15").count() == 0
 

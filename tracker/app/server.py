@@ -53,6 +53,7 @@ PAGES = (
 )
 DONE_MESSAGES = {
     "session-logged": "Session logged.",
+    "session-updated": "Session corrected.",
     "session-deleted": "Session deleted.",
     "photo-forgotten": "Photo removed from the library for good.",
 }
@@ -141,6 +142,11 @@ def create_app(
         Route("/photos/{photo_id:int}/forget", page("forget")(forget_photo), methods=["POST"]),
         Route("/import", page("import")(import_page), methods=["GET", "POST"]),
         Route("/sessions", page("sessions")(sessions_page), methods=["GET", "POST"]),
+        Route(
+            "/sessions/{session_id:int}/edit",
+            page("edit_session")(sessions_page),
+            methods=["POST"],
+        ),
         Route(
             "/sessions/{session_id:int}/delete",
             page("delete_session")(delete_session),
@@ -532,6 +538,7 @@ def _session_rows(state: AppState) -> list[dict]:
             {
                 "id": int(row.id),
                 "when": f"{row.started_at:%Y-%m-%d %H:%M}",
+                "value": f"{row.started_at:%Y-%m-%dT%H:%M}",
                 "minutes": None if row.minutes != row.minutes else f"{row.minutes:g}",
                 "mode": row.mode,
                 "note": row.note,
@@ -541,33 +548,41 @@ def _session_rows(state: AppState) -> list[dict]:
 
 
 async def sessions_page(request: Request, state: AppState):
+    """GET: the log and its form (``?edit=ID`` fills the form with a session to correct);
+    POST /sessions logs one, POST /sessions/ID/edit corrects one."""
     from tracker.errors import LibraryError
 
     error = None
+    session_id = request.path_params.get("session_id")
     if request.method == "POST":
         form = await request.form(max_files=0, max_fields=20)
         started = _form_text(form, "started_at")
-        minutes = _form_text(form, "minutes")
+        options = {
+            "minutes": _form_text(form, "minutes"),
+            "mode": _form_text(form, "mode"),
+            "note": _form_text(form, "note"),
+        }
 
-        def log():
+        def save():
             with state.library() as library:
-                return library.log_session(
-                    started or "",
-                    minutes=minutes,
-                    mode=_form_text(form, "mode"),
-                    note=_form_text(form, "note"),
-                )
+                if session_id is None:
+                    library.log_session(started or "", **options)
+                else:
+                    library.update_session(session_id, started or "", **options)
 
         if not started:
             error = "give the date and time the session started"
         else:
             try:
-                await run_in_threadpool(log)
+                await run_in_threadpool(save)
             except LibraryError as exc:
                 error = str(exc)
         if error is None:
-            return RedirectResponse("/sessions?done=session-logged", status_code=303)
+            done = "session-logged" if session_id is None else "session-updated"
+            return RedirectResponse(f"/sessions?done={done}", status_code=303)
     rows = await run_in_threadpool(_session_rows, state)
+    editing = session_id if session_id is not None else _int_param(request, "edit")
+    edit = next((row for row in rows if row["id"] == editing), None)
     now = datetime.now().strftime("%Y-%m-%dT%H:%M")
     return render(
         request,
@@ -576,6 +591,7 @@ async def sessions_page(request: Request, state: AppState):
         rows=rows,
         error=error,
         now=now,
+        edit=edit,
         status_code=400 if error else 200,
     )
 
