@@ -306,6 +306,8 @@ def test_capture_frame_feedback(client):
     assert feedback["usual"]["n_photos"] == len(LIBRARY_PHOTOS) - 1
     assert 0.8 < feedback["camera_distance_mm"] / feedback["usual"]["camera_distance_mm"] < 1.2
     assert client.post("/capture/frame", content=b"nope", headers=headers).status_code == 400
+    huge = client.post("/capture/frame", content=b"\0" * 5_000_000, headers=headers)
+    assert huge.status_code == 413
     ghost = client.get("/capture/ghost?w=1280&h=720").json()["ghost"]
     assert set(ghost["groups"]) >= {"outline", "brow_left", "brow_right"}
 

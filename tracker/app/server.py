@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -369,7 +369,7 @@ def safe_name(name: str) -> str:
 
 def import_files(
     state: AppState,
-    files: list[tuple[str, bytes | Path]],
+    files: list[tuple[str, bytes | Path | BinaryIO]],
     *,
     session: str | None = None,
     tag: str | None = None,
@@ -377,7 +377,7 @@ def import_files(
     prefer_manual_date: bool = False,
     mirrored: bool = False,
 ) -> list[dict]:
-    """Import uploaded files (name, content or a temporary path) through
+    """Import uploaded files (name, and the content, a temporary path or an open file) through
     ``Library.import_photos``; one result per file, in order: ``name``, ``outcome``
     ("imported", "already there", "error"), ``status`` and ``reasons`` (imported photos),
     ``error`` (one line), ``id``."""
@@ -407,11 +407,16 @@ def import_files(
             sub = folder / str(index)
             sub.mkdir()
             target = sub / safe_name(name)
-            if isinstance(content, Path):
-                shutil.move(content, target)
-            else:
-                target.write_bytes(content)
-            os.chmod(target, 0o600)
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                if isinstance(content, bytes):
+                    out.write(content)
+                elif isinstance(content, Path):
+                    with open(content, "rb") as source:
+                        shutil.copyfileobj(source, out)
+                else:
+                    content.seek(0)
+                    shutil.copyfileobj(content, out)
             paths[str(target)] = index
         if paths:
             with state.library() as library:
@@ -450,11 +455,12 @@ def import_files(
     return results
 
 
-async def _read_uploads(form) -> tuple[list[tuple[str, bytes | Path]], list[dict]]:
-    """The uploaded files of a form, spooled to temporary files; too large ones refused."""
+async def _read_uploads(form) -> tuple[list[tuple[str, bytes | Path | BinaryIO]], list[dict]]:
+    """The uploaded files of a form (as the parser spooled them: in memory up to 1 MB, else in
+    a temporary file), with the too large ones refused."""
     from starlette.datastructures import UploadFile
 
-    files: list[tuple[str, bytes | Path]] = []
+    files: list[tuple[str, bytes | Path | BinaryIO]] = []
     refused: list[dict] = []
     for item in form.getlist("files"):
         if not isinstance(item, UploadFile) or not item.filename:
@@ -474,7 +480,7 @@ async def _read_uploads(form) -> tuple[list[tuple[str, bytes | Path]], list[dict
                 }
             )
             continue
-        files.append((name, await item.read()))
+        files.append((name, item.file))
     return files, refused
 
 
@@ -785,6 +791,9 @@ async def capture_frame(request: Request, state: AppState):
     """One camera frame (the request body, JPEG) -> feedback (``live.frame_feedback``)."""
     from tracker.app.live import MAX_FRAME_BYTES, decode_frame, frame_feedback
 
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_FRAME_BYTES:
+        return JSONResponse({"error": "frame too large or of unknown size"}, status_code=413)
     body = await request.body()
     if len(body) > MAX_FRAME_BYTES:
         return JSONResponse({"error": "frame too large"}, status_code=413)

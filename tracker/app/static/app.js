@@ -24,7 +24,7 @@
   const bar = document.getElementById("progress");
   const text = document.getElementById("progress-text");
   const results = document.getElementById("results");
-  let dropped = [];
+  let dropped = { loose: [], nested: [] };  // files dropped, and files inside dropped folders
 
   function readEntry(entry, out) {
     return new Promise(function (resolve) {
@@ -52,14 +52,15 @@
     event.preventDefault();
     drop.classList.remove("over");
     const items = Array.from(event.dataTransfer.items || []);
-    const out = [];
+    const loose = [], nested = [];
     const entries = items.map(function (i) { return i.webkitGetAsEntry && i.webkitGetAsEntry(); })
       .filter(Boolean);
-    const done = entries.length ? Promise.all(entries.map(function (e) { return readEntry(e, out); }))
-      : Promise.resolve(out.push.apply(out, Array.from(event.dataTransfer.files)));
+    const done = entries.length
+      ? Promise.all(entries.map(function (e) { return readEntry(e, e.isFile ? loose : nested); }))
+      : Promise.resolve(loose.push.apply(loose, Array.from(event.dataTransfer.files)));
     done.then(function () {
-      dropped = out.filter(function (f) { return !f.name.startsWith("."); });
-      text.textContent = dropped.length + " file(s) ready to import";
+      dropped = { loose: loose, nested: nested };
+      text.textContent = (loose.length + nested.length) + " file(s) ready to import";
     });
   });
 
@@ -109,9 +110,16 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const data = new FormData(form);
-    if (dropped.length) {
-      data.delete("files");
-      dropped.forEach(function (f) { data.append("files", f, f.webkitRelativePath || f.name); });
+    // files inside folders that are not photos are left out, as `facetrack import` does;
+    // files chosen one by one are all sent (a wrong one gets its own error)
+    const photo = /\.(jpe?g|png|heic|heif|webp)$/i;
+    const inFolders = Array.from(document.getElementById("folder").files).concat(dropped.nested);
+    const chosen = Array.from(input.files).concat(dropped.loose);
+    const kept = inFolders.filter(function (f) { return photo.test(f.name) && !f.name.startsWith("."); });
+    data.delete("files");
+    chosen.concat(kept).forEach(function (f) { data.append("files", f, f.name); });
+    if (inFolders.length > kept.length) {
+      text.textContent = (inFolders.length - kept.length) + " file(s) in the folder are not photos: left out";
     }
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
@@ -130,7 +138,7 @@
       let body;
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = { error: xhr.responseText, results: [] }; }
       show(body);
-      dropped = []; input.value = "";
+      dropped = { loose: [], nested: [] }; input.value = ""; document.getElementById("folder").value = "";
     });
     xhr.addEventListener("error", function () { text.textContent = "the upload failed"; });
     xhr.send(data);
