@@ -83,6 +83,7 @@ def main() -> None:
             base = f"http://127.0.0.1:{server.port}"
             for name, path in PAGES:
                 page.goto(base + path)
+                page.wait_for_load_state("networkidle")  # the photos' images
                 page.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "photos")
                 print(OUT / f"{name}.png")
             page.goto(base + "/capture")

@@ -46,6 +46,29 @@ def decode_frame(data: bytes) -> np.ndarray:
         raise ValueError(f"not an image: {exc}") from None
 
 
+_warmed = threading.Event()
+
+
+def warm_up() -> None:
+    """Load Face Mesh in a background thread (once): its first call takes most of a second,
+    which would otherwise be the first frame's wait."""
+    if _warmed.is_set():
+        return
+    _warmed.set()
+
+    def run() -> None:
+        from tracker.errors import NoFaceError
+        from tracker.landmarks import detect_landmarks
+
+        with _MODEL_LOCK:
+            try:
+                detect_landmarks(np.full((64, 64, 3), 128, dtype=np.uint8), views=1)
+            except NoFaceError:
+                pass
+
+    threading.Thread(target=run, name="facemesh-warm-up", daemon=True).start()
+
+
 def _check(name: str, ok: bool, value: str, hint: str = "") -> dict:
     return {"name": name, "ok": bool(ok), "value": value, "hint": hint}
 

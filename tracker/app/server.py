@@ -741,6 +741,9 @@ def _usual(state: AppState):
 
 
 async def capture_page(request: Request, state: AppState):
+    from tracker.app.live import warm_up
+
+    warm_up()  # load Face Mesh while the person starts the camera
     usual = await run_in_threadpool(_usual, state)
     return render(request, state, "capture.html.j2", usual=usual)
 
