@@ -12,7 +12,20 @@ Input: the library's tidy frames (``Library.photos(person_scale=True)``,
     print("\\n".join(summary_sentences(trend.table, fade=trend.fade)))
 """
 
-from tracker.analysis.noise import DEFAULT_SEM, mdc95, sem_from_repeats
+from tracker.analysis.family import (
+    FAMILY_ALPHA,
+    PRIMARY_METRICS,
+    holm_weights,
+    outcome_of,
+    weighted_holm,
+)
+from tracker.analysis.noise import (
+    floor_sem,
+    mdc95,
+    read_noise_floors,
+    sem_from_repeats,
+    sem_upper_bound,
+)
 from tracker.analysis.text import (
     METRIC_LABELS,
     left_out_line,
@@ -21,12 +34,16 @@ from tracker.analysis.text import (
     summary_sentences,
     table_lines,
     table_records,
+    what_it_would_take,
 )
 from tracker.analysis.trend import (
     TABLE_COLUMNS,
     Trend,
     analyse,
-    is_detectable,
+    compare_days,
+    compare_pairs,
+    days_needed,
+    serial_correlation,
     theil_sen,
     trend_table,
     welch_interval,
@@ -43,9 +60,11 @@ from tracker.analysis.windows import (
 )
 
 __all__ = [
-    "DEFAULT_SEM", "METRIC_LABELS", "TABLE_COLUMNS", "WINDOWS", "Baseline", "Trend", "analyse",
-    "choose_baseline", "daily_values", "immediate_pairs", "is_detectable", "left_out_line",
-    "mdc95", "metric_label", "overview_lines", "pauses", "photo_roles", "rejected_reasons",
-    "sem_from_repeats", "summary_sentences", "table_lines", "table_records", "theil_sen",
-    "trend_table", "welch_interval",
+    "FAMILY_ALPHA", "METRIC_LABELS", "PRIMARY_METRICS", "TABLE_COLUMNS", "WINDOWS", "Baseline",
+    "Trend", "analyse", "choose_baseline", "compare_days", "compare_pairs", "daily_values",
+    "days_needed", "floor_sem", "holm_weights", "immediate_pairs", "left_out_line", "mdc95",
+    "metric_label", "outcome_of", "overview_lines", "pauses", "photo_roles",
+    "read_noise_floors", "rejected_reasons", "sem_from_repeats", "sem_upper_bound",
+    "serial_correlation", "summary_sentences", "table_lines", "table_records", "theil_sen",
+    "trend_table", "weighted_holm", "welch_interval", "what_it_would_take",
 ]

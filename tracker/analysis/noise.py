@@ -1,4 +1,5 @@
-"""The measurement's noise floor: SEM from repeat photos, else the benchmark's, and MDC95.
+"""The measurement's noise floor: SEM from repeat photos (its upper confidence bound), else
+the stored study's (``tracker/validation/noise_floors.csv``), and MDC95.
 
 SEM (standard error of measurement) is the SD of one photo's value around the person's true
 value at that moment. MDC95 = 1.96 x sqrt(2) x SEM is the smallest difference between two
@@ -7,46 +8,41 @@ measurements that exceeds the noise with 95 % confidence.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-# SEM per metric with a fixed person scale (units as in the metric's name): the pooled SD of
-# versions of the same photos that do not change the face (JPEG quality 60-95, brightness
-# +-25 %, shifts, rescaling, resolution down to the smallest accepted size), over 22 photos.
-# Source: `facetrack validate` of 2026-11-21, column "sem" (README, "How precise is it?").
-# These versions keep pose, expression and light identical, so real repeat selfies vary
-# more: this is a lower bound, used only when a library has no repeat photos to measure the
-# real noise from.
-DEFAULT_SEM: dict[str, float] = {
-    "brow_height_left_mm": 0.20,
-    "brow_height_right_mm": 0.13,
-    "brow_asymmetry_mm": 0.23,
-    "jaw_angle_left_deg": 0.16,
-    "jaw_angle_right_deg": 0.19,
-    "jaw_angle_asymmetry_deg": 0.16,
-    "asymmetry_pct": 0.07,
-    "eye_aperture_left_mm": 0.13,
-    "eye_aperture_right_mm": 0.12,
-    "mouth_corner_height_left_mm": 0.26,
-    "mouth_corner_height_right_mm": 0.27,
-    "mouth_corner_asymmetry_mm": 0.12,
-    "cheek_height_left_mm": 0.17,
-    "cheek_height_right_mm": 0.18,
-    "lower_face_width_mm": 0.50,
-    # constant by construction under the person scale (it is the scale)
-    "interpupillary_mm": 0.000,
-}
-DEFAULT_SEM_SOURCE = "benchmark (no repeat photos)"
+# The noise floors are read from a study's output (package data), never copied by hand:
+# tracker/validation/noise_floors.csv, one row per metric, design and source ("selfie-3d":
+# randomised selfie nuisances on a rendered 3-D head; "2d-nuisance": 2-D versions of the same
+# photos, which keep pose and light fixed and so are a lower bound), with the command that
+# made it. `facetrack validate` regenerates it.
+NOISE_FLOORS_FILE = "noise_floors.csv"
+FLOOR_COLUMNS = ["metric", "design", "source", "sd", "sem", "n_photos", "algorithm_version",
+                 "generated_by", "note"]
+SELFIE = "selfie-3d"
+TWO_D = "2d-nuisance"
+
+SELFIE_SOURCE = "selfie study (no repeat photos)"
+DEFAULT_SEM_SOURCE = "2-D benchmark (no repeat photos, no selfie study yet: a lower bound)"
 REPEATS_SOURCE = "repeat photos"
-FLOOR_SOURCE = "benchmark (repeat photos vary less)"
+FLOOR_SOURCE = "2-D benchmark (repeat photos vary less)"
 GIVEN_SOURCE = "given"
 
 # Repeat photos give the SEM once at least this many groups (a day's or a session's photos)
 # hold two photos or more: fewer would make the SD itself too uncertain to be useful.
 MIN_REPEAT_GROUPS = 3
+# The SEM measured on a person's repeat photos is replaced by its one-sided upper confidence
+# bound at this level (chi-square on its degrees of freedom): with 5 repeat days the point
+# estimate is 0.69 of the bound, with 40 days 0.86, so few repeats cannot make the noise
+# look small by luck.
+SEM_CONFIDENCE = 0.95
 
 _Z95 = 1.959963984540054
 
@@ -107,3 +103,97 @@ def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS) -> tuple[fl
 def _arrays(groups: Iterable) -> Iterable[np.ndarray]:
     for values in groups:
         yield np.asarray(values, dtype=np.float64).ravel()
+
+
+def read_noise_floors(path: str | Path | None = None) -> pd.DataFrame:
+    """The stored noise-floor study: one row per metric, design and source.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with ``FLOOR_COLUMNS``. Default: the package's
+        ``tracker/validation/noise_floors.csv``.
+
+    Returns
+    -------
+    DataFrame
+        ``FLOOR_COLUMNS``; ``sd`` and ``sem`` in the metric's unit, ``n_photos`` an int.
+
+    Raises
+    ------
+    ValueError
+        When the file lacks a column.
+    """
+    return _read_floors(None if path is None else str(path)).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _read_floors(path: str | None) -> pd.DataFrame:
+    if path is None:
+        resource = resources.files("tracker") / "validation" / NOISE_FLOORS_FILE
+        with resources.as_file(resource) as located:
+            frame = pd.read_csv(located, keep_default_na=False, na_values=[""])
+    else:
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    missing = [c for c in FLOOR_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"noise floors file lacks the column(s) {', '.join(missing)}")
+    frame["sd"] = frame["sd"].astype(np.float64)
+    frame["sem"] = frame["sem"].astype(np.float64)
+    frame["n_photos"] = frame["n_photos"].astype("int64")
+    return frame[FLOOR_COLUMNS]
+
+
+def floor_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
+              ) -> tuple[float, str]:
+    """The SEM to assume for ``metric`` when the person has no repeat photos.
+
+    The selfie study's SEM (``source == "selfie-3d"``) when the floors file has one; else
+    the 2-D benchmark's, said to be a lower bound. ``(nan, DEFAULT_SEM_SOURCE)`` for a metric
+    the file does not know.
+
+    Examples
+    --------
+    >>> floor_sem("brow_height_left_mm")
+    (0.47, 'selfie study (no repeat photos)')
+    """
+    rows = _rows(metric, design, floors)
+    selfie = rows.loc[rows["source"] == SELFIE, "sem"]
+    if len(selfie):
+        return float(selfie.iloc[0]), SELFIE_SOURCE
+    return lowest_sem(metric, design=design, floors=floors), DEFAULT_SEM_SOURCE
+
+
+def lowest_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
+               ) -> float:
+    """The 2-D benchmark's SEM of ``metric`` (NaN when unknown): versions of one photo that
+    keep pose and light, the least noise the measurement can have. Repeat photos that vary
+    less (burst shots) are taken at this value."""
+    rows = _rows(metric, design, floors)
+    two_d = rows.loc[rows["source"] == TWO_D, "sem"]
+    return float(two_d.iloc[0]) if len(two_d) else math.nan
+
+
+def _rows(metric: str, design: str, floors: pd.DataFrame | None) -> pd.DataFrame:
+    if floors is None:
+        return _default_rows().get((metric, design), _read_floors(None).iloc[:0])
+    return floors.loc[(floors["metric"] == metric) & (floors["design"] == design)]
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rows() -> dict[tuple[str, str], pd.DataFrame]:
+    return {key: rows for key, rows in _read_floors(None).groupby(["metric", "design"])}
+
+
+def sem_upper_bound(sem: float, dof: int, *, confidence: float = SEM_CONFIDENCE) -> float:
+    """One-sided upper confidence bound of an SEM measured with ``dof`` degrees of freedom.
+
+    ``sem * sqrt(dof / chi2.ppf(1 - confidence, dof))``: the SD of normal errors is below it
+    with probability ``confidence``. NaN for ``dof < 1``.
+
+    >>> round(sem_upper_bound(0.30, 10), 3)
+    0.478
+    """
+    if not dof >= 1 or not math.isfinite(sem):
+        return math.nan
+    return float(sem * math.sqrt(dof / stats.chi2.ppf(1.0 - confidence, dof)))
