@@ -231,8 +231,9 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
             blocks += [("h2", "What this is based on")]
             blocks += [("bullet", line) for line in report.overview]
         blocks += [("h2", "Changes by window"),
-                   ("small", "Each window against the baseline. Detectable: larger than the "
-                             "noise floor (MDC) and a 95% CI that excludes zero."),
+                   ("small", "Each window against the baseline. Detectable: larger than "
+                             "the threshold, which allows for every test in this report "
+                             "(family-wise 5%); exploratory metrics are marked."),
                    ("mono", _table_text(report))]
         blocks += [("small", note) for note in report.table_notes]
         _text_pages(pdf, blocks, header=header)
