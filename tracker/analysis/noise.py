@@ -59,7 +59,8 @@ def mdc95(sem):
     return float(result) if result.ndim == 0 else result
 
 
-def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS) -> tuple[float, int]:
+def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS,
+                     variances: bool = False) -> tuple[float, int]:
     """Pooled within-group SD of repeat photos: ``(sem, degrees of freedom)``.
 
     Parameters
@@ -69,6 +70,8 @@ def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS) -> tuple[fl
         accepted photos taken then. NaN values are ignored.
     min_groups : int
         How many groups must hold two values or more.
+    variances : bool
+        ``groups`` holds ``(variance with ddof=1, count)`` per group instead of values.
 
     Returns
     -------
@@ -83,7 +86,10 @@ def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS) -> tuple[fl
     >>> round(sem, 4), dof
     (0.1414, 3)
     """
-    if isinstance(groups, pd.core.groupby.SeriesGroupBy):
+    if variances:
+        pairs = np.asarray(list(groups), dtype=np.float64).reshape(-1, 2)
+        var, n = pairs[:, 0], pairs[:, 1]
+    elif isinstance(groups, pd.core.groupby.SeriesGroupBy):
         var = groups.var(ddof=1).to_numpy(dtype=np.float64)
         n = groups.count().to_numpy(dtype=np.float64)
     else:
@@ -157,10 +163,9 @@ def floor_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame |
     >>> floor_sem("brow_height_left_mm")
     (0.47, 'selfie study (no repeat photos)')
     """
-    rows = _rows(metric, design, floors)
-    selfie = rows.loc[rows["source"] == SELFIE, "sem"]
-    if len(selfie):
-        return float(selfie.iloc[0]), SELFIE_SOURCE
+    selfie = _sem(metric, design, SELFIE, floors)
+    if math.isfinite(selfie):
+        return selfie, SELFIE_SOURCE
     return lowest_sem(metric, design=design, floors=floors), DEFAULT_SEM_SOURCE
 
 
@@ -169,20 +174,24 @@ def lowest_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame 
     """The 2-D benchmark's SEM of ``metric`` (NaN when unknown): versions of one photo that
     keep pose and light, the least noise the measurement can have. Repeat photos that vary
     less (burst shots) are taken at this value."""
-    rows = _rows(metric, design, floors)
-    two_d = rows.loc[rows["source"] == TWO_D, "sem"]
-    return float(two_d.iloc[0]) if len(two_d) else math.nan
+    return _sem(metric, design, TWO_D, floors)
 
 
-def _rows(metric: str, design: str, floors: pd.DataFrame | None) -> pd.DataFrame:
-    if floors is None:
-        return _default_rows().get((metric, design), _read_floors(None).iloc[:0])
-    return floors.loc[(floors["metric"] == metric) & (floors["design"] == design)]
+def _sem(metric: str, design: str, source: str, floors: pd.DataFrame | None) -> float:
+    table = _default_sems() if floors is None else _sems(floors)
+    return table.get((metric, design, source), math.nan)
 
 
 @functools.lru_cache(maxsize=1)
-def _default_rows() -> dict[tuple[str, str], pd.DataFrame]:
-    return {key: rows for key, rows in _read_floors(None).groupby(["metric", "design"])}
+def _default_sems() -> dict[tuple[str, str, str], float]:
+    return _sems(_read_floors(None))
+
+
+def _sems(floors: pd.DataFrame) -> dict[tuple[str, str, str], float]:
+    table: dict[tuple[str, str, str], float] = {}
+    for row in floors.itertuples(index=False):  # the first row of a kind wins
+        table.setdefault((row.metric, row.design, row.source), float(row.sem))
+    return table
 
 
 def sem_upper_bound(sem: float, dof: int, *, confidence: float = SEM_CONFIDENCE) -> float:

@@ -295,10 +295,14 @@ def noise_floor(long: pd.DataFrame, metrics: list[str], *,
     ``daily`` (``windows.daily_values``) adds ``day_sd`` and ``photos_per_day``.
     """
     rows = []
-    grouped = {}
+    repeats: dict[str, tuple[float, int]] = {}
     if len(long):
         keyed = long.assign(after=long["role"] == "after")
-        grouped = {m: g for m, g in keyed.groupby("metric", sort=False)}
+        groups = keyed.groupby(["metric", "date", "after"], sort=False)["value"]
+        spread = pd.DataFrame({"var": groups.var(ddof=1), "n": groups.count()})
+        for metric, per_group in spread.groupby(level="metric", sort=False):
+            repeats[metric] = sem_from_repeats(
+                zip(per_group["var"].to_numpy(), per_group["n"].to_numpy()), variances=True)
     day_sd, per_day = _day_noise(daily, metrics)
     for metric in metrics:
         extra = (day_sd.get(metric, math.nan), per_day.get(metric, math.nan))
@@ -307,9 +311,7 @@ def noise_floor(long: pd.DataFrame, metrics: list[str], *,
             rows.append((metric, value, value, 0, GIVEN_SOURCE, *extra))
             continue
         lowest = lowest_sem(metric)
-        measured, dof = math.nan, 0
-        if metric in grouped:
-            measured, dof = sem_from_repeats(grouped[metric].groupby(["date", "after"])["value"])
+        measured, dof = repeats.get(metric, (math.nan, 0))
         upper = sem_upper_bound(measured, dof)
         if dof and not upper < lowest:  # a NaN floor (unknown metric) keeps the measure
             rows.append((metric, upper, measured, dof, REPEATS_SOURCE, *extra))
@@ -423,7 +425,8 @@ def serial_correlation(*sides, min_pairs: int = MIN_SERIAL_PAIRS,
         order = np.argsort(days, kind="stable")
         d, v = days[order], values[order]
         if v.size >= MIN_DETREND_DAYS and np.ptp(d) > 0:
-            r = v - np.polyval(np.polyfit(d, v, 1), d)
+            dc = d - d.mean()
+            r = v - v.mean() - dc * (float(dc @ (v - v.mean())) / float(dc @ dc))
         else:
             r = v - v.mean()
             detrended = False
@@ -629,16 +632,23 @@ def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float
     rows = []
     if treated.empty:
         return rows
-    months = treated["date"].dt.to_period("M")
-    for month, days in treated.groupby(months, sort=True):
-        row = {**common, "month": str(month), "first_day": int(days["day"].min()),
-               "last_day": int(days["day"].max()), "n": len(days),
-               "n_photos": int(days["n_photos"].sum()),
-               "mean": float(days["value"].mean())}
-        if len(days) < MIN_DAYS or len(base) < MIN_DAYS:
-            row.update(_TOO_FEW, note=_too_few_days(len(days), len(base), "in the month"))
+    months = treated["date"].to_numpy("datetime64[M]")
+    day, value = treated["day"].to_numpy(), treated["value"].to_numpy()
+    photos, numbers = treated["n_photos"].to_numpy(), _day_numbers(treated)
+    base_args = {"reference": base["value"].to_numpy(),
+                 "reference_photos": base["n_photos"].to_numpy(),
+                 "reference_days": _day_numbers(base)}
+    for month in np.unique(months):
+        inside = months == month
+        n = int(inside.sum())
+        row = {**common, "month": str(month), "first_day": int(day[inside].min()),
+               "last_day": int(day[inside].max()), "n": n,
+               "n_photos": int(photos[inside].sum()), "mean": float(value[inside].mean())}
+        if n < MIN_DAYS or len(base) < MIN_DAYS:
+            row.update(_TOO_FEW, note=_too_few_days(n, len(base), "in the month"))
         else:
-            row.update(_days(days, base, sem), note=None)
+            row.update(compare_days(value[inside], sem=sem, sample_photos=photos[inside],
+                                    sample_days=numbers[inside], **base_args), note=None)
         rows.append(row)
     return rows
 
@@ -646,6 +656,8 @@ def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float
 def _fades(common: dict, days: pd.DataFrame, base: pd.DataFrame, pause_log: pd.DataFrame,
            sem: float, latest) -> list[dict]:
     rows = []
+    if pause_log.empty:
+        return rows
     treated = days.loc[days["window"] != "baseline"]
     one_day = pd.Timedelta(days=1)
     for pause in pause_log.itertuples(index=False):
