@@ -147,6 +147,11 @@ def test_json_keys_and_values(library_dir):
     assert long_term["mdc"] == pytest.approx(1.96 * 2 ** 0.5 * long_term["sem"], abs=2e-4)
     assert not any(table[(RIGHT, w)]["detectable"] for w in ("immediate", "2-4 weeks",
                                                              "long term"))
+    # issue 15: primary and exploratory outcomes, and the raw and controlled figures
+    assert first["outcome"] == "primary"
+    assert table[("cheek_height_left_mm", "2-4 weeks")]["outcome"] == "exploratory"
+    assert 0 <= first["p_value"] <= first["p_adjusted"] <= 0.05
+    assert 0 < first["threshold"] < first["change"]
 
 
 def test_json_metric_filter_and_baseline_until(library_dir):
