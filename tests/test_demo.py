@@ -17,7 +17,10 @@ import pandas as pd
 import pytest
 
 from tracker.analysis.trend import analyse
+from tracker.landmarks import indices as ix
 from tracker.library import Library
+from tracker.pipeline import measure_photo
+from tracker.validation import depth_gain
 
 SERIES = Path(__file__).resolve().parents[1] / "sample_images" / "series"
 BROWS = ("brow_height_left_mm", "brow_height_right_mm")
@@ -37,12 +40,18 @@ def demo(tmp_path_factory):
         logged = library.sessions()
     measured = analyse(photos, logged, metrics=list(BROWS))
 
-    # the same analysis on the true values: the window means of the truth
+    # the same analysis on the true values: the window means of the truth. The lifts were
+    # made by image warps: on the face, each is the warp times its depth gain (the brow stands
+    # in front of the irises; see tracker.validation.depth_gain), read off the first photo.
+    first, _ = measure_photo(SERIES / truth["file"].iloc[0])
+    gains = {metric: depth_gain(first.extras["refined_points_px"],
+                                first.extras["camera"].focal_length_px, brow)
+             for metric, brow in zip(BROWS, (ix.BROW_UPPER_LEFT, ix.BROW_UPPER_RIGHT))}
     true = pd.DataFrame({
         "captured_at": pd.to_datetime(truth["captured_at"]),
         "status": truth["expected_status"],
         "session": truth["session"].replace("", None),
-        **{metric: truth["brow_lift_true_mm"].astype(float) for metric in BROWS},
+        **{metric: truth["brow_lift_true_mm"].astype(float) * gains[metric] for metric in BROWS},
     })
     expected = analyse(true, logged, metrics=list(BROWS), sem=0.1)
     return truth, photos, measured, expected

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import signal
@@ -40,6 +41,7 @@ from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
 from tracker.metrics import geometry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 from tracker.photos import open_photo
+from tracker.photos.camera import principal_point_px
 from tracker.types import Landmarks, Measurement, PhotoResult, Pose, Quality
 
 TESTS = Path(__file__).resolve().parent
@@ -81,7 +83,10 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     reference, _ = reference_face()
     points = reference * 40.0 + np.array([64.0, 60.0, 0.0]) + rng.normal(0, 0.2, reference.shape)
     scale = float(0.30 + 0.01 * rng.random())
-    values = compute_metrics(points, scale)
+    # as the pipeline does: perspective undone with the photo's camera
+    values = compute_metrics(points, scale, focal_length_px=photo.camera.focal_length_px,
+                             principal_point_px=principal_point_px(photo.camera.focal_source,
+                                                                   (width, height)))
     reasons = (REJECT_REASON,) if "reject" in name else ()
     pose = Pose(values["yaw_deg"], values["pitch_deg"], values["roll_deg"])
     return PhotoResult(
@@ -91,7 +96,7 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
         landmarks=Landmarks(points_px=points + 0.25, image_size_px=(width, height),
                             model="fake-mesh"),
         photo_size_px=(width, height),
-        extras={"refined_points_px": points, "decode_scale": 1.0,
+        extras={"refined_points_px": points, "decode_scale": 1.0, "camera": photo.camera,
                 "original_size_px": photo.original_size_px, "format": photo.format,
                 "brow_edge_px": np.zeros((10, 2))},
     )
@@ -557,8 +562,9 @@ def test_remeasure_of_10000_photos_takes_seconds(tmp_path):
 
 
 def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
-    """With the real model: the metrics recomputed from stored landmarks equal those of the
-    import's fresh measurement to 1e-9 (the astronaut, 3 x upscaled: a real face)."""
+    """With the real model: the metrics and the camera distance recomputed from stored
+    landmarks equal those of the import's fresh measurement to 1e-9 (the astronaut, 3 x
+    upscaled: a real face)."""
     import cv2
 
     from tracker.pipeline import measure_photo
@@ -578,10 +584,14 @@ def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
         np.testing.assert_array_equal(library.landmarks(stored["id"], raw=True),
                                       fresh.landmarks.points_px)
 
+        assert stored["camera_distance_mm"] == pytest.approx(
+            fresh.measurement.camera_distance_mm, abs=1e-9)
+        assert stored["focal_source"] == fresh.measurement.focal_source
+
         monkeypatch.setattr(geometry, "ALGORITHM_VERSION", "next")
         assert library.remeasure() == 1
         again = library.photos().iloc[0]
-        for name in METRIC_NAMES:
+        for name in [*METRIC_NAMES, "camera_distance_mm"]:
             assert again[name] == pytest.approx(stored[name], abs=1e-9), name
 
 
@@ -878,3 +888,122 @@ def test_bad_files_with_good_ones_real_model(tmp_path):
             assert frame.loc[name, "date_source"] == "mtime" and frame.loc[name, "date_flagged"]
             assert str(SHARED / "bad" / name) in summary.date_flags
         assert summary.rejected["no face found"] == 1
+
+
+# --- the camera: distance, focal length, advice ------------------------------------------------
+
+
+def make_photos_with_focal(folder: Path, focal_35mm: list[int | None]) -> list[Path]:
+    """Astronaut JPEGs dated a day apart, each with FocalLengthIn35mmFilm (None: no tag)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, f35 in enumerate(focal_35mm):
+        exif = exif_date(datetime(2026, 1, 1, 8) + timedelta(days=i))
+        if f35 is not None:
+            exif.get_ifd(0x8769)[0xA405] = f35
+        path = folder / f"focal_{i:03d}.jpg"
+        astronaut_image(100 + i).save(path, quality=90, exif=exif)
+        paths.append(path)
+    return paths
+
+
+def iris_distance_mm(points: np.ndarray, focal_px: float, centre=None) -> float:
+    """Z = f x 11.71 mm / the iris diameter of stored landmarks in the face frame (perspective
+    undone with that focal length, about ``centre`` or else the eyes)."""
+    from tracker.metrics.frame import FaceFrame
+
+    frame = FaceFrame.fit(points, focal_length_px=focal_px, principal_point_px=centre)
+    return focal_px * 11.71 / float(geometry.iris_diameter_px(frame.to_face(points))[0])
+
+
+def test_camera_distance_and_focal_source_are_stored_per_photo(library, tmp_path):
+    """A photo with FocalLengthIn35mmFilm 28 gets f = 28 / 43.267 x hypot(128, 128) px, one
+    without gets the 26 mm default; the distance is f x 11.71 mm / its iris, in ``photos()``
+    and ``photo_records()`` alike."""
+    paths = make_photos_with_focal(tmp_path / "in", [28, None])
+    library.import_photos(paths, workers=1)
+    frame = library.photos()
+    assert frame["focal_source"].tolist() == ["exif-35mm", "default-front-camera"]
+    assert frame["focal_length_35mm"].tolist() == [28.0, 26.0]
+    for row, f35 in zip(frame.itertuples(), (28, 26)):
+        focal_px = f35 / math.hypot(36, 24) * math.hypot(128, 128)
+        centre = (63.5, 63.5) if f35 == 28 else None  # EXIF: the image centre
+        expected = iris_distance_mm(library.landmarks(row.id), focal_px, centre)
+        assert row.camera_distance_mm == pytest.approx(expected, rel=1e-12)
+    record = library.photo(int(frame["id"].iloc[0]))
+    assert record["camera_distance_mm"] == pytest.approx(frame["camera_distance_mm"].iloc[0])
+    assert record["focal_source"] == "exif-35mm" and record["focal_length_35mm"] == 28.0
+    assert record["advice"] is None  # two accepted photos make no usual yet
+
+
+def set_capture(library: Library, photo_id: int, *, distance_mm: float, yaw_deg: float = 0.0,
+                pitch_deg: float = 0.0, roll_deg: float = 0.0) -> None:
+    with library._write() as db:
+        db.execute("UPDATE measurement_info SET camera_distance_mm = ?, yaw_deg = ?, "
+                   "pitch_deg = ?, roll_deg = ? WHERE photo_id = ?",
+                   (distance_mm, yaw_deg, pitch_deg, roll_deg, photo_id))
+
+
+def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photos, tmp_path):
+    """With five accepted photos at 40 cm, frontal, the one at 32 cm is told to move the phone
+    8 cm away and the one turned -4 deg to turn a little to the subject's left; the others
+    match. The usual comes from every accepted photo even when ``photos()`` is filtered."""
+    astronaut_image(70).save(photos[0].parent / "reject_me.jpg",
+                             exif=exif_date(datetime(2026, 2, 1, 8)))
+    library.import_photos(photos[0].parent, workers=1)
+    ids = library.photos()["id"].tolist()
+    for photo_id in ids:
+        set_capture(library, photo_id, distance_mm=400.0)
+    set_capture(library, ids[1], distance_mm=320.0)
+    set_capture(library, ids[2], distance_mm=400.0, yaw_deg=-4.0)
+    set_capture(library, ids[6], distance_mm=600.0, pitch_deg=2.0)  # the rejected one
+    frame = library.photos()
+    assert frame["advice"].tolist() == [
+        "matches your usual photos", "hold the phone about 8 cm further away",
+        "turn your head a little to your left", *["matches your usual photos"] * 3,
+        "hold the phone about 20 cm closer; tilt your chin down a little"]
+    assert library.photos(status="rejected")["advice"].tolist() == frame["advice"].tolist()[-1:]
+    records = list(library.photo_records())
+    assert [r["advice"] for r in records] == frame["advice"].tolist()
+    assert records[1]["camera_distance_mm"] == 320.0
+
+
+def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
+    """A library made before schema version 3 (no camera columns) opens, migrates, shows
+    unknown distances and focal sources; ``remeasure`` reads each stored file's EXIF and
+    gives the same distance as a fresh import to 1e-9."""
+    paths = make_photos_with_focal(tmp_path / "in", [28, None, 24])
+    path = tmp_path / "lib"
+    with fake_library(path) as library:
+        library.import_photos(paths, workers=1)
+        fresh = library.photos()
+    db = sqlite3.connect(path / "library.sqlite", isolation_level=None)
+    for table, column in (("landmarks", "focal_length_px"), ("landmarks", "focal_length_35mm"),
+                          ("landmarks", "focal_source"),
+                          ("measurement_info", "camera_distance_mm")):
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+
+    with fake_library(path) as library:
+        assert library.schema_version == LATEST_VERSION
+        old = library.photos()
+        assert old["camera_distance_mm"].isna().all()
+        assert old["focal_source"].tolist() == [None] * 3
+        assert library.remeasure() == 3
+        again = library.photos()
+    assert again["focal_source"].tolist() == ["exif-35mm", "default-front-camera", "exif-35mm"]
+    np.testing.assert_allclose(again["camera_distance_mm"], fresh["camera_distance_mm"],
+                               rtol=1e-9)
+    np.testing.assert_allclose(again["focal_length_35mm"], [28, 26, 24])
+
+
+def test_export_csv_has_the_camera_columns(library, tmp_path):
+    """The CSV export carries distance, focal length, focal source and advice."""
+    library.import_photos(make_photos_with_focal(tmp_path / "in", [28, 28, 28]), workers=1)
+    assert library.export_csv(tmp_path / "out.csv") == 3
+    table = pd.read_csv(tmp_path / "out.csv")
+    assert {"camera_distance_mm", "focal_length_35mm", "focal_source", "advice"} <= set(table)
+    assert table["focal_source"].tolist() == ["exif-35mm"] * 3
+    assert table["advice"].notna().all()

@@ -159,3 +159,52 @@ def test_person_scale(imported):
     assert person["jaw_angle_left_deg"].to_numpy() == pytest.approx(
         plain["jaw_angle_left_deg"].to_numpy(), abs=0)
     assert set(person["scale_source"]) == {"person"}
+
+
+def test_photos_show_camera_distance_and_focal_source(imported):
+    """--json and --csv give each photo's camera distance and focal source (no focal length in
+    these files' EXIF: the typical front camera); the table shows the distance in cm and
+    "typical". The astronaut is measured 50-70 cm away by a 26 mm-equivalent lens (its
+    iris is about 8 px in a 512 px frame). Every photo is rejected, so there is no usual to
+    give advice against."""
+    library, _ = imported
+    records = [json.loads(line) for line in
+               run("photos", "--json", "--library", library).output.splitlines()]
+    for record in records:
+        assert record["focal_source"] == "default-front-camera"
+        assert record["focal_length_35mm"] == 26.0
+        assert 500 < record["camera_distance_mm"] < 700
+        assert record["advice"] is None
+    rows = list(csv.DictReader(run("photos", "--csv", "--library", library).output.splitlines()))
+    assert [float(r["camera_distance_mm"]) for r in rows] == pytest.approx(
+        [r["camera_distance_mm"] for r in records], rel=1e-12)
+    assert {r["focal_source"] for r in rows} == {"default-front-camera"}
+    lines = run("photos", "--library", library).output.splitlines()
+    assert lines[0].split()[-4:] == ["dist", "cm", "focal", "reasons"]
+    for line, record in zip(lines[1:4], records):
+        assert f"{record['camera_distance_mm'] / 10:.0f}  typical" in line
+
+
+def test_photos_table_gives_advice_for_the_next_photo(tmp_path):
+    """With accepted photos at 40 cm, the table puts the advice for the photo taken at 32 cm
+    on a line of its own under it; photos that match get no advice line; --json and --csv
+    give every photo's advice."""
+    from test_library import fake_library, make_photos, set_capture
+
+    path = tmp_path / "lib"
+    with fake_library(path) as library:
+        library.import_photos(make_photos(tmp_path / "in", 4), workers=1)
+        ids = library.photos()["id"].tolist()
+        for photo_id in ids:
+            set_capture(library, photo_id, distance_mm=400.0)
+        set_capture(library, ids[3], distance_mm=320.0)
+    lines = run("photos", "--library", path).output.splitlines()
+    assert len(lines) == 1 + 4 + 1 + 1
+    assert lines[4].split()[:2] == [str(ids[3]), "2026-01-04"]
+    assert lines[5] == "       next photo: hold the phone about 8 cm further away"
+    records = [json.loads(line) for line in
+               run("photos", "--json", "--library", path).output.splitlines()]
+    assert [r["advice"] for r in records] == ["matches your usual photos"] * 3 + [
+        "hold the phone about 8 cm further away"]
+    rows = list(csv.DictReader(run("photos", "--csv", "--library", path).output.splitlines()))
+    assert [r["advice"] for r in rows] == [r["advice"] for r in records]

@@ -27,6 +27,7 @@ from tracker.landmarks import indices as ix
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.pipeline import measure_pixels
 from tracker.types import PhotoResult
+from tracker.validation import depth_gain
 from tracker.warps import brow_lift
 
 UPSCALE = 3
@@ -85,7 +86,9 @@ def brow_lifts(astronaut_x3, measured_x3) -> dict:
     The lift in pixels comes from the un-warped photo's scale (mm per px); each warped copy is
     measured with ``ipd_mm`` = the un-warped photo's interpupillary distance, so both use the
     same scale and its noise is not part of the result. Returns side -> dict of arrays: the
-    true lift, the reported change of that brow's height and of the other brow's (mm).
+    true lift, the reported change of that brow's height and of the other brow's (mm). The
+    true lift is the warp's size in the image times its depth gain (the brow stands in front
+    of the irises, so an image shift there is a smaller shift of the face: ``depth_gain``).
     """
     before = measured_x3.measurement.metrics
     scale = measured_x3.measurement.scale_mm_per_px
@@ -99,7 +102,11 @@ def brow_lifts(astronaut_x3, measured_x3) -> dict:
             reported.append(after[f"brow_height_{side}_mm"] - before[f"brow_height_{side}_mm"])
             other.append(after[f"brow_height_{OTHER[side]}_mm"]
                          - before[f"brow_height_{OTHER[side]}_mm"])
-        out[side] = {"true": np.array(LIFTS_MM), "reported": np.array(reported),
+        gain = depth_gain(measured_x3.extras["refined_points_px"],
+                          measured_x3.extras["camera"].focal_length_px,
+                          ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT)
+        assert 0.9 < gain < 1.0  # in front of the eyes, a few per cent
+        out[side] = {"true": np.array(LIFTS_MM) * gain, "reported": np.array(reported),
                      "other": np.array(other)}
     return out
 

@@ -284,3 +284,30 @@ def test_report_command_errors(tmp_path):
                                   "--library", str(tmp_path / "nowhere")])
     assert result.exit_code == 1
     assert result.output.startswith("error: no library at ")
+
+
+def test_photo_log_gives_camera_distance_and_advice(tmp_path):
+    """The photo log shows each photo's camera distance, and advice for the next photo only
+    where it should be taken differently (the photo at 32 cm against the usual 40 cm), in
+    the HTML and in the text of the matplotlib PDF."""
+    from test_library import fake_library, make_photos, set_capture
+
+    from tracker.report.pdf import _photo_log_text
+
+    with fake_library(tmp_path / "lib") as library:
+        library.import_photos(make_photos(tmp_path / "in", 4), workers=1)
+        ids = library.photos()["id"].tolist()
+        for photo_id in ids:
+            set_capture(library, photo_id, distance_mm=400.0)
+        set_capture(library, ids[3], distance_mm=320.0)
+        report = build_report(library)
+    log = {row["id"]: row for row in report.photo_log}
+    assert [log[i]["distance"] for i in ids] == ["40 cm", "40 cm", "40 cm", "32 cm"]
+    assert [log[i]["advice"] for i in ids] == ["", "", "", "hold the phone about 8 cm further away"]
+    html = render_html(report)
+    assert html.count('<span class="advice">next photo: hold the phone about 8 cm further '
+                      'away</span>') == 1
+    text = _photo_log_text(report).splitlines()
+    report.close()
+    assert text[4].endswith("  next photo: hold the phone about 8 cm further away")
+    assert not any("next photo" in line for line in text[1:4])

@@ -1,10 +1,9 @@
 """Make the dated selfie series in sample_images/series/ and its ground truth.
 
 The photos are made from ``skimage.data.astronaut()`` (NASA, public domain). That portrait
-smiles with an open mouth, which facetrack rightly rejects, so a neutral base is made first:
-upscaled x3, the lips closed (the lower lip moved up by the inner-lip gap, the chin stretched
-smoothly to follow) and the mouth corners lowered to the lips' centre line and moved a little
-inwards. The base is then checked with ``measure_pixels``: it must pass every quality check.
+smiles with an open mouth, which facetrack rightly rejects, so the project's neutral base face
+is used (:func:`tracker.validation.sample_face.neutral_base_face`: upscaled x3, the lips
+closed, the mouth corners lowered; it must pass every quality check).
 
 The series follows the seed timeline (12 weeks from 2025-09-01, day 0 = 2025-09-15):
 
@@ -44,16 +43,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
-from skimage import data
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tracker.pipeline import measure_pixels  # noqa: E402
-from tracker.warps import brow_lift, local_shift  # noqa: E402
+from tracker.validation.sample_face import neutral_base_face  # noqa: E402
+from tracker.warps import brow_lift  # noqa: E402
 
 OUT = ROOT / "sample_images" / "series"
 SEED = 20250901
-UPSCALE = 3
 SIZE = (1152, 1536)  # width, height: portrait 3:4
 START = datetime(2025, 9, 1)  # a Monday: the first baseline day
 DAY0 = START + timedelta(days=14)  # the first session (week 3)
@@ -66,9 +64,7 @@ PLATEAU_MM = 1.5
 RISE_DAYS = 28
 FADE_TAU_DAYS = 10.0
 
-# Face Mesh indices: the inner lip contours and the eyelids (corner to corner)
-UPPER_LIP_INNER = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308]
-LOWER_LIP_INNER = [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308]
+# Face Mesh indices: the eyelids (corner to corner)
 LIDS = {  # (upper lid, lower lid), corner to corner
     "right": ([33, 246, 161, 160, 159, 158, 157, 173, 133], [33, 7, 163, 144, 145, 153, 154, 155, 133]),
     "left": ([263, 466, 388, 387, 386, 385, 384, 398, 362], [263, 249, 390, 373, 374, 380, 381, 382, 362]),
@@ -114,40 +110,15 @@ def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return np.interp(xs, points[order, 0], points[order, 1])
 
 
-def close_mouth(image: np.ndarray, pts: np.ndarray, fade_px: float = 60.0) -> np.ndarray:
-    """Move the lower lip up onto the upper one (by the inner-lip gap of each column), with
-    the skin below following and the move fading out smoothly towards the chin."""
-    h, w = image.shape[:2]
-    xs = np.arange(w, dtype=np.float64)
-    upper = _curve(pts[UPPER_LIP_INNER, :2], xs)
-    gap = np.clip(_curve(pts[LOWER_LIP_INNER, :2], xs) - upper + 1.0, 0.0, None)
-    gap[(xs <= pts[UPPER_LIP_INNER, 0].min()) | (xs >= pts[UPPER_LIP_INNER, 0].max())] = 0.0
-    gap = cv2.GaussianBlur(gap[None], (0, 0), 3).ravel()
-    lip = float(pts[17, 1] - pts[14, 1]) + 5.0  # lower lip thickness, moved rigidly
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
-    t = gy - upper[None, :]
-    fade = 0.5 * (1.0 + np.cos(np.pi * np.clip((t - lip) / fade_px, 0.0, 1.0)))
-    weight = np.where(t < 0, 0.0, np.where(t < lip, 1.0, fade))
-    return cv2.remap(image, gx.astype(np.float32), (gy + gap[None, :] * weight).astype(np.float32),
-                     cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
-
-
-def neutral_base() -> tuple[np.ndarray, float, float]:
-    """The neutral base, its scale (mm/px) and iris diameter (px); fails if it is rejected."""
-    image = cv2.resize(data.astronaut(), None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
-    pts = measure_pixels(image).landmarks.points_px
-    image = close_mouth(image, pts)
-    down, inward = 12.0, 5.0
-    for index, sign in ((61, 1.0), (291, -1.0)):  # the subject's right and left corners
-        cx, cy = pts[index, :2]
-        image = local_shift(image, centre_px=(cx, cy), axis=(0, 1), across_px=(-10, 10),
-                            along_px=(-10, 10), fade_px=(30, 30, 30), shift_px=down)
-        image = local_shift(image, centre_px=(cx, cy + down), axis=(sign, 0), across_px=(-10, 10),
-                            along_px=(-10, 10), fade_px=(25, 25, 25), shift_px=inward)
-    result = measure_pixels(image)
-    if result.status != "ok":
-        raise SystemExit(f"the neutral base is rejected: {'; '.join(result.reasons)}")
-    return image, result.measurement.scale_mm_per_px, result.quality.scores["iris_px"]
+def neutral_base() -> tuple[np.ndarray, float, float, np.ndarray]:
+    """The neutral base (:func:`tracker.validation.sample_face.neutral_base_face`), its scale
+    (mm/px), iris diameter (px) and landmarks; fails if it is rejected."""
+    try:
+        image, result = neutral_base_face()
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
+    return (image, result.measurement.scale_mm_per_px, result.quality.scores["iris_px"],
+            result.landmarks.points_px)
 
 
 def close_eyes(image: np.ndarray, pts: np.ndarray, fade_px: float = 40.0) -> np.ndarray:
@@ -215,8 +186,7 @@ def main() -> None:
     for old in OUT.glob("*.jpg"):
         old.unlink()
     rng = np.random.default_rng(SEED)
-    base, scale, iris_px = neutral_base()
-    pts = measure_pixels(base).landmarks.points_px
+    base, scale, iris_px, pts = neutral_base()
     print(f"neutral base ok: scale {scale:.4f} mm/px, iris {iris_px:.1f} px")
 
     rows = []

@@ -362,9 +362,16 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
         library.close()
     for line in summary.lines():
         click.echo(line)
+    if library.unexplained_copies:
+        count = len(library.unexplained_copies)
+        click.echo(f"note: {count} stored photo copies have no row in the database; they were "
+                   f"kept. Run: facetrack doctor --library {library.path}", err=True)
     click.get_current_context().exit(0 if summary.ok else 1)
 
 
+# where the focal length behind a camera distance came from (tracker.photos.camera)
+_FOCAL_WORDS = {"exif-35mm": "exif", "exif-focal-plane": "sensor",
+                "default-front-camera": "typical"}
 _PHOTO_COLUMNS = (
     ("brow L", "brow_height_left_mm", 2), ("brow R", "brow_height_right_mm", 2),
     ("jaw L", "jaw_angle_left_deg", 1), ("jaw R", "jaw_angle_right_deg", 1),
@@ -384,8 +391,13 @@ def photos(status, since, as_json, as_csv, library_dir):
 
     Left and right are the subject's own. --json prints id, file (the original path),
     captured_at (ISO 8601), date_source (exif, filename, mtime or manual), status, reasons,
-    session and metrics, among others.
+    session, camera_distance_mm, focal_source, advice (how to take the next photo like your
+    usual ones) and metrics, among others. The table gives the camera distance in cm ("dist")
+    and where the focal length behind it came from ("focal": exif, sensor, or typical for a
+    phone front camera), and the advice on a line of its own.
     """
+    from tracker.analysis.capture import MATCHES_TEXT
+
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
     since_when = _parse_when(since, "'--since'")
@@ -408,6 +420,7 @@ def photos(status, since, as_json, as_csv, library_dir):
         return
     header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
     header += [f"{name:>7}" for name, _, _ in _PHOTO_COLUMNS]
+    header += [f"{'dist cm':>7}", f"{'focal':<7}"]
     click.echo("  ".join(header + ["reasons"]))
     for row in frame.itertuples(index=False):
         cells = [f"{row.id:>5}", f"{row.captured_at:%Y-%m-%d %H:%M}", f"{row.date_source:<9}",
@@ -415,8 +428,13 @@ def photos(status, since, as_json, as_csv, library_dir):
         for _, column, decimals in _PHOTO_COLUMNS:
             value = getattr(row, column)
             cells.append(f"{value:>7.{decimals}f}" if value == value else f"{'-':>7}")
+        distance = row.camera_distance_mm
+        cells.append(f"{distance / 10:>7.0f}" if distance == distance else f"{'-':>7}")
+        cells.append(f"{_FOCAL_WORDS.get(row.focal_source, row.focal_source or '-'):<7}")
         cells.append("; ".join(row.reasons))
         click.echo("  ".join(cells).rstrip())
+        if row.advice and row.advice != MATCHES_TEXT:
+            click.echo(f"{'':>7}next photo: {row.advice}")
     click.echo(f"{len(frame)} photo{'' if len(frame) == 1 else 's'}. {FOOTNOTE}")
 
 
@@ -534,6 +552,55 @@ def forget(photo_ids, forget_all, yes, library_dir):
         except LibraryError as exc:
             _fail(str(exc))
     click.echo(f"Removed {count} photo{'' if count == 1 else 's'}.")
+
+
+@main.command(epilog="Example: facetrack doctor   |   facetrack doctor --rebuild")
+@click.option("--rebuild", is_flag=True,
+              help="Re-create the database from the stored photo copies (the old one is kept "
+                   "as library.sqlite.lost-TIME).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Processes measuring in parallel (--rebuild).")
+@library_option
+def doctor(rebuild, workers, library_dir):
+    """Check the library, and rebuild a lost or damaged database from its photo copies.
+
+    Without --rebuild it reports the database's integrity, photos whose copy is missing and
+    copies that no photo refers to. --rebuild imports every stored copy again (measured
+    anew, dated from EXIF); treatment sessions, tags and notes lived only in the database.
+    Exit status: 0 when the library is sound (or was rebuilt), 1 otherwise.
+    """
+    from tracker.library import Library, LibraryError
+
+    path = library_dir or Library.default_path()
+    if rebuild:
+        try:
+            library, summary, kept = Library.rebuild(path, workers=workers)
+        except (LibraryError, OSError) as exc:
+            _fail(str(exc))
+        with library:
+            for line in summary.lines():
+                click.echo(line)
+            click.echo(f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
+                       f"old database is kept as {kept.name} (when there was one).")
+        click.get_current_context().exit(0 if summary.ok else 1)
+    try:
+        library = Library(path, create=False)
+    except LibraryError as exc:
+        _fail(str(exc))
+    with library:
+        report = library.doctor()
+    click.echo(f"database: {report['integrity']}; {report['photos']} photos, "
+               f"{report['copies']} stored copies")
+    sound = report["integrity"] == "ok"
+    if report["missing_copies"]:
+        sound = False
+        ids = " ".join(str(i) for i in report["missing_copies"])
+        click.echo(f"photos whose file is missing: {ids} (facetrack forget ID removes them)")
+    if report["copies_without_row"]:
+        sound = False
+        click.echo(f"{len(report['copies_without_row'])} stored copies have no row; "
+                   f"facetrack doctor --rebuild re-creates the database from every copy")
+    click.get_current_context().exit(0 if sound else 1)
 
 
 @main.command(epilog="Example: facetrack validate --photos ~/Pictures/selfies --out validation/")

@@ -9,15 +9,17 @@ import numpy as np
 from tracker.errors import NoFaceError, PhotoError
 from tracker.landmarks import detect_landmarks
 from tracker.metrics import geometry
-from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
+from tracker.metrics.frame import FaceFrame
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
+from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
-from tracker.types import Measurement, Photo, PhotoResult, Pose
+from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose
 
 
 def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float | None = None,
+                   camera: Camera | None = None,
                    settings: Settings = DEFAULT_SETTINGS) -> PhotoResult:
     """Measure an upright RGB image already in memory.
 
@@ -27,23 +29,32 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
     file : name to report.
     ipd_mm : the person's calibrated interpupillary distance; when given, it sets the scale
         (steadier than the iris of a single photo), otherwise the iris diameter does.
+    camera : the camera that took the image (focal length in pixels of ``pixels``); None
+        assumes a phone's front camera (:func:`default_camera`). Perspective is undone with it,
+        and it gives the camera's distance from the eyes.
 
     Returns
     -------
-    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check).
+    PhotoResult with status "ok" or "rejected" (no face, or a failed quality check);
+    ``extras["camera"]`` is the camera used.
     """
+    if camera is None:
+        camera = default_camera((pixels.shape[1], pixels.shape[0]))
     try:
         landmarks = detect_landmarks(pixels)
     except NoFaceError:
         return PhotoResult(file=file, status="rejected", reasons=("no face found",),
                            photo_size_px=(pixels.shape[1], pixels.shape[0]))
+    height, width = pixels.shape[:2]
+    centre = principal_point_px(camera.focal_source, (width, height))
     # the iris outline first (it sets the scale and anchors brow height), then the brow edge
     irises = refine_irises(pixels, landmarks.points_px)
-    rotation = fit_rotation(irises.points_px)
-    face = to_face_frame(irises.points_px, rotation)[None]
+    frame = FaceFrame.fit(irises.points_px, focal_length_px=camera.focal_length_px,
+                          principal_point_px=centre)
+    face = frame.to_face(irises.points_px)
     iris_px = float(geometry.iris_diameter_px(face)[0])
     refinement = refine_brows(pixels, irises.points_px, iris_px)
-    pose = Pose(*(float(a) for a in pose_angles(rotation)[0]))
+    pose = Pose(*(float(a) for a in frame.pose_deg[0]))
     evidence = {}
     for side in ("left", "right"):
         evidence[f"brow_edge_columns_{side}"] = float(refinement.columns_used[side])
@@ -54,17 +65,24 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
         scale, source = ipd_mm / float(geometry.interpupillary_px(face)[0]), "interpupillary"
     else:
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
-    values = geometry.compute_metrics(refinement.points_px, scale)
+    values = geometry.compute_metrics(refinement.points_px, scale,
+                                      focal_length_px=camera.focal_length_px,
+                                      principal_point_px=centre)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
     return PhotoResult(
         file=file,
         status="rejected" if quality.reasons else "ok",
         reasons=quality.reasons,
         quality=quality,
-        measurement=Measurement(metrics=metrics, scale_mm_per_px=scale, scale_source=source),
+        measurement=Measurement(
+            metrics=metrics, scale_mm_per_px=scale, scale_source=source,
+            camera_distance_mm=float(camera_distance_mm(
+                values["iris_diameter_px"], camera.focal_length_px, settings.iris_diameter_mm)),
+            focal_source=camera.focal_source),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),
-        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px},
+        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px,
+                "camera": camera},
     )
 
 
@@ -83,7 +101,8 @@ def measure_photo(path: str | Path, *, mirrored: bool = False, ipd_mm: float | N
                            min_long_side_px=settings.decode_min_long_side_px, settings=settings)
     except PhotoError as exc:
         return PhotoResult(file=str(path), status="error", reasons=(exc.reason,)), None
-    result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, settings=settings)
+    result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, camera=photo.camera,
+                            settings=settings)
     result.extras["decode_scale"] = photo.decode_scale
     result.extras["original_size_px"] = photo.original_size_px
     return result, photo

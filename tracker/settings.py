@@ -20,6 +20,7 @@ class Settings:
     iris_diameter_mm: float = 11.71
     iris_diameter_sd_mm: float = 0.42
 
+
     # --- quality ------------------------------------------------------------------------------
     # Pose tolerances (degrees from the frontal reference face), from benchmarks/bench_pose.py.
     # Yaw: after the face-frame correction brow height moves by at most ~0.03 mm/deg, so 10 deg
@@ -80,6 +81,24 @@ class Settings:
     # depends on yaw, jaw angles ~0.25 deg per degree of yaw.
     trend_max_pitch_from_usual_deg: float = 3.0
     trend_max_yaw_from_usual_deg: float = 5.0
+    # Like camera distance within a trend: an accepted photo whose camera distance differs from
+    # the median of the person's accepted photos by more than this percentage is left out.
+    # The iris sets the scale at the irises' depth; a feature Delta = 15 mm nearer or further
+    # (brow ridge, cheek) is magnified relative to them by Delta / Z, so between photos taken at
+    # Z1 and Z2 its size changes by Delta * |1/Z1 - 1/Z2|. Selfies are taken 30-45 cm away: at
+    # 35 cm, a photo 20 % nearer (28 cm) changes it by 15 * (1/280 - 1/350) = 1.1 %, one 20 %
+    # further (42 cm) by 0.7 %; 1 % of a 25 mm brow height is 0.25 mm, under half the brow's
+    # MDC95 (0.37-0.57 mm). The iris gives each photo's distance to about 3 %, far inside 20 %.
+    trend_max_distance_change_pct: float = 20.0
+
+    # --- advice for the next photo (tracker.analysis.capture) ---------------------------------
+    # Deviations from the person's usual capture worth a word: half the trend's limits, so that
+    # a photo taken as advised stays well inside them. Roll changes no metric (the face frame
+    # removes it), so only a clear tilt is mentioned.
+    advice_distance_pct: float = 10.0
+    advice_yaw_deg: float = 2.5
+    advice_pitch_deg: float = 1.5
+    advice_roll_deg: float = 5.0
 
 
 DEFAULT_SETTINGS = Settings()

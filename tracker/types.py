@@ -18,12 +18,14 @@ class Camera:
 
     ``focal_length_px`` is in pixels of the analysed (possibly reduced-size, upright) image;
     ``focal_length_35mm`` the 35 mm-equivalent focal length it came from; ``focal_source``
-    says where that came from ("exif-35mm", "exif-focal-plane", "default-front-camera", ...).
+    says where that came from ("exif-35mm", "exif-focal-plane", "default-front-camera", ...);
+    ``notes`` why an EXIF value present in the file was not used (see tracker.photos.camera).
     """
 
     focal_length_px: float
     focal_length_35mm: float
     focal_source: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -79,15 +79,12 @@ def warp(image: np.ndarray, displacement, region=None) -> np.ndarray:
     return out
 
 
-def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float) -> np.ndarray:
-    """Lift one brow (the subject's ``side``: "left" or "right") by ``shift_px`` pixels.
-
-    The flat top follows the brow's upper edge (Face Mesh's upper-brow points): it runs from a
-    little below that edge to well above it, over the brow's whole length and a margin, so the
-    upper edge moves by exactly ``shift_px``. Below, the move fades out through the brow and
-    ends above the iris and the upper lid's edge, so the iris, the other brow and the rest of
-    the face stay put. The move is perpendicular to the interpupillary line, the direction
-    brow height is measured in.
+def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float,
+                    margin_below: float = 0.3):
+    """The displacement field of :func:`brow_lift`: ``(displacement, region)`` (see
+    :func:`jaw_contour_field`). ``margin_below``: how far below the brow's upper edge the
+    flat top reaches, in iris diameters (0.3 for :func:`brow_lift`; more moves the whole brow
+    rigidly, leaving less room for the fade above the eye).
 
     Raises
     ------
@@ -109,7 +106,7 @@ def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: 
     order = np.argsort(edge_u)
     edge_u, edge_v = edge_u[order], edge_v[order]
 
-    margin_below = 0.3 * iris  # flat top reaches this far below the upper edge
+    margin_below = margin_below * iris  # flat top reaches this far below the upper edge
     iris_top = 0.55 * iris  # the fade must end here: just above the iris top
     over_iris = np.abs(edge_u) <= 0.6 * iris
     lowest_over_iris = np.interp(0.0, edge_u, edge_v) if not over_iris.any() else edge_v[over_iris].min()
@@ -135,6 +132,25 @@ def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: 
                         for u in (u_low - fade, u_high + fade) for v in (v_bottom, v_top)])
     pad = abs(shift_px) + 4
     region = (*np.floor(corners.min(axis=0) - pad), *np.ceil(corners.max(axis=0) + pad))
+    return displacement, region
+
+
+def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float) -> np.ndarray:
+    """Lift one brow (the subject's ``side``: "left" or "right") by ``shift_px`` pixels.
+
+    The flat top follows the brow's upper edge (Face Mesh's upper-brow points): it runs from a
+    little below that edge to well above it, over the brow's whole length and a margin, so the
+    upper edge moves by exactly ``shift_px``. Below, the move fades out through the brow and
+    ends above the iris and the upper lid's edge, so the iris, the other brow and the rest of
+    the face stay put. The move is perpendicular to the interpupillary line, the direction
+    brow height is measured in.
+
+    Raises
+    ------
+    ValueError
+        When the lift is too large for the room between this brow and the eye.
+    """
+    displacement, region = brow_lift_field(points_px, side=side, shift_px=shift_px)
     return warp(image, displacement, region)
 
 

@@ -12,6 +12,13 @@ Input: the library's tidy frames (``Library.photos(person_scale=True)``,
     print("\\n".join(summary_sentences(trend.table, fade=trend.fade)))
 """
 
+from tracker.analysis.capture import (
+    UsualCapture,
+    advice_column,
+    capture_advice,
+    consistent_distance,
+    usual_capture,
+)
 from tracker.analysis.family import (
     FAMILY_ALPHA,
     PRIMARY_METRICS,
@@ -67,4 +74,5 @@ __all__ = [
     "read_noise_floors", "rejected_reasons", "sem_from_repeats", "sem_upper_bound",
     "serial_correlation", "summary_sentences", "table_lines", "table_records", "theil_sen",
     "trend_table", "weighted_holm", "welch_interval", "what_it_would_take",
+    "UsualCapture", "advice_column", "capture_advice", "consistent_distance", "usual_capture",
 ]

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from tracker.analysis.capture import consistent_distance
 from tracker.analysis.family import (
     FAMILY_ALPHA,
     PRIMARY,
@@ -209,7 +210,7 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     if missing:
         raise ValueError(f"photos lack the column(s) {', '.join(missing)}")
     metrics = _choose_metrics(photos, metrics)
-    photos = consistent_pose(photos)
+    photos = consistent_distance(consistent_pose(photos))
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
     long = prepare(photos, sessions, baseline, metrics, hours=hours)
     daily = daily_values(long)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import sqlite3
 import stat
 import tempfile
@@ -46,11 +47,17 @@ from tracker.types import PhotoResult
 DB_NAME = "library.sqlite"
 PHOTOS_FOLDER = "photos"
 BUSY_TIMEOUT_S = 30.0
+# A killed import leaves at most one copy without its row per importing process; more copies
+# without rows than this mean the database lost rows, and they are kept (see remove_orphans).
+MAX_ORPHANS_SWEPT = 4
 PHOTO_SESSIONS = ("before", "after")
 N_POINTS = 478
 # A day without an hour (a date given alone) is put at noon, like tracker.photos.dates does.
 DATE_ONLY_TIME = time(12, 0)
 POSE_COLUMNS = ("yaw_deg", "pitch_deg", "roll_deg")
+# The capture beyond the pose: camera distance (per measurement) and the focal length it came
+# from (per photo, see tracker.photos.camera).
+CAMERA_COLUMNS = ("camera_distance_mm", "focal_length_35mm", "focal_source")
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,12 @@ class Library:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, memory: bool = False,
-                 create: bool = True, measure: Callable[..., PhotoResult] | None = None) -> None:
+                 create: bool = True, measure: Callable[..., PhotoResult] | None = None,
+                 _rebuilding: bool = False) -> None:
         self._temporary = None
+        # copies in photos/ that no row refers to and that were too many to be a killed
+        # import's leftovers: kept, and reported (see remove_orphans)
+        self.unexplained_copies: list[Path] = []
         if memory:
             if path is not None:
                 raise ValueError("give either a path or memory=True, not both")
@@ -116,9 +127,11 @@ class Library:
         self._measure = measure or default_measure
         self._db: sqlite3.Connection | None = None
         try:
-            self._prepare_folder(create)
+            self._prepare_folder(create, _rebuilding)
             self._db = self._connect()
             fs.make_private_folder(self.path / PHOTOS_FOLDER)
+            if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
+                self.remove_orphans()  # finish a forget that was killed half-way
         except BaseException:
             self.close()
             raise
@@ -137,17 +150,31 @@ class Library:
             return Path(data_home) / "facetrack"
         return Path.home() / ".local" / "share" / "facetrack"
 
-    def _prepare_folder(self, create: bool) -> None:
+    def stored_copies(self) -> list[Path]:
+        """The complete photo copies in ``photos/`` (not temporary ones), sorted."""
+        return _stored_copies(self.path)
+
+    def _prepare_folder(self, create: bool, rebuilding: bool = False) -> None:
         if self.path.exists() and not self.path.is_dir():
             raise LibraryError(f"{self.path} is a file, not a library folder")
         if self.db_path.exists():
             if not self.db_path.is_file():
                 raise LibraryError(f"{self.db_path} is not a file")
+            if self.db_path.stat().st_size == 0 and not rebuilding:
+                copies = len(self.stored_copies())
+                if copies:
+                    # an emptied database (a failed sync or copy) is not a new library: taking
+                    # it for one would make the next import delete every copy as an orphan
+                    raise LibraryError(
+                        f"{self.db_path} is empty (0 bytes) but {PHOTOS_FOLDER}/ holds "
+                        f"{copies} stored photo{'' if copies == 1 else 's'}: the database was "
+                        f"lost. Restore {DB_NAME} from a backup, or rebuild it from the copies "
+                        f"with: facetrack doctor --rebuild --library {self.path}")
             return
         if not create:
             raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
         if self.path.exists():
-            if any(self.path.iterdir()):
+            if any(self.path.iterdir()) and not rebuilding:
                 raise LibraryError(
                     f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
                     "choose a new or empty folder")
@@ -344,7 +371,13 @@ class Library:
             paths = [paths]
         photos: dict[Path, None] = {}
         ignored: set[Path] = set()
+        stored = (self.path / PHOTOS_FOLDER).resolve()
         for root in map(Path, paths):
+            root = root.expanduser()
+            if root.resolve() == stored or stored in root.resolve().parents:
+                summary.errors[str(root)] = ("is inside the library's own photos/ folder (it is "
+                                             "stored already); import the original instead")
+                continue
             if not root.exists() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
                 summary.errors[str(root)] = "no such file or folder"
                 continue
@@ -451,27 +484,37 @@ class Library:
         if measurement is None:
             return photo_id
         points = result.extras.get("refined_points_px")
+        camera, distance_mm = result.extras.get("camera"), measurement.camera_distance_mm
         if landmarks is not None:
             points = landmarks.points_px if points is None else points
+            if camera is None:  # a measure function that does not give it: read the file
+                from tracker.photos.camera import read_camera_of_file
+
+                camera = read_camera_of_file(candidate.path, landmarks.image_size_px)
+            if _finite_or_none(distance_mm) is None:
+                distance_mm = _distance_mm(points, camera, landmarks.image_size_px)
             db.execute(
                 "INSERT INTO landmarks (photo_id, model, image_width_px, image_height_px, "
-                "decode_scale, scale_mm_per_px, scale_source, points, raw_points) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "decode_scale, scale_mm_per_px, scale_source, points, raw_points, "
+                "focal_length_px, focal_length_35mm, focal_source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (photo_id, landmarks.model, *landmarks.image_size_px,
                  _finite_or_none(result.extras.get("decode_scale")),
                  _finite_or_none(measurement.scale_mm_per_px), measurement.scale_source,
-                 _points_blob(points), _points_blob(landmarks.points_px)),
+                 _points_blob(points), _points_blob(landmarks.points_px),
+                 _finite_or_none(camera.focal_length_px),
+                 _finite_or_none(camera.focal_length_35mm), camera.focal_source),
             )
         pose = result.quality.pose if result.quality is not None else None
         db.execute(
             "INSERT INTO measurement_info (photo_id, algorithm_version, scale_mm_per_px, "
-            "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')",
+            "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how, camera_distance_mm) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)",
             (photo_id, ALGORITHM_VERSION, _finite_or_none(measurement.scale_mm_per_px),
              measurement.scale_source,
              *((None, None, None) if pose is None else
                (_finite_or_none(getattr(pose, c)) for c in POSE_COLUMNS)),
-             _now()),
+             _now(), _finite_or_none(distance_mm)),
         )
         db.executemany(
             "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
@@ -482,8 +525,14 @@ class Library:
         return photo_id
 
     def remove_orphans(self) -> int:
-        """Delete copies in ``photos/`` that no photo refers to (left by a killed import or
-        forget) and unfinished temporary copies. Returns how many files were removed.
+        """Delete what a killed import or forget left in ``photos/``: unfinished temporary
+        copies, copies of forgotten photos, and copies that no photo refers to. Returns how
+        many files were removed.
+
+        A killed import leaves at most one copy without its row per importing process, so
+        more than ``MAX_ORPHANS_SWEPT`` such copies are not a crash's leftovers but a sign
+        that the database lost rows (restored from an old backup, replaced): they are kept,
+        listed in ``unexplained_copies``, and ``facetrack doctor`` tells what to do.
 
         Runs under the write lock: copies are only ever written inside a write transaction,
         so no other process can be half-way through one.
@@ -493,14 +542,88 @@ class Library:
         with self._write() as db:
             known = {row[0] for row in db.execute(
                 "SELECT stored_path FROM photos WHERE linked = 0")}
+            forgotten = {row[0] for row in db.execute(
+                "SELECT stored_path FROM pending_deletions")} - known
+            orphans = []
             for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
                 if not file.is_file() and not file.is_symlink():
                     continue
                 relative = file.relative_to(self.path).as_posix()
-                if fs.is_temporary(file) or relative not in known:
+                if fs.is_temporary(file) or relative in forgotten:
                     file.unlink(missing_ok=True)
                     removed += 1
+                elif relative not in known:
+                    orphans.append(file)
+            if len(orphans) <= MAX_ORPHANS_SWEPT:
+                for file in orphans:
+                    file.unlink(missing_ok=True)
+                removed += len(orphans)
+                self.unexplained_copies = []
+            else:
+                self.unexplained_copies = orphans
+            db.execute("DELETE FROM pending_deletions")
         return removed
+
+    # --- diagnosis and repair ------------------------------------------------------------------
+
+    def doctor(self) -> dict[str, object]:
+        """Check the library: the database's integrity, and rows against stored copies.
+
+        Returns
+        -------
+        dict with ``integrity`` ("ok" or SQLite's first complaint), ``photos`` (rows),
+        ``copies`` (files in photos/), ``missing_copies`` (ids of photos whose stored copy or
+        linked original is gone) and ``copies_without_row`` (paths relative to the library).
+        """
+        integrity = self._conn.execute("PRAGMA integrity_check").fetchone()[0]
+        rows = self._conn.execute("SELECT id, stored_path, linked FROM photos").fetchall()
+        missing = [int(i) for i, stored, linked in rows
+                   if not (Path(stored) if linked else self.path / stored).exists()]
+        known = {stored for _, stored, linked in rows if not linked}
+        loose = [file.relative_to(self.path).as_posix() for file in self.stored_copies()
+                 if file.relative_to(self.path).as_posix() not in known]
+        return {"integrity": integrity, "photos": len(rows), "copies": len(self.stored_copies()),
+                "missing_copies": missing, "copies_without_row": loose}
+
+    @classmethod
+    def rebuild(cls, path: str | os.PathLike[str], *,
+                measure: Callable[..., PhotoResult] | None = None,
+                workers: int = 2, progress: Callable[[int, int], None] | None = None
+                ) -> tuple[Library, ImportSummary, Path]:
+        """Re-create a lost or broken database from the photo copies the library holds.
+
+        The old database files are kept beside it as ``library.sqlite.lost-<time>``; the
+        copies are moved to ``photos.rebuild-<time>/`` and imported again from there (each
+        measured anew, dated from its EXIF), then that folder is removed when every copy was
+        imported. What lived only in the database (treatment sessions, tags, notes, dates
+        from file names) cannot be recovered from the copies.
+
+        Returns
+        -------
+        (the library, open; the import summary; the folder the old database was moved to)
+
+        Raises
+        ------
+        LibraryError
+            When ``path`` holds no photo copies.
+        """
+        root = Path(path).expanduser().absolute()
+        photos = root / PHOTOS_FOLDER
+        if not _stored_copies(root):
+            raise LibraryError(f"{root}: nothing to rebuild from ({PHOTOS_FOLDER}/ holds no "
+                               "photo copies)")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            old = root / f"{DB_NAME}{suffix}"
+            if old.exists():
+                os.replace(old, root / f"{DB_NAME}{suffix}.lost-{stamp}")
+        holding = root / f"{PHOTOS_FOLDER}.rebuild-{stamp}"
+        os.replace(photos, holding)
+        library = cls(root, measure=measure, _rebuilding=True)
+        summary = library.import_photos([holding], workers=workers, progress=progress)
+        if not summary.errors:
+            shutil.rmtree(holding, ignore_errors=True)
+        return library, summary, root / f"{DB_NAME}.lost-{stamp}"
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -541,9 +664,16 @@ class Library:
         ``captured_at_utc`` (tz-aware UTC, NaT when the offset is unknown), ``utc_offset``
         ("+HH:MM" or None), ``date_source``, ``date_notes`` (list), ``date_flagged`` (bool),
         ``status``, ``reasons`` (list), ``session``, ``tag``, ``mirrored``, ``yaw_deg``,
-        ``pitch_deg``, ``roll_deg``, ``scale_mm_per_px``, ``scale_source``, then every name in
+        ``pitch_deg``, ``roll_deg``, ``scale_mm_per_px``, ``scale_source``,
+        ``camera_distance_mm`` (from the camera to the irises; NaN when unknown),
+        ``focal_length_35mm`` and ``focal_source`` (the focal length that distance comes from
+        and its source: "exif-35mm", "exif-focal-plane", "default-front-camera", or None),
+        ``advice`` (how to take the next photo like the usual ones, from this one's distance
+        and pose against the medians of every accepted photo in the library; None with fewer
+        than 3 accepted photos: see ``tracker.analysis.capture``), then every name in
         ``METRIC_NAMES`` as measured by the current ``ALGORITHM_VERSION`` (NaN when not
-        measured, or measured only by an older version: see ``outdated()``).
+        measured, or measured only by an older version: see ``outdated()``). The camera
+        distance is not rescaled by ``person_scale``.
 
         Parameters
         ----------
@@ -557,6 +687,7 @@ class Library:
         from tracker.metrics.geometry import METRIC_NAMES
 
         rows = list(self._rows(status=status, since=since))
+        usual = self._usual_capture()
         records = []
         for row, metrics in rows:
             local, utc = _split_time(row["captured_at"])
@@ -567,12 +698,16 @@ class Library:
                 **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
                 "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
                 "scale_source": row["scale_source"],
+                "camera_distance_mm": _nan_if_none(row["camera_distance_mm"]),
+                "focal_length_35mm": _nan_if_none(row["focal_length_35mm"]),
+                "focal_source": row["focal_source"],
+                "advice": _advice(row, usual),
                 **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
             })
         columns = ["id", "file", "stored_path", "sha256", "captured_at", "captured_at_utc",
                    "utc_offset", "date_source", "date_notes", "date_flagged", "status",
                    "reasons", "session", "tag", "mirrored", *POSE_COLUMNS, "scale_mm_per_px",
-                   "scale_source", *METRIC_NAMES]
+                   "scale_source", *CAMERA_COLUMNS, "advice", *METRIC_NAMES]
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["id"] = frame["id"].astype("int64")
         # nanoseconds, the resolution pandas 2 always uses (pandas 3 would infer microseconds)
@@ -581,9 +716,10 @@ class Library:
             "datetime64[ns, UTC]")
         frame["date_flagged"] = frame["date_flagged"].astype(bool)
         frame["mirrored"] = frame["mirrored"].astype(bool)
-        numeric = [*POSE_COLUMNS, "scale_mm_per_px", *METRIC_NAMES]
+        numeric = [*POSE_COLUMNS, "scale_mm_per_px", *CAMERA_COLUMNS[:2], *METRIC_NAMES]
         frame[numeric] = frame[numeric].astype("float64")
-        _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source"))
+        _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source",
+                                       "focal_source", "advice"))
         if person_scale and len(frame):
             ipd_mm, _, _ = self.calibrated_ipd_mm()
             factor = ipd_mm / frame["interpupillary_mm"]
@@ -602,17 +738,19 @@ class Library:
         ("exif", "filename", "mtime" or "manual"), ``date_notes``, ``date_flagged``,
         ``status``, ``reasons``, ``session``, ``tag``, ``mirrored``, ``imported_at``,
         ``pose`` (dict of ``yaw_deg``, ``pitch_deg``, ``roll_deg``, or None),
-        ``scale_mm_per_px``, ``scale_source``, ``algorithm_version`` (None when not measured
-        by the current version) and ``metrics`` (name -> value, None for NaN; empty when not
-        measured). Filters as for ``photos``.
+        ``scale_mm_per_px``, ``scale_source``, ``camera_distance_mm``, ``focal_length_35mm``,
+        ``focal_source``, ``advice`` (as in ``photos``), ``algorithm_version`` (None when not
+        measured by the current version) and ``metrics`` (name -> value, None for NaN; empty
+        when not measured). Filters as for ``photos``.
         """
+        usual = self._usual_capture()
         for row, metrics in self._rows(status=status, since=since):
-            yield self._record(row, metrics)
+            yield self._record(row, metrics, usual)
 
     def photo(self, photo_id: int) -> dict:
         """The record of one photo (as ``photo_records``). Raises LibraryError if unknown."""
         for row, metrics in self._rows(ids=[photo_id]):
-            return self._record(row, metrics)
+            return self._record(row, metrics, self._usual_capture())
         raise LibraryError(f"no photo with id {photo_id}")
 
     def _photo_fields(self, row: sqlite3.Row) -> dict:
@@ -634,7 +772,22 @@ class Library:
             "mirrored": bool(row["mirrored"]),
         }
 
-    def _record(self, row: sqlite3.Row, metrics: dict) -> dict:
+    def _usual_capture(self):
+        """The person's usual camera distance and pose: medians over every accepted photo
+        measured by the current version (``tracker.analysis.capture.usual_capture``)."""
+        import pandas as pd
+
+        from tracker.analysis.capture import CAPTURE_COLUMNS, usual_capture
+        from tracker.metrics.geometry import ALGORITHM_VERSION
+
+        rows = self._conn.execute(
+            f"SELECT {', '.join('mi.' + c for c in CAPTURE_COLUMNS)} FROM photos p "
+            "JOIN measurement_info mi ON mi.photo_id = p.id AND mi.algorithm_version = ? "
+            "WHERE p.status = 'ok'", (ALGORITHM_VERSION,)).fetchall()
+        frame = pd.DataFrame(rows, columns=list(CAPTURE_COLUMNS), dtype="float64")
+        return usual_capture(frame.assign(status="ok"))
+
+    def _record(self, row: sqlite3.Row, metrics: dict, usual=None) -> dict:
         measured = row["algorithm_version"] is not None
         return {
             **self._photo_fields(row),
@@ -644,6 +797,10 @@ class Library:
                      if measured and row["yaw_deg"] is not None else None),
             "scale_mm_per_px": _finite_or_none(row["scale_mm_per_px"]),
             "scale_source": row["scale_source"],
+            "camera_distance_mm": _finite_or_none(row["camera_distance_mm"]),
+            "focal_length_35mm": _finite_or_none(row["focal_length_35mm"]),
+            "focal_source": row["focal_source"],
+            "advice": _advice(row, usual),
             "algorithm_version": row["algorithm_version"],
             "metrics": {k: _finite_or_none(v) for k, v in metrics.items()},
         }
@@ -671,9 +828,11 @@ class Library:
             try:
                 rows = db.execute(
                     "SELECT p.*, mi.algorithm_version, mi.scale_mm_per_px, mi.scale_source, "
-                    "mi.yaw_deg, mi.pitch_deg, mi.roll_deg FROM photos p "
+                    "mi.yaw_deg, mi.pitch_deg, mi.roll_deg, mi.camera_distance_mm, "
+                    "l.focal_length_35mm, l.focal_source FROM photos p "
                     "LEFT JOIN measurement_info mi "
                     "ON mi.photo_id = p.id AND mi.algorithm_version = ? "
+                    "LEFT JOIN landmarks l ON l.photo_id = p.id "
                     f"{clause} ORDER BY p.captured_at, p.id",
                     (ALGORITHM_VERSION, *params)).fetchall()
                 metrics: dict[int, dict[str, float]] = {}
@@ -808,7 +967,10 @@ class Library:
         No photo is decoded: each photo's refined landmarks and its stored scale go through
         ``compute_metrics`` in stacks of ``batch_size``, and the rows for the current
         ``ALGORITHM_VERSION`` are replaced in one transaction (rows of other versions stay).
-        Status and reasons are not recomputed (they need the pixels).
+        Status and reasons are not recomputed (they need the pixels). The camera distance is
+        recomputed from the landmarks and the stored focal length; photos stored before the
+        focal length was (libraries from before schema version 3) first get it from their
+        file's EXIF, or the default front camera when the file is gone.
 
         Returns
         -------
@@ -816,27 +978,36 @@ class Library:
             Number of photos measured.
         """
         from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES, compute_metrics
+        from tracker.photos.camera import camera_distance_mm
+        from tracker.settings import DEFAULT_SETTINGS
 
         count, now = 0, _now()
         with self._write() as db:
+            self._fill_in_cameras(db)
             db.execute("DELETE FROM measurements WHERE algorithm_version = ?", (ALGORITHM_VERSION,))
             db.execute("DELETE FROM measurement_info WHERE algorithm_version = ?",
                        (ALGORITHM_VERSION,))
-            reader = db.execute("SELECT photo_id, points, scale_mm_per_px, scale_source "
-                                "FROM landmarks ORDER BY photo_id")
+            reader = db.execute("SELECT photo_id, points, scale_mm_per_px, scale_source, "
+                                "focal_length_px, focal_source, image_width_px, "
+                                "image_height_px FROM landmarks ORDER BY photo_id")
             while batch := reader.fetchmany(batch_size):
                 ids = [row[0] for row in batch]
                 points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
                 scales = np.array([row[2] for row in batch], dtype=np.float64)
-                values = compute_metrics(points.reshape(len(batch), N_POINTS, 3), scales)
+                stack = points.reshape(len(batch), N_POINTS, 3)
+                focal, centres = _cameras(batch)
+                values = compute_metrics(stack, scales, focal_length_px=focal,
+                                         principal_point_px=centres)
                 columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
                 pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
+                distances = _none_for_nan(camera_distance_mm(
+                    values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm))
                 db.executemany(
                     "INSERT INTO measurement_info (photo_id, algorithm_version, "
                     "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
-                    "how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure')",
-                    [(photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now)
-                     for photo_id, row, *angles in zip(ids, batch, *pose)])
+                    "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure', ?)",
+                    [(photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
+                     for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)])
                 db.executemany(
                     "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
                     "VALUES (?, ?, ?, ?)",
@@ -845,6 +1016,24 @@ class Library:
                      for photo_id, value in zip(ids, column)])
                 count += len(batch)
         return count
+
+    def _fill_in_cameras(self, db: sqlite3.Connection) -> int:
+        """Give the focal length to stored landmarks that lack it (photos imported before it
+        was recorded), from each photo file's EXIF; returns how many were filled in."""
+        from tracker.photos.camera import read_camera_of_file
+
+        missing = db.execute(
+            "SELECT l.photo_id, l.image_width_px, l.image_height_px, p.stored_path "
+            "FROM landmarks l JOIN photos p ON p.id = l.photo_id "
+            "WHERE l.focal_length_px IS NULL AND l.image_width_px IS NOT NULL "
+            "AND l.image_height_px IS NOT NULL").fetchall()
+        for photo_id, width, height, stored in missing:
+            camera = read_camera_of_file(self._absolute(stored), (int(width), int(height)))
+            db.execute("UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
+                       "focal_source = ? WHERE photo_id = ?",
+                       (camera.focal_length_px, camera.focal_length_35mm, camera.focal_source,
+                        photo_id))
+        return len(missing)
 
     def _store_synthetic_landmarks(self, points: np.ndarray, *, scale_mm_per_px,
                                    captured_at: datetime | None = None) -> list[int]:
@@ -888,6 +1077,10 @@ class Library:
             for photo_id in ids:
                 if db.execute("SELECT 1 FROM photos WHERE id = ?", (photo_id,)).fetchone() is None:
                     raise LibraryError(f"no photo with id {photo_id}")
+            db.executemany(
+                "INSERT OR IGNORE INTO pending_deletions (stored_path) "
+                "SELECT stored_path FROM photos WHERE id = ? AND linked = 0",
+                [(i,) for i in ids])
             db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
         # The copies go after the rows are gone (a crash in between leaves only orphans,
         # which this and every import removes).
@@ -899,6 +1092,8 @@ class Library:
         """Remove every photo and its data for good (the treatment log stays). Returns the
         number removed."""
         with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO pending_deletions (stored_path) "
+                       "SELECT stored_path FROM photos WHERE linked = 0")
             count = db.execute("DELETE FROM photos").rowcount
         self.remove_orphans()
         self._truncate_log()
@@ -918,13 +1113,23 @@ class Library:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def _stored_copies(root: Path) -> list[Path]:
+    folder = root / PHOTOS_FOLDER
+    if not folder.is_dir():
+        return []
+    return [file for file in sorted(folder.rglob("*"))
+            if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)]
+
+
 def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
     message = str(exc)
     if "locked" in message or "busy" in message:
         return LibraryError(f"{db_path}: the library is busy (another facetrack holds it for "
                             f"over {BUSY_TIMEOUT_S:g} s); try again")
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in message:
-        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database)")
+        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database, or "
+                            f"damaged); if it was one, rebuild it from its photo copies with: "
+                            f"facetrack doctor --rebuild --library {db_path.parent}")
     return LibraryError(f"{db_path}: {message}")
 
 
@@ -996,6 +1201,43 @@ def _split_time(text: str) -> tuple[datetime, datetime | None]:
     if moment.utcoffset() is None:
         return moment, None
     return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
+
+
+def _distance_mm(points, camera, image_size_px) -> float:
+    """The camera's distance from the irises of one stored mesh (as the pipeline measures it),
+    for a measure function that did not give it."""
+    from tracker.metrics.geometry import compute_metrics
+    from tracker.photos.camera import camera_distance_mm, principal_point_px
+    from tracker.settings import DEFAULT_SETTINGS
+
+    values = compute_metrics(np.asarray(points, dtype=np.float64), 1.0,
+                             focal_length_px=camera.focal_length_px,
+                             principal_point_px=principal_point_px(camera.focal_source,
+                                                                   image_size_px))
+    return float(camera_distance_mm(values["iris_diameter_px"], camera.focal_length_px,
+                                    DEFAULT_SETTINGS.iris_diameter_mm))
+
+
+def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) focal lengths in pixels (NaN when unknown) and (N, 2) principal points (NaN when
+    unknown) of landmark rows (photo_id, points, scale, scale source, focal_length_px,
+    focal_source, image_width_px, image_height_px), as the pipeline chose them."""
+    from tracker.photos.camera import principal_point_px
+
+    focal = np.array([np.nan if row[4] is None else row[4] for row in rows], dtype=np.float64)
+    centres = np.array([principal_point_px(row[5], (row[6], row[7]) if row[6] else None)
+                        for row in rows], dtype=np.float64)
+    return focal, centres
+
+
+def _advice(row: sqlite3.Row, usual) -> str | None:
+    """The capture advice for one photo row (None without a usual to compare with)."""
+    if usual is None or row["algorithm_version"] is None:
+        return None
+    from tracker.analysis.capture import capture_advice
+
+    return capture_advice(*(_nan_if_none(row[c]) for c in
+                            ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")), usual)
 
 
 def _points_blob(points) -> bytes:

@@ -25,7 +25,7 @@ from tracker.types import PhotoResult
 
 MeasureFunction = Callable[..., PhotoResult]
 # extras worth keeping in the library (the brow edge samples are for overlays only)
-KEPT_EXTRAS = ("refined_points_px", "decode_scale", "original_size_px", "format")
+KEPT_EXTRAS = ("refined_points_px", "decode_scale", "original_size_px", "format", "camera")
 CRASH_REASON = "the measuring process crashed on this file"
 NOT_STARTED_NOTE = "worker processes could not start ({why}); measured in this process"
 

@@ -112,6 +112,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX sessions_started_at ON sessions (started_at);
         """,
     ),
+    Migration(
+        2,
+        "stored copies awaiting deletion (forget)",
+        """
+        -- Written in the transaction that forgets photos, emptied once their copies are
+        -- deleted: a forget killed in between is finished when the library is next opened.
+        CREATE TABLE pending_deletions (
+            stored_path TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        3,
+        "the camera: focal length per photo, camera distance per measurement",
+        """
+        -- The focal length of the analysed image (so that remeasure can recompute the camera
+        -- distance from the stored landmarks), the 35 mm equivalent it came from and its source
+        -- (tracker.photos.camera.FOCAL_SOURCES). NULL in libraries made before this migration
+        -- until remeasure fills them in.
+        ALTER TABLE landmarks ADD COLUMN focal_length_px REAL;
+        ALTER TABLE landmarks ADD COLUMN focal_length_35mm REAL;
+        ALTER TABLE landmarks ADD COLUMN focal_source TEXT;
+
+        -- Distance from the camera to the irises (mm), like the pose a property of the capture
+        -- computed with the metrics. NULL when unknown.
+        ALTER TABLE measurement_info ADD COLUMN camera_distance_mm REAL;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

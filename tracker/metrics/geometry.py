@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from tracker.landmarks import indices as ix
-from tracker.metrics.frame import fit_rotation, pose_angles, to_face_frame
+from tracker.metrics.frame import FaceFrame
 
 # Stored with every measurement: bump it whenever a metric's definition or the geometry
 # changes, so that `facetrack remeasure` knows which stored rows to recompute.
-ALGORITHM_VERSION = "2026.11.21"
+# 2026.11.30: perspective undone with the camera's focal length; face_scale_mm.
+ALGORITHM_VERSION = "2026.11.30"
 
 METRIC_NAMES = (
     "brow_height_left_mm", "brow_height_right_mm", "brow_asymmetry_mm",
@@ -24,7 +25,7 @@ METRIC_NAMES = (
     "eye_aperture_left_mm", "eye_aperture_right_mm",
     "mouth_corner_height_left_mm", "mouth_corner_height_right_mm", "mouth_corner_asymmetry_mm",
     "cheek_height_left_mm", "cheek_height_right_mm",
-    "lower_face_width_mm", "interpupillary_mm",
+    "lower_face_width_mm", "interpupillary_mm", "face_scale_mm",
 )
 
 
@@ -124,29 +125,35 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def compute_metrics(points_px: np.ndarray, scale_mm_per_px) -> dict[str, np.ndarray]:
+def compute_metrics(points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=None,
+                    principal_point_px=None) -> dict[str, np.ndarray]:
     """Every facial metric for a stack of meshes.
 
     Parameters
     ----------
     points_px : (N, 478, 3) or (478, 3) landmarks in image pixels (z scaled like x), with any
         image-refined points (brow edges) already substituted.
-    scale_mm_per_px : scalar or (N,) millimetres per pixel of each mesh's image.
+    scale_mm_per_px : scalar or (N,) millimetres per pixel at the eyes of each mesh's image.
+    focal_length_px : scalar or (N,) focal length in pixels, so that perspective is undone
+        (:class:`tracker.metrics.frame.FaceFrame`); None for an orthographic camera.
+    principal_point_px : (2,) or (N, 2); None (the default) undoes the magnification about
+        the iris midpoint, which needs no principal point (see FaceFrame).
 
     Returns
     -------
     dict
         metric name -> (N,) array (or float for a single mesh); names as in ``METRIC_NAMES``,
-        plus ``yaw_deg``, ``pitch_deg``, ``roll_deg``.
+        plus ``yaw_deg``, ``pitch_deg``, ``roll_deg`` and ``iris_diameter_px``.
     """
     pts = np.asarray(points_px, dtype=np.float64)
     single = pts.ndim == 2
     if single:
         pts = pts[None]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (pts.shape[0],))
-    rotation = fit_rotation(pts)
-    face = to_face_frame(pts, rotation)
-    pose = pose_angles(rotation)
+    frame = FaceFrame.fit(pts, focal_length_px=focal_length_px,
+                          principal_point_px=principal_point_px)
+    face = frame.to_face(pts)
+    pose = frame.pose_deg
 
     r_iris, l_iris = face[:, ix.IRIS_CENTRE_RIGHT], face[:, ix.IRIS_CENTRE_LEFT]
     m: dict[str, np.ndarray] = {}
@@ -174,7 +181,12 @@ def compute_metrics(points_px: np.ndarray, scale_mm_per_px) -> dict[str, np.ndar
     m["cheek_height_left_mm"] = -face[:, ix.CHEEK_LEFT, 1] * scale
     m["lower_face_width_mm"] = np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
     m["interpupillary_mm"] = ipd * scale
+    # the rigid points' size (nose, eye corners, cheekbones): the person's steadiest scale,
+    # which gaze (vergence moves the irises), lids and brows do not change
+    m["face_scale_mm"] = frame.scale_px * scale
     m["yaw_deg"], m["pitch_deg"], m["roll_deg"] = pose[:, 0], pose[:, 1], pose[:, 2]
+    # the iris in pixels at the eyes' scale: with the focal length, the camera's distance
+    m["iris_diameter_px"] = iris_diameter_px(face)
     if single:
         return {k: float(v[0]) for k, v in m.items()}
     return m

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from tracker.errors import PhotoError
+from tracker.photos.camera import read_camera
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Photo
 
@@ -114,7 +115,9 @@ def open_photo(
         ``pixels`` is read-only. ``decode_scale`` is the exact DCT scale (1, 1/2, 1/4 or 1/8):
         a stored pixel (x, y) maps to ((x + 0.5) * scale - 0.5, ...) in ``pixels``.
         ``original_size_px`` is the upright full-size (width, height) and ``orientation`` the
-        EXIF orientation found (1 when absent or invalid).
+        EXIF orientation found (1 when absent or invalid). ``camera`` holds the focal length
+        in pixels of ``pixels`` (from EXIF, else a typical phone front camera: see
+        :mod:`tracker.photos.camera`).
 
     Raises
     ------
@@ -137,6 +140,9 @@ def open_photo(
             # would load the image before any reduced decode is set up.
             orientation = _exif_orientation(image)
             pixels = _to_rgb(image)
+            # the analysed image's diagonal is the same upright or not
+            camera = read_camera(image, stored_size_px=size,
+                                 image_size_px=(pixels.shape[1], pixels.shape[0]))
             image_format = image.format or "unknown"
             # pillow_heif resets the EXIF orientation it has applied and keeps the original.
             reported_orientation = image.info.get("original_orientation") or orientation
@@ -166,6 +172,7 @@ def open_photo(
         format=image_format,
         orientation=reported_orientation if reported_orientation in _UPRIGHT else 1,
         mirrored=mirrored,
+        camera=camera,
     )
 
 

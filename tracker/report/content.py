@@ -357,9 +357,11 @@ _SOURCE_WORDS = {"exif": "camera (EXIF)", "filename": "file name",
 
 def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
     """One formatted row per photo: when, where the date came from, status and quality
-    flags, pose, its place around a session (before or right after one), tag and the key
+    flags, pose and camera distance, advice for the next photo (when it should be taken
+    differently), its place around a session (before or right after one), tag and the key
     metrics."""
     from tracker.analysis import photo_roles
+    from tracker.analysis.capture import MATCHES_TEXT
 
     roles = photo_roles(photos, sessions)["role"].tolist() if len(photos) else []
     rows = []
@@ -378,6 +380,10 @@ def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
             "source": _SOURCE_WORDS.get(row.date_source, row.date_source),
             "source_note": row.date_source != "exif",
             "status": row.status, "flags": flags, "pose": pose,
+            "distance": (f"{row.camera_distance_mm / 10:.0f} cm"
+                         if _finite(getattr(row, "camera_distance_mm", None)) else ""),
+            "advice": ("" if getattr(row, "advice", None) in (None, MATCHES_TEXT)
+                       else row.advice),
             "session": {"before": "before a session", "after": "right after a session"}.get(
                 role, ""),
             "tag": row.tag or "",

@@ -4,11 +4,19 @@ same content laid out by matplotlib (``PdfPages``: text pages, the table, the ch
 Chromium is looked for as ``$FACETRACK_CHROMIUM`` (an empty value disables it), then
 ``chromium``, ``chromium-browser``, ``google-chrome`` and ``google-chrome-stable`` on the
 PATH. It reads the report from a private temporary folder; the page's Content-Security-Policy
-forbids any request, and the flags below switch off Chromium's own background traffic.
+forbids any request. Chromium itself would otherwise look up Google's update, account and
+safe-browsing hosts and write into ``~/.config`` and ``~/.cache``: it runs with a host
+resolver that maps every name to "not found" (so no look-up and no connection can start),
+its background, component-update and reporting traffic switched off, and a temporary profile
+and HOME. Where Linux namespaces allow it, it also runs in a network namespace of its own
+(``unshare --net``), where no address but a loopback that is down exists: even the UDP probe
+that Chromium's resolver makes to test IPv6 reachability fails there before any packet is
+sent. ``tests/test_trust.py`` checks this under strace.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -21,10 +29,20 @@ from tracker.report.content import Report
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_TIMEOUT_S = 120.0
 ENGINES = ("auto", "chromium", "matplotlib")
-_QUIET_FLAGS = ("--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-extensions", "--disable-default-apps",
-                "--metrics-recording-only", "--mute-audio", "--hide-scrollbars")
+OFFLINE_FLAGS = (
+    # no name resolves (so nothing is looked up or connected to); loopback stays reachable for
+    # pages the app serves itself
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+    "--disable-breakpad", "--no-pings", "--disable-quic", "--no-first-run",
+    "--no-default-browser-check", "--disable-default-apps", "--disable-extensions",
+    "--metrics-recording-only",
+    "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,"
+    "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+)
+_QUIET_FLAGS = ("--headless", "--disable-gpu", "--mute-audio", "--hide-scrollbars",
+                *OFFLINE_FLAGS)
 
 
 class RenderError(RuntimeError):
@@ -43,11 +61,41 @@ def find_chromium() -> str | None:
     return None
 
 
+def chromium_environment(home: str) -> dict[str, str]:
+    """The environment Chromium runs in: this process's, with HOME and the XDG folders moved
+    into ``home`` (a temporary folder), so nothing is written into the user's own."""
+    env = dict(os.environ)
+    env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
+               XDG_CACHE_HOME=os.path.join(home, ".cache"),
+               XDG_DATA_HOME=os.path.join(home, ".local", "share"))
+    return env
+
+
+@functools.lru_cache(maxsize=1)
+def network_isolation() -> tuple[str, ...]:
+    """The command prefix that gives Chromium a network namespace of its own (nothing in it
+    can reach a network), or () where Linux namespaces are not available to this user."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    for prefix in ((unshare, "--net"), (unshare, "--map-root-user", "--net")):
+        try:
+            works = subprocess.run([*prefix, "true"], capture_output=True, timeout=10,
+                                   stdin=subprocess.DEVNULL).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            works = False
+        if works:
+            return prefix
+    return ()
+
+
 def chromium_command(executable: str, url: str, profile: str, *extra: str) -> list[str]:
-    """Headless Chromium with its background traffic off; ``--no-sandbox`` only as root
-    (Chromium refuses to run sandboxed as root)."""
-    command = [executable, *_QUIET_FLAGS, f"--user-data-dir={profile}", *extra]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    """Headless Chromium with no network (its own network namespace where possible, and a
+    resolver that finds no name) and its background traffic off. ``--no-sandbox`` only where
+    Chromium runs as root, in which case it refuses its own sandbox."""
+    prefix = network_isolation()
+    command = [*prefix, executable, *_QUIET_FLAGS, f"--user-data-dir={profile}", *extra]
+    if (hasattr(os, "geteuid") and os.geteuid() == 0) or "--map-root-user" in prefix:
         command.append("--no-sandbox")
     return [*command, url]
 
@@ -67,11 +115,12 @@ def run_chromium(html_path: str | os.PathLike[str], *extra: str,
     if executable is None:
         raise RenderError("no chromium found")
     url = Path(html_path).resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="facetrack-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="facetrack-chromium-") as home:
+        profile = os.path.join(home, "profile")
         try:
             done = subprocess.run(chromium_command(executable, url, profile, *extra),
                                   capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, env=chromium_environment(home))
         except subprocess.TimeoutExpired:
             raise RenderError(f"chromium took longer than {timeout:g} s") from None
         except OSError as exc:
@@ -204,7 +253,8 @@ def _photo_log_text(report: Report) -> str:
              f"{'jaw L / R':>13}  flags"
     lines = [header]
     for row in report.photo_log:
-        flags = "; ".join(row["flags"]) or "-"
+        advice = [f"next photo: {row['advice']}"] if row.get("advice") else []
+        flags = "; ".join([*row["flags"], *advice]) or "-"
         extra = " ".join(x for x in (row["session"], row["tag"] and f"[{row['tag']}]") if x)
         lines.append(f"{row['id']:>5}  {row['taken']:<16}  {row['source']:<13}  "
                      f"{row['status']:<8}  {row['brow']:>15}  {row['jaw']:>13}  "

@@ -444,9 +444,31 @@ def image_rejection(result) -> str | None:
 
 # --- 1. sensitivity -------------------------------------------------------------------------------
 
-def _truths(kind: str, side: str, size_mm: float, base: dict[str, float]) -> dict[str, float]:
-    """The true change of every metric a warp changes by a known amount (mm or deg)."""
+_WARPED_POINTS = {
+    ("brow", "left"): ix.BROW_UPPER_LEFT, ("brow", "right"): ix.BROW_UPPER_RIGHT,
+    ("mouth", "left"): (ix.MOUTH_CORNER_LEFT,), ("mouth", "right"): (ix.MOUTH_CORNER_RIGHT,),
+    ("jaw", "left"): ix.RAMUS_LEFT[-2:] + ix.JAW_BORDER_LEFT[:2],
+    ("jaw", "right"): ix.RAMUS_RIGHT[-2:] + ix.JAW_BORDER_RIGHT[:2],
+}
+
+
+def depth_gain(points_px: np.ndarray, focal_length_px: float, indices: Sequence[int]) -> float:
+    """What a 2-D warp of the image is in 3-D: a shift of ``d`` pixels at landmarks nearer
+    the camera than the eyes is a smaller shift of the face (``d * Z / Z_eyes``), and farther
+    a larger one. Returns ``Z / Z_eyes = 1 + (z - z_eyes) / f`` at the mean depth of
+    ``indices`` (Face Mesh's depth relative to the iris midpoint, in the pixel scale of x).
+    A brow about 20 mm in front of the irises at 55 cm gives 0.96."""
+    pts = np.asarray(points_px, dtype=np.float64)
+    eyes_z = 0.5 * (pts[ix.IRIS_CENTRE_LEFT, 2] + pts[ix.IRIS_CENTRE_RIGHT, 2])
+    return float(1.0 + (pts[list(indices), 2].mean() - eyes_z) / focal_length_px)
+
+
+def _truths(kind: str, side: str, size_mm: float, base: dict[str, float],
+            gain: float = 1.0) -> dict[str, float]:
+    """The true change of every metric a warp changes by a known amount (mm or deg); ``gain``
+    turns the warp's size in the image into its size on the face (:func:`depth_gain`)."""
     other = OTHER_SIDE[side]
+    size_mm = size_mm * gain
     if kind == "brow":
         mine, theirs = base[f"brow_height_{side}_mm"], base[f"brow_height_{other}_mm"]
         return {f"brow_height_{side}_mm": size_mm,
@@ -480,7 +502,8 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
     scale0 = base.measurement.scale_mm_per_px
     ipd0 = m0["interpupillary_mm"]
     points = base.extras["refined_points_px"]
-    plain = geometry.compute_metrics(points, scale0)
+    focal = base.extras["camera"].focal_length_px
+    plain = geometry.compute_metrics(points, scale0, focal_length_px=focal)
     records, notes = [], []
     jobs = ([("brow", s) for s in plan.brow_lifts_mm] + [("jaw", s) for s in plan.jaw_shifts_mm]
             + [("mouth", s) for s in plan.mouth_lifts_mm])
@@ -499,7 +522,7 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
                     moved = np.array(points, dtype=np.float64)
                     moved[:, 0] += dx
                     moved[:, 1] += dy
-                    after = geometry.compute_metrics(moved, scale0)
+                    after = geometry.compute_metrics(moved, scale0, focal_length_px=focal)
                     ideal = {m: float(after[m] - plain[m]) for m in METRICS}
             except ValueError as exc:
                 notes.append(f"{photo.name}: {kind} {side} {size_mm:g} mm: {exc}")
@@ -512,7 +535,9 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
             records.append({"photo": photo.name, "kind": kind, "side": side, "size_mm": size_mm,
                             "shift_px": shift_px,
                             "change": {m: after[m] - m0[m] for m in METRICS},
-                            "truth": _truths(kind, side, size_mm, m0), "ideal": ideal})
+                            "truth": _truths(kind, side, size_mm, m0, depth_gain(
+                                points, focal, _WARPED_POINTS[kind, side])),
+                            "ideal": ideal})
     return records, notes
 
 
