@@ -354,7 +354,7 @@ def test_noise_floors_file():
     floors = read_noise_floors()
     assert list(floors.columns) == FLOOR_COLUMNS
     two_d = floors.loc[floors["source"] == "2d-nuisance"].set_index("metric")
-    assert set(two_d.index) == set(METRIC_NAMES)
+    assert set(two_d.index) == set(METRIC_NAMES) - {"face_scale_mm"}  # new, not yet measured
     assert (two_d.loc[LEFT, "sem"], two_d.loc[RIGHT, "sem"]) == (0.20, 0.13)
     selfie = floors.loc[floors["source"] == "selfie-3d"].set_index("metric")
     assert sorted(selfie.index) == [LEFT, RIGHT]

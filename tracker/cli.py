@@ -637,7 +637,7 @@ def validate(out_dir, photo_dirs, clip, quick):
 
 @main.command(epilog="Example: facetrack trend --metric brow_height_left_mm --json")
 @click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              help="Only this metric (repeatable; default: every metric but interpupillary_mm).")
+              help="Only this metric (repeatable; default: every metric but the scales, interpupillary_mm and face_scale_mm).")
 @click.option("--baseline-until", metavar="DATE",
               help="End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
                    "Default: the photos before the first session, else the first week.")

@@ -91,6 +91,10 @@ MIN_DETREND_DAYS = 7
 # "What it would take" plans for this power (the chance that a real change of the given size
 # is called detectable).
 PLANNING_POWER = 0.8
+# Scales, not features of the face: constant under the person scale, and a change in them
+# would say nothing a person asked about; left out of the trend unless asked for, and so out
+# of the report's family of tests.
+SCALE_METRICS = ("interpupillary_mm", "face_scale_mm")
 
 _TEST = ["change", "ci_low", "ci_high", "se", "dof", "day_correlation", "p_value",
          "p_adjusted", "threshold", "detectable"]
@@ -187,8 +191,8 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         The treatment log, as ``Library.sessions()``: ``started_at`` and optionally ``id``
         and ``minutes``.
     metrics : sequence of str, optional
-        Default: every metric column in ``photos`` except ``interpupillary_mm`` (the scale
-        itself, constant under the person scale).
+        Default: every metric column in ``photos`` except the scales (``SCALE_METRICS``:
+        ``interpupillary_mm``, constant under the person scale, and ``face_scale_mm``).
     baseline_until : date, datetime or ISO 8601 str, optional
         End of the baseline (a date includes its whole day). Default: the photos before
         the first session, else the first week of photos.
@@ -269,7 +273,7 @@ def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **op
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        return [m for m in available if m != "interpupillary_mm"]
+        return [m for m in available if m not in SCALE_METRICS]
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:

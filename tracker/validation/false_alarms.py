@@ -9,7 +9,7 @@ Each simulated person:
   20-minute session at 19:00 three times a week from day 0 (days 0, 2, 4 of each week);
   with ``session_photos``, also takes one photo 10 minutes before and one 30 minutes after
   each session (tagged), which gives the immediate window something to test;
-- has every metric of ``METRIC_NAMES`` (but ``interpupillary_mm``, the scale) measured with
+- has every metric the trend analyses (``METRIC_NAMES`` but the scales) measured with
   per-photo noise of the SD in the noise-floor file (``sd``; the selfie study's where it
   has one, else the 2-D benchmark's), plus a day effect shared by the photos of a day
   (normal, ``day_effect_ratio`` times the per-photo SD, optionally an AR(1) series over
@@ -33,6 +33,7 @@ from scipy import stats
 
 from tracker.analysis import analyse
 from tracker.analysis.noise import SELFIE, TWO_D, read_noise_floors
+from tracker.analysis.trend import SCALE_METRICS
 from tracker.metrics.geometry import METRIC_NAMES
 
 __all__ = ["simulate_series", "simulate_reports", "summarise_reports", "false_alarm_study",
@@ -61,7 +62,7 @@ def photo_noise_sd(floors: pd.DataFrame | None = None) -> dict[str, float]:
     for source in (TWO_D, SELFIE):  # the selfie study's value wins
         for row in whole.loc[whole["source"] == source].itertuples(index=False):
             sd[row.metric] = float(row.sd)
-    return {m: sd[m] for m in METRIC_NAMES if m in sd and m != "interpupillary_mm"}
+    return {m: sd[m] for m in METRIC_NAMES if m in sd and m not in SCALE_METRICS}
 
 
 def simulate_series(rng: np.random.Generator, *, photos_per_day: int, weeks_after: int = 4,
