@@ -276,7 +276,7 @@ def what_it_would_take(trend, *, change: float = 1.0,
     level_of = dict(zip(zip(table["metric"], table["window"]),
                         FAMILY_ALPHA * holm_weights(table["outcome"])))
     rows = table.loc[table["metric"] == metric].set_index("window")
-    level = level_of[(metric, "2-4 weeks")] if (metric, "2-4 weeks") in level_of else FAMILY_ALPHA
+    level = level_of.get((metric, "2-4 weeks"), FAMILY_ALPHA)
     correlation = rows["day_correlation"].astype(float).max()
     correlation = correlation if _finite(correlation) else 0.0
     base_days = int((trend.daily["metric"].eq(metric)
@@ -286,6 +286,8 @@ def what_it_would_take(trend, *, change: float = 1.0,
     plans = {k: days_needed(change, day_sd=day_sd, sem=sem, baseline_days=base_days,
                             photos_per_day=k, baseline_photos_per_day=per_day, level=level,
                             correlation=correlation) for k in (per_day, per_day + 1)}
+    if any(math.isnan(days) for days in plans.values()):
+        return []
     name = metric_label(metric).lower()
     noise_text = (f"a day's value of your {name} varies by {_number(day_sd, metric)}, one "
                   f"photo by {_number(sem, metric)}")

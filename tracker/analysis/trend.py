@@ -46,7 +46,6 @@ from scipy import special, stats
 from tracker.analysis.capture import consistent_distance
 from tracker.analysis.family import (
     FAMILY_ALPHA,
-    PRIMARY,
     holm_weights,
     outcome_of,
     weighted_holm,

@@ -36,8 +36,8 @@ from tracker.analysis.noise import SELFIE, TWO_D, read_noise_floors
 from tracker.analysis.trend import SCALE_METRICS
 from tracker.metrics.geometry import METRIC_NAMES
 
-__all__ = ["simulate_series", "simulate_reports", "summarise_reports", "false_alarm_study",
-           "photo_noise_sd", "DAY_EFFECT_RATIO", "BROWS"]
+__all__ = ["BROWS", "DAY_EFFECT_RATIO", "clopper_pearson", "false_alarm_study",
+           "photo_noise_sd", "simulate_reports", "simulate_series", "summarise_reports"]
 
 BROWS = ("brow_height_left_mm", "brow_height_right_mm")
 # The day effect's SD as a share of the per-photo SD. Nobody has measured it on real selfies
@@ -82,8 +82,8 @@ def simulate_series(rng: np.random.Generator, *, photos_per_day: int, weeks_afte
     """
     noise_sd = photo_noise_sd() if noise_sd is None else noise_sd
     days = np.arange(-BASELINE_DAYS, 7 * weeks_after + 1)
-    session_days = [d for d in range(0, 7 * weeks_after + 1) if d % 7 in (0, 2, 4)]
-    when, day_of, tags, lifted = [], [], [], []
+    session_days = [d for d in range(7 * weeks_after + 1) if d % 7 in (0, 2, 4)]
+    when, day_of, tags = [], [], []
     for day in days:
         midnight = _START + pd.Timedelta(days=int(day) + BASELINE_DAYS)
         for i in range(photos_per_day):
