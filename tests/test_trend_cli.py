@@ -29,31 +29,44 @@ from tracker.types import Measurement, PhotoResult, Pose, Quality
 DAY0 = datetime(2026, 2, 2)  # the first session's day
 SESSION_DAYS = [w * 7 + d for w in range(5) for d in (0, 2, 4)]  # 15 sessions, days 0-32
 LAST_DAY = 40
-IPD_MM = 62.0  # every photo's interpupillary distance: the person scale leaves mm unchanged
+IPD_MM = 62.0  # every photo's interpupillary distance and face scale: the person scale leaves
+# mm unchanged
 _NAME = re.compile(r"_b(?P<left>\d+)_(?P<right>\d+)")
 LEFT, RIGHT = "brow_height_left_mm", "brow_height_right_mm"
 
 
 def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     """A measurement read from the file name ``..._b<left µm>_<right µm>[_smiling|_turned]``:
-    the two brow heights as named, interpupillary_mm = 62 mm, every other metric a fixed
+    the two brow heights as named, interpupillary_mm = face_scale_mm = 62 mm, every other
+    metric a fixed
     value plus 0.1 of noise seeded by the name. "smiling" or "turned" in the name rejects
     the photo with that reason."""
     name = Path(path).name
     match = _NAME.search(name)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     metrics = {metric: 10.0 + i + rng.normal(0, 0.1) for i, metric in enumerate(METRIC_NAMES)}
-    metrics.update({LEFT: int(match["left"]) / 1000, RIGHT: int(match["right"]) / 1000,
-                    "interpupillary_mm": IPD_MM})
+    metrics.update(
+        {
+            LEFT: int(match["left"]) / 1000,
+            RIGHT: int(match["right"]) / 1000,
+            "interpupillary_mm": IPD_MM,
+            "face_scale_mm": IPD_MM,
+        }
+    )
     reasons = ()
     if "smiling" in name:
         reasons = ("smiling",)
     elif "turned" in name:
         reasons = ("head turned: yaw +14.0 deg (limit +/-10)",)
     pose = Pose(0.0, 0.0, 0.0)
-    return PhotoResult(file=str(path), status="rejected" if reasons else "ok", reasons=reasons,
-                       quality=Quality(pose=pose, scores={"sharpness": 100.0}, reasons=reasons),
-                       measurement=Measurement(metrics, 0.3, "iris"), photo_size_px=(2, 2))
+    return PhotoResult(
+        file=str(path),
+        status="rejected" if reasons else "ok",
+        reasons=reasons,
+        quality=Quality(pose=pose, scores={"sharpness": 100.0}, reasons=reasons),
+        measurement=Measurement(metrics, 0.3, "iris"),
+        photo_size_px=(2, 2),
+    )
 
 
 def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
@@ -78,8 +91,9 @@ def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
             left = 22.0
         right = 16.0 + rng.normal(0, 0.3)
         index = sum(len(g) for g in groups.values())
-        path = folder / (f"IMG_{when:%Y%m%d_%H%M%S}_b{round(left * 1000)}_"
-                         f"{round(right * 1000)}{suffix}.png")
+        path = folder / (
+            f"IMG_{when:%Y%m%d_%H%M%S}_b{round(left * 1000)}_{round(right * 1000)}{suffix}.png"
+        )
         Image.fromarray(np.full((2, 2, 3), (index % 256, index // 256, 7), np.uint8)).save(path)
         groups[tag].append(path)
 
@@ -90,8 +104,13 @@ def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
         if day in SESSION_DAYS:
             add(DAY0 + timedelta(days=day, hours=18, minutes=50), "before")
             add(DAY0 + timedelta(days=day, hours=19, minutes=30), "after", boost=1.0)
-    for day, kind in [(-5, "_smiling"), (3, "_smiling"), (20, "_smiling"), (10, "_turned"),
-                      (30, "_turned")]:
+    for day, kind in [
+        (-5, "_smiling"),
+        (3, "_smiling"),
+        (20, "_smiling"),
+        (10, "_turned"),
+        (30, "_turned"),
+    ]:
         add(DAY0 + timedelta(days=day, hours=9), suffix=kind)
     return groups
 
@@ -133,13 +152,14 @@ def test_json_keys_and_values(library_dir):
                            for w in ("immediate", "2-4 weeks", "long term")]
     first = table[(LEFT, "immediate")]
     assert list(first) == TABLE_COLUMNS
-    assert first["n"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
+    assert first["n_sessions"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
+    assert first["n_days"] is None
     assert abs(first["change"] - 1.0) <= 0.25 and first["detectable"] is True
     two_four = table[(LEFT, "2-4 weeks")]
-    assert two_four["n"] == 15 and two_four["n_baseline"] == 8  # days -7 to -1 and day 0
+    assert two_four["n_days"] == 15 and two_four["n_baseline"] == 8  # days -7 to -1 and day 0
     assert abs(two_four["change"] - 1.5 * 21 / 28) <= 0.3 and two_four["detectable"] is True
     long_term = table[(LEFT, "long term")]
-    assert long_term["n"] == 12 and abs(long_term["change"] - 1.5) <= 0.3
+    assert long_term["n_days"] == 12 and abs(long_term["change"] - 1.5) <= 0.3
     assert long_term["n_photos"] == 12 * 2 + 2  # and the "before" photos of days 30 and 32
     assert long_term["detectable"] is True
     assert long_term["ci_low"] < long_term["change"] < long_term["ci_high"]
@@ -149,7 +169,7 @@ def test_json_keys_and_values(library_dir):
                                                              "long term"))
     # issue 15: primary and exploratory outcomes, and the raw and controlled figures
     assert first["outcome"] == "primary"
-    assert table[("cheek_height_left_mm", "2-4 weeks")]["outcome"] == "exploratory"
+    assert table[("eye_aperture_left_mm", "2-4 weeks")]["outcome"] == "exploratory"
     assert 0 <= first["p_value"] <= first["p_adjusted"] <= 0.05
     assert 0 < first["threshold"] < first["change"]
 
@@ -166,8 +186,9 @@ def test_json_too_few_photos(library_dir):
     table = records(library_dir, "--metric", LEFT, "--baseline-until", "2026-01-26")
     row = table[(LEFT, "2-4 weeks")]
     assert row["detectable"] is None and row["change"] is None
-    assert row["note"] == ("not enough photos: need at least 3 days in the window and 3 "
-                           "baseline days (have 15 and 1)")
+    assert row["note"] == (
+        "not enough photos: need at least 3 days in the window and 3 baseline days (have 15 and 1)"
+    )
 
 
 def test_csv(library_dir):
@@ -178,7 +199,8 @@ def test_csv(library_dir):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == TABLE_COLUMNS
     assert [(r["metric"], r["window"]) for r in rows] == [
-        (m, w) for m in (LEFT, RIGHT) for w in ("immediate", "2-4 weeks", "long term")]
+        (m, w) for m in (LEFT, RIGHT) for w in ("immediate", "2-4 weeks", "long term")
+    ]
     assert rows[0]["detectable"] == "True" and rows[3]["detectable"] == "False"
 
 
@@ -247,5 +269,14 @@ def test_empty_library(tmp_path):
     result = run("--metric", LEFT, "--library", tmp_path / "empty")
     assert result.exit_code == 0, result.output
     assert "Baseline (no photos): no photos." in result.stdout
-    assert ("Not enough photos yet for 2–4 weeks: need at least 3 days in the window and 3 "
-            "baseline days (have 0 and 0).") in result.stdout
+    assert (
+        "Not enough photos yet for 2–4 weeks: need at least 3 days in the window and 3 "
+        "baseline days (have 0 and 0)."
+    ) in result.stdout
+
+
+def test_metric_of_an_earlier_version(library_dir):
+    """--metric still takes the mouth corner's height of earlier versions: it reports the
+    elevation that replaced it."""
+    table = records(library_dir, "--metric", "mouth_corner_height_left_mm")
+    assert {metric for metric, _ in table} == {"mouth_corner_elevation_left_mm"}

@@ -27,6 +27,7 @@ from tracker.analysis.family import (
     weighted_holm,
 )
 from tracker.analysis.noise import (
+    DEFAULT_SEM,
     floor_sem,
     mdc95,
     read_noise_floors,
@@ -67,7 +68,7 @@ from tracker.analysis.windows import (
 )
 
 __all__ = [
-    "FAMILY_ALPHA", "METRIC_LABELS", "PRIMARY_METRICS", "TABLE_COLUMNS", "WINDOWS", "Baseline",
+    "DEFAULT_SEM", "FAMILY_ALPHA", "METRIC_LABELS", "PRIMARY_METRICS", "TABLE_COLUMNS", "WINDOWS", "Baseline",
     "Trend", "analyse", "choose_baseline", "compare_days", "compare_pairs", "daily_values",
     "days_needed", "floor_sem", "holm_weights", "immediate_pairs", "left_out_line", "mdc95",
     "metric_label", "outcome_of", "overview_lines", "pauses", "photo_roles",

@@ -20,18 +20,19 @@ photos. Holm needs no assumption about how the tests depend on each other (the w
 share one baseline; left and right share a face), and it is uniformly more powerful than
 Bonferroni.
 
-The metric registry (``tracker.metrics``) may later carry the primary flag; this module then
-reads it from there.
+The primary flag comes from the metric registry (``tracker.metrics.registry``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# The primary outcomes of a whole-face design. A split-face design's treated-minus-untreated
-# rows will join them.
-PRIMARY_METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
-                   "jaw_angle_right_deg", "lower_face_width_mm", "asymmetry_pct")
+from tracker.metrics import registry
+
+# The primary outcomes of a whole-face design: the registry's headline metrics (brow height
+# per side, jaw angle per side, facial asymmetry) and, of the jawline metrics, the lower face
+# width. A split-face design's treated-minus-untreated rows will join them.
+PRIMARY_METRICS: tuple[str, ...] = (*registry.PRIMARY, "lower_face_width_mm")
 PRIMARY = "primary"
 EXPLORATORY = "exploratory"
 # The family-wise error rate of one report: the chance that an unchanged face is told that

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tracker.metrics import registry
+
 # The noise floors are read from a study's output (package data), never copied by hand:
 # tracker/validation/noise_floors.csv, one row per metric, design and source ("selfie-3d":
 # randomised selfie nuisances on a rendered 3-D head; "2d-nuisance": 2-D versions of the same
@@ -28,6 +30,10 @@ FLOOR_COLUMNS = ["metric", "design", "source", "sd", "sem", "n_photos", "algorit
                  "generated_by", "note"]
 SELFIE = "selfie-3d"
 TWO_D = "2d-nuisance"
+
+# The 2-D benchmark's SEM per metric as the metric registry keeps it (the same figures as the
+# file's "2d-nuisance" rows; kept for callers of earlier versions).
+DEFAULT_SEM: dict[str, float] = {m.name: m.benchmark_sem for m in registry.METRICS}
 
 SELFIE_SOURCE = "selfie study (no repeat photos)"
 DEFAULT_SEM_SOURCE = "2-D benchmark (no repeat photos, no selfie study yet: a lower bound)"
@@ -174,7 +180,8 @@ def lowest_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame 
     """The 2-D benchmark's SEM of ``metric`` (NaN when unknown): versions of one photo that
     keep pose and light, the least noise the measurement can have. Repeat photos that vary
     less (burst shots) are taken at this value."""
-    return _sem(metric, design, TWO_D, floors)
+    value = _sem(metric, design, TWO_D, floors)
+    return value if math.isfinite(value) else DEFAULT_SEM.get(metric, math.nan)
 
 
 def _sem(metric: str, design: str, source: str, floors: pd.DataFrame | None) -> float:

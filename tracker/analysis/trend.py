@@ -73,6 +73,7 @@ from tracker.analysis.windows import (
     prepare,
     rejected_reasons,
 )
+from tracker.metrics import registry
 from tracker.settings import DEFAULT_SETTINGS
 
 # Thresholds live in tracker.settings (their reasons are given there).
@@ -90,17 +91,14 @@ MIN_DETREND_DAYS = 7
 # "What it would take" plans for this power (the chance that a real change of the given size
 # is called detectable).
 PLANNING_POWER = 0.8
-# Scales, not features of the face: constant under the person scale, and a change in them
-# would say nothing a person asked about; left out of the trend unless asked for, and so out
-# of the report's family of tests.
-SCALE_METRICS = ("interpupillary_mm", "face_scale_mm")
 
 _TEST = ["change", "ci_low", "ci_high", "se", "dof", "day_correlation", "p_value",
          "p_adjusted", "threshold", "detectable"]
-TABLE_COLUMNS = ["metric", "outcome", "window", "n", "n_photos", "n_baseline", *_TEST, "mdc",
+TABLE_COLUMNS = ["metric", "outcome", "window", "n_sessions", "n_days", "n_photos",
+                 "n_baseline", *_TEST, "mdc",
                  "slope_per_week", "slope_ci_low", "slope_ci_high", "sem", "noise_source",
                  "note"]
-MONTHLY_COLUMNS = ["metric", "outcome", "month", "first_day", "last_day", "n", "n_photos",
+MONTHLY_COLUMNS = ["metric", "outcome", "month", "first_day", "last_day", "n_days", "n_photos",
                    "mean", *_TEST, "mdc", "note"]
 FADE_COLUMNS = ["metric", "outcome", "last_session", "resumed", "pause_days", "ongoing",
                 "n_before", "n_during", "gain", *_TEST, "mdc", "verdict", "note"]
@@ -118,9 +116,10 @@ class Trend:
     ----------
     table : DataFrame
         The window table, ``TABLE_COLUMNS``: one row per metric and window (``WINDOWS``).
-        ``outcome`` is "primary" or "exploratory" (``family.PRIMARY_METRICS``). ``n``
-        counts what the statistic is computed on: before/after pairs (sessions) for
-        "immediate", per-day values for the others; ``n_photos`` the photos behind them;
+        ``outcome`` is "primary" or "exploratory" (``family.PRIMARY_METRICS``). What the
+        statistic is computed on: ``n_sessions`` before/after pairs (sessions) for
+        "immediate", ``n_days`` per-day values for the others (each NA in the other kind
+        of row); ``n_photos`` the photos behind them;
         ``n_baseline`` the baseline days (NA for "immediate"). ``change`` is in the metric's
         unit, ``ci_low``/``ci_high`` its raw 95 % interval, ``se``/``dof`` its standard error
         and degrees of freedom, ``day_correlation`` the lag-1 correlation of consecutive days
@@ -190,8 +189,8 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         The treatment log, as ``Library.sessions()``: ``started_at`` and optionally ``id``
         and ``minutes``.
     metrics : sequence of str, optional
-        Default: every metric column in ``photos`` except the scales (``SCALE_METRICS``:
-        ``interpupillary_mm``, constant under the person scale, and ``face_scale_mm``).
+        Default: every metric column in ``photos`` that the registry trends (not the scales
+        ``interpupillary_mm`` and ``face_scale_mm``).
     baseline_until : date, datetime or ISO 8601 str, optional
         End of the baseline (a date includes its whole day). Default: the photos before
         the first session, else the first week of photos.
@@ -212,6 +211,10 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     missing = [c for c in REQUIRED_COLUMNS if c not in photos.columns]
     if missing:
         raise ValueError(f"photos lack the column(s) {', '.join(missing)}")
+    # tables of earlier versions (mouth corner and cheek heights) read as today's
+    photos = registry.upgrade_columns(photos)
+    if metrics is not None:
+        metrics = [registry.resolve(m) for m in metrics]
     metrics = _choose_metrics(photos, metrics)
     photos = consistent_distance(consistent_pose(photos))
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
@@ -253,9 +256,11 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         row["verdict"] = _verdict(row)
     n_rejected, reasons = rejected_reasons(photos)
     return Trend(
-        table=_frame(rows, TABLE_COLUMNS, ints=("n", "n_photos", "n_baseline")),
+        table=_frame(rows, TABLE_COLUMNS, ints=("n_sessions", "n_days", "n_photos",
+                                                "n_baseline")),
         daily=daily, pairs=pairs,
-        monthly=_frame(months, MONTHLY_COLUMNS, ints=("first_day", "last_day", "n", "n_photos")),
+        monthly=_frame(months, MONTHLY_COLUMNS,
+                       ints=("first_day", "last_day", "n_days", "n_photos")),
         fade=_frame(fades, FADE_COLUMNS, ints=("n_before", "n_during")),
         noise=noise, baseline=baseline,
         n_sessions=0 if sessions is None else int(len(sessions)),
@@ -272,7 +277,7 @@ def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **op
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        return [m for m in available if m not in SCALE_METRICS]
+        return [m for m in available if registry.get(m).trended]  # the scales are not outcomes
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:
@@ -596,7 +601,8 @@ _TOO_FEW = {"change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "se": m
 
 def _immediate(pairs: pd.DataFrame, sem: float) -> dict:
     n = len(pairs)
-    counts = {"n": n, "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
+    counts = {"n_sessions": n, "n_days": None,
+              "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
               "n_baseline": None}
     if n < MIN_PAIRS:
         return {**counts, **_TOO_FEW,
@@ -620,7 +626,8 @@ def _day_numbers(days: pd.DataFrame) -> np.ndarray:
 
 def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
     n, nb = len(inside), len(base)
-    counts = {"n": n, "n_photos": int(inside["n_photos"].sum()), "n_baseline": nb}
+    counts = {"n_sessions": None, "n_days": n, "n_photos": int(inside["n_photos"].sum()),
+              "n_baseline": nb}
     if n < MIN_DAYS or nb < MIN_DAYS:
         return {**counts, **_TOO_FEW, "note": _too_few_days(n, nb, "in the window")}
     return {**counts, **_days(inside, base, sem), "note": None}
@@ -633,7 +640,7 @@ def _too_few_days(n: int, nb: int, where: str) -> str:
 
 def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float
              ) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if treated.empty:
         return rows
     months = treated["date"].to_numpy("datetime64[M]")
@@ -646,7 +653,7 @@ def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float
         inside = months == month
         n = int(inside.sum())
         row = {**common, "month": str(month), "first_day": int(day[inside].min()),
-               "last_day": int(day[inside].max()), "n": n,
+               "last_day": int(day[inside].max()), "n_days": n,
                "n_photos": int(photos[inside].sum()), "mean": float(value[inside].mean())}
         if n < MIN_DAYS or len(base) < MIN_DAYS:
             row.update(_TOO_FEW, note=_too_few_days(n, len(base), "in the month"))

@@ -1,17 +1,23 @@
-"""Millimetres per pixel: from the iris of one photo, or from a person's calibrated
-interpupillary distance.
+"""Millimetres per pixel: from the iris of one photo, or from a person's calibrated scale.
 
 The iris (11.71 +/- 0.42 mm across adults) is small: a 0.3 px error on a 40 px iris is
-0.75 % of every distance. The interpupillary distance is five times longer, so once it is
-known in millimetres for a person (the median over many photos, each scaled by its iris), it
-gives a steadier scale for every later photo of that person.
+0.75 % of every distance. The person's scale is the size of the face's rigid points (nose,
+eye corners, cheekbones: ``face_scale_mm``, the reference face's interpupillary distance fitted
+to them). Once it is known in millimetres for a person (the median over many photos, each
+scaled by its iris), it gives a steadier scale for every later photo of that person. Unlike the
+interpupillary distance, it does not move with gaze (the eyes converge on a near camera: 1-2 mm
+between 30 and 60 cm), nor with the lids or brows: on the project's 3-D head a 1-2 mm brow lift
+reads 0.95-1.02 of its size with it, 0.91-0.97 with the interpupillary distance.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-MM_METRIC_SUFFIX = "_mm"
+from tracker.metrics import registry
+
+# the metric a person's scale is calibrated on (see the module docstring)
+PERSON_SCALE_METRIC = "face_scale_mm"
 
 
 def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
@@ -39,12 +45,15 @@ def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
     return float(np.median(values)), float(sem)
 
 
-def rescale_metrics(metrics: dict[str, float], ipd_mm: float) -> dict[str, float]:
-    """Re-express one photo's millimetre metrics with the person's interpupillary distance.
+def rescale_metrics(
+    metrics: dict[str, float], person_mm: float, *, key: str = PERSON_SCALE_METRIC
+) -> dict[str, float]:
+    """Re-express one photo's millimetre metrics with the person's scale.
 
     Every distance was measured as pixels x (iris-based mm per pixel); multiplying by
-    ``ipd_mm / interpupillary_mm`` swaps the scale without measuring again. Angles and
-    percentages do not depend on the scale and are returned unchanged.
+    ``person_mm / metrics[key]`` swaps the scale without measuring again (``key`` is the
+    metric the person's scale is calibrated on). Angles and percentages do not depend on the
+    scale and are returned unchanged.
     """
-    factor = ipd_mm / metrics["interpupillary_mm"]
-    return {k: (v * factor if k.endswith(MM_METRIC_SUFFIX) else v) for k, v in metrics.items()}
+    factor = person_mm / metrics[key]
+    return {k: (v * factor if registry.scales_with_size(k) else v) for k, v in metrics.items()}

@@ -33,7 +33,7 @@ from scipy import stats
 
 from tracker.analysis import analyse
 from tracker.analysis.noise import SELFIE, TWO_D, read_noise_floors
-from tracker.analysis.trend import SCALE_METRICS
+from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
 
 __all__ = ["BROWS", "DAY_EFFECT_RATIO", "clopper_pearson", "false_alarm_study",
@@ -48,7 +48,7 @@ BASELINE_DAYS = 14
 _ABS_DIFFERENCES = {
     "brow_asymmetry_mm": BROWS,
     "jaw_angle_asymmetry_deg": ("jaw_angle_left_deg", "jaw_angle_right_deg"),
-    "mouth_corner_asymmetry_mm": ("mouth_corner_height_left_mm", "mouth_corner_height_right_mm"),
+    "mouth_corner_asymmetry_mm": ("mouth_corner_elevation_left_mm", "mouth_corner_elevation_right_mm"),
 }
 _START = pd.Timestamp(2026, 1, 1)
 
@@ -62,7 +62,7 @@ def photo_noise_sd(floors: pd.DataFrame | None = None) -> dict[str, float]:
     for source in (TWO_D, SELFIE):  # the selfie study's value wins
         for row in whole.loc[whole["source"] == source].itertuples(index=False):
             sd[row.metric] = float(row.sd)
-    return {m: sd[m] for m in METRIC_NAMES if m in sd and m not in SCALE_METRICS}
+    return {m: sd[m] for m in METRIC_NAMES if m in sd and registry.get(m).trended}
 
 
 def simulate_series(rng: np.random.Generator, *, photos_per_day: int, weeks_after: int = 4,
