@@ -34,8 +34,13 @@ RESULTS = Path(__file__).parent / "results"
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -51,16 +56,19 @@ def _interval(row, column: str) -> str:
 
 
 def markdown(summary: pd.DataFrame) -> list[str]:
-    lines = ["| photos a day | weeks after baseline | brow lift (mm) | day correlation | "
-             "before/after photos | series | told something changed, % (95% CI) | lift found, "
-             "% (95% CI) | left brow found, % | median threshold, left brow 2-4 weeks (mm) |",
-             "|---:|---:|---:|---:|:---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| photos a day | weeks after baseline | brow lift (mm) | day correlation | "
+        "before/after photos | series | told something changed, % (95% CI) | lift found, "
+        "% (95% CI) | left brow found, % | median threshold, left brow 2-4 weeks (mm) |",
+        "|---:|---:|---:|---:|:---|---:|---:|---:|---:|---:|",
+    ]
     for _, row in summary.iterrows():
         lines.append(
             f"| {row.photos_per_day} | {row.weeks_after} | {row.lift_mm:.1f} | "
             f"{row.day_correlation:.1f} | {'yes' if row.session_photos else 'no'} | "
             f"{row.n_series} | {_interval(row, 'told_changed')} | {_interval(row, 'found')} | "
-            f"{_pct(row.found_left)} | {row.median_threshold_mm:.2f} |")
+            f"{_pct(row.found_left)} | {row.median_threshold_mm:.2f} |"
+        )
     return lines
 
 
@@ -72,19 +80,42 @@ def main() -> None:
     args = parser.parse_args()
     n = 40 if args.quick else args.series
     started = time.time()
-    summary, reports = false_alarm_study(photos_per_day=(1, 2, 3), lifts_mm=(0.0, 1.0, 1.5),
-                                         n_series=n, seed=args.seed)
+    summary, reports = false_alarm_study(
+        photos_per_day=(1, 2, 3), lifts_mm=(0.0, 1.0, 1.5), n_series=n, seed=args.seed
+    )
     # Robustness: every window tested (before/after photos at each session, 9 weeks so that
     # the long-term window has days) and days that share conditions (AR(1) day effects).
     extra = [
-        simulate_reports(photos_per_day=1, lift_mm=0.0, n_series=n // 2, seed=args.seed + 100,
-                         weeks_after=9, session_photos=True),
-        simulate_reports(photos_per_day=2, lift_mm=0.0, n_series=n // 2, seed=args.seed + 101,
-                         weeks_after=9, session_photos=True),
-        simulate_reports(photos_per_day=1, lift_mm=0.0, n_series=n // 2, seed=args.seed + 102,
-                         day_correlation=0.5),
-        simulate_reports(photos_per_day=2, lift_mm=1.5, n_series=n // 2, seed=args.seed + 103,
-                         day_correlation=0.5),
+        simulate_reports(
+            photos_per_day=1,
+            lift_mm=0.0,
+            n_series=n // 2,
+            seed=args.seed + 100,
+            weeks_after=9,
+            session_photos=True,
+        ),
+        simulate_reports(
+            photos_per_day=2,
+            lift_mm=0.0,
+            n_series=n // 2,
+            seed=args.seed + 101,
+            weeks_after=9,
+            session_photos=True,
+        ),
+        simulate_reports(
+            photos_per_day=1,
+            lift_mm=0.0,
+            n_series=n // 2,
+            seed=args.seed + 102,
+            day_correlation=0.5,
+        ),
+        simulate_reports(
+            photos_per_day=2,
+            lift_mm=1.5,
+            n_series=n // 2,
+            seed=args.seed + 103,
+            day_correlation=0.5,
+        ),
     ]
     robust = summarise_reports(pd.concat(extra, ignore_index=True))
     seconds = time.time() - started
@@ -93,10 +124,12 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     pd.concat([reports, *extra], ignore_index=True).to_csv(RESULTS / f"{name}.csv", index=False)
     two = summary.loc[summary["photos_per_day"] == 2].set_index("lift_mm")
-    headline = (f"With two photos a day for four weeks after a two-week baseline, a 1.5 mm "
-                f"brow lift is found {_pct(two.loc[1.5, 'found'])} % of the time (1.0 mm: "
-                f"{_pct(two.loc[1.0, 'found'])} %); an unchanged face is told it changed "
-                f"{_pct(two.loc[0.0, 'told_changed'])} % of the time.")
+    headline = (
+        f"With two photos a day for four weeks after a two-week baseline, a 1.5 mm "
+        f"brow lift is found {_pct(two.loc[1.5, 'found'])} % of the time (1.0 mm: "
+        f"{_pct(two.loc[1.0, 'found'])} %); an unchanged face is told it changed "
+        f"{_pct(two.loc[0.0, 'told_changed'])} % of the time."
+    )
     text = [
         "# False alarms and power of `facetrack trend`",
         "",
@@ -113,8 +146,8 @@ def main() -> None:
         f"{sd['brow_height_left_mm']:.2f} mm, the selfie study's; the others the 2-D benchmark's) "
         f"plus a day effect of {DAY_EFFECT_RATIO:g} x that SD shared by a day's photos. A lift "
         "raises both brows linearly from day 0 to its full size at day 14 and holds it. "
-        "\"Told something changed\": any row of the window or pause table detectable (any "
-        "metric, any window). \"Lift found\": either brow's 2-4 week row detectable and "
+        '"Told something changed": any row of the window or pause table detectable (any '
+        'metric, any window). "Lift found": either brow\'s 2-4 week row detectable and '
         "upward. Intervals are Clopper-Pearson 95 %.",
         "",
         f"Decision: weighted Holm over every window and pause of the report at a family-wise "

@@ -482,10 +482,17 @@ def test_weighted_holm_is_holm_with_equal_weights():
     assert level[:4] == pytest.approx([0.0125, 0.025, 0.05 / 3, 0.05])
     assert math.isnan(adjusted[4]) and math.isnan(level[4])
     assert holm_weights(["primary"] * 4 + ["exploratory"] * 2) == pytest.approx(
-        [0.2] * 4 + [0.1] * 2)
+        [0.2] * 4 + [0.1] * 2
+    )
     assert outcome_of(LEFT) == "primary" and outcome_of("eye_aperture_left_mm") == "exploratory"
-    assert set(PRIMARY_METRICS) == {LEFT, RIGHT, "jaw_angle_left_deg", "jaw_angle_right_deg",
-                                    "lower_face_width_mm", "asymmetry_pct"}
+    assert set(PRIMARY_METRICS) == {
+        LEFT,
+        RIGHT,
+        "jaw_angle_left_deg",
+        "jaw_angle_right_deg",
+        "lower_face_width_mm",
+        "asymmetry_pct",
+    }
 
 
 def test_weighted_holm_controls_the_family_wise_error():
@@ -494,8 +501,9 @@ def test_weighted_holm_controls_the_family_wise_error():
     independent tests; the binomial 99 % upper bound of 5 % is 5.9 %)."""
     rng = np.random.default_rng(12)
     weights = holm_weights(["primary"] * 18 + ["exploratory"] * 27)
-    any_rejected = sum(bool((weighted_holm(rng.uniform(size=45), weights)[0] <= 0.05).any())
-                       for _ in range(4000))
+    any_rejected = sum(
+        bool((weighted_holm(rng.uniform(size=45), weights)[0] <= 0.05).any()) for _ in range(4000)
+    )
     assert any_rejected <= stats.binom.ppf(0.99, 4000, 0.05)
 
 
@@ -533,8 +541,9 @@ def test_serial_correlation_recovered():
             x[0] = shocks[0] / math.sqrt(1 - rho**2)
             for t in range(1, 55):
                 x[t] = rho * x[t - 1] + shocks[t]
-            estimates.append(serial_correlation((np.arange(15), x[:15]),
-                                                (np.arange(25, 55), x[25:])))
+            estimates.append(
+                serial_correlation((np.arange(15), x[:15]), (np.arange(25, 55), x[25:]))
+            )
         assert abs(np.median(estimates) - expected) <= 0.1, (rho, np.median(estimates))
 
 
@@ -565,10 +574,31 @@ def test_days_needed():
     0.25 / ((1 / 2.8016)^2 - 0.25 / 14)); a baseline too noisy for any window gives inf."""
     z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
     expected = math.ceil(0.25 / ((1 / z) ** 2 - 0.25 / 14))
-    assert days_needed(1.0, day_sd=0.5, sem=0.5, baseline_days=14, photos_per_day=1,
-                       baseline_photos_per_day=1, level=0.05) == expected == 3
-    assert days_needed(1.0, day_sd=2.0, sem=0.5, baseline_days=3, photos_per_day=1,
-                       baseline_photos_per_day=1, level=0.05) == math.inf
+    assert (
+        days_needed(
+            1.0,
+            day_sd=0.5,
+            sem=0.5,
+            baseline_days=14,
+            photos_per_day=1,
+            baseline_photos_per_day=1,
+            level=0.05,
+        )
+        == expected
+        == 3
+    )
+    assert (
+        days_needed(
+            1.0,
+            day_sd=2.0,
+            sem=0.5,
+            baseline_days=3,
+            photos_per_day=1,
+            baseline_photos_per_day=1,
+            level=0.05,
+        )
+        == math.inf
+    )
 
 
 def test_welch_interval_matches_scipy():
@@ -800,24 +830,82 @@ def test_summary_sentences_wording():
     """The sentences give the change, its interval and the detection threshold (after the
     family-wise control) in plain words; an exploratory metric is marked as such; a change
     above its threshold that the step-down procedure still did not call detectable says so."""
-    table = pd.DataFrame([
-        {"metric": LEFT, "outcome": "primary", "window": "2-4 weeks", "n_days": 15, "change": 0.8,
-         "ci_low": 0.3, "ci_high": 1.3, "threshold": 0.45, "detectable": True, "note": None},
-        {"metric": RIGHT, "outcome": "primary", "window": "2-4 weeks", "n_days": 15, "change": 0.2,
-         "ci_low": -0.3, "ci_high": 0.7, "threshold": 0.45, "detectable": False,
-         "note": None},
-        {"metric": "jaw_angle_left_deg", "outcome": "primary", "window": "2-4 weeks", "n_days": 15,
-         "change": -1.0, "ci_low": -2.1, "ci_high": 0.1, "threshold": 0.48,
-         "detectable": False, "note": None},
-        {"metric": "eye_aperture_left_mm", "outcome": "exploratory", "window": "2-4 weeks",
-         "n_days": 15, "change": 0.9, "ci_low": 0.5, "ci_high": 1.3, "threshold": 0.6,
-         "detectable": True, "note": None},
-        {"metric": LEFT, "outcome": "primary", "window": "immediate", "n_sessions": 12, "change": 1.0,
-         "ci_low": 0.7, "ci_high": 1.3, "threshold": 0.45, "detectable": True, "note": None},
-        {"metric": RIGHT, "outcome": "primary", "window": "immediate", "n_sessions": 2,
-         "change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "threshold": math.nan,
-         "detectable": None, "note": "not enough photos: ..."},
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "metric": LEFT,
+                "outcome": "primary",
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": 0.8,
+                "ci_low": 0.3,
+                "ci_high": 1.3,
+                "threshold": 0.45,
+                "detectable": True,
+                "note": None,
+            },
+            {
+                "metric": RIGHT,
+                "outcome": "primary",
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": 0.2,
+                "ci_low": -0.3,
+                "ci_high": 0.7,
+                "threshold": 0.45,
+                "detectable": False,
+                "note": None,
+            },
+            {
+                "metric": "jaw_angle_left_deg",
+                "outcome": "primary",
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": -1.0,
+                "ci_low": -2.1,
+                "ci_high": 0.1,
+                "threshold": 0.48,
+                "detectable": False,
+                "note": None,
+            },
+            {
+                "metric": "eye_aperture_left_mm",
+                "outcome": "exploratory",
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": 0.9,
+                "ci_low": 0.5,
+                "ci_high": 1.3,
+                "threshold": 0.6,
+                "detectable": True,
+                "note": None,
+            },
+            {
+                "metric": LEFT,
+                "outcome": "primary",
+                "window": "immediate",
+                "n_sessions": 12,
+                "change": 1.0,
+                "ci_low": 0.7,
+                "ci_high": 1.3,
+                "threshold": 0.45,
+                "detectable": True,
+                "note": None,
+            },
+            {
+                "metric": RIGHT,
+                "outcome": "primary",
+                "window": "immediate",
+                "n_sessions": 2,
+                "change": math.nan,
+                "ci_low": math.nan,
+                "ci_high": math.nan,
+                "threshold": math.nan,
+                "detectable": None,
+                "note": "not enough photos: ...",
+            },
+        ]
+    )
     assert summary_sentences(table) == [
         "Brow height (left) +1.00 mm (95% CI 0.70 to 1.30) right after a session (mean of 12 "
         "sessions), above the 0.45 mm detection threshold.",
@@ -853,8 +941,18 @@ def test_fade_and_table_text(treated):
         "against the last 7 on treatment): the gain faded."
     )
     text = table_lines(trend.table)
-    assert text[0].split() == ["metric", "window", "n", "change", "95%", "CI", "threshold",
-                               "detectable", "slope/week", "outcome"]
+    assert text[0].split() == [
+        "metric",
+        "window",
+        "n",
+        "change",
+        "95%",
+        "CI",
+        "threshold",
+        "detectable",
+        "slope/week",
+        "outcome",
+    ]
     assert len(text) == 1 + len(trend.table)
     assert text[1].split()[:7] == ["Brow", "height", "(left),", "mm", "immediate", "30", "+0.94"]
 

@@ -39,8 +39,9 @@ def test_unchanged_face_is_rarely_told_it_changed(photos_per_day, n_series, seed
     """An unchanged face (no effect in any metric) is told that something changed (any
     metric, any window) in at most 5 % of series: the count must not exceed the 99th
     percentile of Binomial(n, 0.05) (5 of 40)."""
-    reports = simulate_reports(photos_per_day=photos_per_day, lift_mm=0.0,
-                               n_series=n_series, seed=seed)
+    reports = simulate_reports(
+        photos_per_day=photos_per_day, lift_mm=0.0, n_series=n_series, seed=seed
+    )
     told = int(reports["told_changed"].sum())
     assert told <= stats.binom.ppf(0.99, n_series, FALSE_ALARM_TARGET), told
     assert (reports["n_tests"] >= 15).all()  # every metric's 2-4 week window was tested
@@ -93,18 +94,28 @@ def test_what_it_would_take():
     morning photo preceding the first session; the first Holm level 0.05 x 0.8 / 18 for a
     primary row, z 3.06 + 0.84 = 3.90) the answer is 0.276 / (1 / 3.90^2 - 0.276 / 15) =
     5.8, so 6 days; the estimate from the person's own baseline must fall within 3-14."""
-    truth = days_needed(1.0, day_sd=float(np.hypot(0.47, 0.235)), sem=0.47, baseline_days=15,
-                        photos_per_day=1, baseline_photos_per_day=1, level=0.05 * 0.8 / 18)
+    truth = days_needed(
+        1.0,
+        day_sd=float(np.hypot(0.47, 0.235)),
+        sem=0.47,
+        baseline_days=15,
+        photos_per_day=1,
+        baseline_photos_per_day=1,
+        level=0.05 * 0.8 / 18,
+    )
     assert truth == 6
     rng = np.random.default_rng(21)
     photos, sessions = simulate_series(rng, photos_per_day=1, lift_mm=0.0)
     trend = analyse(photos, sessions)
     assert not any(v is True for v in trend.table["detectable"])
     (line,) = what_it_would_take(trend)
-    match = re.match(r"What it would take: to find a real 1\.00 mm change in brow height "
-                     r"\((left|right)\) 80% of the time at the noise of your own photos \(a "
-                     r"day's value of your brow height \(\1\) varies by 0\.\d\d mm, one photo "
-                     r"by 0\.47 mm\), a window needs about (\d+) days with 1 photo a day or "
-                     r"(\d+) days with 2 photos a day, against your 15 baseline days; ", line)
+    match = re.match(
+        r"What it would take: to find a real 1\.00 mm change in brow height "
+        r"\((left|right)\) 80% of the time at the noise of your own photos \(a "
+        r"day's value of your brow height \(\1\) varies by 0\.\d\d mm, one photo "
+        r"by 0\.47 mm\), a window needs about (\d+) days with 1 photo a day or "
+        r"(\d+) days with 2 photos a day, against your 15 baseline days; ",
+        line,
+    )
     assert match, line
     assert 3 <= int(match[2]) <= 14 and int(match[3]) <= int(match[2])

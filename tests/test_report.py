@@ -34,11 +34,15 @@ NOTE = "felt <b>tingly</b> & warm"
 # baseline days of one photo each and the selfie study's noise floor (0.47 mm per photo) it is
 # not detectable after the report's family-wise control (issue 15; it was "above the 0.55 mm
 # noise floor" with the 2-D floor).
-BROW_SENTENCE = re.compile(r"No detectable change after 2–4 weeks \(within the detection "
-                           r"threshold\): Brow height \(left\) \+0\.[78]\d mm")
+BROW_SENTENCE = re.compile(
+    r"No detectable change after 2–4 weeks \(within the detection "
+    r"threshold\): Brow height \(left\) \+0\.[78]\d mm"
+)
 # With daily photos and 10 baseline days (the month) the same lift is detectable.
-MONTH_SENTENCE = re.compile(r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 1?\.\d\d\) "
-                            r"after 2–4 weeks, above the 0\.\d\d mm detection threshold\.")
+MONTH_SENTENCE = re.compile(
+    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 1?\.\d\d\) "
+    r"after 2–4 weeks, above the 0\.\d\d mm detection threshold\."
+)
 
 needs_chromium = pytest.mark.skipif(
     find_chromium() is None,

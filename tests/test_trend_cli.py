@@ -148,8 +148,7 @@ def test_json_keys_and_values(library_dir):
     +1.5 mm after day 28, all detectable; the right brow has no detectable change."""
     table = records(library_dir)
     metrics = [m for m in METRIC_NAMES if m not in ("interpupillary_mm", "face_scale_mm")]
-    assert list(table) == [(m, w) for m in metrics
-                           for w in ("immediate", "2-4 weeks", "long term")]
+    assert list(table) == [(m, w) for m in metrics for w in ("immediate", "2-4 weeks", "long term")]
     first = table[(LEFT, "immediate")]
     assert list(first) == TABLE_COLUMNS
     assert first["n_sessions"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
@@ -164,9 +163,8 @@ def test_json_keys_and_values(library_dir):
     assert long_term["detectable"] is True
     assert long_term["ci_low"] < long_term["change"] < long_term["ci_high"]
     assert long_term["slope_per_week"] > 0 and long_term["noise_source"] == "repeat photos"
-    assert long_term["mdc"] == pytest.approx(1.96 * 2 ** 0.5 * long_term["sem"], abs=2e-4)
-    assert not any(table[(RIGHT, w)]["detectable"] for w in ("immediate", "2-4 weeks",
-                                                             "long term"))
+    assert long_term["mdc"] == pytest.approx(1.96 * 2**0.5 * long_term["sem"], abs=2e-4)
+    assert not any(table[(RIGHT, w)]["detectable"] for w in ("immediate", "2-4 weeks", "long term"))
     # issue 15: primary and exploratory outcomes, and the raw and controlled figures
     assert first["outcome"] == "primary"
     assert table[("eye_aperture_left_mm", "2-4 weeks")]["outcome"] == "exploratory"
@@ -218,16 +216,33 @@ def test_readable_table_and_sentences(library_dir):
         "5 photos left out: 3 smiling, 2 head turned.",
         "",
     ]
-    assert lines[5].split() == ["metric", "window", "n", "change", "95%", "CI", "threshold",
-                                "detectable", "slope/week", "outcome"]
+    assert lines[5].split() == [
+        "metric",
+        "window",
+        "n",
+        "change",
+        "95%",
+        "CI",
+        "threshold",
+        "detectable",
+        "slope/week",
+        "outcome",
+    ]
     assert lines[6].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
     assert re.fullmatch(
         r"Brow height \(left\) \+[01]\.\d\d mm \(95% CI [01]\.\d\d to [01]\.\d\d\) right after a "
         r"session \(mean of 15 sessions\), above the 0\.\d\d mm detection threshold\.",
-        lines[13])
-    assert any(re.fullmatch(r"Brow height \(right\) [+-]0\.\d\d mm \(95% CI .*\) after 2–4 "
-                            r"weeks, within the 0\.\d\d mm detection threshold: not a "
-                            r"detectable change\.", line) for line in lines)
+        lines[13],
+    )
+    assert any(
+        re.fullmatch(
+            r"Brow height \(right\) [+-]0\.\d\d mm \(95% CI .*\) after 2–4 "
+            r"weeks, within the 0\.\d\d mm detection threshold: not a "
+            r"detectable change\.",
+            line,
+        )
+        for line in lines
+    )
     assert lines[-1] == "L/R: the subject's own left and right."
 
 
@@ -239,13 +254,17 @@ def test_readable_many_metrics_combined(library_dir):
     lines = result.stdout.splitlines()
     # the other metrics' photo noise is 0.1: its upper bound exceeds the 2-D floor of one
     # (asymmetry_pct, 0.07), the 2-D floors of the other 11 exceed it
-    assert lines[2] == ("Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
-                        "the same day (upper 95% bound) (4 metrics); the 2-D benchmark's "
-                        "floor, as repeat photos varied less (11 metrics).")
+    assert lines[2] == (
+        "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
+        "the same day (upper 95% bound) (4 metrics); the 2-D benchmark's "
+        "floor, as repeat photos varied less (11 metrics)."
+    )
     quiet = [line for line in lines if line.startswith("No detectable change")]
     assert len(quiet) == 3
-    assert quiet[1].startswith("No detectable change after 2–4 weeks (within the detection "
-                               "threshold): Brow height (right) ")
+    assert quiet[1].startswith(
+        "No detectable change after 2–4 weeks (within the detection "
+        "threshold): Brow height (right) "
+    )
     assert quiet[1].count(" mm") + quiet[1].count(" deg") + quiet[1].count("%") == 14
 
 

@@ -43,7 +43,7 @@ PRIMARY_SHARE = 0.8
 
 
 def outcome_of(metric: str) -> str:
-    """"primary" for ``PRIMARY_METRICS``, else "exploratory"."""
+    """ "primary" for ``PRIMARY_METRICS``, else "exploratory"."""
     return PRIMARY if metric in PRIMARY_METRICS else EXPLORATORY
 
 
@@ -62,8 +62,9 @@ def holm_weights(outcomes, *, primary_share: float = PRIMARY_SHARE) -> np.ndarra
     return np.where(primary, primary_share / n_primary, (1.0 - primary_share) / n_other)
 
 
-def weighted_holm(p_values, weights, *, alpha: float = FAMILY_ALPHA
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def weighted_holm(
+    p_values, weights, *, alpha: float = FAMILY_ALPHA
+) -> tuple[np.ndarray, np.ndarray]:
     """Holm's weighted step-down procedure: adjusted p-values and each test's level.
 
     Tests are taken in increasing order of ``p / w``; the j-th is rejected while

@@ -26,8 +26,17 @@ from tracker.metrics import registry
 # photos, which keep pose and light fixed and so are a lower bound), with the command that
 # made it. `facetrack validate` regenerates it.
 NOISE_FLOORS_FILE = "noise_floors.csv"
-FLOOR_COLUMNS = ["metric", "design", "source", "sd", "sem", "n_photos", "algorithm_version",
-                 "generated_by", "note"]
+FLOOR_COLUMNS = [
+    "metric",
+    "design",
+    "source",
+    "sd",
+    "sem",
+    "n_photos",
+    "algorithm_version",
+    "generated_by",
+    "note",
+]
 SELFIE = "selfie-3d"
 TWO_D = "2d-nuisance"
 
@@ -65,8 +74,9 @@ def mdc95(sem):
     return float(result) if result.ndim == 0 else result
 
 
-def sem_from_repeats(groups, *, min_groups: int = MIN_REPEAT_GROUPS,
-                     variances: bool = False) -> tuple[float, int]:
+def sem_from_repeats(
+    groups, *, min_groups: int = MIN_REPEAT_GROUPS, variances: bool = False
+) -> tuple[float, int]:
     """Pooled within-group SD of repeat photos: ``(sem, degrees of freedom)``.
 
     Parameters
@@ -156,8 +166,9 @@ def _read_floors(path: str | None) -> pd.DataFrame:
     return frame[FLOOR_COLUMNS]
 
 
-def floor_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
-              ) -> tuple[float, str]:
+def floor_sem(
+    metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
+) -> tuple[float, str]:
     """The SEM to assume for ``metric`` when the person has no repeat photos.
 
     The selfie study's SEM (``source == "selfie-3d"``) when the floors file has one; else
@@ -175,8 +186,9 @@ def floor_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame |
     return lowest_sem(metric, design=design, floors=floors), DEFAULT_SEM_SOURCE
 
 
-def lowest_sem(metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
-               ) -> float:
+def lowest_sem(
+    metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
+) -> float:
     """The 2-D benchmark's SEM of ``metric`` (NaN when unknown): versions of one photo that
     keep pose and light, the least noise the measurement can have. Repeat photos that vary
     less (burst shots) are taken at this value."""

@@ -81,8 +81,10 @@ def _judgement(row, metric: str) -> str:
     if row.detectable:
         return f"above {threshold}"
     if _finite(row.threshold) and abs(row.change) > row.threshold:
-        return (f"larger than {threshold}, but a stronger test of this report failed first: "
-                "not a detectable change yet")
+        return (
+            f"larger than {threshold}, but a stronger test of this report failed first: "
+            "not a detectable change yet"
+        )
     return f"within {threshold}: not a detectable change"
 
 
@@ -226,8 +228,17 @@ def overview_lines(trend) -> list[str]:
 
 def table_lines(table: pd.DataFrame) -> list[str]:
     """The window table as aligned text lines (header first)."""
-    header = ["metric", "window", "n", "change", "95% CI", "threshold", "detectable",
-              "slope/week", "outcome"]
+    header = [
+        "metric",
+        "window",
+        "n",
+        "change",
+        "95% CI",
+        "threshold",
+        "detectable",
+        "slope/week",
+        "outcome",
+    ]
     cells = []
     for row in table.itertuples(index=False):
         metric = row.metric
@@ -240,8 +251,9 @@ def table_lines(table: pd.DataFrame) -> list[str]:
             else "-"
         )
         if row.detectable is None:
-            cells.append([label, row.window, str(n), "-", "not enough photos", "-", "-", slope,
-                          row.outcome])
+            cells.append(
+                [label, row.window, str(n), "-", "not enough photos", "-", "-", slope, row.outcome]
+            )
             continue
         cells.append(
             [
@@ -260,9 +272,12 @@ def table_lines(table: pd.DataFrame) -> list[str]:
     return text_table([header, *cells], right={2, 3, 5, 7})
 
 
-def what_it_would_take(trend, *, change: float = 1.0,
-                       metrics: tuple[str, ...] = ("brow_height_left_mm",
-                                                   "brow_height_right_mm")) -> list[str]:
+def what_it_would_take(
+    trend,
+    *,
+    change: float = 1.0,
+    metrics: tuple[str, ...] = ("brow_height_left_mm", "brow_height_right_mm"),
+) -> list[str]:
     """When no primary outcome changed detectably: how many days of photos (at the person's
     own noise) a window would need for a real ``change`` in brow height to be found.
 
@@ -272,37 +287,53 @@ def what_it_would_take(trend, *, change: float = 1.0,
     when the baseline has fewer than 3 days to measure the noise on.
     """
     table = trend.table
-    if not len(table) or (table["detectable"].map(lambda v: v is True)
-                          & (table["outcome"] != EXPLORATORY)).any():
+    if (
+        not len(table)
+        or (table["detectable"].map(lambda v: v is True) & (table["outcome"] != EXPLORATORY)).any()
+    ):
         return []
     noise = trend.noise.set_index("metric")
     known = [m for m in metrics if m in noise.index and _finite(noise.loc[m, "day_sd"])]
     if not known:
         return []
     metric = max(known, key=lambda m: noise.loc[m, "day_sd"])
-    level_of = dict(zip(zip(table["metric"], table["window"]),
-                        FAMILY_ALPHA * holm_weights(table["outcome"])))
+    level_of = dict(
+        zip(zip(table["metric"], table["window"]), FAMILY_ALPHA * holm_weights(table["outcome"]))
+    )
     rows = table.loc[table["metric"] == metric].set_index("window")
     level = level_of.get((metric, "2-4 weeks"), FAMILY_ALPHA)
     correlation = rows["day_correlation"].astype(float).max()
     correlation = correlation if _finite(correlation) else 0.0
-    base_days = int((trend.daily["metric"].eq(metric)
-                     & trend.daily["window"].eq("baseline")).sum())
+    base_days = int((trend.daily["metric"].eq(metric) & trend.daily["window"].eq("baseline")).sum())
     day_sd, sem = float(noise.loc[metric, "day_sd"]), float(noise.loc[metric, "sem"])
     per_day = max(1, int(round(float(noise.loc[metric, "photos_per_day"]))))
-    plans = {k: days_needed(change, day_sd=day_sd, sem=sem, baseline_days=base_days,
-                            photos_per_day=k, baseline_photos_per_day=per_day, level=level,
-                            correlation=correlation) for k in (per_day, per_day + 1)}
+    plans = {
+        k: days_needed(
+            change,
+            day_sd=day_sd,
+            sem=sem,
+            baseline_days=base_days,
+            photos_per_day=k,
+            baseline_photos_per_day=per_day,
+            level=level,
+            correlation=correlation,
+        )
+        for k in (per_day, per_day + 1)
+    }
     if any(math.isnan(days) for days in plans.values()):
         return []
     name = metric_label(metric).lower()
-    noise_text = (f"a day's value of your {name} varies by {_number(day_sd, metric)}, one "
-                  f"photo by {_number(sem, metric)}")
+    noise_text = (
+        f"a day's value of your {name} varies by {_number(day_sd, metric)}, one "
+        f"photo by {_number(sem, metric)}"
+    )
     size = _number(change, metric)
     if not math.isfinite(plans[per_day + 1]):
-        return [f"What it would take: with your {base_days} baseline days ({noise_text}), "
-                f"no number of photos afterwards can show a {size} change reliably; a "
-                "steadier way of taking photos (same distance, light and pose) would."]
+        return [
+            f"What it would take: with your {base_days} baseline days ({noise_text}), "
+            f"no number of photos afterwards can show a {size} change reliably; a "
+            "steadier way of taking photos (same distance, light and pose) would."
+        ]
     low, high = WEEKS_2_4_DAYS
     span = high - low + 1
     options = []
@@ -315,13 +346,17 @@ def what_it_would_take(trend, *, change: float = 1.0,
     later = ""
     if math.isfinite(first):
         more = max(0, int(first) - have)
-        later = (f"; the 2–4 week window holds {span} days, and after day {high} about "
-                 f"{math.ceil(more / 7)} more week{'' if math.ceil(more / 7) == 1 else 's'} "
-                 f"of daily photos would do (you have {have} such days)")
-    return [f"What it would take: to find a real {size} change in {name} "
-            f"{PLANNING_POWER:.0%} of the time at the noise of your own photos ({noise_text}), "
-            f"a window needs about {' or '.join(options)}, against your {base_days} baseline "
-            f"days{later}."]
+        later = (
+            f"; the 2–4 week window holds {span} days, and after day {high} about "
+            f"{math.ceil(more / 7)} more week{'' if math.ceil(more / 7) == 1 else 's'} "
+            f"of daily photos would do (you have {have} such days)"
+        )
+    return [
+        f"What it would take: to find a real {size} change in {name} "
+        f"{PLANNING_POWER:.0%} of the time at the noise of your own photos ({noise_text}), "
+        f"a window needs about {' or '.join(options)}, against your {base_days} baseline "
+        f"days{later}."
+    ]
 
 
 def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:

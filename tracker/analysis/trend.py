@@ -92,18 +92,73 @@ MIN_DETREND_DAYS = 7
 # is called detectable).
 PLANNING_POWER = 0.8
 
-_TEST = ["change", "ci_low", "ci_high", "se", "dof", "day_correlation", "p_value",
-         "p_adjusted", "threshold", "detectable"]
-TABLE_COLUMNS = ["metric", "outcome", "window", "n_sessions", "n_days", "n_photos",
-                 "n_baseline", *_TEST, "mdc",
-                 "slope_per_week", "slope_ci_low", "slope_ci_high", "sem", "noise_source",
-                 "note"]
-MONTHLY_COLUMNS = ["metric", "outcome", "month", "first_day", "last_day", "n_days", "n_photos",
-                   "mean", *_TEST, "mdc", "note"]
-FADE_COLUMNS = ["metric", "outcome", "last_session", "resumed", "pause_days", "ongoing",
-                "n_before", "n_during", "gain", *_TEST, "mdc", "verdict", "note"]
-NOISE_COLUMNS = ["metric", "sem", "sem_point", "dof", "noise_source", "day_sd",
-                 "photos_per_day", "mdc"]
+_TEST = [
+    "change",
+    "ci_low",
+    "ci_high",
+    "se",
+    "dof",
+    "day_correlation",
+    "p_value",
+    "p_adjusted",
+    "threshold",
+    "detectable",
+]
+TABLE_COLUMNS = [
+    "metric",
+    "outcome",
+    "window",
+    "n_sessions",
+    "n_days",
+    "n_photos",
+    "n_baseline",
+    *_TEST,
+    "mdc",
+    "slope_per_week",
+    "slope_ci_low",
+    "slope_ci_high",
+    "sem",
+    "noise_source",
+    "note",
+]
+MONTHLY_COLUMNS = [
+    "metric",
+    "outcome",
+    "month",
+    "first_day",
+    "last_day",
+    "n_days",
+    "n_photos",
+    "mean",
+    *_TEST,
+    "mdc",
+    "note",
+]
+FADE_COLUMNS = [
+    "metric",
+    "outcome",
+    "last_session",
+    "resumed",
+    "pause_days",
+    "ongoing",
+    "n_before",
+    "n_during",
+    "gain",
+    *_TEST,
+    "mdc",
+    "verdict",
+    "note",
+]
+NOISE_COLUMNS = [
+    "metric",
+    "sem",
+    "sem_point",
+    "dof",
+    "noise_source",
+    "day_sd",
+    "photos_per_day",
+    "mdc",
+]
 REQUIRED_COLUMNS = ("captured_at", "status")
 
 
@@ -171,11 +226,15 @@ class Trend:
     rejected: dict[str, int]
 
 
-def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-            metrics: list[str] | tuple[str, ...] | None = None,
-            baseline_until: date | datetime | str | None = None,
-            sem: float | dict[str, float] | None = None,
-            hours: float = IMMEDIATE_HOURS) -> Trend:
+def analyse(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    metrics: list[str] | tuple[str, ...] | None = None,
+    baseline_until: date | datetime | str | None = None,
+    sem: float | dict[str, float] | None = None,
+    hours: float = IMMEDIATE_HOURS,
+) -> Trend:
     """Analyse a photo library's metrics over time.
 
     Parameters
@@ -234,16 +293,28 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         level = noise_by.loc[metric]
         mdc, sem_used = float(level["mdc"]), float(level["sem"])
         base = days.loc[days["window"] == "baseline"]
-        treated = days.loc[~days["window"].isin(["baseline", "before treatment"])
-                           & (days["day"] >= 0)]
+        treated = days.loc[
+            ~days["window"].isin(["baseline", "before treatment"]) & (days["day"] >= 0)
+        ]
         slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy())
         outcome = outcome_of(metric)
-        shared = {"metric": metric, "outcome": outcome, "mdc": mdc,
-                  "slope_per_week": slope[0], "slope_ci_low": slope[1],
-                  "slope_ci_high": slope[2], "sem": sem_used,
-                  "noise_source": level["noise_source"]}
-        rows.append({**shared, "window": "immediate",
-                     **_immediate(pairs_by.get(metric, empty_pairs), sem_used)})
+        shared = {
+            "metric": metric,
+            "outcome": outcome,
+            "mdc": mdc,
+            "slope_per_week": slope[0],
+            "slope_ci_low": slope[1],
+            "slope_ci_high": slope[2],
+            "sem": sem_used,
+            "noise_source": level["noise_source"],
+        }
+        rows.append(
+            {
+                **shared,
+                "window": "immediate",
+                **_immediate(pairs_by.get(metric, empty_pairs), sem_used),
+            }
+        )
         for window in WINDOWS[1:]:
             inside = days.loc[days["window"] == window]
             rows.append({**shared, "window": window, **_compare(inside, base, sem_used)})
@@ -256,20 +327,25 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         row["verdict"] = _verdict(row)
     n_rejected, reasons = rejected_reasons(photos)
     return Trend(
-        table=_frame(rows, TABLE_COLUMNS, ints=("n_sessions", "n_days", "n_photos",
-                                                "n_baseline")),
-        daily=daily, pairs=pairs,
-        monthly=_frame(months, MONTHLY_COLUMNS,
-                       ints=("first_day", "last_day", "n_days", "n_photos")),
+        table=_frame(rows, TABLE_COLUMNS, ints=("n_sessions", "n_days", "n_photos", "n_baseline")),
+        daily=daily,
+        pairs=pairs,
+        monthly=_frame(
+            months, MONTHLY_COLUMNS, ints=("first_day", "last_day", "n_days", "n_photos")
+        ),
         fade=_frame(fades, FADE_COLUMNS, ints=("n_before", "n_during")),
-        noise=noise, baseline=baseline,
+        noise=noise,
+        baseline=baseline,
         n_sessions=0 if sessions is None else int(len(sessions)),
         n_accepted=int(long["photo"].nunique()) if len(long) else 0,
-        n_rejected=n_rejected, rejected=reasons)
+        n_rejected=n_rejected,
+        rejected=reasons,
+    )
 
 
-def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **options
-                ) -> pd.DataFrame:
+def trend_table(
+    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **options
+) -> pd.DataFrame:
     """The window table of ``analyse(photos, sessions, **options)`` (see ``Trend.table``)."""
     return analyse(photos, sessions, **options).table
 
@@ -287,9 +363,14 @@ def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
 
 # --- the noise floor -------------------------------------------------------------------------
 
-def noise_floor(long: pd.DataFrame, metrics: list[str], *,
-                sem: float | dict[str, float] | None = None,
-                daily: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def noise_floor(
+    long: pd.DataFrame,
+    metrics: list[str],
+    *,
+    sem: float | dict[str, float] | None = None,
+    daily: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The SEM and MDC95 of each metric (``NOISE_COLUMNS``).
 
     Given values win. Otherwise the SEM is the pooled SD of repeat photos taken the same day
@@ -311,7 +392,8 @@ def noise_floor(long: pd.DataFrame, metrics: list[str], *,
         spread = pd.DataFrame({"var": groups.var(ddof=1), "n": groups.count()})
         for metric, per_group in spread.groupby(level="metric", sort=False):
             repeats[metric] = sem_from_repeats(
-                zip(per_group["var"].to_numpy(), per_group["n"].to_numpy()), variances=True)
+                zip(per_group["var"].to_numpy(), per_group["n"].to_numpy()), variances=True
+            )
     day_sd, per_day = _day_noise(daily, metrics)
     for metric in metrics:
         extra = (day_sd.get(metric, math.nan), per_day.get(metric, math.nan))
@@ -337,22 +419,25 @@ def noise_floor(long: pd.DataFrame, metrics: list[str], *,
     return frame
 
 
-def _day_noise(daily: pd.DataFrame | None, metrics: list[str]
-               ) -> tuple[dict[str, float], dict[str, float]]:
+def _day_noise(
+    daily: pd.DataFrame | None, metrics: list[str]
+) -> tuple[dict[str, float], dict[str, float]]:
     if daily is None or daily.empty:
         return {}, {}
     base = daily.loc[daily["window"] == "baseline"]
     spread = base.groupby("metric")["value"].agg(
-        lambda v: float(v.std(ddof=1)) if v.size >= MIN_DAYS else math.nan)
+        lambda v: float(v.std(ddof=1)) if v.size >= MIN_DAYS else math.nan
+    )
     counts = daily.groupby("metric")["n_photos"].median()
     return spread.to_dict(), counts.astype(np.float64).to_dict()
 
 
-
 # --- statistics ------------------------------------------------------------------------------
 
-def welch_interval(sample, reference, *, confidence: float = CONFIDENCE
-                   ) -> tuple[float, float, float]:
+
+def welch_interval(
+    sample, reference, *, confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
     """Difference of means ``mean(sample) - mean(reference)`` and its Welch t interval.
 
     Each side needs two values or more. Returns ``(change, low, high)``; the interval is
@@ -395,8 +480,9 @@ def theil_sen(days, values, *, confidence: float = CONFIDENCE) -> tuple[float, f
     return float(result.slope), float(result.low_slope), float(result.high_slope)
 
 
-def serial_correlation(*sides, min_pairs: int = MIN_SERIAL_PAIRS,
-                       max_correlation: float = MAX_SERIAL_CORRELATION) -> float:
+def serial_correlation(
+    *sides, min_pairs: int = MIN_SERIAL_PAIRS, max_correlation: float = MAX_SERIAL_CORRELATION
+) -> float:
     """Pooled lag-1 autocorrelation of per-day values over consecutive calendar days.
 
     Parameters
@@ -457,9 +543,17 @@ def serial_correlation(*sides, min_pairs: int = MIN_SERIAL_PAIRS,
     return float(np.clip(rho, 0.0, max_correlation))
 
 
-def compare_days(sample, reference, *, sem: float = math.nan, sample_photos=None,
-                 reference_photos=None, sample_days=None, reference_days=None,
-                 confidence: float = CONFIDENCE) -> dict:
+def compare_days(
+    sample,
+    reference,
+    *,
+    sem: float = math.nan,
+    sample_photos=None,
+    reference_photos=None,
+    sample_days=None,
+    reference_days=None,
+    confidence: float = CONFIDENCE,
+) -> dict:
     """The change ``mean(sample) - mean(reference)`` of per-day values and its Welch test,
     with the noise floor and the serial correlation allowed for (see the module).
 
@@ -497,14 +591,22 @@ def compare_days(sample, reference, *, sem: float = math.nan, sample_photos=None
         terms.append(inflate * var / values.size)
         effective.append(max(values.size / inflate, 2.0))
     se2 = sum(terms)
-    dof = (se2**2 / sum(t**2 / (n - 1.0) for t, n in zip(terms, effective))
-           if se2 > 0 else float(sum(effective) - 2.0))
-    return _t_result(float(a.mean() - b.mean()), math.sqrt(se2), dof, rho,
-                     confidence=confidence)
+    dof = (
+        se2**2 / sum(t**2 / (n - 1.0) for t, n in zip(terms, effective))
+        if se2 > 0
+        else float(sum(effective) - 2.0)
+    )
+    return _t_result(float(a.mean() - b.mean()), math.sqrt(se2), dof, rho, confidence=confidence)
 
 
-def compare_pairs(changes, *, sem: float = math.nan, photos_before=None, photos_after=None,
-                  confidence: float = CONFIDENCE) -> dict:
+def compare_pairs(
+    changes,
+    *,
+    sem: float = math.nan,
+    photos_before=None,
+    photos_after=None,
+    confidence: float = CONFIDENCE,
+) -> dict:
     """The mean of sessions' after-minus-before changes and its one-sample t test; each
     change's variance is taken as at least ``sem**2 * (1 / photos before + 1 / photos
     after)``. Returns the keys of ``compare_days``."""
@@ -514,8 +616,9 @@ def compare_pairs(changes, *, sem: float = math.nan, photos_before=None, photos_
         before = np.ones(x.size) if photos_before is None else np.asarray(photos_before, float)
         after = np.ones(x.size) if photos_after is None else np.asarray(photos_after, float)
         var = max(var, sem**2 * float(np.mean(1.0 / before + 1.0 / after)))
-    return _t_result(float(x.mean()), math.sqrt(var / x.size), x.size - 1.0, 0.0,
-                     confidence=confidence)
+    return _t_result(
+        float(x.mean()), math.sqrt(var / x.size), x.size - 1.0, 0.0, confidence=confidence
+    )
 
 
 def _t_result(change: float, se: float, dof: float, rho: float, *, confidence: float) -> dict:
@@ -524,8 +627,15 @@ def _t_result(change: float, se: float, dof: float, rho: float, *, confidence: f
         half = float(special.stdtrit(dof, 0.5 + confidence / 2)) * se
     else:  # constant values and no floor
         p, half = (0.0 if change else 1.0), 0.0
-    return {"change": change, "ci_low": change - half, "ci_high": change + half, "se": se,
-            "dof": float(dof), "day_correlation": rho, "p_value": p}
+    return {
+        "change": change,
+        "ci_low": change - half,
+        "ci_high": change + half,
+        "se": se,
+        "dof": float(dof),
+        "day_correlation": rho,
+        "p_value": p,
+    }
 
 
 def family_control(rows: list[dict], *, alpha: float = FAMILY_ALPHA) -> None:
@@ -546,8 +656,9 @@ def family_control(rows: list[dict], *, alpha: float = FAMILY_ALPHA) -> None:
     adjusted, levels = weighted_holm([r["p_value"] for r in made], weights, alpha=alpha)
     for row, p_adj, level in zip(made, adjusted, levels):
         critical = float(special.stdtrit(row["dof"], 1.0 - level / 2.0))
-        row.update(p_adjusted=float(p_adj), threshold=critical * row["se"],
-                   detectable=bool(p_adj <= alpha))
+        row.update(
+            p_adjusted=float(p_adj), threshold=critical * row["se"], detectable=bool(p_adj <= alpha)
+        )
 
 
 def _finite(value) -> bool:
@@ -557,9 +668,18 @@ def _finite(value) -> bool:
         return False
 
 
-def days_needed(change: float, *, day_sd: float, sem: float, baseline_days: int,
-                photos_per_day: float, baseline_photos_per_day: float, level: float,
-                correlation: float = 0.0, power: float = PLANNING_POWER) -> float:
+def days_needed(
+    change: float,
+    *,
+    day_sd: float,
+    sem: float,
+    baseline_days: int,
+    photos_per_day: float,
+    baseline_photos_per_day: float,
+    level: float,
+    correlation: float = 0.0,
+    power: float = PLANNING_POWER,
+) -> float:
     """How many days of photos a window needs for a true ``change`` to be called detectable
     with probability ``power``, against the baseline the person has.
 
@@ -595,29 +715,51 @@ def days_needed(change: float, *, day_sd: float, sem: float, baseline_days: int,
     return float(math.ceil(window_var / room))
 
 
-_TOO_FEW = {"change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "se": math.nan,
-            "dof": math.nan, "day_correlation": math.nan, "p_value": math.nan}
+_TOO_FEW = {
+    "change": math.nan,
+    "ci_low": math.nan,
+    "ci_high": math.nan,
+    "se": math.nan,
+    "dof": math.nan,
+    "day_correlation": math.nan,
+    "p_value": math.nan,
+}
 
 
 def _immediate(pairs: pd.DataFrame, sem: float) -> dict:
     n = len(pairs)
-    counts = {"n_sessions": n, "n_days": None,
-              "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
-              "n_baseline": None}
+    counts = {
+        "n_sessions": n,
+        "n_days": None,
+        "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
+        "n_baseline": None,
+    }
     if n < MIN_PAIRS:
-        return {**counts, **_TOO_FEW,
-                "note": f"not enough photos: need before and after photos of at least "
-                        f"{MIN_PAIRS} sessions (have {n})"}
-    return {**counts, **compare_pairs(pairs["change"], sem=sem,
-                                      photos_before=pairs["n_before"],
-                                      photos_after=pairs["n_after"]), "note": None}
+        return {
+            **counts,
+            **_TOO_FEW,
+            "note": f"not enough photos: need before and after photos of at least "
+            f"{MIN_PAIRS} sessions (have {n})",
+        }
+    return {
+        **counts,
+        **compare_pairs(
+            pairs["change"], sem=sem, photos_before=pairs["n_before"], photos_after=pairs["n_after"]
+        ),
+        "note": None,
+    }
 
 
 def _days(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
-    return compare_days(inside["value"].to_numpy(), base["value"].to_numpy(), sem=sem,
-                        sample_photos=inside["n_photos"].to_numpy(),
-                        reference_photos=base["n_photos"].to_numpy(),
-                        sample_days=_day_numbers(inside), reference_days=_day_numbers(base))
+    return compare_days(
+        inside["value"].to_numpy(),
+        base["value"].to_numpy(),
+        sem=sem,
+        sample_photos=inside["n_photos"].to_numpy(),
+        reference_photos=base["n_photos"].to_numpy(),
+        sample_days=_day_numbers(inside),
+        reference_days=_day_numbers(base),
+    )
 
 
 def _day_numbers(days: pd.DataFrame) -> np.ndarray:
@@ -626,69 +768,116 @@ def _day_numbers(days: pd.DataFrame) -> np.ndarray:
 
 def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
     n, nb = len(inside), len(base)
-    counts = {"n_sessions": None, "n_days": n, "n_photos": int(inside["n_photos"].sum()),
-              "n_baseline": nb}
+    counts = {
+        "n_sessions": None,
+        "n_days": n,
+        "n_photos": int(inside["n_photos"].sum()),
+        "n_baseline": nb,
+    }
     if n < MIN_DAYS or nb < MIN_DAYS:
         return {**counts, **_TOO_FEW, "note": _too_few_days(n, nb, "in the window")}
     return {**counts, **_days(inside, base, sem), "note": None}
 
 
 def _too_few_days(n: int, nb: int, where: str) -> str:
-    return (f"not enough photos: need at least {MIN_DAYS} days {where} and {MIN_DAYS} "
-            f"baseline days (have {n} and {nb})")
+    return (
+        f"not enough photos: need at least {MIN_DAYS} days {where} and {MIN_DAYS} "
+        f"baseline days (have {n} and {nb})"
+    )
 
 
-def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float
-             ) -> list[dict]:
+def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float) -> list[dict]:
     rows: list[dict] = []
     if treated.empty:
         return rows
     months = treated["date"].to_numpy("datetime64[M]")
     day, value = treated["day"].to_numpy(), treated["value"].to_numpy()
     photos, numbers = treated["n_photos"].to_numpy(), _day_numbers(treated)
-    base_args = {"reference": base["value"].to_numpy(),
-                 "reference_photos": base["n_photos"].to_numpy(),
-                 "reference_days": _day_numbers(base)}
+    base_args = {
+        "reference": base["value"].to_numpy(),
+        "reference_photos": base["n_photos"].to_numpy(),
+        "reference_days": _day_numbers(base),
+    }
     for month in np.unique(months):
         inside = months == month
         n = int(inside.sum())
-        row = {**common, "month": str(month), "first_day": int(day[inside].min()),
-               "last_day": int(day[inside].max()), "n_days": n,
-               "n_photos": int(photos[inside].sum()), "mean": float(value[inside].mean())}
+        row = {
+            **common,
+            "month": str(month),
+            "first_day": int(day[inside].min()),
+            "last_day": int(day[inside].max()),
+            "n_days": n,
+            "n_photos": int(photos[inside].sum()),
+            "mean": float(value[inside].mean()),
+        }
         if n < MIN_DAYS or len(base) < MIN_DAYS:
             row.update(_TOO_FEW, note=_too_few_days(n, len(base), "in the month"))
         else:
-            row.update(compare_days(value[inside], sem=sem, sample_photos=photos[inside],
-                                    sample_days=numbers[inside], **base_args), note=None)
+            row.update(
+                compare_days(
+                    value[inside],
+                    sem=sem,
+                    sample_photos=photos[inside],
+                    sample_days=numbers[inside],
+                    **base_args,
+                ),
+                note=None,
+            )
         rows.append(row)
     return rows
 
 
-def _fades(common: dict, days: pd.DataFrame, base: pd.DataFrame, pause_log: pd.DataFrame,
-           sem: float, latest) -> list[dict]:
-    rows = []
+def _fades(
+    common: dict,
+    days: pd.DataFrame,
+    base: pd.DataFrame,
+    pause_log: pd.DataFrame,
+    sem: float,
+    latest,
+) -> list[dict]:
+    rows: list[dict] = []
     if pause_log.empty:
         return rows
     treated = days.loc[days["window"] != "baseline"]
     one_day = pd.Timedelta(days=1)
     for pause in pause_log.itertuples(index=False):
         last = pause.last_session.normalize()
-        end = (pd.Timestamp(latest).normalize() + one_day if pause.ongoing
-               else pause.resumed.normalize())
-        before = treated.loc[(treated["date"] > last - FADE_DAYS * one_day)
-                             & (treated["date"] <= last)]
-        during = treated.loc[(treated["date"] > last) & (treated["date"] < end)
-                             & (treated["date"] >= end - FADE_DAYS * one_day)]
-        row = {**common, "last_session": pause.last_session, "resumed": pause.resumed,
-               "pause_days": float(pause.days), "ongoing": bool(pause.ongoing),
-               "n_before": len(before), "n_during": len(during),
-               "gain": (float(before["value"].mean() - base["value"].mean())
-                        if len(before) and len(base) else math.nan)}
+        end = (
+            pd.Timestamp(latest).normalize() + one_day
+            if pause.ongoing
+            else pause.resumed.normalize()
+        )
+        before = treated.loc[
+            (treated["date"] > last - FADE_DAYS * one_day) & (treated["date"] <= last)
+        ]
+        during = treated.loc[
+            (treated["date"] > last)
+            & (treated["date"] < end)
+            & (treated["date"] >= end - FADE_DAYS * one_day)
+        ]
+        row = {
+            **common,
+            "last_session": pause.last_session,
+            "resumed": pause.resumed,
+            "pause_days": float(pause.days),
+            "ongoing": bool(pause.ongoing),
+            "n_before": len(before),
+            "n_during": len(during),
+            "gain": (
+                float(before["value"].mean() - base["value"].mean())
+                if len(before) and len(base)
+                else math.nan
+            ),
+        }
         if len(before) < MIN_DAYS or len(during) < MIN_DAYS:
-            row.update(_TOO_FEW,
-                       note=(f"not enough photos: need at least {MIN_DAYS} days in the last "
-                             f"{FADE_DAYS} days on treatment and in the pause's last "
-                             f"{FADE_DAYS} days (have {len(before)} and {len(during)})"))
+            row.update(
+                _TOO_FEW,
+                note=(
+                    f"not enough photos: need at least {MIN_DAYS} days in the last "
+                    f"{FADE_DAYS} days on treatment and in the pause's last "
+                    f"{FADE_DAYS} days (have {len(before)} and {len(during)})"
+                ),
+            )
         else:
             row.update(_days(during, before, sem), note=None)
         rows.append(row)
@@ -703,7 +892,6 @@ def _verdict(row: dict) -> str | None:
     gain = row["gain"]
     towards_baseline = math.isfinite(gain) and np.sign(row["change"]) == -np.sign(gain)
     return "faded" if towards_baseline else "kept changing"
-
 
 
 def _frame(rows: list[dict], columns: list[str], *, ints: tuple[str, ...]) -> pd.DataFrame:

@@ -36,8 +36,16 @@ from tracker.analysis.noise import SELFIE, TWO_D, read_noise_floors
 from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
 
-__all__ = ["BROWS", "DAY_EFFECT_RATIO", "clopper_pearson", "false_alarm_study",
-           "photo_noise_sd", "simulate_reports", "simulate_series", "summarise_reports"]
+__all__ = [
+    "BROWS",
+    "DAY_EFFECT_RATIO",
+    "clopper_pearson",
+    "false_alarm_study",
+    "photo_noise_sd",
+    "simulate_reports",
+    "simulate_series",
+    "summarise_reports",
+]
 
 BROWS = ("brow_height_left_mm", "brow_height_right_mm")
 # The day effect's SD as a share of the per-photo SD. Nobody has measured it on real selfies
@@ -48,7 +56,10 @@ BASELINE_DAYS = 14
 _ABS_DIFFERENCES = {
     "brow_asymmetry_mm": BROWS,
     "jaw_angle_asymmetry_deg": ("jaw_angle_left_deg", "jaw_angle_right_deg"),
-    "mouth_corner_asymmetry_mm": ("mouth_corner_elevation_left_mm", "mouth_corner_elevation_right_mm"),
+    "mouth_corner_asymmetry_mm": (
+        "mouth_corner_elevation_left_mm",
+        "mouth_corner_elevation_right_mm",
+    ),
 }
 _START = pd.Timestamp(2026, 1, 1)
 
@@ -65,11 +76,17 @@ def photo_noise_sd(floors: pd.DataFrame | None = None) -> dict[str, float]:
     return {m: sd[m] for m in METRIC_NAMES if m in sd and registry.get(m).trended}
 
 
-def simulate_series(rng: np.random.Generator, *, photos_per_day: int, weeks_after: int = 4,
-                    lift_mm: float = 0.0, day_effect_ratio: float = DAY_EFFECT_RATIO,
-                    day_correlation: float = 0.0, session_photos: bool = False,
-                    noise_sd: dict[str, float] | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate_series(
+    rng: np.random.Generator,
+    *,
+    photos_per_day: int,
+    weeks_after: int = 4,
+    lift_mm: float = 0.0,
+    day_effect_ratio: float = DAY_EFFECT_RATIO,
+    day_correlation: float = 0.0,
+    session_photos: bool = False,
+    noise_sd: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One simulated person's photos and sessions (see the module), shaped like
     ``Library.photos()`` and ``Library.sessions()``.
 
@@ -83,23 +100,33 @@ def simulate_series(rng: np.random.Generator, *, photos_per_day: int, weeks_afte
     noise_sd = photo_noise_sd() if noise_sd is None else noise_sd
     days = np.arange(-BASELINE_DAYS, 7 * weeks_after + 1)
     session_days = [d for d in range(7 * weeks_after + 1) if d % 7 in (0, 2, 4)]
-    when, day_of, tags = [], [], []
+    when: list[pd.Timestamp] = []
+    days_taken: list[int] = []
+    tags: list[str | None] = []
     for day in days:
         midnight = _START + pd.Timedelta(days=int(day) + BASELINE_DAYS)
         for i in range(photos_per_day):
             when.append(midnight + pd.Timedelta(hours=8, minutes=i))
-            day_of.append(day)
+            days_taken.append(int(day))
             tags.append(None)
         if session_photos and day in session_days:
-            when += [midnight + pd.Timedelta(hours=18, minutes=50),
-                     midnight + pd.Timedelta(hours=19, minutes=30)]
-            day_of += [day, day]
+            when += [
+                midnight + pd.Timedelta(hours=18, minutes=50),
+                midnight + pd.Timedelta(hours=19, minutes=30),
+            ]
+            days_taken += [int(day), int(day)]
             tags += ["before", "after"]
-    day_of = np.asarray(day_of)
+    day_of = np.asarray(days_taken)
     lift = lift_mm * np.clip(day_of / 14.0, 0.0, 1.0)
     index = day_of - days[0]
-    photos = pd.DataFrame({"captured_at": pd.to_datetime(when).astype("datetime64[ns]"),
-                           "status": "ok", "reasons": [[] for _ in when], "session": tags})
+    photos = pd.DataFrame(
+        {
+            "captured_at": pd.to_datetime(when).astype("datetime64[ns]"),
+            "status": "ok",
+            "reasons": [[] for _ in when],
+            "session": tags,
+        }
+    )
     for metric, sd in noise_sd.items():
         if metric in _ABS_DIFFERENCES:
             continue
@@ -111,9 +138,13 @@ def simulate_series(rng: np.random.Generator, *, photos_per_day: int, weeks_afte
             photos[metric] = (photos[left] - photos[right]).abs()
     photos["interpupillary_mm"] = 62.0
     starts = [_START + pd.Timedelta(days=d + BASELINE_DAYS, hours=19) for d in session_days]
-    sessions = pd.DataFrame({"id": np.arange(1, len(starts) + 1),
-                             "started_at": pd.to_datetime(starts).astype("datetime64[ns]"),
-                             "minutes": 20.0})
+    sessions = pd.DataFrame(
+        {
+            "id": np.arange(1, len(starts) + 1),
+            "started_at": pd.to_datetime(starts).astype("datetime64[ns]"),
+            "minutes": 20.0,
+        }
+    )
     return photos, sessions
 
 
@@ -129,10 +160,18 @@ def _day_effects(rng: np.random.Generator, n: int, sd: float, rho: float) -> np.
     return effects
 
 
-def simulate_reports(*, photos_per_day: int, lift_mm: float, n_series: int, seed: int = 0,
-                     weeks_after: int = 4, day_effect_ratio: float = DAY_EFFECT_RATIO,
-                     day_correlation: float = 0.0, session_photos: bool = False,
-                     noise_sd: dict[str, float] | None = None) -> pd.DataFrame:
+def simulate_reports(
+    *,
+    photos_per_day: int,
+    lift_mm: float,
+    n_series: int,
+    seed: int = 0,
+    weeks_after: int = 4,
+    day_effect_ratio: float = DAY_EFFECT_RATIO,
+    day_correlation: float = 0.0,
+    session_photos: bool = False,
+    noise_sd: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Simulate ``n_series`` people (``simulate_series``) and analyse each as
     ``facetrack trend`` does.
 
@@ -150,23 +189,38 @@ def simulate_reports(*, photos_per_day: int, lift_mm: float, n_series: int, seed
     rows = []
     for series in range(n_series):
         photos, sessions = simulate_series(
-            rng, photos_per_day=photos_per_day, weeks_after=weeks_after, lift_mm=lift_mm,
-            day_effect_ratio=day_effect_ratio, day_correlation=day_correlation,
-            session_photos=session_photos, noise_sd=noise_sd)
+            rng,
+            photos_per_day=photos_per_day,
+            weeks_after=weeks_after,
+            lift_mm=lift_mm,
+            day_effect_ratio=day_effect_ratio,
+            day_correlation=day_correlation,
+            session_photos=session_photos,
+            noise_sd=noise_sd,
+        )
         trend = analyse(photos, sessions)
         verdicts = pd.concat([trend.table["detectable"], trend.fade["detectable"]])
         called = verdicts.map(lambda v: v is True)
         table = trend.table.set_index(["metric", "window"])
         brows = [table.loc[(m, "2-4 weeks")] for m in BROWS]
         up = [bool(b["detectable"] is True and b["change"] > 0) for b in brows]
-        rows.append({
-            "series": series, "photos_per_day": photos_per_day, "weeks_after": weeks_after,
-            "lift_mm": lift_mm, "day_correlation": day_correlation,
-            "session_photos": session_photos, "told_changed": bool(called.any()),
-            "n_detectable": int(called.sum()), "n_tests": int(verdicts.notna().sum()),
-            "found": any(up), "found_left": up[0],
-            "brow_change_mm": float(brows[0]["change"]),
-            "brow_threshold_mm": float(brows[0]["threshold"])})
+        rows.append(
+            {
+                "series": series,
+                "photos_per_day": photos_per_day,
+                "weeks_after": weeks_after,
+                "lift_mm": lift_mm,
+                "day_correlation": day_correlation,
+                "session_photos": session_photos,
+                "told_changed": bool(called.any()),
+                "n_detectable": int(called.sum()),
+                "n_tests": int(verdicts.notna().sum()),
+                "found": any(up),
+                "found_left": up[0],
+                "brow_change_mm": float(brows[0]["change"]),
+                "brow_threshold_mm": float(brows[0]["threshold"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -214,9 +268,15 @@ def clopper_pearson(hits: int, n: int, *, confidence: float = 0.95) -> tuple[flo
     return low, high
 
 
-def false_alarm_study(*, photos_per_day=(1, 2, 3), lifts_mm=(0.0, 1.0, 1.5),
-                      n_series: int = 200, seed: int = 0, weeks_after: int = 4,
-                      **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+def false_alarm_study(
+    *,
+    photos_per_day=(1, 2, 3),
+    lifts_mm=(0.0, 1.0, 1.5),
+    n_series: int = 200,
+    seed: int = 0,
+    weeks_after: int = 4,
+    **options,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every combination of photos a day and lift, ``n_series`` people each.
 
     Returns
@@ -227,9 +287,17 @@ def false_alarm_study(*, photos_per_day=(1, 2, 3), lifts_mm=(0.0, 1.0, 1.5),
         adding one does not change the others.
     """
     frames = []
-    for i, (per_day, lift) in enumerate((k, l) for k in photos_per_day for l in lifts_mm):
-        frames.append(simulate_reports(photos_per_day=per_day, lift_mm=lift,
-                                       n_series=n_series, seed=seed + i,
-                                       weeks_after=weeks_after, **options))
+    scenarios = [(k, lift) for k in photos_per_day for lift in lifts_mm]
+    for i, (per_day, lift) in enumerate(scenarios):
+        frames.append(
+            simulate_reports(
+                photos_per_day=per_day,
+                lift_mm=lift,
+                n_series=n_series,
+                seed=seed + i,
+                weeks_after=weeks_after,
+                **options,
+            )
+        )
     reports = pd.concat(frames, ignore_index=True)
     return summarise_reports(reports), reports
