@@ -456,8 +456,11 @@ def test_shipped_selfie_floor_agrees_with_the_study(quick_run, metric):
     from tracker.analysis.noise import read_noise_floors
 
     floors = read_noise_floors()
-    row = floors[(floors["metric"] == metric) & (floors["design"] == "whole-face")
-                 & (floors["source"] == "selfie-3d")]
+    row = floors[
+        (floors["metric"] == metric)
+        & (floors["design"] == "whole-face")
+        & (floors["source"] == "selfie-3d")
+    ]
     assert len(row) == 1
     shipped = float(row["sd"].iloc[0])
     measured = value(quick_run[2], metric, "selfie_noise_sd")
