@@ -174,7 +174,10 @@ class Library:
         if not create:
             raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
         if self.path.exists():
-            if any(self.path.iterdir()) and not rebuilding:
+            # another process creating the library at this very moment has made the folder's
+            # first file (library.sqlite first of all): that is a new library, not a stranger
+            if (any(self.path.iterdir()) and not rebuilding
+                    and not self.db_path.exists()):
                 raise LibraryError(
                     f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
                     "choose a new or empty folder")
@@ -193,7 +196,7 @@ class Library:
             db.execute("PRAGMA foreign_keys = ON")
             # deleted rows (forget) are overwritten, not just unlinked from the b-tree
             db.execute("PRAGMA secure_delete = ON")
-            db.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(db)
             db.execute("PRAGMA synchronous = FULL")
             migrate(db)
         except SchemaError as exc:
@@ -892,7 +895,10 @@ class Library:
             lambda t: None if t is None or t != t else t.isoformat())
         for column in ("date_notes", "reasons"):
             frame[column] = frame[column].map("; ".join)
-        frame.to_csv(path, index=False)
+        from tracker.output import private_output
+
+        with private_output(path) as handle:  # 0600, complete or absent
+            frame.to_csv(handle, index=False, encoding="utf-8")
         return len(frame)
 
     # --- treatment sessions -------------------------------------------------------------------
@@ -1134,6 +1140,30 @@ def _stored_copies(root: Path) -> list[Path]:
         return []
     return [file for file in sorted(folder.rglob("*"))
             if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)]
+
+
+def _switch_to_wal(db: sqlite3.Connection, *, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """Put the database in WAL mode, retrying while another connection holds a lock.
+
+    The switch is refused at once with "database is locked" while another process writes (a
+    new library's first migration, typically): SQLite's busy handler does not cover it. It is
+    retried with a doubling pause (10 ms to 0.5 s, with jitter) for up to ``timeout_s``.
+    """
+    import random
+    import time
+
+    deadline, pause = time.monotonic() + timeout_s, 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.0))
+        pause = min(pause * 2, 0.5)
 
 
 def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:

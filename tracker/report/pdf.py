@@ -150,9 +150,9 @@ def print_with_chromium(html: str, path: str | os.PathLike[str], *,
                      "--print-to-pdf-no-header", executable=executable)
         if not out.is_file() or not out.read_bytes()[:5] == b"%PDF-":
             raise RenderError("chromium wrote no PDF")
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(out.read_bytes())
+        from tracker.output import write_private_bytes
+
+        write_private_bytes(path, out.read_bytes())
     return path
 
 
@@ -269,8 +269,9 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
 
     path = Path(path)
     header = f"facetrack progress report, {report.generated_at:%Y-%m-%d}"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle, PdfPages(handle, metadata={
+    from tracker.output import private_output
+
+    with private_output(path) as handle, PdfPages(handle, metadata={
             "Title": header, "Creator": "facetrack"}) as pdf:
         blocks = [("title", "Your facetrack progress report"),
                   ("small", f"Made on {report.generated_at:%Y-%m-%d %H:%M} from {report.period}"),
