@@ -111,7 +111,7 @@ def test_sessions_remeasure_export_forget(imported, tmp_path):
     listed = [json.loads(line) for line in
               run("session", "list", "--json", "--library", library).output.splitlines()]
     assert listed == [{"id": 1, "started_at": "2026-01-06T08:00:00", "utc_offset": None,
-                       "minutes": 20.0, "mode": "lift", "note": "<b>first</b>"}]
+                       "minutes": 20.0, "mode": "lift", "note": "<b>first</b>", "side": "both"}]
     before = run("photos", "--json", "--library", library).output
     remeasured = run("remeasure", "--library", library)
     assert remeasured.exit_code == 0 and remeasured.output.startswith("Remeasured 3 photos")

@@ -108,3 +108,84 @@ def test_eight_processes_create_the_same_library_at_once(tmp_path):
         with Library(tmp_path / f"lib{r}") as library:
             assert len(library.sessions()) == n
 
+
+
+# --- 11: sessions a person can correct ---------------------------------------------------------
+
+
+def test_implausible_and_duplicate_sessions_are_refused(tmp_path):
+    """1970, the day after tomorrow and the same session twice are refused with one line."""
+    from datetime import date, timedelta
+
+    lib = tmp_path / "lib"
+    assert run("session", "log", "--date", "2026-01-05T08:00", "--minutes", "20", "--mode",
+               "lift", "--library", lib).output == "Logged session 1.\n"
+    refused = {
+        "1970-01-01": "error: session start 1970-01-01 12:00 is before 2000: a typing mistake?\n",
+        (date.today() + timedelta(days=2)).isoformat():
+            f"error: session start {date.today() + timedelta(days=2)} 12:00 is after tomorrow: "
+            "a typing mistake?\n",
+    }
+    for when, message in refused.items():
+        result = run("session", "log", "--date", when, "--library", lib)
+        assert (result.exit_code, result.output) == (1, message)
+    again = run("session", "log", "--date", "2026-01-05T08:00", "--minutes", "20", "--mode",
+                "Lift", "--library", lib)
+    assert (again.exit_code, again.output) == (
+        1, "error: session 1 already logs this session (2026-01-05T08:00:00); change it with: "
+           "facetrack session edit 1\n")
+    tomorrow = run("session", "log", "--date", (date.today() + timedelta(days=1)).isoformat(),
+                   "--library", lib)
+    assert tomorrow.output == "Logged session 2.\n"
+
+
+def test_sessions_are_edited_deleted_and_listed_with_their_side(stocked):
+    lib = stocked
+    assert run("session", "log", "--date", "2026-01-04T10:00", "--minutes", "10", "--side",
+               "left", "--note", "left only", "--library", lib).output == "Logged session 3.\n"
+    assert run("session", "edit", "2", "--minutes", "25", "--side", "right",
+               "--library", lib).output == "Changed session 2.\n"
+    assert run("session", "delete", "1", "--library", lib).output == "Deleted session 1.\n"
+    missing = run("session", "delete", "1", "--library", lib)
+    assert (missing.exit_code, missing.output) == (1, "error: no session with id 1\n")
+    clash = run("session", "edit", "3", "--date", "2026-01-03T09:00", "--minutes", "25",
+                "--mode", "firm", "--side", "right", "--library", lib)
+    assert clash.exit_code == 1 and "session 2 already logs this session" in clash.output
+    assert run("session", "list", "--library", lib).output == (
+        "  id  started at          length  mode      side   note\n"
+        "   2  2026-01-03 09:00    25 min  firm      right\n"
+        "   3  2026-01-04 10:00    10 min  -         left   left only\n"
+        "2 sessions.\n")
+    import json
+    lines = run("session", "list", "--json", "--library", lib).output.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"id": 2, "started_at": "2026-01-03T09:00:00", "utc_offset": None, "minutes": 25.0,
+         "mode": "firm", "note": None, "side": "right"},
+        {"id": 3, "started_at": "2026-01-04T10:00:00", "utc_offset": None, "minutes": 10.0,
+         "mode": None, "note": "left only", "side": "left"}]
+    from tracker.report.content import adherence_lines
+    with Library(lib) as library:
+        assert "Side treated: right 1, left 1." in adherence_lines(library.sessions())
+        assert library.schema_version == 4
+
+
+def test_session_import_names_each_bad_row_and_logs_the_rest(tmp_path):
+    csv_file = tmp_path / "sessions.csv"
+    csv_file.write_text("started_at,minutes,mode,note,side\n"
+                        "2026-01-05T08:00,20,lift,,\n"
+                        "1970-01-01,20,lift,,\n"
+                        "2026-01-06T08:00,abc,lift,,\n"
+                        "2026-01-07T08:00,20,lift,evening,left\n"
+                        "2026-01-05T08:00,20,lift,,\n"
+                        "2026-01-08T08:00,20,lift,,middle\n")
+    result = run("session", "import", csv_file, "--library", tmp_path / "lib")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Logged 2 sessions from {csv_file}.\n"
+        "error: line 3: session start 1970-01-01 12:00 is before 2000: a typing mistake?\n"
+        "error: line 4: session length 'abc' is not a number\n"
+        "error: line 6: session 1 already logs this session (2026-01-05T08:00:00); change it "
+        "with: facetrack session edit 1\n"
+        "error: line 7: side must be left, right or both, not 'middle'\n")
+    with Library(tmp_path / "lib") as library:
+        assert library.sessions()["side"].tolist() == ["both", "left"]

@@ -148,6 +148,15 @@ def _expand(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path], list[tuple
     return list(files), empty, unreadable
 
 
+def _terminal_text(text: str) -> str:
+    """Text safe to print: control characters (escape sequences, newlines, carriage returns)
+    and undecodable bytes of file names shown as escapes, so that a name or a note cannot
+    retitle the terminal or fake an "error:" line."""
+    from tracker.text import printable
+
+    return printable(text)
+
+
 def _one_line(exc: BaseException) -> str:
     message = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
@@ -454,43 +463,124 @@ def session():
     """The treatment log: microcurrent sessions."""
 
 
+_SIDE_OPTION = click.Choice(["both", "left", "right"], case_sensitive=False)
+
+
 @session.command(name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20")
 @click.option("--date", "started", required=True, metavar="DATE",
-              help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+              help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM), from 2000 to "
+                   "tomorrow.")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Its length.")
 @click.option("--mode", metavar="MODE", help="The device mode: lift, firm, ...")
-@click.option("--note", metavar="TEXT", help="Anything worth remembering.")
+@click.option("--note", metavar="TEXT", help="Anything worth remembering (500 characters).")
+@click.option("--side", type=_SIDE_OPTION, default="both", show_default=True,
+              help="The side of the face treated (your own).")
 @library_option
-def session_log(started, minutes, mode, note, library_dir):
-    """Log one treatment session."""
+def session_log(started, minutes, mode, note, side, library_dir):
+    """Log one treatment session. The same session (start, length, mode, side) twice is
+    refused."""
     from tracker.library import LibraryError
 
     when = _parse_when(started, "'--date'")
     with _open_library(library_dir) as library:
         try:
-            session_id = library.log_session(when, minutes=minutes, mode=mode, note=note)
+            session_id = library.log_session(when, minutes=minutes, mode=mode, note=note,
+                                             side=side.lower())
         except LibraryError as exc:
             _fail(str(exc))
     click.echo(f"Logged session {session_id}.")
 
 
+@session.command(name="edit", epilog="Example: facetrack session edit 3 --date 2026-01-05T08:00")
+@click.argument("session_id", type=int, metavar="ID")
+@click.option("--date", "started", metavar="DATE", help="A new start (YYYY-MM-DD[THH:MM]).")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="A new length.")
+@click.option("--mode", metavar="MODE", help="A new device mode.")
+@click.option("--note", metavar="TEXT", help="A new note.")
+@click.option("--side", type=_SIDE_OPTION, help="A new side: both, left or right.")
+@library_option
+def session_edit(session_id, started, minutes, mode, note, side, library_dir):
+    """Correct a logged session (ID from `facetrack session list`); the fields not given
+    stay."""
+    from tracker.library import LibraryError
+
+    if all(v is None for v in (started, minutes, mode, note, side)):
+        raise click.UsageError("give at least one of --date, --minutes, --mode, --note, --side")
+    when = _parse_when(started, "'--date'")
+    with _open_library(library_dir, create=False) as library:
+        try:
+            library.edit_session(session_id, started_at=when, minutes=minutes, mode=mode,
+                                 note=note, side=side.lower() if side else None)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Changed session {session_id}.")
+
+
+@session.command(name="delete", epilog="Example: facetrack session delete 3")
+@click.argument("session_id", type=int, metavar="ID")
+@library_option
+def session_delete(session_id, library_dir):
+    """Delete a logged session (ID from `facetrack session list`)."""
+    from tracker.library import LibraryError
+
+    with _open_library(library_dir, create=False) as library:
+        try:
+            library.delete_session(session_id)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Deleted session {session_id}.")
+
+
+@session.command(name="import", epilog="Example: facetrack session import sessions.csv")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@library_option
+def session_import(csv_file, library_dir):
+    """Log the sessions of a CSV file whose header row names started_at,minutes,mode and
+    optionally note and side. A bad row is named (one line each) and the others are logged.
+
+    Exit status: 0 when every row was logged, 1 otherwise.
+    """
+    from tracker.library import LibraryError
+
+    with _open_library(library_dir) as library:
+        try:
+            ids, errors = library.import_sessions(csv_file)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Logged {len(ids)} session{'' if len(ids) == 1 else 's'} from "
+               f"{_terminal_text(str(csv_file))}.")
+    for line in errors:
+        click.echo(f"error: {_terminal_text(line)}", err=True)
+    click.get_current_context().exit(1 if errors else 0)
+
+
 @session.command(name="list", epilog="Example: facetrack session list --json")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per session and line.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per session and line: id, started_at, utc_offset, "
+                   "minutes, mode, note, side.")
 @library_option
 def session_list(as_json, library_dir):
-    """List the logged treatment sessions."""
+    """List the logged treatment sessions (ID, start, length, mode, side, note)."""
+    from tracker.library import LibraryError
+
     with _open_library(library_dir, create=False) as library:
-        frame = library.sessions()
+        try:
+            frame = library.sessions()
+        except LibraryError as exc:
+            _fail(str(exc))
+    if not as_json:
+        click.echo(f"{'id':>4}  {'started at':<16}  {'length':>8}  {'mode':<8}  {'side':<5}  note")
     for row in frame.itertuples(index=False):
         if as_json:
             click.echo(json.dumps(_json_safe({
                 "id": row.id, "started_at": row.started_at.isoformat(),
                 "utc_offset": row.utc_offset, "minutes": row.minutes, "mode": row.mode,
-                "note": row.note}), allow_nan=False))
+                "note": row.note, "side": row.side}), allow_nan=False))
         else:
             minutes = f"{row.minutes:g} min" if row.minutes == row.minutes else "-"
-            click.echo(f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
-                       f"{row.mode or '-':<8}  {row.note or ''}".rstrip())
+            click.echo(_terminal_text(
+                f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
+                f"{row.mode or '-':<8}  {row.side:<5}  {row.note or ''}".rstrip()))
     if not as_json:
         click.echo(f"{len(frame)} session{'' if len(frame) == 1 else 's'}.")
 

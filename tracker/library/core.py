@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +51,13 @@ BUSY_TIMEOUT_S = 30.0
 # without rows than this mean the database lost rows, and they are kept (see remove_orphans).
 MAX_ORPHANS_SWEPT = 4
 PHOTO_SESSIONS = ("before", "after")
+SESSION_SIDES = ("left", "right", "both")
+SESSION_COLUMNS = ("started_at", "minutes", "mode", "note", "side")
+# tags, notes and modes are a person's words, not documents: longer text is refused (it would
+# also make the PDF report's layout take minutes)
+MAX_TEXT_CHARS = 500
+# treatment sessions before this or after tomorrow are typing mistakes (as for capture dates)
+EARLIEST_SESSION = datetime(2000, 1, 1)
 N_POINTS = 478
 # A day without an hour (a date given alone) is put at noon, like tracker.photos.dates does.
 DATE_ONLY_TIME = time(12, 0)
@@ -904,64 +911,135 @@ class Library:
     # --- treatment sessions -------------------------------------------------------------------
 
     def log_session(self, started_at: datetime | date | str, *, minutes: float | None = None,
-                    mode: str | None = None, note: str | None = None) -> int:
+                    mode: str | None = None, note: str | None = None,
+                    side: str = "both") -> int:
         """Log a treatment (microcurrent) session and return its id.
 
         Parameters
         ----------
         started_at : datetime, date or ISO 8601 str
             When it started; a date alone means 12:00 that day. An aware datetime keeps its
-            offset.
+            offset. From 2000-01-01 to the end of tomorrow.
         minutes : float, optional
             Its length, > 0.
         mode : str, optional
             The device mode ("lift", "firm", ...), stored lower-case.
         note : str, optional
+            At most 500 characters, like ``mode``.
+        side : {"both", "left", "right"}
+            The side of the face treated (the subject's own).
 
         Raises
         ------
         LibraryError
-            For a date that cannot be read or a length that is not a positive number.
+            For a date that cannot be read or is implausible, a length that is not a positive
+            number, a text over 500 characters, an unknown side, or a session logged already
+            (same start, length, mode and side).
         """
-        when = _parse_moment(started_at, "session start")
-        if minutes is not None:
-            try:
-                minutes = float(minutes)
-            except (TypeError, ValueError):
-                raise LibraryError(f"session length {minutes!r} is not a number") from None
-            if not math.isfinite(minutes) or minutes <= 0:
-                raise LibraryError(f"session length must be a positive number of minutes, "
-                                   f"not {minutes:g}")
-        mode = _clean_text(mode, "mode")
+        values = _session_values(started_at, minutes, mode, note, side)
         with self._write() as db:
+            _refuse_duplicate(db, values)
             cursor = db.execute(
-                "INSERT INTO sessions (started_at, minutes, mode, note, logged_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"),
-                 _now()))
+                "INSERT INTO sessions (started_at, minutes, mode, note, side, logged_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (*values, _now()))
         return int(cursor.lastrowid)
+
+    def edit_session(self, session_id: int, *, started_at: datetime | date | str | None = None,
+                     minutes: float | None = None, mode: str | None = None,
+                     note: str | None = None, side: str | None = None) -> None:
+        """Change the given fields of one logged session (the others stay), checked as
+        ``log_session`` checks them.
+
+        Raises
+        ------
+        LibraryError
+            When there is no session with that id, or for a value ``log_session`` refuses.
+        """
+        with self._write() as db:
+            row = db.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id = ?",
+                             (int(session_id),)).fetchone()
+            if row is None:
+                raise LibraryError(f"no session with id {session_id}")
+            given = (started_at, minutes, mode, note, side)
+            values = _session_values(*(old if new is None else new
+                                       for old, new in zip(row, given)))
+            _refuse_duplicate(db, values, other_than=int(session_id))
+            db.execute(f"UPDATE sessions SET {', '.join(c + ' = ?' for c in SESSION_COLUMNS)} "
+                       "WHERE id = ?", (*values, int(session_id)))
+
+    def import_sessions(self, path: str | os.PathLike[str]) -> tuple[list[int], list[str]]:
+        """Log the sessions of a CSV file with a header row: ``started_at,minutes,mode``
+        and optionally ``note`` and ``side`` (columns in any order, empty cells for none).
+
+        Each row is checked and logged on its own: a bad row is reported and the others are
+        logged.
+
+        Returns
+        -------
+        (ids logged, one line per row refused: "line N: reason")
+
+        Raises
+        ------
+        LibraryError
+            When the file cannot be read, or its header lacks ``started_at``.
+        """
+        import csv
+
+        path = Path(path).expanduser()
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as handle:
+                rows = list(csv.reader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise LibraryError(f"{path}: cannot read: {why}") from None
+        if not rows:
+            raise LibraryError(f"{path}: empty file (a header row started_at,minutes,mode "
+                               "is needed)")
+        header = [cell.strip().lower() for cell in rows[0]]
+        unknown = [c for c in header if c not in SESSION_COLUMNS]
+        if "started_at" not in header or unknown:
+            raise LibraryError(
+                f"{path}: the header row must name started_at and optionally minutes, mode, "
+                f"note, side (found: {','.join(header)})")
+        ids, errors = [], []
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                errors.append(f"line {number}: {len(row)} cells, the header has {len(header)}")
+                continue
+            cells = {name: (value.strip() or None) for name, value in zip(header, row)}
+            try:
+                ids.append(self.log_session(
+                    cells.get("started_at") or "", minutes=cells.get("minutes"),
+                    mode=cells.get("mode"), note=cells.get("note"),
+                    side=cells.get("side") or "both"))
+            except LibraryError as exc:
+                errors.append(f"line {number}: {exc}")
+        return ids, errors
 
     def sessions(self):
         """The treatment log as a DataFrame ordered by start: ``id``, ``started_at`` (naive
-        local time), ``utc_offset``, ``minutes``, ``mode``, ``note``, ``logged_at`` (str)."""
+        local time), ``utc_offset``, ``minutes``, ``mode``, ``note``, ``side`` ("both",
+        "left" or "right"), ``logged_at`` (str)."""
         import pandas as pd
 
         rows = self._conn.execute(
-            "SELECT id, started_at, minutes, mode, note, logged_at FROM sessions "
+            "SELECT id, started_at, minutes, mode, note, side, logged_at FROM sessions "
             "ORDER BY started_at, id").fetchall()
         records = []
-        for session_id, started_at, minutes, mode, note, logged_at in rows:
-            moment = datetime.fromisoformat(started_at)
+        for session_id, started_at, minutes, mode, note, side, logged_at in rows:
+            moment = _stored_time(started_at, f"session {session_id}")
             records.append({
                 "id": session_id, "started_at": moment.replace(tzinfo=None),
                 "utc_offset": format_utc_offset(moment), "minutes": _nan_if_none(minutes),
-                "mode": mode, "note": note, "logged_at": logged_at})
+                "mode": mode, "note": note, "side": side, "logged_at": logged_at})
         frame = pd.DataFrame.from_records(records, columns=[
-            "id", "started_at", "utc_offset", "minutes", "mode", "note", "logged_at"])
+            "id", "started_at", "utc_offset", "minutes", "mode", "note", "side", "logged_at"])
         frame["id"] = frame["id"].astype("int64")
         frame["started_at"] = pd.to_datetime(frame["started_at"]).astype("datetime64[ns]")
         frame["minutes"] = frame["minutes"].astype("float64")
-        _none_for_missing_text(frame, ("utc_offset", "mode", "note"))
+        _none_for_missing_text(frame, ("utc_offset", "mode", "note", "side"))
         return frame
 
     def delete_session(self, session_id: int) -> None:
@@ -1189,6 +1267,52 @@ def _read_capture_time(path: Path, options: _ImportOptions):
         return exc.reason
 
 
+def _session_values(started_at, minutes, mode, note, side) -> tuple:
+    """A session's stored values (started_at text, minutes, mode, note, side), checked."""
+    when = _parse_moment(started_at, "session start")
+    naive = when.replace(tzinfo=None)
+    if naive < EARLIEST_SESSION:
+        raise LibraryError(f"session start {naive:%Y-%m-%d %H:%M} is before 2000: a typing "
+                           "mistake?")
+    if naive.date() > date.today() + timedelta(days=1):
+        raise LibraryError(f"session start {naive:%Y-%m-%d %H:%M} is after tomorrow: a typing "
+                           "mistake?")
+    if minutes is not None:
+        try:
+            minutes = float(minutes)
+        except (TypeError, ValueError):
+            raise LibraryError(f"session length {minutes!r} is not a number") from None
+        if not math.isfinite(minutes) or minutes <= 0:
+            raise LibraryError(f"session length must be a positive number of minutes, "
+                               f"not {minutes:g}")
+    mode = _clean_text(mode, "mode")
+    side = (side or "both").strip().lower() if isinstance(side, str) else side
+    if side not in SESSION_SIDES:
+        raise LibraryError(f"side must be left, right or both, not {side!r}")
+    return (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"),
+            side)
+
+
+def _refuse_duplicate(db: sqlite3.Connection, values: tuple, other_than: int = 0) -> None:
+    """Raise LibraryError when another session has the same start, length, mode and side."""
+    started_at, minutes, mode, _, side = values
+    row = db.execute("SELECT id FROM sessions WHERE started_at = ? AND minutes IS ? AND "
+                     "mode IS ? AND side = ? AND id != ?",
+                     (started_at, minutes, mode, side, other_than)).fetchone()
+    if row is not None:
+        raise LibraryError(f"session {row[0]} already logs this session ({started_at}); "
+                           f"change it with: facetrack session edit {row[0]}")
+
+
+def _stored_time(text: str, what: str) -> datetime:
+    """A stored ISO time; LibraryError (not a traceback) when the database holds a bad one."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise LibraryError(f"{what} has a bad stored date {text!r}: correct it with "
+                           "facetrack session edit, or delete it") from None
+
+
 def _check_photo_session(session: str | None) -> str | None:
     if session is None:
         return None
@@ -1202,6 +1326,9 @@ def _clean_text(value: str | None, what: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise LibraryError(f"{what} must be text, not {type(value).__name__}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise LibraryError(f"{what} is {len(value):,} characters long; at most "
+                           f"{MAX_TEXT_CHARS} are kept")
     return value.strip() or None
 
 

@@ -142,6 +142,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        4,
+        "the side of the face each treatment session treated",
+        """
+        -- 'left', 'right' or 'both' (the subject's own sides); sessions logged before: both.
+        ALTER TABLE sessions ADD COLUMN side TEXT NOT NULL DEFAULT 'both'
+            CHECK (side IN ('left', 'right', 'both'));
+        """,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

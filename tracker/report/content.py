@@ -323,6 +323,11 @@ def adherence_lines(sessions: pd.DataFrame, *, latest=None) -> list[str]:
         counts = modes.value_counts()
         lines.append("Modes: " + ", ".join(f"{mode} {count}" for mode, count in counts.items())
                      + ".")
+    if "side" in sessions:
+        counts = sessions["side"].fillna("both").value_counts()
+        lines.append("Side treated: " + ", ".join(
+            f"{'both sides' if side == 'both' else side} {count}"
+            for side, count in counts.items()) + ".")
     if len(starts) > 1:
         gaps = starts.diff().dt.total_seconds() / 86400
         i = int(gaps.idxmax())
