@@ -7,6 +7,7 @@ Library tests use ``fake_measure`` from test_library (each runs in well under a 
 
 from __future__ import annotations
 
+import builtins
 import errno
 import multiprocessing
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_library import fake_library, make_photos
+from test_library import fake_library, fake_measure, make_photos
 
 from tracker.cli import main
 from tracker.library import Library, LibraryError
@@ -189,3 +190,103 @@ def test_session_import_names_each_bad_row_and_logs_the_rest(tmp_path):
         "error: line 7: side must be left, right or both, not 'middle'\n")
     with Library(tmp_path / "lib") as library:
         assert library.sessions()["side"].tolist() == ["both", "left"]
+
+
+# --- 7: unreadable paths, loops, dangling links and FIFOs are named, and the batch goes on -------
+
+
+@pytest.fixture
+def deny(monkeypatch):
+    """``deny(path)`` makes a file or folder unreadable (chmod 000). Root reads anything, so
+    for root the refusal is simulated: os.access, os.scandir and open fail for that path
+    with EACCES as they would for anyone else."""
+    denied: set[str] = set()
+    if os.geteuid() == 0:
+        real_access, real_scandir, real_open = os.access, os.scandir, builtins.open
+
+        def refuse(path):
+            return PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+        def access(path, how, *args, **kwargs):
+            if str(path) in denied and how & os.R_OK:
+                return False
+            return real_access(path, how, *args, **kwargs)
+
+        def scandir(path="."):
+            if str(path) in denied:
+                raise refuse(path)
+            return real_scandir(path)
+
+        def open_(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and str(file) in denied:
+                raise refuse(file)
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", access)
+        monkeypatch.setattr(os, "scandir", scandir)
+        monkeypatch.setattr(builtins, "open", open_)
+
+    def deny_(path: Path) -> Path:
+        os.chmod(path, 0)
+        denied.add(str(path))
+        return path
+
+    yield deny_
+    for path in denied:
+        os.chmod(path, 0o700)
+
+
+@pytest.fixture
+def awkward(tmp_path, deny) -> Path:
+    """tmp_path/in: two good photos; an unreadable sub-folder holding one; a symbolic link
+    loop; a dangling link; a FIFO named like a photo; a link to a folder; and beside it an
+    unreadable photo bad.jpg and an unreadable folder closed/."""
+    folder = tmp_path / "in"
+    make_photos(folder, 2)
+    make_photos(folder / "locked", 1, start=5)
+    deny(folder / "locked")
+    os.symlink("loop.jpg", folder / "loop.jpg")
+    os.symlink("gone.jpg", folder / "dangling.jpg")
+    os.mkfifo(folder / "fifo.jpg")
+    os.symlink(folder / "locked", folder / "album")
+    make_photos(tmp_path, 1, start=7)
+    deny((tmp_path / "photo_007.jpg").rename(tmp_path / "bad.jpg"))
+    make_photos(tmp_path / "closed", 1, start=8)
+    deny(tmp_path / "closed")
+    return tmp_path
+
+
+def test_import_names_every_path_it_cannot_use_and_imports_the_rest(awkward, monkeypatch):
+    monkeypatch.setattr("tracker.library.core.default_measure", fake_measure)
+    result = run("import", awkward / "bad.jpg", awkward / "in", awkward / "closed",
+                 "--workers", "1", "--library", awkward / "lib")
+    assert result.exit_code == 1
+    assert result.output == "".join(line + "\n" for line in [
+        "Imported 2 photos (2 ok, 0 rejected).",
+        "Errors: 6 files not imported:",
+        f"  {awkward}/in/dangling.jpg: dangling link: its target does not exist",
+        f"  {awkward}/in/fifo.jpg: not a regular file (a FIFO)",
+        f"  {awkward}/in/locked: cannot read folder: Permission denied",
+        f"  {awkward}/in/loop.jpg: symbolic link loop",
+        f"  {awkward}/closed: cannot read folder: Permission denied",
+        f"  {awkward}/bad.jpg: cannot read file: Permission denied",
+        f"Note: {awkward}/in/album: link to a folder, not followed (name the folder itself "
+        "to include it)"])
+
+
+def test_measure_names_every_path_it_cannot_use_and_measures_the_rest(awkward, monkeypatch):
+    monkeypatch.setattr("tracker.pipeline.measure_photo",
+                        lambda path, **_: (fake_measure(path), None))
+    result = CliRunner().invoke(main, [
+        "measure", str(awkward / "bad.jpg"), str(awkward / "in"), str(awkward / "closed")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"warning: {awkward}/in/album: link to a folder, not followed (name the folder "
+        "itself to include it)",
+        f"error: {awkward}/in/dangling.jpg: dangling link: its target does not exist",
+        f"error: {awkward}/in/fifo.jpg: not a regular file (a FIFO)",
+        f"error: {awkward}/in/locked: cannot read folder: Permission denied",
+        f"error: {awkward}/in/loop.jpg: symbolic link loop",
+        f"error: {awkward}/closed: cannot read folder: Permission denied",
+        f"error: {awkward}/bad.jpg: cannot read file: Permission denied"]
+    assert result.stdout.splitlines()[-1] == "3 photos: 2 ok, 0 rejected, 1 error"

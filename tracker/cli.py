@@ -37,8 +37,9 @@ def main() -> None:
 
 
 @main.command(epilog=EXAMPLE)
-@click.argument("photos", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="PHOTO...")
+@click.argument("photos", nargs=-1, required=True,
+                # readable=False: an unreadable file is reported with the others, not fatal
+                type=click.Path(readable=False, path_type=Path), metavar="PHOTO...")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per photo and line instead of the table.")
 @click.option("--mirrored", is_flag=True,
@@ -69,9 +70,10 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
     """
     files, empty_folders, unreadable = _expand(photos)
     for folder in empty_folders:
-        click.echo(f"warning: {folder}: no photos found", err=True)
+        click.echo(_terminal_text(f"warning: {folder}: no photos found"), err=True)
     for folder, reason in unreadable:
-        click.echo(f"error: {folder}: cannot read folder: {reason}", err=True)
+        level = "warning" if reason.startswith("link to a folder") else "error"
+        click.echo(_terminal_text(f"{level}: {folder}: {reason}"), err=True)
     if not files:
         click.echo("error: no photos found", err=True)
         click.get_current_context().exit(1)
@@ -84,13 +86,13 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
 
     from tracker.pipeline import measure_photo  # deferred: keeps --help and --version quick
 
-    name_width = max(len("file"), *(len(str(f)) for f in files))
+    name_width = max(len("file"), *(len(_terminal_text(str(f))) for f in files))
     if not as_json:
         for line in _table_header(name_width):
             click.echo(line)
     counts = {"ok": 0, "rejected": 0, "error": 0}
     overlay_names: set[str] = set()
-    failed = bool(unreadable)
+    failed = any(not reason.startswith("link to a folder") for _, reason in unreadable)
     with _progress(len(files)) as bar:
         for file in files:
             try:
@@ -112,7 +114,8 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
                 else:
                     click.echo(_table_row(result, name_width))
                     if result.status == "error":
-                        click.echo(f"error: {result.file}: {'; '.join(result.reasons)}", err=True)
+                        click.echo(_terminal_text(f"error: {result.file}: "
+                                                  f"{'; '.join(result.reasons)}"), err=True)
             if bar is not None:
                 bar.update()
     if not as_json:
@@ -128,7 +131,7 @@ def _expand(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path], list[tuple
     Folders are searched with ``find_photos`` (other files in them are skipped); a path that
     is not a folder is always measured, so that a named file that is no photo is reported.
     """
-    from tracker.photos import find_photos
+    from tracker.photos import scan_photos
 
     files: dict[Path, None] = {}
     empty: list[Path] = []
@@ -138,11 +141,13 @@ def _expand(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path], list[tuple
             files[path] = None
             continue
         try:
-            found = find_photos(path)[0]
+            found, _, problems = scan_photos(path)
         except OSError as exc:
-            unreadable.append((path, exc.strerror or _one_line(exc)))
+            unreadable.append((path, f"cannot read folder: {exc.strerror or _one_line(exc)}"))
             continue
-        if not found:
+        # what could not be searched is named, one line each, never skipped silently
+        unreadable += list(problems.items())
+        if not found and path not in problems:
             empty.append(path)
         files.update(dict.fromkeys(found))
     return list(files), empty, unreadable
@@ -181,7 +186,8 @@ def _write_overlay(path: Path, pixels, result: PhotoResult, bar) -> bool:
     except Exception as exc:  # an overlay must not cost the measurement or the batch
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
         with _write_mode(bar):
-            click.echo(f"error: {result.file}: cannot write overlay {path}: {reason}", err=True)
+            click.echo(_terminal_text(f"error: {result.file}: cannot write overlay {path}: "
+                                      f"{reason}"), err=True)
         return False
     return True
 
@@ -250,7 +256,7 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
         "pose": {} if result.quality is None else asdict(result.quality.pose),
         "metrics": {} if result.measurement is None else result.measurement.metrics,
     }
-    cells = [f"{result.file:<{name_width}}", f"{result.status:<{_STATUS_WIDTH}}"]
+    cells = [f"{_terminal_text(result.file):<{name_width}}", f"{result.status:<{_STATUS_WIDTH}}"]
     for _, _, source, key, decimals in _COLUMNS:
         value = sources[source].get(key)
         text = "-"
@@ -258,7 +264,7 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
             text = f"{value:.{decimals}f}"
             text = text.lstrip("-") if float(text) == 0 else text  # no "-0.0"
         cells.append(f"{text:>{_NUMBER_WIDTH}}")
-    cells.append("; ".join(result.reasons))
+    cells.append(_terminal_text("; ".join(result.reasons)))
     return "  ".join(cells).rstrip()
 
 
@@ -294,7 +300,7 @@ def _open_library(library_dir: Path | None, *, create: bool = True):
 
 
 def _fail(message: str, code: int = 1):
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {_terminal_text(message)}", err=True)
     click.get_current_context().exit(code)
 
 
@@ -312,8 +318,9 @@ def _parse_when(value: str | None, what: str):
 
 
 @main.command(name="import", epilog=IMPORT_EXAMPLE)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="PATH...")
+@click.argument("paths", nargs=-1, required=True,
+                # readable=False: an unreadable file is reported with the others, not fatal
+                type=click.Path(readable=False, path_type=Path), metavar="PATH...")
 @click.option("--session", type=click.Choice(["before", "after"]),
               help="The photos were taken just before or just after a treatment session.")
 @click.option("--tag", metavar="TEXT", help="Free text stored with every photo of this import.")
@@ -370,7 +377,7 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
             bar.close()
         library.close()
     for line in summary.lines():
-        click.echo(line)
+        click.echo(_terminal_text(line))
     if library.unexplained_copies:
         count = len(library.unexplained_copies)
         click.echo(f"note: {count} stored photo copies have no row in the database; they were "
@@ -425,6 +432,9 @@ def photos(status, since, as_json, as_csv, library_dir):
         out = frame.copy()
         for column in ("date_notes", "reasons"):
             out[column] = out[column].map("; ".join)
+        from tracker.library.core import neutralise_text_cells
+
+        neutralise_text_cells(out)
         click.echo(out.to_csv(index=False), nl=False)
         return
     header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
@@ -613,7 +623,7 @@ def export(csv_path, library_dir):
             count = library.export_csv(csv_path)
         except OSError as exc:
             _fail(f"{csv_path}: {exc.strerror or _one_line(exc)}")
-    click.echo(f"Wrote {count} photo{'' if count == 1 else 's'} to {csv_path}.")
+    click.echo(_terminal_text(f"Wrote {count} photo{'' if count == 1 else 's'} to {csv_path}."))
 
 
 @main.command(epilog="Example: facetrack forget 12 13   |   facetrack forget --all --yes")
@@ -669,7 +679,7 @@ def doctor(rebuild, workers, library_dir):
             _fail(str(exc))
         with library:
             for line in summary.lines():
-                click.echo(line)
+                click.echo(_terminal_text(line))
             click.echo(f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
                        f"old database is kept as {kept.name} (when there was one).")
         click.get_current_context().exit(0 if summary.ok else 1)
@@ -844,10 +854,11 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
                                          baseline_until=until, fig=figure)
             if out is not None:
                 charts.save_figure(figure, out)
-                click.echo(f"Wrote {out}.")
+                click.echo(_terminal_text(f"Wrote {out}."))
             if timelapse is not None:
                 count = charts.timelapse(library, timelapse)
-                click.echo(f"Wrote {timelapse} ({count} photo{'' if count == 1 else 's'}).")
+                click.echo(_terminal_text(f"Wrote {timelapse} ({count} photo"
+                                          f"{'' if count == 1 else 's'})."))
         except ValueError as exc:
             _fail(str(exc))
         except OSError as exc:
@@ -889,7 +900,7 @@ def report(out, no_photos, baseline_until, library_dir):
             _fail(f"{out}: {exc.strerror or _one_line(exc)}")
     how_made = {"html": "", "chromium": " (PDF printed by Chromium)",
                 "matplotlib": " (PDF laid out by matplotlib, without Chromium)"}
-    click.echo(f"Wrote {out}{how_made[how]}.")
+    click.echo(_terminal_text(f"Wrote {out}{how_made[how]}."))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -375,7 +375,7 @@ class Library:
     def _find(self, paths, summary: SummaryBuilder) -> list[Path]:
         """Photo files under ``paths`` (deduplicated, in order); counts the others as ignored
         and reports missing paths and unreadable folders as errors."""
-        from tracker.photos import SUPPORTED_SUFFIXES, find_photos
+        from tracker.photos import SUPPORTED_SUFFIXES, scan_photos
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -392,10 +392,15 @@ class Library:
                 summary.errors[str(root)] = "no such file or folder"
                 continue
             try:
-                found, others = find_photos(root)
+                found, others, problems = scan_photos(root)
             except OSError as exc:
                 summary.errors[str(root)] = f"cannot read folder: {exc.strerror or exc}"
                 continue
+            for path, why in problems.items():  # named, never skipped silently
+                if why.startswith("link to a folder"):
+                    summary.notes.append(f"{path}: {why}")
+                else:
+                    summary.errors[str(path)] = why
             photos.update(dict.fromkeys(found))
             ignored.update(others)
         summary.ignored = len(ignored)
@@ -902,6 +907,7 @@ class Library:
             lambda t: None if t is None or t != t else t.isoformat())
         for column in ("date_notes", "reasons"):
             frame[column] = frame[column].map("; ".join)
+        neutralise_text_cells(frame)
         from tracker.output import private_output
 
         with private_output(path) as handle:  # 0600, complete or absent
@@ -1218,6 +1224,16 @@ def _stored_copies(root: Path) -> list[Path]:
         return []
     return [file for file in sorted(folder.rglob("*"))
             if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)]
+
+
+def neutralise_text_cells(frame) -> None:
+    """Prefix with an apostrophe the free-text cells (file names, tags, reasons, notes)
+    that a spreadsheet would run as a formula (starting with =, +, -, @), in place."""
+    from tracker.text import spreadsheet_safe
+
+    for column in ("file", "stored_path", "tag", "reasons", "date_notes", "advice"):
+        if column in frame:
+            frame[column] = frame[column].map(spreadsheet_safe)
 
 
 def _switch_to_wal(db: sqlite3.Connection, *, timeout_s: float = BUSY_TIMEOUT_S) -> None:

@@ -1,6 +1,6 @@
 """Finding photo files and opening them (formats, orientation, size guard)."""
 
-from tracker.photos.reading import SUPPORTED_SUFFIXES, find_photos, open_photo
+from tracker.photos.reading import SUPPORTED_SUFFIXES, find_photos, open_photo, scan_photos
 from tracker.photos.camera import (
     DEFAULT_FRONT_CAMERA_35MM,
     FOCAL_SOURCES,
@@ -19,6 +19,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "find_photos",
     "open_photo",
+    "scan_photos",
     "CAPTURE_TIME_SOURCES",
     "CaptureTime",
     "read_capture_time",
