@@ -290,3 +290,80 @@ def test_measure_names_every_path_it_cannot_use_and_measures_the_rest(awkward, m
         f"error: {awkward}/closed: cannot read folder: Permission denied",
         f"error: {awkward}/bad.jpg: cannot read file: Permission denied"]
     assert result.stdout.splitlines()[-1] == "3 photos: 2 ok, 0 rejected, 1 error"
+
+
+# --- 8: hostile text: control characters, length, formulas, names that are not UTF-8 ------------
+
+
+def test_control_characters_in_names_and_notes_reach_the_terminal_escaped(tmp_path, monkeypatch):
+    """A file name with an escape sequence and a newline (and bytes that are not UTF-8), and a
+    note with a screen-clearing sequence, are printed escaped; the name that is not UTF-8 is
+    imported and leaves no orphan copy."""
+    monkeypatch.setattr("tracker.library.core.default_measure", fake_measure)
+    folder = tmp_path / "in"
+    [good] = make_photos(folder, 1)
+    hostile = os.path.join(os.fsencode(folder), b"x\x1b]0;owned\x07\nerror: fake\xe9.jpg")
+    with open(hostile, "wb") as handle:
+        handle.write(b"not a photo")
+    foreign = os.path.join(os.fsencode(folder), b"selfie-\xe9.jpg")
+    os.rename(good, foreign)
+    lib = tmp_path / "lib"
+    result = run("import", folder, "--workers", "1", "--library", lib)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:3] == [
+        "Imported 1 photo (1 ok, 0 rejected).",
+        "Errors: 1 file not imported:",
+        f"  {folder}/x\\x1b]0;owned\\x07\\nerror: fake\\xe9.jpg: not an image file "
+        "(unrecognised format)"]
+    with Library(lib) as library:
+        [record] = library.photo_records()
+        assert record["file"] == f"{folder}/selfie-\\xe9.jpg"
+        assert Path(record["stored_path"]).is_file()
+        assert len([p for p in (lib / "photos").rglob("*") if p.is_file()]) == 1
+    run("session", "log", "--date", "2026-01-05", "--note", "ok\x1b[2J\rerror: x",
+        "--library", lib)
+    assert run("session", "list", "--library", lib).output.splitlines()[1] == (
+        "   1  2026-01-05 12:00         -  -         both   ok\\x1b[2J\\rerror: x")
+
+
+def test_tags_and_notes_are_limited_in_length(tmp_path):
+    long = "x" * 1_000_000
+    lib = tmp_path / "lib"
+    note = run("session", "log", "--date", "2026-01-05", "--note", long, "--library", lib)
+    assert (note.exit_code, note.output) == (
+        1, "error: note is 1,000,000 characters long; at most 500 are kept\n")
+    with fake_library(lib) as library:
+        with pytest.raises(LibraryError, match=r"^tag is 501 characters long; at most 500 "
+                                               r"are kept$"):
+            library.import_photos(make_photos(tmp_path / "in", 1), tag="y" * 501, workers=1)
+        assert library.count() == 0
+
+
+def test_a_formula_like_tag_is_neutralised_in_csv(stocked, tmp_path):
+    import csv
+
+    with sqlite3.connect(stocked / "library.sqlite") as db:
+        db.execute("UPDATE photos SET tag = '=HYPERLINK(\"http://evil\",\"x\")' WHERE id = 1")
+        db.execute("UPDATE photos SET tag = '@SUM(A1)' WHERE id = 2")
+    assert run("export", "--csv", tmp_path / "out.csv", "--library", stocked).exit_code == 0
+    with open(tmp_path / "out.csv", newline="") as handle:
+        tags = [row["tag"] for row in csv.DictReader(handle)]
+    assert tags == ["'=HYPERLINK(\"http://evil\",\"x\")", "'@SUM(A1)", "", ""]
+    listed = run("photos", "--csv", "--library", stocked).output
+    assert "'=HYPERLINK" in listed and ",=HYPERLINK" not in listed
+
+
+def test_the_matplotlib_pdf_wraps_and_cuts_a_long_tag(stocked, tmp_path):
+    """An old library's 200,000-character tag (from before the limit) is cut to 500
+    characters and wrapped in the matplotlib PDF: the photo log stays a few pages."""
+    from tracker.report import write_report
+
+    with sqlite3.connect(stocked / "library.sqlite") as db:
+        db.execute("UPDATE photos SET tag = ? WHERE id = 1", ("$\\frac{" + "t" * 200_000,))
+    start = time.monotonic()
+    with Library(stocked) as library:
+        assert write_report(library, tmp_path / "r.pdf", pdf_engine="matplotlib") == "matplotlib"
+    assert time.monotonic() - start < 60
+    from tracker.report.pdf import _user_text
+    assert _user_text("a\nb" + "c" * 600) == "a\\nb" + "c" * 495 + "…"
+    assert mode(tmp_path / "r.pdf") == 0o600

@@ -448,16 +448,27 @@ class Library:
             summary.errors[name] = when
             return
         suffix = candidate.path.suffix.lower()
+        if options.link and _path_text(candidate.path) != os.path.abspath(candidate.path):
+            summary.errors[name] = ("its name is not valid UTF-8, so it cannot be linked; "
+                                    "import it without --link (it is then copied)")
+            return
         stored = (os.path.abspath(candidate.path) if options.link
                   else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}")
+        copy = None
         try:
             with self._write() as db:
                 if self._photo_id(candidate.sha256) is not None:  # another import was quicker
                     summary.already_there.append(name)
                     return
-                if not options.link:
-                    fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
-                photo_id = self._insert(db, candidate, result, when, stored, options)
+                try:
+                    if not options.link:
+                        fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
+                        copy = self.path / stored
+                    photo_id = self._insert(db, candidate, result, when, stored, options)
+                except BaseException:
+                    if copy is not None:  # the row is rolled back: so is its copy
+                        copy.unlink(missing_ok=True)
+                    raise
         except fs.ContentChanged:
             summary.errors[name] = "the file changed while it was imported; import it again"
             return
@@ -486,7 +497,7 @@ class Library:
             "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
             "date_notes, imported_at, session, tag, status, reasons, quality) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (candidate.sha256, os.path.abspath(candidate.path), stored, int(options.link),
+            (candidate.sha256, _path_text(candidate.path), stored, int(options.link),
              candidate.size_bytes, _int_or_none(size[0]), _int_or_none(size[1]),
              result.extras.get("format") or candidate.path.suffix.lstrip(".").upper(),
              int(options.mirrored), _iso(when.captured_at), when.source, when.utc_offset,
@@ -1270,6 +1281,12 @@ def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
                             f"damaged); if it was one, rebuild it from its photo copies with: "
                             f"facetrack doctor --rebuild --library {db_path.parent}")
     return LibraryError(f"{db_path}: {message}")
+
+
+def _path_text(path) -> str:
+    """An absolute path as text SQLite can store: a file name that is not valid UTF-8 (its
+    bytes carried as surrogate escapes by os.fsdecode) gets them as backslash escapes."""
+    return os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
 
 
 def _read_capture_time(path: Path, options: _ImportOptions):
