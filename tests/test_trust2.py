@@ -367,3 +367,209 @@ def test_the_matplotlib_pdf_wraps_and_cuts_a_long_tag(stocked, tmp_path):
     from tracker.report.pdf import _user_text
     assert _user_text("a\nb" + "c" * 600) == "a\\nb" + "c" * 495 + "…"
     assert mode(tmp_path / "r.pdf") == 0o600
+
+
+# --- 6: a full disk, a read-only or damaged library, a bad stored value: one line each -----------
+
+
+class _FullDisk:
+    """A connection whose COMMIT of any change fails as SQLite's does on a full disk."""
+
+    def __init__(self, db):
+        object.__setattr__(self, "_db", db)
+        object.__setattr__(self, "_changes", db.total_changes)
+
+    def execute(self, sql, *args):
+        if sql.strip().upper().startswith("BEGIN"):
+            object.__setattr__(self, "_changes", self._db.total_changes)
+        if sql.strip().upper() == "COMMIT" and self._db.total_changes != self._changes:
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._db, name, value)
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """From now on every change the library commits fails with "database or disk is full"
+    at its COMMIT, and every output file fails at its flush with ENOSPC."""
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: _FullDisk(real_connect(*a, **k)))
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("tracker.output.os.fsync", no_space)
+
+
+def test_a_full_disk_is_one_line_and_changes_nothing(stocked, tmp_path, full_disk, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = f"{stocked}/library.sqlite"
+    full = (f"error: {db}: the disk is full (database or disk is full); nothing was changed. "
+            "Free some space and try again\n")
+    for args in (["session", "log", "--date", "2026-01-09"], ["remeasure"], ["forget", "1"],
+                 ["forget", "--all", "--yes"], ["session", "delete", "1"]):
+        result = run(*args, "--library", stocked)
+        assert (result.exit_code, result.output) == (1, full), args
+    for args, name in ((["report", "--out", "r.html"], "r.html"),
+                       (["report", "--out", "r.pdf"], "r.pdf"),
+                       (["export", "--csv", "m.csv"], "m.csv"),
+                       (["chart", "--out", "c.png"], "c.png"),
+                       (["chart", "--before-after", "--out", "c.svg"], "c.svg")):
+        result = run(*args, "--library", stocked)
+        assert (result.exit_code, result.output) == (
+            1, f"error: {name}: No space left on device\n"), args
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "lib"]  # no 0-byte file
+    monkeypatch.undo()
+    with Library(stocked) as library:
+        assert library.count() == 4 and len(library.sessions()) == 2
+
+
+def _corrupt(db_path: Path) -> None:
+    """Overwrite the middle of every page after the first two with garbage."""
+    data = bytearray(db_path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    for start in range(2 * page, len(data), page):
+        data[start + 8:start + page - 8] = b"\xa5" * (page - 16)
+    db_path.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_is_one_line(stocked, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _corrupt(stocked / "library.sqlite")
+    for args in (["photos"], ["session", "list"], ["export", "--csv", "m.csv"], ["trend"],
+                 ["report", "--out", "r.html"], ["session", "log", "--date", "2026-01-09"]):
+        result = run(*args, "--library", stocked)
+        assert result.exit_code == 1, args
+        assert result.output.count("\n") == 1 and result.output.startswith("error: "), args
+        assert "Traceback" not in result.output
+        assert ("the database is damaged" in result.output
+                or "not a facetrack library" in result.output), (args, result.output)
+
+
+def test_a_bad_stored_date_is_one_line(stocked):
+    with sqlite3.connect(stocked / "library.sqlite") as db:
+        db.execute("UPDATE photos SET captured_at = 'last Tuesday' WHERE id = 2")
+        db.execute("UPDATE sessions SET started_at = '2026-13-45' WHERE id = 1")
+    photos = run("photos", "--library", stocked)
+    assert (photos.exit_code, photos.output) == (
+        1, "error: photo 2 has a bad stored capture time 'last Tuesday': correct it in the "
+           "database, or remove the photo with facetrack forget\n")
+    sessions = run("session", "list", "--library", stocked)
+    assert (sessions.exit_code, sessions.output) == (
+        1, "error: session 1 has a bad stored date '2026-13-45': correct it with facetrack "
+           "session edit 1 --date DATE, or delete it\n")
+    assert run("session", "edit", "1", "--date", "2026-01-02T09:00",
+               "--library", stocked).exit_code == 0
+    assert run("session", "list", "--library", stocked).exit_code == 0
+
+
+@pytest.fixture
+def read_only_copy(stocked, tmp_path):
+    """The stocked library on a read-only file system (a tmpfs remounted read-only, as root),
+    else made read-only by its permissions."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    mounted = os.geteuid() == 0 and os.system(
+        f"mount -t tmpfs -o size=64m tmpfs {mount} 2>/dev/null") == 0
+    if os.geteuid() == 0 and not mounted:
+        pytest.skip("root, and cannot mount a tmpfs to make a read-only file system")
+    import shutil
+    shutil.copytree(stocked, mount / "lib")
+    if mounted:
+        assert os.system(f"mount -o remount,ro {mount}") == 0
+    else:
+        for path in [mount / "lib", *(mount / "lib").rglob("*")]:
+            os.chmod(path, 0o500 if path.is_dir() else 0o400)
+    yield mount / "lib"
+    if mounted:
+        os.system(f"umount {mount}")
+    else:
+        for path in [mount / "lib", *(mount / "lib").rglob("*")]:
+            os.chmod(path, 0o700)
+
+
+def test_a_read_only_library_can_be_read(read_only_copy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    lib = read_only_copy
+    assert run("photos", "--library", lib).output.splitlines()[-1].startswith("4 photos.")
+    assert run("session", "list", "--library", lib).output.splitlines()[-1] == "2 sessions."
+    assert run("export", "--csv", "m.csv", "--library", lib).output == "Wrote 4 photos to m.csv.\n"
+    assert run("report", "--out", "r.html", "--library", lib).exit_code == 0
+    write = run("session", "log", "--date", "2026-01-09", "--library", lib)
+    assert (write.exit_code, write.output) == (
+        1, f"error: {lib}/library.sqlite: the library is read-only (attempt to write a "
+           "readonly database); it can be read but not changed\n")
+    create = run("session", "log", "--date", "2026-01-09", "--library", lib.parent / "new")
+    assert create.exit_code == 1
+    assert create.output.startswith(f"error: {lib.parent / 'new'}: cannot create the library: ")
+    assert create.output.count("\n") == 1
+
+
+# --- 13: the README's Python example as a plain script ----------------------------------------
+
+TESTS = Path(__file__).parent
+
+PLAIN_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_library import fake_measure
+from tracker import Library
+with Library({lib!r}, measure=fake_measure) as library:
+    summary = library.import_photos([{photos!r}], workers=2)
+    library.log_session("2026-01-05T08:00", minutes=20, mode="lift")
+    print(len(summary.imported), summary.notes)
+"""
+
+
+def _script(tmp_path, name: str, body: str) -> Path:
+    script = tmp_path / name
+    script.write_text(body)
+    return script
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_the_readme_example_runs_once_as_a_plain_script(tmp_path, guarded):
+    """Without a main guard the photos are measured in the script's own process (workers
+    started with "spawn" would run the script again and log the session once more each);
+    with one, in worker processes. Either way: 3 photos, 1 session."""
+    import subprocess
+    import sys
+    import textwrap
+
+    make_photos(tmp_path / "in", 3)
+    body = PLAIN_SCRIPT.format(tests=str(TESTS), lib=str(tmp_path / "lib"),
+                               photos=str(tmp_path / "in"))
+    if guarded:
+        head, tail = body.split("with Library", 1)
+        body = head + 'if __name__ == "__main__":\n' + textwrap.indent("with Library" + tail, "    ")
+    script = _script(tmp_path, "example.py", body)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(TESTS.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    from tracker.library.measuring import NOT_STARTED_NOTE, UNGUARDED_MAIN
+    notes = () if guarded else (NOT_STARTED_NOTE.format(why=UNGUARDED_MAIN),)
+    assert done.stdout == f"3 {notes}\n"
+    with Library(tmp_path / "lib") as library:
+        assert len(library.sessions()) == 1 and library.count() == 3
+
+
+def test_import_photos_expands_the_home_folder_and_refuses_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    make_photos(tmp_path / "Pictures", 2)
+    with fake_library(tmp_path / "lib") as library:
+        assert len(library.import_photos(["~/Pictures"], workers=1).imported) == 2
+        with pytest.raises(LibraryError) as raised:
+            library.import_photos(["~/Pictures/*.jpg"], workers=1)
+        assert str(raised.value) == (
+            f"no such file or folder: {tmp_path}/Pictures/*.jpg; nothing imported; wildcards "
+            "such as * are not expanded here: give the folder, or the files themselves")
+        with pytest.raises(LibraryError, match="^no such file or folder: .*/Pictuers; "
+                                               "nothing imported$"):
+            library.import_photos("~/Pictuers", workers=1)

@@ -30,7 +30,35 @@ PROGRESS_MIN_PHOTOS = 6  # a progress bar from this many photos on, on a termina
 EXAMPLE = "Example: facetrack measure ~/Pictures/selfies --overlay out/"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLE)
+class _Commands(click.Group):
+    """The command group: any database or file error a command did not handle ends it with
+    one line on stderr and exit status 1, never a traceback (a full disk, a read-only or
+    damaged library, a bad stored value)."""
+
+    def invoke(self, ctx: click.Context):
+        import sqlite3
+
+        from tracker.errors import TrackerError
+
+        try:
+            return super().invoke(ctx)
+        except (sqlite3.Error, OSError, TrackerError) as exc:
+            if isinstance(exc, sqlite3.Error):
+                from tracker.library.core import DB_NAME, _library_error
+
+                folder = ctx.meta.get("facetrack.library") or Path(".")
+                message = str(_library_error(Path(folder) / DB_NAME, exc))
+            elif isinstance(exc, OSError) and exc.strerror:
+                message = (f"{exc.filename}: {exc.strerror}" if exc.filename is not None
+                           else exc.strerror)
+            else:
+                message = str(exc) or _one_line(exc)
+            click.echo(f"error: {_terminal_text(message)}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXAMPLE)
 @click.version_option(package_name="facetrack", prog_name="facetrack")
 def main() -> None:
     """facetrack: facial metrics in millimetres from selfies."""
@@ -294,9 +322,12 @@ def _open_library(library_dir: Path | None, *, create: bool = True):
     from tracker.library import Library, LibraryError
 
     try:
-        return Library(library_dir, create=create)
+        library = Library(library_dir, create=create)
     except LibraryError as exc:
         _fail(str(exc))
+    # for the one-line message of a database error the command leaves to the group
+    click.get_current_context().find_root().meta["facetrack.library"] = library.path
+    return library
 
 
 def _fail(message: str, code: int = 1):

@@ -48,11 +48,14 @@ def private_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(temp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (temp, None):
+            # name the file the user asked for, not our temporary one
+            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from None
         raise
 
 

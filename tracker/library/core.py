@@ -133,12 +133,23 @@ class Library:
         self.db_path = self.path / DB_NAME
         self._measure = measure or default_measure
         self._db: sqlite3.Connection | None = None
+        # a library on a read-only disk or without write permission is opened for reading
+        self.read_only = False
         try:
-            self._prepare_folder(create, _rebuilding)
-            self._db = self._connect()
-            fs.make_private_folder(self.path / PHOTOS_FOLDER)
-            if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
-                self.remove_orphans()  # finish a forget that was killed half-way
+            try:
+                self._prepare_folder(create, _rebuilding)
+            except OSError as exc:
+                raise LibraryError(f"{self.path}: cannot create the library: "
+                                   f"{exc.strerror or exc}") from None
+            self.read_only = _read_only(self.path, self.db_path)
+            self._db = self._connect_read_only() if self.read_only else self._connect()
+            if not self.read_only:
+                fs.make_private_folder(self.path / PHOTOS_FOLDER)
+                if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
+                    self.remove_orphans()  # finish a forget that was killed half-way
+        except sqlite3.Error as exc:
+            self.close()
+            raise _library_error(self.db_path, exc) from None
         except BaseException:
             self.close()
             raise
@@ -216,6 +227,33 @@ class Library:
             fs.chmod_private(Path(f"{self.db_path}{suffix}"))
         return db
 
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """Open a library that cannot be written (read-only disk or permissions): no
+        migration, no WAL switch. SQLite needs to write beside a WAL database even to read
+        it, so where it cannot, the file is read as immutable (nothing else can change it)."""
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            db = None
+            try:
+                db = sqlite3.connect(f"{self.db_path.as_uri()}?{options}", uri=True,
+                                     timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                version = schema_version(db)
+                break
+            except sqlite3.Error as exc:
+                if db is not None:
+                    db.close()
+                if "immutable" in options:
+                    raise _library_error(self.db_path, exc) from None
+        from tracker.library.migrations import LATEST_VERSION
+
+        if version != LATEST_VERSION:
+            db.close()
+            raise LibraryError(
+                f"{self.db_path}: the library is read-only and its schema (version {version}) "
+                f"is not this facetrack's ({LATEST_VERSION}); open it once where it can be "
+                "written to upgrade it")
+        return db
+
     def close(self) -> None:
         """Close the database (and remove a ``memory=True`` library). Safe to call twice."""
         if self._db is not None:
@@ -262,10 +300,16 @@ class Library:
             raise _library_error(self.db_path, exc) from None
         try:
             yield db
-            db.execute("COMMIT")
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:  # a full disk shows first here
+                raise _library_error(self.db_path, exc) from None
         except BaseException:
             if db.in_transaction:
-                db.execute("ROLLBACK")
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolled back on its own (a full disk, an I/O error)
             raise
 
     @contextmanager
@@ -321,7 +365,10 @@ class Library:
             Store the original path instead of a copy (the library then depends on the file
             staying where it is; ``forget`` never deletes it).
         workers : int
-            Processes measuring in parallel; 1 measures in this process.
+            Processes measuring in parallel; 1 measures in this process. Called from a
+            script's top level without an ``if __name__ == "__main__":`` guard, it measures
+            in this process (a "spawn" worker would run the script again) and the summary's
+            notes say so.
         progress : callable, optional
             Called as ``progress(done, total)`` after each file (and once with 0 at the start).
 
@@ -332,8 +379,10 @@ class Library:
         Raises
         ------
         LibraryError
-            For a bad ``session``, or when the library itself fails (disk full for the
-            database, locked for longer than the busy timeout). Photos committed before stay.
+            For a bad ``session``, a tag over 500 characters, when none of ``paths`` exists
+            (``~`` is expanded, wildcards are not), or when the library itself fails (disk
+            full for the database, locked for longer than the busy timeout). Photos committed
+            before stay.
         """
         options = _ImportOptions(
             session=_check_photo_session(session), tag=_clean_text(tag, "tag"),
@@ -379,11 +428,21 @@ class Library:
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
+        roots = [Path(p).expanduser() for p in paths]
+        if not roots:
+            raise LibraryError("no photo file or folder given")
+        missing = [root for root in roots if not root.exists() and not root.is_symlink()]
+        if len(missing) == len(roots):  # nothing at all to import: say so, loudly
+            names = ", ".join(str(root) for root in missing)
+            wildcard = any(set("*?[") & set(str(root)) for root in missing)
+            raise LibraryError(
+                f"no such file or folder: {names}; nothing imported"
+                + ("; wildcards such as * are not expanded here: give the folder, or the "
+                   "files themselves" if wildcard else ""))
         photos: dict[Path, None] = {}
         ignored: set[Path] = set()
         stored = (self.path / PHOTOS_FOLDER).resolve()
-        for root in map(Path, paths):
-            root = root.expanduser()
+        for root in roots:
             if root.resolve() == stored or stored in root.resolve().parents:
                 summary.errors[str(root)] = ("is inside the library's own photos/ folder (it is "
                                              "stored already); import the original instead")
@@ -729,7 +788,7 @@ class Library:
         usual = self._usual_capture()
         records = []
         for row, metrics in rows:
-            local, utc = _split_time(row["captured_at"])
+            local, utc = _split_time(row["captured_at"], f"photo {row['id']}")
             records.append({
                 **self._photo_fields(row),
                 "captured_at": local,
@@ -1247,6 +1306,14 @@ def neutralise_text_cells(frame) -> None:
             frame[column] = frame[column].map(spreadsheet_safe)
 
 
+def _read_only(folder: Path, db_path: Path) -> bool:
+    """True when an existing library cannot be written: its folder or database is not
+    writable (permissions, or a read-only file system)."""
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return False
+    return not (os.access(folder, os.W_OK) and os.access(db_path, os.W_OK))
+
+
 def _switch_to_wal(db: sqlite3.Connection, *, timeout_s: float = BUSY_TIMEOUT_S) -> None:
     """Put the database in WAL mode, retrying while another connection holds a lock.
 
@@ -1280,6 +1347,20 @@ def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
         return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database, or "
                             f"damaged); if it was one, rebuild it from its photo copies with: "
                             f"facetrack doctor --rebuild --library {db_path.parent}")
+    if "malformed" in message or "corrupt" in message:
+        return LibraryError(f"{db_path}: the database is damaged ({message}); nothing was "
+                            f"changed. Check it with facetrack doctor --library "
+                            f"{db_path.parent}, or rebuild it from the photo copies with "
+                            f"facetrack doctor --rebuild --library {db_path.parent}")
+    if "full" in message:
+        return LibraryError(f"{db_path}: the disk is full ({message}); nothing was changed. "
+                            "Free some space and try again")
+    if "readonly" in message or "read-only" in message:
+        return LibraryError(f"{db_path}: the library is read-only ({message}); it can be "
+                            "read but not changed")
+    if "I/O" in message:
+        return LibraryError(f"{db_path}: the disk could not be written or read ({message}); "
+                            "nothing was changed. Check the disk's free space and health")
     return LibraryError(f"{db_path}: {message}")
 
 
@@ -1343,7 +1424,8 @@ def _stored_time(text: str, what: str) -> datetime:
         return datetime.fromisoformat(text)
     except (TypeError, ValueError):
         raise LibraryError(f"{what} has a bad stored date {text!r}: correct it with "
-                           "facetrack session edit, or delete it") from None
+                           f"facetrack session edit {what.split()[-1]} --date DATE, or delete "
+                           "it") from None
 
 
 def _check_photo_session(session: str | None) -> str | None:
@@ -1400,9 +1482,14 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _split_time(text: str) -> tuple[datetime, datetime | None]:
-    """Stored ISO text -> (naive local wall-clock time, UTC time or None)."""
-    moment = datetime.fromisoformat(text)
+def _split_time(text: str, what: str = "a photo") -> tuple[datetime, datetime | None]:
+    """Stored ISO text -> (naive local wall-clock time, UTC time or None); LibraryError
+    for text that is no time (a damaged or hand-edited database)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise LibraryError(f"{what} has a bad stored capture time {text!r}: correct it in "
+                           "the database, or remove the photo with facetrack forget") from None
     if moment.utcoffset() is None:
         return moment, None
     return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
