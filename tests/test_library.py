@@ -980,9 +980,9 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
     db = sqlite3.connect(path / "library.sqlite", isolation_level=None)
     for table, column in (("landmarks", "focal_length_px"), ("landmarks", "focal_length_35mm"),
                           ("landmarks", "focal_source"),
-                          ("measurement_info", "camera_distance_mm")):
+                          ("measurement_info", "camera_distance_mm"), ("sessions", "side")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")
     db.close()
 

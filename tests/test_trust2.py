@@ -84,7 +84,7 @@ def _create_rounds(root: str, rounds: int, barrier, results) -> None:
         barrier.wait()
         try:
             with Library(Path(root) / f"lib{r}") as library:
-                library.log_session("2026-01-05T08:00", minutes=1)
+                library.log_session("2026-01-05T08:00", minutes=os.getpid())
             results.put("ok")
         except Exception as exc:  # reported, counted by the test
             results.put(f"{type(exc).__name__}: {exc}")

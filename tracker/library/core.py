@@ -135,6 +135,7 @@ class Library:
         self._db: sqlite3.Connection | None = None
         # a library on a read-only disk or without write permission is opened for reading
         self.read_only = False
+        self._read_only_reason: str | None = None
         try:
             try:
                 self._prepare_folder(create, _rebuilding)
@@ -142,7 +143,19 @@ class Library:
                 raise LibraryError(f"{self.path}: cannot create the library: "
                                    f"{exc.strerror or exc}") from None
             self.read_only = _read_only(self.path, self.db_path)
-            self._db = self._connect_read_only() if self.read_only else self._connect()
+            if self.read_only:
+                self._db = self._connect_read_only()
+            else:
+                try:
+                    self._db = self._connect()
+                except LibraryError as exc:
+                    # a full disk has no room even for the shared-memory file SQLite reads
+                    # a WAL database with: read it without one, and refuse every change
+                    if "disk is full" not in str(exc) and "could not be written" not in str(exc):
+                        raise
+                    self._db = self._connect_read_only()
+                    self.read_only = True
+                    self._read_only_reason = str(exc)
             if not self.read_only:
                 fs.make_private_folder(self.path / PHOTOS_FOLDER)
                 if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
@@ -294,6 +307,8 @@ class Library:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, holding the database's write lock from its start."""
         db = self._conn
+        if self._read_only_reason is not None:
+            raise LibraryError(self._read_only_reason)
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -524,7 +539,7 @@ class Library:
                         fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
                         copy = self.path / stored
                     photo_id = self._insert(db, candidate, result, when, stored, options)
-                except BaseException:
+                except Exception:
                     if copy is not None:  # the row is rolled back: so is its copy
                         copy.unlink(missing_ok=True)
                     raise
