@@ -573,3 +573,44 @@ def test_import_photos_expands_the_home_folder_and_refuses_nothing(tmp_path, mon
         with pytest.raises(LibraryError, match="^no such file or folder: .*/Pictuers; "
                                                "nothing imported$"):
             library.import_photos("~/Pictuers", workers=1)
+
+
+# --- 14 (part): the monthly rows the README promises ---------------------------------------------
+
+
+def test_the_long_term_window_is_given_month_by_month():
+    """The synthetic season's months after day 0 appear one line each, with the month's
+    change, interval and verdict, and none for a metric not asked for."""
+    from test_analysis import LEFT, treatment_series
+
+    from tracker.analysis import analyse, monthly_lines
+
+    photos, sessions = treatment_series(1)
+    trend = analyse(photos, sessions)
+    lines = monthly_lines(trend.monthly, metrics=[LEFT])
+    assert [line.split(" (")[0] for line in lines] == ["2026-01", "2026-02", "2026-03",
+                                                      "2026-04"]
+    months = trend.monthly.set_index(["metric", "month"])
+    february = months.loc[(LEFT, "2026-02")]
+    assert lines[1].startswith(
+        f"2026-02 (days {february.first_day}-{february.last_day}, {february.n} days of photos): "
+        f"Brow height (left) +{february.change:.2f} mm (95% CI ")
+    assert lines[1].endswith("noise floor.")
+    assert monthly_lines(trend.monthly.iloc[:0]) == []
+
+
+def test_trend_and_report_show_the_months(tmp_path):
+    from test_charts import build_library
+
+    from tracker.report import build_report
+
+    library = build_library(tmp_path / "lib", days=90, every=2, smiles_every=0, after_every=4,
+                            tag=None, note=None)
+    try:
+        report = build_report(library)
+        assert [line[:7] for line in report.monthly][:3] == ["2025-01", "2025-01", "2025-01"]
+        report.close()
+        out = run("trend", "--metric", "brow_height_left_mm", "--library", library.path).output
+        assert "Long term, month by month (against the baseline):\n" in out
+    finally:
+        library.close()

@@ -817,9 +817,15 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
         click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured by "
                    "an older version of the metrics: run `facetrack remeasure`", err=True)
     many = result.table["metric"].nunique() > 3
+    from tracker.analysis import monthly_lines
+    from tracker.report.content import KEY_METRICS
+
+    months = monthly_lines(result.monthly, metrics=list(metrics) or KEY_METRICS)
+    months = ["Long term, month by month (against the baseline):", *months] if months else []
     for lines in (overview_lines(result), table_lines(result.table),
-                  summary_sentences(result.table, fade=result.fade, combine=many)):
-        click.echo("\n".join(lines) + "\n")
+                  summary_sentences(result.table, fade=result.fade, combine=many), months):
+        if lines:
+            click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
 
 

@@ -24,6 +24,7 @@ from tracker.analysis.text import (
     METRIC_LABELS,
     left_out_line,
     metric_label,
+    monthly_lines,
     overview_lines,
     summary_sentences,
     table_lines,
@@ -52,7 +53,7 @@ from tracker.analysis.windows import (
 __all__ = [
     "DEFAULT_SEM", "METRIC_LABELS", "TABLE_COLUMNS", "WINDOWS", "Baseline", "Trend", "analyse",
     "choose_baseline", "daily_values", "immediate_pairs", "is_detectable", "left_out_line",
-    "mdc95", "metric_label", "overview_lines", "pauses", "photo_roles", "rejected_reasons",
+    "mdc95", "metric_label", "monthly_lines", "overview_lines", "pauses", "photo_roles", "rejected_reasons",
     "sem_from_repeats", "summary_sentences", "table_lines", "table_records", "theil_sen",
     "trend_table", "welch_interval",
     "UsualCapture", "advice_column", "capture_advice", "consistent_distance", "usual_capture",

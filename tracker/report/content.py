@@ -102,6 +102,8 @@ class Report:
     method_notes: list[str]
     limitations: tuple[str, ...] = LIMITATIONS
     trend: object = field(default=None, repr=False)
+    # the long-term window month by month, key metrics (tracker.analysis.monthly_lines)
+    monthly: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """Release the figures (they hold image buffers)."""
@@ -232,6 +234,9 @@ def build_report(library, *, include_photos: bool = True, baseline_until=None, s
     key_fade = trend.fade.loc[trend.fade["metric"].isin(KEY_METRICS)]
     fade = (summary_sentences(table.iloc[:0], fade=key_fade, combine=True) if len(key_fade)
             else [])
+    from tracker.analysis import monthly_lines
+
+    monthly = monthly_lines(trend.monthly, metrics=KEY_METRICS)
     report = Report(
         generated_at=now or datetime.now().astimezone(), include_photos=include_photos,
         n_photos=int(len(photos)), n_accepted=int(len(accepted)),
@@ -240,6 +245,7 @@ def build_report(library, *, include_photos: bool = True, baseline_until=None, s
         table_notes=_table_notes(table), charts=chart_list, before_after=before_after,
         before_after_note=note, adherence=adherence_lines(sessions, latest=latest),
         adherence_chart=adherence_chart, session_notes=_session_notes(sessions), fade=fade,
+        monthly=monthly,
         photo_log=_photo_log(photos, sessions), methods=_methods(trend), method_notes=_method_notes(
             trend, photos), trend=trend)
     return report

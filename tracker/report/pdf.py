@@ -300,6 +300,9 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
                              "noise floor (MDC) and a 95% CI that excludes zero."),
                    ("mono", _table_text(report))]
         blocks += [("small", note) for note in report.table_notes]
+        if report.monthly:
+            blocks += [("h2", "Long term, month by month")]
+            blocks += [("bullet", line) for line in report.monthly]
         _text_pages(pdf, blocks, header=header)
         for chart in report.charts:
             pdf.savefig(chart.figure)
