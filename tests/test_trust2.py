@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import sqlite3
 import stat
-import threading
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from test_library import fake_library, fake_measure, make_photos
 
 from tracker.cli import main
 from tracker.library import Library, LibraryError
+from tracker.library.migrations import LATEST_VERSION
 
 
 def mode(path: Path) -> int:
@@ -58,16 +58,27 @@ def test_every_output_file_is_private_whatever_the_umask(stocked, tmp_path, monk
         os.chmod(tmp_path / "old.csv", 0o644)
         outputs = {
             "chart.png": run("chart", "--out", "chart.png", "--library", stocked),
-            "chart.svg": run("chart", "--metric", "brow_height", "--out", "chart.svg",
-                             "--timelapse", "t.gif", "--library", stocked),
+            "chart.svg": run(
+                "chart",
+                "--metric",
+                "brow_height",
+                "--out",
+                "chart.svg",
+                "--timelapse",
+                "t.gif",
+                "--library",
+                stocked,
+            ),
             "pair.png": run("chart", "--before-after", "--out", "pair.png", "--library", stocked),
             "old.csv": run("export", "--csv", "old.csv", "--library", stocked),
             "r.html": run("report", "--out", "r.html", "--library", stocked),
         }
         for name, result in outputs.items():
             assert result.exit_code == 0, (name, result.output)
-        from tracker.overlay import save_overlay
         import numpy as np
+
+        from tracker.overlay import save_overlay
+
         save_overlay(tmp_path / "o.jpg", np.zeros((8, 8, 3), np.uint8))
     finally:
         os.umask(old)
@@ -96,9 +107,10 @@ def test_eight_processes_create_the_same_library_at_once(tmp_path):
     n, rounds = 8, 10
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(n), context.Queue()
-    processes = [context.Process(target=_create_rounds,
-                                 args=(str(tmp_path), rounds, barrier, results))
-                 for _ in range(n)]
+    processes = [
+        context.Process(target=_create_rounds, args=(str(tmp_path), rounds, barrier, results))
+        for _ in range(n)
+    ]
     for process in processes:
         process.start()
     outcomes = [results.get(timeout=120) for _ in range(n * rounds)]
@@ -110,7 +122,6 @@ def test_eight_processes_create_the_same_library_at_once(tmp_path):
             assert len(library.sessions()) == n
 
 
-
 # --- 11: sessions a person can correct ---------------------------------------------------------
 
 
@@ -119,66 +130,143 @@ def test_implausible_and_duplicate_sessions_are_refused(tmp_path):
     from datetime import date, timedelta
 
     lib = tmp_path / "lib"
-    assert run("session", "log", "--date", "2026-01-05T08:00", "--minutes", "20", "--mode",
-               "lift", "--library", lib).output == "Logged session 1.\n"
+    assert (
+        run(
+            "session",
+            "log",
+            "--date",
+            "2026-01-05T08:00",
+            "--minutes",
+            "20",
+            "--mode",
+            "lift",
+            "--library",
+            lib,
+        ).output
+        == "Logged session 1.\n"
+    )
     refused = {
         "1970-01-01": "error: session start 1970-01-01 12:00 is before 2000: a typing mistake?\n",
-        (date.today() + timedelta(days=2)).isoformat():
-            f"error: session start {date.today() + timedelta(days=2)} 12:00 is after tomorrow: "
-            "a typing mistake?\n",
+        (
+            date.today() + timedelta(days=2)
+        ).isoformat(): f"error: session start {date.today() + timedelta(days=2)} 12:00 is after tomorrow: "
+        "a typing mistake?\n",
     }
     for when, message in refused.items():
         result = run("session", "log", "--date", when, "--library", lib)
         assert (result.exit_code, result.output) == (1, message)
-    again = run("session", "log", "--date", "2026-01-05T08:00", "--minutes", "20", "--mode",
-                "Lift", "--library", lib)
+    again = run(
+        "session",
+        "log",
+        "--date",
+        "2026-01-05T08:00",
+        "--minutes",
+        "20",
+        "--mode",
+        "Lift",
+        "--library",
+        lib,
+    )
     assert (again.exit_code, again.output) == (
-        1, "error: session 1 already logs this session (2026-01-05T08:00:00); change it with: "
-           "facetrack session edit 1\n")
-    tomorrow = run("session", "log", "--date", (date.today() + timedelta(days=1)).isoformat(),
-                   "--library", lib)
+        1,
+        "error: session 1 already logs this session (2026-01-05T08:00:00); change it with: "
+        "facetrack session edit 1\n",
+    )
+    tomorrow = run(
+        "session", "log", "--date", (date.today() + timedelta(days=1)).isoformat(), "--library", lib
+    )
     assert tomorrow.output == "Logged session 2.\n"
 
 
 def test_sessions_are_edited_deleted_and_listed_with_their_side(stocked):
     lib = stocked
-    assert run("session", "log", "--date", "2026-01-04T10:00", "--minutes", "10", "--side",
-               "left", "--note", "left only", "--library", lib).output == "Logged session 3.\n"
-    assert run("session", "edit", "2", "--minutes", "25", "--side", "right",
-               "--library", lib).output == "Changed session 2.\n"
+    assert (
+        run(
+            "session",
+            "log",
+            "--date",
+            "2026-01-04T10:00",
+            "--minutes",
+            "10",
+            "--side",
+            "left",
+            "--note",
+            "left only",
+            "--library",
+            lib,
+        ).output
+        == "Logged session 3.\n"
+    )
+    assert (
+        run("session", "edit", "2", "--minutes", "25", "--side", "right", "--library", lib).output
+        == "Changed session 2.\n"
+    )
     assert run("session", "delete", "1", "--library", lib).output == "Deleted session 1.\n"
     missing = run("session", "delete", "1", "--library", lib)
     assert (missing.exit_code, missing.output) == (1, "error: no session with id 1\n")
-    clash = run("session", "edit", "3", "--date", "2026-01-03T09:00", "--minutes", "25",
-                "--mode", "firm", "--side", "right", "--library", lib)
+    clash = run(
+        "session",
+        "edit",
+        "3",
+        "--date",
+        "2026-01-03T09:00",
+        "--minutes",
+        "25",
+        "--mode",
+        "firm",
+        "--side",
+        "right",
+        "--library",
+        lib,
+    )
     assert clash.exit_code == 1 and "session 2 already logs this session" in clash.output
     assert run("session", "list", "--library", lib).output == (
         "  id  started at          length  mode      side   note\n"
         "   2  2026-01-03 09:00    25 min  firm      right\n"
         "   3  2026-01-04 10:00    10 min  -         left   left only\n"
-        "2 sessions.\n")
+        "2 sessions.\n"
+    )
     import json
+
     lines = run("session", "list", "--json", "--library", lib).output.splitlines()
     assert [json.loads(line) for line in lines] == [
-        {"id": 2, "started_at": "2026-01-03T09:00:00", "utc_offset": None, "minutes": 25.0,
-         "mode": "firm", "note": None, "side": "right"},
-        {"id": 3, "started_at": "2026-01-04T10:00:00", "utc_offset": None, "minutes": 10.0,
-         "mode": None, "note": "left only", "side": "left"}]
+        {
+            "id": 2,
+            "started_at": "2026-01-03T09:00:00",
+            "utc_offset": None,
+            "minutes": 25.0,
+            "mode": "firm",
+            "note": None,
+            "side": "right",
+        },
+        {
+            "id": 3,
+            "started_at": "2026-01-04T10:00:00",
+            "utc_offset": None,
+            "minutes": 10.0,
+            "mode": None,
+            "note": "left only",
+            "side": "left",
+        },
+    ]
     from tracker.report.content import adherence_lines
+
     with Library(lib) as library:
         assert "Side treated: right 1, left 1." in adherence_lines(library.sessions())
-        assert library.schema_version == 4
+        assert library.schema_version == LATEST_VERSION
 
 
 def test_session_import_names_each_bad_row_and_logs_the_rest(tmp_path):
     csv_file = tmp_path / "sessions.csv"
-    csv_file.write_text("started_at,minutes,mode,note,side\n"
-                        "2026-01-05T08:00,20,lift,,\n"
-                        "1970-01-01,20,lift,,\n"
-                        "2026-01-06T08:00,abc,lift,,\n"
-                        "2026-01-07T08:00,20,lift,evening,left\n"
-                        "2026-01-05T08:00,20,lift,,\n"
-                        "2026-01-08T08:00,20,lift,,middle\n")
+    csv_file.write_text(
+        "started_at,minutes,mode,note,side\n"
+        "2026-01-05T08:00,20,lift,,\n"
+        "1970-01-01,20,lift,,\n"
+        "2026-01-06T08:00,abc,lift,,\n"
+        "2026-01-07T08:00,20,lift,evening,left\n"
+        "2026-01-05T08:00,20,lift,,\n"
+        "2026-01-08T08:00,20,lift,,middle\n"
+    )
     result = run("session", "import", csv_file, "--library", tmp_path / "lib")
     assert result.exit_code == 1
     assert result.output == (
@@ -187,7 +275,8 @@ def test_session_import_names_each_bad_row_and_logs_the_rest(tmp_path):
         "error: line 4: session length 'abc' is not a number\n"
         "error: line 6: session 1 already logs this session (2026-01-05T08:00:00); change it "
         "with: facetrack session edit 1\n"
-        "error: line 7: side must be left, right or both, not 'middle'\n")
+        "error: line 7: side must be left, right or both, not 'middle'\n"
+    )
     with Library(tmp_path / "lib") as library:
         assert library.sessions()["side"].tolist() == ["both", "left"]
 
@@ -258,27 +347,41 @@ def awkward(tmp_path, deny) -> Path:
 
 def test_import_names_every_path_it_cannot_use_and_imports_the_rest(awkward, monkeypatch):
     monkeypatch.setattr("tracker.library.core.default_measure", fake_measure)
-    result = run("import", awkward / "bad.jpg", awkward / "in", awkward / "closed",
-                 "--workers", "1", "--library", awkward / "lib")
+    result = run(
+        "import",
+        awkward / "bad.jpg",
+        awkward / "in",
+        awkward / "closed",
+        "--workers",
+        "1",
+        "--library",
+        awkward / "lib",
+    )
     assert result.exit_code == 1
-    assert result.output == "".join(line + "\n" for line in [
-        "Imported 2 photos (2 ok, 0 rejected).",
-        "Errors: 6 files not imported:",
-        f"  {awkward}/in/dangling.jpg: dangling link: its target does not exist",
-        f"  {awkward}/in/fifo.jpg: not a regular file (a FIFO)",
-        f"  {awkward}/in/locked: cannot read folder: Permission denied",
-        f"  {awkward}/in/loop.jpg: symbolic link loop",
-        f"  {awkward}/closed: cannot read folder: Permission denied",
-        f"  {awkward}/bad.jpg: cannot read file: Permission denied",
-        f"Note: {awkward}/in/album: link to a folder, not followed (name the folder itself "
-        "to include it)"])
+    assert result.output == "".join(
+        line + "\n"
+        for line in [
+            "Imported 2 photos (2 ok, 0 rejected).",
+            "Errors: 6 files not imported:",
+            f"  {awkward}/in/dangling.jpg: dangling link: its target does not exist",
+            f"  {awkward}/in/fifo.jpg: not a regular file (a FIFO)",
+            f"  {awkward}/in/locked: cannot read folder: Permission denied",
+            f"  {awkward}/in/loop.jpg: symbolic link loop",
+            f"  {awkward}/closed: cannot read folder: Permission denied",
+            f"  {awkward}/bad.jpg: cannot read file: Permission denied",
+            f"Note: {awkward}/in/album: link to a folder, not followed (name the folder itself "
+            "to include it)",
+        ]
+    )
 
 
 def test_measure_names_every_path_it_cannot_use_and_measures_the_rest(awkward, monkeypatch):
-    monkeypatch.setattr("tracker.pipeline.measure_photo",
-                        lambda path, **_: (fake_measure(path), None))
-    result = CliRunner().invoke(main, [
-        "measure", str(awkward / "bad.jpg"), str(awkward / "in"), str(awkward / "closed")])
+    monkeypatch.setattr(
+        "tracker.pipeline.measure_photo", lambda path, **_: (fake_measure(path), None)
+    )
+    result = CliRunner().invoke(
+        main, ["measure", str(awkward / "bad.jpg"), str(awkward / "in"), str(awkward / "closed")]
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"warning: {awkward}/in/album: link to a folder, not followed (name the folder "
@@ -288,7 +391,8 @@ def test_measure_names_every_path_it_cannot_use_and_measures_the_rest(awkward, m
         f"error: {awkward}/in/locked: cannot read folder: Permission denied",
         f"error: {awkward}/in/loop.jpg: symbolic link loop",
         f"error: {awkward}/closed: cannot read folder: Permission denied",
-        f"error: {awkward}/bad.jpg: cannot read file: Permission denied"]
+        f"error: {awkward}/bad.jpg: cannot read file: Permission denied",
+    ]
     assert result.stdout.splitlines()[-1] == "3 photos: 2 ok, 0 rejected, 1 error"
 
 
@@ -314,16 +418,17 @@ def test_control_characters_in_names_and_notes_reach_the_terminal_escaped(tmp_pa
         "Imported 1 photo (1 ok, 0 rejected).",
         "Errors: 1 file not imported:",
         f"  {folder}/x\\x1b]0;owned\\x07\\nerror: fake\\xe9.jpg: not an image file "
-        "(unrecognised format)"]
+        "(unrecognised format)",
+    ]
     with Library(lib) as library:
         [record] = library.photo_records()
         assert record["file"] == f"{folder}/selfie-\\xe9.jpg"
         assert Path(record["stored_path"]).is_file()
         assert len([p for p in (lib / "photos").rglob("*") if p.is_file()]) == 1
-    run("session", "log", "--date", "2026-01-05", "--note", "ok\x1b[2J\rerror: x",
-        "--library", lib)
+    run("session", "log", "--date", "2026-01-05", "--note", "ok\x1b[2J\rerror: x", "--library", lib)
     assert run("session", "list", "--library", lib).output.splitlines()[1] == (
-        "   1  2026-01-05 12:00         -  -         both   ok\\x1b[2J\\rerror: x")
+        "   1  2026-01-05 12:00         -  -         both   ok\\x1b[2J\\rerror: x"
+    )
 
 
 def test_tags_and_notes_are_limited_in_length(tmp_path):
@@ -331,10 +436,15 @@ def test_tags_and_notes_are_limited_in_length(tmp_path):
     lib = tmp_path / "lib"
     note = run("session", "log", "--date", "2026-01-05", "--note", long, "--library", lib)
     assert (note.exit_code, note.output) == (
-        1, "error: note is 1,000,000 characters long; at most 500 are kept\n")
+        1,
+        "error: note is 1,000,000 characters long; at most 500 are kept\n",
+    )
     with fake_library(lib) as library:
-        with pytest.raises(LibraryError, match=r"^tag is 501 characters long; at most 500 "
-                                               r"are kept$"):
+        with pytest.raises(
+            LibraryError,
+            match=r"^tag is 501 characters long; at most 500 "
+            r"are kept$",
+        ):
             library.import_photos(make_photos(tmp_path / "in", 1), tag="y" * 501, workers=1)
         assert library.count() == 0
 
@@ -343,12 +453,12 @@ def test_a_formula_like_tag_is_neutralised_in_csv(stocked, tmp_path):
     import csv
 
     with sqlite3.connect(stocked / "library.sqlite") as db:
-        db.execute("UPDATE photos SET tag = '=HYPERLINK(\"http://evil\",\"x\")' WHERE id = 1")
+        db.execute('UPDATE photos SET tag = \'=HYPERLINK("http://evil","x")\' WHERE id = 1')
         db.execute("UPDATE photos SET tag = '@SUM(A1)' WHERE id = 2")
     assert run("export", "--csv", tmp_path / "out.csv", "--library", stocked).exit_code == 0
     with open(tmp_path / "out.csv", newline="") as handle:
         tags = [row["tag"] for row in csv.DictReader(handle)]
-    assert tags == ["'=HYPERLINK(\"http://evil\",\"x\")", "'@SUM(A1)", "", ""]
+    assert tags == ['\'=HYPERLINK("http://evil","x")', "'@SUM(A1)", "", ""]
     listed = run("photos", "--csv", "--library", stocked).output
     assert "'=HYPERLINK" in listed and ",=HYPERLINK" not in listed
 
@@ -365,6 +475,7 @@ def test_the_matplotlib_pdf_wraps_and_cuts_a_long_tag(stocked, tmp_path):
         assert write_report(library, tmp_path / "r.pdf", pdf_engine="matplotlib") == "matplotlib"
     assert time.monotonic() - start < 60
     from tracker.report.pdf import _user_text
+
     assert _user_text("a\nb" + "c" * 600) == "a\\nb" + "c" * 495 + "…"
     assert mode(tmp_path / "r.pdf") == 0o600
 
@@ -409,20 +520,31 @@ def full_disk(monkeypatch):
 def test_a_full_disk_is_one_line_and_changes_nothing(stocked, tmp_path, full_disk, monkeypatch):
     monkeypatch.chdir(tmp_path)
     db = f"{stocked}/library.sqlite"
-    full = (f"error: {db}: the disk is full (database or disk is full); nothing was changed. "
-            "Free some space and try again\n")
-    for args in (["session", "log", "--date", "2026-01-09"], ["remeasure"], ["forget", "1"],
-                 ["forget", "--all", "--yes"], ["session", "delete", "1"]):
+    full = (
+        f"error: {db}: the disk is full (database or disk is full); nothing was changed. "
+        "Free some space and try again\n"
+    )
+    for args in (
+        ["session", "log", "--date", "2026-01-09"],
+        ["remeasure"],
+        ["forget", "1"],
+        ["forget", "--all", "--yes"],
+        ["session", "delete", "1"],
+    ):
         result = run(*args, "--library", stocked)
         assert (result.exit_code, result.output) == (1, full), args
-    for args, name in ((["report", "--out", "r.html"], "r.html"),
-                       (["report", "--out", "r.pdf"], "r.pdf"),
-                       (["export", "--csv", "m.csv"], "m.csv"),
-                       (["chart", "--out", "c.png"], "c.png"),
-                       (["chart", "--before-after", "--out", "c.svg"], "c.svg")):
+    for args, name in (
+        (["report", "--out", "r.html"], "r.html"),
+        (["report", "--out", "r.pdf"], "r.pdf"),
+        (["export", "--csv", "m.csv"], "m.csv"),
+        (["chart", "--out", "c.png"], "c.png"),
+        (["chart", "--before-after", "--out", "c.svg"], "c.svg"),
+    ):
         result = run(*args, "--library", stocked)
         assert (result.exit_code, result.output) == (
-            1, f"error: {name}: No space left on device\n"), args
+            1,
+            f"error: {name}: No space left on device\n",
+        ), args
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "lib"]  # no 0-byte file
     monkeypatch.undo()
     with Library(stocked) as library:
@@ -434,21 +556,28 @@ def _corrupt(db_path: Path) -> None:
     data = bytearray(db_path.read_bytes())
     page = int.from_bytes(data[16:18], "big")
     for start in range(2 * page, len(data), page):
-        data[start + 8:start + page - 8] = b"\xa5" * (page - 16)
+        data[start + 8 : start + page - 8] = b"\xa5" * (page - 16)
     db_path.write_bytes(bytes(data))
 
 
 def test_a_damaged_database_is_one_line(stocked, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _corrupt(stocked / "library.sqlite")
-    for args in (["photos"], ["session", "list"], ["export", "--csv", "m.csv"], ["trend"],
-                 ["report", "--out", "r.html"], ["session", "log", "--date", "2026-01-09"]):
+    for args in (
+        ["photos"],
+        ["session", "list"],
+        ["export", "--csv", "m.csv"],
+        ["trend"],
+        ["report", "--out", "r.html"],
+        ["session", "log", "--date", "2026-01-09"],
+    ):
         result = run(*args, "--library", stocked)
         assert result.exit_code == 1, args
         assert result.output.count("\n") == 1 and result.output.startswith("error: "), args
         assert "Traceback" not in result.output
-        assert ("the database is damaged" in result.output
-                or "not a facetrack library" in result.output), (args, result.output)
+        assert (
+            "the database is damaged" in result.output or "not a facetrack library" in result.output
+        ), (args, result.output)
 
 
 def test_a_bad_stored_date_is_one_line(stocked):
@@ -457,14 +586,20 @@ def test_a_bad_stored_date_is_one_line(stocked):
         db.execute("UPDATE sessions SET started_at = '2026-13-45' WHERE id = 1")
     photos = run("photos", "--library", stocked)
     assert (photos.exit_code, photos.output) == (
-        1, "error: photo 2 has a bad stored capture time 'last Tuesday': correct it in the "
-           "database, or remove the photo with facetrack forget\n")
+        1,
+        "error: photo 2 has a bad stored capture time 'last Tuesday': correct it in the "
+        "database, or remove the photo with facetrack forget\n",
+    )
     sessions = run("session", "list", "--library", stocked)
     assert (sessions.exit_code, sessions.output) == (
-        1, "error: session 1 has a bad stored date '2026-13-45': correct it with facetrack "
-           "session edit 1 --date DATE, or delete it\n")
-    assert run("session", "edit", "1", "--date", "2026-01-02T09:00",
-               "--library", stocked).exit_code == 0
+        1,
+        "error: session 1 has a bad stored date '2026-13-45': correct it with facetrack "
+        "session edit 1 --date DATE, or delete it\n",
+    )
+    assert (
+        run("session", "edit", "1", "--date", "2026-01-02T09:00", "--library", stocked).exit_code
+        == 0
+    )
     assert run("session", "list", "--library", stocked).exit_code == 0
 
 
@@ -474,11 +609,14 @@ def read_only_copy(stocked, tmp_path):
     else made read-only by its permissions."""
     mount = tmp_path / "ro"
     mount.mkdir()
-    mounted = os.geteuid() == 0 and os.system(
-        f"mount -t tmpfs -o size=64m tmpfs {mount} 2>/dev/null") == 0
+    mounted = (
+        os.geteuid() == 0
+        and os.system(f"mount -t tmpfs -o size=64m tmpfs {mount} 2>/dev/null") == 0
+    )
     if os.geteuid() == 0 and not mounted:
         pytest.skip("root, and cannot mount a tmpfs to make a read-only file system")
     import shutil
+
     shutil.copytree(stocked, mount / "lib")
     if mounted:
         assert os.system(f"mount -o remount,ro {mount}") == 0
@@ -502,8 +640,10 @@ def test_a_read_only_library_can_be_read(read_only_copy, tmp_path, monkeypatch):
     assert run("report", "--out", "r.html", "--library", lib).exit_code == 0
     write = run("session", "log", "--date", "2026-01-09", "--library", lib)
     assert (write.exit_code, write.output) == (
-        1, f"error: {lib}/library.sqlite: the library is read-only (attempt to write a "
-           "readonly database); it can be read but not changed\n")
+        1,
+        f"error: {lib}/library.sqlite: the library is read-only (attempt to write a "
+        "readonly database); it can be read but not changed\n",
+    )
     create = run("session", "log", "--date", "2026-01-09", "--library", lib.parent / "new")
     assert create.exit_code == 1
     assert create.output.startswith(f"error: {lib.parent / 'new'}: cannot create the library: ")
@@ -542,18 +682,32 @@ def test_the_readme_example_runs_once_as_a_plain_script(tmp_path, guarded):
     import textwrap
 
     make_photos(tmp_path / "in", 3)
-    body = PLAIN_SCRIPT.format(tests=str(TESTS), lib=str(tmp_path / "lib"),
-                               photos=str(tmp_path / "in"))
+    body = PLAIN_SCRIPT.format(
+        tests=str(TESTS), lib=str(tmp_path / "lib"), photos=str(tmp_path / "in")
+    )
     if guarded:
         head, tail = body.split("with Library", 1)
-        body = head + 'if __name__ == "__main__":\n' + textwrap.indent("with Library" + tail, "    ")
+        body = (
+            head + 'if __name__ == "__main__":\n' + textwrap.indent("with Library" + tail, "    ")
+        )
     script = _script(tmp_path, "example.py", body)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(TESTS.parent), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path, env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(TESTS.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     from tracker.library.measuring import NOT_STARTED_NOTE, UNGUARDED_MAIN
+
     notes = () if guarded else (NOT_STARTED_NOTE.format(why=UNGUARDED_MAIN),)
     assert done.stdout == f"3 {notes}\n"
     with Library(tmp_path / "lib") as library:
@@ -569,9 +723,11 @@ def test_import_photos_expands_the_home_folder_and_refuses_nothing(tmp_path, mon
             library.import_photos(["~/Pictures/*.jpg"], workers=1)
         assert str(raised.value) == (
             f"no such file or folder: {tmp_path}/Pictures/*.jpg; nothing imported; wildcards "
-            "such as * are not expanded here: give the folder, or the files themselves")
-        with pytest.raises(LibraryError, match="^no such file or folder: .*/Pictuers; "
-                                               "nothing imported$"):
+            "such as * are not expanded here: give the folder, or the files themselves"
+        )
+        with pytest.raises(
+            LibraryError, match="^no such file or folder: .*/Pictuers; nothing imported$"
+        ):
             library.import_photos("~/Pictuers", workers=1)
 
 
@@ -588,13 +744,13 @@ def test_the_long_term_window_is_given_month_by_month():
     photos, sessions = treatment_series(1)
     trend = analyse(photos, sessions)
     lines = monthly_lines(trend.monthly, metrics=[LEFT])
-    assert [line.split(" (")[0] for line in lines] == ["2026-01", "2026-02", "2026-03",
-                                                      "2026-04"]
+    assert [line.split(" (")[0] for line in lines] == ["2026-01", "2026-02", "2026-03", "2026-04"]
     months = trend.monthly.set_index(["metric", "month"])
     february = months.loc[(LEFT, "2026-02")]
     assert lines[1].startswith(
-        f"2026-02 (days {february.first_day}-{february.last_day}, {february.n} days of photos): "
-        f"Brow height (left) +{february.change:.2f} mm (95% CI ")
+        f"2026-02 (days {february.first_day}-{february.last_day}, {february.n_days} days of photos): "
+        f"Brow height (left) +{february.change:.2f} mm (95% CI "
+    )
     assert lines[1].endswith("noise floor.")
     assert monthly_lines(trend.monthly.iloc[:0]) == []
 
@@ -604,8 +760,9 @@ def test_trend_and_report_show_the_months(tmp_path):
 
     from tracker.report import build_report
 
-    library = build_library(tmp_path / "lib", days=90, every=2, smiles_every=0, after_every=4,
-                            tag=None, note=None)
+    library = build_library(
+        tmp_path / "lib", days=90, every=2, smiles_every=0, after_every=4, tag=None, note=None
+    )
     try:
         report = build_report(library)
         assert [line[:7] for line in report.monthly][:3] == ["2025-01", "2025-01", "2025-01"]

@@ -39,8 +39,9 @@ def private_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     '0o600'
     """
     path = Path(path)
-    descriptor, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                        dir=path.parent if str(path.parent) else ".")
+    descriptor, temp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else "."
+    )
     try:
         os.fchmod(descriptor, FILE_MODE)  # mkstemp makes 0600 already; be explicit
         with os.fdopen(descriptor, "wb") as handle:

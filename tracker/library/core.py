@@ -31,18 +31,20 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from tracker.errors import LibraryError, PhotoError
+from tracker.formatting import none_if_nan, parse_when
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
+from tracker.metrics import registry
 from tracker.photos.dates import format_utc_offset
-from tracker.types import PhotoResult
+from tracker.types import PhotoResult, Reason
 
 DB_NAME = "library.sqlite"
 PHOTOS_FOLDER = "photos"
@@ -115,9 +117,15 @@ class Library:
     1
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, memory: bool = False,
-                 create: bool = True, measure: Callable[..., PhotoResult] | None = None,
-                 _rebuilding: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        memory: bool = False,
+        create: bool = True,
+        measure: Callable[..., PhotoResult] | None = None,
+        _rebuilding: bool = False,
+    ) -> None:
         self._temporary = None
         # copies in photos/ that no row refers to and that were too many to be a killed
         # import's leftovers: kept, and reported (see remove_orphans)
@@ -140,8 +148,9 @@ class Library:
             try:
                 self._prepare_folder(create, _rebuilding)
             except OSError as exc:
-                raise LibraryError(f"{self.path}: cannot create the library: "
-                                   f"{exc.strerror or exc}") from None
+                raise LibraryError(
+                    f"{self.path}: cannot create the library: {exc.strerror or exc}"
+                ) from None
             self.read_only = _read_only(self.path, self.db_path)
             if self.read_only:
                 self._db = self._connect_read_only()
@@ -200,18 +209,19 @@ class Library:
                         f"{self.db_path} is empty (0 bytes) but {PHOTOS_FOLDER}/ holds "
                         f"{copies} stored photo{'' if copies == 1 else 's'}: the database was "
                         f"lost. Restore {DB_NAME} from a backup, or rebuild it from the copies "
-                        f"with: facetrack doctor --rebuild --library {self.path}")
+                        f"with: facetrack doctor --rebuild --library {self.path}"
+                    )
             return
         if not create:
             raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
         if self.path.exists():
             # another process creating the library at this very moment has made the folder's
             # first file (library.sqlite first of all): that is a new library, not a stranger
-            if (any(self.path.iterdir()) and not rebuilding
-                    and not self.db_path.exists()):
+            if any(self.path.iterdir()) and not rebuilding and not self.db_path.exists():
                 raise LibraryError(
                     f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
-                    "choose a new or empty folder")
+                    "choose a new or empty folder"
+                )
             os.chmod(self.path, fs.FOLDER_MODE)
         else:
             fs.make_private_folder(self.path)
@@ -244,11 +254,17 @@ class Library:
         """Open a library that cannot be written (read-only disk or permissions): no
         migration, no WAL switch. SQLite needs to write beside a WAL database even to read
         it, so where it cannot, the file is read as immutable (nothing else can change it)."""
+        db: sqlite3.Connection | None = None
+        version = 0
         for options in ("mode=ro", "mode=ro&immutable=1"):
             db = None
             try:
-                db = sqlite3.connect(f"{self.db_path.as_uri()}?{options}", uri=True,
-                                     timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                db = sqlite3.connect(
+                    f"{self.db_path.as_uri()}?{options}",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_S,
+                    isolation_level=None,
+                )
                 db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
                 version = schema_version(db)
                 break
@@ -259,12 +275,14 @@ class Library:
                     raise _library_error(self.db_path, exc) from None
         from tracker.library.migrations import LATEST_VERSION
 
+        assert db is not None  # the loop either broke with a connection or raised
         if version != LATEST_VERSION:
             db.close()
             raise LibraryError(
                 f"{self.db_path}: the library is read-only and its schema (version {version}) "
                 f"is not this facetrack's ({LATEST_VERSION}); open it once where it can be "
-                "written to upgrade it")
+                "written to upgrade it"
+            )
         return db
 
     def close(self) -> None:
@@ -400,11 +418,15 @@ class Library:
             before stay.
         """
         options = _ImportOptions(
-            session=_check_photo_session(session), tag=_clean_text(tag, "tag"),
-            manual_date=(_parse_moment(manual_date, "date") if isinstance(manual_date, str)
-                         else manual_date),
+            session=_check_photo_session(session),
+            tag=_clean_text(tag, "tag"),
+            manual_date=(
+                _parse_moment(manual_date, "date") if isinstance(manual_date, str) else manual_date
+            ),
             prefer_manual_date=prefer_manual_date,
-            mirrored=bool(mirrored), link=bool(link))
+            mirrored=bool(mirrored),
+            link=bool(link),
+        )
         summary = SummaryBuilder()
         files = self._find(paths, summary)
         self.remove_orphans()
@@ -419,8 +441,9 @@ class Library:
                 progress(done, total)
 
         # a pool costs a few seconds to start: not worth it for a single photo
-        with Measurer(self._measure, mirrored=options.mirrored,
-                      workers=workers if total > 1 else 1) as measurer:
+        with Measurer(
+            self._measure, mirrored=options.mirrored, workers=workers if total > 1 else 1
+        ) as measurer:
             for file in files:
                 candidate = self._candidate(file, summary)
                 if candidate is None:
@@ -452,15 +475,22 @@ class Library:
             wildcard = any(set("*?[") & set(str(root)) for root in missing)
             raise LibraryError(
                 f"no such file or folder: {names}; nothing imported"
-                + ("; wildcards such as * are not expanded here: give the folder, or the "
-                   "files themselves" if wildcard else ""))
+                + (
+                    "; wildcards such as * are not expanded here: give the folder, or the "
+                    "files themselves"
+                    if wildcard
+                    else ""
+                )
+            )
         photos: dict[Path, None] = {}
         ignored: set[Path] = set()
         stored = (self.path / PHOTOS_FOLDER).resolve()
         for root in roots:
             if root.resolve() == stored or stored in root.resolve().parents:
-                summary.errors[str(root)] = ("is inside the library's own photos/ folder (it is "
-                                             "stored already); import the original instead")
+                summary.errors[str(root)] = (
+                    "is inside the library's own photos/ folder (it is "
+                    "stored already); import the original instead"
+                )
                 continue
             if not root.exists() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
                 summary.errors[str(root)] = "no such file or folder"
@@ -510,8 +540,13 @@ class Library:
         row = self._conn.execute("SELECT id FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else int(row[0])
 
-    def _store(self, candidate: _Candidate, result: PhotoResult, options: _ImportOptions,
-               summary: SummaryBuilder) -> None:
+    def _store(
+        self,
+        candidate: _Candidate,
+        result: PhotoResult,
+        options: _ImportOptions,
+        summary: SummaryBuilder,
+    ) -> None:
         """Date, copy and insert one measured photo in one transaction (or record why not)."""
         name = str(candidate.path)
         if result.status == "error":
@@ -523,11 +558,16 @@ class Library:
             return
         suffix = candidate.path.suffix.lower()
         if options.link and _path_text(candidate.path) != os.path.abspath(candidate.path):
-            summary.errors[name] = ("its name is not valid UTF-8, so it cannot be linked; "
-                                    "import it without --link (it is then copied)")
+            summary.errors[name] = (
+                "its name is not valid UTF-8, so it cannot be linked; "
+                "import it without --link (it is then copied)"
+            )
             return
-        stored = (os.path.abspath(candidate.path) if options.link
-                  else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}")
+        stored = (
+            os.path.abspath(candidate.path)
+            if options.link
+            else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}"
+        )
         copy = None
         try:
             with self._write() as db:
@@ -557,70 +597,109 @@ class Library:
             return
         except sqlite3.Error as exc:  # the library itself: locked, full, unwritable
             raise _library_error(self.db_path, exc) from None
-        summary.add_imported(name, photo_id, result.status, result.reasons, when.source,
-                             when.notes)
+        summary.add_imported(name, photo_id, result.status, result.reasons, when.source, when.notes)
 
-    def _insert(self, db: sqlite3.Connection, candidate: _Candidate, result: PhotoResult,
-                when, stored: str, options: _ImportOptions) -> int:
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        candidate: _Candidate,
+        result: PhotoResult,
+        when,
+        stored: str,
+        options: _ImportOptions,
+    ) -> int:
         from tracker.metrics.geometry import ALGORITHM_VERSION
 
-        size = result.extras.get("original_size_px") or result.photo_size_px or (None, None)
+        size = result.original_size_px or result.photo_size_px or (None, None)
         quality = result.quality.scores if result.quality is not None else {}
+        reasons = [Reason.of(r) for r in result.reasons]
         cursor = db.execute(
             "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
             "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
-            "date_notes, imported_at, session, tag, status, reasons, quality) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (candidate.sha256, _path_text(candidate.path), stored, int(options.link),
-             candidate.size_bytes, _int_or_none(size[0]), _int_or_none(size[1]),
-             result.extras.get("format") or candidate.path.suffix.lstrip(".").upper(),
-             int(options.mirrored), _iso(when.captured_at), when.source, when.utc_offset,
-             json.dumps(list(when.notes)), _now(), options.session, options.tag,
-             result.status, json.dumps(list(result.reasons)),
-             json.dumps({k: _finite_or_none(v) for k, v in quality.items()})),
+            "date_notes, imported_at, session, tag, status, reasons, reason_codes, quality) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                candidate.sha256,
+                _path_text(candidate.path),
+                stored,
+                int(options.link),
+                candidate.size_bytes,
+                _int_or_none(size[0]),
+                _int_or_none(size[1]),
+                result.format or candidate.path.suffix.lstrip(".").upper(),
+                int(options.mirrored),
+                _iso(when.captured_at),
+                when.source,
+                when.utc_offset,
+                json.dumps(list(when.notes)),
+                _now(),
+                options.session,
+                options.tag,
+                result.status,
+                json.dumps([r.message for r in reasons]),
+                json.dumps([r.code.value for r in reasons]),
+                json.dumps({k: none_if_nan(v) for k, v in quality.items()}),
+            ),
         )
-        photo_id = int(cursor.lastrowid)
+        photo_id = int(cursor.lastrowid or 0)  # set by the INSERT
         measurement, landmarks = result.measurement, result.landmarks
         if measurement is None:
             return photo_id
-        points = result.extras.get("refined_points_px")
-        camera, distance_mm = result.extras.get("camera"), measurement.camera_distance_mm
+        points = result.refined_points_px
+        camera, distance_mm = result.camera, measurement.camera_distance_mm
         if landmarks is not None:
             points = landmarks.points_px if points is None else points
             if camera is None:  # a measure function that does not give it: read the file
                 from tracker.photos.camera import read_camera_of_file
 
                 camera = read_camera_of_file(candidate.path, landmarks.image_size_px)
-            if _finite_or_none(distance_mm) is None:
+            if none_if_nan(distance_mm) is None:
                 distance_mm = _distance_mm(points, camera, landmarks.image_size_px)
             db.execute(
                 "INSERT INTO landmarks (photo_id, model, image_width_px, image_height_px, "
                 "decode_scale, scale_mm_per_px, scale_source, points, raw_points, "
                 "focal_length_px, focal_length_35mm, focal_source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (photo_id, landmarks.model, *landmarks.image_size_px,
-                 _finite_or_none(result.extras.get("decode_scale")),
-                 _finite_or_none(measurement.scale_mm_per_px), measurement.scale_source,
-                 _points_blob(points), _points_blob(landmarks.points_px),
-                 _finite_or_none(camera.focal_length_px),
-                 _finite_or_none(camera.focal_length_35mm), camera.focal_source),
+                (
+                    photo_id,
+                    landmarks.model,
+                    *landmarks.image_size_px,
+                    none_if_nan(result.decode_scale),
+                    none_if_nan(measurement.scale_mm_per_px),
+                    measurement.scale_source,
+                    _points_blob(points),
+                    _points_blob(landmarks.points_px),
+                    none_if_nan(camera.focal_length_px),
+                    none_if_nan(camera.focal_length_35mm),
+                    camera.focal_source,
+                ),
             )
         pose = result.quality.pose if result.quality is not None else None
         db.execute(
             "INSERT INTO measurement_info (photo_id, algorithm_version, scale_mm_per_px, "
             "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how, camera_distance_mm) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)",
-            (photo_id, ALGORITHM_VERSION, _finite_or_none(measurement.scale_mm_per_px),
-             measurement.scale_source,
-             *((None, None, None) if pose is None else
-               (_finite_or_none(getattr(pose, c)) for c in POSE_COLUMNS)),
-             _now(), _finite_or_none(distance_mm)),
+            (
+                photo_id,
+                ALGORITHM_VERSION,
+                none_if_nan(measurement.scale_mm_per_px),
+                measurement.scale_source,
+                *(
+                    (None, None, None)
+                    if pose is None
+                    else (none_if_nan(getattr(pose, c)) for c in POSE_COLUMNS)
+                ),
+                _now(),
+                none_if_nan(distance_mm),
+            ),
         )
         db.executemany(
             "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
             "VALUES (?, ?, ?, ?)",
-            [(photo_id, ALGORITHM_VERSION, metric, _finite_or_none(value))
-             for metric, value in measurement.metrics.items()],
+            [
+                (photo_id, ALGORITHM_VERSION, metric, none_if_nan(value))
+                for metric, value in measurement.metrics.items()
+            ],
         )
         return photo_id
 
@@ -640,10 +719,12 @@ class Library:
         folder = self.path / PHOTOS_FOLDER
         removed = 0
         with self._write() as db:
-            known = {row[0] for row in db.execute(
-                "SELECT stored_path FROM photos WHERE linked = 0")}
-            forgotten = {row[0] for row in db.execute(
-                "SELECT stored_path FROM pending_deletions")} - known
+            known = {
+                row[0] for row in db.execute("SELECT stored_path FROM photos WHERE linked = 0")
+            }
+            forgotten = {
+                row[0] for row in db.execute("SELECT stored_path FROM pending_deletions")
+            } - known
             orphans = []
             for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
                 if not file.is_file() and not file.is_symlink():
@@ -677,19 +758,34 @@ class Library:
         """
         integrity = self._conn.execute("PRAGMA integrity_check").fetchone()[0]
         rows = self._conn.execute("SELECT id, stored_path, linked FROM photos").fetchall()
-        missing = [int(i) for i, stored, linked in rows
-                   if not (Path(stored) if linked else self.path / stored).exists()]
+        missing = [
+            int(i)
+            for i, stored, linked in rows
+            if not (Path(stored) if linked else self.path / stored).exists()
+        ]
         known = {stored for _, stored, linked in rows if not linked}
-        loose = [file.relative_to(self.path).as_posix() for file in self.stored_copies()
-                 if file.relative_to(self.path).as_posix() not in known]
-        return {"integrity": integrity, "photos": len(rows), "copies": len(self.stored_copies()),
-                "missing_copies": missing, "copies_without_row": loose}
+        loose = [
+            file.relative_to(self.path).as_posix()
+            for file in self.stored_copies()
+            if file.relative_to(self.path).as_posix() not in known
+        ]
+        return {
+            "integrity": integrity,
+            "photos": len(rows),
+            "copies": len(self.stored_copies()),
+            "missing_copies": missing,
+            "copies_without_row": loose,
+        }
 
     @classmethod
-    def rebuild(cls, path: str | os.PathLike[str], *,
-                measure: Callable[..., PhotoResult] | None = None,
-                workers: int = 2, progress: Callable[[int, int], None] | None = None
-                ) -> tuple[Library, ImportSummary, Path]:
+    def rebuild(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        measure: Callable[..., PhotoResult] | None = None,
+        workers: int = 2,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[Library, ImportSummary, Path]:
         """Re-create a lost or broken database from the photo copies the library holds.
 
         The old database files are kept beside it as ``library.sqlite.lost-<time>``; the
@@ -710,8 +806,9 @@ class Library:
         root = Path(path).expanduser().absolute()
         photos = root / PHOTOS_FOLDER
         if not _stored_copies(root):
-            raise LibraryError(f"{root}: nothing to rebuild from ({PHOTOS_FOLDER}/ holds no "
-                               "photo copies)")
+            raise LibraryError(
+                f"{root}: nothing to rebuild from ({PHOTOS_FOLDER}/ holds no photo copies)"
+            )
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         for suffix in ("", "-wal", "-shm"):
             old = root / f"{DB_NAME}{suffix}"
@@ -763,8 +860,13 @@ class Library:
         median, sem = calibrate_ipd_mm(values.to_numpy())
         return median, sem, int(values.size)
 
-    def photos(self, *, status: str | Iterable[str] | None = None,
-               since: datetime | date | str | None = None, person_scale: bool = False):
+    def photos(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        since: datetime | date | str | None = None,
+        person_scale: bool = False,
+    ):
         """One row per photo, one column per metric: a pandas DataFrame ordered by capture time.
 
         With ``person_scale``, every millimetre metric is re-expressed with the person's
@@ -804,48 +906,75 @@ class Library:
         records = []
         for row, metrics in rows:
             local, utc = _split_time(row["captured_at"], f"photo {row['id']}")
-            records.append({
-                **self._photo_fields(row),
-                "captured_at": local,
-                "captured_at_utc": utc,
-                **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
-                "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
-                "scale_source": row["scale_source"],
-                "camera_distance_mm": _nan_if_none(row["camera_distance_mm"]),
-                "focal_length_35mm": _nan_if_none(row["focal_length_35mm"]),
-                "focal_source": row["focal_source"],
-                "advice": _advice(row, usual),
-                **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
-            })
-        columns = ["id", "file", "stored_path", "sha256", "captured_at", "captured_at_utc",
-                   "utc_offset", "date_source", "date_notes", "date_flagged", "status",
-                   "reasons", "session", "tag", "mirrored", *POSE_COLUMNS, "scale_mm_per_px",
-                   "scale_source", *CAMERA_COLUMNS, "advice", *METRIC_NAMES]
+            records.append(
+                {
+                    **self._photo_fields(row),
+                    "captured_at": local,
+                    "captured_at_utc": utc,
+                    **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
+                    "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
+                    "scale_source": row["scale_source"],
+                    "camera_distance_mm": _nan_if_none(row["camera_distance_mm"]),
+                    "focal_length_35mm": _nan_if_none(row["focal_length_35mm"]),
+                    "focal_source": row["focal_source"],
+                    "advice": _advice(row, usual),
+                    **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
+                }
+            )
+        columns = [
+            "id",
+            "file",
+            "stored_path",
+            "sha256",
+            "captured_at",
+            "captured_at_utc",
+            "utc_offset",
+            "date_source",
+            "date_notes",
+            "date_flagged",
+            "status",
+            "reasons",
+            "session",
+            "tag",
+            "mirrored",
+            *POSE_COLUMNS,
+            "scale_mm_per_px",
+            "scale_source",
+            *CAMERA_COLUMNS,
+            "advice",
+            *METRIC_NAMES,
+        ]
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["id"] = frame["id"].astype("int64")
         # nanoseconds, the resolution pandas 2 always uses (pandas 3 would infer microseconds)
         frame["captured_at"] = pd.to_datetime(frame["captured_at"]).astype("datetime64[ns]")
         frame["captured_at_utc"] = pd.to_datetime(frame["captured_at_utc"], utc=True).astype(
-            "datetime64[ns, UTC]")
+            "datetime64[ns, UTC]"
+        )
         frame["date_flagged"] = frame["date_flagged"].astype(bool)
         frame["mirrored"] = frame["mirrored"].astype(bool)
         numeric = [*POSE_COLUMNS, "scale_mm_per_px", *CAMERA_COLUMNS[:2], *METRIC_NAMES]
         frame[numeric] = frame[numeric].astype("float64")
-        _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source",
-                                       "focal_source", "advice"))
+        _none_for_missing_text(
+            frame, ("utc_offset", "session", "tag", "scale_source", "focal_source", "advice")
+        )
         if person_scale and len(frame):
             from tracker.metrics.scale import PERSON_SCALE_METRIC
 
             person_mm, _, _ = self.calibrated_scale_mm()
             factor = person_mm / frame[PERSON_SCALE_METRIC]
             for name in [*METRIC_NAMES, "scale_mm_per_px"]:
-                if name.endswith("_mm") or name == "scale_mm_per_px":
+                if name == "scale_mm_per_px" or registry.scales_with_size(name):
                     frame[name] = frame[name] * factor
             frame.loc[factor.notna(), "scale_source"] = "person"
         return frame
 
-    def photo_records(self, *, status: str | Iterable[str] | None = None,
-                      since: datetime | date | str | None = None) -> Iterator[dict]:
+    def photo_records(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        since: datetime | date | str | None = None,
+    ) -> Iterator[dict]:
         """One JSON-ready dict per photo, ordered by capture time (for ``photos --json``).
 
         Keys: ``id``, ``file`` (original path), ``stored_path``, ``sha256``, ``captured_at``
@@ -881,7 +1010,10 @@ class Library:
             "date_notes": notes,
             "date_flagged": date_flagged(row["date_source"], notes),
             "status": row["status"],
-            "reasons": json.loads(row["reasons"]),
+            "reasons": [
+                Reason(code, text)
+                for code, text in zip(json.loads(row["reason_codes"]), json.loads(row["reasons"]))
+            ],
             "session": row["session"],
             "tag": row["tag"],
             "mirrored": bool(row["mirrored"]),
@@ -898,7 +1030,9 @@ class Library:
         rows = self._conn.execute(
             f"SELECT {', '.join('mi.' + c for c in CAPTURE_COLUMNS)} FROM photos p "
             "JOIN measurement_info mi ON mi.photo_id = p.id AND mi.algorithm_version = ? "
-            "WHERE p.status = 'ok'", (ALGORITHM_VERSION,)).fetchall()
+            "WHERE p.status = 'ok'",
+            (ALGORITHM_VERSION,),
+        ).fetchall()
         frame = pd.DataFrame(rows, columns=list(CAPTURE_COLUMNS), dtype="float64")
         return usual_capture(frame.assign(status="ok"))
 
@@ -908,16 +1042,19 @@ class Library:
             **self._photo_fields(row),
             "captured_at": row["captured_at"],
             "imported_at": row["imported_at"],
-            "pose": ({c: _finite_or_none(row[c]) for c in POSE_COLUMNS}
-                     if measured and row["yaw_deg"] is not None else None),
-            "scale_mm_per_px": _finite_or_none(row["scale_mm_per_px"]),
+            "pose": (
+                {c: none_if_nan(row[c]) for c in POSE_COLUMNS}
+                if measured and row["yaw_deg"] is not None
+                else None
+            ),
+            "scale_mm_per_px": none_if_nan(row["scale_mm_per_px"]),
             "scale_source": row["scale_source"],
-            "camera_distance_mm": _finite_or_none(row["camera_distance_mm"]),
-            "focal_length_35mm": _finite_or_none(row["focal_length_35mm"]),
+            "camera_distance_mm": none_if_nan(row["camera_distance_mm"]),
+            "focal_length_35mm": none_if_nan(row["focal_length_35mm"]),
             "focal_source": row["focal_source"],
             "advice": _advice(row, usual),
             "algorithm_version": row["algorithm_version"],
-            "metrics": {k: _finite_or_none(v) for k, v in metrics.items()},
+            "metrics": {k: none_if_nan(v) for k, v in metrics.items()},
         }
 
     def _rows(self, *, status=None, since=None, ids=None) -> Iterator[tuple[sqlite3.Row, dict]]:
@@ -949,14 +1086,16 @@ class Library:
                     "ON mi.photo_id = p.id AND mi.algorithm_version = ? "
                     "LEFT JOIN landmarks l ON l.photo_id = p.id "
                     f"{clause} ORDER BY p.captured_at, p.id",
-                    (ALGORITHM_VERSION, *params)).fetchall()
+                    (ALGORITHM_VERSION, *params),
+                ).fetchall()
                 metrics: dict[int, dict[str, float]] = {}
                 for photo_id, metric, value in db.execute(
-                        "SELECT m.photo_id, m.metric, m.value FROM measurements m "
-                        "JOIN photos p ON p.id = m.photo_id "
-                        f"WHERE m.algorithm_version = ? {'AND' if where else ''} "
-                        f"{' AND '.join(where)}",
-                        (ALGORITHM_VERSION, *params)):
+                    "SELECT m.photo_id, m.metric, m.value FROM measurements m "
+                    "JOIN photos p ON p.id = m.photo_id "
+                    f"WHERE m.algorithm_version = ? {'AND' if where else ''} "
+                    f"{' AND '.join(where)}",
+                    (ALGORITHM_VERSION, *params),
+                ):
                     metrics.setdefault(photo_id, {})[metric] = value
             finally:
                 db.row_factory = None
@@ -974,7 +1113,8 @@ class Library:
         Raises LibraryError when the photo is unknown or has no landmarks (no face)."""
         row = self._conn.execute(
             f"SELECT {'raw_points' if raw else 'points'} FROM landmarks WHERE photo_id = ?",
-            (int(photo_id),)).fetchone()
+            (int(photo_id),),
+        ).fetchone()
         if row is None or row[0] is None:
             raise LibraryError(f"no landmarks stored for photo {photo_id}")
         return _points_array(row[0])
@@ -989,7 +1129,8 @@ class Library:
         records = {r["id"]: r["captured_at"] for r in self.photo_records()}
         frame["captured_at"] = frame["id"].map(records)
         frame["captured_at_utc"] = frame["captured_at_utc"].map(
-            lambda t: None if t is None or t != t else t.isoformat())
+            lambda t: None if t is None or t != t else t.isoformat()
+        )
         for column in ("date_notes", "reasons"):
             frame[column] = frame[column].map("; ".join)
         neutralise_text_cells(frame)
@@ -1001,9 +1142,15 @@ class Library:
 
     # --- treatment sessions -------------------------------------------------------------------
 
-    def log_session(self, started_at: datetime | date | str, *, minutes: float | None = None,
-                    mode: str | None = None, note: str | None = None,
-                    side: str = "both") -> int:
+    def log_session(
+        self,
+        started_at: datetime | date | str,
+        *,
+        minutes: float | None = None,
+        mode: str | None = None,
+        note: str | None = None,
+        side: str = "both",
+    ) -> int:
         """Log a treatment (microcurrent) session and return its id.
 
         Parameters
@@ -1032,12 +1179,21 @@ class Library:
             _refuse_duplicate(db, values)
             cursor = db.execute(
                 "INSERT INTO sessions (started_at, minutes, mode, note, side, logged_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (*values, _now()))
-        return int(cursor.lastrowid)
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (*values, _now()),
+            )
+        return int(cursor.lastrowid or 0)  # set by the INSERT
 
-    def edit_session(self, session_id: int, *, started_at: datetime | date | str | None = None,
-                     minutes: float | None = None, mode: str | None = None,
-                     note: str | None = None, side: str | None = None) -> None:
+    def edit_session(
+        self,
+        session_id: int,
+        *,
+        started_at: datetime | date | str | None = None,
+        minutes: float | None = None,
+        mode: str | None = None,
+        note: str | None = None,
+        side: str | None = None,
+    ) -> None:
         """Change the given fields of one logged session (the others stay), checked as
         ``log_session`` checks them.
 
@@ -1047,16 +1203,20 @@ class Library:
             When there is no session with that id, or for a value ``log_session`` refuses.
         """
         with self._write() as db:
-            row = db.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id = ?",
-                             (int(session_id),)).fetchone()
+            row = db.execute(
+                f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id = ?",
+                (int(session_id),),
+            ).fetchone()
             if row is None:
                 raise LibraryError(f"no session with id {session_id}")
             given = (started_at, minutes, mode, note, side)
-            values = _session_values(*(old if new is None else new
-                                       for old, new in zip(row, given)))
+            values = _session_values(*(old if new is None else new for old, new in zip(row, given)))
             _refuse_duplicate(db, values, other_than=int(session_id))
-            db.execute(f"UPDATE sessions SET {', '.join(c + ' = ?' for c in SESSION_COLUMNS)} "
-                       "WHERE id = ?", (*values, int(session_id)))
+            db.execute(
+                f"UPDATE sessions SET {', '.join(c + ' = ?' for c in SESSION_COLUMNS)} "
+                "WHERE id = ?",
+                (*values, int(session_id)),
+            )
 
     def import_sessions(self, path: str | os.PathLike[str]) -> tuple[list[int], list[str]]:
         """Log the sessions of a CSV file with a header row: ``started_at,minutes,mode``
@@ -1084,14 +1244,16 @@ class Library:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise LibraryError(f"{path}: cannot read: {why}") from None
         if not rows:
-            raise LibraryError(f"{path}: empty file (a header row started_at,minutes,mode "
-                               "is needed)")
+            raise LibraryError(
+                f"{path}: empty file (a header row started_at,minutes,mode is needed)"
+            )
         header = [cell.strip().lower() for cell in rows[0]]
         unknown = [c for c in header if c not in SESSION_COLUMNS]
         if "started_at" not in header or unknown:
             raise LibraryError(
                 f"{path}: the header row must name started_at and optionally minutes, mode, "
-                f"note, side (found: {','.join(header)})")
+                f"note, side (found: {','.join(header)})"
+            )
         ids, errors = [], []
         for number, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
@@ -1101,10 +1263,15 @@ class Library:
                 continue
             cells = {name: (value.strip() or None) for name, value in zip(header, row)}
             try:
-                ids.append(self.log_session(
-                    cells.get("started_at") or "", minutes=cells.get("minutes"),
-                    mode=cells.get("mode"), note=cells.get("note"),
-                    side=cells.get("side") or "both"))
+                ids.append(
+                    self.log_session(
+                        cells.get("started_at") or "",
+                        minutes=cells.get("minutes"),  # type: ignore[arg-type]  # checked
+                        mode=cells.get("mode"),
+                        note=cells.get("note"),
+                        side=cells.get("side") or "both",
+                    )
+                )
             except LibraryError as exc:
                 errors.append(f"line {number}: {exc}")
         return ids, errors
@@ -1117,16 +1284,36 @@ class Library:
 
         rows = self._conn.execute(
             "SELECT id, started_at, minutes, mode, note, side, logged_at FROM sessions "
-            "ORDER BY started_at, id").fetchall()
+            "ORDER BY started_at, id"
+        ).fetchall()
         records = []
         for session_id, started_at, minutes, mode, note, side, logged_at in rows:
             moment = _stored_time(started_at, f"session {session_id}")
-            records.append({
-                "id": session_id, "started_at": moment.replace(tzinfo=None),
-                "utc_offset": format_utc_offset(moment), "minutes": _nan_if_none(minutes),
-                "mode": mode, "note": note, "side": side, "logged_at": logged_at})
-        frame = pd.DataFrame.from_records(records, columns=[
-            "id", "started_at", "utc_offset", "minutes", "mode", "note", "side", "logged_at"])
+            records.append(
+                {
+                    "id": session_id,
+                    "started_at": moment.replace(tzinfo=None),
+                    "utc_offset": format_utc_offset(moment),
+                    "minutes": _nan_if_none(minutes),
+                    "mode": mode,
+                    "note": note,
+                    "side": side,
+                    "logged_at": logged_at,
+                }
+            )
+        frame = pd.DataFrame.from_records(
+            records,
+            columns=[
+                "id",
+                "started_at",
+                "utc_offset",
+                "minutes",
+                "mode",
+                "note",
+                "side",
+                "logged_at",
+            ],
+        )
         frame["id"] = frame["id"].astype("int64")
         frame["started_at"] = pd.to_datetime(frame["started_at"]).astype("datetime64[ns]")
         frame["minutes"] = frame["minutes"].astype("float64")
@@ -1149,7 +1336,9 @@ class Library:
         return self._scalar(
             "SELECT count(*) FROM landmarks l LEFT JOIN measurement_info mi "
             "ON mi.photo_id = l.photo_id AND mi.algorithm_version = ? "
-            "WHERE mi.photo_id IS NULL", (ALGORITHM_VERSION,))
+            "WHERE mi.photo_id IS NULL",
+            (ALGORITHM_VERSION,),
+        )
 
     def remeasure(self, *, batch_size: int = 4096) -> int:
         """Recompute every metric from the stored landmarks with the current metric code.
@@ -1175,35 +1364,48 @@ class Library:
         with self._write() as db:
             self._fill_in_cameras(db)
             db.execute("DELETE FROM measurements WHERE algorithm_version = ?", (ALGORITHM_VERSION,))
-            db.execute("DELETE FROM measurement_info WHERE algorithm_version = ?",
-                       (ALGORITHM_VERSION,))
-            reader = db.execute("SELECT photo_id, points, scale_mm_per_px, scale_source, "
-                                "focal_length_px, focal_source, image_width_px, "
-                                "image_height_px FROM landmarks ORDER BY photo_id")
+            db.execute(
+                "DELETE FROM measurement_info WHERE algorithm_version = ?", (ALGORITHM_VERSION,)
+            )
+            reader = db.execute(
+                "SELECT photo_id, points, scale_mm_per_px, scale_source, "
+                "focal_length_px, focal_source, image_width_px, "
+                "image_height_px FROM landmarks ORDER BY photo_id"
+            )
             while batch := reader.fetchmany(batch_size):
                 ids = [row[0] for row in batch]
                 points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
                 scales = np.array([row[2] for row in batch], dtype=np.float64)
                 stack = points.reshape(len(batch), N_POINTS, 3)
                 focal, centres = _cameras(batch)
-                values = compute_metrics(stack, scales, focal_length_px=focal,
-                                         principal_point_px=centres)
+                values = compute_metrics(
+                    stack, scales, focal_length_px=focal, principal_point_px=centres
+                )
                 columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
                 pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
-                distances = _none_for_nan(camera_distance_mm(
-                    values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm))
+                distances = _none_for_nan(
+                    camera_distance_mm(
+                        values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm
+                    )
+                )
                 db.executemany(
                     "INSERT INTO measurement_info (photo_id, algorithm_version, "
                     "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
                     "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure', ?)",
-                    [(photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
-                     for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)])
+                    [
+                        (photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
+                        for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)
+                    ],
+                )
                 db.executemany(
                     "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
                     "VALUES (?, ?, ?, ?)",
-                    [(photo_id, ALGORITHM_VERSION, name, value)
-                     for name, column in columns.items()
-                     for photo_id, value in zip(ids, column)])
+                    [
+                        (photo_id, ALGORITHM_VERSION, name, value)
+                        for name, column in columns.items()
+                        for photo_id, value in zip(ids, column)
+                    ],
+                )
                 count += len(batch)
         return count
 
@@ -1216,17 +1418,20 @@ class Library:
             "SELECT l.photo_id, l.image_width_px, l.image_height_px, p.stored_path "
             "FROM landmarks l JOIN photos p ON p.id = l.photo_id "
             "WHERE l.focal_length_px IS NULL AND l.image_width_px IS NOT NULL "
-            "AND l.image_height_px IS NOT NULL").fetchall()
+            "AND l.image_height_px IS NOT NULL"
+        ).fetchall()
         for photo_id, width, height, stored in missing:
             camera = read_camera_of_file(self._absolute(stored), (int(width), int(height)))
-            db.execute("UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
-                       "focal_source = ? WHERE photo_id = ?",
-                       (camera.focal_length_px, camera.focal_length_35mm, camera.focal_source,
-                        photo_id))
+            db.execute(
+                "UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
+                "focal_source = ? WHERE photo_id = ?",
+                (camera.focal_length_px, camera.focal_length_35mm, camera.focal_source, photo_id),
+            )
         return len(missing)
 
-    def _store_synthetic_landmarks(self, points: np.ndarray, *, scale_mm_per_px,
-                                   captured_at: datetime | None = None) -> list[int]:
+    def _store_synthetic_landmarks(
+        self, points: np.ndarray, *, scale_mm_per_px, captured_at: datetime | None = None
+    ) -> list[int]:
         """Add placeholder photos holding only the given landmarks, in one transaction.
 
         For tests and benchmarks of ``remeasure`` on throwaway libraries: each row is a
@@ -1245,13 +1450,19 @@ class Library:
                 "INSERT INTO photos (id, sha256, original_path, stored_path, linked, "
                 "size_bytes, mirrored, captured_at, date_source, imported_at, status) "
                 "VALUES (?, ?, ?, ?, 1, 0, 0, ?, 'manual', ?, 'ok')",
-                [(i, secrets.token_hex(32), f"synthetic:{i}", f"synthetic:{i}", when, now)
-                 for i in ids])
+                [
+                    (i, secrets.token_hex(32), f"synthetic:{i}", f"synthetic:{i}", when, now)
+                    for i in ids
+                ],
+            )
             db.executemany(
                 "INSERT INTO landmarks (photo_id, model, scale_mm_per_px, scale_source, points) "
                 "VALUES (?, 'synthetic', ?, 'synthetic', ?)",
-                [(i, float(scale), np.ascontiguousarray(p).tobytes())
-                 for i, scale, p in zip(ids, scales, stack)])
+                [
+                    (i, float(scale), np.ascontiguousarray(p).tobytes())
+                    for i, scale, p in zip(ids, scales, stack)
+                ],
+            )
         return ids
 
     def forget(self, photo_ids: int | Iterable[int]) -> int:
@@ -1261,8 +1472,11 @@ class Library:
 
         Raises LibraryError naming the first unknown id (nothing is removed then).
         """
-        ids = [int(photo_ids)] if isinstance(photo_ids, (int, np.integer)) else \
-            [int(i) for i in photo_ids]
+        ids = (
+            [int(photo_ids)]
+            if isinstance(photo_ids, (int, np.integer))
+            else [int(i) for i in photo_ids]
+        )
         with self._write() as db:
             for photo_id in ids:
                 if db.execute("SELECT 1 FROM photos WHERE id = ?", (photo_id,)).fetchone() is None:
@@ -1270,7 +1484,8 @@ class Library:
             db.executemany(
                 "INSERT OR IGNORE INTO pending_deletions (stored_path) "
                 "SELECT stored_path FROM photos WHERE id = ? AND linked = 0",
-                [(i,) for i in ids])
+                [(i,) for i in ids],
+            )
             db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
         # The copies go after the rows are gone (a crash in between leaves only orphans,
         # which this and every import removes).
@@ -1282,8 +1497,10 @@ class Library:
         """Remove every photo and its data for good (the treatment log stays). Returns the
         number removed."""
         with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO pending_deletions (stored_path) "
-                       "SELECT stored_path FROM photos WHERE linked = 0")
+            db.execute(
+                "INSERT OR IGNORE INTO pending_deletions (stored_path) "
+                "SELECT stored_path FROM photos WHERE linked = 0"
+            )
             count = db.execute("DELETE FROM photos").rowcount
         self.remove_orphans()
         self._truncate_log()
@@ -1307,8 +1524,11 @@ def _stored_copies(root: Path) -> list[Path]:
     folder = root / PHOTOS_FOLDER
     if not folder.is_dir():
         return []
-    return [file for file in sorted(folder.rglob("*"))
-            if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)]
+    return [
+        file
+        for file in sorted(folder.rglob("*"))
+        if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)
+    ]
 
 
 def neutralise_text_cells(frame) -> None:
@@ -1356,26 +1576,37 @@ def _switch_to_wal(db: sqlite3.Connection, *, timeout_s: float = BUSY_TIMEOUT_S)
 def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
     message = str(exc)
     if "locked" in message or "busy" in message:
-        return LibraryError(f"{db_path}: the library is busy (another facetrack holds it for "
-                            f"over {BUSY_TIMEOUT_S:g} s); try again")
+        return LibraryError(
+            f"{db_path}: the library is busy (another facetrack holds it for "
+            f"over {BUSY_TIMEOUT_S:g} s); try again"
+        )
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in message:
-        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database, or "
-                            f"damaged); if it was one, rebuild it from its photo copies with: "
-                            f"facetrack doctor --rebuild --library {db_path.parent}")
+        return LibraryError(
+            f"{db_path}: not a facetrack library (not an SQLite database, or "
+            f"damaged); if it was one, rebuild it from its photo copies with: "
+            f"facetrack doctor --rebuild --library {db_path.parent}"
+        )
     if "malformed" in message or "corrupt" in message:
-        return LibraryError(f"{db_path}: the database is damaged ({message}); nothing was "
-                            f"changed. Check it with facetrack doctor --library "
-                            f"{db_path.parent}, or rebuild it from the photo copies with "
-                            f"facetrack doctor --rebuild --library {db_path.parent}")
+        return LibraryError(
+            f"{db_path}: the database is damaged ({message}); nothing was "
+            f"changed. Check it with facetrack doctor --library "
+            f"{db_path.parent}, or rebuild it from the photo copies with "
+            f"facetrack doctor --rebuild --library {db_path.parent}"
+        )
     if "full" in message:
-        return LibraryError(f"{db_path}: the disk is full ({message}); nothing was changed. "
-                            "Free some space and try again")
+        return LibraryError(
+            f"{db_path}: the disk is full ({message}); nothing was changed. "
+            "Free some space and try again"
+        )
     if "readonly" in message or "read-only" in message:
-        return LibraryError(f"{db_path}: the library is read-only ({message}); it can be "
-                            "read but not changed")
+        return LibraryError(
+            f"{db_path}: the library is read-only ({message}); it can be read but not changed"
+        )
     if "I/O" in message:
-        return LibraryError(f"{db_path}: the disk could not be written or read ({message}); "
-                            "nothing was changed. Check the disk's free space and health")
+        return LibraryError(
+            f"{db_path}: the disk could not be written or read ({message}); "
+            "nothing was changed. Check the disk's free space and health"
+        )
     return LibraryError(f"{db_path}: {message}")
 
 
@@ -1390,8 +1621,9 @@ def _read_capture_time(path: Path, options: _ImportOptions):
     from tracker.photos import read_capture_time
 
     try:
-        return read_capture_time(path, manual=options.manual_date,
-                                 prefer_manual=options.prefer_manual_date)
+        return read_capture_time(
+            path, manual=options.manual_date, prefer_manual=options.prefer_manual_date
+        )
     except PhotoError as exc:
         return exc.reason
 
@@ -1401,36 +1633,42 @@ def _session_values(started_at, minutes, mode, note, side) -> tuple:
     when = _parse_moment(started_at, "session start")
     naive = when.replace(tzinfo=None)
     if naive < EARLIEST_SESSION:
-        raise LibraryError(f"session start {naive:%Y-%m-%d %H:%M} is before 2000: a typing "
-                           "mistake?")
+        raise LibraryError(
+            f"session start {naive:%Y-%m-%d %H:%M} is before 2000: a typing mistake?"
+        )
     if naive.date() > date.today() + timedelta(days=1):
-        raise LibraryError(f"session start {naive:%Y-%m-%d %H:%M} is after tomorrow: a typing "
-                           "mistake?")
+        raise LibraryError(
+            f"session start {naive:%Y-%m-%d %H:%M} is after tomorrow: a typing mistake?"
+        )
     if minutes is not None:
         try:
             minutes = float(minutes)
         except (TypeError, ValueError):
             raise LibraryError(f"session length {minutes!r} is not a number") from None
         if not math.isfinite(minutes) or minutes <= 0:
-            raise LibraryError(f"session length must be a positive number of minutes, "
-                               f"not {minutes:g}")
+            raise LibraryError(
+                f"session length must be a positive number of minutes, not {minutes:g}"
+            )
     mode = _clean_text(mode, "mode")
     side = (side or "both").strip().lower() if isinstance(side, str) else side
     if side not in SESSION_SIDES:
         raise LibraryError(f"side must be left, right or both, not {side!r}")
-    return (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"),
-            side)
+    return (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"), side)
 
 
 def _refuse_duplicate(db: sqlite3.Connection, values: tuple, other_than: int = 0) -> None:
     """Raise LibraryError when another session has the same start, length, mode and side."""
     started_at, minutes, mode, _, side = values
-    row = db.execute("SELECT id FROM sessions WHERE started_at = ? AND minutes IS ? AND "
-                     "mode IS ? AND side = ? AND id != ?",
-                     (started_at, minutes, mode, side, other_than)).fetchone()
+    row = db.execute(
+        "SELECT id FROM sessions WHERE started_at = ? AND minutes IS ? AND "
+        "mode IS ? AND side = ? AND id != ?",
+        (started_at, minutes, mode, side, other_than),
+    ).fetchone()
     if row is not None:
-        raise LibraryError(f"session {row[0]} already logs this session ({started_at}); "
-                           f"change it with: facetrack session edit {row[0]}")
+        raise LibraryError(
+            f"session {row[0]} already logs this session ({started_at}); "
+            f"change it with: facetrack session edit {row[0]}"
+        )
 
 
 def _stored_time(text: str, what: str) -> datetime:
@@ -1438,9 +1676,11 @@ def _stored_time(text: str, what: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
     except (TypeError, ValueError):
-        raise LibraryError(f"{what} has a bad stored date {text!r}: correct it with "
-                           f"facetrack session edit {what.split()[-1]} --date DATE, or delete "
-                           "it") from None
+        raise LibraryError(
+            f"{what} has a bad stored date {text!r}: correct it with "
+            f"facetrack session edit {what.split()[-1]} --date DATE, or delete "
+            "it"
+        ) from None
 
 
 def _check_photo_session(session: str | None) -> str | None:
@@ -1457,8 +1697,9 @@ def _clean_text(value: str | None, what: str) -> str | None:
     if not isinstance(value, str):
         raise LibraryError(f"{what} must be text, not {type(value).__name__}")
     if len(value) > MAX_TEXT_CHARS:
-        raise LibraryError(f"{what} is {len(value):,} characters long; at most "
-                           f"{MAX_TEXT_CHARS} are kept")
+        raise LibraryError(
+            f"{what} is {len(value):,} characters long; at most {MAX_TEXT_CHARS} are kept"
+        )
     return value.strip() or None
 
 
@@ -1468,15 +1709,16 @@ def _parse_moment(value: datetime | date | str, what: str) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, DATE_ONLY_TIME)
     if isinstance(value, str):
-        text = value.strip()
         try:
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), DATE_ONLY_TIME)
-            return datetime.fromisoformat(text)
+            moment = parse_when(value)
         except ValueError:
             pass
-    raise LibraryError(f"{what} {value!r} is not a date or time (use ISO 8601, "
-                       "e.g. 2026-01-05 or 2026-01-05T08:30)")
+        else:
+            return _parse_moment(moment, what)
+    raise LibraryError(
+        f"{what} {value!r} is not a date or time (use ISO 8601, "
+        "e.g. 2026-01-05 or 2026-01-05T08:30)"
+    )
 
 
 def _local_iso(value: datetime | date | str) -> str:
@@ -1503,11 +1745,13 @@ def _split_time(text: str, what: str = "a photo") -> tuple[datetime, datetime | 
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError):
-        raise LibraryError(f"{what} has a bad stored capture time {text!r}: correct it in "
-                           "the database, or remove the photo with facetrack forget") from None
+        raise LibraryError(
+            f"{what} has a bad stored capture time {text!r}: correct it in "
+            "the database, or remove the photo with facetrack forget"
+        ) from None
     if moment.utcoffset() is None:
         return moment, None
-    return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None), moment.astimezone(UTC)
 
 
 def _distance_mm(points, camera, image_size_px) -> float:
@@ -1517,12 +1761,17 @@ def _distance_mm(points, camera, image_size_px) -> float:
     from tracker.photos.camera import camera_distance_mm, principal_point_px
     from tracker.settings import DEFAULT_SETTINGS
 
-    values = compute_metrics(np.asarray(points, dtype=np.float64), 1.0,
-                             focal_length_px=camera.focal_length_px,
-                             principal_point_px=principal_point_px(camera.focal_source,
-                                                                   image_size_px))
-    return float(camera_distance_mm(values["iris_diameter_px"], camera.focal_length_px,
-                                    DEFAULT_SETTINGS.iris_diameter_mm))
+    values = compute_metrics(
+        np.asarray(points, dtype=np.float64),
+        1.0,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=principal_point_px(camera.focal_source, image_size_px),
+    )
+    return float(
+        camera_distance_mm(
+            values["iris_diameter_px"], camera.focal_length_px, DEFAULT_SETTINGS.iris_diameter_mm
+        )
+    )
 
 
 def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
@@ -1532,8 +1781,10 @@ def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
     from tracker.photos.camera import principal_point_px
 
     focal = np.array([np.nan if row[4] is None else row[4] for row in rows], dtype=np.float64)
-    centres = np.array([principal_point_px(row[5], (row[6], row[7]) if row[6] else None)
-                        for row in rows], dtype=np.float64)
+    centres = np.array(
+        [principal_point_px(row[5], (row[6], row[7]) if row[6] else None) for row in rows],
+        dtype=np.float64,
+    )
     return focal, centres
 
 
@@ -1543,8 +1794,10 @@ def _advice(row: sqlite3.Row, usual) -> str | None:
         return None
     from tracker.analysis.capture import capture_advice
 
-    return capture_advice(*(_nan_if_none(row[c]) for c in
-                            ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")), usual)
+    distance, yaw, pitch, roll = (
+        _nan_if_none(row[c]) for c in ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
+    )
+    return capture_advice(distance, yaw, pitch, roll, usual)
 
 
 def _points_blob(points) -> bytes:
@@ -1558,19 +1811,12 @@ def _points_array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8").reshape(N_POINTS, 3).astype(np.float64)
 
 
-def _finite_or_none(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def _nan_if_none(value) -> float:
     return float("nan") if value is None else float(value)
 
 
 def _none_for_nan(values: np.ndarray) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
+    return [none_if_nan(v) for v in np.asarray(values, dtype=np.float64).tolist()]
 
 
 def _none_for_missing_text(frame, columns) -> None:
@@ -1579,8 +1825,11 @@ def _none_for_missing_text(frame, columns) -> None:
     import pandas as pd
 
     for column in columns:
-        frame[column] = pd.Series([None if v is None or v != v else v for v in frame[column]],
-                                  index=frame.index, dtype=object)
+        frame[column] = pd.Series(
+            [None if v is None or v != v else v for v in frame[column]],
+            index=frame.index,
+            dtype=object,
+        )
 
 
 def _int_or_none(value) -> int | None:

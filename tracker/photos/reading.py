@@ -38,8 +38,15 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 # What PIL and its plugins raise on damaged input (PIL itself catches the same set while
 # probing formats); pillow_heif adds RuntimeError.
 _DECODE_ERRORS = (
-    OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error,
-    RuntimeError, MemoryError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    TypeError,
+    struct.error,
+    RuntimeError,
+    MemoryError,
 )
 # Image.MAX_IMAGE_PIXELS is process-wide: only one of our calls at a time may change it.
 _PIL_LIMIT_LOCK = threading.Lock()
@@ -108,7 +115,8 @@ def scan_photos(
             files = sorted(_walk(root, problems))
         for file in files:
             hidden = root.is_dir() and any(
-                part.startswith(".") for part in file.relative_to(root).parts)
+                part.startswith(".") for part in file.relative_to(root).parts
+            )
             is_photo = not hidden and file.suffix.lower() in SUPPORTED_SUFFIXES
             (photos if is_photo else ignored)[file] = None
     return list(photos), list(ignored), problems
@@ -137,15 +145,21 @@ def _walk(folder: Path, problems: dict[Path, str]) -> Iterator[Path]:
             continue
         if stat.S_ISDIR(info.st_mode):
             if entry.is_symlink():
-                problems[path] = ("link to a folder, not followed (name the folder itself to "
-                                  "include it)")
+                problems[path] = (
+                    "link to a folder, not followed (name the folder itself to include it)"
+                )
             else:
                 yield from _walk(path, problems)
         elif stat.S_ISREG(info.st_mode):
             yield path
         else:
-            kind = ("FIFO" if stat.S_ISFIFO(info.st_mode) else
-                    "socket" if stat.S_ISSOCK(info.st_mode) else "device")
+            kind = (
+                "FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "socket"
+                if stat.S_ISSOCK(info.st_mode)
+                else "device"
+            )
             problems[path] = f"not a regular file (a {kind})"
 
 
@@ -211,8 +225,9 @@ def open_photo(
             orientation = _exif_orientation(image)
             pixels = _to_rgb(image)
             # the analysed image's diagonal is the same upright or not
-            camera = read_camera(image, stored_size_px=size,
-                                 image_size_px=(pixels.shape[1], pixels.shape[0]))
+            camera = read_camera(
+                image, stored_size_px=size, image_size_px=(pixels.shape[1], pixels.shape[0])
+            )
             image_format = image.format or "unknown"
             # pillow_heif resets the EXIF orientation it has applied and keeps the original.
             reported_orientation = image.info.get("original_orientation") or orientation
