@@ -751,7 +751,7 @@ def test_the_long_term_window_is_given_month_by_month():
         f"2026-02 (days {february.first_day}-{february.last_day}, {february.n_days} days of photos): "
         f"Brow height (left) +{february.change:.2f} mm (95% CI "
     )
-    assert lines[1].endswith("noise floor.")
+    assert lines[1].endswith("detection threshold.")
     assert monthly_lines(trend.monthly.iloc[:0]) == []
 
 

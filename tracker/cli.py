@@ -962,7 +962,8 @@ def validate(out_dir, photo_dirs, clip, quick):
     "metrics",
     multiple=True,
     metavar="NAME",
-    help="Only this metric (repeatable; default: every metric but interpupillary_mm).",
+    help="Only this metric (repeatable; default: every metric but the scales, "
+    "interpupillary_mm and face_scale_mm).",
 )
 @click.option(
     "--baseline-until",
@@ -980,11 +981,16 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
 
     Accepted photos only, in the person's calibrated scale; a day counts as the median of its
     photos. Windows: "immediate" (after minus before photos of each session), "2-4 weeks"
-    (days 14-28 after the first session), "long term" (after day 28). A change is detectable
-    when it exceeds the minimal detectable change (MDC95) and its 95 % interval excludes 0.
-    --json keys: metric, window, n_sessions (immediate; null for the others), n_days (the
-    others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high, mdc,
-    detectable (null with too few photos), slope_per_week (Theil-Sen since the first
+    (days 14-28 after the first session), "long term" (after day 28). Every window and pause
+    of every metric shown is one family of tests: a change is detectable when it passes
+    Holm's weighted procedure, which keeps the chance that an unchanged face reads as changed
+    anywhere at 5 %; the primary outcomes (brow height, jaw angles, lower face width,
+    asymmetry_pct) share 80 % of it, the other metrics are exploratory.
+    --json keys: metric, outcome (primary or exploratory), window, n_sessions (immediate; null
+    for the others), n_days (the others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high (raw 95 % interval), se, dof,
+    day_correlation, p_value (raw), p_adjusted (after the control), threshold (the smallest
+    change this test could call detectable), detectable (after the control; null with too
+    few photos), mdc (single-photo MDC95), slope_per_week (Theil-Sen since the first
     session), slope_ci_low, slope_ci_high, sem, noise_source, note.
     """
     from tracker.analysis import (
@@ -993,6 +999,7 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
         summary_sentences,
         table_lines,
         table_records,
+        what_it_would_take,
     )
     from tracker.library import LibraryError
 
@@ -1031,7 +1038,8 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     for lines in (
         overview_lines(result),
         table_lines(result.table),
-        summary_sentences(result.table, fade=result.fade, combine=many),
+        summary_sentences(result.table, fade=result.fade, combine=many)
+        + what_it_would_take(result),
         months,
     ):
         if lines:
