@@ -15,10 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	rm -rf demo
 	$(VENV)/bin/facetrack import sample_images/series --library demo/library --workers 2
-	tail -n +2 sample_images/series/sessions.csv | while IFS=, read -r started minutes mode; do \
-		$(VENV)/bin/facetrack session log --date "$$started" --minutes "$$minutes" --mode "$$mode" \
-			--library demo/library > /dev/null || exit 1; \
-	done
+	$(VENV)/bin/facetrack session import sample_images/series/sessions.csv --library demo/library
 	$(VENV)/bin/facetrack trend --library demo/library
 	$(VENV)/bin/facetrack report --out demo/report.html --library demo/library
 	$(VENV)/bin/facetrack report --out demo/report.pdf --library demo/library

@@ -582,17 +582,18 @@ def test_sessions_are_logged_and_listed(library):
 
 
 def test_a_session_can_be_corrected(library):
-    """update_session replaces a session's start, length, mode and note, checked as
-    log_session checks them; an unknown id raises LibraryError."""
+    """edit_session changes the given fields of a session (start, length, mode; the note
+    given none stays), checked as log_session checks them; an unknown id raises
+    LibraryError."""
     session = library.log_session("2026-01-05T08:30", minutes=20, mode="lift", note="typo")
-    library.update_session(session, "2026-01-06T07:45", minutes=25, mode="Firm")
+    library.edit_session(session, started_at="2026-01-06T07:45", minutes=25, mode="Firm")
     row = library.sessions().iloc[0]
     assert row["started_at"] == pd.Timestamp("2026-01-06 07:45")
-    assert (row["minutes"], row["mode"], row["note"]) == (25, "firm", None)
+    assert (row["minutes"], row["mode"], row["note"]) == (25, "firm", "typo")
     with pytest.raises(LibraryError, match="positive number of minutes"):
-        library.update_session(session, "2026-01-06", minutes=0)
+        library.edit_session(session, started_at="2026-01-06", minutes=0)
     with pytest.raises(LibraryError, match="no session with id 999"):
-        library.update_session(999, "2026-01-06")
+        library.edit_session(999, started_at="2026-01-06")
     assert library.sessions()["minutes"].tolist() == [25]
 
 
@@ -1087,6 +1088,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
         ("landmarks", "focal_length_35mm"),
         ("landmarks", "focal_source"),
         ("measurement_info", "camera_distance_mm"),
+        ("sessions", "side"),
     ):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     # and the migrations after 3: elevations back to heights, no reason codes

@@ -167,6 +167,7 @@ def test_sessions_remeasure_export_forget(imported, tmp_path):
             "minutes": 20.0,
             "mode": "lift",
             "note": "<b>first</b>",
+            "side": "both",
         }
     ]
     before = run("photos", "--json", "--library", library).output

@@ -1070,9 +1070,18 @@ def timelapse(
         frames.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=255))
     if not frames:
         raise ValueError("no accepted photo to put in a timelapse")
-    frames[0].save(
-        path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0, optimize=False
-    )
+    from tracker.output import private_output
+
+    with private_output(path) as handle:  # 0600, complete or absent
+        frames[0].save(
+            handle,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            duration=frame_ms,
+            loop=0,
+            optimize=False,
+        )
     return len(frames)
 
 
@@ -1164,5 +1173,8 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 150)
     # PNG metadata ("Software") differs; matplotlib maps only what each format knows
     if path.suffix.lower() == ".png":
         metadata = {"Software": "facetrack"}
-    figure.savefig(path, dpi=dpi, format=path.suffix.lower().lstrip("."), metadata=metadata)
+    from tracker.output import private_output
+
+    with private_output(path) as handle:  # 0600, complete or absent (no 0-byte file)
+        figure.savefig(handle, dpi=dpi, format=path.suffix.lower().lstrip("."), metadata=metadata)
     return path

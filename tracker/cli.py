@@ -44,7 +44,37 @@ PROGRESS_MIN_PHOTOS = 6  # a progress bar from this many photos on, on a termina
 EXAMPLE = "Example: facetrack measure ~/Pictures/selfies --overlay out/"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLE)
+class _Commands(click.Group):
+    """The command group: any database or file error a command did not handle ends it with
+    one line on stderr and exit status 1, never a traceback (a full disk, a read-only or
+    damaged library, a bad stored value)."""
+
+    def invoke(self, ctx: click.Context):
+        import sqlite3
+
+        from tracker.errors import TrackerError
+
+        try:
+            return super().invoke(ctx)
+        except (sqlite3.Error, OSError, TrackerError) as exc:
+            if isinstance(exc, sqlite3.Error):
+                from tracker.library.core import DB_NAME, _library_error
+
+                folder = ctx.meta.get("facetrack.library") or Path(".")
+                message = str(_library_error(Path(folder) / DB_NAME, exc))
+            elif isinstance(exc, OSError) and exc.strerror:
+                message = (
+                    f"{exc.filename}: {exc.strerror}" if exc.filename is not None else exc.strerror
+                )
+            else:
+                message = str(exc) or _one_line(exc)
+            click.echo(f"error: {_terminal_text(message)}", err=True)
+            ctx.exit(1)
+
+
+@click.group(
+    cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLE
+)
 @click.version_option(package_name="facetrack", prog_name="facetrack")
 def main() -> None:
     """facetrack: facial metrics in millimetres from selfies."""
@@ -52,7 +82,12 @@ def main() -> None:
 
 @main.command(epilog=EXAMPLE)
 @click.argument(
-    "photos", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PHOTO..."
+    "photos",
+    nargs=-1,
+    required=True,
+    # readable=False: an unreadable file is reported with the others, not fatal
+    type=click.Path(readable=False, path_type=Path),
+    metavar="PHOTO...",
 )
 @click.option(
     "--json",
@@ -105,9 +140,10 @@ def measure(
     """
     files, empty_folders, unreadable = _expand(photos)
     for folder in empty_folders:
-        click.echo(f"warning: {folder}: no photos found", err=True)
+        click.echo(_terminal_text(f"warning: {folder}: no photos found"), err=True)
     for folder, reason in unreadable:
-        click.echo(f"error: {folder}: cannot read folder: {reason}", err=True)
+        level = "warning" if reason.startswith("link to a folder") else "error"
+        click.echo(_terminal_text(f"{level}: {folder}: {reason}"), err=True)
     if not files:
         click.echo("error: no photos found", err=True)
         click.get_current_context().exit(1)
@@ -122,13 +158,13 @@ def measure(
 
     from tracker.pipeline import measure_photo  # deferred: keeps --help and --version quick
 
-    name_width = max(len("file"), *(len(str(f)) for f in files))
+    name_width = max(len("file"), *(len(_terminal_text(str(f))) for f in files))
     if not as_json:
         for line in _table_header(name_width):
             click.echo(line)
     counts = {"ok": 0, "rejected": 0, "error": 0}
     overlay_names: set[str] = set()
-    failed = bool(unreadable)
+    failed = any(not reason.startswith("link to a folder") for _, reason in unreadable)
     with _progress(len(files)) as bar:
         for file in files:
             try:
@@ -160,7 +196,10 @@ def measure(
                 else:
                     click.echo(_table_row(result, name_width))
                     if result.status == "error":
-                        click.echo(f"error: {result.file}: {'; '.join(result.reasons)}", err=True)
+                        click.echo(
+                            _terminal_text(f"error: {result.file}: {'; '.join(result.reasons)}"),
+                            err=True,
+                        )
             if bar is not None:
                 bar.update()
     if not as_json:
@@ -176,7 +215,7 @@ def _expand(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path], list[tuple
     Folders are searched with ``find_photos`` (other files in them are skipped); a path that
     is not a folder is always measured, so that a named file that is no photo is reported.
     """
-    from tracker.photos import find_photos
+    from tracker.photos import scan_photos
 
     files: dict[Path, None] = {}
     empty: list[Path] = []
@@ -186,14 +225,25 @@ def _expand(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path], list[tuple
             files[path] = None
             continue
         try:
-            found = find_photos(path)[0]
+            found, _, problems = scan_photos(path)
         except OSError as exc:
-            unreadable.append((path, exc.strerror or _one_line(exc)))
+            unreadable.append((path, f"cannot read folder: {exc.strerror or _one_line(exc)}"))
             continue
-        if not found:
+        # what could not be searched is named, one line each, never skipped silently
+        unreadable += list(problems.items())
+        if not found and path not in problems:
             empty.append(path)
         files.update(dict.fromkeys(found))
     return list(files), empty, unreadable
+
+
+def _terminal_text(text: str) -> str:
+    """Text safe to print: control characters (escape sequences, newlines, carriage returns)
+    and undecodable bytes of file names shown as escapes, so that a name or a note cannot
+    retitle the terminal or fake an "error:" line."""
+    from tracker.text import printable
+
+    return printable(text)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -220,7 +270,10 @@ def _write_overlay(path: Path, pixels, result: PhotoResult, bar) -> bool:
     except Exception as exc:  # an overlay must not cost the measurement or the batch
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
         with _write_mode(bar):
-            click.echo(f"error: {result.file}: cannot write overlay {path}: {reason}", err=True)
+            click.echo(
+                _terminal_text(f"error: {result.file}: cannot write overlay {path}: {reason}"),
+                err=True,
+            )
         return False
     return True
 
@@ -297,11 +350,11 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
         "pose": {} if result.quality is None else asdict(result.quality.pose),
         "metrics": {} if result.measurement is None else result.measurement.metrics,
     }
-    cells = [result.file, result.status]
+    cells = [_terminal_text(result.file), result.status]
     cells += [
         number(sources[source].get(key), decimals) for _, _, source, key, decimals in _COLUMNS
     ]
-    cells.append("; ".join(result.reasons))
+    cells.append(_terminal_text("; ".join(result.reasons)))
     return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
 
 
@@ -345,13 +398,16 @@ def _open_library(library_dir: Path | None, *, create: bool = True):
     from tracker.library import Library, LibraryError
 
     try:
-        return Library(library_dir, create=create)
+        library = Library(library_dir, create=create)
     except LibraryError as exc:
         _fail(str(exc))
+    # for the one-line message of a database error the command leaves to the group
+    click.get_current_context().find_root().meta["facetrack.library"] = library.path
+    return library
 
 
 def _fail(message: str, code: int = 1):
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {_terminal_text(message)}", err=True)
     click.get_current_context().exit(code)
 
 
@@ -369,7 +425,12 @@ def _parse_when(value: str | None, what: str):
 
 @main.command(name="import", epilog=IMPORT_EXAMPLE)
 @click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH..."
+    "paths",
+    nargs=-1,
+    required=True,
+    # readable=False: an unreadable file is reported with the others, not fatal
+    type=click.Path(readable=False, path_type=Path),
+    metavar="PATH...",
 )
 @click.option(
     "--session",
@@ -447,7 +508,7 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
             bar.close()
         library.close()
     for line in summary.lines():
-        click.echo(line)
+        click.echo(_terminal_text(line))
     if library.unexplained_copies:
         count = len(library.unexplained_copies)
         click.echo(
@@ -511,6 +572,9 @@ def photos(status, since, as_json, as_csv, library_dir):
         out = frame.copy()
         for column in ("date_notes", "reasons"):
             out[column] = out[column].map("; ".join)
+        from tracker.library.core import neutralise_text_cells
+
+        neutralise_text_cells(out)
         click.echo(out.to_csv(index=False), nl=False)
         return
     header = [
@@ -554,6 +618,9 @@ def session():
     """The treatment log: microcurrent sessions."""
 
 
+_SIDE_OPTION = click.Choice(["both", "left", "right"], case_sensitive=False)
+
+
 @session.command(
     name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20"
 )
@@ -562,32 +629,126 @@ def session():
     "started",
     required=True,
     metavar="DATE",
-    help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).",
+    help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM), from 2000 to tomorrow.",
 )
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Its length.")
 @click.option("--mode", metavar="MODE", help="The device mode: lift, firm, ...")
-@click.option("--note", metavar="TEXT", help="Anything worth remembering.")
+@click.option("--note", metavar="TEXT", help="Anything worth remembering (500 characters).")
+@click.option(
+    "--side",
+    type=_SIDE_OPTION,
+    default="both",
+    show_default=True,
+    help="The side of the face treated (your own).",
+)
 @library_option
-def session_log(started, minutes, mode, note, library_dir):
-    """Log one treatment session."""
+def session_log(started, minutes, mode, note, side, library_dir):
+    """Log one treatment session. The same session (start, length, mode, side) twice is
+    refused."""
     from tracker.library import LibraryError
 
     when = _parse_when(started, "'--date'")
     with _open_library(library_dir) as library:
         try:
-            session_id = library.log_session(when, minutes=minutes, mode=mode, note=note)
+            session_id = library.log_session(
+                when, minutes=minutes, mode=mode, note=note, side=side.lower()
+            )
         except LibraryError as exc:
             _fail(str(exc))
     click.echo(f"Logged session {session_id}.")
 
 
+@session.command(name="edit", epilog="Example: facetrack session edit 3 --date 2026-01-05T08:00")
+@click.argument("session_id", type=int, metavar="ID")
+@click.option("--date", "started", metavar="DATE", help="A new start (YYYY-MM-DD[THH:MM]).")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="A new length.")
+@click.option("--mode", metavar="MODE", help="A new device mode.")
+@click.option("--note", metavar="TEXT", help="A new note.")
+@click.option("--side", type=_SIDE_OPTION, help="A new side: both, left or right.")
+@library_option
+def session_edit(session_id, started, minutes, mode, note, side, library_dir):
+    """Correct a logged session (ID from `facetrack session list`); the fields not given
+    stay."""
+    from tracker.library import LibraryError
+
+    if all(v is None for v in (started, minutes, mode, note, side)):
+        raise click.UsageError("give at least one of --date, --minutes, --mode, --note, --side")
+    when = _parse_when(started, "'--date'")
+    with _open_library(library_dir, create=False) as library:
+        try:
+            library.edit_session(
+                session_id,
+                started_at=when,
+                minutes=minutes,
+                mode=mode,
+                note=note,
+                side=side.lower() if side else None,
+            )
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Changed session {session_id}.")
+
+
+@session.command(name="delete", epilog="Example: facetrack session delete 3")
+@click.argument("session_id", type=int, metavar="ID")
+@library_option
+def session_delete(session_id, library_dir):
+    """Delete a logged session (ID from `facetrack session list`)."""
+    from tracker.library import LibraryError
+
+    with _open_library(library_dir, create=False) as library:
+        try:
+            library.delete_session(session_id)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(f"Deleted session {session_id}.")
+
+
+@session.command(name="import", epilog="Example: facetrack session import sessions.csv")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@library_option
+def session_import(csv_file, library_dir):
+    """Log the sessions of a CSV file whose header row names started_at,minutes,mode and
+    optionally note and side. A bad row is named (one line each) and the others are logged.
+
+    Exit status: 0 when every row was logged, 1 otherwise.
+    """
+    from tracker.library import LibraryError
+
+    with _open_library(library_dir) as library:
+        try:
+            ids, errors = library.import_sessions(csv_file)
+        except LibraryError as exc:
+            _fail(str(exc))
+    click.echo(
+        f"Logged {len(ids)} session{'' if len(ids) == 1 else 's'} from "
+        f"{_terminal_text(str(csv_file))}."
+    )
+    for line in errors:
+        click.echo(f"error: {_terminal_text(line)}", err=True)
+    click.get_current_context().exit(1 if errors else 0)
+
+
 @session.command(name="list", epilog="Example: facetrack session list --json")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per session and line.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per session and line: id, started_at, utc_offset, "
+    "minutes, mode, note, side.",
+)
 @library_option
 def session_list(as_json, library_dir):
-    """List the logged treatment sessions."""
+    """List the logged treatment sessions (ID, start, length, mode, side, note)."""
+    from tracker.library import LibraryError
+
     with _open_library(library_dir, create=False) as library:
-        frame = library.sessions()
+        try:
+            frame = library.sessions()
+        except LibraryError as exc:
+            _fail(str(exc))
+    if not as_json:
+        click.echo(f"{'id':>4}  {'started at':<16}  {'length':>8}  {'mode':<8}  {'side':<5}  note")
     for row in frame.itertuples(index=False):
         if as_json:
             click.echo(
@@ -600,6 +761,7 @@ def session_list(as_json, library_dir):
                             "minutes": row.minutes,
                             "mode": row.mode,
                             "note": row.note,
+                            "side": row.side,
                         }
                     ),
                     allow_nan=False,
@@ -608,8 +770,10 @@ def session_list(as_json, library_dir):
         else:
             minutes = f"{row.minutes:g} min" if row.minutes == row.minutes else "-"
             click.echo(
-                f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
-                f"{row.mode or '-':<8}  {row.note or ''}".rstrip()
+                _terminal_text(
+                    f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
+                    f"{row.mode or '-':<8}  {row.side:<5}  {row.note or ''}".rstrip()
+                )
             )
     if not as_json:
         click.echo(f"{plural(len(frame), 'session')}.")
@@ -647,7 +811,7 @@ def export(csv_path, library_dir):
             count = library.export_csv(csv_path)
         except OSError as exc:
             _fail(f"{csv_path}: {exc.strerror or _one_line(exc)}")
-    click.echo(f"Wrote {plural(count, 'photo')} to {csv_path}.")
+    click.echo(_terminal_text(f"Wrote {plural(count, 'photo')} to {csv_path}."))
 
 
 @main.command(epilog="Example: facetrack forget 12 13   |   facetrack forget --all --yes")
@@ -712,7 +876,7 @@ def doctor(rebuild, workers, library_dir):
             _fail(str(exc))
         with library:
             for line in summary.lines():
-                click.echo(line)
+                click.echo(_terminal_text(line))
             click.echo(
                 f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
                 f"old database is kept as {kept.name} (when there was one)."
@@ -866,13 +1030,20 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     if outdated:
         _outdated_note(outdated)
     many = result.table["metric"].nunique() > 3
+    from tracker.analysis import monthly_lines
+    from tracker.report.content import KEY_METRICS
+
+    months = monthly_lines(result.monthly, metrics=list(metrics) or KEY_METRICS)
+    months = ["Long term, month by month (against the baseline):", *months] if months else []
     for lines in (
         overview_lines(result),
         table_lines(result.table),
         summary_sentences(result.table, fade=result.fade, combine=many)
         + what_it_would_take(result),
+        months,
     ):
-        click.echo("\n".join(lines) + "\n")
+        if lines:
+            click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
 
 
@@ -960,10 +1131,10 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
             )
             if out is not None:
                 charts.save_figure(figure, out)
-                click.echo(f"Wrote {out}.")
+                click.echo(_terminal_text(f"Wrote {out}."))
             if timelapse is not None:
                 count = charts.timelapse(library, timelapse)
-                click.echo(f"Wrote {timelapse} ({plural(count, 'photo')}).")
+                click.echo(_terminal_text(f"Wrote {timelapse} ({plural(count, 'photo')})."))
         except ValueError as exc:
             _fail(str(exc))
         except OSError as exc:
@@ -1012,7 +1183,7 @@ def report(out, no_photos, baseline_until, library_dir):
         "chromium": " (PDF printed by Chromium)",
         "matplotlib": " (PDF laid out by matplotlib, without Chromium)",
     }
-    click.echo(f"Wrote {out}{how_made[how]}.")
+    click.echo(_terminal_text(f"Wrote {out}{how_made[how]}."))
 
 
 @main.command(epilog="Example: facetrack app --library ~/facetrack-library")

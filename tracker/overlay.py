@@ -386,5 +386,8 @@ def save_overlay(path: str | Path, rgb: np.ndarray) -> None:
     )
     if not ok:
         raise OSError(f"cannot encode {path} as JPEG")
-    # written by Python rather than cv2.imwrite: a clear OSError, and any file name works
-    Path(path).write_bytes(encoded.tobytes())
+    from tracker.output import write_private_bytes
+
+    # written by Python rather than cv2.imwrite: a clear OSError, and any file name works;
+    # 0600 (a face), complete or absent
+    write_private_bytes(path, encoded.tobytes())

@@ -180,6 +180,28 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
     return lines
 
 
+def monthly_lines(monthly: pd.DataFrame, metrics=None) -> list[str]:
+    """The long-term window month by month (``Trend.monthly``): one line per metric and
+    calendar month since the first treatment, e.g. "2026-02 (days 17-44, 9 days): Brow
+    height (left) +1.21 mm (95% CI 0.80 to 1.62), above the 0.45 mm detection threshold." Only
+    ``metrics`` when given. Empty when there is no month yet."""
+    rows = monthly if metrics is None else monthly.loc[monthly["metric"].isin(list(metrics))]
+    lines = []
+    for row in rows.sort_values(["month", "metric"], kind="stable").itertuples(index=False):
+        where = (
+            f"{row.month} (days {row.first_day}-{row.last_day}, {row.n_days} "
+            f"day{'' if row.n_days == 1 else 's'} of photos)"
+        )
+        label = metric_label(row.metric)
+        if row.detectable is None or row.detectable != row.detectable:
+            lines.append(f"{where}: {label}: not enough photos yet.")
+        else:
+            lines.append(
+                f"{where}: {label} {_change_text(row, row.metric)}, {_judgement(row, row.metric)}."
+            )
+    return lines
+
+
 def left_out_line(total: int, reasons: dict[str, int]) -> str:
     """ "12 photos left out: 7 smiling, 5 head turned." (a photo with several reasons counts
     under each)."""

@@ -567,6 +567,7 @@ async def sessions_page(request: Request, state: AppState):
             "minutes": _form_text(form, "minutes"),
             "mode": _form_text(form, "mode"),
             "note": _form_text(form, "note"),
+            "side": _form_text(form, "side"),
         }
 
         def save():
@@ -574,7 +575,7 @@ async def sessions_page(request: Request, state: AppState):
                 if session_id is None:
                     library.log_session(started or "", **options)
                 else:
-                    library.update_session(session_id, started or "", **options)
+                    library.edit_session(int(session_id), started_at=started or None, **options)
 
         if not started:
             error = "give the date and time the session started"

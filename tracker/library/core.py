@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,13 @@ BUSY_TIMEOUT_S = 30.0
 # without rows than this mean the database lost rows, and they are kept (see remove_orphans).
 MAX_ORPHANS_SWEPT = 4
 PHOTO_SESSIONS = ("before", "after")
+SESSION_SIDES = ("left", "right", "both")
+SESSION_COLUMNS = ("started_at", "minutes", "mode", "note", "side")
+# tags, notes and modes are a person's words, not documents: longer text is refused (it would
+# also make the PDF report's layout take minutes)
+MAX_TEXT_CHARS = 500
+# treatment sessions before this or after tomorrow are typing mistakes (as for capture dates)
+EARLIEST_SESSION = datetime(2000, 1, 1)
 N_POINTS = 478
 # A day without an hour (a date given alone) is put at noon, like tracker.photos.dates does.
 DATE_ONLY_TIME = time(12, 0)
@@ -134,12 +141,37 @@ class Library:
         self.db_path = self.path / DB_NAME
         self._measure = measure or default_measure
         self._db: sqlite3.Connection | None = None
+        # a library on a read-only disk or without write permission is opened for reading
+        self.read_only = False
+        self._read_only_reason: str | None = None
         try:
-            self._prepare_folder(create, _rebuilding)
-            self._db = self._connect()
-            fs.make_private_folder(self.path / PHOTOS_FOLDER)
-            if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
-                self.remove_orphans()  # finish a forget that was killed half-way
+            try:
+                self._prepare_folder(create, _rebuilding)
+            except OSError as exc:
+                raise LibraryError(
+                    f"{self.path}: cannot create the library: {exc.strerror or exc}"
+                ) from None
+            self.read_only = _read_only(self.path, self.db_path)
+            if self.read_only:
+                self._db = self._connect_read_only()
+            else:
+                try:
+                    self._db = self._connect()
+                except LibraryError as exc:
+                    # a full disk has no room even for the shared-memory file SQLite reads
+                    # a WAL database with: read it without one, and refuse every change
+                    if "disk is full" not in str(exc) and "could not be written" not in str(exc):
+                        raise
+                    self._db = self._connect_read_only()
+                    self.read_only = True
+                    self._read_only_reason = str(exc)
+            if not self.read_only:
+                fs.make_private_folder(self.path / PHOTOS_FOLDER)
+                if self._conn.execute("SELECT 1 FROM pending_deletions LIMIT 1").fetchone():
+                    self.remove_orphans()  # finish a forget that was killed half-way
+        except sqlite3.Error as exc:
+            self.close()
+            raise _library_error(self.db_path, exc) from None
         except BaseException:
             self.close()
             raise
@@ -183,7 +215,9 @@ class Library:
         if not create:
             raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
         if self.path.exists():
-            if any(self.path.iterdir()) and not rebuilding:
+            # another process creating the library at this very moment has made the folder's
+            # first file (library.sqlite first of all): that is a new library, not a stranger
+            if any(self.path.iterdir()) and not rebuilding and not self.db_path.exists():
                 raise LibraryError(
                     f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
                     "choose a new or empty folder"
@@ -203,7 +237,7 @@ class Library:
             db.execute("PRAGMA foreign_keys = ON")
             # deleted rows (forget) are overwritten, not just unlinked from the b-tree
             db.execute("PRAGMA secure_delete = ON")
-            db.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(db)
             db.execute("PRAGMA synchronous = FULL")
             migrate(db)
         except SchemaError as exc:
@@ -214,6 +248,41 @@ class Library:
             raise _library_error(self.db_path, exc) from None
         for suffix in ("", "-wal", "-shm"):
             fs.chmod_private(Path(f"{self.db_path}{suffix}"))
+        return db
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """Open a library that cannot be written (read-only disk or permissions): no
+        migration, no WAL switch. SQLite needs to write beside a WAL database even to read
+        it, so where it cannot, the file is read as immutable (nothing else can change it)."""
+        db: sqlite3.Connection | None = None
+        version = 0
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            db = None
+            try:
+                db = sqlite3.connect(
+                    f"{self.db_path.as_uri()}?{options}",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_S,
+                    isolation_level=None,
+                )
+                db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                version = schema_version(db)
+                break
+            except sqlite3.Error as exc:
+                if db is not None:
+                    db.close()
+                if "immutable" in options:
+                    raise _library_error(self.db_path, exc) from None
+        from tracker.library.migrations import LATEST_VERSION
+
+        assert db is not None  # the loop either broke with a connection or raised
+        if version != LATEST_VERSION:
+            db.close()
+            raise LibraryError(
+                f"{self.db_path}: the library is read-only and its schema (version {version}) "
+                f"is not this facetrack's ({LATEST_VERSION}); open it once where it can be "
+                "written to upgrade it"
+            )
         return db
 
     def close(self) -> None:
@@ -256,16 +325,24 @@ class Library:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, holding the database's write lock from its start."""
         db = self._conn
+        if self._read_only_reason is not None:
+            raise LibraryError(self._read_only_reason)
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise _library_error(self.db_path, exc) from None
         try:
             yield db
-            db.execute("COMMIT")
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:  # a full disk shows first here
+                raise _library_error(self.db_path, exc) from None
         except BaseException:
             if db.in_transaction:
-                db.execute("ROLLBACK")
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolled back on its own (a full disk, an I/O error)
             raise
 
     @contextmanager
@@ -321,7 +398,10 @@ class Library:
             Store the original path instead of a copy (the library then depends on the file
             staying where it is; ``forget`` never deletes it).
         workers : int
-            Processes measuring in parallel; 1 measures in this process.
+            Processes measuring in parallel; 1 measures in this process. Called from a
+            script's top level without an ``if __name__ == "__main__":`` guard, it measures
+            in this process (a "spawn" worker would run the script again) and the summary's
+            notes say so.
         progress : callable, optional
             Called as ``progress(done, total)`` after each file (and once with 0 at the start).
 
@@ -332,8 +412,10 @@ class Library:
         Raises
         ------
         LibraryError
-            For a bad ``session``, or when the library itself fails (disk full for the
-            database, locked for longer than the busy timeout). Photos committed before stay.
+            For a bad ``session``, a tag over 500 characters, when none of ``paths`` exists
+            (``~`` is expanded, wildcards are not), or when the library itself fails (disk
+            full for the database, locked for longer than the busy timeout). Photos committed
+            before stay.
         """
         options = _ImportOptions(
             session=_check_photo_session(session),
@@ -380,15 +462,30 @@ class Library:
     def _find(self, paths, summary: SummaryBuilder) -> list[Path]:
         """Photo files under ``paths`` (deduplicated, in order); counts the others as ignored
         and reports missing paths and unreadable folders as errors."""
-        from tracker.photos import SUPPORTED_SUFFIXES, find_photos
+        from tracker.photos import SUPPORTED_SUFFIXES, scan_photos
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
+        roots = [Path(p).expanduser() for p in paths]
+        if not roots:
+            raise LibraryError("no photo file or folder given")
+        missing = [root for root in roots if not root.exists() and not root.is_symlink()]
+        if len(missing) == len(roots):  # nothing at all to import: say so, loudly
+            names = ", ".join(str(root) for root in missing)
+            wildcard = any(set("*?[") & set(str(root)) for root in missing)
+            raise LibraryError(
+                f"no such file or folder: {names}; nothing imported"
+                + (
+                    "; wildcards such as * are not expanded here: give the folder, or the "
+                    "files themselves"
+                    if wildcard
+                    else ""
+                )
+            )
         photos: dict[Path, None] = {}
         ignored: set[Path] = set()
         stored = (self.path / PHOTOS_FOLDER).resolve()
-        for root in map(Path, paths):
-            root = root.expanduser()
+        for root in roots:
             if root.resolve() == stored or stored in root.resolve().parents:
                 summary.errors[str(root)] = (
                     "is inside the library's own photos/ folder (it is "
@@ -399,10 +496,15 @@ class Library:
                 summary.errors[str(root)] = "no such file or folder"
                 continue
             try:
-                found, others = find_photos(root)
+                found, others, problems = scan_photos(root)
             except OSError as exc:
                 summary.errors[str(root)] = f"cannot read folder: {exc.strerror or exc}"
                 continue
+            for path, why in problems.items():  # named, never skipped silently
+                if why.startswith("link to a folder"):
+                    summary.notes.append(f"{path}: {why}")
+                else:
+                    summary.errors[str(path)] = why
             photos.update(dict.fromkeys(found))
             ignored.update(others)
         summary.ignored = len(ignored)
@@ -455,19 +557,32 @@ class Library:
             summary.errors[name] = when
             return
         suffix = candidate.path.suffix.lower()
+        if options.link and _path_text(candidate.path) != os.path.abspath(candidate.path):
+            summary.errors[name] = (
+                "its name is not valid UTF-8, so it cannot be linked; "
+                "import it without --link (it is then copied)"
+            )
+            return
         stored = (
             os.path.abspath(candidate.path)
             if options.link
             else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}"
         )
+        copy = None
         try:
             with self._write() as db:
                 if self._photo_id(candidate.sha256) is not None:  # another import was quicker
                     summary.already_there.append(name)
                     return
-                if not options.link:
-                    fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
-                photo_id = self._insert(db, candidate, result, when, stored, options)
+                try:
+                    if not options.link:
+                        fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
+                        copy = self.path / stored
+                    photo_id = self._insert(db, candidate, result, when, stored, options)
+                except Exception:
+                    if copy is not None:  # the row is rolled back: so is its copy
+                        copy.unlink(missing_ok=True)
+                    raise
         except fs.ContentChanged:
             summary.errors[name] = "the file changed while it was imported; import it again"
             return
@@ -505,7 +620,7 @@ class Library:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 candidate.sha256,
-                os.path.abspath(candidate.path),
+                _path_text(candidate.path),
                 stored,
                 int(options.link),
                 candidate.size_bytes,
@@ -790,7 +905,7 @@ class Library:
         usual = self._usual_capture()
         records = []
         for row, metrics in rows:
-            local, utc = _split_time(row["captured_at"])
+            local, utc = _split_time(row["captured_at"], f"photo {row['id']}")
             records.append(
                 {
                     **self._photo_fields(row),
@@ -1018,7 +1133,11 @@ class Library:
         )
         for column in ("date_notes", "reasons"):
             frame[column] = frame[column].map("; ".join)
-        frame.to_csv(path, index=False)
+        neutralise_text_cells(frame)
+        from tracker.output import private_output
+
+        with private_output(path) as handle:  # 0600, complete or absent
+            frame.to_csv(handle, index=False, encoding="utf-8")
         return len(frame)
 
     # --- treatment sessions -------------------------------------------------------------------
@@ -1030,6 +1149,7 @@ class Library:
         minutes: float | None = None,
         mode: str | None = None,
         note: str | None = None,
+        side: str = "both",
     ) -> int:
         """Log a treatment (microcurrent) session and return its id.
 
@@ -1037,65 +1157,138 @@ class Library:
         ----------
         started_at : datetime, date or ISO 8601 str
             When it started; a date alone means 12:00 that day. An aware datetime keeps its
-            offset.
+            offset. From 2000-01-01 to the end of tomorrow.
         minutes : float, optional
             Its length, > 0.
         mode : str, optional
             The device mode ("lift", "firm", ...), stored lower-case.
         note : str, optional
+            At most 500 characters, like ``mode``.
+        side : {"both", "left", "right"}
+            The side of the face treated (the subject's own).
 
         Raises
         ------
         LibraryError
-            For a date that cannot be read or a length that is not a positive number.
+            For a date that cannot be read or is implausible, a length that is not a positive
+            number, a text over 500 characters, an unknown side, or a session logged already
+            (same start, length, mode and side).
         """
-        values = _session_values(started_at, minutes, mode, note)
+        values = _session_values(started_at, minutes, mode, note, side)
         with self._write() as db:
+            _refuse_duplicate(db, values)
             cursor = db.execute(
-                "INSERT INTO sessions (started_at, minutes, mode, note, logged_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sessions (started_at, minutes, mode, note, side, logged_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (*values, _now()),
             )
         return int(cursor.lastrowid or 0)  # set by the INSERT
 
-    def update_session(
+    def edit_session(
         self,
         session_id: int,
-        started_at: datetime | date | str,
         *,
+        started_at: datetime | date | str | None = None,
         minutes: float | None = None,
         mode: str | None = None,
         note: str | None = None,
+        side: str | None = None,
     ) -> None:
-        """Correct a logged session: its start, length, mode and note are replaced (as
-        ``log_session`` takes them; None clears the optional ones).
+        """Change the given fields of one logged session (the others stay), checked as
+        ``log_session`` checks them.
 
         Raises
         ------
         LibraryError
-            When there is no session with that id, or for values ``log_session`` refuses.
+            When there is no session with that id, or for a value ``log_session`` refuses.
         """
-        values = _session_values(started_at, minutes, mode, note)
         with self._write() as db:
-            cursor = db.execute(
-                "UPDATE sessions SET started_at = ?, minutes = ?, mode = ?, note = ? WHERE id = ?",
+            row = db.execute(
+                f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id = ?",
+                (int(session_id),),
+            ).fetchone()
+            if row is None:
+                raise LibraryError(f"no session with id {session_id}")
+            given = (started_at, minutes, mode, note, side)
+            values = _session_values(*(old if new is None else new for old, new in zip(row, given)))
+            _refuse_duplicate(db, values, other_than=int(session_id))
+            db.execute(
+                f"UPDATE sessions SET {', '.join(c + ' = ?' for c in SESSION_COLUMNS)} "
+                "WHERE id = ?",
                 (*values, int(session_id)),
             )
-            if cursor.rowcount == 0:
-                raise LibraryError(f"no session with id {session_id}")
+
+    def import_sessions(self, path: str | os.PathLike[str]) -> tuple[list[int], list[str]]:
+        """Log the sessions of a CSV file with a header row: ``started_at,minutes,mode``
+        and optionally ``note`` and ``side`` (columns in any order, empty cells for none).
+
+        Each row is checked and logged on its own: a bad row is reported and the others are
+        logged.
+
+        Returns
+        -------
+        (ids logged, one line per row refused: "line N: reason")
+
+        Raises
+        ------
+        LibraryError
+            When the file cannot be read, or its header lacks ``started_at``.
+        """
+        import csv
+
+        path = Path(path).expanduser()
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as handle:
+                rows = list(csv.reader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise LibraryError(f"{path}: cannot read: {why}") from None
+        if not rows:
+            raise LibraryError(
+                f"{path}: empty file (a header row started_at,minutes,mode is needed)"
+            )
+        header = [cell.strip().lower() for cell in rows[0]]
+        unknown = [c for c in header if c not in SESSION_COLUMNS]
+        if "started_at" not in header or unknown:
+            raise LibraryError(
+                f"{path}: the header row must name started_at and optionally minutes, mode, "
+                f"note, side (found: {','.join(header)})"
+            )
+        ids, errors = [], []
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                errors.append(f"line {number}: {len(row)} cells, the header has {len(header)}")
+                continue
+            cells = {name: (value.strip() or None) for name, value in zip(header, row)}
+            try:
+                ids.append(
+                    self.log_session(
+                        cells.get("started_at") or "",
+                        minutes=cells.get("minutes"),  # type: ignore[arg-type]  # checked
+                        mode=cells.get("mode"),
+                        note=cells.get("note"),
+                        side=cells.get("side") or "both",
+                    )
+                )
+            except LibraryError as exc:
+                errors.append(f"line {number}: {exc}")
+        return ids, errors
 
     def sessions(self):
         """The treatment log as a DataFrame ordered by start: ``id``, ``started_at`` (naive
-        local time), ``utc_offset``, ``minutes``, ``mode``, ``note``, ``logged_at`` (str)."""
+        local time), ``utc_offset``, ``minutes``, ``mode``, ``note``, ``side`` ("both",
+        "left" or "right"), ``logged_at`` (str)."""
         import pandas as pd
 
         rows = self._conn.execute(
-            "SELECT id, started_at, minutes, mode, note, logged_at FROM sessions "
+            "SELECT id, started_at, minutes, mode, note, side, logged_at FROM sessions "
             "ORDER BY started_at, id"
         ).fetchall()
         records = []
-        for session_id, started_at, minutes, mode, note, logged_at in rows:
-            moment = datetime.fromisoformat(started_at)
+        for session_id, started_at, minutes, mode, note, side, logged_at in rows:
+            moment = _stored_time(started_at, f"session {session_id}")
             records.append(
                 {
                     "id": session_id,
@@ -1104,17 +1297,27 @@ class Library:
                     "minutes": _nan_if_none(minutes),
                     "mode": mode,
                     "note": note,
+                    "side": side,
                     "logged_at": logged_at,
                 }
             )
         frame = pd.DataFrame.from_records(
             records,
-            columns=["id", "started_at", "utc_offset", "minutes", "mode", "note", "logged_at"],
+            columns=[
+                "id",
+                "started_at",
+                "utc_offset",
+                "minutes",
+                "mode",
+                "note",
+                "side",
+                "logged_at",
+            ],
         )
         frame["id"] = frame["id"].astype("int64")
         frame["started_at"] = pd.to_datetime(frame["started_at"]).astype("datetime64[ns]")
         frame["minutes"] = frame["minutes"].astype("float64")
-        _none_for_missing_text(frame, ("utc_offset", "mode", "note"))
+        _none_for_missing_text(frame, ("utc_offset", "mode", "note", "side"))
         return frame
 
     def delete_session(self, session_id: int) -> None:
@@ -1328,6 +1531,48 @@ def _stored_copies(root: Path) -> list[Path]:
     ]
 
 
+def neutralise_text_cells(frame) -> None:
+    """Prefix with an apostrophe the free-text cells (file names, tags, reasons, notes)
+    that a spreadsheet would run as a formula (starting with =, +, -, @), in place."""
+    from tracker.text import spreadsheet_safe
+
+    for column in ("file", "stored_path", "tag", "reasons", "date_notes", "advice"):
+        if column in frame:
+            frame[column] = frame[column].map(spreadsheet_safe)
+
+
+def _read_only(folder: Path, db_path: Path) -> bool:
+    """True when an existing library cannot be written: its folder or database is not
+    writable (permissions, or a read-only file system)."""
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return False
+    return not (os.access(folder, os.W_OK) and os.access(db_path, os.W_OK))
+
+
+def _switch_to_wal(db: sqlite3.Connection, *, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    """Put the database in WAL mode, retrying while another connection holds a lock.
+
+    The switch is refused at once with "database is locked" while another process writes (a
+    new library's first migration, typically): SQLite's busy handler does not cover it. It is
+    retried with a doubling pause (10 ms to 0.5 s, with jitter) for up to ``timeout_s``.
+    """
+    import random
+    import time
+
+    deadline, pause = time.monotonic() + timeout_s, 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * random.uniform(0.5, 1.0))
+        pause = min(pause * 2, 0.5)
+
+
 def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
     message = str(exc)
     if "locked" in message or "busy" in message:
@@ -1341,7 +1586,34 @@ def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
             f"damaged); if it was one, rebuild it from its photo copies with: "
             f"facetrack doctor --rebuild --library {db_path.parent}"
         )
+    if "malformed" in message or "corrupt" in message:
+        return LibraryError(
+            f"{db_path}: the database is damaged ({message}); nothing was "
+            f"changed. Check it with facetrack doctor --library "
+            f"{db_path.parent}, or rebuild it from the photo copies with "
+            f"facetrack doctor --rebuild --library {db_path.parent}"
+        )
+    if "full" in message:
+        return LibraryError(
+            f"{db_path}: the disk is full ({message}); nothing was changed. "
+            "Free some space and try again"
+        )
+    if "readonly" in message or "read-only" in message:
+        return LibraryError(
+            f"{db_path}: the library is read-only ({message}); it can be read but not changed"
+        )
+    if "I/O" in message:
+        return LibraryError(
+            f"{db_path}: the disk could not be written or read ({message}); "
+            "nothing was changed. Check the disk's free space and health"
+        )
     return LibraryError(f"{db_path}: {message}")
+
+
+def _path_text(path) -> str:
+    """An absolute path as text SQLite can store: a file name that is not valid UTF-8 (its
+    bytes carried as surrogate escapes by os.fsdecode) gets them as backslash escapes."""
+    return os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
 
 
 def _read_capture_time(path: Path, options: _ImportOptions):
@@ -1356,9 +1628,18 @@ def _read_capture_time(path: Path, options: _ImportOptions):
         return exc.reason
 
 
-def _session_values(started_at, minutes, mode, note) -> tuple:
-    """A session's stored (started_at, minutes, mode, note), checked; LibraryError if bad."""
+def _session_values(started_at, minutes, mode, note, side) -> tuple:
+    """A session's stored values (started_at text, minutes, mode, note, side), checked."""
     when = _parse_moment(started_at, "session start")
+    naive = when.replace(tzinfo=None)
+    if naive < EARLIEST_SESSION:
+        raise LibraryError(
+            f"session start {naive:%Y-%m-%d %H:%M} is before 2000: a typing mistake?"
+        )
+    if naive.date() > date.today() + timedelta(days=1):
+        raise LibraryError(
+            f"session start {naive:%Y-%m-%d %H:%M} is after tomorrow: a typing mistake?"
+        )
     if minutes is not None:
         try:
             minutes = float(minutes)
@@ -1369,7 +1650,37 @@ def _session_values(started_at, minutes, mode, note) -> tuple:
                 f"session length must be a positive number of minutes, not {minutes:g}"
             )
     mode = _clean_text(mode, "mode")
-    return _iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note")
+    side = (side or "both").strip().lower() if isinstance(side, str) else side
+    if side not in SESSION_SIDES:
+        raise LibraryError(f"side must be left, right or both, not {side!r}")
+    return (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"), side)
+
+
+def _refuse_duplicate(db: sqlite3.Connection, values: tuple, other_than: int = 0) -> None:
+    """Raise LibraryError when another session has the same start, length, mode and side."""
+    started_at, minutes, mode, _, side = values
+    row = db.execute(
+        "SELECT id FROM sessions WHERE started_at = ? AND minutes IS ? AND "
+        "mode IS ? AND side = ? AND id != ?",
+        (started_at, minutes, mode, side, other_than),
+    ).fetchone()
+    if row is not None:
+        raise LibraryError(
+            f"session {row[0]} already logs this session ({started_at}); "
+            f"change it with: facetrack session edit {row[0]}"
+        )
+
+
+def _stored_time(text: str, what: str) -> datetime:
+    """A stored ISO time; LibraryError (not a traceback) when the database holds a bad one."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise LibraryError(
+            f"{what} has a bad stored date {text!r}: correct it with "
+            f"facetrack session edit {what.split()[-1]} --date DATE, or delete "
+            "it"
+        ) from None
 
 
 def _check_photo_session(session: str | None) -> str | None:
@@ -1385,6 +1696,10 @@ def _clean_text(value: str | None, what: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise LibraryError(f"{what} must be text, not {type(value).__name__}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise LibraryError(
+            f"{what} is {len(value):,} characters long; at most {MAX_TEXT_CHARS} are kept"
+        )
     return value.strip() or None
 
 
@@ -1424,9 +1739,16 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _split_time(text: str) -> tuple[datetime, datetime | None]:
-    """Stored ISO text -> (naive local wall-clock time, UTC time or None)."""
-    moment = datetime.fromisoformat(text)
+def _split_time(text: str, what: str = "a photo") -> tuple[datetime, datetime | None]:
+    """Stored ISO text -> (naive local wall-clock time, UTC time or None); LibraryError
+    for text that is no time (a damaged or hand-edited database)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise LibraryError(
+            f"{what} has a bad stored capture time {text!r}: correct it in "
+            "the database, or remove the photo with facetrack forget"
+        ) from None
     if moment.utcoffset() is None:
         return moment, None
     return moment.replace(tzinfo=None), moment.astimezone(UTC)

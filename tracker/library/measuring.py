@@ -19,6 +19,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from tracker.types import PhotoResult, Reason, ReasonCode
@@ -26,6 +27,10 @@ from tracker.types import PhotoResult, Reason, ReasonCode
 MeasureFunction = Callable[..., PhotoResult]
 CRASH_REASON = Reason(ReasonCode.CRASHED, "the measuring process crashed on this file")
 NOT_STARTED_NOTE = "worker processes could not start ({why}); measured in this process"
+UNGUARDED_MAIN = (
+    'the main script has no `if __name__ == "__main__":` guard around this '
+    "call, so each worker process would run the script again"
+)
 
 
 def default_measure(path: str | Path, *, mirrored: bool = False) -> PhotoResult:
@@ -50,6 +55,59 @@ def measure_one(measure: MeasureFunction, path: str, mirrored: bool) -> PhotoRes
             status="error",
             reasons=(Reason(ReasonCode.UNEXPECTED_ERROR, f"unexpected error: {what}"),),
         )
+
+
+def main_script_reruns() -> bool:
+    """True when a worker started with "spawn" would run the caller's main script again:
+    the main module is a script file (or ``-m`` module) and this call comes from its
+    top-level code outside an ``if __name__ == "__main__":`` block.
+
+    An interactive session, a notebook or ``python -c`` has no script to re-run (False). A
+    call from a function is judged by the top-level line that led to it. When the script's
+    source cannot be read, it is taken as unguarded (measuring in this process is slower,
+    never wrong).
+    """
+    import ast
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path or multiprocessing.parent_process() is not None:
+        return False
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and not (
+        frame.f_globals is vars(main) and frame.f_code.co_name == "<module>"
+    ):
+        frame = frame.f_back
+    if frame is None:
+        return False  # not called from the main script's top level (a thread, a callback)
+    line = frame.f_lineno
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return True
+    for node in tree.body:
+        if (
+            isinstance(node, ast.If)
+            and _is_main_test(node.test)
+            and node.body[0].lineno <= line <= (node.body[-1].end_lineno or line)
+        ):
+            return False
+    return True
+
+
+def _is_main_test(test) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    import ast
+
+    if not (
+        isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+    ):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    texts = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return len(names) == 1 and len(texts) == 1
 
 
 def _ping() -> bool:
@@ -101,6 +159,10 @@ class Measurer:
                 pickle.dumps(measure)
             except Exception as exc:  # a lambda or a local function cannot go to a worker
                 self._fall_back(f"the measure function cannot be sent to them: {exc}")
+        if self.workers > 1 and main_script_reruns():
+            # "spawn" runs the main script again in every worker: without a main guard the
+            # script's own import_photos and log_session would run once per worker
+            self._fall_back(UNGUARDED_MAIN)
 
     def __enter__(self) -> Measurer:
         return self

@@ -185,6 +185,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE metric = 'cheek_height_right_mm';
         """,
     ),
+    Migration(
+        6,
+        "the side of the face each treatment session treated",
+        """
+        -- 'left', 'right' or 'both' (the subject's own sides); sessions logged before: both.
+        ALTER TABLE sessions ADD COLUMN side TEXT NOT NULL DEFAULT 'both'
+            CHECK (side IN ('left', 'right', 'both'));
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -8,7 +8,7 @@ from tracker.photos.camera import (
     focal_length_px,
 )
 from tracker.photos.dates import CAPTURE_TIME_SOURCES, CaptureTime, read_capture_time
-from tracker.photos.reading import SUPPORTED_SUFFIXES, find_photos, open_photo
+from tracker.photos.reading import SUPPORTED_SUFFIXES, find_photos, open_photo, scan_photos
 
 __all__ = [
     "DEFAULT_FRONT_CAMERA_35MM",
@@ -19,6 +19,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "find_photos",
     "open_photo",
+    "scan_photos",
     "CAPTURE_TIME_SOURCES",
     "CaptureTime",
     "read_capture_time",

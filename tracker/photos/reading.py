@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import stat
@@ -61,7 +62,8 @@ def find_photos(
     is one of ``SUPPORTED_SUFFIXES``. Inside folders, hidden files and hidden folders (names
     starting with ".", such as macOS "._IMG_0001.JPG" resource forks) count as other files.
     A path that is not a folder is classified by its suffix alone, so that a missing photo is
-    reported by `open_photo` rather than silently skipped.
+    reported by `open_photo` rather than silently skipped. What could not be searched is
+    left out: ``scan_photos`` also says what and why.
 
     Parameters
     ----------
@@ -73,17 +75,92 @@ def find_photos(
     photos, ignored : list of Path
         Photo files, and every other file found.
     """
+    photos, ignored, _ = scan_photos(paths)
+    return photos, ignored
+
+
+def scan_photos(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> tuple[list[Path], list[Path], dict[Path, str]]:
+    """``find_photos``, and what inside the folders could not be searched or is no file.
+
+    Returns
+    -------
+    photos, ignored : list of Path
+        As ``find_photos``.
+    problems : dict of Path to str
+        One reason per path: a folder that cannot be read ("cannot read folder: Permission
+        denied"), a symbolic link loop, a dangling link, a link to a folder (not followed), a
+        FIFO, socket or device. Never raises for what it finds inside a folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, os
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.jpg").write_bytes(b"x")
+    >>> os.symlink("gone.jpg", root / "b.jpg")
+    >>> photos, ignored, problems = scan_photos(root)
+    >>> [p.name for p in photos], {p.name: why for p, why in problems.items()}
+    (['a.jpg'], {'b.jpg': 'dangling link: its target does not exist'})
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     photos: dict[Path, None] = {}
     ignored: dict[Path, None] = {}
+    problems: dict[Path, str] = {}
     for root in map(Path, paths):
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        if not root.is_dir():
+            files = [root]
+        else:
+            files = sorted(_walk(root, problems))
         for file in files:
-            hidden = any(part.startswith(".") for part in file.relative_to(root).parts)
+            hidden = root.is_dir() and any(
+                part.startswith(".") for part in file.relative_to(root).parts
+            )
             is_photo = not hidden and file.suffix.lower() in SUPPORTED_SUFFIXES
             (photos if is_photo else ignored)[file] = None
-    return list(photos), list(ignored)
+    return list(photos), list(ignored), problems
+
+
+def _walk(folder: Path, problems: dict[Path, str]) -> Iterator[Path]:
+    """Regular files under ``folder`` (links to files followed, links to folders not), the
+    rest recorded in ``problems``."""
+    try:
+        with os.scandir(folder) as scanner:
+            entries = sorted(scanner, key=lambda entry: entry.name)
+    except OSError as exc:
+        problems[folder] = f"cannot read folder: {exc.strerror or exc}"
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            info = os.stat(path)  # follows a link
+        except OSError as exc:
+            if entry.is_symlink() and exc.errno == errno.ELOOP:
+                problems[path] = "symbolic link loop"
+            elif entry.is_symlink() and isinstance(exc, FileNotFoundError):
+                problems[path] = "dangling link: its target does not exist"
+            else:
+                problems[path] = f"cannot read: {exc.strerror or exc}"
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            if entry.is_symlink():
+                problems[path] = (
+                    "link to a folder, not followed (name the folder itself to include it)"
+                )
+            else:
+                yield from _walk(path, problems)
+        elif stat.S_ISREG(info.st_mode):
+            yield path
+        else:
+            kind = (
+                "FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "socket"
+                if stat.S_ISSOCK(info.st_mode)
+                else "device"
+            )
+            problems[path] = f"not a regular file (a {kind})"
 
 
 def open_photo(

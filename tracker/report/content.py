@@ -91,6 +91,8 @@ class Report:
     method_notes: list[str]
     limitations: tuple[str, ...] = LIMITATIONS
     trend: Any = field(default=None, repr=False)  # the analysis (tracker.analysis.Trend)
+    # the long-term window month by month, key metrics (tracker.analysis.monthly_lines)
+    monthly: list[str] = field(default_factory=list)
 
     def close(self) -> None:
         """Release the figures (they hold image buffers)."""
@@ -234,6 +236,8 @@ def build_report(
 
     key_fade = trend.fade.loc[trend.fade["metric"].isin(KEY_METRICS)]
     fade = summary_sentences(table.iloc[:0], fade=key_fade, combine=True) if len(key_fade) else []
+    from tracker.analysis import monthly_lines
+
     report = Report(
         generated_at=now or datetime.now().astimezone(),
         include_photos=include_photos,
@@ -253,6 +257,7 @@ def build_report(
         adherence_chart=adherence_chart,
         session_notes=_session_notes(sessions),
         fade=fade,
+        monthly=monthly_lines(trend.monthly, metrics=KEY_METRICS),
         photo_log=_photo_log(photos, sessions),
         methods=_methods(trend),
         method_notes=_method_notes(trend, photos),
@@ -365,6 +370,12 @@ def adherence_lines(sessions: pd.DataFrame, *, latest=None) -> list[str]:
         lines.append(
             "Modes: " + ", ".join(f"{mode} {count}" for mode, count in counts.items()) + "."
         )
+    if "side" in sessions:
+        counts = sessions["side"].fillna("both").value_counts()
+        sides = ", ".join(
+            f"{'both sides' if side == 'both' else side} {count}" for side, count in counts.items()
+        )
+        lines.append(f"Side treated: {sides}.")
     if len(starts) > 1:
         gaps = starts.diff().dt.total_seconds() / 86400
         i = int(gaps.idxmax())

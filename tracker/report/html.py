@@ -61,11 +61,9 @@ def render_html(report: Report) -> str:
 def write_text_private(path: str | os.PathLike[str], text: str) -> Path:
     """Write text (UTF-8), creating the file readable by its owner only: a report holds
     health-related data and possibly photos."""
-    path = Path(path)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return path
+    from tracker.output import write_private_text
+
+    return write_private_text(path, text)  # 0600, complete or absent
 
 
 def write_html(report: Report, path: str | os.PathLike[str]) -> Path:

@@ -178,9 +178,9 @@ def print_with_chromium(
         )
         if not out.is_file() or not out.read_bytes()[:5] == b"%PDF-":
             raise RenderError("chromium wrote no PDF")
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(out.read_bytes())
+        from tracker.output import write_private_bytes
+
+        write_private_bytes(path, out.read_bytes())
     return path
 
 
@@ -225,6 +225,8 @@ _A4 = (8.27, 11.69)  # inches, portrait
 _MARGIN = 0.07  # of the page
 _LINE = 0.0165  # of the page height, for 9.5 pt text
 _WIDTH_CHARS = 100
+_MONO_CHARS = 125  # 6.8 pt monospace across the page
+_USER_TEXT_CHARS = 500  # a tag or note longer than this (an old library's) is cut
 
 
 def _text_pages(pdf, blocks: list[tuple[str, str]], *, header: str) -> None:
@@ -235,8 +237,15 @@ def _text_pages(pdf, blocks: list[tuple[str, str]], *, header: str) -> None:
     sizes = {"title": 17, "h2": 13, "text": 9.5, "bullet": 9.5, "mono": 6.8, "small": 8}
     lines: list[tuple[str, str]] = []
     for style, text in blocks:
-        if style == "mono":
-            lines += [(style, line) for line in text.splitlines()]
+        if style == "mono":  # wrapped too: a long tag must not run off the page
+            for line in text.splitlines():
+                lines += [
+                    (style, part)
+                    for part in textwrap.wrap(
+                        line, _MONO_CHARS, subsequent_indent=" " * 7, drop_whitespace=False
+                    )
+                    or [""]
+                ]
             continue
         width = _WIDTH_CHARS if style in ("text", "bullet", "small") else 70
         if style == "small":
@@ -290,9 +299,18 @@ def _text_pages(pdf, blocks: list[tuple[str, str]], *, header: str) -> None:
             family="monospace" if style == "mono" else "sans-serif",
             fontweight="bold" if style in ("title", "h2") else "normal",
             color="#555555" if style == "small" else "#111111",
+            parse_math=False,  # user text: a "$" is a dollar, not mathtext
         )
     if page is not None:
         pdf.savefig(page)
+
+
+def _user_text(text: str) -> str:
+    """A tag or note for the page: control characters escaped, at most 500 characters."""
+    from tracker.text import printable
+
+    text = printable(str(text))
+    return text if len(text) <= _USER_TEXT_CHARS else text[: _USER_TEXT_CHARS - 1] + "…"
 
 
 def _table_text(report: Report) -> str:
@@ -310,7 +328,8 @@ def _photo_log_text(report: Report) -> str:
     for row in report.photo_log:
         advice = [f"next photo: {row['advice']}"] if row.get("advice") else []
         flags = "; ".join([*row["flags"], *advice]) or "-"
-        extra = " ".join(x for x in (row["session"], row["tag"] and f"[{row['tag']}]") if x)
+        tag = row["tag"] and f"[{_user_text(row['tag'])}]"
+        extra = " ".join(x for x in (row["session"], tag) if x)
         lines.append(
             f"{row['id']:>5}  {row['taken']:<16}  {row['source']:<13}  "
             f"{row['status']:<8}  {row['brow']:>15}  {row['jaw']:>13}  "
@@ -326,9 +345,10 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
 
     path = Path(path)
     header = f"facetrack progress report, {report.generated_at:%Y-%m-%d}"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    from tracker.output import private_output
+
     with (
-        os.fdopen(descriptor, "wb") as handle,
+        private_output(path) as handle,
         PdfPages(handle, metadata={"Title": header, "Creator": "facetrack"}) as pdf,
     ):
         blocks = [
@@ -352,6 +372,9 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
             ("mono", _table_text(report)),
         ]
         blocks += [("small", note) for note in report.table_notes]
+        if report.monthly:
+            blocks += [("h2", "Long term, month by month")]
+            blocks += [("bullet", line) for line in report.monthly]
         _text_pages(pdf, blocks, header=header)
         for chart in report.charts:
             pdf.savefig(chart.figure)
@@ -364,7 +387,9 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
             blocks.append(("text", report.before_after_note))
         blocks += [("h2", "Treatment log")] + [("bullet", line) for line in report.adherence]
         blocks += [("bullet", line) for line in report.fade]
-        blocks += [("bullet", f"{row['date']}: {row['note']}") for row in report.session_notes]
+        blocks += [
+            ("bullet", f"{row['date']}: {_user_text(row['note'])}") for row in report.session_notes
+        ]
         _text_pages(pdf, blocks, header=header)
         if report.adherence_chart is not None:
             pdf.savefig(report.adherence_chart.figure)
