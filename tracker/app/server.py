@@ -548,6 +548,7 @@ def _session_rows(state: AppState) -> list[dict]:
                 "minutes": None if row.minutes != row.minutes else f"{row.minutes:g}",
                 "mode": row.mode,
                 "note": row.note,
+                "side": getattr(row, "side", "both"),
             }
         )
     return list(reversed(rows))
@@ -573,9 +574,19 @@ async def sessions_page(request: Request, state: AppState):
         def save():
             with state.library() as library:
                 if session_id is None:
-                    library.log_session(started or "", **options)
+                    library.log_session(
+                        started or "", **{**options, "side": options["side"] or "both"}
+                    )
                 else:
-                    library.edit_session(int(session_id), started_at=started or None, **options)
+                    # the form holds every field: an emptied mode or note is cleared
+                    library.edit_session(
+                        int(session_id),
+                        started_at=started or None,
+                        minutes=options["minutes"],
+                        mode=options["mode"] or "",
+                        note=options["note"] or "",
+                        side=options["side"],
+                    )
 
         if not started:
             error = "give the date and time the session started"
