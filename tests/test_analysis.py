@@ -368,26 +368,30 @@ def test_sem_upper_bound():
 
 def test_noise_floors_file():
     """The packaged noise-floor file has the documented columns, a 2-D benchmark row for every
-    metric (its SEM of the 2026-11-21 validation: brow 0.20 / 0.13 mm) and the selfie study's
-    brow height (issue 10: per-photo SEM 0.42-0.47 mm, the upper end used), each row with the
-    command that made it; the floor without repeat photos is the selfie one where known and
-    otherwise the 2-D one, labelled a lower bound."""
-    from tracker.analysis.noise import DEFAULT_SEM_SOURCE, FLOOR_COLUMNS, SELFIE_SOURCE
+    metric with a floor (the 2026-11-30 validation: brow SEM 0.18 / 0.12 mm) and a selfie row
+    for every outcome (the capture study on the project's 3-D head: brow 0.14 / 0.09 mm per
+    photo, 40 selfies), each row with the command that made it; the floor without repeat
+    photos is the selfie one, labelled as such."""
+    from tracker.analysis.noise import FLOOR_COLUMNS, SELFIE_SOURCE
     from tracker.metrics.geometry import METRIC_NAMES
 
     floors = read_noise_floors()
     assert list(floors.columns) == FLOOR_COLUMNS
     two_d = floors.loc[floors["source"] == "2d-nuisance"].set_index("metric")
-    assert set(two_d.index) == set(METRIC_NAMES) - {"face_scale_mm"}  # new, not yet measured
-    assert (two_d.loc[LEFT, "sem"], two_d.loc[RIGHT, "sem"]) == (0.20, 0.13)
-    for metric, sem in two_d["sem"].items():  # the registry's copy of the 2-D floors agrees
-        assert sem == DEFAULT_SEM[metric] or (sem == 0 and math.isnan(DEFAULT_SEM[metric]))
-    selfie = floors.loc[floors["source"] == "selfie-3d"].set_index("metric")
-    assert sorted(selfie.index) == [LEFT, RIGHT]
-    assert (selfie["sem"] == 0.47).all() and (selfie["n_photos"] == 40).all()
+    assert set(two_d.index) == set(METRIC_NAMES) - {"face_scale_mm"}  # the scale itself
+    assert (two_d.loc[LEFT, "sem"], two_d.loc[RIGHT, "sem"]) == (0.18, 0.12)
+    whole = floors.loc[(floors["source"] == "selfie-3d") & (floors["design"] == "whole-face")]
+    selfie = whole.set_index("metric")
+    assert set(selfie.index) == set(METRIC_NAMES) - {"face_scale_mm", "interpupillary_mm"}
+    assert selfie.loc[LEFT, "sem"] == pytest.approx(0.14, abs=0.01)
+    assert selfie.loc[RIGHT, "sem"] == pytest.approx(0.09, abs=0.01)
+    assert (selfie["n_photos"] == 40).all()
     assert floors["generated_by"].str.len().min() > 10
-    assert floor_sem(LEFT) == (0.47, SELFIE_SOURCE)
-    assert floor_sem("jaw_angle_left_deg") == (0.16, DEFAULT_SEM_SOURCE)
+    assert floor_sem(LEFT) == (selfie.loc[LEFT, "sem"], SELFIE_SOURCE)
+    assert floor_sem("jaw_angle_left_deg") == (
+        selfie.loc["jaw_angle_left_deg", "sem"],
+        SELFIE_SOURCE,
+    )
     assert math.isnan(floor_sem("nose_mm")[0])
 
 
