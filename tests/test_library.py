@@ -982,7 +982,14 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
                           ("landmarks", "focal_source"),
                           ("measurement_info", "camera_distance_mm")):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    db.execute("DELETE FROM schema_migrations WHERE version = 3")
+    # and what the later migrations added (one person, mirror images)
+    for column in ("person", "identity", "identity_distance", "identity_reason",
+                   "mirror_source", "mirror_correlation"):
+        db.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+    for column in ("flipped", "signature", "asymmetry"):
+        db.execute(f"ALTER TABLE landmarks DROP COLUMN {column}")
+    db.execute("DROP TABLE people")
+    db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")
     db.close()
 

@@ -100,5 +100,28 @@ class Settings:
     advice_pitch_deg: float = 1.5
     advice_roll_deg: float = 5.0
 
+    # --- one person, the right way round (tracker.library.people, tracker.metrics.identity) ---
+    # A person is learned from their first accepted photos (by capture time): the median of
+    # their face-shape signatures, and of their asymmetry patterns.
+    person_baseline_photos: int = 5
+    # A photo is another person's when its face-shape distance from the person's signature
+    # exceeds max(floor, factor x the median distance of the baseline photos from it). On the
+    # project's 3-D head (tracker.validation.identity, 62 selfies with pose, distance, light,
+    # noise, JPEG, a treatment effect and mirror images) the person's own photos lie 0.3-1.1
+    # from their signature, the baseline photos' median distance is about 0.75, and 1.45 x
+    # that covers the worst own photo; other face shapes (rigid features moved by the
+    # anthropometric between-person SDs) lie 1.0-4.2, median 2.8. Real photos are noisier
+    # than renders: the factor lets a person whose own photos scatter more keep them.
+    person_distance_floor: float = 1.5
+    person_distance_factor: float = 2.0
+    # A photo is read as a mirror image when its asymmetry pattern correlates with the
+    # person's by less than minus this (the mirror image's pattern is the negative); between
+    # -this and +this nothing is decided. On the 3-D head with one brow 2 mm higher, own
+    # photos correlate at +0.71 to +0.98, mirrored ones at -0.61 to -0.94. No detection when
+    # the baseline photos' own median correlation is below ``mirror_min_pattern`` (a face too
+    # symmetric to tell its sides apart).
+    mirror_min_correlation: float = 0.3
+    mirror_min_pattern: float = 0.5
+
 
 DEFAULT_SETTINGS = Settings()
