@@ -379,22 +379,34 @@ _PHOTO_COLUMNS = (
 )
 
 
-@main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv")
+@main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv   |   "
+                     "facetrack photos --mark-mirrored 12")
 @click.option("--status", type=click.Choice(["ok", "rejected"]), multiple=True,
               help="Only photos with this status (repeatable).")
 @click.option("--since", metavar="DATE", help="Only photos taken on or after DATE.")
+@click.option("--person", metavar="NAME", help="Only this person's photos.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo and line.")
 @click.option("--csv", "as_csv", is_flag=True, help="A CSV table, one row per photo.")
+@click.option("--mark-mirrored", "mark_mirrored", type=int, multiple=True, metavar="ID",
+              help="Photo ID is a mirror image: measure it again with left and right swapped "
+                   "back (from its stored landmarks; repeatable).")
+@click.option("--mark-unmirrored", "mark_unmirrored", type=int, multiple=True, metavar="ID",
+              help="Photo ID is not a mirror image: measure it again as it was taken.")
 @library_option
-def photos(status, since, as_json, as_csv, library_dir):
+def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrored,
+           library_dir):
     """List the photos in the library with their date, its source, status and key metrics.
 
-    Left and right are the subject's own. --json prints id, file (the original path),
+    Left and right are the subject's own. Millimetres are on the person's calibrated scale,
+    the same numbers as in the trend and the report (a line under the table says so; --json
+    and --csv give scale_source "person"). --json prints id, file (the original path),
     captured_at (ISO 8601), date_source (exif, filename, mtime or manual), status, reasons,
-    session, camera_distance_mm, focal_source, advice (how to take the next photo like your
-    usual ones) and metrics, among others. The table gives the camera distance in cm ("dist")
-    and where the focal length behind it came from ("focal": exif, sensor, or typical for a
-    phone front camera), and the advice on a line of its own.
+    session, person, identity (baseline, same, different), face_shape_distance, mirrored and
+    mirror_source (import, detected, marked), camera_distance_mm, focal_source, advice (how to
+    take the next photo like your usual ones) and metrics, among others. The table gives the
+    camera distance in cm ("dist") and where the focal length behind it came from ("focal":
+    exif, sensor, or typical for a phone front camera), "mirr" for a photo read the right way
+    round, and the advice on a line of its own.
     """
     from tracker.analysis.capture import MATCHES_TEXT
 
@@ -402,16 +414,22 @@ def photos(status, since, as_json, as_csv, library_dir):
         raise click.UsageError("give --json or --csv, not both")
     since_when = _parse_when(since, "'--since'")
     library = _open_library(library_dir, create=False)
+    if mark_mirrored or mark_unmirrored:
+        _mark(library, mark_mirrored, mark_unmirrored)
+        return
     with library:
         outdated = library.outdated()
         if outdated:
             click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured "
                        "by an older version of the metrics: run `facetrack remeasure`", err=True)
         if as_json:
-            for record in library.photo_records(status=status or None, since=since_when):
+            for record in library.photo_records(status=status or None, since=since_when,
+                                                person_scale=True, person=person):
                 click.echo(json.dumps(_json_safe(record), allow_nan=False))
             return
-        frame = library.photos(status=status or None, since=since_when)
+        frame = library.photos(status=status or None, since=since_when, person_scale=True,
+                               person=person)
+        scale_line = _scale_line(library, frame)
     if as_csv:
         out = frame.copy()
         for column in ("date_notes", "reasons"):
@@ -420,7 +438,7 @@ def photos(status, since, as_json, as_csv, library_dir):
         return
     header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
     header += [f"{name:>7}" for name, _, _ in _PHOTO_COLUMNS]
-    header += [f"{'dist cm':>7}", f"{'focal':<7}"]
+    header += [f"{'dist cm':>7}", f"{'focal':<7}", "mirr"]
     click.echo("  ".join(header + ["reasons"]))
     for row in frame.itertuples(index=False):
         cells = [f"{row.id:>5}", f"{row.captured_at:%Y-%m-%d %H:%M}", f"{row.date_source:<9}",
@@ -431,11 +449,56 @@ def photos(status, since, as_json, as_csv, library_dir):
         distance = row.camera_distance_mm
         cells.append(f"{distance / 10:>7.0f}" if distance == distance else f"{'-':>7}")
         cells.append(f"{_FOCAL_WORDS.get(row.focal_source, row.focal_source or '-'):<7}")
+        cells.append("mirr" if row.mirrored else "    ")
         cells.append("; ".join(row.reasons))
         click.echo("  ".join(cells).rstrip())
         if row.advice and row.advice != MATCHES_TEXT:
             click.echo(f"{'':>7}next photo: {row.advice}")
     click.echo(f"{len(frame)} photo{'' if len(frame) == 1 else 's'}. {FOOTNOTE}")
+    if scale_line:
+        click.echo(scale_line)
+
+
+def _scale_line(library, frame) -> str | None:
+    """The line under the photos table that says which scale its millimetres are on."""
+    from tracker.library import LibraryError
+
+    if frame.empty:
+        return None
+    if not (frame["scale_source"] == "person").any():
+        return "Millimetres on each photo's own iris scale (no photo to calibrate yours yet)."
+    people = sorted(set(frame.loc[frame["scale_source"] == "person", "person"]))
+    parts = []
+    for name in people:
+        try:
+            mm, _, n = library.calibrated_scale_mm(name)
+        except LibraryError:
+            continue
+        whose = "" if len(people) == 1 else f"{name}: "
+        parts.append(f"{whose}face scale {mm:.1f} mm, the median of {n} accepted photo"
+                     f"{'' if n == 1 else 's'}")
+    scale = "your calibrated scale" if len(people) == 1 else "each person's calibrated scale"
+    return f"Millimetres on {scale} ({'; '.join(parts)}), as in the trend and the report."
+
+
+def _mark(library, mirrored_ids, unmirrored_ids) -> None:
+    """Mark stored photos mirrored or not and say what changed (photos --mark-...)."""
+    from tracker.library import LibraryError
+
+    with library:
+        for ids, mirrored in ((mirrored_ids, True), (unmirrored_ids, False)):
+            for photo_id in ids:
+                try:
+                    changed = library.mark_mirrored(photo_id, mirrored)
+                except LibraryError as exc:
+                    _fail(str(exc))
+                what = ("marked as a mirror image; measured again with left and right swapped "
+                        "back" if mirrored else "marked as not mirrored; measured again as it "
+                        "was taken")
+                if not changed:
+                    what = ("already read as a mirror image; marked so" if mirrored else
+                            "already read as taken; marked so")
+                click.echo(f"Photo {photo_id}: {what}.")
 
 
 def _json_safe(value):
