@@ -486,8 +486,11 @@ def test_export_csv_writes_one_row_per_photo(tmp_path, library, photos):
     table = pd.read_csv(tmp_path / "out.csv")
     assert len(table) == 6 and set(METRIC_NAMES) <= set(table.columns)
     assert table["captured_at"].iloc[0] == "2026-01-01T08:00:00+01:00"
+    # one number per photo: the person's scale, as photos, the trend and the report give it
     np.testing.assert_allclose(table["brow_height_left_mm"],
-                               library.photos()["brow_height_left_mm"], rtol=1e-12)
+                               library.photos(person_scale=True)["brow_height_left_mm"],
+                               rtol=1e-12)
+    assert (table["scale_source"] == "person").all()
 
 
 def test_sessions_are_logged_and_listed(library):

@@ -274,12 +274,19 @@ def library_option(command):
                         help=_LIBRARY_HELP)(command)
 
 
-def _open_library(library_dir: Path | None, *, create: bool = True):
+def person_option(command):
+    """``--person NAME``: whose photos (each person has their own baseline and scale)."""
+    return click.option("--person", metavar="NAME", default="me", show_default=True,
+                        help="Whose photos: each person is learned from their own first "
+                             "accepted photos and has their own baseline.")(command)
+
+
+def _open_library(library_dir: Path | None, *, create: bool = True, person: str = "me"):
     """Open the library or exit with a one-line error."""
     from tracker.library import Library, LibraryError
 
     try:
-        return Library(library_dir, create=create)
+        return Library(library_dir, create=create, person=person)
     except LibraryError as exc:
         _fail(str(exc))
 
@@ -317,8 +324,9 @@ def _parse_when(value: str | None, what: str):
               help="Reference the files where they are instead of copying them.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Processes measuring in parallel.")
+@person_option
 @library_option
-def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers,
+def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers, person,
             library_dir):
     """Import photo files and folders into the library (measured once, kept safe).
 
@@ -333,7 +341,7 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
     when = _parse_when(manual_date, "'--date'")
     if date_overrides and when is None:
         raise click.UsageError("--date-overrides needs --date")
-    library = _open_library(library_dir)
+    library = _open_library(library_dir, person=person)
     from tracker.library import LibraryError
 
     stream = click.get_text_stream("stderr")
@@ -570,6 +578,7 @@ def remeasure(library_dir):
     with _open_library(library_dir, create=False) as library:
         start = time.perf_counter()
         count = library.remeasure()
+        library.settle_people()
     click.echo(f"Remeasured {count} photo{'' if count == 1 else 's'} in "
                f"{time.perf_counter() - start:.1f} s.")
 
@@ -707,8 +716,9 @@ def validate(out_dir, photo_dirs, clip, quick):
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per metric, window and line.")
 @click.option("--csv", "as_csv", is_flag=True, help="The window table as CSV.")
+@person_option
 @library_option
-def trend(metrics, baseline_until, as_json, as_csv, library_dir):
+def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     """Changes against the baseline: immediate, after 2-4 weeks and in the long term.
 
     Accepted photos only, in the person's calibrated scale; a day counts as the median of its
@@ -731,9 +741,10 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
             raise click.BadParameter(f"{name!r} is not a metric; choose from "
                                      f"{', '.join(METRIC_NAMES)}", param_hint="'--metric'")
     until = _parse_when(baseline_until, "'--baseline-until'")
-    with _open_library(library_dir, create=False) as library:
+    with _open_library(library_dir, create=False, person=person) as library:
         try:
-            photos, sessions = library.photos(person_scale=True), library.sessions()
+            photos = library.photos(person_scale=True, person=library.person)
+            sessions = library.sessions()
         except LibraryError as exc:
             _fail(str(exc))
         outdated = library.outdated()
@@ -777,8 +788,9 @@ _BASELINE_HELP = ("End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-
                    "unless --show is given).")
 @click.option("--show", is_flag=True, help="Open the chart in a window.")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@person_option
 @library_option
-def chart(metrics, before_after, timelapse, out, show, baseline_until, library_dir):
+def chart(metrics, before_after, timelapse, out, show, baseline_until, person, library_dir):
     """Chart the library's metrics over time.
 
     Each chart shows daily values (dots), a 7-day rolling median (line), the baseline with
@@ -811,7 +823,7 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
         import matplotlib.pyplot as plt
 
         figure = plt.figure()
-    with _open_library(library_dir, create=False) as library:
+    with _open_library(library_dir, create=False, person=person) as library:
         try:
             figure = charts.chart_figure(library, metrics=metrics, before_after_photos=before_after,
                                          baseline_until=until, fig=figure)
@@ -836,8 +848,9 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
 @click.option("--no-photos", is_flag=True,
               help="Leave every photo of the face out (for sharing).")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@person_option
 @library_option
-def report(out, no_photos, baseline_until, library_dir):
+def report(out, no_photos, baseline_until, person, library_dir):
     """Write a progress report: a plain-language summary, the window table, charts, the
     aligned before/after photos, adherence to the treatment log, the photo log with its
     quality flags, and the methods with their limitations.
@@ -853,7 +866,7 @@ def report(out, no_photos, baseline_until, library_dir):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--out'") from None
     until = _parse_when(baseline_until, "'--baseline-until'")
-    with _open_library(library_dir, create=False) as library:
+    with _open_library(library_dir, create=False, person=person) as library:
         try:
             how = write_report(library, out, photos=not no_photos, baseline_until=until)
         except ValueError as exc:

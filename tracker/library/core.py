@@ -39,8 +39,8 @@ import numpy as np
 from tracker.errors import LibraryError, PhotoError
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
-from tracker.library.people import DEFAULT_PERSON, Settled
 from tracker.library.migrations import SchemaError, migrate, schema_version
+from tracker.library.people import DEFAULT_PERSON, Settled
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
 from tracker.photos.dates import format_utc_offset
 from tracker.types import PhotoResult
@@ -92,6 +92,9 @@ class Library:
         and experiments). ``path`` must then be None.
     create : bool
         With False, a missing library raises LibraryError instead of being created.
+    person : str
+        Whose photos imports file (unless told otherwise) and the trend, the charts and the
+        report show ("me" by default; see ``tracker.library.people``).
     measure : callable, optional
         ``measure(path, *, mirrored) -> PhotoResult`` used by imports; default
         ``tracker.pipeline.measure_photo`` (result only). With ``workers > 1`` it must be
@@ -112,7 +115,7 @@ class Library:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, memory: bool = False,
                  create: bool = True, measure: Callable[..., PhotoResult] | None = None,
-                 _rebuilding: bool = False) -> None:
+                 person: str = DEFAULT_PERSON, _rebuilding: bool = False) -> None:
         self._temporary = None
         # copies in photos/ that no row refers to and that were too many to be a killed
         # import's leftovers: kept, and reported (see remove_orphans)
@@ -127,6 +130,8 @@ class Library:
         self.path = Path(path).expanduser().absolute()
         self.db_path = self.path / DB_NAME
         self._measure = measure or default_measure
+        # whose photos imports file and the trend, charts and report show (``person=``)
+        self.person = _clean_text(person, "person") or DEFAULT_PERSON
         self._db: sqlite3.Connection | None = None
         try:
             self._prepare_folder(create, _rebuilding)
@@ -318,7 +323,8 @@ class Library:
         progress : callable, optional
             Called as ``progress(done, total)`` after each file (and once with 0 at the start).
         person : str, optional
-            Whose photos these are ("me" by default): each person is learned from their own
+            Whose photos these are (the library's ``person``, "me" by default): each person is
+            learned from their own
             first accepted photos, and a photo that looks like someone else is rejected
             (kept, out of every trend); a mirror image is read the right way round
             (``tracker.library.people``).
@@ -339,7 +345,7 @@ class Library:
                          else manual_date),
             prefer_manual_date=prefer_manual_date,
             mirrored=bool(mirrored), link=bool(link),
-            person=_clean_text(person, "person") or DEFAULT_PERSON)
+            person=_clean_text(person, "person") or self.person)
         summary = SummaryBuilder()
         files = self._find(paths, summary)
         self.remove_orphans()
@@ -960,13 +966,14 @@ class Library:
             raise LibraryError(f"no landmarks stored for photo {photo_id}")
         return _points_array(row[0])
 
-    def export_csv(self, path: str | os.PathLike[str]) -> int:
+    def export_csv(self, path: str | os.PathLike[str], *, person_scale: bool = True) -> int:
         """Write one tidy row per photo and one column per metric to a CSV file.
 
-        Columns as ``photos()``, except ``captured_at`` written as stored (ISO 8601 local time
-        with its offset when known) and lists joined with "; ". Returns the number of rows.
+        Columns as ``photos(person_scale=person_scale)`` (the numbers of ``photos``, the trend
+        and the report), except ``captured_at`` written as stored (ISO 8601 local time with its
+        offset when known) and lists joined with "; ". Returns the number of rows.
         """
-        frame = self.photos()
+        frame = self.photos(person_scale=person_scale)
         records = {r["id"]: r["captured_at"] for r in self.photo_records()}
         frame["captured_at"] = frame["id"].map(records)
         frame["captured_at_utc"] = frame["captured_at_utc"].map(

@@ -137,8 +137,7 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
 
 def _learn(db: sqlite3.Connection, person: str, now: str, settings: Settings):
     """Make a person from their first accepted photos; None when there are too few yet."""
-    from tracker.metrics.identity import mirror_correlation, reference_signature, \
-        signature_distance
+    from tracker.metrics.identity import mirror_correlation, reference_signature, signature_distance
 
     rows = db.execute(
         "SELECT p.id, l.signature, l.asymmetry, l.flipped FROM photos p "

@@ -4,8 +4,9 @@ Pure numpy over (N, 478, 3) landmark stacks, in the face frame (:mod:`tracker.me
 perspective undone, pose removed).
 
 **Face-shape signature** (:func:`face_signature`): the 3-D distances between every two of the
-face's rigid points (``ix.RIGID``: nose, eye corners, cheekbones; no brow, lid, mouth or jaw
-point, so neither expression nor the treatment's effects move it), divided by the face
+face's bony landmarks (``SIGNATURE_POINTS``: the nose and the eye corners; no brow, lid,
+cheek, mouth or jaw point, so neither expression nor the treatment's effects move it; the
+face frame's pose and scale come from ``ix.RIGID``), divided by the face
 frame's scale (the rigid points' own size) and averaged with their mirror images (each
 distance with the one between the two partner points), as logarithms. It is invariant to the
 head's pose (distances), the camera's distance (the scale) and a mirrored photo (the
@@ -32,11 +33,20 @@ from tracker.landmarks import indices as ix
 from tracker.metrics.frame import FaceFrame
 
 
-@lru_cache(maxsize=1)
-def _signature_pairs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Index pairs (i, j) over ``ix.RIGID`` (one of each mirror-equivalent pair of pairs) and
+# The bony landmarks of the signature: the nose (bridge, dorsum, tip, columella, alar base)
+# and the eye corners. Not the cheek points of ix.RIGID: smiling raises the cheeks and the
+# treatment aims to lift them (cheek_height_*), and a person must stay themselves through both.
+SIGNATURE_POINTS = (168, 6, 197, 195, 5, 4, 1, 19, 94, 2,
+                    45, 275, 114, 343, 188, 412, 174, 399, 122, 351, 129, 358, 98, 327,
+                    33, 263, 133, 362, 130, 359, 243, 463)
+
+
+@lru_cache(maxsize=4)
+def _signature_pairs(points: tuple[int, ...] = SIGNATURE_POINTS
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Index pairs (i, j) over ``points`` (one of each mirror-equivalent pair of pairs) and
     the pairs of their partners."""
-    rigid = list(ix.RIGID)
+    rigid = list(points)
     mirror = ix.mirror_permutation()
     position = {p: k for k, p in enumerate(rigid)}
     seen, first, second, first_m, second_m = set(), [], [], [], []
@@ -114,19 +124,19 @@ def reference_signature(signatures: np.ndarray) -> np.ndarray:
     return np.median(np.asarray(signatures, dtype=np.float64), axis=0)
 
 
-def face_readings(points_px: np.ndarray, *, focal_length_px=None, principal_point_px=None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def face_readings(points_px: np.ndarray, *, focal_length_px=None, principal_point_px=None,
+                  points: tuple[int, ...] = SIGNATURE_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`face_signature`, :func:`asymmetry_pattern`) of the same meshes, from one fit
-    of the face frame."""
+    of the face frame; ``points`` are the signature's landmarks (closed under mirroring)."""
     face, scale, single = _face(points_px, focal_length_px, principal_point_px)
     face = face / scale[:, None, None]
-    signature, pattern = _signature(face), _pattern(face)
+    signature, pattern = _signature(face, points), _pattern(face)
     return (signature[0], pattern[0]) if single else (signature, pattern)
 
 
-def _signature(face: np.ndarray) -> np.ndarray:
-    rigid = face[:, list(ix.RIGID)]
-    a, b, ma, mb = _signature_pairs()
+def _signature(face: np.ndarray, points: tuple[int, ...] = SIGNATURE_POINTS) -> np.ndarray:
+    rigid = face[:, list(points)]
+    a, b, ma, mb = _signature_pairs(tuple(points))
     d = np.linalg.norm(rigid[:, a] - rigid[:, b], axis=-1)
     d_mirror = np.linalg.norm(rigid[:, ma] - rigid[:, mb], axis=-1)
     return np.log(0.5 * (d + d_mirror))

@@ -27,8 +27,13 @@ import numpy as np
 import pandas as pd
 
 from tracker.landmarks import indices as ix
-from tracker.validation.head3d import FULL_FRAME_DIAGONAL_MM, Head, random_selfie_capture, \
-    render, sample_head
+from tracker.validation.head3d import (
+    FULL_FRAME_DIAGONAL_MM,
+    Head,
+    random_selfie_capture,
+    render,
+    sample_head,
+)
 
 # control points of a face-shape change and the SD (mm) of their move in X, Y, Z
 SHAPE_CONTROLS = {
@@ -90,38 +95,42 @@ def measure_render(pixels: np.ndarray, focal_length_px: float):
     return measure_pixels(pixels, camera=Camera(focal_length_px, f35, "exif-35mm"))
 
 
-def _readings(result, width: int, height: int):
+def _readings(result, width: int, height: int, points=None):
     from tracker.metrics import identity
 
-    points = result.extras["refined_points_px"]
     camera = result.extras["camera"]
     centre = ((width - 1) / 2.0, (height - 1) / 2.0)
-    kwargs = dict(focal_length_px=camera.focal_length_px, principal_point_px=centre)
-    return identity.face_signature(points, **kwargs), identity.asymmetry_pattern(points, **kwargs)
+    return identity.face_readings(result.extras["refined_points_px"],
+                                  focal_length_px=camera.focal_length_px,
+                                  principal_point_px=centre,
+                                  points=points or identity.SIGNATURE_POINTS)
 
 
 def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: int = 16,
                    treated_photos: int = 4, mirrored_photos: int = 12, baseline: int = 5,
-                   seed: int = 20261130) -> pd.DataFrame:
+                   seed: int = 20261130, points: tuple[int, ...] | None = None
+                   ) -> pd.DataFrame:
     """Signature distances and mirror correlations of rendered selfies, one row per photo.
 
     The person is the sample head with a 2 mm higher left brow; the first ``baseline`` of its
     ``own_photos`` selfies make its reference (as the library does with a person's first
     accepted photos). Then ``treated_photos`` selfies with a treatment effect (right brow
-    +1.5 mm, jaw 1 mm in), ``mirrored_photos`` selfies of the person flipped left-right, and
+    +1.5 mm, jaw 1 mm in, mouth corners 1.5 mm up), ``mirrored_photos`` selfies of the person flipped left-right, and
     ``photos_per_person`` selfies of each of ``people`` other face shapes.
 
     Returns
     -------
     DataFrame with ``kind`` ("baseline", "own", "treated", "mirrored", "other"), ``person``
-    (0 for the person), ``status``, ``distance`` (face-shape distance from the reference, %),
+    (0 for the person), ``status``, ``distance`` (face-shape distance from the reference, %;
+    ``points`` the signature's landmarks, default ``SIGNATURE_POINTS``),
     ``mirror_correlation`` (with the reference asymmetry pattern).
     """
     from tracker.metrics import identity
 
     rng = np.random.default_rng(seed)
     me = sample_head().deformed(brow_lift_mm={"left": 2.0})
-    treated = me.deformed(brow_lift_mm={"right": 1.5}, jaw_in_mm={"left": 1.0, "right": 1.0})
+    treated = me.deformed(brow_lift_mm={"right": 1.5}, jaw_in_mm={"left": 1.0, "right": 1.0},
+                          mouth_corner_lift_mm={"left": 1.5, "right": 1.5})
     plan = [("own", 0, me, False)] * own_photos + [("treated", 0, treated, False)] * treated_photos
     plan += [("mirrored", 0, me, True)] * mirrored_photos
     for k in range(people):
@@ -138,7 +147,7 @@ def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: i
                "signature": None, "pattern": None}
         if result.measurement is not None:
             height, width = pixels.shape[:2]
-            row["signature"], row["pattern"] = _readings(result, width, height)
+            row["signature"], row["pattern"] = _readings(result, width, height, points)
         rows.append(row)
     frame = pd.DataFrame(rows)
     own = frame.index[(frame["kind"] == "own") & frame["signature"].notna()]
