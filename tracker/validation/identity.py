@@ -106,10 +106,21 @@ def _readings(result, width: int, height: int, points=None):
                                   points=points or identity.SIGNATURE_POINTS)
 
 
+def _face_points(result, width: int, height: int) -> np.ndarray:
+    """(478, 3) face-frame landmarks over the frame's scale (for studying signatures)."""
+    from tracker.metrics.frame import FaceFrame
+
+    camera = result.extras["camera"]
+    points = result.extras["refined_points_px"]
+    frame = FaceFrame.fit(points, focal_length_px=camera.focal_length_px,
+                          principal_point_px=((width - 1) / 2.0, (height - 1) / 2.0))
+    return frame.to_face(points)[0] / frame.scale_px[0]
+
+
 def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: int = 16,
                    treated_photos: int = 4, mirrored_photos: int = 12, baseline: int = 5,
-                   seed: int = 20261130, points: tuple[int, ...] | None = None
-                   ) -> pd.DataFrame:
+                   seed: int = 20261130, points: tuple[int, ...] | None = None,
+                   keep_faces: bool = False) -> pd.DataFrame:
     """Signature distances and mirror correlations of rendered selfies, one row per photo.
 
     The person is the sample head with a 2 mm higher left brow; the first ``baseline`` of its
@@ -123,7 +134,8 @@ def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: i
     DataFrame with ``kind`` ("baseline", "own", "treated", "mirrored", "other"), ``person``
     (0 for the person), ``status``, ``distance`` (face-shape distance from the reference, %;
     ``points`` the signature's landmarks, default ``SIGNATURE_POINTS``),
-    ``mirror_correlation`` (with the reference asymmetry pattern).
+    ``mirror_correlation`` (with the reference asymmetry pattern); with ``keep_faces``, ``face``:
+    each photo's (478, 3) face-frame landmarks over the frame's scale.
     """
     from tracker.metrics import identity
 
@@ -148,6 +160,8 @@ def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: i
         if result.measurement is not None:
             height, width = pixels.shape[:2]
             row["signature"], row["pattern"] = _readings(result, width, height, points)
+            if keep_faces:
+                row["face"] = _face_points(result, width, height)
         rows.append(row)
     frame = pd.DataFrame(rows)
     own = frame.index[(frame["kind"] == "own") & frame["signature"].notna()]
