@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench validate samples clean
+.PHONY: demo test bench validate samples floors clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ demo: $(STAMP)
 	@echo "Ground truth:  sample_images/series/truth.csv (made by tools/make_sample_series.py)"
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
@@ -39,9 +42,13 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_measure.py
 	$(VENV)/bin/python benchmarks/bench_pose.py
 	$(VENV)/bin/python benchmarks/bench_import.py
+	$(VENV)/bin/python benchmarks/bench_capture_geometry.py
 
 validate: $(STAMP)
 	$(VENV)/bin/facetrack validate --out validation
+
+floors: $(STAMP)
+	$(VENV)/bin/python tools/write_noise_floors.py
 
 samples: $(STAMP)
 	$(VENV)/bin/python tools/make_sample_images.py

@@ -30,12 +30,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tracker.validation import environment  # noqa: E402
-from tracker.validation.head3d import (STUDY_METRICS, STUDY_OFFSETS_PX,  # noqa: E402
-                                       capture_geometry_study, measure_2d, measure_3d)
+from tracker.validation.head3d import (  # noqa: E402
+    STUDY_METRICS,
+    STUDY_OFFSETS_PX,
+    capture_geometry_study,
+    measure_2d,
+    measure_3d,
+)
 
 OUT = ROOT / "benchmarks" / "results" / "bench_capture_geometry.md"
-LABELS = {"brow_height_left_mm": "brow L (mm)", "brow_height_right_mm": "brow R (mm)",
-          "jaw_angle_left_deg": "jaw L (deg)", "jaw_angle_right_deg": "jaw R (deg)"}
+LABELS = {
+    "brow_height_left_mm": "brow L (mm)",
+    "brow_height_right_mm": "brow R (mm)",
+    "jaw_angle_left_deg": "jaw L (deg)",
+    "jaw_angle_right_deg": "jaw R (deg)",
+}
 
 
 def _f(value: float, spec: str = "{:+.2f}") -> str:
@@ -45,40 +54,71 @@ def _f(value: float, spec: str = "{:+.2f}") -> str:
 def markdown(rows: list[dict], *, label: str, seconds: float) -> str:
     """The study's rows as Markdown: the geometry table and the brow-lift table."""
     head = ["condition", "vs", *(LABELS[m] for m in STUDY_METRICS), "n"]
-    lines = [f"## {label}", "", f"{seconds:.0f} s.", "",
-             "### Capture geometry (change of the metric, condition minus comparison)", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [
+        f"## {label}",
+        "",
+        f"{seconds:.0f} s.",
+        "",
+        "### Capture geometry (change of the metric, condition minus comparison)",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for row in rows:
         if row["kind"] in ("geometry", "noise"):
             spec = "{:.2f}" if row["kind"] == "noise" else "{:+.2f}"
             name = "SD over framings" if row["kind"] == "noise" else row["condition"]
-            lines.append("| " + " | ".join([name, row["versus"],
-                                            *(_f(row[m], spec) for m in STUDY_METRICS),
-                                            str(row["n"])]) + " |")
-    lines += ["", "### A true 3-D brow lift (at 40 cm, frontal)", "",
-              "| lift | true (mm) | read, lifted brow (mm) | sensitivity | false change, other "
-              "brow (mm) | jaw L (deg) | jaw R (deg) |", "|---|---|---|---|---|---|---|"]
+            lines.append(
+                "| "
+                + " | ".join(
+                    [name, row["versus"], *(_f(row[m], spec) for m in STUDY_METRICS), str(row["n"])]
+                )
+                + " |"
+            )
+    lines += [
+        "",
+        "### A true 3-D brow lift (at 40 cm, frontal)",
+        "",
+        "| lift | true (mm) | read, lifted brow (mm) | sensitivity | false change, other "
+        "brow (mm) | jaw L (deg) | jaw R (deg) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         if row["kind"] == "brow_lift":
             side = "left" if " left " in row["condition"] else "right"
             other = "right" if side == "left" else "left"
             read = row[f"brow_height_{side}_mm"]
-            lines.append("| " + " | ".join([
-                row["condition"], f"{row['true_mm']:.1f}", _f(read), _f(read / row["true_mm"], "{:.2f}"),
-                _f(row[f"brow_height_{other}_mm"]), _f(row["jaw_angle_left_deg"]),
-                _f(row["jaw_angle_right_deg"])]) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    [
+                        row["condition"],
+                        f"{row['true_mm']:.1f}",
+                        _f(read),
+                        _f(read / row["true_mm"], "{:.2f}"),
+                        _f(row[f"brow_height_{other}_mm"]),
+                        _f(row["jaw_angle_left_deg"]),
+                        _f(row["jaw_angle_right_deg"]),
+                    ]
+                )
+                + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
-HEADER = ("# Capture geometry on the 3-D test head\n\n"
-          "The sample head (`tracker.validation.head3d`) rendered through a 26 mm-equivalent "
-          "camera, 1512 x 2016 px, face centred, reference 40 cm, frontal; each capture at "
-          f"{len(STUDY_OFFSETS_PX)} framings, averaged; mm metrics on a fixed person scale "
-          "(x the reference's interpupillary_mm / the capture's own). n = framings accepted "
-          "(the fewer of the two sides of a comparison). Made by "
-          "`benchmarks/bench_capture_geometry.py`.\n")
-MEASURES = ((measure_2d, "2-D face frame (orthographic; the pipeline before commit 834a56c)"),
-            (measure_3d, "perspective face frame (main's pipeline, focal length given as from EXIF)"))
+HEADER = (
+    "# Capture geometry on the 3-D test head\n\n"
+    "The sample head (`tracker.validation.head3d`) rendered through a 26 mm-equivalent "
+    "camera, 1512 x 2016 px, face centred, reference 40 cm, frontal; each capture at "
+    f"{len(STUDY_OFFSETS_PX)} framings, averaged; mm metrics on a fixed person scale "
+    "(x the reference's interpupillary_mm / the capture's own). n = framings accepted "
+    "(the fewer of the two sides of a comparison). Made by "
+    "`benchmarks/bench_capture_geometry.py`.\n"
+)
+MEASURES = (
+    (measure_2d, "2-D face frame (orthographic; the pipeline before commit 834a56c)"),
+    (measure_3d, "perspective face frame (main's pipeline, focal length given as from EXIF)"),
+)
 
 
 def run(measure=measure_2d, *, label: str = MEASURES[0][1]) -> str:

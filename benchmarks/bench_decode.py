@@ -129,9 +129,11 @@ def main() -> None:
         if photo is None:
             photo = make_12mp_jpeg(Path(tmp) / "12mp.jpg")
         width, height = Image.open(photo).size
-        print(f"{photo.resolve().name}: {width} x {height} ({width * height / 1e6:.1f} MP), "
-              f"{photo.stat().st_size / 1e6:.1f} MB, {args.repeats} decodes per size; "
-              f"resident memory before decoding: {_peak_rss_mb():.0f} MB\n")
+        print(
+            f"{photo.resolve().name}: {width} x {height} ({width * height / 1e6:.1f} MP), "
+            f"{photo.stat().st_size / 1e6:.1f} MB, {args.repeats} decodes per size; "
+            f"resident memory before decoding: {_peak_rss_mb():.0f} MB\n"
+        )
         print(markdown_table(decode_timings(photo, SIZES, args.repeats)))
 
 

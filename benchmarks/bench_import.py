@@ -37,7 +37,9 @@ def source_jpeg(folder: Path) -> tuple[bytes, str]:
     from skimage import data
 
     big = cv2.resize(data.astronaut(), (3024, 3024), interpolation=cv2.INTER_CUBIC)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(big, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    ok, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(big, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92]
+    )
     return buf.tobytes(), "astronaut upscaled to 3024 x 3024 (../shared/faces absent)"
 
 
@@ -107,8 +109,13 @@ def throughput(jpeg: bytes, work: Path, photos: int, workers: int) -> dict:
     start = time.perf_counter()
     summary = library.import_photos([files[0].parent], workers=workers)
     elapsed = time.perf_counter() - start
-    return {"workers": workers, "photos": photos, "seconds": elapsed,
-            "photos_per_s": photos / elapsed, "imported": len(summary.imported)}
+    return {
+        "workers": workers,
+        "photos": photos,
+        "seconds": elapsed,
+        "photos_per_s": photos / elapsed,
+        "imported": len(summary.imported),
+    }
 
 
 def memory_over_import(jpeg: bytes, work: Path, photos: int, workers: int) -> dict:
@@ -121,8 +128,10 @@ def memory_over_import(jpeg: bytes, work: Path, photos: int, workers: int) -> di
     start = time.perf_counter()
     sampler.start()
     summary = library.import_photos(
-        [files[0].parent], workers=workers,
-        progress=lambda done, total: done_at.append((time.perf_counter() - start, done)))
+        [files[0].parent],
+        workers=workers,
+        progress=lambda done, total: done_at.append((time.perf_counter() - start, done)),
+    )
     sampler.stop()
     elapsed = time.perf_counter() - start
     samples = np.array(sampler.samples)
@@ -134,9 +143,15 @@ def memory_over_import(jpeg: bytes, work: Path, photos: int, workers: int) -> di
         t_at = times[np.searchsorted(counts, target)] if (counts >= target).any() else elapsed
         upto = samples[samples[:, 0] <= t_at]
         marks[target] = float(upto[:, 2].max()) if len(upto) else float("nan")
-    return {"photos": photos, "workers": workers, "seconds": elapsed,
-            "imported": len(summary.imported), "peak_total_mb": float(samples[:, 2].max()),
-            "peak_main_mb": float(samples[:, 1].max()), "peak_by_count": marks}
+    return {
+        "photos": photos,
+        "workers": workers,
+        "seconds": elapsed,
+        "imported": len(summary.imported),
+        "peak_total_mb": float(samples[:, 2].max()),
+        "peak_main_mb": float(samples[:, 1].max()),
+        "peak_by_count": marks,
+    }
 
 
 def remeasure_time(work: Path, count: int) -> dict:
@@ -163,34 +178,59 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer photos (a smoke run)")
     args = parser.parse_args()
     n_speed, n_memory, n_remeasure = (8, 60, 2000) if args.quick else (40, 1000, 10000)
-    lines = [f"# bench_import{' (quick)' if args.quick else ''}", "",
-             f"{time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores; load average "
-             f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())}", ""]
+    lines = [
+        f"# bench_import{' (quick)' if args.quick else ''}",
+        "",
+        f"{time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores; load average "
+        f"{'/'.join(f'{x:.1f}' for x in os.getloadavg())}",
+        "",
+    ]
     with tempfile.TemporaryDirectory(prefix="facetrack-bench-") as tmp:
         work = Path(tmp)
         jpeg, what = source_jpeg(work)
-        lines += [f"Photos: copies of {what}, {len(jpeg) / 1e6:.1f} MB each, each with its own "
-                  "content hash.", "", "## 1. Import throughput", "",
-                  "| workers | photos | seconds | photos/s |", "|---:|---:|---:|---:|"]
+        lines += [
+            f"Photos: copies of {what}, {len(jpeg) / 1e6:.1f} MB each, each with its own "
+            "content hash.",
+            "",
+            "## 1. Import throughput",
+            "",
+            "| workers | photos | seconds | photos/s |",
+            "|---:|---:|---:|---:|",
+        ]
         for workers in (1, 2):
             r = throughput(jpeg, work, n_speed, workers)
-            lines.append(f"| {workers} | {r['photos']} | {r['seconds']:.1f} | {r['photos_per_s']:.2f} |")
+            lines.append(
+                f"| {workers} | {r['photos']} | {r['seconds']:.1f} | {r['photos_per_s']:.2f} |"
+            )
             print(lines[-1], flush=True)
         m = memory_over_import(jpeg, work, n_memory, workers=2)
-        lines += ["", f"## 2. Memory over a {m['photos']}-photo import (2 workers)", "",
-                  f"{m['imported']} imported in {m['seconds']:.0f} s "
-                  f"({m['photos'] / m['seconds']:.2f} photos/s). Resident memory of the main "
-                  "process and its workers together, the highest seen up to each point:", "",
-                  "| photos done | peak resident memory (MB) |", "|---:|---:|"]
+        lines += [
+            "",
+            f"## 2. Memory over a {m['photos']}-photo import (2 workers)",
+            "",
+            f"{m['imported']} imported in {m['seconds']:.0f} s "
+            f"({m['photos'] / m['seconds']:.2f} photos/s). Resident memory of the main "
+            "process and its workers together, the highest seen up to each point:",
+            "",
+            "| photos done | peak resident memory (MB) |",
+            "|---:|---:|",
+        ]
         lines += [f"| {k} | {v:.0f} |" for k, v in m["peak_by_count"].items()]
-        lines += ["", f"Peak: {m['peak_total_mb']:.0f} MB in all, {m['peak_main_mb']:.0f} MB in "
-                  "the main process."]
+        lines += [
+            "",
+            f"Peak: {m['peak_total_mb']:.0f} MB in all, {m['peak_main_mb']:.0f} MB in "
+            "the main process.",
+        ]
         print("\n".join(lines[-8:]), flush=True)
         r = remeasure_time(work, n_remeasure)
-        lines += ["", "## 3. Remeasure", "",
-                  f"{r['landmark_sets']} stored landmark sets remeasured in "
-                  f"{r['remeasure_seconds']:.2f} s (no photo decoded; storing them took "
-                  f"{r['store_seconds']:.1f} s)."]
+        lines += [
+            "",
+            "## 3. Remeasure",
+            "",
+            f"{r['landmark_sets']} stored landmark sets remeasured in "
+            f"{r['remeasure_seconds']:.2f} s (no photo decoded; storing them took "
+            f"{r['store_seconds']:.1f} s).",
+        ]
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

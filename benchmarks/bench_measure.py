@@ -51,8 +51,13 @@ from tracker.metrics.frame import to_face_frame
 from tracker.photos import open_photo
 from tracker.pipeline import measure_photo, measure_pixels
 from tracker.settings import DEFAULT_SETTINGS
-from tracker.validation import (REPEAT_MAX_MEAN_ABS_DIFF, jpeg_roundtrip, pooled_sd,
-                                read_clip, translate)
+from tracker.validation import (
+    REPEAT_MAX_MEAN_ABS_DIFF,
+    jpeg_roundtrip,
+    pooled_sd,
+    read_clip,
+    translate,
+)
 from tracker.warps import brow_lift
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,12 +68,21 @@ SHARED = ROOT / ".." / "shared" / "faces"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 PHONE = "phone/IMG_0001.JPG"
-ORIENTATIONS = ("phone/IMG_0001.JPG", "phone/IMG_0002.JPG", "phone/IMG_0003.JPG",
-                "phone/IMG_0004.JPG")
+ORIENTATIONS = (
+    "phone/IMG_0001.JPG",
+    "phone/IMG_0002.JPG",
+    "phone/IMG_0003.JPG",
+    "phone/IMG_0004.JPG",
+)
 # real photos whose iris is about 20 px or more at the default decode
-SENSITIVITY_PHOTOS = ("real/people/obama/obama.jpg", "real/people/obama/obama3.jpg",
-                      "real/people/biden/biden2.jpg", "real/people/rose_leslie/img2.jpg",
-                      "real/people/alex_lacamoire/img1.jpg", PHONE)
+SENSITIVITY_PHOTOS = (
+    "real/people/obama/obama.jpg",
+    "real/people/obama/obama3.jpg",
+    "real/people/biden/biden2.jpg",
+    "real/people/rose_leslie/img2.jpg",
+    "real/people/alex_lacamoire/img1.jpg",
+    PHONE,
+)
 CLIP = "real/clip/short_hamilton_clip.mp4"
 CLIP_FRAMES = (82, 210)  # the performer facing the camera (inclusive)
 # REPEAT_MAX_MEAN_ABS_DIFF (pulldown repeats of the clip) comes from tracker.validation
@@ -81,6 +95,7 @@ METRICS = geometry.METRIC_NAMES
 
 
 # --- reporting ------------------------------------------------------------------------------
+
 
 class Report:
     """Collects text and tables: prints them, and writes Markdown plus a long-format CSV."""
@@ -110,9 +125,14 @@ class Report:
                     cells.append(str(value))
                 else:
                     cells.append(fmt.format(value))
-                self.cells.append((key, str(row[0]), header,
-                                   float(value) if isinstance(value, (int, float, np.number))
-                                   else value))
+                self.cells.append(
+                    (
+                        key,
+                        str(row[0]),
+                        header,
+                        float(value) if isinstance(value, (int, float, np.number)) else value,
+                    )
+                )
             lines.append("| " + " | ".join(cells) + " |")
         self.text("\n".join(lines) + "\n")
 
@@ -156,13 +176,18 @@ def tracker_fingerprint() -> str:
         digest.update(file.relative_to(ROOT).as_posix().encode())
         digest.update(file.read_bytes())
     try:
-        changed = subprocess.run(["git", "-C", str(ROOT), "status", "--short", "--", "tracker"],
-                                 capture_output=True, text=True, check=True).stdout.split("\n")
+        changed = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--short", "--", "tracker"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
         changed = [line[3:] for line in changed if line.strip()]
     except (OSError, subprocess.CalledProcessError):
         changed = ["unknown"]
-    return (f"tracker sources sha1 {digest.hexdigest()[:12]}"
-            + (f" (differ from HEAD: {', '.join(changed)})" if changed else " (= HEAD)"))
+    return f"tracker sources sha1 {digest.hexdigest()[:12]}" + (
+        f" (differ from HEAD: {', '.join(changed)})" if changed else " (= HEAD)"
+    )
 
 
 def check_unchanged(report: Report, fingerprint: str) -> None:
@@ -170,9 +195,11 @@ def check_unchanged(report: Report, fingerprint: str) -> None:
     imported at its start; the files on disk now differ)."""
     now = tracker_fingerprint()
     if now != fingerprint:
-        report.text(f"**Warning: the tracker sources changed during this run** (start: "
-                    f"{fingerprint}; end: {now}). The numbers are for the code imported at "
-                    "the start.\n")
+        report.text(
+            f"**Warning: the tracker sources changed during this run** (start: "
+            f"{fingerprint}; end: {now}). The numbers are for the code imported at "
+            "the start.\n"
+        )
 
 
 def load_average() -> str:
@@ -186,24 +213,33 @@ def environment() -> str:
     """One line: date, CPU, cores, Python, MediaPipe and the project's git state."""
     try:
         lines = Path("/proc/cpuinfo").read_text().splitlines()
-        cpu = next((line.split(":", 1)[1].strip() for line in lines
-                    if line.startswith("model name")), platform.processor())
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+            platform.processor(),
+        )
     except OSError:
         cpu = platform.processor()
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     from importlib.metadata import version
 
-    return (f"{datetime.date.today().isoformat()}; {os.cpu_count()} cores ({cpu}); "
-            f"Python {platform.python_version()}, mediapipe {version('mediapipe')}, "
-            f"OpenCV {cv2.__version__}; project at git {commit}; {tracker_fingerprint()}; "
-            f"load average at start {load_average()}")
+    return (
+        f"{datetime.date.today().isoformat()}; {os.cpu_count()} cores ({cpu}); "
+        f"Python {platform.python_version()}, mediapipe {version('mediapipe')}, "
+        f"OpenCV {cv2.__version__}; project at git {commit}; {tracker_fingerprint()}; "
+        f"load average at start {load_average()}"
+    )
 
 
 # --- inputs ---------------------------------------------------------------------------------
+
 
 def shared(rel: str) -> Path:
     return SHARED / rel
@@ -240,6 +276,7 @@ def write_orientations(path: Path, tmp: Path) -> list[Path]:
 
 # --- measurement helpers -------------------------------------------------------------------------
 
+
 def iris_px_of(result) -> float:
     return DEFAULT_SETTINGS.iris_diameter_mm / result.measurement.scale_mm_per_px
 
@@ -267,8 +304,9 @@ def lift_brow(pixels: np.ndarray, points_px: np.ndarray, side: str, shift_px: fl
     """
     upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
     centre = ix.IRIS_CENTRE_LEFT if side == "left" else ix.IRIS_CENTRE_RIGHT
-    ipd = float(np.linalg.norm(points_px[ix.IRIS_CENTRE_LEFT, :2]
-                               - points_px[ix.IRIS_CENTRE_RIGHT, :2]))
+    ipd = float(
+        np.linalg.norm(points_px[ix.IRIS_CENTRE_LEFT, :2] - points_px[ix.IRIS_CENTRE_RIGHT, :2])
+    )
     # the warp's region reaches at most ~1.6 iris + 2 shifts beyond the brow and the iris
     margin = int(np.ceil(2.5 * ipd / 5.3 + 3 * abs(shift_px) + 8))
     box = points_px[list(upper) + [centre], :2]
@@ -277,8 +315,9 @@ def lift_brow(pixels: np.ndarray, points_px: np.ndarray, side: str, shift_px: fl
     y1 = int(min(pixels.shape[0], np.ceil(box[:, 1].max() + margin)))
     out = np.array(pixels)
     crop = np.ascontiguousarray(pixels[y0:y1, x0:x1])
-    out[y0:y1, x0:x1] = brow_lift(crop, points_px - np.array([x0, y0, 0.0]), side=side,
-                                  shift_px=shift_px)
+    out[y0:y1, x0:x1] = brow_lift(
+        crop, points_px - np.array([x0, y0, 0.0]), side=side, shift_px=shift_px
+    )
     return out
 
 
@@ -287,6 +326,7 @@ def fmt_pm(mean: float, sd: float, digits: int = 2) -> str:
 
 
 # --- 1. speed -----------------------------------------------------------------------------------
+
 
 class StageTimer:
     """Wraps the pipeline's open_photo and detect_landmarks to time them inside measure_photo."""
@@ -334,10 +374,17 @@ def time_measure(path: Path, min_long_side_px: int | None, repeats: int) -> dict
         marks.append(timer.landmarks)
     rest = [t - d - m for t, d, m in zip(totals, decodes, marks)]
     med = statistics.median
-    return {"size": photo.pixels.shape[1::-1], "total": med(totals) * 1000,
-            "min": min(totals) * 1000, "cpu": med(cpus) * 1000, "decode": med(decodes) * 1000,
-            "landmarks": med(marks) * 1000, "rest": med(rest) * 1000, "status": result.status,
-            "iris_px": iris_px_of(result) if result.measurement else float("nan")}
+    return {
+        "size": photo.pixels.shape[1::-1],
+        "total": med(totals) * 1000,
+        "min": min(totals) * 1000,
+        "cpu": med(cpus) * 1000,
+        "decode": med(decodes) * 1000,
+        "landmarks": med(marks) * 1000,
+        "rest": med(rest) * 1000,
+        "status": result.status,
+        "iris_px": iris_px_of(result) if result.measurement else float("nan"),
+    }
 
 
 def section_speed(report: Report, tmp: Path, quick: bool) -> None:
@@ -361,41 +408,79 @@ def section_speed(report: Report, tmp: Path, quick: bool) -> None:
     warmup = time.perf_counter() - t0
     load_before = load_average()
     size_mb = photo12.stat().st_size / 1e6
-    report.text(f"{label}: {w} x {h} ({w * h / 1e6:.1f} MP, {size_mb:.1f} MB). "
-                f"First call, including importing mediapipe and creating the Face Mesh graph: "
-                f"{warmup * 1000:.0f} ms. Then per configuration one untimed warm-up and the "
-                f"median of {repeats} runs of `measure_photo` (wall clock; *CPU* = this "
-                "process's CPU time, all threads, which other processes on the machine inflate "
-                "less). *Decode* = "
-                "`open_photo`; *Face Mesh* = `detect_landmarks` (detection pass and the face "
-                "views); *rest* = iris and brow refinement, quality checks and metrics (wall "
-                "clock).\n")
-    configs = [(label, photo12, "half (default, min long side 2000)", 2000),
-               (label, photo12, "full (naive, `min_long_side_px=None`)", None),
-               (label, photo12, "quarter (min long side 1000)", 1000)]
+    report.text(
+        f"{label}: {w} x {h} ({w * h / 1e6:.1f} MP, {size_mb:.1f} MB). "
+        f"First call, including importing mediapipe and creating the Face Mesh graph: "
+        f"{warmup * 1000:.0f} ms. Then per configuration one untimed warm-up and the "
+        f"median of {repeats} runs of `measure_photo` (wall clock; *CPU* = this "
+        "process's CPU time, all threads, which other processes on the machine inflate "
+        "less). *Decode* = "
+        "`open_photo`; *Face Mesh* = `detect_landmarks` (detection pass and the face "
+        "views); *rest* = iris and brow refinement, quality checks and metrics (wall "
+        "clock).\n"
+    )
+    configs = [
+        (label, photo12, "half (default, min long side 2000)", 2000),
+        (label, photo12, "full (naive, `min_long_side_px=None`)", None),
+        (label, photo12, "quarter (min long side 1000)", 1000),
+    ]
     configs += [(name, file, "default (no reduction possible)", 2000) for name, file in smaller]
     rows, full_total = [], None
     for name, file, mode, size in configs:
         t = time_measure(file, size, repeats)
         if size is None:
             full_total = t["total"]
-        rows.append([name, mode, f"{t['size'][0]} x {t['size'][1]}", t["iris_px"], t["total"],
-                     t["min"], t["cpu"], t["decode"], t["landmarks"], t["rest"], t["status"]])
-        report.raw.append({"section": "speed", "image": name, "variant": mode,
-                           **{k: v for k, v in t.items() if k != "size"}})
+        rows.append(
+            [
+                name,
+                mode,
+                f"{t['size'][0]} x {t['size'][1]}",
+                t["iris_px"],
+                t["total"],
+                t["min"],
+                t["cpu"],
+                t["decode"],
+                t["landmarks"],
+                t["rest"],
+                t["status"],
+            ]
+        )
+        report.raw.append(
+            {
+                "section": "speed",
+                "image": name,
+                "variant": mode,
+                **{k: v for k, v in t.items() if k != "size"},
+            }
+        )
     for row in rows:
         row.append(full_total / row[4] if full_total else float("nan"))
-    report.text(f"Load average (1/5/15 min) before timing {load_before}, after "
-                f"{load_average()}: a load above ~1 means another process shared the 2 cores.\n")
-    report.table("speed", [("image", None), ("decode", None), ("analysed size", None),
-                           ("iris (px)", "{:.0f}"), ("median (ms)", "{:.0f}"),
-                           ("fastest (ms)", "{:.0f}"), ("CPU (ms)", "{:.0f}"),
-                           ("decode (ms)", "{:.0f}"),
-                           ("Face Mesh (ms)", "{:.0f}"), ("rest (ms)", "{:.0f}"),
-                           ("status", None), ("speed-up vs full", "{:.1f}x")], rows)
+    report.text(
+        f"Load average (1/5/15 min) before timing {load_before}, after "
+        f"{load_average()}: a load above ~1 means another process shared the 2 cores.\n"
+    )
+    report.table(
+        "speed",
+        [
+            ("image", None),
+            ("decode", None),
+            ("analysed size", None),
+            ("iris (px)", "{:.0f}"),
+            ("median (ms)", "{:.0f}"),
+            ("fastest (ms)", "{:.0f}"),
+            ("CPU (ms)", "{:.0f}"),
+            ("decode (ms)", "{:.0f}"),
+            ("Face Mesh (ms)", "{:.0f}"),
+            ("rest (ms)", "{:.0f}"),
+            ("status", None),
+            ("speed-up vs full", "{:.1f}x"),
+        ],
+        rows,
+    )
 
 
 # --- 2. decode size -------------------------------------------------------------------------------
+
 
 def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str, dict]:
     report.text("## 2. Precision lost by reduced decoding\n")
@@ -407,12 +492,14 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
         what = "a generated 12 MP astronaut JPEG stored in four EXIF orientations"
     if quick:
         files = files[:2]
-    report.text(f"{what}, measured by `measure_photo` (iris scale) at each decode size. "
-                "The orientations differ only in where libjpeg's 8x8 blocks and DCT scaling fall, "
-                "so their SD is the decoder's own noise. Δ = that size's mean minus the full-size "
-                "mean. Values are mean ± SD over the photos; mm unless the name says deg or "
-                "pct. The iris row in full-size px shows how much the scale itself moves: an iris "
-                "read x % smaller makes every mm metric about x % larger.\n")
+    report.text(
+        f"{what}, measured by `measure_photo` (iris scale) at each decode size. "
+        "The orientations differ only in where libjpeg's 8x8 blocks and DCT scaling fall, "
+        "so their SD is the decoder's own noise. Δ = that size's mean minus the full-size "
+        "mean. Values are mean ± SD over the photos; mm unless the name says deg or "
+        "pct. The iris row in full-size px shows how much the scale itself moves: an iris "
+        "read x % smaller makes every mm metric about x % larger.\n"
+    )
     values: dict[str, dict[str, list[float]]] = {}
     info: dict[str, dict[str, list]] = {}
     for size_name, size in DECODE_SIZES.items():
@@ -430,9 +517,16 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
             info[size_name]["iris_full"].append(iris_px_of(result) / photo.decode_scale)
             info[size_name]["status"].append(result.status)
             info[size_name]["size"] = photo.pixels.shape[1::-1]
-            report.raw.append({"section": "decode", "image": file.name, "variant": size_name,
-                               "status": result.status, "iris_px": iris_px_of(result),
-                               **result.measurement.metrics})
+            report.raw.append(
+                {
+                    "section": "decode",
+                    "image": file.name,
+                    "variant": size_name,
+                    "status": result.status,
+                    "iris_px": iris_px_of(result),
+                    **result.measurement.metrics,
+                }
+            )
     size_row = ["analysed size (px)"]
     iris_row = ["iris diameter (px)"]
     iris_full_row = ["iris diameter in full-size px (px / decode scale)"]
@@ -453,7 +547,8 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
             iris_row.append("")
             # a smaller iris makes every mm metric larger by the same factor
             iris_full_row.append(
-                f"{100 * (np.mean(info[size_name]['iris_full']) / full_iris - 1):+.2f} %")
+                f"{100 * (np.mean(info[size_name]['iris_full']) / full_iris - 1):+.2f} %"
+            )
             status_row.append("")
     rows = [size_row, iris_row, iris_full_row, status_row]
     deltas: dict[str, dict[str, float]] = {s: {} for s in DECODE_SIZES if s != "full"}
@@ -473,6 +568,7 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
 
 # --- 3. sensitivity -------------------------------------------------------------------------------
 
+
 def section_sensitivity(report: Report, quick: bool) -> dict:
     report.text("## 3. Sensitivity: known brow lifts\n")
     photos = _real_or_astronaut(SENSITIVITY_PHOTOS[:2] if quick else SENSITIVITY_PHOTOS)
@@ -486,7 +582,8 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
         "*Refined* = `measure_pixels` (brow edge found in the image); *raw Face Mesh* = "
         "`geometry.compute_metrics(result.landmarks.points_px, original scale)` on both images. "
         "Ratio = reported change / true lift of the lifted brow; false change = the other "
-        "brow's change. Photos are decoded at the default size.\n")
+        "brow's change. Photos are decoded at the default size.\n"
+    )
     per_side: list[dict] = []
     other_changes: dict[str, list[float]] = {m: [] for m in METRICS}
     skipped = []
@@ -498,14 +595,22 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
             continue
         scale0 = r0.measurement.scale_mm_per_px
         ipd0 = r0.measurement.metrics["interpupillary_mm"]
-        points0 = r0.extras["refined_points_px"]
+        points0 = r0.refined_points_px
         raw0 = raw_metrics(r0, scale0)
-        photo_rows.append([name, f"{pixels.shape[1]} x {pixels.shape[0]}", iris_px_of(r0),
-                           r0.status])
+        photo_rows.append(
+            [name, f"{pixels.shape[1]} x {pixels.shape[0]}", iris_px_of(r0), r0.status]
+        )
         for side in ("left", "right"):
             other = "right" if side == "left" else "left"
-            entry = {"photo": name, "side": side, "true": [], "refined": [], "raw": [],
-                     "refined_other": [], "raw_other": []}
+            entry = {
+                "photo": name,
+                "side": side,
+                "true": [],
+                "refined": [],
+                "raw": [],
+                "refined_other": [],
+                "raw_other": [],
+            }
             for lift in lifts:
                 shift_px = lift / scale0
                 try:
@@ -530,16 +635,27 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
                 for m in METRICS:
                     if m not in (key, "brow_asymmetry_mm"):
                         other_changes[m].append(mw[m] - r0.measurement.metrics[m])
-                report.raw.append({"section": "sensitivity", "image": name, "side": side,
-                                   "lift_mm": lift, "lift_px": shift_px,
-                                   "refined_change_mm": d_ref, "raw_change_mm": d_raw,
-                                   "refined_other_change_mm": entry["refined_other"][-1],
-                                   "raw_other_change_mm": entry["raw_other"][-1],
-                                   "scale_ratio": rw.measurement.scale_mm_per_px / scale0})
+                report.raw.append(
+                    {
+                        "section": "sensitivity",
+                        "image": name,
+                        "side": side,
+                        "lift_mm": lift,
+                        "lift_px": shift_px,
+                        "refined_change_mm": d_ref,
+                        "raw_change_mm": d_raw,
+                        "refined_other_change_mm": entry["refined_other"][-1],
+                        "raw_other_change_mm": entry["raw_other"][-1],
+                        "scale_ratio": rw.measurement.scale_mm_per_px / scale0,
+                    }
+                )
             if entry["true"]:
                 per_side.append(entry)
-    report.table("sensitivity_photos", [("photo", None), ("analysed size", None),
-                                        ("iris (px)", "{:.1f}"), ("status", None)], photo_rows)
+    report.table(
+        "sensitivity_photos",
+        [("photo", None), ("analysed size", None), ("iris (px)", "{:.1f}"), ("status", None)],
+        photo_rows,
+    )
 
     rows = []
     for lift in lifts:
@@ -550,15 +666,36 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
         raw = np.array([e["raw"][i] for e, i in sel]) / lift
         ref_o = np.abs([e["refined_other"][i] for e, i in sel])
         raw_o = np.abs([e["raw_other"][i] for e, i in sel])
-        rows.append([f"{lift:g}", len(sel), ref.mean(), f"{ref.min():.2f} – {ref.max():.2f}",
-                     ref_o.mean(), ref_o.max(), raw.mean(), f"{raw.min():.2f} – {raw.max():.2f}",
-                     raw_o.mean(), raw_o.max()])
-    report.table("sensitivity_by_lift", [
-        ("lift (mm)", None), ("face-sides", "{:d}"), ("refined: ratio mean", "{:.2f}"),
-        ("refined: ratio range", None), ("refined: false change mean abs (mm)", "{:.3f}"),
-        ("refined: false change max (mm)", "{:.3f}"), ("raw FM: ratio mean", "{:.2f}"),
-        ("raw FM: ratio range", None), ("raw FM: false change mean abs (mm)", "{:.3f}"),
-        ("raw FM: false change max (mm)", "{:.3f}")], rows)
+        rows.append(
+            [
+                f"{lift:g}",
+                len(sel),
+                ref.mean(),
+                f"{ref.min():.2f} – {ref.max():.2f}",
+                ref_o.mean(),
+                ref_o.max(),
+                raw.mean(),
+                f"{raw.min():.2f} – {raw.max():.2f}",
+                raw_o.mean(),
+                raw_o.max(),
+            ]
+        )
+    report.table(
+        "sensitivity_by_lift",
+        [
+            ("lift (mm)", None),
+            ("face-sides", "{:d}"),
+            ("refined: ratio mean", "{:.2f}"),
+            ("refined: ratio range", None),
+            ("refined: false change mean abs (mm)", "{:.3f}"),
+            ("refined: false change max (mm)", "{:.3f}"),
+            ("raw FM: ratio mean", "{:.2f}"),
+            ("raw FM: ratio range", None),
+            ("raw FM: false change mean abs (mm)", "{:.3f}"),
+            ("raw FM: false change max (mm)", "{:.3f}"),
+        ],
+        rows,
+    )
 
     def slope(x, y):
         x, y = np.asarray(x), np.asarray(y)
@@ -570,22 +707,39 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
         s_ref, s_raw = slope(e["true"], e["refined"]), slope(e["true"], e["raw"])
         slopes["refined"].append(s_ref)
         slopes["raw"].append(s_raw)
-        rows.append([f"{e['photo']} ({e['side']})", ", ".join(f"{t:g}" for t in e["true"]),
-                     s_ref, s_raw])
-    rows.append(["**mean (range)**", "",
-                 f"{np.mean(slopes['refined']):.2f} ({min(slopes['refined']):.2f} – "
-                 f"{max(slopes['refined']):.2f})",
-                 f"{np.mean(slopes['raw']):.2f} ({min(slopes['raw']):.2f} – "
-                 f"{max(slopes['raw']):.2f})"])
+        rows.append(
+            [f"{e['photo']} ({e['side']})", ", ".join(f"{t:g}" for t in e["true"]), s_ref, s_raw]
+        )
+    rows.append(
+        [
+            "**mean (range)**",
+            "",
+            f"{np.mean(slopes['refined']):.2f} ({min(slopes['refined']):.2f} – "
+            f"{max(slopes['refined']):.2f})",
+            f"{np.mean(slopes['raw']):.2f} ({min(slopes['raw']):.2f} – {max(slopes['raw']):.2f})",
+        ]
+    )
     report.text("Slope through the origin of reported change against true lift, per face-side:\n")
-    report.table("sensitivity_slopes", [("photo (side)", None), ("lifts (mm)", None),
-                                        ("refined slope", "{:.2f}"),
-                                        ("raw Face Mesh slope", "{:.2f}")], rows)
+    report.table(
+        "sensitivity_slopes",
+        [
+            ("photo (side)", None),
+            ("lifts (mm)", None),
+            ("refined slope", "{:.2f}"),
+            ("raw Face Mesh slope", "{:.2f}"),
+        ],
+        rows,
+    )
     rows = [[m, np.mean(np.abs(v)), np.max(np.abs(v))] for m, v in other_changes.items() if v]
-    report.text("Change of the metrics a brow lift must not move (refined pipeline, over every "
-                "lift and side; brow asymmetry and the lifted brow left out):\n")
-    report.table("sensitivity_other_metrics", [("metric", None), ("mean abs change", "{:.3f}"),
-                                               ("max abs change", "{:.3f}")], rows)
+    report.text(
+        "Change of the metrics a brow lift must not move (refined pipeline, over every "
+        "lift and side; brow asymmetry and the lifted brow left out):\n"
+    )
+    report.table(
+        "sensitivity_other_metrics",
+        [("metric", None), ("mean abs change", "{:.3f}"), ("max abs change", "{:.3f}")],
+        rows,
+    )
     if skipped:
         report.text("Skipped: " + "; ".join(skipped) + ".\n")
     return {"refined": slopes["refined"], "raw": slopes["raw"]}
@@ -594,13 +748,16 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
 def _real_or_astronaut(rel_paths) -> list[tuple[str, np.ndarray]]:
     """Default-decoded pixels of the shared photos, or astronaut images when they are absent."""
     if not have_shared():
-        return [("astronaut x3 (generated)", astronaut(3)),
-                ("astronaut x2 (generated)", astronaut(2))]
+        return [
+            ("astronaut x3 (generated)", astronaut(3)),
+            ("astronaut x2 (generated)", astronaut(2)),
+        ]
     out = []
     for rel in rel_paths:
         photo = open_photo(shared(rel), min_long_side_px=DEFAULT_SETTINGS.decode_min_long_side_px)
-        out.append((rel.split("/", 2)[-1] if rel.startswith("real/") else rel,
-                    np.array(photo.pixels)))
+        out.append(
+            (rel.split("/", 2)[-1] if rel.startswith("real/") else rel, np.array(photo.pixels))
+        )
     return out
 
 
@@ -618,10 +775,14 @@ def nuisance_variants(pixels: np.ndarray, quick: bool) -> list[tuple[str, np.nda
         ("brightness x0.75", lambda p: np.clip(p * 0.75 + 0.5, 0, 255).astype(np.uint8)),
         ("brightness x1.25", lambda p: np.clip(p * 1.25 + 0.5, 0, 255).astype(np.uint8)),
         ("shift (+13, +7) px", lambda p: _shift(p, 13, 7)),
-        ("scale 0.8x (AREA)", lambda p: cv2.resize(p, None, fx=0.8, fy=0.8,
-                                                  interpolation=cv2.INTER_AREA)),
-        ("scale 1.25x (CUBIC)", lambda p: cv2.resize(p, None, fx=1.25, fy=1.25,
-                                                    interpolation=cv2.INTER_CUBIC)),
+        (
+            "scale 0.8x (AREA)",
+            lambda p: cv2.resize(p, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA),
+        ),
+        (
+            "scale 1.25x (CUBIC)",
+            lambda p: cv2.resize(p, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_CUBIC),
+        ),
     ]
     if quick:
         variants = [variants[1], variants[5], variants[6]]
@@ -642,7 +803,8 @@ def section_noise(report: Report, quick: bool) -> dict:
         "MDC95 = 1.96 √2 SEM, the smallest change between two photos that exceeds this noise "
         "with 95 % confidence. *Iris scale* = each version's own iris diameter (the default); "
         "*fixed scale* = `ipd_mm` = the original's `interpupillary_mm` (a calibrated person "
-        "scale). Every version is measured whatever its quality status.\n")
+        "scale). Every version is measured whatever its quality status.\n"
+    )
     groups = {kind: {m: [] for m in METRICS} for kind in ("iris", "fixed")}
     raw_groups = {kind: {m: [] for m in BROWS} for kind in ("iris", "fixed")}
     iris_sd_pct = []
@@ -655,8 +817,12 @@ def section_noise(report: Report, quick: bool) -> dict:
         ipd0 = r0.measurement.metrics["interpupillary_mm"]
         versions = [("original", pixels)] + nuisance_variants(pixels, quick)
         if name == PHONE:
-            versions.append(("full-size decode",
-                             np.array(open_photo(shared(PHONE), min_long_side_px=None).pixels)))
+            versions.append(
+                (
+                    "full-size decode",
+                    np.array(open_photo(shared(PHONE), min_long_side_px=None).pixels),
+                )
+            )
         per = {kind: {m: [] for m in METRICS} for kind in ("iris", "fixed")}
         raw_per = {kind: {m: [] for m in BROWS} for kind in ("iris", "fixed")}
         irises = []
@@ -680,55 +846,121 @@ def section_noise(report: Report, quick: bool) -> dict:
                 base_fixed = brow_fixed
             else:
                 by_variant.setdefault(vname, []).extend(np.abs(brow_fixed - base_fixed))
-            report.raw.append({"section": "noise", "image": name, "variant": vname,
-                               "status": ri.status, "iris_px": iris_px_of(ri),
-                               **{f"iris_scale:{k}": x for k, x in ri.measurement.metrics.items()},
-                               **{f"fixed_scale:{k}": x for k, x in rf.measurement.metrics.items()},
-                               **{f"raw_iris_scale:{k}": raw_i[k] for k in BROWS},
-                               **{f"raw_fixed_scale:{k}": raw_f[k] for k in BROWS}})
+            report.raw.append(
+                {
+                    "section": "noise",
+                    "image": name,
+                    "variant": vname,
+                    "status": ri.status,
+                    "iris_px": iris_px_of(ri),
+                    **{f"iris_scale:{k}": x for k, x in ri.measurement.metrics.items()},
+                    **{f"fixed_scale:{k}": x for k, x in rf.measurement.metrics.items()},
+                    **{f"raw_iris_scale:{k}": raw_i[k] for k in BROWS},
+                    **{f"raw_fixed_scale:{k}": raw_f[k] for k in BROWS},
+                }
+            )
         for kind in ("iris", "fixed"):
             for m in METRICS:
                 groups[kind][m].append(per[kind][m])
             for m in BROWS:
                 raw_groups[kind][m].append(raw_per[kind][m])
         iris_sd_pct.append(100 * np.std(irises, ddof=1) / np.mean(irises))
-        photo_rows.append([name, len(irises), iris_px_of(r0), iris_sd_pct[-1],
-                           np.std(per["fixed"]["brow_height_left_mm"], ddof=1),
-                           np.std(per["fixed"]["brow_height_right_mm"], ddof=1)])
-    report.table("noise_photos", [("photo", None), ("versions", "{:d}"), ("iris (px)", "{:.1f}"),
-                                  ("iris scale SD (%)", "{:.2f}"),
-                                  ("brow L SD, fixed scale (mm)", "{:.3f}"),
-                                  ("brow R SD, fixed scale (mm)", "{:.3f}")], photo_rows)
+        photo_rows.append(
+            [
+                name,
+                len(irises),
+                iris_px_of(r0),
+                iris_sd_pct[-1],
+                np.std(per["fixed"]["brow_height_left_mm"], ddof=1),
+                np.std(per["fixed"]["brow_height_right_mm"], ddof=1),
+            ]
+        )
+    report.table(
+        "noise_photos",
+        [
+            ("photo", None),
+            ("versions", "{:d}"),
+            ("iris (px)", "{:.1f}"),
+            ("iris scale SD (%)", "{:.2f}"),
+            ("brow L SD, fixed scale (mm)", "{:.3f}"),
+            ("brow R SD, fixed scale (mm)", "{:.3f}"),
+        ],
+        photo_rows,
+    )
     sem = {kind: {m: pooled_sd(groups[kind][m]) for m in METRICS} for kind in groups}
-    rows = [[m, sem["iris"][m], MDC_FACTOR * sem["iris"][m], sem["fixed"][m],
-             MDC_FACTOR * sem["fixed"][m]] for m in METRICS]
+    rows = [
+        [
+            m,
+            sem["iris"][m],
+            MDC_FACTOR * sem["iris"][m],
+            sem["fixed"][m],
+            MDC_FACTOR * sem["fixed"][m],
+        ]
+        for m in METRICS
+    ]
     report.text(f"Pooled over {len(photo_rows)} photos (units as in the metric's name):\n")
-    report.table("noise_floor", [("metric", None), ("SEM, iris scale", "{:.3f}"),
-                                 ("MDC95, iris scale", "{:.2f}"), ("SEM, fixed scale", "{:.3f}"),
-                                 ("MDC95, fixed scale", "{:.2f}")], rows)
+    report.table(
+        "noise_floor",
+        [
+            ("metric", None),
+            ("SEM, iris scale", "{:.3f}"),
+            ("MDC95, iris scale", "{:.2f}"),
+            ("SEM, fixed scale", "{:.3f}"),
+            ("MDC95, fixed scale", "{:.2f}"),
+        ],
+        rows,
+    )
     raw_sem = {kind: {m: pooled_sd(raw_groups[kind][m]) for m in BROWS} for kind in raw_groups}
     rows = []
     for m in BROWS:
-        rows.append([m, sem["iris"][m], MDC_FACTOR * sem["iris"][m],
-                     raw_sem["iris"][m], MDC_FACTOR * raw_sem["iris"][m],
-                     sem["fixed"][m], MDC_FACTOR * sem["fixed"][m],
-                     raw_sem["fixed"][m], MDC_FACTOR * raw_sem["fixed"][m]])
-    report.text("Brow height, refined pipeline versus raw Face Mesh (un-refined landmarks; raw "
-                "iris scale = 11.71 mm / Face Mesh's own iris diameter in the face frame; raw "
-                "fixed scale = the same `ipd_mm` / Face Mesh's interpupillary distance):\n")
-    report.table("noise_brow_raw", [("metric", None), ("refined SEM, iris", "{:.3f}"),
-                                    ("refined MDC95, iris", "{:.2f}"),
-                                    ("raw FM SEM, iris", "{:.3f}"),
-                                    ("raw FM MDC95, iris", "{:.2f}"),
-                                    ("refined SEM, fixed", "{:.3f}"),
-                                    ("refined MDC95, fixed", "{:.2f}"),
-                                    ("raw FM SEM, fixed", "{:.3f}"),
-                                    ("raw FM MDC95, fixed", "{:.2f}")], rows)
+        rows.append(
+            [
+                m,
+                sem["iris"][m],
+                MDC_FACTOR * sem["iris"][m],
+                raw_sem["iris"][m],
+                MDC_FACTOR * raw_sem["iris"][m],
+                sem["fixed"][m],
+                MDC_FACTOR * sem["fixed"][m],
+                raw_sem["fixed"][m],
+                MDC_FACTOR * raw_sem["fixed"][m],
+            ]
+        )
+    report.text(
+        "Brow height, refined pipeline versus raw Face Mesh (un-refined landmarks; raw "
+        "iris scale = 11.71 mm / Face Mesh's own iris diameter in the face frame; raw "
+        "fixed scale = the same `ipd_mm` / Face Mesh's interpupillary distance):\n"
+    )
+    report.table(
+        "noise_brow_raw",
+        [
+            ("metric", None),
+            ("refined SEM, iris", "{:.3f}"),
+            ("refined MDC95, iris", "{:.2f}"),
+            ("raw FM SEM, iris", "{:.3f}"),
+            ("raw FM MDC95, iris", "{:.2f}"),
+            ("refined SEM, fixed", "{:.3f}"),
+            ("refined MDC95, fixed", "{:.2f}"),
+            ("raw FM SEM, fixed", "{:.3f}"),
+            ("raw FM MDC95, fixed", "{:.2f}"),
+        ],
+        rows,
+    )
     rows = [[v, np.mean(d), np.max(d), len(d)] for v, d in by_variant.items()]
-    report.text("Which nuisance moves brow height most (refined, fixed scale; |change from the "
-                "original| over both brows of every photo):\n")
-    report.table("noise_by_variant", [("variant", None), ("mean abs change (mm)", "{:.3f}"),
-                                      ("max abs change (mm)", "{:.3f}"), ("n", "{:d}")], rows)
+    report.text(
+        "Which nuisance moves brow height most (refined, fixed scale; |change from the "
+        "original| over both brows of every photo):\n"
+    )
+    report.table(
+        "noise_by_variant",
+        [
+            ("variant", None),
+            ("mean abs change (mm)", "{:.3f}"),
+            ("max abs change (mm)", "{:.3f}"),
+            ("n", "{:d}"),
+        ],
+        rows,
+    )
     clip = section_clip(report, quick)
     return {"sem": sem, "raw_sem": raw_sem, "clip": clip}
 
@@ -744,8 +976,10 @@ def section_clip(report: Report, quick: bool) -> dict | None:
     first = [measure_pixels(f, file=f"frame {i}") for i, f in zip(indices, frames)]
     keep = [k for k, r in enumerate(first) if r.measurement is not None]
     ipd_clip = float(np.median([first[k].measurement.metrics["interpupillary_mm"] for k in keep]))
-    series = {kind: {m: [] for m in METRICS} for kind in ("refined_iris", "refined_fixed",
-                                                           "raw_iris", "raw_fixed")}
+    series = {
+        kind: {m: [] for m in METRICS}
+        for kind in ("refined_iris", "refined_fixed", "raw_iris", "raw_fixed")
+    }
     irises, statuses = [], {}
     for k in keep:
         r = first[k]
@@ -760,13 +994,20 @@ def section_clip(report: Report, quick: bool) -> dict | None:
         irises.append(iris_px_of(r))
         for reason in r.reasons or ("ok",):
             statuses[reason.split(":")[0]] = statuses.get(reason.split(":")[0], 0) + 1
-        report.raw.append({"section": "clip", "image": f"frame {indices[k]}", "status": r.status,
-                           "iris_px": irises[-1], "yaw_deg": r.quality.pose.yaw_deg,
-                           "pitch_deg": r.quality.pose.pitch_deg,
-                           **{f"iris_scale:{m}": r.measurement.metrics[m] for m in METRICS},
-                           **{f"fixed_scale:{m}": rf.measurement.metrics[m] for m in METRICS},
-                           **{f"raw_iris_scale:{m}": raw_i[m] for m in METRICS},
-                           **{f"raw_fixed_scale:{m}": raw_f[m] for m in METRICS}})
+        report.raw.append(
+            {
+                "section": "clip",
+                "image": f"frame {indices[k]}",
+                "status": r.status,
+                "iris_px": irises[-1],
+                "yaw_deg": r.quality.pose.yaw_deg,
+                "pitch_deg": r.quality.pose.pitch_deg,
+                **{f"iris_scale:{m}": r.measurement.metrics[m] for m in METRICS},
+                **{f"fixed_scale:{m}": rf.measurement.metrics[m] for m in METRICS},
+                **{f"raw_iris_scale:{m}": raw_i[m] for m in METRICS},
+                **{f"raw_fixed_scale:{m}": raw_f[m] for m in METRICS},
+            }
+        )
     report.text(
         f"Frames {CLIP_FRAMES[0]}-{CLIP_FRAMES[1]}: {len(indices)} distinct frames measured "
         f"({repeats} pulldown repeats skipped: mean absolute difference from the previous frame "
@@ -775,19 +1016,38 @@ def section_clip(report: Report, quick: bool) -> dict | None:
         f"Quality: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) + ". "
         f"Successive-difference SD = std(diff) / √2 over consecutive distinct frames; it "
         f"includes the performer's real movement and expression. Fixed scale: `ipd_mm` = the "
-        f"clip's median `interpupillary_mm` ({ipd_clip:.1f} mm).\n")
-    noise = {kind: {m: float(np.std(np.diff(v), ddof=1) / np.sqrt(2)) for m, v in s.items()}
-             for kind, s in series.items()}
-    rows = [[m, noise["refined_iris"][m], noise["raw_iris"][m], noise["refined_fixed"][m],
-             noise["raw_fixed"][m]] for m in METRICS]
-    report.table("clip_noise", [("metric", None), ("refined, iris scale", "{:.2f}"),
-                                ("raw FM, iris scale", "{:.2f}"),
-                                ("refined, fixed scale", "{:.2f}"),
-                                ("raw FM, fixed scale", "{:.2f}")], rows)
+        f"clip's median `interpupillary_mm` ({ipd_clip:.1f} mm).\n"
+    )
+    noise = {
+        kind: {m: float(np.std(np.diff(v), ddof=1) / np.sqrt(2)) for m, v in s.items()}
+        for kind, s in series.items()
+    }
+    rows = [
+        [
+            m,
+            noise["refined_iris"][m],
+            noise["raw_iris"][m],
+            noise["refined_fixed"][m],
+            noise["raw_fixed"][m],
+        ]
+        for m in METRICS
+    ]
+    report.table(
+        "clip_noise",
+        [
+            ("metric", None),
+            ("refined, iris scale", "{:.2f}"),
+            ("raw FM, iris scale", "{:.2f}"),
+            ("refined, fixed scale", "{:.2f}"),
+            ("raw FM, fixed scale", "{:.2f}"),
+        ],
+        rows,
+    )
     return noise
 
 
 # --- summary --------------------------------------------------------------------------------------
+
 
 def summary(report: Report, decode: dict, sens: dict, noise: dict) -> None:
     report.text("## Summary\n")
@@ -796,32 +1056,45 @@ def summary(report: Report, decode: dict, sens: dict, noise: dict) -> None:
     for size_name, deltas in decode["deltas"].items():
         parts = []
         for kind in ("iris", "fixed"):
-            ratio = {m: abs(d) / (MDC_FACTOR * sem[kind][m]) for m, d in deltas.items()
-                     if sem[kind][m] > 1e-6}
+            ratio = {
+                m: abs(d) / (MDC_FACTOR * sem[kind][m])
+                for m, d in deltas.items()
+                if sem[kind][m] > 1e-6
+            }
             worst = max(ratio, key=ratio.get)
-            parts.append(f"{worst} ({deltas[worst]:+.2f}, {ratio[worst]:.2f} x its {kind}-scale "
-                         "MDC95)")
+            parts.append(
+                f"{worst} ({deltas[worst]:+.2f}, {ratio[worst]:.2f} x its {kind}-scale MDC95)"
+            )
         worst_abs = max(BROWS, key=lambda m: abs(deltas[m]))
-        lines.append(f"- {size_name}-size decode: largest |Δ| relative to the noise floor: "
-                     + "; ".join(parts) + f". Brow height |Δ| up to "
-                     f"{abs(deltas[worst_abs]):.2f} mm.")
+        lines.append(
+            f"- {size_name}-size decode: largest |Δ| relative to the noise floor: "
+            + "; ".join(parts)
+            + f". Brow height |Δ| up to "
+            f"{abs(deltas[worst_abs]):.2f} mm."
+        )
     r, w = np.array(sens["refined"]), np.array(sens["raw"])
-    lines.append(f"- Brow-lift slope: refined {r.mean():.2f} (range {r.min():.2f}–{r.max():.2f}), "
-                 f"raw Face Mesh {w.mean():.2f} (range {w.min():.2f}–{w.max():.2f}).")
+    lines.append(
+        f"- Brow-lift slope: refined {r.mean():.2f} (range {r.min():.2f}–{r.max():.2f}), "
+        f"raw Face Mesh {w.mean():.2f} (range {w.min():.2f}–{w.max():.2f})."
+    )
     b = BROWS
-    lines.append("- Brow height MDC95 (mean of left and right): refined "
-                 f"{MDC_FACTOR * np.mean([sem['iris'][m] for m in b]):.2f} mm with the iris scale, "
-                 f"{MDC_FACTOR * np.mean([sem['fixed'][m] for m in b]):.2f} mm with a fixed person "
-                 f"scale; raw Face Mesh "
-                 f"{MDC_FACTOR * np.mean([noise['raw_sem']['iris'][m] for m in b]):.2f} / "
-                 f"{MDC_FACTOR * np.mean([noise['raw_sem']['fixed'][m] for m in b]):.2f} mm.")
+    lines.append(
+        "- Brow height MDC95 (mean of left and right): refined "
+        f"{MDC_FACTOR * np.mean([sem['iris'][m] for m in b]):.2f} mm with the iris scale, "
+        f"{MDC_FACTOR * np.mean([sem['fixed'][m] for m in b]):.2f} mm with a fixed person "
+        f"scale; raw Face Mesh "
+        f"{MDC_FACTOR * np.mean([noise['raw_sem']['iris'][m] for m in b]):.2f} / "
+        f"{MDC_FACTOR * np.mean([noise['raw_sem']['fixed'][m] for m in b]):.2f} mm."
+    )
     if noise["clip"]:
         c = noise["clip"]
-        lines.append("- Clip (iris ~6.5 px), brow height successive-difference SD: refined "
-                     f"{np.mean([c['refined_iris'][m] for m in b]):.2f} mm (iris scale) / "
-                     f"{np.mean([c['refined_fixed'][m] for m in b]):.2f} mm (fixed scale); raw "
-                     f"Face Mesh {np.mean([c['raw_iris'][m] for m in b]):.2f} / "
-                     f"{np.mean([c['raw_fixed'][m] for m in b]):.2f} mm.")
+        lines.append(
+            "- Clip (iris ~6.5 px), brow height successive-difference SD: refined "
+            f"{np.mean([c['refined_iris'][m] for m in b]):.2f} mm (iris scale) / "
+            f"{np.mean([c['refined_fixed'][m] for m in b]):.2f} mm (fixed scale); raw "
+            f"Face Mesh {np.mean([c['raw_iris'][m] for m in b]):.2f} / "
+            f"{np.mean([c['raw_fixed'][m] for m in b]):.2f} mm."
+        )
     report.text("\n".join(lines) + "\n")
 
 
@@ -835,8 +1108,10 @@ def main() -> None:
     report.text(environment() + "\n")
     fingerprint = tracker_fingerprint()
     if not have_shared():
-        report.text("**../shared/faces is absent: every photo below is generated from "
-                    "skimage.data.astronaut(), not a real selfie.**\n")
+        report.text(
+            "**../shared/faces is absent: every photo below is generated from "
+            "skimage.data.astronaut(), not a real selfie.**\n"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         section_speed(report, Path(tmp), args.quick)
         decode = section_decode_precision(report, Path(tmp), args.quick)

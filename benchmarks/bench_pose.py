@@ -30,15 +30,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_measure as bm  # noqa: E402
 from bench_measure import METRICS, Report, environment, shared  # noqa: E402
+
 from tracker.landmarks import indices as ix  # noqa: E402
 from tracker.metrics import geometry  # noqa: E402
-from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.photos import open_photo  # noqa: E402
+from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.settings import DEFAULT_SETTINGS  # noqa: E402
 from tracker.validation import head_rotation, ols, render_rotated, rotate_canvas  # noqa: E402
 
@@ -51,6 +51,7 @@ BROWS = bm.BROWS
 
 
 # --- the three ways ----------------------------------------------------------------------------
+
 
 def brow_heights_2d(points_px: np.ndarray, scale: float) -> dict[str, float]:
     """Brow height in the image plane: the points rotated about the iris midpoint so that the
@@ -65,8 +66,10 @@ def brow_heights_2d(points_px: np.ndarray, scale: float) -> dict[str, float]:
     q = (p - 0.5 * (left + right)) @ np.array([[c, s], [-s, c]])  # rotate by -angle
     q[:, 1] *= -1.0  # y up
     out = {}
-    for side, iris, brow in (("left", ix.IRIS_CENTRE_LEFT, ix.BROW_UPPER_LEFT),
-                             ("right", ix.IRIS_CENTRE_RIGHT, ix.BROW_UPPER_RIGHT)):
+    for side, iris, brow in (
+        ("left", ix.IRIS_CENTRE_LEFT, ix.BROW_UPPER_LEFT),
+        ("right", ix.IRIS_CENTRE_RIGHT, ix.BROW_UPPER_RIGHT),
+    ):
         x0 = q[iris, 0]
         coef = np.polyfit(q[list(brow), 0] - x0, q[list(brow), 1], 2)
         out[f"brow_height_{side}_mm"] = float((np.polyval(coef, 0.0) - q[iris, 1]) * scale)
@@ -106,12 +109,15 @@ def metrics_2d(points_px: np.ndarray, scale: float) -> dict[str, float]:
 def three_ways(result) -> dict[str, dict[str, float]]:
     scale = result.measurement.scale_mm_per_px
     raw = geometry.compute_metrics(result.landmarks.points_px, scale)
-    return {"2d": metrics_2d(result.extras["refined_points_px"], scale),
-            "corrected": dict(result.measurement.metrics),
-            "raw": {m: float(raw[m]) for m in METRICS}}
+    return {
+        "2d": metrics_2d(result.refined_points_px, scale),
+        "corrected": dict(result.measurement.metrics),
+        "raw": {m: float(raw[m]) for m in METRICS},
+    }
 
 
 # --- statistics -----------------------------------------------------------------------------------
+
 
 def pm(slope: float, se: float) -> str:
     if not np.isfinite(slope):
@@ -121,10 +127,13 @@ def pm(slope: float, se: float) -> str:
 
 # --- 1. pose slopes -------------------------------------------------------------------------------
 
+
 def collect_clip(report: Report, quick: bool) -> dict | None:
     if not shared(bm.CLIP).exists():
-        report.text("The clip (../shared/faces/real/clip) is absent: the pose slopes on video are "
-                    "skipped.\n")
+        report.text(
+            "The clip (../shared/faces/real/clip) is absent: the pose slopes on video are "
+            "skipped.\n"
+        )
         return None
     indices, frames, repeats = bm.read_clip(shared(bm.CLIP), *bm.CLIP_FRAMES)
     if quick:
@@ -135,9 +144,17 @@ def collect_clip(report: Report, quick: bool) -> dict | None:
     rows = []
     for i, f, r in first:
         rf = measure_pixels(f, file=f"frame {i}", ipd_mm=ipd_mm)
-        rows.append({"name": f"frame {i}", "group": "clip", "pose": r.quality.pose,
-                     "iris_px": bm.iris_px_of(r), "status": r.status,
-                     "iris": three_ways(r), "fixed": three_ways(rf)})
+        rows.append(
+            {
+                "name": f"frame {i}",
+                "group": "clip",
+                "pose": r.quality.pose,
+                "iris_px": bm.iris_px_of(r),
+                "status": r.status,
+                "iris": three_ways(r),
+                "fixed": three_ways(rf),
+            }
+        )
     return {"rows": rows, "repeats": repeats, "ipd_mm": ipd_mm, "distinct": len(indices)}
 
 
@@ -156,14 +173,21 @@ def collect_people(report: Report, quick: bool) -> dict | None:
             continue
         # a fixed person scale is not known across photos of different days: use each photo's
         # own iris scale for both columns here
-        rows.append({"name": f"{file.parent.name}/{file.name}", "group": file.parent.name,
-                     "pose": r.quality.pose, "iris_px": bm.iris_px_of(r), "status": r.status,
-                     "reasons": r.reasons, "iris": three_ways(r)})
+        rows.append(
+            {
+                "name": f"{file.parent.name}/{file.name}",
+                "group": file.parent.name,
+                "pose": r.quality.pose,
+                "iris_px": bm.iris_px_of(r),
+                "status": r.status,
+                "reasons": r.reasons,
+                "iris": three_ways(r),
+            }
+        )
     return {"rows": rows}
 
 
-def slope_table(report: Report, key: str, rows: list[dict], scale_kind: str,
-                grouped: bool) -> dict:
+def slope_table(report: Report, key: str, rows: list[dict], scale_kind: str, grouped: bool) -> dict:
     pitch = np.array([r["pose"].pitch_deg for r in rows])
     yaw = np.array([r["pose"].yaw_deg for r in rows])
     groups = [r["group"] for r in rows] if grouped else None
@@ -184,8 +208,11 @@ def slope_table(report: Report, key: str, rows: list[dict], scale_kind: str,
             row.append(pm(slope, se))
         table.append(row)
     columns = [("metric (unit per deg)", None)]
-    columns += [(f"{a}: {label}", None) for a in ("pitch", "yaw")
-                for label in [WAY_LABEL[w] for w in WAYS] + ["2D − corrected"]]
+    columns += [
+        (f"{a}: {label}", None)
+        for a in ("pitch", "yaw")
+        for label in [WAY_LABEL[w] for w in WAYS] + ["2D − corrected"]
+    ]
     report.table(key, columns, table)
     return out
 
@@ -205,7 +232,8 @@ def section_slopes(report: Report, quick: bool) -> dict:
         "any expression change that happens to follow the pose, which both share). Cells: OLS "
         "slope ± standard error "
         "(`scipy.stats.linregress`), in the metric's unit per degree. Pose = the pipeline's "
-        "(`result.quality.pose`).\n")
+        "(`result.quality.pose`).\n"
+    )
     results = {}
     clip = collect_clip(report, quick)
     if clip:
@@ -230,10 +258,13 @@ def section_slopes(report: Report, quick: bool) -> dict:
             f"that. Iris {np.median(iris):.1f} px (median; {iris.min():.1f}–{iris.max():.1f}), "
             "so every frame fails the quality checks (face too small, blurred) and each frame's "
             "values are noisy; the performer also sings, so expression changes add to the "
-            "residual scatter, not to the slopes unless they follow the pose.\n")
-        report.text(f"**Fixed person scale** (`ipd_mm` = the clip's median interpupillary "
-                    f"distance, {clip['ipd_mm']:.1f} mm, over the pose-corrected interpupillary "
-                    f"px):\n")
+            "residual scatter, not to the slopes unless they follow the pose.\n"
+        )
+        report.text(
+            f"**Fixed person scale** (`ipd_mm` = the clip's median interpupillary "
+            f"distance, {clip['ipd_mm']:.1f} mm, over the pose-corrected interpupillary "
+            f"px):\n"
+        )
         results["clip_fixed"] = slope_table(report, "slopes_clip_fixed_scale", rows, "fixed", False)
         report.text("**Iris scale** (the default: each frame's own iris diameter, here ~6.5 px):\n")
         results["clip_iris"] = slope_table(report, "slopes_clip_iris_scale", rows, "iris", False)
@@ -247,31 +278,58 @@ def section_slopes(report: Report, quick: bool) -> dict:
         table = []
         for r in rows:
             p = r["pose"]
-            table.append([r["name"], r["iris_px"], p.yaw_deg, p.pitch_deg, p.roll_deg,
-                          r["iris"]["2d"]["brow_height_left_mm"],
-                          r["iris"]["corrected"]["brow_height_left_mm"],
-                          r["iris"]["2d"]["brow_height_right_mm"],
-                          r["iris"]["corrected"]["brow_height_right_mm"],
-                          "; ".join(r["reasons"]) or "ok"])
+            table.append(
+                [
+                    r["name"],
+                    r["iris_px"],
+                    p.yaw_deg,
+                    p.pitch_deg,
+                    p.roll_deg,
+                    r["iris"]["2d"]["brow_height_left_mm"],
+                    r["iris"]["corrected"]["brow_height_left_mm"],
+                    r["iris"]["2d"]["brow_height_right_mm"],
+                    r["iris"]["corrected"]["brow_height_right_mm"],
+                    "; ".join(r["reasons"]) or "ok",
+                ]
+            )
             report.raw.append(_raw_row("people", r))
-        report.table("people_photos", [
-            ("photo", None), ("iris (px)", "{:.1f}"), ("yaw", "{:+.1f}"), ("pitch", "{:+.1f}"),
-            ("roll", "{:+.1f}"), ("brow L 2D", "{:.2f}"), ("brow L corrected", "{:.2f}"),
-            ("brow R 2D", "{:.2f}"), ("brow R corrected", "{:.2f}"), ("quality", None)], table)
+        report.table(
+            "people_photos",
+            [
+                ("photo", None),
+                ("iris (px)", "{:.1f}"),
+                ("yaw", "{:+.1f}"),
+                ("pitch", "{:+.1f}"),
+                ("roll", "{:+.1f}"),
+                ("brow L 2D", "{:.2f}"),
+                ("brow L corrected", "{:.2f}"),
+                ("brow R 2D", "{:.2f}"),
+                ("brow R corrected", "{:.2f}"),
+                ("quality", None),
+            ],
+            table,
+        )
         n_groups = len({r["group"] for r in rows})
         report.text(
             f"Within-person slopes (each person's photos centred on that person's means; "
             f"{len(rows)} photos of {n_groups} people leave {len(rows) - n_groups - 1} degrees of "
             "freedom, and the photos differ in day, light and expression as well as pose, so "
-            "these are a rough cross-check only):\n")
+            "these are a rough cross-check only):\n"
+        )
         results["people"] = slope_table(report, "slopes_people_within_person", rows, "iris", True)
     return results
 
 
 def _raw_row(kind: str, r: dict) -> dict:
-    out = {"section": kind, "image": r["name"], "status": r["status"], "iris_px": r["iris_px"],
-           "yaw_deg": r["pose"].yaw_deg, "pitch_deg": r["pose"].pitch_deg,
-           "roll_deg": r["pose"].roll_deg}
+    out = {
+        "section": kind,
+        "image": r["name"],
+        "status": r["status"],
+        "iris_px": r["iris_px"],
+        "yaw_deg": r["pose"].yaw_deg,
+        "pitch_deg": r["pose"].pitch_deg,
+        "roll_deg": r["pose"].roll_deg,
+    }
     for scale_kind in ("iris", "fixed"):
         if scale_kind in r:
             for way in WAYS:
@@ -304,7 +362,8 @@ def section_roll(report: Report, quick: bool) -> dict:
         "Metric changes are relative to the unrotated photo, with the iris scale and with the "
         "fixed person scale (`ipd_mm` = the unrotated photo's interpupillary distance); the "
         "rotation resamples the image, so part of the change is resampling noise (compare the "
-        "noise floor in bench_measure).\n")
+        "noise floor in bench_measure).\n"
+    )
     roll0 = base.quality.pose.roll_deg
     rows, changes = [], {k: {m: [] for m in METRICS} for k in ("iris", "fixed")}
     controls: dict[str, list[float]] = {}
@@ -313,57 +372,117 @@ def section_roll(report: Report, quick: bool) -> dict:
         r = measure_pixels(img, file=name)
         rf = measure_pixels(img, file=name, ipd_mm=ipd0)
         if r.measurement is None:
-            rows.append([f"{angle:+d}", float("nan"), float("nan"), float("nan"), float("nan"),
-                         float("nan"), float("nan"), "no face"])
+            rows.append(
+                [
+                    f"{angle:+d}",
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    "no face",
+                ]
+            )
             continue
         p = r.quality.pose
         for m in METRICS:
             changes["iris"][m].append(r.measurement.metrics[m] - base.measurement.metrics[m])
-            changes["fixed"][m].append(rf.measurement.metrics[m]
-                                       - base_fixed.measurement.metrics[m])
+            changes["fixed"][m].append(
+                rf.measurement.metrics[m] - base_fixed.measurement.metrics[m]
+            )
         d = r.measurement.metrics
-        rows.append([f"{angle:+d}", p.roll_deg, p.roll_deg - roll0 - angle, p.yaw_deg,
-                     p.pitch_deg, d["brow_height_left_mm"] - base.measurement.metrics[
-                         "brow_height_left_mm"],
-                     d["brow_height_right_mm"] - base.measurement.metrics["brow_height_right_mm"],
-                     "; ".join(r.reasons) or "ok"])
-        report.raw.append({"section": "roll", "image": name, "angle_deg": angle,
-                           "roll_deg": p.roll_deg, "yaw_deg": p.yaw_deg, "pitch_deg": p.pitch_deg,
-                           "status": r.status,
-                           **{f"iris:{m}": v for m, v in r.measurement.metrics.items()},
-                           **{f"fixed:{m}": v for m, v in rf.measurement.metrics.items()}})
+        rows.append(
+            [
+                f"{angle:+d}",
+                p.roll_deg,
+                p.roll_deg - roll0 - angle,
+                p.yaw_deg,
+                p.pitch_deg,
+                d["brow_height_left_mm"] - base.measurement.metrics["brow_height_left_mm"],
+                d["brow_height_right_mm"] - base.measurement.metrics["brow_height_right_mm"],
+                "; ".join(r.reasons) or "ok",
+            ]
+        )
+        report.raw.append(
+            {
+                "section": "roll",
+                "image": name,
+                "angle_deg": angle,
+                "roll_deg": p.roll_deg,
+                "yaw_deg": p.yaw_deg,
+                "pitch_deg": p.pitch_deg,
+                "status": r.status,
+                **{f"iris:{m}": v for m, v in r.measurement.metrics.items()},
+                **{f"fixed:{m}": v for m, v in rf.measurement.metrics.items()},
+            }
+        )
     # control: rotated there and back (net 0 deg), so only the two resamplings remain
     for angle in (a for a in angles if a > 0 and a % 10 == 0):
         img = rotate(rotate(pixels, angle), -angle)
         dy, dx = (img.shape[0] - pixels.shape[0]) // 2, (img.shape[1] - pixels.shape[1]) // 2
-        img = np.ascontiguousarray(img[dy:dy + pixels.shape[0], dx:dx + pixels.shape[1]])
+        img = np.ascontiguousarray(img[dy : dy + pixels.shape[0], dx : dx + pixels.shape[1]])
         r = measure_pixels(img, file=name)
         if r.measurement is None:
             continue
         p, d = r.quality.pose, r.measurement.metrics
-        rows.append([f"{angle:+d} then {-angle:+d} (control)", p.roll_deg, p.roll_deg - roll0,
-                     p.yaw_deg, p.pitch_deg,
-                     d["brow_height_left_mm"] - base.measurement.metrics["brow_height_left_mm"],
-                     d["brow_height_right_mm"] - base.measurement.metrics["brow_height_right_mm"],
-                     "; ".join(r.reasons) or "ok"])
+        rows.append(
+            [
+                f"{angle:+d} then {-angle:+d} (control)",
+                p.roll_deg,
+                p.roll_deg - roll0,
+                p.yaw_deg,
+                p.pitch_deg,
+                d["brow_height_left_mm"] - base.measurement.metrics["brow_height_left_mm"],
+                d["brow_height_right_mm"] - base.measurement.metrics["brow_height_right_mm"],
+                "; ".join(r.reasons) or "ok",
+            ]
+        )
         for m in METRICS:
             controls.setdefault(m, []).append(d[m] - base.measurement.metrics[m])
-    report.table("roll_angles", [("rotation (deg)", None), ("roll measured", "{:+.2f}"),
-                                 ("roll error", "{:+.2f}"), ("yaw", "{:+.2f}"),
-                                 ("pitch", "{:+.2f}"), ("Δ brow L (mm)", "{:+.2f}"),
-                                 ("Δ brow R (mm)", "{:+.2f}"), ("quality", None)], rows)
-    table = [[m, np.max(np.abs(changes["iris"][m])), np.max(np.abs(changes["fixed"][m])),
-              np.max(np.abs(controls[m])) if controls.get(m) else float("nan")]
-             for m in METRICS]
-    report.text("Largest change of each metric over the rotations (units as in the name); the "
-                "last column is the largest change of the controls (rotated and rotated back, "
-                "iris scale): resampling alone, no roll.\n")
-    report.table("roll_metric_max_change", [("metric", None), ("max abs Δ, iris scale", "{:.3f}"),
-                                            ("max abs Δ, fixed scale", "{:.3f}"),
-                                            ("control max abs Δ", "{:.3f}")], table)
+    report.table(
+        "roll_angles",
+        [
+            ("rotation (deg)", None),
+            ("roll measured", "{:+.2f}"),
+            ("roll error", "{:+.2f}"),
+            ("yaw", "{:+.2f}"),
+            ("pitch", "{:+.2f}"),
+            ("Δ brow L (mm)", "{:+.2f}"),
+            ("Δ brow R (mm)", "{:+.2f}"),
+            ("quality", None),
+        ],
+        rows,
+    )
+    table = [
+        [
+            m,
+            np.max(np.abs(changes["iris"][m])),
+            np.max(np.abs(changes["fixed"][m])),
+            np.max(np.abs(controls[m])) if controls.get(m) else float("nan"),
+        ]
+        for m in METRICS
+    ]
+    report.text(
+        "Largest change of each metric over the rotations (units as in the name); the "
+        "last column is the largest change of the controls (rotated and rotated back, "
+        "iris scale): resampling alone, no roll.\n"
+    )
+    report.table(
+        "roll_metric_max_change",
+        [
+            ("metric", None),
+            ("max abs Δ, iris scale", "{:.3f}"),
+            ("max abs Δ, fixed scale", "{:.3f}"),
+            ("control max abs Δ", "{:.3f}"),
+        ],
+        table,
+    )
     errors = np.array([row[2] for row in rows if "control" not in row[0]], dtype=float)
-    return {"max_roll_error": float(np.nanmax(np.abs(errors))),
-            "max_change": {m: (t[1], t[2]) for m, t in zip(METRICS, table)}}
+    return {
+        "max_roll_error": float(np.nanmax(np.abs(errors))),
+        "max_change": {m: (t[1], t[2]) for m, t in zip(METRICS, table)},
+    }
 
 
 # --- 3. synthetic rigid rotations ----------------------------------------------------------------
@@ -380,8 +499,13 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
 
     report.text("## 3. Synthetic rigid head rotations (no expression change)\n")
     if bm.have_shared():
-        photos = [(rel.split("/")[-2] + "/" + rel.split("/")[-1],
-                   np.array(open_photo(shared(rel)).pixels)) for rel in SYNTHETIC_PHOTOS]
+        photos = [
+            (
+                rel.split("/")[-2] + "/" + rel.split("/")[-1],
+                np.array(open_photo(shared(rel)).pixels),
+            )
+            for rel in SYNTHETIC_PHOTOS
+        ]
     else:
         photos = [("astronaut x3 (generated)", bm.astronaut(3))]
     if quick:
@@ -399,7 +523,8 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
         "default decode: " + ", ".join(n for n, _ in photos) + ". Fixed scale = the unrotated "
         "photo's `interpupillary_mm`. Slopes are against the *measured* change of yaw or pitch "
         "(pooled within photo, ± SE), because Face Mesh's depth is shallower than the project's "
-        "reference face, so the pipeline sees only part of the applied turn (gain below).\n")
+        "reference face, so the pipeline sees only part of the applied turn (gain below).\n"
+    )
     records = []
     for name, pixels in photos:
         base = measure_pixels(pixels, file=name)
@@ -412,10 +537,18 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
         b_iris, b_fixed = three_ways(base), three_ways(base_fixed)
         for series in ("yaw", "pitch"):
             # the unrotated photo is the series' zero point (every change 0 by definition)
-            zero = {"photo": name, "series": series, "applied": 0, "d_yaw": 0.0, "d_pitch": 0.0,
-                    "d_roll": 0.0}
-            records.append(zero | {f"{k}:{w}:{m}": 0.0 for k in ("iris", "fixed") for w in WAYS
-                                   for m in METRICS})
+            zero = {
+                "photo": name,
+                "series": series,
+                "applied": 0,
+                "d_yaw": 0.0,
+                "d_pitch": 0.0,
+                "d_roll": 0.0,
+            }
+            records.append(
+                zero
+                | {f"{k}:{w}:{m}": 0.0 for k in ("iris", "fixed") for w in WAYS for m in METRICS}
+            )
             for angle in angles:
                 yaw, pitch = (angle, 0) if series == "yaw" else (0, angle)
                 img = render_rotated(pixels, points, triangles, _rotation(yaw, pitch))
@@ -424,10 +557,14 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
                 if ri.measurement is None or rf.measurement is None:
                     continue
                 wi, wf = three_ways(ri), three_ways(rf)
-                rec = {"photo": name, "series": series, "applied": angle,
-                       "d_yaw": ri.quality.pose.yaw_deg - base.quality.pose.yaw_deg,
-                       "d_pitch": ri.quality.pose.pitch_deg - base.quality.pose.pitch_deg,
-                       "d_roll": ri.quality.pose.roll_deg - base.quality.pose.roll_deg}
+                rec = {
+                    "photo": name,
+                    "series": series,
+                    "applied": angle,
+                    "d_yaw": ri.quality.pose.yaw_deg - base.quality.pose.yaw_deg,
+                    "d_pitch": ri.quality.pose.pitch_deg - base.quality.pose.pitch_deg,
+                    "d_roll": ri.quality.pose.roll_deg - base.quality.pose.roll_deg,
+                }
                 for way in WAYS:
                     for m in METRICS:
                         rec[f"iris:{way}:{m}"] = wi[way][m] - b_iris[way][m]
@@ -442,15 +579,25 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
     for series in ("yaw", "pitch"):
         sel = [r for r in records if r["series"] == series]
         other = "pitch" if series == "yaw" else "yaw"
-        g, gse = ols([r["applied"] for r in sel], [r[f"d_{series}"] for r in sel],
-                     [r["photo"] for r in sel])
-        c, cse = ols([r["applied"] for r in sel], [r[f"d_{other}"] for r in sel],
-                     [r["photo"] for r in sel])
-        gain_rows.append([series, pm(g, gse), pm(c, cse),
-                          float(np.max(np.abs([r["d_roll"] for r in sel])))])
-    report.table("synthetic_gain", [("series", None), ("measured / applied", None),
-                                    ("cross-talk into the other angle (deg/deg)", None),
-                                    ("max abs roll change (deg)", "{:.2f}")], gain_rows)
+        g, gse = ols(
+            [r["applied"] for r in sel], [r[f"d_{series}"] for r in sel], [r["photo"] for r in sel]
+        )
+        c, cse = ols(
+            [r["applied"] for r in sel], [r[f"d_{other}"] for r in sel], [r["photo"] for r in sel]
+        )
+        gain_rows.append(
+            [series, pm(g, gse), pm(c, cse), float(np.max(np.abs([r["d_roll"] for r in sel])))]
+        )
+    report.table(
+        "synthetic_gain",
+        [
+            ("series", None),
+            ("measured / applied", None),
+            ("cross-talk into the other angle (deg/deg)", None),
+            ("max abs roll change (deg)", "{:.2f}"),
+        ],
+        gain_rows,
+    )
     out = {}
     table = []
     for m in METRICS:
@@ -471,8 +618,10 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
     for series in ("pitch", "yaw"):
         columns += [(f"{series}: {WAY_LABEL[w]}", None) for w in WAYS]
         columns += [(f"{series}: corrected, iris scale", None)]
-    report.text("Slopes with the fixed scale (and, last column of each group, the pipeline's "
-                "default iris scale):\n")
+    report.text(
+        "Slopes with the fixed scale (and, last column of each group, the pipeline's "
+        "default iris scale):\n"
+    )
     report.table("synthetic_slopes", columns, table)
     rows = []
     for series in ("pitch", "yaw"):
@@ -480,22 +629,38 @@ def section_synthetic(report: Report, quick: bool) -> dict | None:
             sel = [r for r in records if r["series"] == series and r["applied"] == angle]
             if not sel or angle == 0:
                 continue
-            rows.append([f"{series} {angle:+d}", float(np.mean([r[f"d_{series}"] for r in sel]))]
-                        + [float(np.mean([r[f"fixed:{w}:{m}"] for r in sel]))
-                           for m in BROWS for w in ("2d", "corrected")]
-                        + [float(np.mean([r["iris:corrected:interpupillary_mm"] for r in sel]))])
-    report.text("Per applied angle, mean over the photos (fixed scale; the last column is the "
-                "iris-scale interpupillary distance's change, i.e. the iris scale's own pose "
-                "error):\n")
-    report.table("synthetic_angles", [
-        ("applied (deg)", None), ("measured change (deg)", "{:+.1f}"),
-        ("Δ brow L 2D (mm)", "{:+.2f}"), ("Δ brow L corrected (mm)", "{:+.2f}"),
-        ("Δ brow R 2D (mm)", "{:+.2f}"), ("Δ brow R corrected (mm)", "{:+.2f}"),
-        ("Δ IPD, iris scale (mm)", "{:+.2f}")], rows)
+            rows.append(
+                [f"{series} {angle:+d}", float(np.mean([r[f"d_{series}"] for r in sel]))]
+                + [
+                    float(np.mean([r[f"fixed:{w}:{m}"] for r in sel]))
+                    for m in BROWS
+                    for w in ("2d", "corrected")
+                ]
+                + [float(np.mean([r["iris:corrected:interpupillary_mm"] for r in sel]))]
+            )
+    report.text(
+        "Per applied angle, mean over the photos (fixed scale; the last column is the "
+        "iris-scale interpupillary distance's change, i.e. the iris scale's own pose "
+        "error):\n"
+    )
+    report.table(
+        "synthetic_angles",
+        [
+            ("applied (deg)", None),
+            ("measured change (deg)", "{:+.1f}"),
+            ("Δ brow L 2D (mm)", "{:+.2f}"),
+            ("Δ brow L corrected (mm)", "{:+.2f}"),
+            ("Δ brow R 2D (mm)", "{:+.2f}"),
+            ("Δ brow R corrected (mm)", "{:+.2f}"),
+            ("Δ IPD, iris scale (mm)", "{:+.2f}"),
+        ],
+        rows,
+    )
     return out
 
 
 # --- 4. tolerances --------------------------------------------------------------------------------
+
 
 def _noise_mdc95() -> dict[str, float] | None:
     """Brow height MDC95 (iris and fixed scale) from bench_measure's CSV, when it has been run."""
@@ -511,8 +676,10 @@ def _noise_mdc95() -> dict[str, float] | None:
 
 
 def section_tolerances(report: Report, slopes: dict, synthetic: dict | None) -> None:
-    report.text("## 4. What the pose limits still allow (max_abs_yaw_deg = max_abs_pitch_deg = "
-                "10, max_abs_roll_deg = 20)\n")
+    report.text(
+        "## 4. What the pose limits still allow (max_abs_yaw_deg = max_abs_pitch_deg = "
+        "10, max_abs_roll_deg = 20)\n"
+    )
     rows = []
     if synthetic:
         for scale_kind in ("fixed", "iris"):
@@ -520,42 +687,56 @@ def section_tolerances(report: Report, slopes: dict, synthetic: dict | None) -> 
                 row = [f"synthetic renders: {m}, {scale_kind} scale, corrected"]
                 for angle in ("pitch", "yaw"):
                     s_, se = synthetic[(scale_kind, m, angle, "corrected")]
-                    row.append(f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to "
-                               f"{10 * (s_ + 1.96 * se):+.2f})")
+                    row.append(
+                        f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to "
+                        f"{10 * (s_ + 1.96 * se):+.2f})"
+                    )
                 rows.append(row)
         for m in BROWS:
             row = [f"synthetic renders: {m}, fixed scale, 2D (no correction)"]
             for angle in ("pitch", "yaw"):
                 s_, se = synthetic[("fixed", m, angle, "2d")]
-                row.append(f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to "
-                           f"{10 * (s_ + 1.96 * se):+.2f})")
+                row.append(
+                    f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to {10 * (s_ + 1.96 * se):+.2f})"
+                )
             rows.append(row)
     if "clip_fixed" in slopes:
         for m in BROWS:
-            for way, label in (("removed", "removed by the correction (2D − corrected)"),
-                               ("corrected", "corrected, confounded by expression")):
+            for way, label in (
+                ("removed", "removed by the correction (2D − corrected)"),
+                ("corrected", "corrected, confounded by expression"),
+            ):
                 row = [f"clip: {m}, fixed scale, {label}"]
                 for angle in ("pitch", "yaw"):
                     s_, se = slopes["clip_fixed"][(m, angle, way)]
-                    row.append(f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to "
-                               f"{10 * (s_ + 1.96 * se):+.2f})")
+                    row.append(
+                        f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to "
+                        f"{10 * (s_ + 1.96 * se):+.2f})"
+                    )
                 rows.append(row)
     if not rows:
         report.text("Neither the clip nor the photos are available: no slopes to state.\n")
         return
-    report.text("Change in brow height caused by a 10 deg pitch or yaw = 10 x slope (mm), with "
-                "its 95 % interval 10 x (slope ± 1.96 SE). The synthetic renders are the clean "
-                "estimate (rigid turn, no expression; slope per measured degree). On the clip "
-                "only the part removed by the correction is clean: the performer raises the "
-                "brows while the head comes up, so the clip's corrected slope mixes expression "
-                "with any residual pose error.\n")
-    report.table("tolerance_10deg", [("source", None), ("10 deg pitch (mm)", None),
-                                     ("10 deg yaw (mm)", None)], rows)
+    report.text(
+        "Change in brow height caused by a 10 deg pitch or yaw = 10 x slope (mm), with "
+        "its 95 % interval 10 x (slope ± 1.96 SE). The synthetic renders are the clean "
+        "estimate (rigid turn, no expression; slope per measured degree). On the clip "
+        "only the part removed by the correction is clean: the performer raises the "
+        "brows while the head comes up, so the clip's corrected slope mixes expression "
+        "with any residual pose error.\n"
+    )
+    report.table(
+        "tolerance_10deg",
+        [("source", None), ("10 deg pitch (mm)", None), ("10 deg yaw (mm)", None)],
+        rows,
+    )
     mdc = _noise_mdc95()
     if mdc:
-        report.text("For comparison, brow-height MDC95 from benchmarks/results/bench_measure.csv: "
-                    + ", ".join(f"{k.replace('|', ' ')} {v:.2f} mm" for k, v in mdc.items())
-                    + ".\n")
+        report.text(
+            "For comparison, brow-height MDC95 from benchmarks/results/bench_measure.csv: "
+            + ", ".join(f"{k.replace('|', ' ')} {v:.2f} mm" for k, v in mdc.items())
+            + ".\n"
+        )
 
 
 def main() -> None:
@@ -568,9 +749,11 @@ def main() -> None:
     report.text(environment() + "\n")
     fingerprint = bm.tracker_fingerprint()
     if not bm.have_shared():
-        report.text("**../shared/faces is absent: only images generated from "
-                    "skimage.data.astronaut() are used (roll invariance, synthetic rotations); "
-                    "the pose slopes need the clip and the people photos.**\n")
+        report.text(
+            "**../shared/faces is absent: only images generated from "
+            "skimage.data.astronaut() are used (roll invariance, synthetic rotations); "
+            "the pose slopes need the clip and the people photos.**\n"
+        )
     slopes = section_slopes(report, args.quick)
     section_roll(report, args.quick)
     synthetic = section_synthetic(report, args.quick)

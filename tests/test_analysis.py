@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -62,9 +63,16 @@ def cumulative_effect(t, *, plateau: float = 1.5, fade: bool = True) -> np.ndarr
     return np.select([t < 0, t <= last, t < resume], [0.0, rise, decay], again)
 
 
-def treatment_series(seed: int = 0, *, plateau: float = 1.5, immediate: float = 1.0,
-                     noise_sd: float = NOISE_SD, tags: bool = True, repeats: bool = True,
-                     fade: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def treatment_series(
+    seed: int = 0,
+    *,
+    plateau: float = 1.5,
+    immediate: float = 1.0,
+    noise_sd: float = NOISE_SD,
+    tags: bool = True,
+    repeats: bool = True,
+    fade: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Photos and sessions of a person over 105 days, with known effects.
 
     - 14 baseline days (2026-01-01 to 01-14), then day 0 = 2026-01-15 to day 90.
@@ -89,10 +97,18 @@ def treatment_series(seed: int = 0, *, plateau: float = 1.5, immediate: float = 
         t = (when - DAY0) / timedelta(days=1)
         truth = float(cumulative_effect(t, plateau=plateau, fade=fade)) + boost
         bad = 5.0 if status != "ok" else 0.0
-        rows.append({"captured_at": when, "status": status, "reasons": list(reasons),
-                     "session": tag if tags else None, "true_effect": truth,
-                     LEFT: 17.0 + truth + bad + rng.normal(0, noise_sd),
-                     RIGHT: 16.0 + rng.normal(0, noise_sd), "interpupillary_mm": 62.0})
+        rows.append(
+            {
+                "captured_at": when,
+                "status": status,
+                "reasons": list(reasons),
+                "session": tag if tags else None,
+                "true_effect": truth,
+                LEFT: 17.0 + truth + bad + rng.normal(0, noise_sd),
+                RIGHT: 16.0 + rng.normal(0, noise_sd),
+                "interpupillary_mm": 62.0,
+            }
+        )
 
     for day in range(-14, LAST_DAY + 1):
         midnight = DAY0 + timedelta(days=day)
@@ -108,10 +124,13 @@ def treatment_series(seed: int = 0, *, plateau: float = 1.5, immediate: float = 
             add(midnight + timedelta(hours=9, minutes=5), status="rejected", reasons=[TURNED])
     photos = pd.DataFrame(rows)
     photos["captured_at"] = photos["captured_at"].astype("datetime64[ns]")
-    sessions = pd.DataFrame({
-        "id": np.arange(1, len(SESSION_DAYS) + 1),
-        "started_at": [DAY0 + timedelta(days=d, hours=SESSION_HOUR) for d in SESSION_DAYS],
-        "minutes": 20.0})
+    sessions = pd.DataFrame(
+        {
+            "id": np.arange(1, len(SESSION_DAYS) + 1),
+            "started_at": [DAY0 + timedelta(days=d, hours=SESSION_HOUR) for d in SESSION_DAYS],
+            "minutes": 20.0,
+        }
+    )
     sessions["started_at"] = sessions["started_at"].astype("datetime64[ns]")
     return photos, sessions
 
@@ -122,8 +141,7 @@ def true_window_effect(photos: pd.DataFrame, first_day: int, last_day: int) -> f
     resting = photos.loc[(photos["status"] == "ok") & (photos["session"] != "after")]
     day = (resting["captured_at"].dt.normalize() - DAY0) / pd.Timedelta(days=1)
     inside = resting.loc[(day >= first_day) & (day <= last_day)]
-    return float(inside.groupby(inside["captured_at"].dt.normalize())["true_effect"]
-                 .mean().mean())
+    return float(inside.groupby(inside["captured_at"].dt.normalize())["true_effect"].mean().mean())
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +166,8 @@ def test_table_shape(treated):
     _, _, trend = treated
     assert list(trend.table.columns) == TABLE_COLUMNS
     assert list(zip(trend.table["metric"], trend.table["window"])) == [
-        (m, w) for m in (LEFT, RIGHT) for w in ("immediate", "2-4 weeks", "long term")]
+        (m, w) for m in (LEFT, RIGHT) for w in ("immediate", "2-4 weeks", "long term")
+    ]
 
 
 def test_immediate_effect_recovered(treated):
@@ -157,7 +176,7 @@ def test_immediate_effect_recovered(treated):
     not."""
     _, _, trend = treated
     left = row(trend.table, LEFT, "immediate")
-    assert left["n"] == 30 and left["n_photos"] == 60
+    assert left["n_sessions"] == 30 and left["n_photos"] == 60 and pd.isna(left["n_days"])
     assert abs(left["change"] - 1.0) <= 0.25
     assert left["ci_low"] < 1.0 < left["ci_high"]
     assert left["detectable"] is True
@@ -192,7 +211,7 @@ def test_two_to_four_weeks_recovered(treated):
     expected = true_window_effect(photos, 14, 28)
     assert 1.0 < expected < 1.25
     two_four = row(trend.table, LEFT, "2-4 weeks")
-    assert two_four["n"] == 15 and two_four["n_baseline"] == 15
+    assert two_four["n_days"] == 15 and two_four["n_baseline"] == 15
     assert abs(two_four["change"] - expected) <= 0.3
     assert two_four["ci_low"] <= expected <= two_four["ci_high"]
     assert two_four["detectable"] is True
@@ -249,11 +268,15 @@ def steady_trend(per_week: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame
     since day 0 (0 before it) + normal noise of SD 0.3 mm; one session on day 0 at 19:00."""
     rng = np.random.default_rng(seed)
     days = np.arange(-14, 57)
-    photos = pd.DataFrame({
-        "captured_at": (pd.Timestamp(DAY0) + pd.to_timedelta(days, unit="D")
-                        + pd.Timedelta(hours=8)).astype("datetime64[ns]"),
-        "status": "ok",
-        LEFT: 17 + np.maximum(days, 0) * per_week / 7 + rng.normal(0, NOISE_SD, days.size)})
+    photos = pd.DataFrame(
+        {
+            "captured_at": (
+                pd.Timestamp(DAY0) + pd.to_timedelta(days, unit="D") + pd.Timedelta(hours=8)
+            ).astype("datetime64[ns]"),
+            "status": "ok",
+            LEFT: 17 + np.maximum(days, 0) * per_week / 7 + rng.normal(0, NOISE_SD, days.size),
+        }
+    )
     sessions = pd.DataFrame({"started_at": [pd.Timestamp(DAY0) + pd.Timedelta(hours=19)]})
     return photos, sessions
 
@@ -317,7 +340,35 @@ def test_sem_from_repeats_and_mdc():
     assert sem == pytest.approx(expected) and dof == 4
     assert math.isnan(sem_from_repeats([[1.0, 1.2], [2.0, 2.2], [3.0]])[0])
     assert mdc95(0.162) == pytest.approx(0.449, abs=0.001)
-    assert mdc95(DEFAULT_SEM[LEFT]) == pytest.approx(0.55, abs=0.005)  # the validation's MDC95
+
+
+def readme_precision_table() -> dict[str, dict[str, str]]:
+    """The README's "How precise is it?" table (the published ``facetrack validate`` run):
+    metric -> column -> cell text."""
+    text = (Path(__file__).parents[1] / "README.md").read_text()
+    section = text[text.index("## How precise is it?") :]
+    table = section[section.index("| metric | sensitivity |") :]
+    lines = []
+    for line in table.splitlines():
+        if not line.startswith("|"):
+            break
+        lines.append(line)
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+    return {row[0]: dict(zip(header, row)) for row in rows if row[0] != ":---"}
+
+
+def test_default_sem_is_the_published_validation():
+    """The fallback noise floor of every metric is the SEM of the published validation run
+    (README, "How precise is it?"), and its MDC95 there is 1.96 sqrt(2) SEM (to rounding)."""
+    table = readme_precision_table()
+    published = {m: cells for m, cells in table.items() if cells["sem"] != "-"}
+    # every metric with a noise floor is published; the scales have none (or 0 by construction)
+    assert set(published) == {m for m, sem in DEFAULT_SEM.items() if sem > 0}
+    for metric, cells in published.items():
+        sem = DEFAULT_SEM[metric]
+        assert sem == float(cells["sem"]), metric
+        assert mdc95(sem) == pytest.approx(float(cells["mdc95"]), abs=0.02), metric
 
 
 def test_noise_floor_measured_from_repeats(treated):
@@ -328,7 +379,8 @@ def test_noise_floor_measured_from_repeats(treated):
     assert noise.loc[LEFT, "sem"] == pytest.approx(NOISE_SD, rel=0.1)
     assert noise.loc[LEFT, "dof"] > 100
     assert row(trend.table, LEFT, "immediate")["mdc"] == pytest.approx(
-        mdc95(noise.loc[LEFT, "sem"]))
+        mdc95(noise.loc[LEFT, "sem"])
+    )
 
 
 def test_noise_floor_falls_back_to_benchmark():
@@ -338,7 +390,7 @@ def test_noise_floor_falls_back_to_benchmark():
     not."""
     photos, sessions = treatment_series(6, repeats=False, noise_sd=DEFAULT_SEM[LEFT])
     taken = photos["captured_at"]
-    session_day = ((taken.dt.normalize() - DAY0).dt.days.isin(SESSION_DAYS))
+    session_day = (taken.dt.normalize() - DAY0).dt.days.isin(SESSION_DAYS)
     photos = photos.loc[~(session_day & (taken.dt.hour == 8))]
     trend = analyse(photos, sessions)
     noise = trend.noise.set_index("metric")
@@ -392,22 +444,37 @@ def test_small_samples_say_not_enough_photos():
     detectable (None), the notes say what is missing, and the sentences say "not enough
     photos yet"."""
     rows = []
-    for day, hour, tag in [(-2, 8, None), (-1, 8, None), (0, 18.8, "before"),
-                           (0, 19.5, "after"), (2, 18.8, "before"), (2, 19.5, "after"),
-                           (15, 8, None), (20, 8, None)]:
-        rows.append({"captured_at": DAY0 + timedelta(days=day, hours=hour), "status": "ok",
-                     "session": tag, "reasons": [], LEFT: 17.0 + day / 10})
+    for day, hour, tag in [
+        (-2, 8, None),
+        (-1, 8, None),
+        (0, 18.8, "before"),
+        (0, 19.5, "after"),
+        (2, 18.8, "before"),
+        (2, 19.5, "after"),
+        (15, 8, None),
+        (20, 8, None),
+    ]:
+        rows.append(
+            {
+                "captured_at": DAY0 + timedelta(days=day, hours=hour),
+                "status": "ok",
+                "session": tag,
+                "reasons": [],
+                LEFT: 17.0 + day / 10,
+            }
+        )
     photos = pd.DataFrame(rows)
-    sessions = pd.DataFrame({"started_at": [DAY0 + timedelta(days=d, hours=19)
-                                            for d in (0, 2)]})
+    sessions = pd.DataFrame({"started_at": [DAY0 + timedelta(days=d, hours=19) for d in (0, 2)]})
     table = trend_table(photos, sessions)
     assert table["detectable"].isna().all()
     assert table["change"].isna().all()
     notes = dict(zip(table["window"], table["note"]))
-    assert notes["immediate"] == ("not enough photos: need before and after photos of at "
-                                  "least 3 sessions (have 2)")
-    assert notes["2-4 weeks"] == ("not enough photos: need at least 3 days in the window and "
-                                  "3 baseline days (have 2 and 3)")
+    assert notes["immediate"] == (
+        "not enough photos: need before and after photos of at least 3 sessions (have 2)"
+    )
+    assert notes["2-4 weeks"] == (
+        "not enough photos: need at least 3 days in the window and 3 baseline days (have 2 and 3)"
+    )
     assert summary_sentences(table) == [
         "Not enough photos yet for the immediate effect: need before and after photos of at "
         "least 3 sessions (have 2).",
@@ -420,8 +487,13 @@ def test_small_samples_say_not_enough_photos():
 
 def test_empty_library():
     """No photos at all: every window says not enough photos, nothing fails."""
-    photos = pd.DataFrame({"captured_at": pd.Series([], dtype="datetime64[ns]"),
-                           "status": pd.Series([], dtype=object), LEFT: []})
+    photos = pd.DataFrame(
+        {
+            "captured_at": pd.Series([], dtype="datetime64[ns]"),
+            "status": pd.Series([], dtype=object),
+            LEFT: [],
+        }
+    )
     trend = analyse(photos, None)
     assert trend.baseline.rule == "no photos"
     assert trend.table["detectable"].isna().all() and len(trend.table) == 3
@@ -438,8 +510,9 @@ def test_baseline_before_first_session(treated):
     assert base.rule == "before the first session"
     assert base.end == DAY0 + timedelta(hours=19)
     assert base.day0 == DAY0 and base.first_treatment == DAY0 + timedelta(hours=19)
-    baseline_days = trend.daily.loc[(trend.daily["metric"] == LEFT)
-                                    & (trend.daily["window"] == "baseline")]
+    baseline_days = trend.daily.loc[
+        (trend.daily["metric"] == LEFT) & (trend.daily["window"] == "baseline")
+    ]
     assert len(baseline_days) == 15
     assert baseline_days["n_photos"].tolist() == [2] * 14 + [3]  # day 0: 08:00, 08:01, 18:50
 
@@ -452,8 +525,11 @@ def test_baseline_until_date(treated):
     assert trend.baseline.rule == "until 2026-01-07"
     assert trend.baseline.day0 == DAY0
     windows = trend.daily.groupby("window")["date"].agg(["min", "max", "size"])
-    assert windows.loc["baseline"].tolist() == [pd.Timestamp(2026, 1, 1),
-                                                pd.Timestamp(2026, 1, 7), 7]
+    assert windows.loc["baseline"].tolist() == [
+        pd.Timestamp(2026, 1, 1),
+        pd.Timestamp(2026, 1, 7),
+        7,
+    ]
     assert windows.loc["before treatment", "size"] == 8  # 01-08 to 01-15 (its morning)
     assert row(trend.table, LEFT, "2-4 weeks")["n_baseline"] == 7
 
@@ -496,9 +572,17 @@ def test_window_labels():
     first session "before treatment" whatever their day."""
     phases = ["treated"] * 7 + ["baseline", "before treatment"]
     labels = window_of([-1, 0, 13, 14, 28, 29, 200, 0, 0], phases)
-    assert labels.tolist() == ["before treatment", "first 2 weeks", "first 2 weeks",
-                               "2-4 weeks", "2-4 weeks", "long term", "long term", "baseline",
-                               "before treatment"]
+    assert labels.tolist() == [
+        "before treatment",
+        "first 2 weeks",
+        "first 2 weeks",
+        "2-4 weeks",
+        "2-4 weeks",
+        "long term",
+        "long term",
+        "baseline",
+        "before treatment",
+    ]
 
 
 def test_photo_roles_by_time_and_tag():
@@ -508,13 +592,28 @@ def test_photo_roles_by_time_and_tag():
     sessions = pd.DataFrame({"id": [7], "started_at": [start], "minutes": [30.0]})
     offsets_h = [-3.5, -2.9, 0.0, 3.4, 3.6, -10.0, 2.0]
     tags = [None, None, None, None, None, "after", "before"]
-    photos = pd.DataFrame({"captured_at": [start + pd.Timedelta(hours=h) for h in offsets_h],
-                           "session": tags})
+    photos = pd.DataFrame(
+        {"captured_at": [start + pd.Timedelta(hours=h) for h in offsets_h], "session": tags}
+    )
     roles = photo_roles(photos, sessions)
     assert roles["role"].fillna("-").tolist() == [
-        "-", "before", "after", "after", "-", "after", "before"]
+        "-",
+        "before",
+        "after",
+        "after",
+        "-",
+        "after",
+        "before",
+    ]
     assert roles["event"].fillna("-").tolist() == [
-        "-", "session 7", "session 7", "session 7", "-", "session 7", "session 7"]
+        "-",
+        "session 7",
+        "session 7",
+        "session 7",
+        "-",
+        "session 7",
+        "session 7",
+    ]
     assert roles["session_id"].fillna(0).tolist() == [0, 7, 7, 7, 0, 7, 7]
 
 
@@ -523,7 +622,8 @@ def test_pauses_in_the_log():
     starts = pd.to_datetime(["2026-01-01", "2026-01-15", "2026-02-01", "2026-02-03"])
     frame = pauses(pd.DataFrame({"started_at": starts}))
     assert frame[["last_session", "resumed", "days"]].values.tolist() == [
-        [pd.Timestamp("2026-01-15"), pd.Timestamp("2026-02-01"), 17.0]]
+        [pd.Timestamp("2026-01-15"), pd.Timestamp("2026-02-01"), 17.0]
+    ]
     ongoing = pauses(pd.DataFrame({"started_at": starts}), latest=pd.Timestamp("2026-03-01"))
     assert ongoing["ongoing"].tolist() == [False, True]
 
@@ -541,28 +641,80 @@ def test_rejected_photos_left_out_and_counted(treated):
     resting = (accepted["session"] != "after").sum()
     assert trend.daily.loc[trend.daily["metric"] == LEFT, "n_photos"].sum() == resting
     assert left_out_line(trend.n_rejected, trend.rejected) == (
-        "17 photos left out: 10 smiling, 7 head turned.")
+        "17 photos left out: 10 smiling, 7 head turned."
+    )
     assert left_out_line(0, {}) == "No photos left out: every photo passed the quality checks."
     assert short_reason("several faces (2); the largest was measured") == "several faces"
-    assert short_reason("eyes not looking at the camera (gaze +0.10, limit +/-0.09): the "
-                        "iris scale would be off") == "eyes not looking at the camera"
+    assert (
+        short_reason(
+            "eyes not looking at the camera (gaze +0.10, limit +/-0.09): the "
+            "iris scale would be off"
+        )
+        == "eyes not looking at the camera"
+    )
 
 
 def test_summary_sentences_wording():
     """The sentences give the change, its interval and the noise floor in plain words."""
-    table = pd.DataFrame([
-        {"metric": LEFT, "window": "2-4 weeks", "n": 15, "change": 0.8, "ci_low": 0.3,
-         "ci_high": 1.3, "mdc": 0.45, "detectable": True, "note": None},
-        {"metric": RIGHT, "window": "2-4 weeks", "n": 15, "change": 0.2, "ci_low": -0.3,
-         "ci_high": 0.7, "mdc": 0.45, "detectable": False, "note": None},
-        {"metric": "jaw_angle_left_deg", "window": "2-4 weeks", "n": 15, "change": -1.0,
-         "ci_low": -2.1, "ci_high": 0.1, "mdc": 0.48, "detectable": False, "note": None},
-        {"metric": LEFT, "window": "immediate", "n": 12, "change": 1.0, "ci_low": 0.7,
-         "ci_high": 1.3, "mdc": 0.45, "detectable": True, "note": None},
-        {"metric": RIGHT, "window": "immediate", "n": 2, "change": math.nan,
-         "ci_low": math.nan, "ci_high": math.nan, "mdc": 0.45, "detectable": None,
-         "note": "not enough photos: ..."},
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "metric": LEFT,
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": 0.8,
+                "ci_low": 0.3,
+                "ci_high": 1.3,
+                "mdc": 0.45,
+                "detectable": True,
+                "note": None,
+            },
+            {
+                "metric": RIGHT,
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": 0.2,
+                "ci_low": -0.3,
+                "ci_high": 0.7,
+                "mdc": 0.45,
+                "detectable": False,
+                "note": None,
+            },
+            {
+                "metric": "jaw_angle_left_deg",
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": -1.0,
+                "ci_low": -2.1,
+                "ci_high": 0.1,
+                "mdc": 0.48,
+                "detectable": False,
+                "note": None,
+            },
+            {
+                "metric": LEFT,
+                "window": "immediate",
+                "n_sessions": 12,
+                "change": 1.0,
+                "ci_low": 0.7,
+                "ci_high": 1.3,
+                "mdc": 0.45,
+                "detectable": True,
+                "note": None,
+            },
+            {
+                "metric": RIGHT,
+                "window": "immediate",
+                "n_sessions": 2,
+                "change": math.nan,
+                "ci_low": math.nan,
+                "ci_high": math.nan,
+                "mdc": 0.45,
+                "detectable": None,
+                "note": "not enough photos: ...",
+            },
+        ]
+    )
     assert summary_sentences(table) == [
         "Brow height (left) +1.00 mm (95% CI 0.70 to 1.30) right after a session (mean of 12 "
         "sessions), above the 0.45 mm noise floor.",
@@ -589,14 +741,24 @@ def test_fade_and_table_text(treated):
     _, _, trend = treated
     lines = summary_sentences(trend.table, fade=trend.fade)
     assert lines[-2].startswith("Brow height (left) -1.")
-    assert lines[-2].endswith("during the 24-day pause after 2026-03-09 (its last 7 days "
-                              "against the last 7 on treatment): the gain faded.")
+    assert lines[-2].endswith(
+        "during the 24-day pause after 2026-03-09 (its last 7 days "
+        "against the last 7 on treatment): the gain faded."
+    )
     text = table_lines(trend.table)
-    assert text[0].split() == ["metric", "window", "n", "change", "95%", "CI", "MDC",
-                               "detectable", "slope/week"]
+    assert text[0].split() == [
+        "metric",
+        "window",
+        "n",
+        "change",
+        "95%",
+        "CI",
+        "MDC",
+        "detectable",
+        "slope/week",
+    ]
     assert len(text) == 1 + len(trend.table)
-    assert text[1].split()[:7] == ["Brow", "height", "(left),", "mm", "immediate", "30",
-                                   "+0.94"]
+    assert text[1].split()[:7] == ["Brow", "height", "(left),", "mm", "immediate", "30", "+0.94"]
 
 
 def test_unusual_pose_left_out_of_the_trend(treated):
@@ -616,7 +778,8 @@ def test_unusual_pose_left_out_of_the_trend(treated):
     assert (marked.loc[ok_rows[:6], "status"] == "rejected").all()
     assert (marked.loc[ok_rows[6:9], "status"] == "ok").all()
     assert marked.loc[ok_rows[0], "reasons"][-1] == (
-        "pose unlike your other photos: pitch +4.5 deg from your usual (limit +/-3)")
+        "pose unlike your other photos: pitch +4.5 deg from your usual (limit +/-3)"
+    )
     assert (posed["status"] == photos["status"]).all()  # the input is not changed
     result = analyse(posed, sessions, metrics=[LEFT])
     assert result.n_rejected == trend.n_rejected + 6

@@ -26,8 +26,11 @@ from tracker.photos.camera import (
 
 DIAGONAL_35MM = math.hypot(36.0, 24.0)  # 43.267 mm
 # the held-out phone photos (read here, never tuned on); $FACETRACK_SHARED_FACES overrides
-SHARED = Path(os.environ.get("FACETRACK_SHARED_FACES",
-                             Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"))
+SHARED = Path(
+    os.environ.get(
+        "FACETRACK_SHARED_FACES", Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
+    )
+)
 needs_shared = pytest.mark.skipif(
     not (SHARED / "phone").is_dir(),
     reason="../shared/faces/phone not found: the real phone-photo test needs the shared photos",
@@ -56,7 +59,8 @@ def grey_jpeg(path, size=(400, 300), **tags):
     """A flat grey JPEG of ``size`` (width, height) stored pixels with the given EXIF tags."""
     width, height = size
     Image.fromarray(np.full((height, width, 3), 128, np.uint8)).save(
-        path, quality=90, exif=exif(**tags))
+        path, quality=90, exif=exif(**tags)
+    )
     return path
 
 
@@ -75,8 +79,9 @@ def test_focal_plane_resolution_gives_the_sensor_size(tmp_path):
     """FocalLength 2.71 mm, 80 px per mm on both axes of a 400 x 300 image: a 5 x 3.75 mm
     sensor (diagonal 6.25 mm), so 2.71 x 43.267 / 6.25 = 18.76 mm equivalent and
     2.71 mm x 80 px/mm = 216.8 px."""
-    photo = open_photo(grey_jpeg(tmp_path / "a.jpg", focal_mm=(271, 100),
-                                 plane_px_per_unit=(80, 80), unit=4))
+    photo = open_photo(
+        grey_jpeg(tmp_path / "a.jpg", focal_mm=(271, 100), plane_px_per_unit=(80, 80), unit=4)
+    )
     camera = photo.camera
     assert camera.focal_source == "exif-focal-plane"
     assert camera.focal_length_35mm == pytest.approx(2.71 * DIAGONAL_35MM / 6.25, rel=1e-12)
@@ -86,8 +91,14 @@ def test_focal_plane_resolution_gives_the_sensor_size(tmp_path):
 def test_focal_plane_resolution_in_inches_and_centimetres(tmp_path):
     """The resolution unit converts: 2032 px per inch = 800 px per cm = 80 px per mm."""
     for unit, per_unit in ((2, 2032), (3, 800)):
-        photo = open_photo(grey_jpeg(tmp_path / f"u{unit}.jpg", focal_mm=(271, 100),
-                                     plane_px_per_unit=(per_unit, per_unit), unit=unit))
+        photo = open_photo(
+            grey_jpeg(
+                tmp_path / f"u{unit}.jpg",
+                focal_mm=(271, 100),
+                plane_px_per_unit=(per_unit, per_unit),
+                unit=unit,
+            )
+        )
         assert photo.camera.focal_source == "exif-focal-plane"
         assert photo.camera.focal_length_px == pytest.approx(216.8, rel=1e-12)
 
@@ -118,15 +129,21 @@ def test_heic_exif_is_read(tmp_path):
     assert camera.focal_length_px == pytest.approx(24 / DIAGONAL_35MM * 500, rel=1e-12)
 
 
-@pytest.mark.parametrize("f35, why", [
-    (0, "EXIF FocalLengthIn35mmFilm 0 mm is not positive"),
-    (250, "EXIF FocalLengthIn35mmFilm 250 mm is over 200 mm"),
-])
+@pytest.mark.parametrize(
+    "f35, why",
+    [
+        (0, "EXIF FocalLengthIn35mmFilm 0 mm is not positive"),
+        (250, "EXIF FocalLengthIn35mmFilm 250 mm is over 200 mm"),
+    ],
+)
 def test_implausible_35mm_value_falls_through_to_the_focal_plane(tmp_path, f35, why):
     """A 35 mm-equivalent of 0 or over 200 mm is not used: the focal plane gives the focal
     length, and the note says why the tag was passed over."""
-    photo = open_photo(grey_jpeg(tmp_path / "a.jpg", f35=f35, focal_mm=(271, 100),
-                                 plane_px_per_unit=(80, 80), unit=4))
+    photo = open_photo(
+        grey_jpeg(
+            tmp_path / "a.jpg", f35=f35, focal_mm=(271, 100), plane_px_per_unit=(80, 80), unit=4
+        )
+    )
     assert photo.camera.focal_source == "exif-focal-plane"
     assert photo.camera.focal_length_px == pytest.approx(216.8, rel=1e-12)
     assert photo.camera.notes == (why,)
@@ -137,15 +154,21 @@ def test_unusable_focal_plane_falls_through_to_the_default():
     equivalent is over 200 mm leaves the default, each with its reason."""
     size = {"stored_size_px": (400, 300), "image_size_px": (400, 300)}
     cases = [
-        ({0x920A: 2.71}, "EXIF FocalLength 2.71 mm without the focal-plane resolution: "
-                         "sensor size unknown"),
-        ({0x920A: 2.71, 0xA20E: 80.0, 0xA20F: 80.0, 0xA210: 1},
-         "EXIF FocalLength 2.71 mm with focal-plane resolution unit 1: sensor size unknown"),
+        (
+            {0x920A: 2.71},
+            "EXIF FocalLength 2.71 mm without the focal-plane resolution: sensor size unknown",
+        ),
+        (
+            {0x920A: 2.71, 0xA20E: 80.0, 0xA20F: 80.0, 0xA210: 1},
+            "EXIF FocalLength 2.71 mm with focal-plane resolution unit 1: sensor size unknown",
+        ),
         ({0x920A: -4.0}, "EXIF FocalLength -4 mm is not positive"),
         # 800 px per mm: a 0.625 mm sensor diagonal, 188 mm equivalent; 8000: 1876 mm
-        ({0x920A: 2.71, 0xA20E: 8000.0, 0xA20F: 8000.0, 0xA210: 4},
-         "EXIF FocalLength 2.71 mm on a 0.0625 mm sensor diagonal gives 1.88e+03 mm "
-         "equivalent, which is over 200 mm"),
+        (
+            {0x920A: 2.71, 0xA20E: 8000.0, 0xA20F: 8000.0, 0xA210: 4},
+            "EXIF FocalLength 2.71 mm on a 0.0625 mm sensor diagonal gives 1.88e+03 mm "
+            "equivalent, which is over 200 mm",
+        ),
     ]
     for tags, why in cases:
         camera = camera_from_exif(tags, **size)
@@ -164,15 +187,21 @@ def test_orientation_6_and_a_half_size_decode_keep_the_diagonal(tmp_path):
     assert half.pixels.shape[:2] == (2000, 1500) and half.decode_scale == 0.5
     assert full.pixels.shape[:2] == (4000, 3000)
     assert full.camera.focal_length_px == pytest.approx(26 / DIAGONAL_35MM * 5000, rel=1e-12)
-    assert half.camera.focal_length_px == pytest.approx(full.camera.focal_length_px / 2,
-                                                        rel=1e-12)
+    assert half.camera.focal_length_px == pytest.approx(full.camera.focal_length_px / 2, rel=1e-12)
     # a sensor 5 x 2.5 mm (800 px/mm across, 1200 px/mm down the stored image): only the
     # stored axes give its 5.590 mm diagonal
-    plane = grey_jpeg(tmp_path / "b.jpg", size=(4000, 3000), focal_mm=(4, 1),
-                      plane_px_per_unit=(800, 1200), unit=4, orientation=6)
+    plane = grey_jpeg(
+        tmp_path / "b.jpg",
+        size=(4000, 3000),
+        focal_mm=(4, 1),
+        plane_px_per_unit=(800, 1200),
+        unit=4,
+        orientation=6,
+    )
     camera = open_photo(plane, min_long_side_px=2000).camera
-    assert camera.focal_length_35mm == pytest.approx(4 * DIAGONAL_35MM / math.hypot(5, 2.5),
-                                                     rel=1e-12)
+    assert camera.focal_length_35mm == pytest.approx(
+        4 * DIAGONAL_35MM / math.hypot(5, 2.5), rel=1e-12
+    )
 
 
 def test_focal_length_px_scales_with_the_diagonal():
@@ -180,7 +209,8 @@ def test_focal_length_px_scales_with_the_diagonal():
     landscape agree."""
     assert focal_length_px(26, (3000, 4000)) == focal_length_px(26, (4000, 3000))
     assert focal_length_px(26, (3000, 4000)) == pytest.approx(
-        2 * focal_length_px(26, (1500, 2000)), rel=1e-15)
+        2 * focal_length_px(26, (1500, 2000)), rel=1e-15
+    )
     assert focal_length_px(DIAGONAL_35MM, (30, 40)) == pytest.approx(50.0, rel=1e-15)
 
 
@@ -209,7 +239,7 @@ def test_measured_camera_distance_follows_the_face_size(tmp_path):
         big = cv2.resize(face, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
         canvas = np.full((1024, 1024, 3), 200, np.uint8)
         h, w = big.shape[:2]
-        canvas[:h, (1024 - w) // 2:(1024 - w) // 2 + w] = big[:1024]
+        canvas[:h, (1024 - w) // 2 : (1024 - w) // 2 + w] = big[:1024]
         path = tmp_path / f"{name}.jpg"
         Image.fromarray(canvas).save(path, quality=95, exif=exif(f35=28))
         result, photo = measure_photo(path)
@@ -218,10 +248,11 @@ def test_measured_camera_distance_follows_the_face_size(tmp_path):
         measurement = result.measurement
         assert measurement.focal_source == "exif-35mm"
         expected_f = 28 / DIAGONAL_35MM * math.hypot(1024, 1024)
-        assert result.extras["camera"].focal_length_px == pytest.approx(expected_f)
+        assert result.camera.focal_length_px == pytest.approx(expected_f)
         # the iris scale: scale = 11.71 / iris, so Z = f x scale
         assert measurement.camera_distance_mm == pytest.approx(
-            expected_f * measurement.scale_mm_per_px, rel=1e-12)
+            expected_f * measurement.scale_mm_per_px, rel=1e-12
+        )
         distances.append(measurement.camera_distance_mm)
     near, far = distances
     assert far / near == pytest.approx(1.6, rel=0.03)
@@ -245,8 +276,10 @@ def test_phone_selfies_are_taken_at_arms_length():
         if result.measurement is not None:
             measured += 1
             distance = result.measurement.camera_distance_mm
-            print(f"{path.name}: {photo.camera.focal_source} "
-                  f"{photo.camera.focal_length_35mm:.1f} mm equiv, {distance / 10:.1f} cm "
-                  f"{'; '.join(photo.camera.notes)}")
+            print(
+                f"{path.name}: {photo.camera.focal_source} "
+                f"{photo.camera.focal_length_35mm:.1f} mm equiv, {distance / 10:.1f} cm "
+                f"{'; '.join(photo.camera.notes)}"
+            )
             assert 150 < distance < 1000, path.name
     assert measured >= 1

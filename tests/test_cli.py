@@ -9,11 +9,13 @@ bad files in ../shared/faces/bad.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED, needs_shared
 from PIL import Image
 from skimage import data
 
@@ -25,14 +27,19 @@ from tracker.overlay import overlay_geometry
 from tracker.pipeline import measure_photo
 from tracker.types import Measurement, PhotoResult, Pose, Quality
 
-SHARED = Path(__file__).parents[1] / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not (SHARED / "bad").is_dir(),
-    reason="../shared/faces/bad not found: the real bad-file tests need the shared test photos",
-)
-
-RECORD_KEYS = {"file", "status", "reasons", "pose", "scale_mm_per_px", "scale_source",
-               "decode_scale", "quality", "metrics"}
+RECORD_KEYS = {
+    "file",
+    "status",
+    "reasons",
+    "pose",
+    "scale_mm_per_px",
+    "scale_source",
+    "decode_scale",
+    "camera_distance_mm",
+    "focal_source",
+    "quality",
+    "metrics",
+}
 EXAMPLE = "Example: facetrack measure ~/Pictures/selfies --overlay out/"
 NOT_AN_IMAGE = "not an image file (unrecognised format)"
 
@@ -79,7 +86,10 @@ def test_json_gives_one_object_per_photo(run):
     for record in (astronaut, empty, text):
         assert set(record) == RECORD_KEYS
     assert [r["file"] for r in (astronaut, empty, text)] == [
-        "astronaut.png", "empty.jpg", "not_an_image.jpg"]
+        "astronaut.png",
+        "empty.jpg",
+        "not_an_image.jpg",
+    ]
 
     assert astronaut["status"] == "rejected"
     assert "mouth open" in astronaut["reasons"]
@@ -87,6 +97,13 @@ def test_json_gives_one_object_per_photo(run):
     assert astronaut["scale_source"] == "iris" and astronaut["decode_scale"] == 1.0
     assert 0.5 < astronaut["scale_mm_per_px"] < 3.0
     assert astronaut["quality"]["iris_px"] > 5
+    # a PNG carries no focal length: a phone front camera's 26 mm equivalent is assumed, and
+    # the distance is the pinhole's f x 11.71 mm / iris (512 x 512 px: f = 26 / 43.267 x 724)
+    assert astronaut["focal_source"] == "default-front-camera"
+    focal_px = 26.0 / 43.267 * math.hypot(512, 512)
+    assert astronaut["camera_distance_mm"] == pytest.approx(
+        focal_px * 11.71 / astronaut["quality"]["iris_px"], rel=0.002
+    )
     metrics = astronaut["metrics"]
     assert set(metrics) == set(METRIC_NAMES)
     assert 10 < metrics["brow_height_left_mm"] < 30 and 10 < metrics["brow_height_right_mm"] < 30
@@ -94,9 +111,19 @@ def test_json_gives_one_object_per_photo(run):
     assert 100 < metrics["jaw_angle_left_deg"] < 170 and 100 < metrics["jaw_angle_right_deg"] < 170
 
     for record, reason in ((empty, "empty file"), (text, NOT_AN_IMAGE)):
-        assert record == {"file": record["file"], "status": "error", "reasons": [reason],
-                          "pose": None, "scale_mm_per_px": None, "scale_source": None,
-                          "decode_scale": None, "quality": {}, "metrics": {}}
+        assert record == {
+            "file": record["file"],
+            "status": "error",
+            "reasons": [reason],
+            "pose": None,
+            "scale_mm_per_px": None,
+            "scale_source": None,
+            "decode_scale": None,
+            "camera_distance_mm": None,
+            "focal_source": None,
+            "quality": {},
+            "metrics": {},
+        }
 
 
 def test_table_output_is_exact(run):
@@ -113,12 +140,22 @@ def test_table_output_is_exact(run):
     def row(name):
         measured, _ = measure_photo(name)
         pose, m = measured.quality.pose, measured.measurement.metrics
-        values = [fmt(pose.yaw_deg, 1), fmt(pose.pitch_deg, 1), fmt(pose.roll_deg, 1),
-                  fmt(m["brow_height_left_mm"], 2), fmt(m["brow_height_right_mm"], 2),
-                  fmt(m["jaw_angle_left_deg"], 1), fmt(m["jaw_angle_right_deg"], 1),
-                  fmt(m["asymmetry_pct"], 2)]
-        return (f"{name:<16}  rejected  " + "  ".join(f"{v:>7}" for v in values)
-                + "  " + "; ".join(measured.reasons))
+        values = [
+            fmt(pose.yaw_deg, 1),
+            fmt(pose.pitch_deg, 1),
+            fmt(pose.roll_deg, 1),
+            fmt(m["brow_height_left_mm"], 2),
+            fmt(m["brow_height_right_mm"], 2),
+            fmt(m["jaw_angle_left_deg"], 1),
+            fmt(m["jaw_angle_right_deg"], 1),
+            fmt(m["asymmetry_pct"], 2),
+        ]
+        return (
+            f"{name:<16}  rejected  "
+            + "  ".join(f"{v:>7}" for v in values)
+            + "  "
+            + "; ".join(measured.reasons)
+        )
 
     dashes = "  ".join(["      -"] * 8)
     assert result.stdout.splitlines() == [
@@ -142,19 +179,29 @@ def test_table_output_is_exact(run):
 def test_json_has_no_nan_and_no_negative_zero():
     """Values that are NaN or infinite are written as null (strict JSON), and -0.0 as 0.0."""
     result = PhotoResult(
-        file="x.jpg", status="ok", quality=Quality(pose=Pose(-0.00001, 1.0, float("nan")),
-                                                   scores={"iris_px": float("inf")}),
-        measurement=Measurement(metrics={"brow_height_left_mm": float("nan"),
-                                         "brow_height_right_mm": 12.345678},
-                                scale_mm_per_px=0.0123456789),
-        extras={"decode_scale": 0.5})
+        file="x.jpg",
+        status="ok",
+        quality=Quality(pose=Pose(-0.00001, 1.0, float("nan")), scores={"iris_px": float("inf")}),
+        measurement=Measurement(
+            metrics={"brow_height_left_mm": float("nan"), "brow_height_right_mm": 12.345678},
+            scale_mm_per_px=0.0123456789,
+        ),
+        decode_scale=0.5,
+    )
     text = json.dumps(result_record(result), allow_nan=False)
     assert json.loads(text) == {
-        "file": "x.jpg", "status": "ok", "reasons": [],
+        "file": "x.jpg",
+        "status": "ok",
+        "reasons": [],
         "pose": {"yaw_deg": 0.0, "pitch_deg": 1.0, "roll_deg": None},
-        "scale_mm_per_px": 0.0123457, "scale_source": "iris", "decode_scale": 0.5,
+        "scale_mm_per_px": 0.0123457,
+        "scale_source": "iris",
+        "decode_scale": 0.5,
+        "camera_distance_mm": None,
+        "focal_source": None,
         "quality": {"iris_px": None},
-        "metrics": {"brow_height_left_mm": None, "brow_height_right_mm": 12.3457}}
+        "metrics": {"brow_height_left_mm": None, "brow_height_right_mm": 12.3457},
+    }
     assert '"yaw_deg": 0.0' in text
 
 
@@ -171,22 +218,26 @@ def test_folders_are_expanded_and_named_files_always_measured(run):
     that is no photo (notes.txt) is measured and reported as an error."""
     result = run("measure", ".", "--json")
     assert [(r["file"], r["status"]) for r in records(result.stdout)] == [
-        ("astronaut.png", "rejected"), ("empty.jpg", "error"), ("flipped.png", "rejected"),
-        ("not_an_image.jpg", "error")]
+        ("astronaut.png", "rejected"),
+        ("empty.jpg", "error"),
+        ("flipped.png", "rejected"),
+        ("not_an_image.jpg", "error"),
+    ]
     assert result.stderr == ""
 
     result = run("measure", "notes.txt", "--json")
     assert result.exit_code == 1
     assert [(r["file"], r["reasons"]) for r in records(result.stdout)] == [
-        ("notes.txt", [NOT_AN_IMAGE])]
+        ("notes.txt", [NOT_AN_IMAGE])
+    ]
 
 
 def test_mirrored_flag_undoes_a_mirror_image(run):
     """`measure flipped.png --mirrored` analyses exactly the pixels of astronaut.png, so every
     pose angle, quality score and metric agrees to 1e-6 (no tolerance for Face Mesh's own
     asymmetry is needed: the flip happens before the model sees the image)."""
-    original, = records(run("measure", "astronaut.png", "--json").stdout)
-    unflipped, = records(run("measure", "flipped.png", "--mirrored", "--json").stdout)
+    (original,) = records(run("measure", "astronaut.png", "--json").stdout)
+    (unflipped,) = records(run("measure", "flipped.png", "--mirrored", "--json").stdout)
     for key in ("pose", "quality", "metrics"):
         assert unflipped[key] == pytest.approx(original[key], abs=1e-6), key
     assert unflipped["status"] == original["status"]
@@ -196,7 +247,7 @@ def test_mirrored_flag_undoes_a_mirror_image(run):
 def test_ipd_sets_the_scale(run):
     """--ipd-mm makes the interpupillary distance the scale: it then measures exactly the
     given value; an implausible value is refused as a usage error."""
-    record, = records(run("measure", "astronaut.png", "--ipd-mm", "63", "--json").stdout)
+    (record,) = records(run("measure", "astronaut.png", "--ipd-mm", "63", "--json").stdout)
     assert record["scale_source"] == "interpupillary"
     assert record["metrics"]["interpupillary_mm"] == pytest.approx(63.0, abs=1e-4)
 
@@ -231,7 +282,7 @@ def test_overlay_construction_lies_on_the_face(folder):
     brow line runs from the iris centre to within 0.1 iris diameters of the refined brow."""
     result, _ = measure_photo(folder / "astronaut.png")
     geo = overlay_geometry(result)
-    points = result.extras["refined_points_px"][:, :2]
+    points = result.refined_points_px[:, :2]
     iris = result.quality.scores["iris_px"]
 
     def distance_to_line(p, a, b):
@@ -239,9 +290,9 @@ def test_overlay_construction_lies_on_the_face(folder):
         return np.abs((p - a) @ np.array([-direction[1], direction[0]]))
 
     for side, ramus, border, brow, centre in (
-            ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT, ix.BROW_UPPER_RIGHT,
-             ix.IRIS_CENTRE_RIGHT),
-            ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT, ix.BROW_UPPER_LEFT, ix.IRIS_CENTRE_LEFT)):
+        ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT, ix.BROW_UPPER_RIGHT, ix.IRIS_CENTRE_RIGHT),
+        ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT, ix.BROW_UPPER_LEFT, ix.IRIS_CENTRE_LEFT),
+    ):
         ramus_end, gonion, border_end = geo["jaw"][side]
         assert distance_to_line(points[list(ramus)], ramus_end, gonion).max() < 0.25 * iris
         assert distance_to_line(points[list(border)], gonion, border_end).max() < 0.25 * iris
@@ -265,7 +316,8 @@ def test_unexpected_failure_costs_only_that_photo(run, monkeypatch):
     result = run("measure", "flipped.png", "astronaut.png")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: flipped.png: unexpected error: RuntimeError: simulated failure\n")
+        "error: flipped.png: unexpected error: RuntimeError: simulated failure\n"
+    )
     assert result.stdout.splitlines()[-1] == "2 photos: 0 ok, 1 rejected, 1 error"
 
 
@@ -303,13 +355,14 @@ def test_shared_bad_files(monkeypatch):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     by_name = {r["file"]: r for r in records(result.stdout)}
-    assert {name: by_name[name]["status"] for name in (
-        "empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png")} == dict.fromkeys(
-        ("empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png"), "error")
+    assert {
+        name: by_name[name]["status"]
+        for name in ("empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png")
+    } == dict.fromkeys(("empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png"), "error")
     assert by_name["empty.jpg"]["reasons"] == ["empty file"]
     assert by_name["not_an_image.jpg"]["reasons"] == [NOT_AN_IMAGE]
     assert by_name["truncated.jpg"]["reasons"][0].startswith("truncated or corrupt image data")
-    bomb, = by_name["bomb.png"]["reasons"]
+    (bomb,) = by_name["bomb.png"]["reasons"]
     assert bomb.startswith("image is 40000x40000 pixels (1600 MP), over the ")
     assert "decompression-bomb guard" in bomb
     assert by_name["no_face.jpg"]["status"] == "rejected"

@@ -12,26 +12,21 @@ import os
 import struct
 import time
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pillow_heif
 import pytest
+from conftest import SHARED, needs_shared
 from PIL import Image, ImageFile
 
 from tracker.errors import PhotoError
 from tracker.photos import CAPTURE_TIME_SOURCES, CaptureTime, read_capture_time
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not SHARED.exists(),
-    reason=f"../shared/faces not found: {SHARED} holds the shared test photos",
-)
-
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # Central European time: +01:00 in winter, +02:00 from the last Sunday of March to October's.
 CET = "CET-1CEST,M3.5.0,M10.5.0/3"
-WINTER_MTIME = datetime(2026, 1, 20, 9, 15, 30, tzinfo=timezone.utc)  # 10:15:30+01:00 in CET
+WINTER_MTIME = datetime(2026, 1, 20, 9, 15, 30, tzinfo=UTC)  # 10:15:30+01:00 in CET
 EXIF_IFD = 0x8769
 DATE_TIME, DATE_TIME_ORIGINAL, DATE_TIME_DIGITIZED = 306, 36867, 36868
 OFFSET_TIME, OFFSET_TIME_ORIGINAL, OFFSET_TIME_DIGITIZED = 36880, 36881, 36882
@@ -126,9 +121,14 @@ def test_exif_bad_offset_is_noted_and_time_kept_naive(tmp_path):
     """An offset that is not +-HH:MM is ignored with a note; the date itself is still used."""
     path = photo(tmp_path / "a.jpg", exif_bytes(t36867="2026:01:05 08:30:12", t36881="+1 hour"))
     check(
-        read_capture_time(path, now=NOW), "2026-01-05T08:30:12", "exif", None,
-        ["EXIF OffsetTimeOriginal '+1 hour' is not a UTC offset; "
-         "the time is taken as naive local time"],
+        read_capture_time(path, now=NOW),
+        "2026-01-05T08:30:12",
+        "exif",
+        None,
+        [
+            "EXIF OffsetTimeOriginal '+1 hour' is not a UTC offset; "
+            "the time is taken as naive local time"
+        ],
     )
 
 
@@ -137,8 +137,9 @@ def test_exif_falls_back_to_digitized_then_datetime(tmp_path):
     both, IFD0's DateTime (with OffsetTime). Absent tags leave no note."""
     digitized = photo(
         tmp_path / "d.jpg",
-        exif_bytes({DATE_TIME: "2026:01:07 10:00:00"},
-                   t36868="2026:01:06 09:00:00", t36882="-03:00"),
+        exif_bytes(
+            {DATE_TIME: "2026:01:07 10:00:00"}, t36868="2026:01:06 09:00:00", t36882="-03:00"
+        ),
     )
     check(read_capture_time(digitized, now=NOW), "2026-01-06T09:00:00-03:00", "exif", "-03:00")
     modified = photo(
@@ -154,7 +155,10 @@ def test_bad_original_date_falls_back_to_digitized_with_a_note(tmp_path):
         exif_bytes(t36867="garbage", t36881="+01:00", t36868="2026:01:06 09:00:00"),
     )
     check(
-        read_capture_time(path, now=NOW), "2026-01-06T09:00:00", "exif", None,
+        read_capture_time(path, now=NOW),
+        "2026-01-06T09:00:00",
+        "exif",
+        None,
         ["EXIF DateTimeOriginal 'garbage' is not a date"],
     )
 
@@ -162,21 +166,31 @@ def test_bad_original_date_falls_back_to_digitized_with_a_note(tmp_path):
 @pytest.mark.parametrize(
     ("value", "note"),
     [
-        ("1970:01:01 00:00:00",
-         "EXIF DateTimeOriginal 1970-01-01 00:00:00 is implausible (before 2000)"),
-        ("1999:12:31 23:59:59",
-         "EXIF DateTimeOriginal 1999-12-31 23:59:59 is implausible (before 2000)"),
-        ("2099:01:01 08:00:00",
-         "EXIF DateTimeOriginal 2099-01-01 08:00:00 is implausible (in the future)"),
+        (
+            "1970:01:01 00:00:00",
+            "EXIF DateTimeOriginal 1970-01-01 00:00:00 is implausible (before 2000)",
+        ),
+        (
+            "1999:12:31 23:59:59",
+            "EXIF DateTimeOriginal 1999-12-31 23:59:59 is implausible (before 2000)",
+        ),
+        (
+            "2099:01:01 08:00:00",
+            "EXIF DateTimeOriginal 2099-01-01 08:00:00 is implausible (in the future)",
+        ),
         ("not a date at all\x00", "EXIF DateTimeOriginal 'not a date at all' is not a date"),
         ("0000:00:00 00:00:00", "EXIF DateTimeOriginal is blank ('0000:00:00 00:00:00')"),
         ("    :  :     :  :  ", "EXIF DateTimeOriginal is blank (':  :     :  :')"),
-        ("2026:13:05 08:30:12",
-         "EXIF DateTimeOriginal '2026:13:05 08:30:12' is not a valid date "
-         "(month must be in 1..12)"),
-        ("2026:01:05 25:30:12",
-         "EXIF DateTimeOriginal '2026:01:05 25:30:12' is not a valid date "
-         "(hour must be in 0..23)"),
+        (
+            "2026:13:05 08:30:12",
+            "EXIF DateTimeOriginal '2026:13:05 08:30:12' is not a valid date "
+            "(month must be in 1..12)",
+        ),
+        (
+            "2026:01:05 25:30:12",
+            "EXIF DateTimeOriginal '2026:01:05 25:30:12' is not a valid date "
+            "(hour must be in 0..23)",
+        ),
     ],
 )
 def test_unusable_exif_falls_back_to_file_name_then_mtime(tmp_path, value, note):
@@ -276,18 +290,32 @@ def test_date_in_file_name(tmp_path, name, iso):
 @pytest.mark.parametrize(
     ("name", "notes"),
     [
-        ("IMG_20261399_083012.jpg",
-         ["file name date '20261399_083012' is not a valid date (month must be in 1..12)"]),
-        ("IMG_20260230_083012.jpg",
-         ["file name date '20260230_083012' is not a valid date (day is out of range for month)"]),
-        ("IMG_20260105_256199.jpg",
-         ["file name date '20260105_256199' is not a valid date (hour must be in 0..23)"]),
-        ("2026-13-05.jpg",
-         ["file name date '2026-13-05' is not a valid date (month must be in 1..12)"]),
-        ("IMG_19990105_083012.jpg",
-         ["file name date 1999-01-05 08:30:12 is implausible (before 2000)"]),
-        ("IMG_20270105_083012.jpg",
-         ["file name date 2027-01-05 08:30:12 is implausible (in the future)"]),
+        (
+            "IMG_20261399_083012.jpg",
+            ["file name date '20261399_083012' is not a valid date (month must be in 1..12)"],
+        ),
+        (
+            "IMG_20260230_083012.jpg",
+            [
+                "file name date '20260230_083012' is not a valid date (day is out of range for month)"
+            ],
+        ),
+        (
+            "IMG_20260105_256199.jpg",
+            ["file name date '20260105_256199' is not a valid date (hour must be in 0..23)"],
+        ),
+        (
+            "2026-13-05.jpg",
+            ["file name date '2026-13-05' is not a valid date (month must be in 1..12)"],
+        ),
+        (
+            "IMG_19990105_083012.jpg",
+            ["file name date 1999-01-05 08:30:12 is implausible (before 2000)"],
+        ),
+        (
+            "IMG_20270105_083012.jpg",
+            ["file name date 2027-01-05 08:30:12 is implausible (in the future)"],
+        ),
         ("IMG_0001.jpg", [NO_NAME]),
         ("a120260105_0830121234.jpg", [NO_NAME]),  # digits of a longer number
         ("deadbeef20260105083012.jpg", [NO_NAME]),  # no separator: a hash, not a date
@@ -306,9 +334,11 @@ def test_first_valid_date_in_the_name_wins(tmp_path):
     """An impossible date earlier in the name is noted, and a later valid one is used."""
     path = photo(tmp_path / "20261399_000000 copy of 2026-01-05.jpg")
     check(
-        read_capture_time(path, now=NOW), "2026-01-05T12:00:00", "filename", None,
-        [NO_EXIF, "file name date '20261399_000000' is not a valid date "
-         "(month must be in 1..12)"],
+        read_capture_time(path, now=NOW),
+        "2026-01-05T12:00:00",
+        "filename",
+        None,
+        [NO_EXIF, "file name date '20261399_000000' is not a valid date (month must be in 1..12)"],
     )
 
 
@@ -327,9 +357,12 @@ def test_mtime_is_aware_in_the_local_zone_of_that_moment(tmp_path):
     included), to the whole second."""
     path = photo(tmp_path / "selfie.jpg")
     check_winter_mtime(path, [NO_EXIF, NO_NAME])
-    set_mtime(path, datetime(2025, 7, 14, 8, 0, 0, tzinfo=timezone.utc))
+    set_mtime(path, datetime(2025, 7, 14, 8, 0, 0, tzinfo=UTC))
     check(
-        read_capture_time(path, now=NOW), "2025-07-14T10:00:00+02:00", "mtime", "+02:00",
+        read_capture_time(path, now=NOW),
+        "2025-07-14T10:00:00+02:00",
+        "mtime",
+        "+02:00",
         [NO_EXIF, NO_NAME],
     )
 
@@ -339,12 +372,17 @@ def test_mtime_is_aware_in_the_local_zone_of_that_moment(tmp_path):
 
 def test_manual_is_the_last_resort(tmp_path):
     """``manual`` is used only when EXIF, file name and mtime all fail; a date means 12:00."""
-    path = photo(tmp_path / "selfie.jpg", mtime=datetime(1990, 1, 1, tzinfo=timezone.utc))
+    path = photo(tmp_path / "selfie.jpg", mtime=datetime(1990, 1, 1, tzinfo=UTC))
     check(
         read_capture_time(path, manual=date(2026, 1, 5), now=NOW),
-        "2026-01-05T12:00:00", "manual", None,
-        [NO_EXIF, NO_NAME, "file modification time 1990-01-01 01:00:00 is implausible "
-         "(before 2000)"],
+        "2026-01-05T12:00:00",
+        "manual",
+        None,
+        [
+            NO_EXIF,
+            NO_NAME,
+            "file modification time 1990-01-01 01:00:00 is implausible (before 2000)",
+        ],
     )
     good = photo(tmp_path / "good.jpg", exif_bytes(t36867="2026:01:05 08:30:12"))
     assert read_capture_time(good, manual=date(2026, 2, 1), now=NOW).source == "exif"
@@ -357,15 +395,19 @@ def test_prefer_manual_overrides_and_does_not_read_the_file(tmp_path):
     moment = datetime(2026, 1, 6, 7, 0, tzinfo=timezone(timedelta(hours=-5)))
     check(
         read_capture_time(path, manual=moment, prefer_manual=True, now=NOW),
-        "2026-01-06T07:00:00-05:00", "manual", "-05:00",
+        "2026-01-06T07:00:00-05:00",
+        "manual",
+        "-05:00",
     )
     check(
-        read_capture_time(tmp_path / "gone.jpg", manual=datetime(2026, 1, 6, 7, 0),
-                          prefer_manual=True),
-        "2026-01-06T07:00:00", "manual", None,
+        read_capture_time(
+            tmp_path / "gone.jpg", manual=datetime(2026, 1, 6, 7, 0), prefer_manual=True
+        ),
+        "2026-01-06T07:00:00",
+        "manual",
+        None,
     )
-    check(read_capture_time(path, prefer_manual=True, now=NOW),
-          "2026-01-05T08:30:12", "exif", None)
+    check(read_capture_time(path, prefer_manual=True, now=NOW), "2026-01-05T08:30:12", "exif", None)
 
 
 def test_manual_of_the_wrong_type_is_a_type_error(tmp_path):
@@ -382,8 +424,10 @@ def test_manual_of_the_wrong_type_is_a_type_error(tmp_path):
     [
         (b"", "EXIF not read: empty file"),
         (b"hello, not a picture\n", "EXIF not read: not an image file (unrecognised format)"),
-        (b"\xff\xd8\xff\xe0\x00", "EXIF not read: truncated or corrupt image data: "
-                                  "unreadable header"),
+        (
+            b"\xff\xd8\xff\xe0\x00",
+            "EXIF not read: truncated or corrupt image data: unreadable header",
+        ),
     ],
 )
 def test_unreadable_file_loses_only_its_exif(tmp_path, content, note):

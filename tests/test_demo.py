@@ -44,15 +44,20 @@ def demo(tmp_path_factory):
     # made by image warps: on the face, each is the warp times its depth gain (the brow stands
     # in front of the irises; see tracker.validation.depth_gain), read off the first photo.
     first, _ = measure_photo(SERIES / truth["file"].iloc[0])
-    gains = {metric: depth_gain(first.extras["refined_points_px"],
-                                first.extras["camera"].focal_length_px, brow)
-             for metric, brow in zip(BROWS, (ix.BROW_UPPER_LEFT, ix.BROW_UPPER_RIGHT))}
-    true = pd.DataFrame({
-        "captured_at": pd.to_datetime(truth["captured_at"]),
-        "status": truth["expected_status"],
-        "session": truth["session"].replace("", None),
-        **{metric: truth["brow_lift_true_mm"].astype(float) * gains[metric] for metric in BROWS},
-    })
+    gains = {
+        metric: depth_gain(first.refined_points_px, first.camera.focal_length_px, brow)
+        for metric, brow in zip(BROWS, (ix.BROW_UPPER_LEFT, ix.BROW_UPPER_RIGHT))
+    }
+    true = pd.DataFrame(
+        {
+            "captured_at": pd.to_datetime(truth["captured_at"]),
+            "status": truth["expected_status"],
+            "session": truth["session"].replace("", None),
+            **{
+                metric: truth["brow_lift_true_mm"].astype(float) * gains[metric] for metric in BROWS
+            },
+        }
+    )
     expected = analyse(true, logged, metrics=list(BROWS), sem=0.1)
     return truth, photos, measured, expected
 
@@ -73,7 +78,8 @@ def test_every_photo_is_imported_with_its_time(demo):
         assert taken[row.file] == pd.Timestamp(row.captured_at), row.file
     sources = dict(zip(names, photos["date_source"]))
     assert {f for f, s in sources.items() if s == "filename"} == {
-        f for f in truth["file"] if f.startswith("IMG_")}
+        f for f in truth["file"] if f.startswith("IMG_")
+    }
 
 
 def test_rejected_photos_are_the_ones_made_to_be_rejected(demo):
@@ -89,11 +95,14 @@ def test_rejected_photos_are_the_ones_made_to_be_rejected(demo):
 def test_recovered_change_matches_the_truth(demo, metric, window):
     _, _, measured, expected = demo
     got, want = _row(measured, metric, window), _row(expected, metric, window)
-    assert want["n"] >= 3, f"the series has too few {window} days/pairs"
-    assert got["n"] == want["n"], (got["n"], want["n"])
+    n = "n_sessions" if window == "immediate" else "n_days"
+    assert want[n] >= 3, f"the series has too few {window} days/pairs"
+    assert got[n] == want[n], (got[n], want[n])
     true = float(want["change"])
     assert true > 0.5
     assert got["ci_low"] <= true <= got["ci_high"], (
-        f"{metric} {window}: true {true:.3f} mm outside [{got['ci_low']:.3f}, {got['ci_high']:.3f}]")
+        f"{metric} {window}: true {true:.3f} mm outside [{got['ci_low']:.3f}, {got['ci_high']:.3f}]"
+    )
     assert abs(got["change"] - true) <= TOLERANCE * true, (
-        f"{metric} {window}: measured {got['change']:.3f} mm, true {true:.3f} mm")
+        f"{metric} {window}: measured {got['change']:.3f} mm, true {true:.3f} mm"
+    )

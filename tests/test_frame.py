@@ -21,9 +21,17 @@ from tracker.metrics.geometry import compute_metrics
 IPD_MM = 63.0
 F_PX = 1500.0  # a phone's front camera on a 1512 x 2016 image: about 26 mm equivalent
 CENTRE = np.array([756.0, 1008.0])
-METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
-           "jaw_angle_right_deg", "eye_aperture_left_mm", "mouth_corner_height_right_mm",
-           "lower_face_width_mm", "asymmetry_pct", "face_scale_mm")
+METRICS = (
+    "brow_height_left_mm",
+    "brow_height_right_mm",
+    "jaw_angle_left_deg",
+    "jaw_angle_right_deg",
+    "eye_aperture_left_mm",
+    "mouth_corner_elevation_right_mm",
+    "lower_face_width_mm",
+    "asymmetry_pct",
+    "face_scale_mm",
+)
 
 
 def rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
@@ -43,8 +51,9 @@ def face_mm() -> np.ndarray:
     return face - eyes
 
 
-def project(face: np.ndarray, *, distance_mm: float, yaw=0.0, pitch=0.0, roll=0.0,
-            offset_px=(0.0, 0.0)) -> np.ndarray:
+def project(
+    face: np.ndarray, *, distance_mm: float, yaw=0.0, pitch=0.0, roll=0.0, offset_px=(0.0, 0.0)
+) -> np.ndarray:
     """Exact central projection: (478, 3) with x, y in pixels and z the depth along the line
     of sight relative to the eyes, in pixels at the eyes' scale (as Face Mesh gives it).
     ``distance_mm`` is the eyes' distance from the camera; ``offset_px`` where they appear
@@ -73,18 +82,20 @@ def truth() -> dict[str, float]:
 @pytest.mark.parametrize("distance_mm", [250.0, 330.0, 500.0, 700.0])
 @pytest.mark.parametrize("yaw,pitch,roll", [(0, 0, 0), (8, 0, 0), (-8, 4, 0), (0, -6, 12)])
 @pytest.mark.parametrize("offset_px", [(0.0, 0.0), (250.0, -350.0)])
-def test_perspective_and_pose_drop_out_exactly_with_the_principal_point(distance_mm, yaw,
-                                                                         pitch, roll,
-                                                                         offset_px):
+def test_perspective_and_pose_drop_out_exactly_with_the_principal_point(
+    distance_mm, yaw, pitch, roll, offset_px
+):
     """With the true principal point, every metric of a projected face equals the
     orthographic truth within 0.01 (mm, deg or %), at any distance, head turn and place in
     the frame (the un-projection is exact; where the eyes' midpoint appears is found to first
     order, which leaves 0.007 mm for a face 15 deg off axis at 25 cm); centred, the pose is
     the head's."""
-    points = project(face_mm(), distance_mm=distance_mm, yaw=yaw, pitch=pitch, roll=roll,
-                     offset_px=offset_px)
-    measured = compute_metrics(points, distance_mm / F_PX, focal_length_px=F_PX,
-                               principal_point_px=CENTRE)
+    points = project(
+        face_mm(), distance_mm=distance_mm, yaw=yaw, pitch=pitch, roll=roll, offset_px=offset_px
+    )
+    measured = compute_metrics(
+        points, distance_mm / F_PX, focal_length_px=F_PX, principal_point_px=CENTRE
+    )
     expected = truth()
     for name in METRICS:
         assert measured[name] == pytest.approx(expected[name], abs=0.01), name
@@ -109,11 +120,11 @@ def test_a_wrong_principal_point_costs_a_second_order_error(offset_px, distance_
     """A cropped photo: the principal point assumed ``d`` pixels from the true one (the face
     centred in the crop) keeps brow height within 2.5 (d / f)^2 of its value (0.95 mm at
     d = 0.14 f, the largest here) and within 0.01 mm when d = 0."""
-    points = project(face_mm(), distance_mm=distance_mm, yaw=4.0, pitch=-3.0,
-                     offset_px=offset_px)
+    points = project(face_mm(), distance_mm=distance_mm, yaw=4.0, pitch=-3.0, offset_px=offset_px)
     assumed = CENTRE + np.asarray(offset_px)
-    measured = compute_metrics(points, distance_mm / F_PX, focal_length_px=F_PX,
-                               principal_point_px=assumed)
+    measured = compute_metrics(
+        points, distance_mm / F_PX, focal_length_px=F_PX, principal_point_px=assumed
+    )
     expected = truth()
     ratio2 = (np.hypot(*offset_px) / F_PX) ** 2
     for name in ("brow_height_left_mm", "brow_height_right_mm"):
@@ -122,11 +133,14 @@ def test_a_wrong_principal_point_costs_a_second_order_error(offset_px, distance_
 
 def test_face_frame_inverse_is_exact():
     """to_image(to_face(p)) == p for a perspective and an orthographic frame."""
-    points = project(face_mm(), distance_mm=350.0, yaw=6.0, pitch=-4.0, roll=9.0,
-                     offset_px=(120.0, -300.0))
-    for frame in (FaceFrame.fit(points, focal_length_px=F_PX),
-                  FaceFrame.fit(points, focal_length_px=F_PX, principal_point_px=CENTRE),
-                  FaceFrame.fit(points)):
+    points = project(
+        face_mm(), distance_mm=350.0, yaw=6.0, pitch=-4.0, roll=9.0, offset_px=(120.0, -300.0)
+    )
+    for frame in (
+        FaceFrame.fit(points, focal_length_px=F_PX),
+        FaceFrame.fit(points, focal_length_px=F_PX, principal_point_px=CENTRE),
+        FaceFrame.fit(points),
+    ):
         back = frame.to_image(frame.to_face(points))[0]
         assert np.max(np.abs(back - points)) < 1e-9
 

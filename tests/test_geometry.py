@@ -99,6 +99,7 @@ def wrap_deg(angle):
 
 # ---- exact values on the reference face ----------------------------------------------------
 
+
 def test_reference_face_exact_values(reference_px):
     """The symmetric frontal reference face at IPD 300 px and 63/300 mm/px: IPD 63 mm, zero pose,
     zero asymmetry, equal left and right metrics."""
@@ -123,19 +124,37 @@ def test_reference_face_heights_match_direct_computation(reference_px):
     p = reference_px
     iris_y = p[ix.IRIS_CENTRE_LEFT, 1]  # both iris centres share y on the reference face
     for side, brow, iris, upper, lower, corner, cheek in (
-        ("left", ix.BROW_UPPER_LEFT, ix.IRIS_CENTRE_LEFT, ix.LID_UPPER_LEFT, ix.LID_LOWER_LEFT,
-         ix.MOUTH_CORNER_LEFT, ix.CHEEK_LEFT),
-        ("right", ix.BROW_UPPER_RIGHT, ix.IRIS_CENTRE_RIGHT, ix.LID_UPPER_RIGHT,
-         ix.LID_LOWER_RIGHT, ix.MOUTH_CORNER_RIGHT, ix.CHEEK_RIGHT),
+        (
+            "left",
+            ix.BROW_UPPER_LEFT,
+            ix.IRIS_CENTRE_LEFT,
+            ix.LID_UPPER_LEFT,
+            ix.LID_LOWER_LEFT,
+            ix.MOUTH_CORNER_LEFT,
+            ix.CHEEK_LEFT,
+        ),
+        (
+            "right",
+            ix.BROW_UPPER_RIGHT,
+            ix.IRIS_CENTRE_RIGHT,
+            ix.LID_UPPER_RIGHT,
+            ix.LID_LOWER_RIGHT,
+            ix.MOUTH_CORNER_RIGHT,
+            ix.CHEEK_RIGHT,
+        ),
     ):
         brow_y = np.polyval(np.polyfit(p[list(brow), 0], p[list(brow), 1], 2), p[iris, 0])
         assert m[f"brow_height_{side}_mm"] == pytest.approx((iris_y - brow_y) * SCALE, abs=1e-9)
         assert m[f"eye_aperture_{side}_mm"] == pytest.approx(
-            (p[lower, 1] - p[upper, 1]) * SCALE, abs=1e-9)
-        assert m[f"mouth_corner_height_{side}_mm"] == pytest.approx(
-            (p[corner, 1] - iris_y) * SCALE, abs=1e-9)
-        assert m[f"cheek_height_{side}_mm"] == pytest.approx(
-            (p[cheek, 1] - iris_y) * SCALE, abs=1e-9)
+            (p[lower, 1] - p[upper, 1]) * SCALE, abs=1e-9
+        )
+        # elevations are upward: the image's y grows downward
+        assert m[f"mouth_corner_elevation_{side}_mm"] == pytest.approx(
+            (iris_y - p[corner, 1]) * SCALE, abs=1e-9
+        )
+        assert m[f"cheek_elevation_{side}_mm"] == pytest.approx(
+            (iris_y - p[cheek, 1]) * SCALE, abs=1e-9
+        )
 
 
 def test_raised_left_brow(reference_px, raised_left_brow_px):
@@ -155,15 +174,18 @@ def test_raised_left_brow(reference_px, raised_left_brow_px):
 
 @pytest.mark.parametrize("k_px", [-4.0, 2.5, 10.0])
 def test_lowered_left_mouth_corner(reference_px, k_px):
-    """Moving the left mouth corner (291) down the image by k px adds k * scale to its height
-    below the interpupillary line and to mouth_corner_asymmetry_mm; the right side is unchanged."""
+    """Moving the left mouth corner (291) down the image by k px lowers its elevation (upward
+    from the interpupillary line) by k * scale and adds |k| * scale to
+    mouth_corner_asymmetry_mm; the right side is unchanged."""
     pts = reference_px.copy()
     pts[ix.MOUTH_CORNER_LEFT, 1] += k_px
     before, after = compute_metrics(reference_px, SCALE), compute_metrics(pts, SCALE)
-    assert after["mouth_corner_height_left_mm"] - before["mouth_corner_height_left_mm"] == (
-        pytest.approx(k_px * SCALE, abs=1e-9))
-    assert after["mouth_corner_height_right_mm"] == pytest.approx(
-        before["mouth_corner_height_right_mm"], abs=1e-9)
+    assert after["mouth_corner_elevation_left_mm"] - before["mouth_corner_elevation_left_mm"] == (
+        pytest.approx(-k_px * SCALE, abs=1e-9)
+    )
+    assert after["mouth_corner_elevation_right_mm"] == pytest.approx(
+        before["mouth_corner_elevation_right_mm"], abs=1e-9
+    )
     assert after["mouth_corner_asymmetry_mm"] == pytest.approx(abs(k_px) * SCALE, abs=1e-9)
 
 
@@ -181,15 +203,22 @@ def test_pose_sign_conventions(reference_px):
     for name, pts in (("yaw_deg", yawed), ("pitch_deg", pitched), ("roll_deg", rolled)):
         m = compute_metrics(pts, SCALE)
         assert m[name] == pytest.approx(20.0, abs=1e-6)
-        assert all(abs(m[other]) < 1e-6 for other in ("yaw_deg", "pitch_deg", "roll_deg")
-                   if other != name)
+        assert all(
+            abs(m[other]) < 1e-6 for other in ("yaw_deg", "pitch_deg", "roll_deg") if other != name
+        )
 
 
 # ---- properties ------------------------------------------------------------------------------
 
+
 @PROPERTY
-@given(tx=st.floats(-2000, 2000), ty=st.floats(-2000, 2000), tz=st.floats(-1e4, 1e4),
-       zoom=st.floats(0.2, 5.0), angle=st.floats(-180.0, 180.0))
+@given(
+    tx=st.floats(-2000, 2000),
+    ty=st.floats(-2000, 2000),
+    tz=st.floats(-1e4, 1e4),
+    zoom=st.floats(0.2, 5.0),
+    angle=st.floats(-180.0, 180.0),
+)
 def test_similarity_invariance(perturbed_px, tx, ty, tz, zoom, angle):
     """Translating (±2000 px in x, y; ±1e4 px in z), zooming (0.2-5, mm/px divided by the zoom)
     and rotating a perturbed face by any angle in the image plane leaves every metric, yaw and
@@ -216,11 +245,13 @@ def test_metrics_invariant_to_head_rotation(reference_px, perturbed_px, yaw, pit
     """The pose-corrected face frame undoes any 3D head rotation (yaw, pitch ±25 deg, roll
     ±30 deg): every metric of the reference face and of a perturbed face is unchanged (1e-6)."""
     for face in (reference_px, perturbed_px):
-        assert_metrics_equal(compute_metrics(turned(face, yaw, pitch, roll), SCALE),
-                             compute_metrics(face, SCALE))
+        assert_metrics_equal(
+            compute_metrics(turned(face, yaw, pitch, roll), SCALE), compute_metrics(face, SCALE)
+        )
 
 
 # ---- mirroring -------------------------------------------------------------------------------
+
 
 def test_mirror_permutation_structure():
     """mirror_permutation is an involution with exactly the 28 MIDLINE points fixed and 225
@@ -241,22 +272,32 @@ def test_mirroring_swaps_sides(perturbed_px, pose):
     leaves symmetric metrics and pitch unchanged, and flips the sign of yaw and roll (1e-6)."""
     face = turned(perturbed_px, *pose)
     m, mm = compute_metrics(face, SCALE), compute_metrics(mirrored(face), SCALE)
-    swap = {n: n.replace("_left_", "_right_") if "_left_" in n else n.replace("_right_", "_left_")
-            for n in METRIC_NAMES}
+    swap = {
+        n: n.replace("_left_", "_right_") if "_left_" in n else n.replace("_right_", "_left_")
+        for n in METRIC_NAMES
+    }
     assert_metrics_equal(mm, {n: m[swap[n]] for n in METRIC_NAMES})
     pose_names = ("pitch_deg", "yaw_deg", "roll_deg")
-    assert_metrics_equal(mm, {"pitch_deg": m["pitch_deg"], "yaw_deg": -m["yaw_deg"],
-                              "roll_deg": -m["roll_deg"]}, names=pose_names)
+    assert_metrics_equal(
+        mm,
+        {"pitch_deg": m["pitch_deg"], "yaw_deg": -m["yaw_deg"], "roll_deg": -m["roll_deg"]},
+        names=pose_names,
+    )
 
 
 # ---- vectorisation ---------------------------------------------------------------------------
 
+
 def test_stack_equals_single_calls(reference_px, perturbed_px, raised_left_brow_px):
     """compute_metrics on an (N, 478, 3) stack with per-mesh scales equals N single-mesh calls."""
     rng = np.random.default_rng(SEED)
-    meshes = [reference_px, perturbed_px, raised_left_brow_px,
-              turned(perturbed_px, 10, -5, 30) * 1.7 + 100,
-              perturbed_px + rng.normal(0, 2.0, size=(478, 3))]
+    meshes = [
+        reference_px,
+        perturbed_px,
+        raised_left_brow_px,
+        turned(perturbed_px, 10, -5, 30) * 1.7 + 100,
+        perturbed_px + rng.normal(0, 2.0, size=(478, 3)),
+    ]
     scales = np.array([SCALE, SCALE, 0.1, SCALE / 1.7, 0.3])
     stacked = compute_metrics(np.stack(meshes), scales)
     for i, (mesh, scale) in enumerate(zip(meshes, scales)):

@@ -16,8 +16,7 @@ from tracker.landmarks import indices as ix
 from tracker.metrics.frame import fit_rotation, pose_angles
 from tracker.pipeline import measure_pixels
 from tracker.settings import DEFAULT_SETTINGS
-from tracker.validation.head3d import (Capture, random_selfie_capture, render, sample_head,
-                                       save_jpeg)
+from tracker.validation.head3d import Capture, random_selfie_capture, render, sample_head, save_jpeg
 
 IRIS_MM = DEFAULT_SETTINGS.iris_diameter_mm
 
@@ -47,12 +46,16 @@ def test_true_landmarks_are_at_the_requested_distance(head):
     """The midpoint of the true irises is distance_mm from the camera centre (0.01 mm), and
     the model's iris is 11.71 mm wide (1 %)."""
     rendered = render(head, Capture(yaw_deg=5, pitch_deg=-3, roll_deg=4, distance_mm=333.0))
-    eyes = 0.5 * (rendered.landmarks_camera_mm[ix.IRIS_CENTRE_LEFT]
-                  + rendered.landmarks_camera_mm[ix.IRIS_CENTRE_RIGHT])
+    eyes = 0.5 * (
+        rendered.landmarks_camera_mm[ix.IRIS_CENTRE_LEFT]
+        + rendered.landmarks_camera_mm[ix.IRIS_CENTRE_RIGHT]
+    )
     assert np.linalg.norm(eyes) == pytest.approx(333.0, abs=0.01)
     lm = head.landmarks_mm
-    widths = [np.linalg.norm(lm[a, :2] - lm[b, :2])
-              for a, b in (ix.IRIS_HORIZONTAL_LEFT, ix.IRIS_HORIZONTAL_RIGHT)]
+    widths = [
+        np.linalg.norm(lm[a, :2] - lm[b, :2])
+        for a, b in (ix.IRIS_HORIZONTAL_LEFT, ix.IRIS_HORIZONTAL_RIGHT)
+    ]
     assert np.mean(widths) == pytest.approx(IRIS_MM, rel=0.01)
 
 
@@ -63,18 +66,22 @@ def test_render_passes_quality_checks(head, yaw_deg):
     assert result.status == "ok", result.reasons
 
 
-@pytest.mark.parametrize("axis, angle_deg", [("yaw", 8.0), ("yaw", -8.0), ("pitch", 3.0),
-                                             ("pitch", -3.0)])
+@pytest.mark.parametrize(
+    "axis, angle_deg", [("yaw", 8.0), ("yaw", -8.0), ("pitch", 3.0), ("pitch", -3.0)]
+)
 def test_reported_pose_follows_the_applied_turn(head, frontal, axis, angle_deg):
     """facetrack's pose changes by the applied yaw or pitch within 1.5 deg."""
     result = measure_pixels(render(head, Capture(**{f"{axis}_deg": angle_deg})).pixels)
-    change = getattr(result.quality.pose, f"{axis}_deg") - getattr(frontal.quality.pose, f"{axis}_deg")
+    change = getattr(result.quality.pose, f"{axis}_deg") - getattr(
+        frontal.quality.pose, f"{axis}_deg"
+    )
     assert change == pytest.approx(angle_deg, abs=1.5)
 
 
 def test_true_landmarks_turn_with_the_pose_signs(head):
     """The pose fitted to the true projected landmarks (the reference face alignment, not
     the renderer's rotation) follows each applied angle with Pose's signs, within 1 deg."""
+
     def fitted(capture):
         r = render(head, capture)
         z_px = r.landmarks_camera_mm[:, 2] * r.focal_length_px / capture.distance_mm
@@ -93,8 +100,13 @@ def test_brow_lift_moves_only_that_brow_by_exactly_d(head):
     move = lifted.landmarks_mm - head.landmarks_mm
     left = list(ix.BROW_UPPER_LEFT + ix.BROW_LOWER_LEFT)
     right = list(ix.BROW_UPPER_RIGHT + ix.BROW_LOWER_RIGHT)
-    still = right + [ix.IRIS_CENTRE_LEFT, ix.IRIS_CENTRE_RIGHT, ix.LID_UPPER_LEFT,
-                     ix.LID_UPPER_RIGHT, *ix.IRIS_RING_LEFT]
+    still = right + [
+        ix.IRIS_CENTRE_LEFT,
+        ix.IRIS_CENTRE_RIGHT,
+        ix.LID_UPPER_LEFT,
+        ix.LID_UPPER_RIGHT,
+        *ix.IRIS_RING_LEFT,
+    ]
     np.testing.assert_allclose(move[left], np.tile([0.0, 2.0, 0.0], (len(left), 1)), atol=1e-4)
     np.testing.assert_allclose(move[still], 0.0, atol=1e-9)
     # the surface: every texel within 3 mm of an upper-brow landmark (frontal X, Y)
@@ -105,8 +117,9 @@ def test_brow_lift_moves_only_that_brow_by_exactly_d(head):
         for point in head.landmarks_mm[list(brow), :2]:
             near |= np.linalg.norm(xy - point, axis=1) < 3.0
         assert near.sum() > 100
-        np.testing.assert_allclose(dense[near], np.tile([0.0, expected, 0.0], (near.sum(), 1)),
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            dense[near], np.tile([0.0, expected, 0.0], (near.sum(), 1)), atol=1e-4
+        )
     assert lifted.changes == {"brow_lift_mm": {"left": 2.0}}
 
 
@@ -130,8 +143,7 @@ def test_rendered_brow_lift_reads_as_a_lift(head, frontal):
 
     m0 = frontal.measurement.metrics
     lifted = render(head.deformed(brow_lift_mm={"left": 2.0}), Capture())
-    m = rescale_metrics(measure_pixels(lifted.pixels).measurement.metrics,
-                        m0[PERSON_SCALE_METRIC])
+    m = rescale_metrics(measure_pixels(lifted.pixels).measurement.metrics, m0[PERSON_SCALE_METRIC])
     assert m["brow_height_left_mm"] - m0["brow_height_left_mm"] == pytest.approx(2.0, abs=0.15)
     assert abs(m["brow_height_right_mm"] - m0["brow_height_right_mm"]) < 0.15
 
@@ -163,9 +175,11 @@ def test_perspective_magnifies_the_nose_relative_to_the_ears(head):
     25 cm. The model's true growth is 15 %; Face Mesh follows its face outline (234, 454)
     only partly, so the measured growth must be at least half the true one and at most
     the true one + 1 %."""
+
     def ratio(points):
-        return (np.linalg.norm(points[129, :2] - points[358, :2])
-                / np.linalg.norm(points[234, :2] - points[454, :2]))
+        return np.linalg.norm(points[129, :2] - points[358, :2]) / np.linalg.norm(
+            points[234, :2] - points[454, :2]
+        )
 
     near, far = (render(head, Capture(distance_mm=d)) for d in (250.0, 700.0))
     true_growth = ratio(near.landmarks_px) / ratio(far.landmarks_px) - 1.0
@@ -202,5 +216,4 @@ def test_random_selfies_are_accepted_at_their_distance(head):
         capture = random_selfie_capture(rng)
         result = measure_pixels(render(head, capture).pixels)
         assert result.status == "ok", (capture, result.reasons)
-        assert result.measurement.camera_distance_mm == pytest.approx(capture.distance_mm,
-                                                                      rel=0.02)
+        assert result.measurement.camera_distance_mm == pytest.approx(capture.distance_mm, rel=0.02)

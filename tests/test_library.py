@@ -24,12 +24,13 @@ import subprocess
 import sys
 import time
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHARED, needs_shared
 from PIL import Image
 from skimage import data
 
@@ -38,18 +39,13 @@ from tracker.errors import PhotoError, TrackerError
 from tracker.landmarks.indices import reference_face
 from tracker.library import ImportSummary, Library, LibraryError
 from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
-from tracker.metrics import geometry
+from tracker.metrics import geometry, registry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 from tracker.photos import open_photo
 from tracker.photos.camera import principal_point_px
 from tracker.types import Landmarks, Measurement, PhotoResult, Pose, Quality
 
 TESTS = Path(__file__).resolve().parent
-SHARED = TESTS.parents[0] / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(),
-    reason="../shared/faces not found: the real-photo library tests need the shared photos",
-)
 DELAY_ENV = "FACETRACK_TEST_MEASURE_DELAY"
 REJECT_REASON = "head turned: yaw +14.0 deg (limit +/-10)"
 UTC_PLUS_1 = timezone(timedelta(hours=1))
@@ -77,28 +73,41 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
         return PhotoResult(file=str(path), status="error", reasons=(exc.reason,))
     height, width = photo.pixels.shape[:2]
     if "noface" in name:
-        return PhotoResult(file=str(path), status="rejected", reasons=("no face found",),
-                           photo_size_px=(width, height))
+        return PhotoResult(
+            file=str(path),
+            status="rejected",
+            reasons=("no face found",),
+            photo_size_px=(width, height),
+        )
     rng = np.random.default_rng(zlib.crc32(Path(path).read_bytes()))
     reference, _ = reference_face()
     points = reference * 40.0 + np.array([64.0, 60.0, 0.0]) + rng.normal(0, 0.2, reference.shape)
     scale = float(0.30 + 0.01 * rng.random())
     # as the pipeline does: perspective undone with the photo's camera
-    values = compute_metrics(points, scale, focal_length_px=photo.camera.focal_length_px,
-                             principal_point_px=principal_point_px(photo.camera.focal_source,
-                                                                   (width, height)))
+    values = compute_metrics(
+        points,
+        scale,
+        focal_length_px=photo.camera.focal_length_px,
+        principal_point_px=principal_point_px(photo.camera.focal_source, (width, height)),
+    )
     reasons = (REJECT_REASON,) if "reject" in name else ()
     pose = Pose(values["yaw_deg"], values["pitch_deg"], values["roll_deg"])
     return PhotoResult(
-        file=str(path), status="rejected" if reasons else "ok", reasons=reasons,
+        file=str(path),
+        status="rejected" if reasons else "ok",
+        reasons=reasons,
         quality=Quality(pose=pose, scores={"sharpness": 100.0}, reasons=reasons),
         measurement=Measurement({n: values[n] for n in METRIC_NAMES}, scale, "iris"),
-        landmarks=Landmarks(points_px=points + 0.25, image_size_px=(width, height),
-                            model="fake-mesh"),
+        landmarks=Landmarks(
+            points_px=points + 0.25, image_size_px=(width, height), model="fake-mesh"
+        ),
         photo_size_px=(width, height),
-        extras={"refined_points_px": points, "decode_scale": 1.0, "camera": photo.camera,
-                "original_size_px": photo.original_size_px, "format": photo.format,
-                "brow_edge_px": np.zeros((10, 2))},
+        refined_points_px=points,
+        decode_scale=1.0,
+        original_size_px=photo.original_size_px,
+        format=photo.format,
+        brow_edge_px={"left": np.zeros((10, 2))},
+        camera=photo.camera,
     )
 
 
@@ -151,12 +160,21 @@ def check_consistent(library_path: Path) -> sqlite3.Connection:
         file = library_path / stored
         assert file.is_file() and not file.name.startswith("."), stored
         assert sha256(file) == digest
-        assert db.execute("SELECT count(*) FROM landmarks WHERE photo_id = ?",
-                          (photo_id,)).fetchone()[0] == 1
-        assert db.execute("SELECT count(*) FROM measurements WHERE photo_id = ?",
-                          (photo_id,)).fetchone()[0] == len(METRIC_NAMES)
-        assert db.execute("SELECT count(*) FROM measurement_info WHERE photo_id = ?",
-                          (photo_id,)).fetchone()[0] == 1
+        assert (
+            db.execute("SELECT count(*) FROM landmarks WHERE photo_id = ?", (photo_id,)).fetchone()[
+                0
+            ]
+            == 1
+        )
+        assert db.execute(
+            "SELECT count(*) FROM measurements WHERE photo_id = ?", (photo_id,)
+        ).fetchone()[0] == len(METRIC_NAMES)
+        assert (
+            db.execute(
+                "SELECT count(*) FROM measurement_info WHERE photo_id = ?", (photo_id,)
+            ).fetchone()[0]
+            == 1
+        )
     return db
 
 
@@ -181,9 +199,19 @@ def start_import(library: Path, files, *, delay: float, workers: int = 1) -> sub
     """An import of ``files`` with the fake measure in a new Python process."""
     env = {**os.environ, DELAY_ENV: str(delay)}
     return subprocess.Popen(
-        [sys.executable, "-c", IMPORT_SCRIPT.format(tests=str(TESTS)), str(library),
-         str(workers), *map(str, files)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            IMPORT_SCRIPT.format(tests=str(TESTS)),
+            str(library),
+            str(workers),
+            *map(str, files),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def live_children(pid: int) -> list[int]:
@@ -250,15 +278,17 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
     file's modification time, else --date; the source is stored and other files are ignored."""
     folder = tmp_path / "in"
     folder.mkdir()
-    astronaut_image(1).save(folder / "with_offset.jpg",
-                            exif=exif_date(datetime(2026, 1, 5, 8, 30, 12)))
-    astronaut_image(2).save(folder / "no_offset.jpg",
-                            exif=exif_date(datetime(2026, 1, 6, 9, 0, 0), offset=None))
+    astronaut_image(1).save(
+        folder / "with_offset.jpg", exif=exif_date(datetime(2026, 1, 5, 8, 30, 12))
+    )
+    astronaut_image(2).save(
+        folder / "no_offset.jpg", exif=exif_date(datetime(2026, 1, 6, 9, 0, 0), offset=None)
+    )
     astronaut_image(3).save(folder / "2026-03-01_selfie.png")
     sub = folder / "sub"
     sub.mkdir()
     astronaut_image(4).save(sub / "plain.webp")
-    mtime = datetime(2026, 1, 7, 7, 45, tzinfo=timezone.utc).timestamp()
+    mtime = datetime(2026, 1, 7, 7, 45, tzinfo=UTC).timestamp()
     os.utime(sub / "plain.webp", (mtime, mtime))
     (folder / "notes.txt").write_text("not a photo")
     (folder / ".hidden.jpg").write_bytes(b"resource fork")
@@ -276,13 +306,13 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
     assert got["2026-03-01_selfie.png"]["date_source"] == "filename"
     plain = got["plain.webp"]
     assert plain["date_source"] == "mtime" and plain["date_flagged"]
-    assert datetime.fromisoformat(plain["captured_at"]) == datetime.fromtimestamp(
-        mtime, timezone.utc)
+    assert datetime.fromisoformat(plain["captured_at"]) == datetime.fromtimestamp(mtime, UTC)
     assert summary.date_sources == {"exif": 2, "filename": 1, "mtime": 1}
 
     manual = fake_library(tmp_path / "manual")
-    manual.import_photos(folder / "with_offset.jpg", manual_date=date(2026, 2, 2),
-                         prefer_manual_date=True, workers=1)
+    manual.import_photos(
+        folder / "with_offset.jpg", manual_date=date(2026, 2, 2), prefer_manual_date=True, workers=1
+    )
     (record,) = manual.photo_records()
     assert (record["captured_at"], record["date_source"]) == ("2026-02-02T12:00:00", "manual")
     manual.close()
@@ -293,12 +323,24 @@ def test_import_record_has_the_json_fields(library, photos):
     status, reasons, session and metrics, and survives json.dumps without NaN."""
     library.import_photos(photos[:1], session="after", tag="week 1", workers=1)
     (record,) = library.photo_records()
-    assert {"id", "file", "captured_at", "date_source", "status", "reasons", "session",
-            "metrics"} <= set(record)
+    assert {
+        "id",
+        "file",
+        "captured_at",
+        "date_source",
+        "status",
+        "reasons",
+        "session",
+        "metrics",
+    } <= set(record)
     assert record["file"] == str(photos[0].absolute())
     assert record["captured_at"] == "2026-01-01T08:00:00+01:00"
     assert (record["status"], record["reasons"], record["session"], record["tag"]) == (
-        "ok", [], "after", "week 1")
+        "ok",
+        [],
+        "after",
+        "week 1",
+    )
     assert list(record["metrics"]) == list(METRIC_NAMES)
     assert record["algorithm_version"] == geometry.ALGORITHM_VERSION
     json.dumps(record, allow_nan=False)
@@ -340,8 +382,7 @@ def test_bad_files_are_reported_and_never_cost_the_good_ones(tmp_path, library, 
     astronaut_image(50).save(bad / "reject_me.jpg")
     astronaut_image(51).save(bad / "noface.jpg")
 
-    summary = library.import_photos([photos[0], bad, photos[2], tmp_path / "missing"],
-                                    workers=1)
+    summary = library.import_photos([photos[0], bad, photos[2], tmp_path / "missing"], workers=1)
 
     assert summary.errors == {
         str(bad / "empty.jpg"): "empty file",
@@ -355,9 +396,14 @@ def test_bad_files_are_reported_and_never_cost_the_good_ones(tmp_path, library, 
     assert summary.rejected_count == 2 and len(summary.imported) == 4
     frame = library.photos()
     assert sorted(frame["file"].map(lambda f: Path(f).name)) == [
-        "noface.jpg", "photo_000.jpg", "photo_002.jpg", "reject_me.jpg"]
+        "noface.jpg",
+        "photo_000.jpg",
+        "photo_002.jpg",
+        "reject_me.jpg",
+    ]
     rejected = frame.set_index(frame["file"].map(lambda f: Path(f).name)).loc[
-        ["reject_me.jpg", "noface.jpg"]]
+        ["reject_me.jpg", "noface.jpg"]
+    ]
     assert rejected["status"].tolist() == ["rejected", "rejected"]
     assert rejected["reasons"].tolist() == [[REJECT_REASON], ["no face found"]]
     assert np.isfinite(rejected.loc["reject_me.jpg", "brow_height_left_mm"])
@@ -372,11 +418,23 @@ def test_summary_lines_name_each_outcome():
     """The summary says what was imported, already there, rejected by reason, failed by file,
     ignored, and which capture times to check."""
     summary = ImportSummary(
-        imported=(1, 2, 3), already_there=("a.jpg",), rejected={"smiling": 1},
-        rejected_count=1, errors={"b.jpg": "empty file"}, ignored=2,
+        imported=(1, 2, 3),
+        already_there=("a.jpg",),
+        rejected={"smiling": 1},
+        rejected_count=1,
+        errors={"b.jpg": "empty file"},
+        ignored=2,
         date_sources={"exif": 2, "mtime": 1},
-        date_flags={"c.jpg": ("mtime", ("EXIF DateTimeOriginal 1970-01-01 00:00:00 is "
-                                        "implausible (before 2000)", "no date in the file name"))})
+        date_flags={
+            "c.jpg": (
+                "mtime",
+                (
+                    "EXIF DateTimeOriginal 1970-01-01 00:00:00 is implausible (before 2000)",
+                    "no date in the file name",
+                ),
+            )
+        },
+    )
     assert summary.lines() == [
         "Imported 3 photos (2 ok, 1 rejected).",
         "Already in the library (same content): 1 photo.",
@@ -396,8 +454,9 @@ def test_progress_is_reported_for_every_file(library, photos):
     """``progress(done, total)`` starts at 0 and counts every photo file, new or not."""
     library.import_photos(photos[:2], workers=1)
     calls = []
-    library.import_photos(photos, workers=1, progress=lambda done, total: calls.append(
-        (done, total)))
+    library.import_photos(
+        photos, workers=1, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls == [(i, 6) for i in range(7)]
 
 
@@ -419,8 +478,10 @@ def test_a_crashing_worker_costs_only_its_file(tmp_path, photos):
     with fake_library(tmp_path / "lib") as library:
         summary = library.import_photos(photos[0].parent, workers=2)
         assert summary.errors == {
-            str(photos[0].parent / "photo_002_crash.jpg"):
-                "the measuring process crashed on this file"}
+            str(
+                photos[0].parent / "photo_002_crash.jpg"
+            ): "the measuring process crashed on this file"
+        }
         assert len(summary.imported) == 6 and library.count() == 6
 
 
@@ -455,9 +516,10 @@ def test_photos_dataframe_has_one_row_per_photo_and_one_column_per_metric(librar
     """``photos()`` is tidy: one row per photo ordered by capture time, typed columns (local
     wall-clock captured_at, UTC captured_at_utc), every metric; filters by status and date."""
     empty = library.photos()
-    assert empty.empty and list(empty.columns[-len(METRIC_NAMES):]) == list(METRIC_NAMES)
-    astronaut_image(60).save(photos[0].parent / "reject_late.jpg",
-                             exif=exif_date(datetime(2026, 2, 1, 8)))
+    assert empty.empty and list(empty.columns[-len(METRIC_NAMES) :]) == list(METRIC_NAMES)
+    astronaut_image(60).save(
+        photos[0].parent / "reject_late.jpg", exif=exif_date(datetime(2026, 2, 1, 8))
+    )
     library.import_photos(photos[0].parent, session="before", workers=1)
 
     frame = library.photos()
@@ -474,7 +536,8 @@ def test_photos_dataframe_has_one_row_per_photo_and_one_column_per_metric(librar
     assert library.photos(status="ok")["status"].eq("ok").sum() == 6
     assert len(library.photos(status="rejected")) == 1
     assert library.photos(since=date(2026, 1, 4))["captured_at"].min() == pd.Timestamp(
-        "2026-01-04 08:00")
+        "2026-01-04 08:00"
+    )
     assert len(library.photos(since="2026-01-04T08:00:01")) == 3
 
 
@@ -487,22 +550,27 @@ def test_export_csv_writes_one_row_per_photo(tmp_path, library, photos):
     assert len(table) == 6 and set(METRIC_NAMES) <= set(table.columns)
     assert table["captured_at"].iloc[0] == "2026-01-01T08:00:00+01:00"
     # one number per photo: the person's scale, as photos, the trend and the report give it
-    np.testing.assert_allclose(table["brow_height_left_mm"],
-                               library.photos(person_scale=True)["brow_height_left_mm"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        table["brow_height_left_mm"],
+        library.photos(person_scale=True)["brow_height_left_mm"],
+        rtol=1e-12,
+    )
     assert (table["scale_source"] == "person").all()
 
 
 def test_sessions_are_logged_and_listed(library):
     """Treatment sessions keep start, minutes, mode (lower-case) and note; a date alone means
     noon; bad values raise LibraryError; a session can be deleted."""
-    first = library.log_session(datetime(2026, 1, 5, 8, 30, tzinfo=UTC_PLUS_1), minutes=20,
-                                mode="Lift", note="forehead")
+    first = library.log_session(
+        datetime(2026, 1, 5, 8, 30, tzinfo=UTC_PLUS_1), minutes=20, mode="Lift", note="forehead"
+    )
     second = library.log_session("2026-01-03", mode="firm")
     frame = library.sessions()
     assert frame["id"].tolist() == [second, first]
-    assert frame["started_at"].tolist() == [pd.Timestamp("2026-01-03 12:00"),
-                                            pd.Timestamp("2026-01-05 08:30")]
+    assert frame["started_at"].tolist() == [
+        pd.Timestamp("2026-01-03 12:00"),
+        pd.Timestamp("2026-01-05 08:30"),
+    ]
     assert frame["utc_offset"].tolist() == [None, "+01:00"]
     assert frame["note"].tolist() == [None, "forehead"]  # None, never NaN, for missing text
     assert frame["mode"].tolist() == ["firm", "lift"]
@@ -533,35 +601,35 @@ def test_remeasure_equals_the_stored_measurement(library, photos, monkeypatch):
 
     after = library.photos()
     assert library.outdated() == 0
-    np.testing.assert_allclose(after[list(METRIC_NAMES)], before[list(METRIC_NAMES)],
-                               rtol=0, atol=1e-9)
-    np.testing.assert_allclose(after[["yaw_deg", "scale_mm_per_px"]],
-                               before[["yaw_deg", "scale_mm_per_px"]], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        after[list(METRIC_NAMES)], before[list(METRIC_NAMES)], rtol=0, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        after[["yaw_deg", "scale_mm_per_px"]],
+        before[["yaw_deg", "scale_mm_per_px"]],
+        rtol=0,
+        atol=1e-9,
+    )
     assert {r["algorithm_version"] for r in library.photo_records()} == {"next"}
     assert library.remeasure() == 6  # again: replaces, does not duplicate
     assert len(library.photos()) == 6
 
 
-def test_remeasure_of_10000_photos_takes_seconds(tmp_path):
-    """Recomputing 10,000 photos from stored landmarks (one stack, one transaction) takes a
-    few seconds: it stays under 15 s here (about 3 s measured on two cores)."""
+def test_remeasure_of_10000_photos_in_one_stack(tmp_path):
+    """Recomputing 10,000 photos from stored landmarks (one stack, one transaction) gives
+    every photo exactly the metrics of ``compute_metrics`` on its landmarks. (How long it
+    takes is measured by ``benchmarks/bench_import.py``, not asserted here.)"""
     n = 10_000
     with Library(tmp_path / "lib") as library:
         reference, _ = reference_face()
         rng = np.random.default_rng(0)
         stack = reference * 60.0 + 300.0 + rng.normal(0, 0.3, (n, *reference.shape))
         library._store_synthetic_landmarks(stack, scale_mm_per_px=0.1)
-
-        start = time.perf_counter()
         assert library.remeasure() == n
-        elapsed = time.perf_counter() - start
-
-        print(f"remeasure of {n} photos: {elapsed:.2f} s")
-        assert elapsed < 15
         frame = library.photos()
         expected = compute_metrics(stack, 0.1)
-        np.testing.assert_allclose(frame["brow_height_left_mm"], expected["brow_height_left_mm"],
-                                   rtol=0, atol=1e-9)
+        for name in METRIC_NAMES:
+            np.testing.assert_allclose(frame[name], expected[name], rtol=0, atol=1e-9)
 
 
 def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
@@ -582,13 +650,14 @@ def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
         fresh, _ = measure_photo(path)
         for name in METRIC_NAMES:
             assert stored[name] == pytest.approx(fresh.measurement.metrics[name], abs=1e-9)
-        np.testing.assert_array_equal(library.landmarks(stored["id"]),
-                                      fresh.extras["refined_points_px"])
-        np.testing.assert_array_equal(library.landmarks(stored["id"], raw=True),
-                                      fresh.landmarks.points_px)
+        np.testing.assert_array_equal(library.landmarks(stored["id"]), fresh.refined_points_px)
+        np.testing.assert_array_equal(
+            library.landmarks(stored["id"], raw=True), fresh.landmarks.points_px
+        )
 
         assert stored["camera_distance_mm"] == pytest.approx(
-            fresh.measurement.camera_distance_mm, abs=1e-9)
+            fresh.measurement.camera_distance_mm, abs=1e-9
+        )
         assert stored["focal_source"] == fresh.measurement.focal_source
 
         monkeypatch.setattr(geometry, "ALGORITHM_VERSION", "next")
@@ -620,8 +689,10 @@ def test_forget_removes_rows_and_the_stored_copy(library, photos, tmp_path):
     assert not copy.exists() and library.count() == 3
     db = sqlite3.connect(library.db_path)
     for table in ("landmarks", "measurements", "measurement_info"):
-        assert db.execute(f"SELECT count(*) FROM {table} WHERE photo_id = ?",
-                          (first,)).fetchone()[0] == 0
+        assert (
+            db.execute(f"SELECT count(*) FROM {table} WHERE photo_id = ?", (first,)).fetchone()[0]
+            == 0
+        )
     db.close()
 
     assert library.forget(linked) == 1
@@ -676,6 +747,7 @@ def test_killed_import_leaves_a_consistent_library_that_resumes(tmp_path, worker
 def test_a_copy_without_its_row_is_cleaned_up(library, photos, monkeypatch):
     """A crash after a photo was copied but before its row was committed leaves only an
     orphan copy (no row); the next import removes it and stores the photo properly."""
+
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
@@ -729,8 +801,11 @@ def test_library_files_are_private(tmp_path, photos):
             library.import_photos(photos, workers=1)
             folders = [library.path, *(p for p in library.path.rglob("*") if p.is_dir())]
             files = [p for p in library.path.rglob("*") if p.is_file()]
-            assert {f.name for f in files} >= {"library.sqlite", "library.sqlite-wal",
-                                               "library.sqlite-shm"}
+            assert {f.name for f in files} >= {
+                "library.sqlite",
+                "library.sqlite-wal",
+                "library.sqlite-shm",
+            }
             assert len(files) == 3 + 6
             for folder in folders:
                 assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
@@ -832,7 +907,7 @@ PHONE_TIMES = {
 def phone_library(tmp_path_factory):
     """../shared/faces/phone/ imported with the real model in two worker processes."""
     if not SHARED.is_dir():
-        pytest.skip("../shared/faces not found")
+        pytest.skip(f"{SHARED} not found")
     library = Library(tmp_path_factory.mktemp("phone") / "lib")
     summary = library.import_photos(SHARED / "phone", workers=2)
     yield library, summary
@@ -872,8 +947,9 @@ def test_bad_files_with_good_ones_real_model(tmp_path):
     the rest are stored (no_face and tiny_face rejected with reasons, the unusual formats
     measured), the implausible EXIF dates flagged, and the good photo is in."""
     with Library(tmp_path / "lib") as library:
-        summary = library.import_photos([SHARED / "bad", SHARED / "phone" / "IMG_0001.JPG"],
-                                        workers=2)
+        summary = library.import_photos(
+            [SHARED / "bad", SHARED / "phone" / "IMG_0001.JPG"], workers=2
+        )
         errors = {Path(f).name: reason for f, reason in summary.errors.items()}
         assert set(errors) == {"empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png"}
         assert errors["empty.jpg"] == "empty file"
@@ -939,20 +1015,30 @@ def test_camera_distance_and_focal_source_are_stored_per_photo(library, tmp_path
     assert record["advice"] is None  # two accepted photos make no usual yet
 
 
-def set_capture(library: Library, photo_id: int, *, distance_mm: float, yaw_deg: float = 0.0,
-                pitch_deg: float = 0.0, roll_deg: float = 0.0) -> None:
+def set_capture(
+    library: Library,
+    photo_id: int,
+    *,
+    distance_mm: float,
+    yaw_deg: float = 0.0,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
+) -> None:
     with library._write() as db:
-        db.execute("UPDATE measurement_info SET camera_distance_mm = ?, yaw_deg = ?, "
-                   "pitch_deg = ?, roll_deg = ? WHERE photo_id = ?",
-                   (distance_mm, yaw_deg, pitch_deg, roll_deg, photo_id))
+        db.execute(
+            "UPDATE measurement_info SET camera_distance_mm = ?, yaw_deg = ?, "
+            "pitch_deg = ?, roll_deg = ? WHERE photo_id = ?",
+            (distance_mm, yaw_deg, pitch_deg, roll_deg, photo_id),
+        )
 
 
 def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photos, tmp_path):
     """With five accepted photos at 40 cm, frontal, the one at 32 cm is told to move the phone
     8 cm away and the one turned -4 deg to turn a little to the subject's left; the others
     match. The usual comes from every accepted photo even when ``photos()`` is filtered."""
-    astronaut_image(70).save(photos[0].parent / "reject_me.jpg",
-                             exif=exif_date(datetime(2026, 2, 1, 8)))
+    astronaut_image(70).save(
+        photos[0].parent / "reject_me.jpg", exif=exif_date(datetime(2026, 2, 1, 8))
+    )
     library.import_photos(photos[0].parent, workers=1)
     ids = library.photos()["id"].tolist()
     for photo_id in ids:
@@ -962,9 +1048,12 @@ def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photo
     set_capture(library, ids[6], distance_mm=600.0, pitch_deg=2.0)  # the rejected one
     frame = library.photos()
     assert frame["advice"].tolist() == [
-        "matches your usual photos", "hold the phone about 8 cm further away",
-        "turn your head a little to your left", *["matches your usual photos"] * 3,
-        "hold the phone about 20 cm closer; tilt your chin down a little"]
+        "matches your usual photos",
+        "hold the phone about 8 cm further away",
+        "turn your head a little to your left",
+        *["matches your usual photos"] * 3,
+        "hold the phone about 20 cm closer; tilt your chin down a little",
+    ]
     assert library.photos(status="rejected")["advice"].tolist() == frame["advice"].tolist()[-1:]
     records = list(library.photo_records())
     assert [r["advice"] for r in records] == frame["advice"].tolist()
@@ -972,7 +1061,8 @@ def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photo
 
 
 def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
-    """A library made before schema version 3 (no camera columns) opens, migrates, shows
+    """A library made before schema version 3 (no camera columns, nor the later reason codes
+    and elevations) opens, migrates, shows
     unknown distances and focal sources; ``remeasure`` reads each stored file's EXIF and
     gives the same distance as a fresh import to 1e-9."""
     paths = make_photos_with_focal(tmp_path / "in", [28, None, 24])
@@ -981,11 +1071,21 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
         library.import_photos(paths, workers=1)
         fresh = library.photos()
     db = sqlite3.connect(path / "library.sqlite", isolation_level=None)
-    for table, column in (("landmarks", "focal_length_px"), ("landmarks", "focal_length_35mm"),
-                          ("landmarks", "focal_source"),
-                          ("measurement_info", "camera_distance_mm")):
+    for table, column in (
+        ("landmarks", "focal_length_px"),
+        ("landmarks", "focal_length_35mm"),
+        ("landmarks", "focal_source"),
+        ("measurement_info", "camera_distance_mm"),
+    ):
         db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    # and what the later migrations added (one person, mirror images)
+    # and the migrations after 3: elevations back to heights, no reason codes
+    for old_name, (new_name, factor) in registry.RENAMED.items():
+        db.execute(
+            "UPDATE measurements SET metric = ?, value = value * ? WHERE metric = ?",
+            (old_name, factor, new_name),
+        )
+    db.execute("ALTER TABLE photos DROP COLUMN reason_codes")
+    # and what migration 6 added (one person, mirror images)
     for column in ("person", "identity", "identity_distance", "identity_reason",
                    "mirror_source", "mirror_correlation"):
         db.execute(f"ALTER TABLE photos DROP COLUMN {column}")
@@ -1004,8 +1104,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
         assert library.remeasure() == 3
         again = library.photos()
     assert again["focal_source"].tolist() == ["exif-35mm", "default-front-camera", "exif-35mm"]
-    np.testing.assert_allclose(again["camera_distance_mm"], fresh["camera_distance_mm"],
-                               rtol=1e-9)
+    np.testing.assert_allclose(again["camera_distance_mm"], fresh["camera_distance_mm"], rtol=1e-9)
     np.testing.assert_allclose(again["focal_length_35mm"], [28, 26, 24])
 
 

@@ -22,12 +22,15 @@ def photo_folder(tmp_path_factory) -> Path:
     .jpg and a text file that is not a photo."""
     folder = tmp_path_factory.mktemp("photos")
     image = Image.fromarray(data.astronaut())
-    for name, moment, flip in (("a.jpg", "2026:01:05 08:30:12", False),
-                               ("b.jpg", "2026:01:12 08:31:00", True)):
+    for name, moment, flip in (
+        ("a.jpg", "2026:01:05 08:30:12", False),
+        ("b.jpg", "2026:01:12 08:31:00", True),
+    ):
         exif = Image.Exif()
         exif.get_ifd(0x8769)[36867] = moment
         (image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if flip else image).save(
-            folder / name, exif=exif, quality=92)
+            folder / name, exif=exif, quality=92
+        )
     image.rotate(3).save(folder / "IMG_20260119_083000.jpg", quality=90)
     (folder / "empty.jpg").write_bytes(b"")
     (folder / "notes.txt").write_text("not a photo")
@@ -38,8 +41,19 @@ def photo_folder(tmp_path_factory) -> Path:
 def imported(photo_folder, tmp_path_factory):
     """A library holding the photo folder, imported once with one worker."""
     library = tmp_path_factory.mktemp("lib") / "library"
-    result = CliRunner().invoke(main, ["import", str(photo_folder), "--library", str(library),
-                                       "--workers", "1", "--tag", "week 1"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "import",
+            str(photo_folder),
+            "--library",
+            str(library),
+            "--workers",
+            "1",
+            "--tag",
+            "week 1",
+        ],
+    )
     return library, result
 
 
@@ -63,11 +77,20 @@ def test_import_reports_and_exit_code(imported):
 def test_reimport_adds_nothing(imported, photo_folder):
     """Importing the same folder again adds nothing and says so."""
     library, _ = imported
-    result = run("import", photo_folder / "a.jpg", photo_folder / "b.jpg", "--library", library,
-                 "--workers", "1")
+    result = run(
+        "import",
+        photo_folder / "a.jpg",
+        photo_folder / "b.jpg",
+        "--library",
+        library,
+        "--workers",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:2] == [
-        "No new photos imported.", "Already in the library (same content): 2 photos."]
+        "No new photos imported.",
+        "Already in the library (same content): 2 photos.",
+    ]
 
 
 def test_photos_json(imported):
@@ -80,10 +103,19 @@ def test_photos_json(imported):
     assert [(Path(r["file"]).name, r["captured_at"], r["date_source"]) for r in records] == [
         ("a.jpg", "2026-01-05T08:30:12", "exif"),
         ("b.jpg", "2026-01-12T08:31:00", "exif"),
-        ("IMG_20260119_083000.jpg", "2026-01-19T08:30:00", "filename")]
+        ("IMG_20260119_083000.jpg", "2026-01-19T08:30:00", "filename"),
+    ]
     for record in records:
-        assert {"id", "file", "captured_at", "date_source", "status", "reasons", "session",
-                "metrics"} <= set(record)
+        assert {
+            "id",
+            "file",
+            "captured_at",
+            "date_source",
+            "status",
+            "reasons",
+            "session",
+            "metrics",
+        } <= set(record)
         assert record["status"] == "rejected" and "smiling" in record["reasons"]
         assert set(record["metrics"]) == set(METRIC_NAMES)
         assert 10 < record["metrics"]["brow_height_left_mm"] < 30
@@ -107,12 +139,37 @@ def test_sessions_remeasure_export_forget(imported, tmp_path):
     its landmarks and leaves the metrics as they were; export writes one row per photo; forget
     removes one photo for good."""
     library, _ = imported
-    assert run("session", "log", "--date", "2026-01-06T08:00", "--minutes", "20", "--mode",
-               "Lift", "--note", "<b>first</b>", "--library", library).output == "Logged session 1.\n"
-    listed = [json.loads(line) for line in
-              run("session", "list", "--json", "--library", library).output.splitlines()]
-    assert listed == [{"id": 1, "started_at": "2026-01-06T08:00:00", "utc_offset": None,
-                       "minutes": 20.0, "mode": "lift", "note": "<b>first</b>"}]
+    assert (
+        run(
+            "session",
+            "log",
+            "--date",
+            "2026-01-06T08:00",
+            "--minutes",
+            "20",
+            "--mode",
+            "Lift",
+            "--note",
+            "<b>first</b>",
+            "--library",
+            library,
+        ).output
+        == "Logged session 1.\n"
+    )
+    listed = [
+        json.loads(line)
+        for line in run("session", "list", "--json", "--library", library).output.splitlines()
+    ]
+    assert listed == [
+        {
+            "id": 1,
+            "started_at": "2026-01-06T08:00:00",
+            "utc_offset": None,
+            "minutes": 20.0,
+            "mode": "lift",
+            "note": "<b>first</b>",
+        }
+    ]
     before = run("photos", "--json", "--library", library).output
     remeasured = run("remeasure", "--library", library)
     assert remeasured.exit_code == 0 and remeasured.output.startswith("Remeasured 3 photos")
@@ -159,9 +216,11 @@ def test_person_scale(imported):
     assert person["face_scale_mm"].to_numpy() == pytest.approx(person_mm, abs=1e-9)
     factor = person_mm / plain["face_scale_mm"]
     assert person["brow_height_left_mm"].to_numpy() == pytest.approx(
-        (plain["brow_height_left_mm"] * factor).to_numpy(), rel=1e-12)
+        (plain["brow_height_left_mm"] * factor).to_numpy(), rel=1e-12
+    )
     assert person["jaw_angle_left_deg"].to_numpy() == pytest.approx(
-        plain["jaw_angle_left_deg"].to_numpy(), abs=0)
+        plain["jaw_angle_left_deg"].to_numpy(), abs=0
+    )
     assert set(person["scale_source"]) == {"person"}
 
 
@@ -172,8 +231,10 @@ def test_photos_show_camera_distance_and_focal_source(imported):
     iris is about 8 px in a 512 px frame). Every photo is rejected, so there is no usual to
     give advice against."""
     library, _ = imported
-    records = [json.loads(line) for line in
-               run("photos", "--json", "--library", library).output.splitlines()]
+    records = [
+        json.loads(line)
+        for line in run("photos", "--json", "--library", library).output.splitlines()
+    ]
     for record in records:
         assert record["focal_source"] == "default-front-camera"
         assert record["focal_length_35mm"] == 26.0
@@ -181,7 +242,8 @@ def test_photos_show_camera_distance_and_focal_source(imported):
         assert record["advice"] is None
     rows = list(csv.DictReader(run("photos", "--csv", "--library", library).output.splitlines()))
     assert [float(r["camera_distance_mm"]) for r in rows] == pytest.approx(
-        [r["camera_distance_mm"] for r in records], rel=1e-12)
+        [r["camera_distance_mm"] for r in records], rel=1e-12
+    )
     assert {r["focal_source"] for r in rows} == {"default-front-camera"}
     lines = run("photos", "--library", library).output.splitlines()
     assert lines[0].split()[-5:] == ["dist", "cm", "focal", "mirr", "reasons"]
@@ -206,9 +268,11 @@ def test_photos_table_gives_advice_for_the_next_photo(tmp_path):
     assert len(lines) == 1 + 4 + 1 + 1 + 1  # header, photos, advice, count, scale
     assert lines[4].split()[:2] == [str(ids[3]), "2026-01-04"]
     assert lines[5] == "       next photo: hold the phone about 8 cm further away"
-    records = [json.loads(line) for line in
-               run("photos", "--json", "--library", path).output.splitlines()]
+    records = [
+        json.loads(line) for line in run("photos", "--json", "--library", path).output.splitlines()
+    ]
     assert [r["advice"] for r in records] == ["matches your usual photos"] * 3 + [
-        "hold the phone about 8 cm further away"]
+        "hold the phone about 8 cm further away"
+    ]
     rows = list(csv.DictReader(run("photos", "--csv", "--library", path).output.splitlines()))
     assert [r["advice"] for r in rows] == [r["advice"] for r in records]

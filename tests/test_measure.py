@@ -45,8 +45,9 @@ def rotate(image: np.ndarray, angle_deg: float) -> np.ndarray:
     """Rotate about the image centre, counter-clockwise as displayed for a positive angle."""
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2.0, height / 2.0), angle_deg, 1.0)
-    return cv2.warpAffine(image, matrix, (width, height), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_REFLECT)
+    return cv2.warpAffine(
+        image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+    )
 
 
 def metric(result: PhotoResult, name: str) -> float:
@@ -96,18 +97,25 @@ def brow_lifts(astronaut_x3, measured_x3) -> dict:
     for side in ("left", "right"):
         reported, other = [], []
         for lift_mm in LIFTS_MM:
-            warped = brow_lift(astronaut_x3, measured_x3.landmarks.points_px, side=side,
-                               shift_px=lift_mm / scale)
+            warped = brow_lift(
+                astronaut_x3, measured_x3.landmarks.points_px, side=side, shift_px=lift_mm / scale
+            )
             after = measure_pixels(warped, ipd_mm=before["interpupillary_mm"]).measurement.metrics
             reported.append(after[f"brow_height_{side}_mm"] - before[f"brow_height_{side}_mm"])
-            other.append(after[f"brow_height_{OTHER[side]}_mm"]
-                         - before[f"brow_height_{OTHER[side]}_mm"])
-        gain = depth_gain(measured_x3.extras["refined_points_px"],
-                          measured_x3.extras["camera"].focal_length_px,
-                          ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT)
+            other.append(
+                after[f"brow_height_{OTHER[side]}_mm"] - before[f"brow_height_{OTHER[side]}_mm"]
+            )
+        gain = depth_gain(
+            measured_x3.refined_points_px,
+            measured_x3.camera.focal_length_px,
+            ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT,
+        )
         assert 0.9 < gain < 1.0  # in front of the eyes, a few per cent
-        out[side] = {"true": np.array(LIFTS_MM) * gain, "reported": np.array(reported),
-                     "other": np.array(other)}
+        out[side] = {
+            "true": np.array(LIFTS_MM) * gain,
+            "reported": np.array(reported),
+            "other": np.array(other),
+        }
     return out
 
 
@@ -115,8 +123,10 @@ def brow_lifts(astronaut_x3, measured_x3) -> dict:
 def rotations(astronaut_x3) -> dict:
     """The x3 astronaut rotated by -15, -7, 7 and 15 degrees (bicubic, border reflected),
     measured with the iris scale: angle -> PhotoResult."""
-    return {angle: measure_pixels(rotate(astronaut_x3, angle), file=f"rotated {angle:+g}")
-            for angle in ROTATIONS_DEG}
+    return {
+        angle: measure_pixels(rotate(astronaut_x3, angle), file=f"rotated {angle:+g}")
+        for angle in ROTATIONS_DEG
+    }
 
 
 # --- the astronaut as it is ------------------------------------------------------------------

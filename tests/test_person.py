@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from conftest import SHARED, needs_shared
 from tracker.cli import main
 from tracker.library import Library
 from tracker.metrics import identity
@@ -84,9 +85,8 @@ def head_measure(path, *, mirrored: bool = False) -> PhotoResult:
         file=str(path), status="ok", quality=Quality(pose=pose, scores={}),
         measurement=Measurement({n: values[n] for n in METRIC_NAMES}, scale, "iris"),
         landmarks=Landmarks(points_px=points, image_size_px=IMAGE_SIZE, model="head3d"),
-        photo_size_px=IMAGE_SIZE,
-        extras={"refined_points_px": points, "decode_scale": 1.0, "camera": camera,
-                "original_size_px": IMAGE_SIZE, "format": "JPEG"})
+        photo_size_px=IMAGE_SIZE, refined_points_px=points, decode_scale=1.0, camera=camera,
+        original_size_px=IMAGE_SIZE, format="JPEG")
 
 
 def write_photos(folder: Path, names: list[str], start: datetime = datetime(2026, 1, 5, 8)):
@@ -264,7 +264,7 @@ def test_photos_table_json_and_csv_give_the_reports_numbers(library, tmp_path):
         report["brow_height_left_mm"].iloc[0], abs=1e-9)
 
 
-SHARED_PEOPLE = Path(__file__).resolve().parents[1] / ".." / "shared" / "faces" / "real" / "people"
+SHARED_PEOPLE = SHARED / "real" / "people"
 
 
 def test_rendered_selfies_through_the_pipeline(tmp_path):
@@ -301,8 +301,7 @@ def test_rendered_selfies_through_the_pipeline(tmp_path):
     assert (lift > 1.0).all(), lift  # the mirror image too: its sides are right again
 
 
-@pytest.mark.skipif(not SHARED_PEOPLE.is_dir(), reason="../shared/faces not found (held-out "
-                    "photos: used to check, never to tune)")
+@needs_shared
 def test_held_out_real_people_are_told_apart():
     """Held-out check (nothing is tuned on it): in ../shared/faces/real/people, each
     person's photos are further than the threshold's floor from every other person's."""
@@ -315,10 +314,10 @@ def test_held_out_real_people_are_told_apart():
             result, photo = measure_photo(path)
             if result.measurement is None:
                 continue
-            camera = result.extras["camera"]
+            camera = result.camera
             height, width = photo.pixels.shape[:2]
             signatures.setdefault(folder.name, []).append(identity.face_signature(
-                result.extras["refined_points_px"], focal_length_px=camera.focal_length_px,
+                result.refined_points_px, focal_length_px=camera.focal_length_px,
                 principal_point_px=principal_point_px(camera.focal_source, (width, height))))
     names = sorted(signatures)
     for a in names:

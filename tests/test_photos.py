@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pillow_heif
 import pytest
+from conftest import SHARED, needs_shared
 from PIL import Image, ImageFile
 from skimage import data
 
@@ -25,11 +26,6 @@ from tracker.photos import SUPPORTED_SUFFIXES, find_photos, open_photo
 from tracker.settings import Settings
 
 PROJECT = Path(__file__).parents[1]
-SHARED = PROJECT / ".." / "shared" / "faces"
-needs_shared = pytest.mark.skipif(
-    not SHARED.exists(),
-    reason="../shared/faces not found: real-photo tests need the shared test photos",
-)
 
 Transpose = Image.Transpose
 # How each EXIF orientation stores an upright picture (EXIF 2.3, tag 0x0112): the stored pixels
@@ -127,7 +123,10 @@ def test_every_orientation_of_a_jpeg_comes_back_upright(tmp_path, upright, orien
     if STORED_AS[orientation] is not None:
         stored = stored.transpose(STORED_AS[orientation])
     path = save(
-        stored, tmp_path / "o.jpg", quality=95, subsampling=0,
+        stored,
+        tmp_path / "o.jpg",
+        quality=95,
+        subsampling=0,
         exif=exif_with_orientation(orientation),
     )
     photo = open_photo(path)
@@ -464,8 +463,15 @@ def test_importing_changes_no_pillow_globals():
 def test_find_photos_sorts_and_separates(tmp_path):
     """Folders expand recursively and sorted; suffixes match in any case; hidden files and
     other suffixes are returned as ignored; given order is kept and duplicates dropped."""
-    for name in ["b/IMG_2.JPG", "b/c/x.heic", "a.Png", "b/notes.txt", "b/._IMG_2.JPG",
-                 ".cache/t.jpg", "z.webp"]:
+    for name in [
+        "b/IMG_2.JPG",
+        "b/c/x.heic",
+        "a.Png",
+        "b/notes.txt",
+        "b/._IMG_2.JPG",
+        ".cache/t.jpg",
+        "z.webp",
+    ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
     photos, ignored = find_photos([tmp_path / "z.webp", tmp_path, tmp_path / "a.Png"])
@@ -523,8 +529,11 @@ def test_phone_mirror_image_is_undone():
             "truncated.jpg",
             "truncated or corrupt image data: image file is truncated (10 bytes not processed)",
         ),
-        ("bomb.png", "image is 40000x40000 pixels (1600 MP), over the 210 MP limit; "
-         "refusing to decode (decompression-bomb guard)"),
+        (
+            "bomb.png",
+            "image is 40000x40000 pixels (1600 MP), over the 210 MP limit; "
+            "refusing to decode (decompression-bomb guard)",
+        ),
     ],
 )
 def test_shared_bad_files_give_one_line_errors(name, reason):

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from pypdf import PdfReader
 from test_charts import build_library
 
 from tracker import Library
@@ -30,14 +31,17 @@ from tracker.report.pdf import print_with_chromium, run_chromium
 TAG = '<script>alert("tag")</script> week 1'
 NOTE = "felt <b>tingly</b> & warm"
 # The sentence the summary must lead with for the year of photos (the lift is 0.8 mm).
-BROW_SENTENCE = re.compile(r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 0\.\d\d\) "
-                           r"after 2–4 weeks, above the 0\.55 mm noise floor\.")
+BROW_SENTENCE = re.compile(
+    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 0\.\d\d\) "
+    r"after 2–4 weeks, above the 0\.55 mm noise floor\."
+)
 
 needs_chromium = pytest.mark.skipif(
     find_chromium() is None,
     reason="no chromium binary found (chromium, chromium-browser, google-chrome or "
-           "$FACETRACK_CHROMIUM): the browser-rendering test needs one, e.g. Debian's "
-           "'chromium' package")
+    "$FACETRACK_CHROMIUM): the browser-rendering test needs one, e.g. Debian's "
+    "'chromium' package",
+)
 
 
 class _Page(HTMLParser):
@@ -67,8 +71,15 @@ def year(tmp_path_factory) -> Library:
     smiling), a 20-minute session every other day from day 10 with a photo right after
     every fourth, the left brow 0.8 mm higher from day 24; imports tagged with ``TAG``, the
     first session noted with ``NOTE``."""
-    library = build_library(tmp_path_factory.mktemp("year"), days=365, every=2,
-                            smiles_every=6, after_every=4, tag=TAG, note=NOTE)
+    library = build_library(
+        tmp_path_factory.mktemp("year"),
+        days=365,
+        every=2,
+        smiles_every=6,
+        after_every=4,
+        tag=TAG,
+        note=NOTE,
+    )
     yield library
     library.close()
 
@@ -113,8 +124,11 @@ def assert_self_contained(html: str) -> None:
             assert attrs["href"].startswith("#"), attrs["href"]
     assert not re.search(r"https?://", html)
     assert not re.search(r"url\(", html)
-    csp = [a["content"] for t, a in page.tags
-           if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    csp = [
+        a["content"]
+        for t, a in page.tags
+        if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert csp and csp[0].startswith("default-src 'none'; img-src data:")
 
 
@@ -126,11 +140,10 @@ def test_year_report_leads_with_the_summary(year, year_html):
     its interval against the noise floor; then the table, charts, before/after, treatment
     log, photo log and methods, in that order."""
     html = year_html
-    sections = ["summary", "windows", "charts", "before-after", "adherence", "photos",
-                "methods"]
+    sections = ["summary", "windows", "charts", "before-after", "adherence", "photos", "methods"]
     positions = [html.index(f'<section id="{name}"') for name in sections]
     assert positions == sorted(positions)
-    summary = html[positions[0]:positions[1]]
+    summary = html[positions[0] : positions[1]]
     assert BROW_SENTENCE.search(summary), summary
     assert "No detectable change right after a session" in summary  # +0.3 mm < 0.55 mm
     assert "not a medical device" in html.lower()
@@ -202,20 +215,44 @@ def test_single_photo_report(tmp_path):
 
 def test_pdf_by_matplotlib(year_report, tmp_path):
     """Without Chromium the PDF is laid out by matplotlib: text pages, the charts and the
-    before/after page."""
+    before/after page. Its text says what the year holds: the 0.8 mm left brow lift, 228
+    photos and 178 sessions, the 31 smiling photos left out and flagged in the photo log,
+    and every section and chart title."""
     path = tmp_path / "report.pdf"
     assert write_pdf(year_report, path, engine="matplotlib") == "matplotlib"
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
-    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= 8
+    pages = PdfReader(path).pages
+    assert len(pages) >= 8
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    assert BROW_SENTENCE.search(text), text[:2000]
+    # 183 photos every other day and one right after every fourth of the 178 sessions (45)
+    assert "228 photos" in text and "178 treatment sessions logged" in text
+    assert "31 photos left out: 31 smiling." in text  # every sixth from day 2: range(2, 365, 12)
+    assert text.count("smiling") >= 31 + 1  # and each flagged in the photo log
+    for heading in (
+        "Your facetrack progress report",
+        "Summary",
+        "Changes by window",
+        "Your facial metrics over time",
+        "Brow height, left and right (mm)",
+        "Jaw angle, left and right (degrees)",
+        "Before and after",
+        "Treatment log",
+        "Photo log",
+        "Methods and limitations",
+        "Not a medical device.",
+    ):
+        assert heading in text, heading
 
 
 def test_pdf_falls_back_without_chromium(month, tmp_path, monkeypatch):
     """$FACETRACK_CHROMIUM="" hides any Chromium: the command says matplotlib made the PDF."""
     monkeypatch.setenv("FACETRACK_CHROMIUM", "")
     out = tmp_path / "report.pdf"
-    result = CliRunner().invoke(main, ["report", "--library", str(month.path), "--out", str(out),
-                                       "--no-photos"])
+    result = CliRunner().invoke(
+        main, ["report", "--library", str(month.path), "--out", str(out), "--no-photos"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output == f"Wrote {out} (PDF laid out by matplotlib, without Chromium).\n"
     assert out.read_bytes().startswith(b"%PDF-")
@@ -238,8 +275,9 @@ def test_chromium_renders_the_report(year_report_file, tmp_path):
     """Headless Chromium renders the page: the screenshot is not blank (text and charts
     drawn), and the rendered page holds the summary's sentence."""
     shot = tmp_path / "page.png"
-    dom = run_chromium(year_report_file, f"--screenshot={shot}", "--dump-dom",
-                       "--window-size=1200,5000").stdout
+    dom = run_chromium(
+        year_report_file, f"--screenshot={shot}", "--dump-dom", "--window-size=1200,5000"
+    ).stdout
     with Image.open(shot) as image:
         grey = np.asarray(image.convert("L"), dtype=np.float64)
     assert grey.shape == (5000, 1200)
@@ -270,12 +308,14 @@ def test_report_command_writes_html(month, tmp_path):
 def test_report_command_errors(tmp_path):
     """A bad extension is refused before any work; a missing library is a one-line error."""
     runner = CliRunner()
-    result = runner.invoke(main, ["report", "--out", str(tmp_path / "r.docx"),
-                                  "--library", str(tmp_path / "nowhere")])
+    result = runner.invoke(
+        main, ["report", "--out", str(tmp_path / "r.docx"), "--library", str(tmp_path / "nowhere")]
+    )
     assert result.exit_code == 2
     assert "r.docx: the report's file name must end in .html or .pdf" in result.output
-    result = runner.invoke(main, ["report", "--out", str(tmp_path / "r.html"),
-                                  "--library", str(tmp_path / "nowhere")])
+    result = runner.invoke(
+        main, ["report", "--out", str(tmp_path / "r.html"), "--library", str(tmp_path / "nowhere")]
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: no library at ")
 
@@ -299,8 +339,10 @@ def test_photo_log_gives_camera_distance_and_advice(tmp_path):
     assert [log[i]["distance"] for i in ids] == ["40 cm", "40 cm", "40 cm", "32 cm"]
     assert [log[i]["advice"] for i in ids] == ["", "", "", "hold the phone about 8 cm further away"]
     html = render_html(report)
-    assert html.count('<span class="advice">next photo: hold the phone about 8 cm further '
-                      'away</span>') == 1
+    assert (
+        html.count('<span class="advice">next photo: hold the phone about 8 cm further away</span>')
+        == 1
+    )
     text = _photo_log_text(report).splitlines()
     report.close()
     assert text[4].endswith("  next photo: hold the phone about 8 cm further away")

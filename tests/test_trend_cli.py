@@ -45,17 +45,28 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     match = _NAME.search(name)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     metrics = {metric: 10.0 + i + rng.normal(0, 0.1) for i, metric in enumerate(METRIC_NAMES)}
-    metrics.update({LEFT: int(match["left"]) / 1000, RIGHT: int(match["right"]) / 1000,
-                    "interpupillary_mm": IPD_MM, "face_scale_mm": IPD_MM})
+    metrics.update(
+        {
+            LEFT: int(match["left"]) / 1000,
+            RIGHT: int(match["right"]) / 1000,
+            "interpupillary_mm": IPD_MM,
+            "face_scale_mm": IPD_MM,
+        }
+    )
     reasons = ()
     if "smiling" in name:
         reasons = ("smiling",)
     elif "turned" in name:
         reasons = ("head turned: yaw +14.0 deg (limit +/-10)",)
     pose = Pose(0.0, 0.0, 0.0)
-    return PhotoResult(file=str(path), status="rejected" if reasons else "ok", reasons=reasons,
-                       quality=Quality(pose=pose, scores={"sharpness": 100.0}, reasons=reasons),
-                       measurement=Measurement(metrics, 0.3, "iris"), photo_size_px=(2, 2))
+    return PhotoResult(
+        file=str(path),
+        status="rejected" if reasons else "ok",
+        reasons=reasons,
+        quality=Quality(pose=pose, scores={"sharpness": 100.0}, reasons=reasons),
+        measurement=Measurement(metrics, 0.3, "iris"),
+        photo_size_px=(2, 2),
+    )
 
 
 def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
@@ -80,8 +91,9 @@ def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
             left = 22.0
         right = 16.0 + rng.normal(0, 0.3)
         index = sum(len(g) for g in groups.values())
-        path = folder / (f"IMG_{when:%Y%m%d_%H%M%S}_b{round(left * 1000)}_"
-                         f"{round(right * 1000)}{suffix}.png")
+        path = folder / (
+            f"IMG_{when:%Y%m%d_%H%M%S}_b{round(left * 1000)}_{round(right * 1000)}{suffix}.png"
+        )
         Image.fromarray(np.full((2, 2, 3), (index % 256, index // 256, 7), np.uint8)).save(path)
         groups[tag].append(path)
 
@@ -92,8 +104,13 @@ def write_photos(folder: Path, seed: int = 0) -> dict[str | None, list[Path]]:
         if day in SESSION_DAYS:
             add(DAY0 + timedelta(days=day, hours=18, minutes=50), "before")
             add(DAY0 + timedelta(days=day, hours=19, minutes=30), "after", boost=1.0)
-    for day, kind in [(-5, "_smiling"), (3, "_smiling"), (20, "_smiling"), (10, "_turned"),
-                      (30, "_turned")]:
+    for day, kind in [
+        (-5, "_smiling"),
+        (3, "_smiling"),
+        (20, "_smiling"),
+        (10, "_turned"),
+        (30, "_turned"),
+    ]:
         add(DAY0 + timedelta(days=day, hours=9), suffix=kind)
     return groups
 
@@ -131,24 +148,23 @@ def test_json_keys_and_values(library_dir):
     +1.5 mm after day 28, all detectable; the right brow has no detectable change."""
     table = records(library_dir)
     metrics = [m for m in METRIC_NAMES if m not in ("interpupillary_mm", "face_scale_mm")]
-    assert list(table) == [(m, w) for m in metrics
-                           for w in ("immediate", "2-4 weeks", "long term")]
+    assert list(table) == [(m, w) for m in metrics for w in ("immediate", "2-4 weeks", "long term")]
     first = table[(LEFT, "immediate")]
     assert list(first) == TABLE_COLUMNS
-    assert first["n"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
+    assert first["n_sessions"] == 15 and first["n_photos"] == 30 and first["n_baseline"] is None
+    assert first["n_days"] is None
     assert abs(first["change"] - 1.0) <= 0.25 and first["detectable"] is True
     two_four = table[(LEFT, "2-4 weeks")]
-    assert two_four["n"] == 15 and two_four["n_baseline"] == 8  # days -7 to -1 and day 0
+    assert two_four["n_days"] == 15 and two_four["n_baseline"] == 8  # days -7 to -1 and day 0
     assert abs(two_four["change"] - 1.5 * 21 / 28) <= 0.3 and two_four["detectable"] is True
     long_term = table[(LEFT, "long term")]
-    assert long_term["n"] == 12 and abs(long_term["change"] - 1.5) <= 0.3
+    assert long_term["n_days"] == 12 and abs(long_term["change"] - 1.5) <= 0.3
     assert long_term["n_photos"] == 12 * 2 + 2  # and the "before" photos of days 30 and 32
     assert long_term["detectable"] is True
     assert long_term["ci_low"] < long_term["change"] < long_term["ci_high"]
     assert long_term["slope_per_week"] > 0 and long_term["noise_source"] == "repeat photos"
-    assert long_term["mdc"] == pytest.approx(1.96 * 2 ** 0.5 * long_term["sem"], abs=2e-4)
-    assert not any(table[(RIGHT, w)]["detectable"] for w in ("immediate", "2-4 weeks",
-                                                             "long term"))
+    assert long_term["mdc"] == pytest.approx(1.96 * 2**0.5 * long_term["sem"], abs=2e-4)
+    assert not any(table[(RIGHT, w)]["detectable"] for w in ("immediate", "2-4 weeks", "long term"))
 
 
 def test_json_metric_filter_and_baseline_until(library_dir):
@@ -163,8 +179,9 @@ def test_json_too_few_photos(library_dir):
     table = records(library_dir, "--metric", LEFT, "--baseline-until", "2026-01-26")
     row = table[(LEFT, "2-4 weeks")]
     assert row["detectable"] is None and row["change"] is None
-    assert row["note"] == ("not enough photos: need at least 3 days in the window and 3 "
-                           "baseline days (have 15 and 1)")
+    assert row["note"] == (
+        "not enough photos: need at least 3 days in the window and 3 baseline days (have 15 and 1)"
+    )
 
 
 def test_csv(library_dir):
@@ -175,7 +192,8 @@ def test_csv(library_dir):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0]) == TABLE_COLUMNS
     assert [(r["metric"], r["window"]) for r in rows] == [
-        (m, w) for m in (LEFT, RIGHT) for w in ("immediate", "2-4 weeks", "long term")]
+        (m, w) for m in (LEFT, RIGHT) for w in ("immediate", "2-4 weeks", "long term")
+    ]
     assert rows[0]["detectable"] == "True" and rows[3]["detectable"] == "False"
 
 
@@ -192,15 +210,32 @@ def test_readable_table_and_sentences(library_dir):
         "5 photos left out: 3 smiling, 2 head turned.",
         "",
     ]
-    assert lines[5].split() == ["metric", "window", "n", "change", "95%", "CI", "MDC",
-                                "detectable", "slope/week"]
+    assert lines[5].split() == [
+        "metric",
+        "window",
+        "n",
+        "change",
+        "95%",
+        "CI",
+        "MDC",
+        "detectable",
+        "slope/week",
+    ]
     assert lines[6].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
     assert re.fullmatch(
         r"Brow height \(left\) \+[01]\.\d\d mm \(95% CI [01]\.\d\d to [01]\.\d\d\) right after a "
-        r"session \(mean of 15 sessions\), above the 0\.\d\d mm noise floor\.", lines[13])
-    assert any(re.fullmatch(r"Brow height \(right\) [+-]0\.\d\d mm \(95% CI .*\) after 2–4 "
-                            r"weeks, within the 0\.\d\d mm noise floor: not a detectable "
-                            r"change\.", line) for line in lines)
+        r"session \(mean of 15 sessions\), above the 0\.\d\d mm noise floor\.",
+        lines[13],
+    )
+    assert any(
+        re.fullmatch(
+            r"Brow height \(right\) [+-]0\.\d\d mm \(95% CI .*\) after 2–4 "
+            r"weeks, within the 0\.\d\d mm noise floor: not a detectable "
+            r"change\.",
+            line,
+        )
+        for line in lines
+    )
     assert lines[-1] == "L/R: the subject's own left and right."
 
 
@@ -210,13 +245,17 @@ def test_readable_many_metrics_combined(library_dir):
     result = run("--library", library_dir)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[2] == ("Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
-                        "the same day (3 metrics); the benchmark's floor, as repeat photos "
-                        "varied less (12 metrics).")
+    assert lines[2] == (
+        "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
+        "the same day (3 metrics); the benchmark's floor, as repeat photos "
+        "varied less (12 metrics)."
+    )
     quiet = [line for line in lines if line.startswith("No detectable change")]
     assert len(quiet) == 3
-    assert quiet[1].startswith("No detectable change after 2–4 weeks (within the noise floor "
-                               "or too uncertain): Brow height (right) ")
+    assert quiet[1].startswith(
+        "No detectable change after 2–4 weeks (within the noise floor "
+        "or too uncertain): Brow height (right) "
+    )
     assert quiet[1].count(" mm") + quiet[1].count(" deg") + quiet[1].count("%") == 14
 
 
@@ -240,5 +279,14 @@ def test_empty_library(tmp_path):
     result = run("--metric", LEFT, "--library", tmp_path / "empty")
     assert result.exit_code == 0, result.output
     assert "Baseline (no photos): no photos." in result.stdout
-    assert ("Not enough photos yet for 2–4 weeks: need at least 3 days in the window and 3 "
-            "baseline days (have 0 and 0).") in result.stdout
+    assert (
+        "Not enough photos yet for 2–4 weeks: need at least 3 days in the window and 3 "
+        "baseline days (have 0 and 0)."
+    ) in result.stdout
+
+
+def test_metric_of_an_earlier_version(library_dir):
+    """--metric still takes the mouth corner's height of earlier versions: it reports the
+    elevation that replaced it."""
+    table = records(library_dir, "--metric", "mouth_corner_height_left_mm")
+    assert {metric for metric, _ in table} == {"mouth_corner_elevation_left_mm"}

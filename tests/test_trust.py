@@ -21,8 +21,12 @@ from test_library import check_consistent, fake_library, fake_measure, make_phot
 
 from tracker.cli import main
 from tracker.library import Library, LibraryError
-from tracker.report.pdf import (chromium_command, chromium_environment, find_chromium,
-                                network_isolation)
+from tracker.report.pdf import (
+    chromium_command,
+    chromium_environment,
+    find_chromium,
+    network_isolation,
+)
 
 # --- an emptied or damaged database -------------------------------------------------------------
 
@@ -106,8 +110,10 @@ def test_a_linked_import_of_a_stored_copy_is_refused(stocked):
     copy = stored_files(stocked)[0]
     with fake_library(stocked) as library:
         summary = library.import_photos([copy], link=True, workers=1)
-        assert summary.errors == {str(copy): "is inside the library's own photos/ folder (it "
-                                  "is stored already); import the original instead"}
+        assert summary.errors == {
+            str(copy): "is inside the library's own photos/ folder (it "
+            "is stored already); import the original instead"
+        }
     assert copy.exists() and len(stored_files(stocked)) == 6
 
 
@@ -131,7 +137,8 @@ def test_a_killed_forget_all_is_finished_when_the_library_opens(stocked):
 needs_chromium_and_strace = pytest.mark.skipif(
     find_chromium() is None or shutil.which("strace") is None,
     reason="needs a chromium binary and strace (Debian packages 'chromium' and 'strace'; "
-           ".ci/run installs both)")
+    ".ci/run installs both)",
+)
 
 
 def internet_calls(lines: list[str]) -> list[str]:
@@ -143,8 +150,14 @@ def internet_calls(lines: list[str]) -> list[str]:
             continue
         if line.endswith("<unfinished ...>"):
             pid = line.split()[0]
-            resumed = next((later for later in lines[i + 1:]
-                            if later.startswith(pid + " ") and "resumed>" in later), "")
+            resumed = next(
+                (
+                    later
+                    for later in lines[i + 1 :]
+                    if later.startswith(pid + " ") and "resumed>" in later
+                ),
+                "",
+            )
             line = line.removesuffix("<unfinished ...>") + resumed.split("resumed>")[-1]
         calls.append(line)
     return calls
@@ -162,14 +175,22 @@ def test_chromium_opens_no_internet_socket_and_writes_nothing_in_home(tmp_path):
     user_home = tmp_path / "user-home"
     user_home.mkdir()
     trace = tmp_path / "trace.txt"
-    command = chromium_command(find_chromium(), page.as_uri(), str(home / "profile"),
-                               f"--print-to-pdf={tmp_path / 'out.pdf'}")
+    command = chromium_command(
+        find_chromium(),
+        page.as_uri(),
+        str(home / "profile"),
+        f"--print-to-pdf={tmp_path / 'out.pdf'}",
+    )
     env = chromium_environment(str(home))
     # the user's HOME as the parent process sees it: must stay empty
     env["FACETRACK_USER_HOME"] = str(user_home)
-    done = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg",
-                           "-o", str(trace), *command], env=env, capture_output=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace), *command],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr[-500:]
     assert (tmp_path / "out.pdf").read_bytes()[:5] == b"%PDF-"
     internet = internet_calls(trace.read_text(errors="replace").splitlines())
@@ -186,9 +207,13 @@ def test_chromium_opens_no_internet_socket_and_writes_nothing_in_home(tmp_path):
 def test_chromium_command_carries_every_offline_flag():
     """The flags the developers' guide requires are all on the command line."""
     command = chromium_command("chromium", "file:///x.html", "/tmp/profile")
-    for flag in ('--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--user-data-dir=/tmp/profile"):
+    for flag in (
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--user-data-dir=/tmp/profile",
+    ):
         assert flag in command
     assert chromium_environment("/tmp/h")["HOME"] == "/tmp/h"
     assert sys.platform != "linux" or os.geteuid() != 0 or "--no-sandbox" in command

@@ -29,11 +29,14 @@ from click.testing import CliRunner
 from tracker import validation, warps
 from tracker.cli import main
 from tracker.landmarks import indices as ix
+from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
 
 IPD_PX = 300.0
 SCALE = 63.0 / IPD_PX  # mm per px: an interpupillary distance of 63 mm
-BROWS = ("brow_height_left_mm", "brow_height_right_mm")
+BROWS = registry.names(family="brow_height")
+MOUTH = registry.names(warp="mouth")
+JAW_ANGLES = registry.names(family="jaw_angle")
 SIDES = ("left", "right")
 
 
@@ -96,14 +99,17 @@ def test_jaw_contour_in_translates_both_jaw_lines(reference_px, side, shift_px):
     face width shrinks by the shift (within 1e-4 px; measured 8e-6 px, from the face frame's
     rotation fit seeing one rigid cheek point move), the jaw angles stay within 0.001 deg and
     the brows within 0.001 mm."""
-    ramus, border = ((ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT) if side == "left"
-                     else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT))
+    ramus, border = (
+        (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)
+        if side == "left"
+        else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT)
+    )
     jaw = list(ramus) + list(border)
-    moved = moved_points(reference_px, warps.jaw_contour_field(reference_px, side=side,
-                                                                 shift_px=shift_px))
+    moved = moved_points(
+        reference_px, warps.jaw_contour_field(reference_px, side=side, shift_px=shift_px)
+    )
     inward = 1.0 if side == "right" else -1.0  # the subject's right is the image's left
-    np.testing.assert_allclose(moved[jaw, 0] - reference_px[jaw, 0], inward * shift_px,
-                               atol=1e-9)
+    np.testing.assert_allclose(moved[jaw, 0] - reference_px[jaw, 0], inward * shift_px, atol=1e-9)
     np.testing.assert_allclose(moved[jaw, 1], reference_px[jaw, 1], atol=1e-9)
     before, after = compute_metrics(reference_px, SCALE), compute_metrics(moved, SCALE)
     width_change_px = (after["lower_face_width_mm"] - before["lower_face_width_mm"]) / SCALE
@@ -116,39 +122,50 @@ def test_jaw_contour_in_translates_both_jaw_lines(reference_px, side, shift_px):
 
 @pytest.mark.parametrize("side", SIDES)
 def test_mouth_corner_lift_moves_one_corner_up_exactly(reference_px, side):
-    """The lifted corner moves up the image by exactly the shift, so its height below the eyes
-    shrinks by it (within 1e-9 px); the other corner does not move at all."""
-    corner, other = ((ix.MOUTH_CORNER_LEFT, ix.MOUTH_CORNER_RIGHT) if side == "left"
-                     else (ix.MOUTH_CORNER_RIGHT, ix.MOUTH_CORNER_LEFT))
-    moved = moved_points(reference_px, warps.mouth_corner_field(reference_px, side=side,
-                                                                  shift_px=6.0))
-    np.testing.assert_allclose(moved[corner, :2] - reference_px[corner, :2], [0.0, -6.0],
-                               atol=1e-9)
+    """The lifted corner moves up the image by exactly the shift, so its elevation rises by
+    it (within 1e-9 px); the other corner does not move at all."""
+    corner, other = (
+        (ix.MOUTH_CORNER_LEFT, ix.MOUTH_CORNER_RIGHT)
+        if side == "left"
+        else (ix.MOUTH_CORNER_RIGHT, ix.MOUTH_CORNER_LEFT)
+    )
+    moved = moved_points(
+        reference_px, warps.mouth_corner_field(reference_px, side=side, shift_px=6.0)
+    )
+    np.testing.assert_allclose(moved[corner, :2] - reference_px[corner, :2], [0.0, -6.0], atol=1e-9)
     np.testing.assert_array_equal(moved[other], reference_px[other])
     before, after = compute_metrics(reference_px, SCALE), compute_metrics(moved, SCALE)
-    change_px = (after[f"mouth_corner_height_{side}_mm"]
-                 - before[f"mouth_corner_height_{side}_mm"]) / SCALE
-    assert change_px == pytest.approx(-6.0, abs=1e-9)
+    change_px = (
+        after[f"mouth_corner_elevation_{side}_mm"] - before[f"mouth_corner_elevation_{side}_mm"]
+    ) / SCALE
+    assert change_px == pytest.approx(6.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("warp", [warps.jaw_contour_in, warps.mouth_corner_lift])
 def test_warps_leave_every_pixel_outside_their_region(reference_px, image, warp):
     """A warp computes only its region: every pixel outside it is returned unchanged, and some
     pixels inside it change."""
-    field = (warps.jaw_contour_field if warp is warps.jaw_contour_in
-             else warps.mouth_corner_field)(reference_px, side="left", shift_px=6.0)
+    field = (warps.jaw_contour_field if warp is warps.jaw_contour_in else warps.mouth_corner_field)(
+        reference_px, side="left", shift_px=6.0
+    )
     x0, y0, x1, y1 = (int(v) for v in field[1])
     out = warp(image, reference_px, side="left", shift_px=6.0)
     outside = np.ones(image.shape[:2], bool)
-    outside[max(0, y0):y1, max(0, x0):x1] = False
+    outside[max(0, y0) : y1, max(0, x0) : x1] = False
     np.testing.assert_array_equal(out[outside], image[outside])
     assert (out[~outside] != image[~outside]).any()
 
 
-@pytest.mark.parametrize("field, message", [
-    (warps.jaw_contour_field, "a 60.0 px jaw move does not fit: it would move landmarks"),
-    (warps.mouth_corner_field, "a 60.0 px mouth-corner lift does not fit: it would move "
-                               "landmarks")])
+@pytest.mark.parametrize(
+    "field, message",
+    [
+        (warps.jaw_contour_field, "a 60.0 px jaw move does not fit: it would move landmarks"),
+        (
+            warps.mouth_corner_field,
+            "a 60.0 px mouth-corner lift does not fit: it would move landmarks",
+        ),
+    ],
+)
 def test_warps_refuse_a_move_that_does_not_fit(reference_px, field, message):
     """A move too large for the room around the region (60 px, a fifth of the interpupillary
     distance) raises ValueError naming the landmarks it would disturb."""
@@ -200,12 +217,23 @@ def test_translate_moves_content_by_whole_pixels():
 def test_person_scale_is_a_fixed_face_scale():
     """Every mm metric is multiplied by person_mm / face_scale_mm; the face scale becomes
     person_mm; angles and percentages are unchanged."""
-    metrics = {"brow_height_left_mm": 20.0, "face_scale_mm": 60.0, "interpupillary_mm": 62.0,
-               "jaw_angle_left_deg": 130.0, "asymmetry_pct": 1.5}
+    metrics = {
+        "brow_height_left_mm": 20.0,
+        "face_scale_mm": 60.0,
+        "interpupillary_mm": 62.0,
+        "jaw_angle_left_deg": 130.0,
+        "asymmetry_pct": 1.5,
+    }
     scaled = validation.person_scaled(metrics, 63.0)
-    assert scaled == pytest.approx({"brow_height_left_mm": 21.0, "face_scale_mm": 63.0,
-                                    "interpupillary_mm": 65.1, "jaw_angle_left_deg": 130.0,
-                                    "asymmetry_pct": 1.5})
+    assert scaled == pytest.approx(
+        {
+            "brow_height_left_mm": 21.0,
+            "face_scale_mm": 63.0,
+            "interpupillary_mm": 65.1,
+            "jaw_angle_left_deg": 130.0,
+            "asymmetry_pct": 1.5,
+        }
+    )
 
 
 def test_same_picture_recognises_copies_and_mirror_images(reference_px):
@@ -250,10 +278,23 @@ def test_cli_writes_every_file(quick_run):
     assert f"Written: {out / 'validation.md'}" in result.stdout
 
 
-EXPECTED_COLUMNS = ["metric", "sensitivity", "false_change_other_side", "noise_sd", "sem",
-                    "mdc95", "pose_slope_per_deg", "yaw_slope_per_deg", "yaw_max_change",
-                    "distance_effect_mm", "selfie_noise_sd", "selfie_mdc95",
-                    "split_face_noise_sd", "sensitivity_3d", "other_side_max_mm"]
+EXPECTED_COLUMNS = [
+    "metric",
+    "sensitivity",
+    "false_change_other_side",
+    "noise_sd",
+    "sem",
+    "mdc95",
+    "pose_slope_per_deg",
+    "yaw_slope_per_deg",
+    "yaw_max_change",
+    "distance_effect_mm",
+    "selfie_noise_sd",
+    "selfie_mdc95",
+    "split_face_noise_sd",
+    "sensitivity_3d",
+    "other_side_max_mm",
+]
 
 
 def test_table_has_the_exact_columns_and_one_row_per_metric(quick_run):
@@ -297,15 +338,59 @@ def test_brow_noise_floor(quick_run, metric):
     assert value(rows, metric, "mdc95") < 0.21
 
 
-def test_every_warped_metric_has_a_sensitivity(quick_run):
-    """Every metric a warp changes by a known amount (brows, mouth corners, lower face width,
-    and the asymmetries built on them) gets a finite, positive sensitivity, and every metric
-    but the face scale (the fixed person scale itself) a finite noise floor."""
+# Truth 1.0 for each: the largest allowed |sensitivity - 1|, about 1.3 x the miss measured
+# when set (brow asymmetry: the brows' 0.1 requirement).
+SENSITIVITY_MISS = {
+    "brow_asymmetry_mm": 0.10,  # measured 1.00
+    MOUTH[0]: 0.36,  # measured 0.76
+    MOUTH[1]: 0.36,  # measured 0.72
+    "mouth_corner_asymmetry_mm": 0.46,  # measured 0.65
+    # measured 0.55 with the perspective face frame (0.74 with the 2-D frame before it): Face
+    # Mesh's outline follows a jaw contour moved in the image only partly (issue 11)
+    "lower_face_width_mm": 0.64,
+}
+
+
+@pytest.mark.parametrize("metric", SENSITIVITY_MISS)
+def test_warped_metric_read_near_its_true_size(quick_run, metric):
+    """Every other metric a warp changes by a known amount (the mouth corners lifted 1 mm,
+    the lower face narrowed 2 mm, and the asymmetries built on them; true sensitivity 1.0)
+    reads the change within its bound of the truth (``SENSITIVITY_MISS``)."""
+    sensitivity = value(quick_run[2], metric, "sensitivity")
+    assert abs(sensitivity - 1.0) <= SENSITIVITY_MISS[metric], sensitivity
+
+
+@pytest.mark.parametrize("metric", MOUTH)
+def test_mouth_lift_leaves_the_other_corner(quick_run, metric):
+    """Lifting one mouth corner moves the other one's elevation by less than 0.2 mm on
+    average (truth 0; measured 0.13 left, 0.07 right)."""
+    assert value(quick_run[2], metric, "false_change_other_side") < 0.2
+
+
+@pytest.mark.parametrize("metric", JAW_ANGLES)
+def test_jaw_shift_false_change_of_the_jaw_angle(quick_run, metric):
+    """Moving a jaw contour rigidly towards the midline does not change the jaw's angle
+    (truth 0): its own jaw angle moves by less than 1.75 deg on average and the other side's
+    by less than 0.45 deg (measured 0.98 / 1.30 deg own side and 0.29 / 0.33 deg other side,
+    left / right; the bounds are about 1.3 x the worse)."""
     rows = quick_run[2]
-    for metric in ("brow_asymmetry_mm", "mouth_corner_height_left_mm",
-                   "mouth_corner_height_right_mm", "mouth_corner_asymmetry_mm",
-                   "lower_face_width_mm"):
-        assert value(rows, metric, "sensitivity") > 0, metric
+    assert value(rows, metric, "false_change_other_side") < 0.45
+    _, out, _ = quick_run
+    with open(out / "validation_details.csv", newline="") as fh:
+        own = next(
+            float(r["value"])
+            for r in csv.DictReader(fh)
+            if r["section"] == "sensitivity"
+            and r["metric"] == metric
+            and r["quantity"] == "own_side_false_change"
+        )
+    assert own < 1.75
+
+
+def test_every_metric_has_a_noise_floor(quick_run):
+    """Every metric but the face scale (the fixed person scale itself) gets a finite noise
+    floor."""
+    rows = quick_run[2]
     for metric in METRIC_NAMES:
         if metric != "face_scale_mm":
             assert math.isfinite(value(rows, metric, "mdc95")), metric
@@ -318,3 +403,43 @@ def test_report_states_which_pose_the_slope_is_for(quick_run):
     assert "*pose_slope_per_deg*: the metric's change per degree of measured **pitch**" in markdown
     assert "| metric group | roll (deg) | pitch (deg) | yaw (deg) |" in markdown
     assert "| **quality check limit (settings)** | 20 | 8 | 10 |" in markdown
+
+
+# --- the capture-geometry study on the project's 3-D head (quick plan) ---------------------------
+
+
+@pytest.mark.parametrize("metric", BROWS)
+def test_brow_selfie_noise_on_the_3d_head(quick_run, metric):
+    """Over randomised selfies of the unchanged 3-D head (yaw +/-4, pitch +/-3, roll +/-6 deg,
+    33-50 cm, framing, light, JPEG), brow height varies by an SD of at most 0.18 mm with the
+    person scale (quick plan, 16 selfies: measured 0.12 left, 0.07 right; the full plan, 40
+    selfies: 0.14 / 0.09), so its MDC95 is at most 0.5 mm (measured 0.34 / 0.19)."""
+    rows = quick_run[2]
+    assert value(rows, metric, "selfie_noise_sd") <= 0.18
+    assert value(rows, metric, "selfie_mdc95") <= 0.5
+
+
+@pytest.mark.parametrize("metric", BROWS)
+def test_a_3d_brow_lift_reads_its_size_and_leaves_the_other_brow(quick_run, metric):
+    """A true 3-D lift of one brow (1 and 2 mm) reads 0.93-1.08 of its size (measured 1.05 /
+    1.04: the face frame undoes the brow's perspective gain, so the truth is the lift itself)
+    and moves the other brow by at most 0.12 mm (measured 0.02 / 0.05)."""
+    rows = quick_run[2]
+    assert 0.93 <= value(rows, metric, "sensitivity_3d") <= 1.08
+    assert value(rows, metric, "other_side_max_mm") <= 0.12
+
+
+@pytest.mark.parametrize("metric", BROWS)
+def test_head_turn_and_camera_distance_barely_move_brow_height(quick_run, metric):
+    """Head turns of up to 8 deg move brow height by at most 0.35 mm (measured 0.24 / 0.22)
+    and moving the camera from 60 to 30 cm by at most 0.45 mm (measured +0.30 / +0.33; the
+    orthographic frame of before moved it by 1.0 mm on the same head)."""
+    rows = quick_run[2]
+    assert value(rows, metric, "yaw_max_change") <= 0.35
+    assert abs(value(rows, metric, "distance_effect_mm")) <= 0.45
+
+
+def test_split_face_noise_on_the_3d_head(quick_run):
+    """The left-minus-right brow difference varies over the selfies by at most 0.2 mm
+    (measured 0.13)."""
+    assert value(quick_run[2], "brow_height_left_mm", "split_face_noise_sd") <= 0.2

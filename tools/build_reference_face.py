@@ -74,11 +74,17 @@ def main(paths):
     # symmetrise exactly
     sym = 0.5 * (mean + mirrored[mirror])
     residual = np.linalg.norm(mean - mirrored[mirror], axis=1)
-    print("self-paired:", int(np.sum(mirror == np.arange(478))),
-          "pairs:", int(np.sum(mirror != np.arange(478)) // 2),
-          "max mirror residual (IPD units):", residual.max().round(4))
-    np.savez_compressed(OUT, points=sym.astype(np.float32), mirror=mirror.astype(np.int16),
-                        photo_count=len(stack))
+    print(
+        "self-paired:",
+        int(np.sum(mirror == np.arange(478))),
+        "pairs:",
+        int(np.sum(mirror != np.arange(478)) // 2),
+        "max mirror residual (IPD units):",
+        residual.max().round(4),
+    )
+    np.savez_compressed(
+        OUT, points=sym.astype(np.float32), mirror=mirror.astype(np.int16), photo_count=len(stack)
+    )
     print("wrote", OUT)
 
 

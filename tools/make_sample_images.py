@@ -45,8 +45,10 @@ def main() -> None:
 
     h, w = base.shape[:2]
     rot = cv2.getRotationMatrix2D((w / 2, h / 2), TILT_DEG, 1.0)
-    save("astronaut_tilted.jpg", cv2.warpAffine(base, rot, (w, h), flags=cv2.INTER_CUBIC,
-                                                borderMode=cv2.BORDER_REFLECT))
+    save(
+        "astronaut_tilted.jpg",
+        cv2.warpAffine(base, rot, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT),
+    )
     rows.append(("astronaut_tilted.jpg", "head tilted", TILT_DEG, 0.0, ""))
 
     lifted = brow_lift(base, result.landmarks.points_px, side="left", shift_px=BROW_LIFT_MM / scale)
@@ -59,8 +61,9 @@ def main() -> None:
 
     with open(OUT / "truth.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["file", "what", "roll_change_deg", "brow_height_left_change_mm",
-                         "expected_reason"])
+        writer.writerow(
+            ["file", "what", "roll_change_deg", "brow_height_left_change_mm", "expected_reason"]
+        )
         writer.writerows(rows)
     print(f"wrote {len(rows)} photos to {OUT} (scale {scale:.4f} mm/px)")
 

@@ -66,23 +66,51 @@ FADE_TAU_DAYS = 10.0
 
 # Face Mesh indices: the eyelids (corner to corner)
 LIDS = {  # (upper lid, lower lid), corner to corner
-    "right": ([33, 246, 161, 160, 159, 158, 157, 173, 133], [33, 7, 163, 144, 145, 153, 154, 155, 133]),
-    "left": ([263, 466, 388, 387, 386, 385, 384, 398, 362], [263, 249, 390, 373, 374, 380, 381, 382, 362]),
+    "right": (
+        [33, 246, 161, 160, 159, 158, 157, 173, 133],
+        [33, 7, 163, 144, 145, 153, 154, 155, 133],
+    ),
+    "left": (
+        [263, 466, 388, 387, 386, 385, 384, 398, 362],
+        [263, 249, 390, 373, 374, 380, 381, 382, 362],
+    ),
 }
 
 # (day from START, "HH:MM", kind): kind is "rest", "before", "after", or a rejection
 SCHEDULE = [
-    (0, "19:30", "rest"), (2, "20:10", "rest"), (4, "19:45", "blurred"), (5, "08:15", "rest"),
-    (7, "21:00", "rest"), (9, "19:00", "rest"), (12, "18:30", "rest"),
+    (0, "19:30", "rest"),
+    (2, "20:10", "rest"),
+    (4, "19:45", "blurred"),
+    (5, "08:15", "rest"),
+    (7, "21:00", "rest"),
+    (9, "19:00", "rest"),
+    (12, "18:30", "rest"),
     # treatment: day 0 = START + 14
-    (14, "07:30", "before"), (14, "08:35", "after"), (17, "19:10", "rest"),
-    (21, "19:00", "rest"), (23, "07:30", "before"), (23, "08:35", "after"), (26, "20:00", "rest"),
-    (29, "19:30", "rest"), (30, "20:15", "eyes closed"), (32, "18:45", "rest"),
-    (35, "07:30", "before"), (35, "08:35", "after"), (38, "19:20", "rest"), (41, "20:30", "rest"),
-    (43, "19:00", "face cut"), (45, "18:50", "rest"),
-    (49, "07:30", "before"), (49, "08:35", "after"), (52, "19:40", "rest"), (58, "20:00", "rest"),
+    (14, "07:30", "before"),
+    (14, "08:35", "after"),
+    (17, "19:10", "rest"),
+    (21, "19:00", "rest"),
+    (23, "07:30", "before"),
+    (23, "08:35", "after"),
+    (26, "20:00", "rest"),
+    (29, "19:30", "rest"),
+    (30, "20:15", "eyes closed"),
+    (32, "18:45", "rest"),
+    (35, "07:30", "before"),
+    (35, "08:35", "after"),
+    (38, "19:20", "rest"),
+    (41, "20:30", "rest"),
+    (43, "19:00", "face cut"),
+    (45, "18:50", "rest"),
+    (49, "07:30", "before"),
+    (49, "08:35", "after"),
+    (52, "19:40", "rest"),
+    (58, "20:00", "rest"),
     # the pause: the last session is on day 14 + 46 = 60
-    (63, "19:15", "rest"), (68, "18:40", "rest"), (74, "19:30", "rest"), (80, "20:00", "rest"),
+    (63, "19:15", "rest"),
+    (68, "18:40", "rest"),
+    (74, "19:30", "rest"),
+    (80, "20:00", "rest"),
 ]
 NO_EXIF = {26, 68}  # these days' photos carry their time only in the file name
 
@@ -105,6 +133,7 @@ def cumulative_mm(t: datetime) -> float:
 
 # --- the neutral base ---------------------------------------------------------------------------
 
+
 def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
     order = np.argsort(points[:, 0])
     return np.interp(xs, points[order, 0], points[order, 1])
@@ -117,8 +146,12 @@ def neutral_base() -> tuple[np.ndarray, float, float, np.ndarray]:
         image, result = neutral_base_face()
     except ValueError as exc:
         raise SystemExit(str(exc)) from exc
-    return (image, result.measurement.scale_mm_per_px, result.quality.scores["iris_px"],
-            result.landmarks.points_px)
+    return (
+        image,
+        result.measurement.scale_mm_per_px,
+        result.quality.scores["iris_px"],
+        result.landmarks.points_px,
+    )
 
 
 def close_eyes(image: np.ndarray, pts: np.ndarray, fade_px: float = 40.0) -> np.ndarray:
@@ -134,7 +167,9 @@ def close_eyes(image: np.ndarray, pts: np.ndarray, fade_px: float = 40.0) -> np.
         gy, gx = np.mgrid[0:h, 0:w].astype(np.float64)
         lower = upper + gap
 
-        def move(py):  # forward move of the lid skin: 0 at fade_px above the lid, gap at it
+        def move(
+            py, upper=upper, gap=gap
+        ):  # forward move of the lid skin: 0 at fade_px above the lid, gap at it
             s = np.clip((py - (upper[None, :] - fade_px)) / fade_px, 0.0, 1.0)
             return gap[None, :] * 0.5 * (1.0 - np.cos(np.pi * s))
 
@@ -142,12 +177,18 @@ def close_eyes(image: np.ndarray, pts: np.ndarray, fade_px: float = 40.0) -> np.
         for _ in range(40):
             py = gy - move(py)
         src = np.where(gy < lower[None, :], py, gy)
-        out = cv2.remap(out, gx.astype(np.float32), src.astype(np.float32), cv2.INTER_CUBIC,
-                        borderMode=cv2.BORDER_REFLECT)
+        out = cv2.remap(
+            out,
+            gx.astype(np.float32),
+            src.astype(np.float32),
+            cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REFLECT,
+        )
     return out
 
 
 # --- the series ---------------------------------------------------------------------------------
+
 
 def frame(image: np.ndarray, pts: np.ndarray, rng, *, kind: str) -> np.ndarray:
     """Roll, distance and framing: a portrait crop of SIZE around the face."""
@@ -161,12 +202,15 @@ def frame(image: np.ndarray, pts: np.ndarray, rng, *, kind: str) -> np.ndarray:
         target = np.array([w * 0.02, target[1]])  # the face's right half is out of the frame
     matrix = cv2.getRotationMatrix2D(tuple(centre), roll, scale)
     matrix[:, 2] += target - centre
-    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_REFLECT_101)
+    return cv2.warpAffine(
+        image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101
+    )
 
 
 def light(image: np.ndarray, rng) -> np.ndarray:
-    gains = rng.uniform(0.85, 1.15) * np.array([rng.uniform(0.93, 1.07), 1.0, rng.uniform(0.93, 1.07)])
+    gains = rng.uniform(0.85, 1.15) * np.array(
+        [rng.uniform(0.93, 1.07), 1.0, rng.uniform(0.93, 1.07)]
+    )
     return np.clip(image.astype(np.float32) * gains, 0, 255).astype(np.uint8)
 
 
@@ -210,11 +254,17 @@ def main() -> None:
         name = f"selfie_{number:02d}.jpg" if exif else f"IMG_{when:%Y%m%d_%H%M%S}.jpg"
         save(OUT / name, image, when, quality, exif)
         rejected = kind not in ("rest", "before", "after")
-        rows.append({"file": name, "captured_at": when.isoformat(timespec="minutes"),
-                     "session": kind if kind in ("before", "after") else "",
-                     "brow_lift_true_mm": f"{total:.4f}", "immediate_true_mm": f"{immediate:.1f}",
-                     "expected_status": "rejected" if rejected else "ok",
-                     "reason": kind if rejected else ""})
+        rows.append(
+            {
+                "file": name,
+                "captured_at": when.isoformat(timespec="minutes"),
+                "session": kind if kind in ("before", "after") else "",
+                "brow_lift_true_mm": f"{total:.4f}",
+                "immediate_true_mm": f"{immediate:.1f}",
+                "expected_status": "rejected" if rejected else "ok",
+                "reason": kind if rejected else "",
+            }
+        )
 
     with open(OUT / "truth.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -233,11 +283,15 @@ def main() -> None:
         rgb = np.asarray(Image.open(OUT / row["file"]).convert("RGB"))
         result = measure_pixels(rgb, file=row["file"])
         if result.status != row["expected_status"]:
-            wrong.append(f"{row['file']}: {result.status} {result.reasons}, expected "
-                         f"{row['expected_status']} ({row['reason'] or 'no effect'})")
+            wrong.append(
+                f"{row['file']}: {result.status} {result.reasons}, expected "
+                f"{row['expected_status']} ({row['reason'] or 'no effect'})"
+            )
     size = sum(p.stat().st_size for p in OUT.iterdir())
-    print(f"wrote {len(rows)} photos and {len(session_days())} sessions to {OUT} "
-          f"({size / 1e6:.1f} MB)")
+    print(
+        f"wrote {len(rows)} photos and {len(session_days())} sessions to {OUT} "
+        f"({size / 1e6:.1f} MB)"
+    )
     if wrong:
         raise SystemExit("photos with an unexpected status:\n" + "\n".join(wrong))
 

@@ -33,6 +33,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
+
+from tracker.metrics import registry
 
 # --- colours and names ----------------------------------------------------------------------
 
@@ -50,7 +54,7 @@ from matplotlib.transforms import blended_transform_factory
 BLUE, ORANGE, SKY, GREEN = "#0072B2", "#E69F00", "#56B4E9", "#009E73"
 VERMILLION, PURPLE, YELLOW, GREY = "#D55E00", "#CC79A7", "#F0E442", "#7F7F7F"
 
-SIDE_STYLES = {
+SIDE_STYLES: dict[str | None, dict[str, Any]] = {
     "left": {"color": BLUE, "marker": "o", "linestyle": "-"},
     "right": {"color": VERMILLION, "marker": "s", "linestyle": "--"},
     None: {"color": GREEN, "marker": "o", "linestyle": "-"},
@@ -63,21 +67,16 @@ WINDOW_SHADES = {
     "long term": (YELLOW, "Long term"),
 }
 
-# A chart shows a metric's left and right together, or a single metric.
-CHART_METRICS: dict[str, tuple[str, ...]] = {
-    "brow_height": ("brow_height_left_mm", "brow_height_right_mm"),
-    "jaw_angle": ("jaw_angle_left_deg", "jaw_angle_right_deg"),
-    "asymmetry": ("asymmetry_pct",),
-    "eye_aperture": ("eye_aperture_left_mm", "eye_aperture_right_mm"),
-    "mouth_corner_height": ("mouth_corner_height_left_mm", "mouth_corner_height_right_mm"),
-    "cheek_height": ("cheek_height_left_mm", "cheek_height_right_mm"),
-    "brow_asymmetry": ("brow_asymmetry_mm",),
-    "jaw_angle_asymmetry": ("jaw_angle_asymmetry_deg",),
-    "mouth_corner_asymmetry": ("mouth_corner_asymmetry_mm",),
-    "lower_face_width": ("lower_face_width_mm",),
-}
-DASHBOARD_METRICS = ("brow_height", "jaw_angle", "asymmetry", "eye_aperture",
-                     "mouth_corner_height", "cheek_height")
+# A chart shows a metric's left and right together, or a single metric (chart name -> columns).
+CHART_METRICS: dict[str, tuple[str, ...]] = registry.charts()
+DASHBOARD_METRICS = tuple(
+    dict.fromkeys(
+        m.family
+        for m in sorted(
+            (m for m in registry.METRICS if m.dashboard), key=lambda m: m.chart_rank or 0
+        )
+    )
+)
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 ROLLING_DAYS = 7
 SIDES_NOTE = "Left and right are the subject's own."
@@ -87,49 +86,44 @@ _UNIT_WORDS = {"mm": "mm", "deg": "degrees", "%": "% of the eye distance"}
 
 def chart_metrics(name: str) -> tuple[str, ...]:
     """The metric columns one chart shows: "brow_height" -> its left and right columns; a
-    column name ("asymmetry_pct", "brow_height_left_mm") -> itself.
+    column name ("asymmetry_pct", "jaw_angle_left_deg") -> itself.
 
     Raises
     ------
     ValueError
         For an unknown name, listing the known ones.
     """
-    from tracker.metrics.geometry import METRIC_NAMES
-
+    name = registry.resolve(name)  # names of earlier versions still work
     if name in CHART_METRICS:
         return CHART_METRICS[name]
-    if name in METRIC_NAMES:
+    if name in registry.BY_NAME:
         return (name,)
-    raise ValueError(f"unknown metric {name!r}; choose from {', '.join(CHART_METRICS)} "
-                     f"or a column name such as brow_height_left_mm")
+    example = registry.PRIMARY[0]
+    raise ValueError(
+        f"unknown metric {name!r}; choose from {', '.join(CHART_METRICS)} "
+        f"or a column name such as {example}"
+    )
 
 
 def _side(metric: str) -> str | None:
-    if "_left_" in metric:
-        return "left"
-    if "_right_" in metric:
-        return "right"
-    return None
+    known = registry.BY_NAME.get(metric)
+    return known.side if known is not None else None
 
 
 def _unit(metric: str) -> str:
-    from tracker.analysis.text import metric_unit
-
-    return metric_unit(metric)[0]
+    return registry.unit_text(metric)
 
 
 def chart_title(name: str) -> str:
     """A chart's title in plain words: "Brow height, left and right (mm)",
     "Facial asymmetry (% of the eye distance)"."""
-    from tracker.analysis import metric_label
-
     columns = chart_metrics(name)
     unit = _UNIT_WORDS.get(_unit(columns[0]), _unit(columns[0]))
     suffix = f" ({unit})" if unit else ""
     if len(columns) == 2:
-        base = metric_label(columns[0]).replace(" (left)", "").replace(" (right)", "")
+        base = registry.label(columns[0]).replace(" (left)", "").replace(" (right)", "")
         return f"{base}, left and right{suffix}"
-    return f"{metric_label(columns[0])}{suffix}"
+    return f"{registry.label(columns[0])}{suffix}"
 
 
 def _new_axes(figsize: tuple[float, float]) -> Axes:
@@ -191,10 +185,19 @@ def _style_time_axis(ax) -> None:
         ax.spines[spine].set_visible(False)
 
 
-def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-                 metric: str = "brow_height", ax: Axes | None = None, trend=None,
-                 baseline_until=None, sem=None, rolling_days: int = ROLLING_DAYS,
-                 legend: bool = True, title: bool = True) -> Axes:
+def metric_chart(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    metric: str = "brow_height",
+    ax: Axes | None = None,
+    trend=None,
+    baseline_until=None,
+    sem=None,
+    rolling_days: int = ROLLING_DAYS,
+    legend: bool = True,
+    title: bool = True,
+) -> Axes:
     """One metric over time: per-day values, a rolling median, the baseline with its noise
     band, the windows and the treatment sessions; left and right as two lines.
 
@@ -243,8 +246,16 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     trend = _analyse(photos, sessions, columns, trend, baseline_until, sem)
     daily = trend.daily.loc[trend.daily["metric"].isin(columns)]
     if daily.empty:
-        ax.text(0.5, 0.5, EMPTY_TEXT, transform=ax.transAxes, ha="center", va="center",
-                fontsize=11, color=GREY)
+        ax.text(
+            0.5,
+            0.5,
+            EMPTY_TEXT,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color=GREY,
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         return ax
@@ -263,29 +274,64 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         days = daily.loc[daily["metric"] == column].set_index("date")["value"].sort_index()
         if days.empty:
             continue
-        ax.plot(days.index, days.to_numpy(), linestyle="none", marker=style["marker"],
-                markersize=3.5, color=style["color"], alpha=0.55, zorder=3)
+        ax.plot(
+            days.index,
+            days.to_numpy(),
+            linestyle="none",
+            marker=style["marker"],
+            markersize=3.5,
+            color=style["color"],
+            alpha=0.55,
+            zorder=3,
+        )
         if len(days) >= 3:
             smooth = days.rolling(f"{rolling_days}D", center=True, min_periods=1).median()
-            ax.plot(smooth.index, smooth.to_numpy(), linestyle=style["linestyle"],
-                    color=style["color"], linewidth=2.0, zorder=4)
+            ax.plot(
+                smooth.index,
+                smooth.to_numpy(),
+                linestyle=style["linestyle"],
+                color=style["color"],
+                linewidth=2.0,
+                zorder=4,
+            )
         base = daily.loc[(daily["metric"] == column) & (daily["window"] == "baseline"), "value"]
         mdc = float(noise.get(column, math.nan))
         if not base.empty:
             level = float(base.mean())
             ax.axhline(level, color=style["color"], linestyle=":", linewidth=1.2, zorder=2)
             if math.isfinite(mdc) and mdc > 0:
-                ax.axhspan(level - mdc, level + mdc, color=style["color"], alpha=0.10,
-                           linewidth=0, zorder=1)
+                ax.axhspan(
+                    level - mdc,
+                    level + mdc,
+                    color=style["color"],
+                    alpha=0.10,
+                    linewidth=0,
+                    zorder=1,
+                )
         if column in after.columns and not after.empty:
             values = after[["captured_at", column]].dropna()
-            ax.plot(values["captured_at"], values[column], linestyle="none", marker="^",
-                    markersize=5, markerfacecolor="none", color=style["color"], alpha=0.8,
-                    zorder=3)
+            ax.plot(
+                values["captured_at"],
+                values[column],
+                linestyle="none",
+                marker="^",
+                markersize=5,
+                markerfacecolor="none",
+                color=style["color"],
+                alpha=0.8,
+                zorder=3,
+            )
         side = _side(column)
-        handles.append(Line2D([], [], color=style["color"], marker=style["marker"],
-                              linestyle=style["linestyle"],
-                              label=f"{side.capitalize()}" if side else "Daily value"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style["color"],
+                marker=style["marker"],
+                linestyle=style["linestyle"],
+                label=f"{side.capitalize()}" if side else "Daily value",
+            )
+        )
 
     n_sessions = _mark_sessions(ax, sessions, x_low, x_high)
     ax.set_xlim(x_low, x_high)
@@ -294,23 +340,34 @@ def metric_chart(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     _style_time_axis(ax)
 
     if legend:
-        handles.append((Patch(facecolor=GREY, alpha=0.2),
-                        Line2D([], [], color=GREY, linestyle=":")))
+        handles.append(
+            (Patch(facecolor=GREY, alpha=0.2), Line2D([], [], color=GREY, linestyle=":"))
+        )
         labels = [h.get_label() for h in handles[:-1]] + ["Baseline ± noise floor (MDC95)"]
         if not after.empty:
-            handles.append(Line2D([], [], color=GREY, marker="^", markerfacecolor="none",
-                                  linestyle="none"))
+            handles.append(
+                Line2D([], [], color=GREY, marker="^", markerfacecolor="none", linestyle="none")
+            )
             labels.append("Right after a session (immediate)")
         if n_sessions:
-            handles.append(Line2D([], [], color=SESSION_COLOUR, marker="|", markersize=10,
-                                  linestyle="none"))
+            handles.append(
+                Line2D([], [], color=SESSION_COLOUR, marker="|", markersize=10, linestyle="none")
+            )
             labels.append("Treatment session")
         from matplotlib.legend_handler import HandlerTuple
 
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  fontsize=8.5, frameon=False, handler_map={tuple: HandlerTuple(ndivide=1)},
-                  title="Left and right: the subject's own" if len(columns) == 2 else None,
-                  title_fontsize=8.5, alignment="left")
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8.5,
+            frameon=False,
+            handler_map={tuple: HandlerTuple(ndivide=1)},
+            title="Left and right: the subject's own" if len(columns) == 2 else None,
+            title_fontsize=8.5,
+            alignment="left",
+        )
     return ax
 
 
@@ -328,12 +385,18 @@ def _shade_windows(ax: Axes, baseline, x_low, x_high, *, label_size: float = 8.5
         spans.append(("2-4 weeks", max(first, x_low), min(last, x_high)))
         spans.append(("long term", max(last, x_low), x_high))
         if baseline.first_treatment is not None and x_low <= baseline.day0 <= x_high:
-            ax.axvline(baseline.day0, color=SESSION_COLOUR, linewidth=1.0, linestyle="-",
-                       alpha=0.7, zorder=2)
+            ax.axvline(
+                baseline.day0,
+                color=SESSION_COLOUR,
+                linewidth=1.0,
+                linestyle="-",
+                alpha=0.7,
+                zorder=2,
+            )
     top = blended_transform_factory(ax.transData, ax.transAxes)
     # labels at the start of their window, moved a row down when they would overlap the
     # previous one (short windows on a long time axis); widths estimated before layout
-    axes_width_pt = 0.8 * ax.get_position().width * ax.figure.get_figwidth() * 72
+    axes_width_pt = 0.8 * ax.get_position().width * cast(Figure, ax.figure).get_figwidth() * 72
     total = (x_high - x_low) / pd.Timedelta(days=1)
     rows_end: list[float] = []
     for window, left, right in spans:
@@ -347,10 +410,18 @@ def _shade_windows(ax: Axes, baseline, x_low, x_high, *, label_size: float = 8.5
         if row == len(rows_end):
             rows_end.append(end)
         rows_end[row] = end
-        ax.annotate(label, (mdates.date2num(left), 1.0), xycoords=top,
-                    xytext=(3, -3 - row * 1.25 * label_size), textcoords="offset points",
-                    ha="left", va="top", fontsize=label_size, color="#444444",
-                    annotation_clip=False)
+        ax.annotate(
+            label,
+            (mdates.date2num(left), 1.0),
+            xycoords=top,
+            xytext=(3, -3 - row * 1.25 * label_size),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=label_size,
+            color="#444444",
+            annotation_clip=False,
+        )
 
 
 def _mark_sessions(ax: Axes, sessions: pd.DataFrame | None, x_low, x_high) -> int:
@@ -362,17 +433,34 @@ def _mark_sessions(ax: Axes, sessions: pd.DataFrame | None, x_low, x_high) -> in
     if starts.empty:
         return 0
     bottom = blended_transform_factory(ax.transData, ax.transAxes)
-    ax.plot(starts, np.full(len(starts), 0.0), transform=bottom, linestyle="none", marker="|",
-            markersize=9, markeredgewidth=1.2, color=SESSION_COLOUR, clip_on=False, zorder=5)
+    ax.plot(
+        starts,
+        np.full(len(starts), 0.0),
+        transform=bottom,
+        linestyle="none",
+        marker="|",
+        markersize=9,
+        markeredgewidth=1.2,
+        color=SESSION_COLOUR,
+        clip_on=False,
+        zorder=5,
+    )
     return int(len(starts))
 
 
 # --- the dashboard ----------------------------------------------------------------------------
 
 
-def dashboard(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-              metrics: Sequence[str] = DASHBOARD_METRICS, fig: Figure | None = None,
-              trend=None, baseline_until=None, sem=None) -> Figure:
+def dashboard(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    metrics: Sequence[str] = DASHBOARD_METRICS,
+    fig: Figure | None = None,
+    trend=None,
+    baseline_until=None,
+    sem=None,
+) -> Figure:
     """All key metrics on one page: a grid of ``metric_chart`` panels with one legend.
 
     Parameters
@@ -398,35 +486,51 @@ def dashboard(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     nrows = max(1, math.ceil(len(metrics) / ncols))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, name in zip(axes, metrics):
-        metric_chart(photos, sessions, metric=name, ax=ax, trend=trend, legend=False,
-                     title=False)
+        metric_chart(photos, sessions, metric=name, ax=ax, trend=trend, legend=False, title=False)
         ax.set_title(chart_title(name), loc="left", fontsize=10.5, fontweight="bold")
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(metrics) :]:
         ax.set_visible(False)
-    fig.suptitle("Your facial metrics over time", fontsize=14, fontweight="bold", x=0.01,
-                 ha="left")
+    fig.suptitle("Your facial metrics over time", fontsize=14, fontweight="bold", x=0.01, ha="left")
     handles = [
         Line2D([], [], **SIDE_STYLES["left"], label="Left"),
         Line2D([], [], **SIDE_STYLES["right"], label="Right"),
         Line2D([], [], **SIDE_STYLES[None], label="Both sides (one value)"),
         Patch(facecolor=GREY, alpha=0.25, label="Baseline ± noise floor (MDC95)"),
-        Line2D([], [], color=GREY, marker="^", markerfacecolor="none", linestyle="none",
-               label="Right after a session"),
-        Line2D([], [], color=SESSION_COLOUR, marker="|", markersize=10, linestyle="none",
-               label="Treatment session"),
+        Line2D(
+            [],
+            [],
+            color=GREY,
+            marker="^",
+            markerfacecolor="none",
+            linestyle="none",
+            label="Right after a session",
+        ),
+        Line2D(
+            [],
+            [],
+            color=SESSION_COLOUR,
+            marker="|",
+            markersize=10,
+            linestyle="none",
+            label="Treatment session",
+        ),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8.5,
-               frameon=False, title_fontsize=8.5,
-               title=f"Dots: daily values; lines: {ROLLING_DAYS}-day rolling median. "
-                     f"{SIDES_NOTE}")
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles),
+        fontsize=8.5,
+        frameon=False,
+        title_fontsize=8.5,
+        title=f"Dots: daily values; lines: {ROLLING_DAYS}-day rolling median. {SIDES_NOTE}",
+    )
     return fig
 
 
 # --- the treatment log ------------------------------------------------------------------------
 
 
-def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None,
-                    until=None) -> Axes:
+def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None, until=None) -> Axes:
     """Treatment sessions per week (Monday to Sunday) from the first session's week to the
     last session's (or ``until``'s) week; weeks without a session show as gaps.
 
@@ -439,26 +543,48 @@ def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None,
     ax.set_title("Treatment sessions per week", loc="left", fontsize=12, fontweight="bold")
     weekly = sessions_per_week(sessions, until=until)
     if weekly.empty:
-        ax.text(0.5, 0.5, "No treatment session logged", transform=ax.transAxes,
-                ha="center", va="center", fontsize=11, color=GREY)
+        ax.text(
+            0.5,
+            0.5,
+            "No treatment session logged",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color=GREY,
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         return ax
     from tracker.analysis import pauses
 
-    ax.bar(weekly.index + pd.Timedelta(days=3.5), weekly.to_numpy(), width=6.0,
-           color=SESSION_COLOUR, edgecolor="none")
+    ax.bar(
+        weekly.index + pd.Timedelta(days=3.5),
+        weekly.to_numpy(),
+        width=6.0,
+        color=SESSION_COLOUR,
+        edgecolor="none",
+    )
     top = blended_transform_factory(ax.transData, ax.transAxes)
     for pause in pauses(sessions, latest=until).itertuples(index=False):
         end = pause.resumed if pd.notna(pause.resumed) else pd.Timestamp(until)
         ax.axvspan(pause.last_session, end, color=GREY, alpha=0.15, linewidth=0)
-        ax.annotate(f"pause, {pause.days:.0f} days",
-                    (mdates.date2num(pause.last_session), 1.0), xycoords=top, xytext=(3, -3),
-                    textcoords="offset points", ha="left", va="top", fontsize=8,
-                    color="#444444")
+        ax.annotate(
+            f"pause, {pause.days:.0f} days",
+            (mdates.date2num(pause.last_session), 1.0),
+            xycoords=top,
+            xytext=(3, -3),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=8,
+            color="#444444",
+        )
     ax.set_ylim(0, ax.get_ylim()[1] * 1.15)  # room for the pauses' labels
     ax.set_ylabel("sessions")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    locator = ax.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
     _style_time_axis(ax)
     return ax
 
@@ -471,9 +597,10 @@ def sessions_per_week(sessions: pd.DataFrame | None, *, until=None) -> pd.Series
     starts = pd.to_datetime(sessions["started_at"]).dropna()
     if starts.empty:
         return pd.Series(dtype="int64")
-    monday = (starts.dt.normalize() - pd.to_timedelta(starts.dt.weekday, unit="D"))
-    last = starts.max() if until is None or pd.isna(until) else max(starts.max(),
-                                                                       pd.Timestamp(until))
+    monday = starts.dt.normalize() - pd.to_timedelta(starts.dt.weekday, unit="D")
+    last = (
+        starts.max() if until is None or pd.isna(until) else max(starts.max(), pd.Timestamp(until))
+    )
     last_monday = last.normalize() - pd.Timedelta(days=last.weekday())
     weeks = pd.date_range(monday.min(), last_monday, freq="7D")
     return monday.value_counts().reindex(weeks, fill_value=0).astype("int64")
@@ -487,9 +614,13 @@ EYE_LEVEL = 0.40
 EYE_DISTANCE = 0.28  # of the width
 
 
-def eye_alignment(points_px: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE,
-                  eye_level: float = EYE_LEVEL, eye_distance: float = EYE_DISTANCE
-                  ) -> np.ndarray:
+def eye_alignment(
+    points_px: np.ndarray,
+    *,
+    size: tuple[int, int] = ALIGNED_SIZE,
+    eye_level: float = EYE_LEVEL,
+    eye_distance: float = EYE_DISTANCE,
+) -> np.ndarray:
     """The similarity transform (rotation, uniform scale, shift) that puts the subject's
     right iris centre at ``((1 - eye_distance) / 2 * width, eye_level * height)`` and the
     left one ``eye_distance * width`` to its right (as others see the face).
@@ -512,8 +643,7 @@ def eye_alignment(points_px: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE
     pts = np.asarray(points_px, dtype=np.float64)
     source = complex(*pts[ix.IRIS_CENTRE_RIGHT, :2]), complex(*pts[ix.IRIS_CENTRE_LEFT, :2])
     x0 = (1.0 - eye_distance) / 2.0 * width
-    target = complex(x0, eye_level * height), complex(x0 + eye_distance * width,
-                                                      eye_level * height)
+    target = complex(x0, eye_level * height), complex(x0 + eye_distance * width, eye_level * height)
     if source[1] == source[0]:
         raise ValueError("the two iris centres coincide: cannot align on the eyes")
     a = (target[1] - target[0]) / (source[1] - source[0])
@@ -526,8 +656,9 @@ def _apply(matrix: np.ndarray, points) -> np.ndarray:
     return pts @ matrix[:, :2].T + matrix[:, 2]
 
 
-def warp_aligned(pixels: np.ndarray, matrix: np.ndarray, *,
-                 size: tuple[int, int] = ALIGNED_SIZE) -> np.ndarray:
+def warp_aligned(
+    pixels: np.ndarray, matrix: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE
+) -> np.ndarray:
     """Warp an RGB image with an ``eye_alignment`` matrix; large reductions are first made
     by area averaging (no aliasing). Outside the photo is mid grey."""
     import cv2
@@ -544,8 +675,14 @@ def warp_aligned(pixels: np.ndarray, matrix: np.ndarray, *,
         shrink[:, 2] = 0.5 * np.array([small[0] / width, small[1] / height]) - 0.5
         inverse = np.linalg.inv(np.vstack([shrink, [0.0, 0.0, 1.0]]))
         matrix = (np.vstack([matrix, [0.0, 0.0, 1.0]]) @ inverse)[:2]
-    return cv2.warpAffine(pixels, matrix, size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(128, 128, 128))
+    return cv2.warpAffine(
+        pixels,
+        matrix,
+        size,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(128, 128, 128),
+    )
 
 
 @dataclass(frozen=True)
@@ -577,9 +714,14 @@ class AlignedPair:
     after: AlignedPhoto
 
 
-def align_photo(library, photo_id: int, *, role: str = "photo",
-                size: tuple[int, int] = ALIGNED_SIZE, photos: pd.DataFrame | None = None
-                ) -> AlignedPhoto:
+def align_photo(
+    library,
+    photo_id: int,
+    *,
+    role: str = "photo",
+    size: tuple[int, int] = ALIGNED_SIZE,
+    photos: pd.DataFrame | None = None,
+) -> AlignedPhoto:
     """Open a library photo and align it on the eyes (``eye_alignment``).
 
     Parameters
@@ -607,10 +749,12 @@ def align_photo(library, photo_id: int, *, role: str = "photo",
     points = library.landmarks(photo_id)
     photo = open_photo(record["stored_path"], mirrored=record["mirrored"])
     height, width = photo.pixels.shape[:2]
-    result = PhotoResult(file=record["stored_path"], status=record["status"],
-                         landmarks=Landmarks(points_px=points, image_size_px=(width, height),
-                                             model="stored"),
-                         extras={"refined_points_px": points})
+    result = PhotoResult(
+        file=record["stored_path"],
+        status=record["status"],
+        landmarks=Landmarks(points_px=points, image_size_px=(width, height), model="stored"),
+        refined_points_px=points,
+    )
     geometry = overlay_geometry(result)
     matrix = eye_alignment(points, size=size)
     mapped = {
@@ -621,18 +765,26 @@ def align_photo(library, photo_id: int, *, role: str = "photo",
     }
     if photos is not None and (photos["id"] == photo_id).any():
         row = photos.loc[photos["id"] == photo_id].iloc[0]
-        metrics = {k: float(row[k]) for k in ("brow_height_left_mm", "brow_height_right_mm",
-                                              "jaw_angle_left_deg", "jaw_angle_right_deg")}
+        metrics = {
+            registry.sided(family, side): float(row[registry.sided(family, side)])
+            for family in _LINE_FAMILIES
+            for side in registry.SIDES
+        }
     else:
         metrics = {k: v for k, v in record["metrics"].items() if v is not None}
-    return AlignedPhoto(photo_id=int(photo_id),
-                        captured_at=pd.Timestamp(record["captured_at"][:19]),
-                        role=role, pixels=warp_aligned(photo.pixels, matrix, size=size),
-                        geometry=mapped, metrics=metrics)
+    return AlignedPhoto(
+        photo_id=int(photo_id),
+        captured_at=pd.Timestamp(record["captured_at"][:19]),
+        role=role,
+        pixels=warp_aligned(photo.pixels, matrix, size=size),
+        geometry=mapped,
+        metrics=metrics,
+    )
 
 
-def choose_pair(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-                baseline_until=None) -> tuple[list[int], list[int]]:
+def choose_pair(
+    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *, baseline_until=None
+) -> tuple[list[int], list[int]]:
     """Candidate photo ids for the before/after comparison, best first.
 
     Before: the accepted baseline photos, latest first (the state just before treatment).
@@ -652,15 +804,23 @@ def choose_pair(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     before = kept.loc[kept["captured_at"] < baseline.end, "id"].astype(int).tolist()
     later = kept.loc[kept["captured_at"] >= baseline.end]
     immediate = photo_roles(later, sessions)["role"] == "after"
-    after = (later.loc[~immediate, "id"].astype(int).tolist()
-             + later.loc[immediate, "id"].astype(int).tolist())
+    after = (
+        later.loc[~immediate, "id"].astype(int).tolist()
+        + later.loc[immediate, "id"].astype(int).tolist()
+    )
     return before, after
 
 
-def aligned_pair(library, *, before: int | None = None, after: int | None = None,
-                 photos: pd.DataFrame | None = None, sessions: pd.DataFrame | None = None,
-                 baseline_until=None, size: tuple[int, int] = ALIGNED_SIZE
-                 ) -> AlignedPair | None:
+def aligned_pair(
+    library,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    photos: pd.DataFrame | None = None,
+    sessions: pd.DataFrame | None = None,
+    baseline_until=None,
+    size: tuple[int, int] = ALIGNED_SIZE,
+) -> AlignedPair | None:
     """The baseline photo and the latest photo, aligned on the eyes.
 
     Without ids, the latest accepted baseline photo and the latest accepted photo after the
@@ -684,15 +844,13 @@ def aligned_pair(library, *, before: int | None = None, after: int | None = None
         sessions = loaded_sessions if sessions is None else sessions
     candidates = choose_pair(photos, sessions, baseline_until=baseline_until)
     chosen = []
-    for given, ids, role in ((before, candidates[0], "Baseline"),
-                             (after, candidates[1], "Latest")):
+    for given, ids, role in ((before, candidates[0], "Baseline"), (after, candidates[1], "Latest")):
         if given is not None:
             chosen.append(align_photo(library, given, role=role, size=size, photos=photos))
             continue
         for photo_id in ids:
             try:
-                chosen.append(align_photo(library, photo_id, role=role, size=size,
-                                          photos=photos))
+                chosen.append(align_photo(library, photo_id, role=role, size=size, photos=photos))
                 break
             except (TrackerError, ValueError):
                 continue
@@ -701,38 +859,82 @@ def aligned_pair(library, *, before: int | None = None, after: int | None = None
     return AlignedPair(*chosen)
 
 
+# the metrics drawn as lines on an aligned photo
+_LINE_FAMILIES = ("brow_height", "jaw_angle")
 _OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="black", alpha=0.75)]
 
 
-def _draw_lines(ax: Axes, photo: AlignedPhoto, *, dx: float = 0.0, colour=None,
-                linestyle: str = "-", labels: bool = True) -> None:
+def _draw_lines(
+    ax: Axes,
+    photo: AlignedPhoto,
+    *,
+    dx: float = 0.0,
+    colour=None,
+    linestyle: str = "-",
+    labels: bool = True,
+) -> None:
     """The measured lines of one aligned photo: brow heights, jaw angles, eye line."""
     g = photo.geometry
     brow_colour, jaw_colour = (colour or YELLOW), (colour or SKY)
     shift = np.array([dx, 0.0])
     ipd = g["ipd"] + shift
-    ax.plot(ipd[:, 0], ipd[:, 1], color=colour or "white", linewidth=1.0, linestyle=linestyle,
-            alpha=0.8, path_effects=_OUTLINE)
+    ax.plot(
+        ipd[:, 0],
+        ipd[:, 1],
+        color=colour or "white",
+        linewidth=1.0,
+        linestyle=linestyle,
+        alpha=0.8,
+        path_effects=_OUTLINE,
+    )
     for side, letter in (("right", "R"), ("left", "L")):
         brow = g["brow"][side] + shift
-        ax.plot(brow[:, 0], brow[:, 1], color=brow_colour, linewidth=2.0, linestyle=linestyle,
-                path_effects=_OUTLINE)
+        ax.plot(
+            brow[:, 0],
+            brow[:, 1],
+            color=brow_colour,
+            linewidth=2.0,
+            linestyle=linestyle,
+            path_effects=_OUTLINE,
+        )
         jaw = g["jaw"][side] + shift
-        ax.plot(jaw[:, 0], jaw[:, 1], color=jaw_colour, linewidth=2.0, linestyle=linestyle,
-                path_effects=_OUTLINE)
+        ax.plot(
+            jaw[:, 0],
+            jaw[:, 1],
+            color=jaw_colour,
+            linewidth=2.0,
+            linestyle=linestyle,
+            path_effects=_OUTLINE,
+        )
         if not labels:
             continue
         # the subject's right appears on the image's left: its labels go leftwards
         align = "right" if side == "right" else "left"
         nudge = -9.0 if side == "right" else 9.0
-        value = photo.metrics.get(f"brow_height_{side}_mm", math.nan)
+        value = photo.metrics.get(registry.sided("brow_height", side), math.nan)
         if math.isfinite(value):
-            ax.text(brow[1, 0] + nudge, brow[1, 1] - 6, f"{letter} {value:.2f} mm", ha=align,
-                    va="bottom", fontsize=8.5, color=brow_colour, path_effects=_OUTLINE)
-        value = photo.metrics.get(f"jaw_angle_{side}_deg", math.nan)
+            ax.text(
+                brow[1, 0] + nudge,
+                brow[1, 1] - 6,
+                f"{letter} {value:.2f} mm",
+                ha=align,
+                va="bottom",
+                fontsize=8.5,
+                color=brow_colour,
+                path_effects=_OUTLINE,
+            )
+        value = photo.metrics.get(registry.sided("jaw_angle", side), math.nan)
         if math.isfinite(value):
-            ax.text(jaw[1, 0] + nudge, jaw[1, 1], f"{letter} {value:.1f}°", ha=align,
-                    va="center", fontsize=8.5, color=jaw_colour, path_effects=_OUTLINE)
+            ax.text(
+                jaw[1, 0] + nudge,
+                jaw[1, 1],
+                f"{letter} {value:.1f}°",
+                ha=align,
+                va="center",
+                fontsize=8.5,
+                color=jaw_colour,
+                path_effects=_OUTLINE,
+            )
 
 
 def before_after(pair: AlignedPair, *, ax: Axes | None = None, lines: bool = True) -> Axes:
@@ -749,22 +951,30 @@ def before_after(pair: AlignedPair, *, ax: Axes | None = None, lines: bool = Tru
     gap = 12
     canvas = np.full((pair.before.pixels.shape[0], 2 * width + gap, 3), 255, dtype=np.uint8)
     canvas[:, :width] = pair.before.pixels
-    canvas[:, width + gap:] = pair.after.pixels
+    canvas[:, width + gap :] = pair.after.pixels
     ax.imshow(canvas, interpolation="antialiased")
     if lines:
         _draw_lines(ax, pair.before)
         _draw_lines(ax, pair.after, dx=width + gap)
     for photo, x in ((pair.before, width / 2), (pair.after, width + gap + width / 2)):
-        ax.text(x, -8, photo.label, ha="center", va="bottom", fontsize=10.5,
-                fontweight="bold")
+        ax.text(x, -8, photo.label, ha="center", va="bottom", fontsize=10.5, fontweight="bold")
     ax.set_xlim(-0.5, canvas.shape[1] - 0.5)
     ax.set_ylim(canvas.shape[0] - 0.5, -0.5)
     ax.set_axis_off()
-    ax.set_title("Before and after, aligned on the eyes", loc="left", fontsize=12,
-                 fontweight="bold", pad=22)
-    ax.text(0.0, -0.02, "Yellow: brow height; blue: jaw angle. L and R are the subject's own "
-            "left and right (the subject's right is on the image's left).",
-            transform=ax.transAxes, ha="left", va="top", fontsize=8, color="#444444")
+    ax.set_title(
+        "Before and after, aligned on the eyes", loc="left", fontsize=12, fontweight="bold", pad=22
+    )
+    ax.text(
+        0.0,
+        -0.02,
+        "Yellow: brow height; blue: jaw angle. L and R are the subject's own "
+        "left and right (the subject's right is on the image's left).",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="#444444",
+    )
     return ax
 
 
@@ -789,10 +999,17 @@ def before_after_overlay(pair: AlignedPair, *, ax: Axes | None = None) -> Axes:
     ax.set_ylim(height - 0.5, -0.5)
     ax.set_axis_off()
     ax.set_title("Overlay", loc="left", fontsize=12, fontweight="bold")
-    ax.legend(handles=[Line2D([], [], color=SKY, linestyle="--", label=pair.before.label),
-                       Line2D([], [], color=ORANGE, label=pair.after.label)],
-              loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=1, fontsize=8.5,
-              frameon=False)
+    ax.legend(
+        handles=[
+            Line2D([], [], color=SKY, linestyle="--", label=pair.before.label),
+            Line2D([], [], color=ORANGE, label=pair.after.label),
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncols=1,
+        fontsize=8.5,
+        frameon=False,
+    )
     return ax
 
 
@@ -800,7 +1017,7 @@ def before_after_figure(pair: AlignedPair, *, fig: Figure | None = None) -> Figu
     """Side by side and overlay in one figure (what the report shows)."""
     if fig is None:
         fig = Figure(figsize=(11.0, 5.6), layout="constrained")
-    left, right = fig.subfigures(1, 2, width_ratios=[2.1, 1.0])
+    left, right = cast(Any, fig.subfigures(1, 2, width_ratios=[2.1, 1.0]))  # a (2,) array
     before_after(pair, ax=left.add_subplot())
     before_after_overlay(pair, ax=right.add_subplot())
     return fig
@@ -809,8 +1026,14 @@ def before_after_figure(pair: AlignedPair, *, fig: Figure | None = None) -> Figu
 # --- timelapse --------------------------------------------------------------------------------
 
 
-def timelapse(library, path: str | os.PathLike[str], *, photos: pd.DataFrame | None = None,
-              size: tuple[int, int] = (320, 400), frame_ms: int = 250) -> int:
+def timelapse(
+    library,
+    path: str | os.PathLike[str],
+    *,
+    photos: pd.DataFrame | None = None,
+    size: tuple[int, int] = (320, 400),
+    frame_ms: int = 250,
+) -> int:
     """Write an eye-aligned animated GIF of every accepted photo in capture order, each
     frame stamped with its date. Photos whose file cannot be opened are skipped.
 
@@ -847,16 +1070,23 @@ def timelapse(library, path: str | os.PathLike[str], *, photos: pd.DataFrame | N
         frames.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=255))
     if not frames:
         raise ValueError("no accepted photo to put in a timelapse")
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0,
-                   optimize=False)
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0, optimize=False
+    )
     return len(frames)
 
 
 # --- one figure for the command line -----------------------------------------------------------
 
 
-def chart_figure(library, *, metrics: Sequence[str] = (), before_after_photos: bool = False,
-                 baseline_until=None, fig: Figure | None = None) -> Figure:
+def chart_figure(
+    library,
+    *,
+    metrics: Sequence[str] = (),
+    before_after_photos: bool = False,
+    baseline_until=None,
+    fig: Figure | None = None,
+) -> Figure:
     """The figure ``facetrack chart`` draws: the dashboard; or the given metrics one under
     the other; or the aligned before/after photos.
 
@@ -885,11 +1115,14 @@ def chart_figure(library, *, metrics: Sequence[str] = (), before_after_photos: b
     else:
         fig.set_layout_engine("constrained")
     if before_after_photos:
-        pair = aligned_pair(library, photos=photos, sessions=sessions,
-                            baseline_until=baseline_until)
+        pair = aligned_pair(
+            library, photos=photos, sessions=sessions, baseline_until=baseline_until
+        )
         if pair is None:
-            raise ValueError("not enough photos for a before/after comparison: it needs an "
-                             "accepted baseline photo and an accepted photo after the baseline")
+            raise ValueError(
+                "not enough photos for a before/after comparison: it needs an "
+                "accepted baseline photo and an accepted photo after the baseline"
+            )
         fig.set_size_inches(11.0, 5.6)
         return before_after_figure(pair, fig=fig)
     if not metrics:
@@ -898,8 +1131,9 @@ def chart_figure(library, *, metrics: Sequence[str] = (), before_after_photos: b
     columns = [c for name in metrics for c in chart_metrics(name)]
     trend = _analyse(photos, sessions, columns, None, baseline_until, None)
     fig.set_size_inches(10.0, 4.2 * len(metrics))
-    for ax, name in zip(np.atleast_1d(fig.subplots(len(metrics), 1, squeeze=False)).ravel(),
-                        metrics):
+    for ax, name in zip(
+        np.atleast_1d(fig.subplots(len(metrics), 1, squeeze=False)).ravel(), metrics
+    ):
         metric_chart(photos, sessions, metric=name, ax=ax, trend=trend)
     return fig
 

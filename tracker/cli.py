@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import json
-import math
+import sys
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from tracker.types import PhotoResult
+from tracker.formatting import (
+    json_safe,
+    none_if_nan,
+    number,
+    parse_when,
+    plural,
+    table_line,
+    text_table,
+)
+from tracker.metrics import registry
+from tracker.types import PhotoResult, Reason, ReasonCode
+
+
+def _column_header(metric) -> str:
+    """A narrow column's header: "brow L", "jaw R", "asym"."""
+    return f"{metric.short} {metric.side[0].upper()}" if metric.side else metric.short
+
 
 # Table columns after file and status: header, unit, where the value comes from, decimals.
 _COLUMNS = (
-    ("yaw", "deg", "pose", "yaw_deg", 1),
-    ("pitch", "deg", "pose", "pitch_deg", 1),
-    ("roll", "deg", "pose", "roll_deg", 1),
-    ("brow L", "mm", "metrics", "brow_height_left_mm", 2),
-    ("brow R", "mm", "metrics", "brow_height_right_mm", 2),
-    ("jaw L", "deg", "metrics", "jaw_angle_left_deg", 1),
-    ("jaw R", "deg", "metrics", "jaw_angle_right_deg", 1),
-    ("asym", "%", "metrics", "asymmetry_pct", 2),
+    *((axis, "deg", "pose", f"{axis}_deg", 1) for axis in ("yaw", "pitch", "roll")),
+    *(
+        (_column_header(m), m.unit_text, "metrics", m.name, m.decimals)
+        for m in registry.METRICS
+        if m.primary
+    ),
 )
 _NUMBER_WIDTH = 7
 _STATUS_WIDTH = len("rejected")
@@ -37,22 +51,42 @@ def main() -> None:
 
 
 @main.command(epilog=EXAMPLE)
-@click.argument("photos", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="PHOTO...")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object per photo and line instead of the table.")
-@click.option("--mirrored", is_flag=True,
-              help="The photos are front-camera mirror images: flip them left-right first, so "
-                   "that left and right are the subject's own.")
-@click.option("--overlay", "overlay_dir", metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Write DIR/<name>_overlay.jpg for each photo with a face, showing what was "
-                   "measured. DIR is created.")
-@click.option("--ipd-mm", type=click.FloatRange(40.0, 90.0), metavar="MM",
-              help="The person's interpupillary distance in mm: sets the scale instead "
-                   "of the iris diameter.")
-def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir: Path | None,
-            ipd_mm: float | None) -> None:
+@click.argument(
+    "photos", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PHOTO..."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per photo and line instead of the table.",
+)
+@click.option(
+    "--mirrored",
+    is_flag=True,
+    help="The photos are front-camera mirror images: flip them left-right first, so "
+    "that left and right are the subject's own.",
+)
+@click.option(
+    "--overlay",
+    "overlay_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write DIR/<name>_overlay.jpg for each photo with a face, showing what was "
+    "measured. DIR is created.",
+)
+@click.option(
+    "--ipd-mm",
+    type=click.FloatRange(40.0, 90.0),
+    metavar="MM",
+    help="The person's interpupillary distance in mm: sets the scale instead of the iris diameter.",
+)
+def measure(
+    photos: tuple[Path, ...],
+    as_json: bool,
+    mirrored: bool,
+    overlay_dir: Path | None,
+    ipd_mm: float | None,
+) -> None:
     """Measure photos without storing anything.
 
     PHOTO arguments are photo files or folders (searched recursively for .jpg, .jpeg, .png,
@@ -62,6 +96,8 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
 
     With --json, each photo is one line holding a JSON object with file, status ("ok",
     "rejected" or "error"), reasons, pose, scale_mm_per_px, scale_source, decode_scale,
+    camera_distance_mm (from the camera to the eyes) and focal_source (where the focal length
+    came from: exif-35mm, exif-focal-plane or default-front-camera),
     quality and metrics; missing values and NaN are null. Errors then go to stdout only.
 
     Exit status: 0 when every photo was measured (ok or rejected), 1 when any could not be
@@ -79,8 +115,10 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
         try:
             overlay_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise click.BadParameter(f"cannot create folder {str(overlay_dir)!r}: "
-                                     f"{exc.strerror or exc}", param_hint="'--overlay'") from None
+            raise click.BadParameter(
+                f"cannot create folder {str(overlay_dir)!r}: {exc.strerror or exc}",
+                param_hint="'--overlay'",
+            ) from None
 
     from tracker.pipeline import measure_photo  # deferred: keeps --help and --version quick
 
@@ -96,8 +134,18 @@ def measure(photos: tuple[Path, ...], as_json: bool, mirrored: bool, overlay_dir
             try:
                 result, photo = measure_photo(file, mirrored=mirrored, ipd_mm=ipd_mm)
             except Exception as exc:  # a bug must not cost the rest of the batch
-                result, photo = PhotoResult(file=str(file), status="error",
-                                            reasons=(f"unexpected error: {_one_line(exc)}",)), None
+                result, photo = (
+                    PhotoResult(
+                        file=str(file),
+                        status="error",
+                        reasons=(
+                            Reason(
+                                ReasonCode.UNEXPECTED_ERROR, f"unexpected error: {_one_line(exc)}"
+                            ),
+                        ),
+                    ),
+                    None,
+                )
             counts[result.status] = counts.get(result.status, 0) + 1
             overlay_path = None
             if overlay_dir is not None and photo is not None and result.landmarks is not None:
@@ -179,7 +227,7 @@ def _write_overlay(path: Path, pixels, result: PhotoResult, bar) -> bool:
 
 def _progress(total: int):
     """A tqdm bar on stderr for longer batches on a terminal; otherwise nothing."""
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr  # (click.get_text_stream is deprecated)
     if total < PROGRESS_MIN_PHOTOS or not stream.isatty():
         return nullcontext(None)
     from tqdm import tqdm
@@ -194,19 +242,17 @@ def _write_mode(bar):
 
 # --- output formats ------------------------------------------------------------------------
 
+
 def _round(value, digits: int = 4):
     """A float rounded for output; NaN and infinities become None."""
-    if value is None:
-        return None
-    value = float(value)
-    return round(value, digits) + 0.0 if math.isfinite(value) else None  # + 0.0: no -0.0
+    value = none_if_nan(value)
+    return None if value is None else round(value, digits) + 0.0  # + 0.0: no -0.0
 
 
 def _significant(value, digits: int = 6):
     """A float to ``digits`` significant digits (scales can be small); NaN becomes None."""
-    if value is None or not math.isfinite(float(value)):
-        return None
-    return float(f"{float(value):.{digits}g}")
+    value = none_if_nan(value)
+    return None if value is None else float(f"{value:.{digits}g}")
 
 
 def result_record(result: PhotoResult) -> dict:
@@ -222,18 +268,28 @@ def result_record(result: PhotoResult) -> dict:
         "pose": pose,
         "scale_mm_per_px": _significant(measurement.scale_mm_per_px) if measurement else None,
         "scale_source": measurement.scale_source if measurement else None,
-        "decode_scale": _significant(result.extras.get("decode_scale")),
+        "decode_scale": _significant(result.decode_scale),
+        "camera_distance_mm": _round(measurement.camera_distance_mm) if measurement else None,
+        "focal_source": (measurement.focal_source or None) if measurement else None,
         "quality": {k: _round(v) for k, v in quality.scores.items()} if quality else {},
         "metrics": {k: _round(v) for k, v in measurement.metrics.items()} if measurement else {},
     }
 
 
+# the measure table is printed a row at a time, as photos are measured: its widths are fixed
+def _table_widths(name_width: int) -> list[int]:
+    return [name_width, _STATUS_WIDTH, *(_NUMBER_WIDTH for _ in _COLUMNS)]
+
+
+_TABLE_RIGHT = range(2, 2 + len(_COLUMNS))
+
+
 def _table_header(name_width: int) -> list[str]:
-    names = [f"{'file':<{name_width}}", f"{'status':<{_STATUS_WIDTH}}"]
-    units = [" " * name_width, " " * _STATUS_WIDTH]
-    names += [f"{c[0]:>{_NUMBER_WIDTH}}" for c in _COLUMNS]
-    units += [f"{c[1]:>{_NUMBER_WIDTH}}" for c in _COLUMNS]
-    return ["  ".join(names + ["reasons"]).rstrip(), "  ".join(units).rstrip()]
+    names = ["file", "status", *(c[0] for c in _COLUMNS), "reasons"]
+    units = ["", "", *(c[1] for c in _COLUMNS)]
+    return [
+        table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT) for cells in (names, units)
+    ]
 
 
 def _table_row(result: PhotoResult, name_width: int) -> str:
@@ -241,37 +297,47 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
         "pose": {} if result.quality is None else asdict(result.quality.pose),
         "metrics": {} if result.measurement is None else result.measurement.metrics,
     }
-    cells = [f"{result.file:<{name_width}}", f"{result.status:<{_STATUS_WIDTH}}"]
-    for _, _, source, key, decimals in _COLUMNS:
-        value = sources[source].get(key)
-        text = "-"
-        if value is not None and math.isfinite(value):
-            text = f"{value:.{decimals}f}"
-            text = text.lstrip("-") if float(text) == 0 else text  # no "-0.0"
-        cells.append(f"{text:>{_NUMBER_WIDTH}}")
+    cells = [result.file, result.status]
+    cells += [
+        number(sources[source].get(key), decimals) for _, _, source, key, decimals in _COLUMNS
+    ]
     cells.append("; ".join(result.reasons))
-    return "  ".join(cells).rstrip()
+    return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
+
+
+def _outdated_note(outdated: int) -> None:
+    verb = "was" if outdated == 1 else "were"
+    click.echo(
+        f"note: {plural(outdated, 'photo')} {verb} measured by an older version of the "
+        "metrics: run `facetrack remeasure`",
+        err=True,
+    )
 
 
 def summary_line(total: int, counts: dict[str, int]) -> str:
     """'3 photos: 1 ok, 1 rejected, 1 error'."""
     errors = counts.get("error", 0)
-    return (f"{total} photo{'' if total == 1 else 's'}: {counts.get('ok', 0)} ok, "
-            f"{counts.get('rejected', 0)} rejected, {errors} error{'' if errors == 1 else 's'}")
+    return (
+        f"{plural(total, 'photo')}: {counts.get('ok', 0)} ok, "
+        f"{counts.get('rejected', 0)} rejected, {plural(errors, 'error')}"
+    )
 
 
 # --- the library ---------------------------------------------------------------------------
 
 IMPORT_EXAMPLE = "Example: facetrack import ~/Pictures/selfies --tag 'week 3'"
-_LIBRARY_HELP = ("The library folder (default: $FACETRACK_LIBRARY, else "
-                 "~/.local/share/facetrack).")
+_LIBRARY_HELP = "The library folder (default: $FACETRACK_LIBRARY, else ~/.local/share/facetrack)."
 
 
 def library_option(command):
     """``--library DIR`` on every library command."""
-    return click.option("--library", "library_dir", metavar="DIR",
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help=_LIBRARY_HELP)(command)
+    return click.option(
+        "--library",
+        "library_dir",
+        metavar="DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=_LIBRARY_HELP,
+    )(command)
 
 
 def person_option(command):
@@ -300,34 +366,49 @@ def _parse_when(value: str | None, what: str):
     """An ISO 8601 date or date-time from the command line (None passes through)."""
     if value is None:
         return None
-    from datetime import date, datetime
-
     try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        return parse_when(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD) or date-time "
-                                 f"(YYYY-MM-DDTHH:MM)", param_hint=what) from None
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM)", param_hint=what
+        ) from None
 
 
 @main.command(name="import", epilog=IMPORT_EXAMPLE)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
-                metavar="PATH...")
-@click.option("--session", type=click.Choice(["before", "after"]),
-              help="The photos were taken just before or just after a treatment session.")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH..."
+)
+@click.option(
+    "--session",
+    type=click.Choice(["before", "after"]),
+    help="The photos were taken just before or just after a treatment session.",
+)
 @click.option("--tag", metavar="TEXT", help="Free text stored with every photo of this import.")
-@click.option("--date", "manual_date", metavar="DATE",
-              help="Capture date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) for photos that carry none.")
-@click.option("--date-overrides", is_flag=True,
-              help="Use --date even for photos that carry a capture date.")
+@click.option(
+    "--date",
+    "manual_date",
+    metavar="DATE",
+    help="Capture date (YYYY-MM-DD or YYYY-MM-DDTHH:MM) for photos that carry none.",
+)
+@click.option(
+    "--date-overrides", is_flag=True, help="Use --date even for photos that carry a capture date."
+)
 @click.option("--mirrored", is_flag=True, help="Front-camera mirror images.")
-@click.option("--link", is_flag=True,
-              help="Reference the files where they are instead of copying them.")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Processes measuring in parallel.")
+@click.option(
+    "--link", is_flag=True, help="Reference the files where they are instead of copying them."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Processes measuring in parallel.",
+)
 @person_option
 @library_option
-def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers, person,
-            library_dir):
+def import_(
+    paths, session, tag, manual_date, date_overrides, mirrored, link, workers, person, library_dir
+):
     """Import photo files and folders into the library (measured once, kept safe).
 
     Folders are searched recursively for .jpg, .jpeg, .png, .heic, .heif and .webp files;
@@ -344,7 +425,7 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
     library = _open_library(library_dir, person=person)
     from tracker.library import LibraryError
 
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr  # (click.get_text_stream is deprecated)
     bar = None
     if stream.isatty():
         from tqdm import tqdm
@@ -359,9 +440,16 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
 
     try:
         summary = library.import_photos(
-            list(paths), session=session, tag=tag, manual_date=when,
-            prefer_manual_date=date_overrides, mirrored=mirrored, link=link, workers=workers,
-            progress=progress)
+            list(paths),
+            session=session,
+            tag=tag,
+            manual_date=when,
+            prefer_manual_date=date_overrides,
+            mirrored=mirrored,
+            link=link,
+            workers=workers,
+            progress=progress,
+        )
     except LibraryError as exc:
         _fail(str(exc))
     finally:
@@ -372,25 +460,37 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
         click.echo(line)
     if library.unexplained_copies:
         count = len(library.unexplained_copies)
-        click.echo(f"note: {count} stored photo copies have no row in the database; they were "
-                   f"kept. Run: facetrack doctor --library {library.path}", err=True)
+        click.echo(
+            f"note: {count} stored photo copies have no row in the database; they were "
+            f"kept. Run: facetrack doctor --library {library.path}",
+            err=True,
+        )
     click.get_current_context().exit(0 if summary.ok else 1)
 
 
 # where the focal length behind a camera distance came from (tracker.photos.camera)
-_FOCAL_WORDS = {"exif-35mm": "exif", "exif-focal-plane": "sensor",
-                "default-front-camera": "typical"}
-_PHOTO_COLUMNS = (
-    ("brow L", "brow_height_left_mm", 2), ("brow R", "brow_height_right_mm", 2),
-    ("jaw L", "jaw_angle_left_deg", 1), ("jaw R", "jaw_angle_right_deg", 1),
-    ("asym %", "asymmetry_pct", 2),
+_FOCAL_WORDS = {
+    "exif-35mm": "exif",
+    "exif-focal-plane": "sensor",
+    "default-front-camera": "typical",
+}
+_PHOTO_COLUMNS = tuple(
+    (_column_header(m) + (" %" if m.unit == "pct" else ""), m.name, m.decimals)
+    for m in registry.METRICS
+    if m.primary
 )
 
 
-@main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv   |   "
-                     "facetrack photos --mark-mirrored 12")
-@click.option("--status", type=click.Choice(["ok", "rejected"]), multiple=True,
-              help="Only photos with this status (repeatable).")
+@main.command(
+    epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv   |   "
+    "facetrack photos --mark-mirrored 12"
+)
+@click.option(
+    "--status",
+    type=click.Choice(["ok", "rejected"]),
+    multiple=True,
+    help="Only photos with this status (repeatable).",
+)
 @click.option("--since", metavar="DATE", help="Only photos taken on or after DATE.")
 @click.option("--person", metavar="NAME", help="Only this person's photos.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo and line.")
@@ -428,12 +528,12 @@ def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrore
     with library:
         outdated = library.outdated()
         if outdated:
-            click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured "
-                       "by an older version of the metrics: run `facetrack remeasure`", err=True)
+            _outdated_note(outdated)
         if as_json:
-            for record in library.photo_records(status=status or None, since=since_when,
-                                                person_scale=True, person=person):
-                click.echo(json.dumps(_json_safe(record), allow_nan=False))
+            for record in library.photo_records(
+                status=status or None, since=since_when, person_scale=True, person=person
+            ):
+                click.echo(json.dumps(json_safe(record), allow_nan=False))
             return
         frame = library.photos(status=status or None, since=since_when, person_scale=True,
                                person=person)
@@ -444,25 +544,40 @@ def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrore
             out[column] = out[column].map("; ".join)
         click.echo(out.to_csv(index=False), nl=False)
         return
-    header = ["   id", f"{'captured at':<16}", f"{'date from':<9}", f"{'status':<8}"]
-    header += [f"{name:>7}" for name, _, _ in _PHOTO_COLUMNS]
-    header += [f"{'dist cm':>7}", f"{'focal':<7}", "mirr"]
-    click.echo("  ".join(header + ["reasons"]))
-    for row in frame.itertuples(index=False):
-        cells = [f"{row.id:>5}", f"{row.captured_at:%Y-%m-%d %H:%M}", f"{row.date_source:<9}",
-                 f"{row.status:<8}"]
-        for _, column, decimals in _PHOTO_COLUMNS:
-            value = getattr(row, column)
-            cells.append(f"{value:>7.{decimals}f}" if value == value else f"{'-':>7}")
-        distance = row.camera_distance_mm
-        cells.append(f"{distance / 10:>7.0f}" if distance == distance else f"{'-':>7}")
-        cells.append(f"{_FOCAL_WORDS.get(row.focal_source, row.focal_source or '-'):<7}")
-        cells.append("mirr" if row.mirrored else "    ")
-        cells.append("; ".join(row.reasons))
-        click.echo("  ".join(cells).rstrip())
+    header = [
+        "id",
+        "captured at",
+        "date from",
+        "status",
+        *(c[0] for c in _PHOTO_COLUMNS),
+        "dist cm",
+        "focal",
+        "mirr",
+        "reasons",
+    ]
+    rows = [
+        [
+            str(row.id),
+            f"{row.captured_at:%Y-%m-%d %H:%M}",
+            row.date_source,
+            row.status,
+            *(number(getattr(row, column), decimals) for _, column, decimals in _PHOTO_COLUMNS),
+            number(row.camera_distance_mm / 10, 0),
+            _FOCAL_WORDS.get(row.focal_source, row.focal_source or "-"),
+            "mirr" if row.mirrored else "",
+            "; ".join(row.reasons),
+        ]
+        for row in frame.itertuples(index=False)
+    ]
+    numbers = range(4, 5 + len(_PHOTO_COLUMNS))  # the metrics and the distance
+    widths = [5, 16, 9, 8, *(7 for _ in _PHOTO_COLUMNS), 7, 7, 4]
+    header_line, *lines = text_table([header, *rows], right={0, *numbers}, min_widths=widths)
+    click.echo(header_line)
+    for line, row in zip(lines, frame.itertuples(index=False)):
+        click.echo(line)
         if row.advice and row.advice != MATCHES_TEXT:
             click.echo(f"{'':>7}next photo: {row.advice}")
-    click.echo(f"{len(frame)} photo{'' if len(frame) == 1 else 's'}. {FOOTNOTE}")
+    click.echo(f"{plural(len(frame), 'photo')}. {FOOTNOTE}")
     if scale_line:
         click.echo(scale_line)
 
@@ -509,25 +624,23 @@ def _mark(library, mirrored_ids, unmirrored_ids) -> None:
                 click.echo(f"Photo {photo_id}: {what}.")
 
 
-def _json_safe(value):
-    """Replace NaN and infinities by None, recursively (JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-@main.group(epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20 --mode lift")
+@main.group(
+    epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20 --mode lift"
+)
 def session():
     """The treatment log: microcurrent sessions."""
 
 
-@session.command(name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20")
-@click.option("--date", "started", required=True, metavar="DATE",
-              help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+@session.command(
+    name="log", epilog="Example: facetrack session log --date 2026-01-05T08:00 --minutes 20"
+)
+@click.option(
+    "--date",
+    "started",
+    required=True,
+    metavar="DATE",
+    help="When the session started (YYYY-MM-DD or YYYY-MM-DDTHH:MM).",
+)
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), help="Its length.")
 @click.option("--mode", metavar="MODE", help="The device mode: lift, firm, ...")
 @click.option("--note", metavar="TEXT", help="Anything worth remembering.")
@@ -554,16 +667,29 @@ def session_list(as_json, library_dir):
         frame = library.sessions()
     for row in frame.itertuples(index=False):
         if as_json:
-            click.echo(json.dumps(_json_safe({
-                "id": row.id, "started_at": row.started_at.isoformat(),
-                "utc_offset": row.utc_offset, "minutes": row.minutes, "mode": row.mode,
-                "note": row.note}), allow_nan=False))
+            click.echo(
+                json.dumps(
+                    json_safe(
+                        {
+                            "id": row.id,
+                            "started_at": row.started_at.isoformat(),
+                            "utc_offset": row.utc_offset,
+                            "minutes": row.minutes,
+                            "mode": row.mode,
+                            "note": row.note,
+                        }
+                    ),
+                    allow_nan=False,
+                )
+            )
         else:
             minutes = f"{row.minutes:g} min" if row.minutes == row.minutes else "-"
-            click.echo(f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
-                       f"{row.mode or '-':<8}  {row.note or ''}".rstrip())
+            click.echo(
+                f"{row.id:>4}  {row.started_at:%Y-%m-%d %H:%M}  {minutes:>8}  "
+                f"{row.mode or '-':<8}  {row.note or ''}".rstrip()
+            )
     if not as_json:
-        click.echo(f"{len(frame)} session{'' if len(frame) == 1 else 's'}.")
+        click.echo(f"{plural(len(frame), 'session')}.")
 
 
 @main.command(epilog="Example: facetrack remeasure")
@@ -579,14 +705,18 @@ def remeasure(library_dir):
         start = time.perf_counter()
         count = library.remeasure()
         library.settle_people()
-    click.echo(f"Remeasured {count} photo{'' if count == 1 else 's'} in "
-               f"{time.perf_counter() - start:.1f} s.")
+    click.echo(f"Remeasured {plural(count, 'photo')} in {time.perf_counter() - start:.1f} s.")
 
 
 @main.command(epilog="Example: facetrack export --csv metrics.csv")
-@click.option("--csv", "csv_path", required=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one tidy row per photo, one column per metric.")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one tidy row per photo, one column per metric.",
+)
 @library_option
 def export(csv_path, library_dir):
     """Export the library's photos and metrics."""
@@ -595,7 +725,7 @@ def export(csv_path, library_dir):
             count = library.export_csv(csv_path)
         except OSError as exc:
             _fail(f"{csv_path}: {exc.strerror or _one_line(exc)}")
-    click.echo(f"Wrote {count} photo{'' if count == 1 else 's'} to {csv_path}.")
+    click.echo(f"Wrote {plural(count, 'photo')} to {csv_path}.")
 
 
 @main.command(epilog="Example: facetrack forget 12 13   |   facetrack forget --all --yes")
@@ -616,22 +746,31 @@ def forget(photo_ids, forget_all, yes, library_dir):
         try:
             if forget_all:
                 if not yes:
-                    click.confirm(f"Remove all {library.count()} photos from {library.path}?",
-                                  abort=True)
+                    click.confirm(
+                        f"Remove all {library.count()} photos from {library.path}?", abort=True
+                    )
                 count = library.forget_all()
             else:
                 count = library.forget(photo_ids)
         except LibraryError as exc:
             _fail(str(exc))
-    click.echo(f"Removed {count} photo{'' if count == 1 else 's'}.")
+    click.echo(f"Removed {plural(count, 'photo')}.")
 
 
 @main.command(epilog="Example: facetrack doctor   |   facetrack doctor --rebuild")
-@click.option("--rebuild", is_flag=True,
-              help="Re-create the database from the stored photo copies (the old one is kept "
-                   "as library.sqlite.lost-TIME).")
-@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Processes measuring in parallel (--rebuild).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Re-create the database from the stored photo copies (the old one is kept "
+    "as library.sqlite.lost-TIME).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Processes measuring in parallel (--rebuild).",
+)
 @library_option
 def doctor(rebuild, workers, library_dir):
     """Check the library, and rebuild a lost or damaged database from its photo copies.
@@ -652,8 +791,10 @@ def doctor(rebuild, workers, library_dir):
         with library:
             for line in summary.lines():
                 click.echo(line)
-            click.echo(f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
-                       f"old database is kept as {kept.name} (when there was one).")
+            click.echo(
+                f"Rebuilt {library.db_path} from {library.count()} stored photos; the "
+                f"old database is kept as {kept.name} (when there was one)."
+            )
         click.get_current_context().exit(0 if summary.ok else 1)
     try:
         library = Library(path, create=False)
@@ -661,8 +802,10 @@ def doctor(rebuild, workers, library_dir):
         _fail(str(exc))
     with library:
         report = library.doctor()
-    click.echo(f"database: {report['integrity']}; {report['photos']} photos, "
-               f"{report['copies']} stored copies")
+    click.echo(
+        f"database: {report['integrity']}; {report['photos']} photos, "
+        f"{report['copies']} stored copies"
+    )
     sound = report["integrity"] == "ok"
     if report["missing_copies"]:
         sound = False
@@ -670,21 +813,37 @@ def doctor(rebuild, workers, library_dir):
         click.echo(f"photos whose file is missing: {ids} (facetrack forget ID removes them)")
     if report["copies_without_row"]:
         sound = False
-        click.echo(f"{len(report['copies_without_row'])} stored copies have no row; "
-                   f"facetrack doctor --rebuild re-creates the database from every copy")
+        click.echo(
+            f"{len(report['copies_without_row'])} stored copies have no row; "
+            f"facetrack doctor --rebuild re-creates the database from every copy"
+        )
     click.get_current_context().exit(0 if sound else 1)
 
 
 @main.command(epilog="Example: facetrack validate --photos ~/Pictures/selfies --out validation/")
-@click.option("--out", "out_dir", default="validation", show_default=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the report, the tables and the plots (created).")
-@click.option("--photos", "photo_dirs", multiple=True, metavar="DIR",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="A folder of real photos, one sub-folder per person (repeatable).")
-@click.option("--clip", metavar="FILE",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A video of one face, for the frame-to-frame noise.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="validation",
+    show_default=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the report, the tables and the plots (created).",
+)
+@click.option(
+    "--photos",
+    "photo_dirs",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of real photos, one sub-folder per person (repeatable).",
+)
+@click.option(
+    "--clip",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A video of one face, for the frame-to-frame noise.",
+)
 @click.option("--quick", is_flag=True, help="The reduced set CI runs (about 15 s).")
 def validate(out_dir, photo_dirs, clip, quick):
     """Measure how far the metrics can be trusted: sensitivity, noise floor, pose and speed.
@@ -698,8 +857,12 @@ def validate(out_dir, photo_dirs, clip, quick):
     from tracker.validation import run_validation
 
     try:
-        report = run_validation(photo_dirs=photo_dirs, clip=clip, quick=quick,
-                                progress=lambda line: click.echo(line, err=True))
+        report = run_validation(
+            photo_dirs=photo_dirs,
+            clip=clip,
+            quick=quick,
+            progress=lambda line: click.echo(line, err=True),
+        )
         paths = report.write(out_dir)
     except (TrackerError, OSError) as exc:
         _fail(str(exc) if isinstance(exc, TrackerError) else _one_line(exc))
@@ -707,14 +870,23 @@ def validate(out_dir, photo_dirs, clip, quick):
     click.echo(f"Done in {report.seconds:.0f} s. Written: {', '.join(str(p) for p in paths)}")
 
 
-@main.command(epilog="Example: facetrack trend --metric brow_height_left_mm --json")
-@click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              help="Only this metric (repeatable; default: every metric but interpupillary_mm).")
-@click.option("--baseline-until", metavar="DATE",
-              help="End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
-                   "Default: the photos before the first session, else the first week.")
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per metric, window and line.")
+@main.command(epilog=f"Example: facetrack trend --metric {registry.PRIMARY[0]} --json")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="NAME",
+    help="Only this metric (repeatable; default: every metric but interpupillary_mm).",
+)
+@click.option(
+    "--baseline-until",
+    metavar="DATE",
+    help="End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
+    "Default: the photos before the first session, else the first week.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per metric, window and line."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="The window table as CSV.")
 @person_option
 @library_option
@@ -725,21 +897,29 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     photos. Windows: "immediate" (after minus before photos of each session), "2-4 weeks"
     (days 14-28 after the first session), "long term" (after day 28). A change is detectable
     when it exceeds the minimal detectable change (MDC95) and its 95 % interval excludes 0.
-    --json keys: metric, window, n (sessions or days), n_photos, n_baseline, change, ci_low,
-    ci_high, mdc, detectable (null with too few photos), slope_per_week (Theil-Sen since the
-    first session), slope_ci_low, slope_ci_high, sem, noise_source, note.
+    --json keys: metric, window, n_sessions (immediate; null for the others), n_days (the
+    others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high, mdc,
+    detectable (null with too few photos), slope_per_week (Theil-Sen since the first
+    session), slope_ci_low, slope_ci_high, sem, noise_source, note.
     """
-    from tracker.analysis import (analyse, overview_lines, summary_sentences, table_lines,
-                                  table_records)
+    from tracker.analysis import (
+        analyse,
+        overview_lines,
+        summary_sentences,
+        table_lines,
+        table_records,
+    )
     from tracker.library import LibraryError
-    from tracker.metrics.geometry import METRIC_NAMES
 
     if as_json and as_csv:
         raise click.UsageError("give --json or --csv, not both")
+    metrics = tuple(registry.resolve(name) for name in metrics)  # earlier names still work
     for name in metrics:
-        if name not in METRIC_NAMES:
-            raise click.BadParameter(f"{name!r} is not a metric; choose from "
-                                     f"{', '.join(METRIC_NAMES)}", param_hint="'--metric'")
+        if name not in registry.BY_NAME:
+            raise click.BadParameter(
+                f"{name!r} is not a metric; choose from {', '.join(registry.METRIC_NAMES)}",
+                param_hint="'--metric'",
+            )
     until = _parse_when(baseline_until, "'--baseline-until'")
     with _open_library(library_dir, create=False, person=person) as library:
         try:
@@ -757,35 +937,53 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
         click.echo(result.table.round(4).to_csv(index=False), nl=False)
         return
     if outdated:
-        click.echo(f"note: {outdated} photo{' was' if outdated == 1 else 's were'} measured by "
-                   "an older version of the metrics: run `facetrack remeasure`", err=True)
+        _outdated_note(outdated)
     many = result.table["metric"].nunique() > 3
-    for lines in (overview_lines(result), table_lines(result.table),
-                  summary_sentences(result.table, fade=result.fade, combine=many)):
+    for lines in (
+        overview_lines(result),
+        table_lines(result.table),
+        summary_sentences(result.table, fade=result.fade, combine=many),
+    ):
         click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
 
 
 # --- charts and the report -----------------------------------------------------------------
 
-_BASELINE_HELP = ("End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
-                  "Default: the photos before the first session, else the first week.")
+_BASELINE_HELP = (
+    "End of the baseline (YYYY-MM-DD includes the day, or YYYY-MM-DDTHH:MM). "
+    "Default: the photos before the first session, else the first week."
+)
 
 
 @main.command(epilog="Example: facetrack chart --metric brow_height --out brow.svg")
-@click.option("--metric", "metrics", multiple=True, metavar="NAME",
-              help="Chart this metric (repeatable): brow_height, jaw_angle, asymmetry, "
-                   "eye_aperture, mouth_corner_height, cheek_height, brow_asymmetry, "
-                   "jaw_angle_asymmetry, mouth_corner_asymmetry, lower_face_width, or a "
-                   "column name. Default: a one-page dashboard of the key metrics.")
-@click.option("--before-after", is_flag=True,
-              help="Instead: the baseline and the latest photo aligned on the eyes, side by "
-                   "side and overlaid, with the measured lines.")
-@click.option("--timelapse", metavar="FILE.gif", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write an eye-aligned animated GIF of every accepted photo.")
-@click.option("--out", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
-              help="PNG, SVG or PDF, chosen by the extension (default: facetrack-chart.png, "
-                   "unless --show is given).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    metavar="NAME",
+    help=f"Chart this metric (repeatable): {', '.join(registry.charts())}, or a "
+    "column name. Default: a one-page dashboard of the key metrics.",
+)
+@click.option(
+    "--before-after",
+    is_flag=True,
+    help="Instead: the baseline and the latest photo aligned on the eyes, side by "
+    "side and overlaid, with the measured lines.",
+)
+@click.option(
+    "--timelapse",
+    metavar="FILE.gif",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write an eye-aligned animated GIF of every accepted photo.",
+)
+@click.option(
+    "--out",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG, SVG or PDF, chosen by the extension (default: facetrack-chart.png, "
+    "unless --show is given).",
+)
 @click.option("--show", is_flag=True, help="Open the chart in a window.")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
 @person_option
@@ -815,8 +1013,9 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, person, l
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--out'") from None
     if timelapse is not None and timelapse.suffix.lower() != ".gif":
-        raise click.BadParameter(f"{timelapse.name}: the file name must end in .gif",
-                                 param_hint="'--timelapse'")
+        raise click.BadParameter(
+            f"{timelapse.name}: the file name must end in .gif", param_hint="'--timelapse'"
+        )
     until = _parse_when(baseline_until, "'--baseline-until'")
     figure = None
     if show:
@@ -825,14 +1024,19 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, person, l
         figure = plt.figure()
     with _open_library(library_dir, create=False, person=person) as library:
         try:
-            figure = charts.chart_figure(library, metrics=metrics, before_after_photos=before_after,
-                                         baseline_until=until, fig=figure)
+            figure = charts.chart_figure(
+                library,
+                metrics=metrics,
+                before_after_photos=before_after,
+                baseline_until=until,
+                fig=figure,
+            )
             if out is not None:
                 charts.save_figure(figure, out)
                 click.echo(f"Wrote {out}.")
             if timelapse is not None:
                 count = charts.timelapse(library, timelapse)
-                click.echo(f"Wrote {timelapse} ({count} photo{'' if count == 1 else 's'}).")
+                click.echo(f"Wrote {timelapse} ({plural(count, 'photo')}).")
         except ValueError as exc:
             _fail(str(exc))
         except OSError as exc:
@@ -842,11 +1046,15 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, person, l
 
 
 @main.command(epilog="Example: facetrack report --out progress.pdf --no-photos")
-@click.option("--out", default="facetrack-report.html", show_default=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.html (one self-contained file) or FILE.pdf.")
-@click.option("--no-photos", is_flag=True,
-              help="Leave every photo of the face out (for sharing).")
+@click.option(
+    "--out",
+    default="facetrack-report.html",
+    show_default=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="FILE.html (one self-contained file) or FILE.pdf.",
+)
+@click.option("--no-photos", is_flag=True, help="Leave every photo of the face out (for sharing).")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
 @person_option
 @library_option
@@ -873,8 +1081,11 @@ def report(out, no_photos, baseline_until, person, library_dir):
             _fail(str(exc))
         except OSError as exc:
             _fail(f"{out}: {exc.strerror or _one_line(exc)}")
-    how_made = {"html": "", "chromium": " (PDF printed by Chromium)",
-                "matplotlib": " (PDF laid out by matplotlib, without Chromium)"}
+    how_made = {
+        "html": "",
+        "chromium": " (PDF printed by Chromium)",
+        "matplotlib": " (PDF laid out by matplotlib, without Chromium)",
+    }
     click.echo(f"Wrote {out}{how_made[how]}.")
 
 

@@ -12,15 +12,15 @@ measured. Left and right are the subject's own ("L", "R").
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from tracker.formatting import number
 from tracker.landmarks import indices as ix
-from tracker.metrics import geometry
-from tracker.metrics.frame import fit_rotation, to_face_frame
+from tracker.metrics import geometry, registry
+from tracker.metrics.frame import FaceFrame
 from tracker.types import PhotoResult
 
 # RGB colours
@@ -45,31 +45,28 @@ def _fixed(point) -> tuple[int, int]:
     return int(round(float(point[0]) * _ONE)), int(round(float(point[1]) * _ONE))
 
 
-class _FaceFrame:
-    """The face frame of one mesh and its inverse: face-frame points -> image pixels.
+class _OneFrame:
+    """The face frame of one mesh (:class:`tracker.metrics.frame.FaceFrame`, with the camera
+    the measurement used): face-frame points and their image pixels."""
 
-    The face frame is ``diag(1, -1, -1) R^T (p - o)`` followed by an in-plane rotation that
-    levels the interpupillary line (see ``frame.to_face_frame``); both steps are inverted
-    exactly, and the image position is the inverse's x and y (Face Mesh projects
-    orthographically: its x and y are the image pixels, z is depth).
-    """
+    def __init__(self, points_px: np.ndarray, camera, image_size_px) -> None:
+        from tracker.photos.camera import principal_point_px
 
-    def __init__(self, points_px: np.ndarray) -> None:
         pts = np.asarray(points_px, dtype=np.float64)
-        self.rotation = fit_rotation(pts)[0]
-        self.origin = 0.5 * (pts[ix.IRIS_CENTRE_RIGHT] + pts[ix.IRIS_CENTRE_LEFT])
-        frontal = ((pts - self.origin) @ self.rotation) * np.array([1.0, -1.0, -1.0])
-        ipd = frontal[ix.IRIS_CENTRE_LEFT, :2] - frontal[ix.IRIS_CENTRE_RIGHT, :2]
-        self.angle = math.atan2(ipd[1], ipd[0])
-        self.face = to_face_frame(pts, self.rotation[None])
+        if camera is None:
+            self.frame = FaceFrame.fit(pts)
+        else:
+            self.frame = FaceFrame.fit(
+                pts,
+                focal_length_px=camera.focal_length_px,
+                principal_point_px=principal_point_px(camera.focal_source, image_size_px),
+            )
+        self.face = self.frame.to_face(pts)[0]
 
-    def to_image(self, face_points: np.ndarray) -> np.ndarray:
-        """(K, 2) image pixels of (K, 3) face-frame points."""
-        f = np.atleast_2d(np.asarray(face_points, dtype=np.float64))
-        c, s = math.cos(self.angle), math.sin(self.angle)
-        frontal = np.stack([c * f[:, 0] - s * f[:, 1], s * f[:, 0] + c * f[:, 1], f[:, 2]], axis=-1)
-        frontal *= np.array([1.0, -1.0, -1.0])
-        return (self.origin + frontal @ self.rotation.T)[:, :2]
+    def to_image(self, face_points: np.ndarray, *, outline: bool = False) -> np.ndarray:
+        """(K, 2) image pixels of (K, 3) face-frame points (``outline``: points of the face's
+        outline, see FaceFrame.to_image)."""
+        return self.frame.to_image(np.atleast_2d(face_points), outline=outline)[0, :, :2]
 
 
 def overlay_geometry(result: PhotoResult) -> dict:
@@ -91,29 +88,42 @@ def overlay_geometry(result: PhotoResult) -> dict:
     """
     if result.landmarks is None:
         raise ValueError(f"{result.file}: no landmarks to draw")
-    points = np.asarray(result.extras.get("refined_points_px", result.landmarks.points_px),
-                        dtype=np.float64)
-    frame = _FaceFrame(points)
+    points = np.asarray(
+        result.landmarks.points_px
+        if result.refined_points_px is None
+        else result.refined_points_px,
+        dtype=np.float64,
+    )
+    frame = _OneFrame(points, result.camera, result.landmarks.image_size_px)
     face = frame.face
     out: dict = {"ipd": points[[ix.IRIS_CENTRE_RIGHT, ix.IRIS_CENTRE_LEFT], :2]}
 
     out["brow"] = {}
-    for side, iris, curve in (("right", ix.IRIS_CENTRE_RIGHT, ix.BROW_UPPER_RIGHT),
-                              ("left", ix.IRIS_CENTRE_LEFT, ix.BROW_UPPER_LEFT)):
+    for side, iris, curve in (
+        ("right", ix.IRIS_CENTRE_RIGHT, ix.BROW_UPPER_RIGHT),
+        ("left", ix.IRIS_CENTRE_LEFT, ix.BROW_UPPER_LEFT),
+    ):
         # the brow height metric: the brow curve's height (a quadratic) at the iris abscissa
         x, y, z = face[list(curve)].T
         x_at = face[iris, 0]
-        top = (x_at, np.polyval(np.polyfit(x - x_at, y, 2), 0.0),
-               np.polyval(np.polyfit(x - x_at, z, 2), 0.0))
+        top = (
+            x_at,
+            np.polyval(np.polyfit(x - x_at, y, 2), 0.0),
+            np.polyval(np.polyfit(x - x_at, z, 2), 0.0),
+        )
         out["brow"][side] = frame.to_image(np.array([face[iris], top]))
-    edges = result.extras.get("brow_edge_px") or {}
-    out["brow_edge"] = {side: np.asarray(edges.get(side, np.empty((0, 2))), dtype=np.float64)
-                        .reshape(-1, 2) for side in ("right", "left")}
+    edges = result.brow_edge_px or {}
+    out["brow_edge"] = {
+        side: np.asarray(edges.get(side, np.empty((0, 2))), dtype=np.float64).reshape(-1, 2)
+        for side in ("right", "left")
+    }
 
     out["jaw"] = {}
     corners = geometry.jaw_corners(face[None])
-    for side, ramus, border in (("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
-                                ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)):
+    for side, ramus, border in (
+        ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
+        ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT),
+    ):
         gonion, ramus_dir, border_dir = (v[0] for v in corners[side])
         ends, gonion_z = [], []
         for idx, direction in ((ramus, ramus_dir), (border, border_dir)):
@@ -125,7 +135,7 @@ def overlay_geometry(result: PhotoResult) -> dict:
             ends.append(end)
             gonion_z.append(np.polyval(z_fit, 0.0))
         corner = np.append(gonion, np.mean(gonion_z))
-        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]))
+        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]), outline=True)
 
     # the midline fitted in image coordinates (symmetry_line needs only x and y, and the line
     # it finds does not depend on the axes' handedness)
@@ -171,8 +181,16 @@ def _text(img, text, org, scale, colour, *, align="left", outline=True) -> None:
     y = min(max(y, h + 2.0), img.shape[0] - base - 2.0)
     pos = (int(round(x)), int(round(y)))
     if outline:
-        cv2.putText(img, text, pos, _FONT, scale, OUTLINE_COLOUR, thick + 2 * max(1, thick // 2),
-                    cv2.LINE_AA)
+        cv2.putText(
+            img,
+            text,
+            pos,
+            _FONT,
+            scale,
+            OUTLINE_COLOUR,
+            thick + 2 * max(1, thick // 2),
+            cv2.LINE_AA,
+        )
     cv2.putText(img, text, pos, _FONT, scale, colour, thick, cv2.LINE_AA)
 
 
@@ -180,10 +198,9 @@ def _line(img, a, b, colour, width) -> None:
     cv2.line(img, _fixed(a), _fixed(b), colour, width, cv2.LINE_AA, _SHIFT)
 
 
-def _fmt(value, spec: str, unit: str = "") -> str:
-    if value is None or not np.isfinite(value):
-        return "-"
-    return format(value, spec) + unit
+def _fmt(value, decimals: int, unit: str = "") -> str:
+    text = number(value, decimals)
+    return text if text == "-" else text + unit
 
 
 def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
@@ -192,21 +209,38 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
     lines += [(reason, REASON_COLOUR) for reason in result.reasons]
     if result.quality is not None:
         p = result.quality.pose
-        lines.append((f"yaw {p.yaw_deg:+.1f}  pitch {p.pitch_deg:+.1f}  roll {p.roll_deg:+.1f} deg",
-                      TEXT_COLOUR))
+        lines.append(
+            (
+                f"yaw {p.yaw_deg:+.1f}  pitch {p.pitch_deg:+.1f}  roll {p.roll_deg:+.1f} deg",
+                TEXT_COLOUR,
+            )
+        )
     if result.measurement is not None:
         m = result.measurement.metrics
         lines += [
-            (f"scale {result.measurement.scale_mm_per_px:.4g} mm/px "
-             f"({result.measurement.scale_source})", TEXT_COLOUR),
-            (f"brow height  L {_fmt(m.get('brow_height_left_mm'), '.2f')}  "
-             f"R {_fmt(m.get('brow_height_right_mm'), '.2f')} mm", BROW_COLOUR),
-            (f"jaw angle  L {_fmt(m.get('jaw_angle_left_deg'), '.1f')}  "
-             f"R {_fmt(m.get('jaw_angle_right_deg'), '.1f')} deg", JAW_COLOUR),
-            (f"asymmetry {_fmt(m.get('asymmetry_pct'), '.2f', ' %')}  "
-             f"IPD {_fmt(m.get('interpupillary_mm'), '.1f', ' mm')}", TEXT_COLOUR),
+            (
+                f"scale {result.measurement.scale_mm_per_px:.4g} mm/px "
+                f"({result.measurement.scale_source})",
+                TEXT_COLOUR,
+            ),
+            (_sides_line(m, "brow_height", "brow height"), BROW_COLOUR),
+            (_sides_line(m, "jaw_angle", "jaw angle"), JAW_COLOUR),
+            (
+                f"asymmetry {_fmt(m.get('asymmetry_pct'), 2, ' %')}  "
+                f"IPD {_fmt(m.get('interpupillary_mm'), 1, ' mm')}",
+                TEXT_COLOUR,
+            ),
         ]
     return lines
+
+
+def _sides_line(metrics: dict, family: str, words: str) -> str:
+    """ "brow height  L 18.20  R 18.41 mm": a family's left and right values."""
+    left, right = (registry.get(registry.sided(family, side)) for side in registry.SIDES)
+    return (
+        f"{words}  L {_fmt(metrics.get(left.name), left.decimals)}  "
+        f"R {_fmt(metrics.get(right.name), right.decimals)} {left.unit_text}"
+    )
 
 
 def _draw_panel(img: np.ndarray, result: PhotoResult, scale: float, avoid) -> None:
@@ -281,25 +315,58 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
             align = "left" if sign * lateral[0] >= 0 else "right"
             iris, top = geo["brow"][side]
             _line(img, iris, top, BROW_COLOUR, pen.line)
-            cv2.circle(img, _fixed(iris), max(1, int(round(pen.dot * 1.5 * _ONE))), IPD_COLOUR,
-                       -1, cv2.LINE_AA, _SHIFT)
+            cv2.circle(
+                img,
+                _fixed(iris),
+                max(1, int(round(pen.dot * 1.5 * _ONE))),
+                IPD_COLOUR,
+                -1,
+                cv2.LINE_AA,
+                _SHIFT,
+            )
             for point in geo["brow_edge"][side]:
-                cv2.circle(img, _fixed(point), max(1, int(round(pen.dot * _ONE))), EDGE_COLOUR,
-                           -1, cv2.LINE_AA, _SHIFT)
+                cv2.circle(
+                    img,
+                    _fixed(point),
+                    max(1, int(round(pen.dot * _ONE))),
+                    EDGE_COLOUR,
+                    -1,
+                    cv2.LINE_AA,
+                    _SHIFT,
+                )
             value = metrics.get(f"brow_height_{side}_mm")
             if pen.labels:
-                _text(img, f"{letter} {_fmt(value, '.2f')} mm",
-                      top + up * gap, pen.label_scale, BROW_COLOUR, align=align)
+                _text(
+                    img,
+                    f"{letter} {_fmt(value, 2)} mm",
+                    top + up * gap,
+                    pen.label_scale,
+                    BROW_COLOUR,
+                    align=align,
+                )
 
             ramus_end, gonion, border_end = geo["jaw"][side]
             _line(img, ramus_end, gonion, JAW_COLOUR, pen.line)
             _line(img, gonion, border_end, JAW_COLOUR, pen.line)
-            cv2.circle(img, _fixed(gonion), max(1, int(round(pen.dot * 1.5 * _ONE))), JAW_COLOUR,
-                       -1, cv2.LINE_AA, _SHIFT)
+            cv2.circle(
+                img,
+                _fixed(gonion),
+                max(1, int(round(pen.dot * 1.5 * _ONE))),
+                JAW_COLOUR,
+                -1,
+                cv2.LINE_AA,
+                _SHIFT,
+            )
             value = metrics.get(f"jaw_angle_{side}_deg")
             if pen.labels:
-                _text(img, f"{letter} {_fmt(value, '.1f')} deg", gonion + sign * lateral * gap,
-                      pen.label_scale, JAW_COLOUR, align=align)
+                _text(
+                    img,
+                    f"{letter} {_fmt(value, 1)} deg",
+                    gonion + sign * lateral * gap,
+                    pen.label_scale,
+                    JAW_COLOUR,
+                    align=align,
+                )
     _draw_panel(img, result, pen.panel_scale, avoid)
     return img
 
@@ -312,8 +379,11 @@ def save_overlay(path: str | Path, rgb: np.ndarray) -> None:
     OSError
         When the image cannot be encoded or the file cannot be written.
     """
-    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, 90])
+    ok, encoded = cv2.imencode(
+        ".jpg",
+        cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR),
+        [cv2.IMWRITE_JPEG_QUALITY, 90],
+    )
     if not ok:
         raise OSError(f"cannot encode {path} as JPEG")
     # written by Python rather than cv2.imwrite: a clear OSError, and any file name works

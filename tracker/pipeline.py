@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +16,17 @@ from tracker.photos import open_photo
 from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
-from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose
+from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose, Reason, ReasonCode
 
 
-def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float | None = None,
-                   camera: Camera | None = None,
-                   settings: Settings = DEFAULT_SETTINGS) -> PhotoResult:
+def measure_pixels(
+    pixels: np.ndarray,
+    *,
+    file: str = "<array>",
+    ipd_mm: float | None = None,
+    camera: Camera | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> PhotoResult:
     """Measure an upright RGB image already in memory.
 
     Parameters
@@ -36,21 +42,26 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
     Returns
     -------
     PhotoResult with status "ok" or "rejected" (no face, or a failed quality check);
-    ``extras["camera"]`` is the camera used.
+    ``camera`` is the camera used.
     """
     if camera is None:
         camera = default_camera((pixels.shape[1], pixels.shape[0]))
     try:
         landmarks = detect_landmarks(pixels)
     except NoFaceError:
-        return PhotoResult(file=file, status="rejected", reasons=("no face found",),
-                           photo_size_px=(pixels.shape[1], pixels.shape[0]))
+        return PhotoResult(
+            file=file,
+            status="rejected",
+            reasons=(Reason(ReasonCode.NO_FACE, "no face found"),),
+            photo_size_px=(pixels.shape[1], pixels.shape[0]),
+        )
     height, width = pixels.shape[:2]
     centre = principal_point_px(camera.focal_source, (width, height))
     # the iris outline first (it sets the scale and anchors brow height), then the brow edge
     irises = refine_irises(pixels, landmarks.points_px)
-    frame = FaceFrame.fit(irises.points_px, focal_length_px=camera.focal_length_px,
-                          principal_point_px=centre)
+    frame = FaceFrame.fit(
+        irises.points_px, focal_length_px=camera.focal_length_px, principal_point_px=centre
+    )
     face = frame.to_face(irises.points_px)
     iris_px = float(geometry.iris_diameter_px(face)[0])
     refinement = refine_brows(pixels, irises.points_px, iris_px)
@@ -59,15 +70,19 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
     for side in ("left", "right"):
         evidence[f"brow_edge_columns_{side}"] = float(refinement.columns_used[side])
         evidence[f"iris_edges_{side}"] = float(irises.edges_used[side])
-    quality = assess(pixels, landmarks, face[0], pose, iris_px, refinement=evidence,
-                     settings=settings)
+    quality = assess(
+        pixels, landmarks, face[0], pose, iris_px, refinement=evidence, settings=settings
+    )
     if ipd_mm is not None:
         scale, source = ipd_mm / float(geometry.interpupillary_px(face)[0]), "interpupillary"
     else:
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
-    values = geometry.compute_metrics(refinement.points_px, scale,
-                                      focal_length_px=camera.focal_length_px,
-                                      principal_point_px=centre)
+    values = geometry.compute_metrics(
+        refinement.points_px,
+        scale,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=centre,
+    )
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
     return PhotoResult(
         file=file,
@@ -75,35 +90,57 @@ def measure_pixels(pixels: np.ndarray, *, file: str = "<array>", ipd_mm: float |
         reasons=quality.reasons,
         quality=quality,
         measurement=Measurement(
-            metrics=metrics, scale_mm_per_px=scale, scale_source=source,
-            camera_distance_mm=float(camera_distance_mm(
-                values["iris_diameter_px"], camera.focal_length_px, settings.iris_diameter_mm)),
-            focal_source=camera.focal_source),
+            metrics=metrics,
+            scale_mm_per_px=scale,
+            scale_source=source,
+            camera_distance_mm=float(
+                camera_distance_mm(
+                    values["iris_diameter_px"], camera.focal_length_px, settings.iris_diameter_mm
+                )
+            ),
+            focal_source=camera.focal_source,
+        ),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),
-        extras={"refined_points_px": refinement.points_px, "brow_edge_px": refinement.edge_px,
-                "camera": camera},
+        refined_points_px=refinement.points_px,
+        brow_edge_px=refinement.edge_px,
+        camera=camera,
     )
 
 
-def measure_photo(path: str | Path, *, mirrored: bool = False, ipd_mm: float | None = None,
-                  settings: Settings = DEFAULT_SETTINGS) -> tuple[PhotoResult, Photo | None]:
+def measure_photo(
+    path: str | Path,
+    *,
+    mirrored: bool = False,
+    ipd_mm: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[PhotoResult, Photo | None]:
     """Open and measure one photo file; never raises for a bad file.
 
     Returns
     -------
     (PhotoResult, Photo or None). The result's status is "error" with a one-line reason when
     the file cannot be read. ``scale_mm_per_px`` refers to the analysed (possibly reduced-size)
-    image; ``extras["decode_scale"]`` relates it to the stored image.
+    image; ``decode_scale`` relates it to the stored image.
     """
     try:
-        photo = open_photo(path, mirrored=mirrored,
-                           min_long_side_px=settings.decode_min_long_side_px, settings=settings)
+        photo = open_photo(
+            path,
+            mirrored=mirrored,
+            min_long_side_px=settings.decode_min_long_side_px,
+            settings=settings,
+        )
     except PhotoError as exc:
-        return PhotoResult(file=str(path), status="error", reasons=(exc.reason,)), None
-    result = measure_pixels(photo.pixels, file=str(path), ipd_mm=ipd_mm, camera=photo.camera,
-                            settings=settings)
-    result.extras["decode_scale"] = photo.decode_scale
-    result.extras["original_size_px"] = photo.original_size_px
+        return PhotoResult(
+            file=str(path), status="error", reasons=(Reason(ReasonCode.UNREADABLE, exc.reason),)
+        ), None
+    result = measure_pixels(
+        photo.pixels, file=str(path), ipd_mm=ipd_mm, camera=photo.camera, settings=settings
+    )
+    result = replace(
+        result,
+        decode_scale=photo.decode_scale,
+        original_size_px=photo.original_size_px,
+        format=photo.format,
+    )
     return result, photo
-

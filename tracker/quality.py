@@ -11,7 +11,7 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.settings import DEFAULT_SETTINGS, Settings
-from tracker.types import Landmarks, Pose, Quality
+from tracker.types import Landmarks, Pose, Quality, Reason, ReasonCode
 
 SHARPNESS_IRIS_PX = 20.0  # the face crop is resampled to this iris size before scoring
 
@@ -19,7 +19,7 @@ SHARPNESS_IRIS_PX = 20.0  # the face crop is resampled to this iris size before 
 def _face_oval_mask(shape, points_px: np.ndarray) -> np.ndarray:
     hull = cv2.convexHull(points_px[:, :2].astype(np.float32)).astype(np.int32)
     mask = np.zeros(shape[:2], dtype=np.uint8)
-    cv2.fillConvexPoly(mask, hull, 1)
+    cv2.fillConvexPoly(mask, hull, 1)  # type: ignore[call-overload]  # cv2's stubs: colour 1
     return mask.astype(bool)
 
 
@@ -39,13 +39,14 @@ def sharpness(gray: np.ndarray, points_px: np.ndarray, iris_px: float) -> float:
     if not mask.any():
         return 0.0
     small = small.astype(np.float32)
-    small *= 128.0 / max(float(small[mask].mean()), 1.0)  # contrast scales with brightness
+    small = small * (128.0 / max(float(small[mask].mean()), 1.0))  # contrast ~ brightness
     lap = cv2.Laplacian(small, cv2.CV_32F)
     return float(lap[mask].var())
 
 
 def expression_scores(face: np.ndarray) -> dict[str, float]:
     """Eye openness, mouth opening and smile from face-frame points (one mesh, (478, 3))."""
+
     def dist(a, b):
         return float(np.linalg.norm(face[a, :2] - face[b, :2]))
 
@@ -54,8 +55,10 @@ def expression_scores(face: np.ndarray) -> dict[str, float]:
     lips_centre_y = 0.5 * (face[ix.LIP_UPPER_INNER, 1] + face[ix.LIP_LOWER_INNER, 1])
     corners_y = 0.5 * (face[ix.MOUTH_CORNER_LEFT, 1] + face[ix.MOUTH_CORNER_RIGHT, 1])
     return {
-        "eye_openness_right": dist(ix.LID_UPPER_RIGHT, ix.LID_LOWER_RIGHT) / dist(*ix.EYE_CORNERS_RIGHT),
-        "eye_openness_left": dist(ix.LID_UPPER_LEFT, ix.LID_LOWER_LEFT) / dist(*ix.EYE_CORNERS_LEFT),
+        "eye_openness_right": dist(ix.LID_UPPER_RIGHT, ix.LID_LOWER_RIGHT)
+        / dist(*ix.EYE_CORNERS_RIGHT),
+        "eye_openness_left": dist(ix.LID_UPPER_LEFT, ix.LID_LOWER_LEFT)
+        / dist(*ix.EYE_CORNERS_LEFT),
         "mouth_open": dist(ix.LIP_UPPER_INNER, ix.LIP_LOWER_INNER) / mouth_width,
         "smile": float(corners_y - lips_centre_y) / ipd,
         "mouth_width": mouth_width / ipd,
@@ -67,16 +70,25 @@ def _gaze(face: np.ndarray) -> float:
     """Mean sideways offset of the irises from the middle of each eye, / eye width (+ = to the
     subject's left)."""
     offsets = []
-    for centre, (a, b) in ((ix.IRIS_CENTRE_RIGHT, ix.EYE_CORNERS_RIGHT),
-                           (ix.IRIS_CENTRE_LEFT, ix.EYE_CORNERS_LEFT)):
+    for centre, (a, b) in (
+        (ix.IRIS_CENTRE_RIGHT, ix.EYE_CORNERS_RIGHT),
+        (ix.IRIS_CENTRE_LEFT, ix.EYE_CORNERS_LEFT),
+    ):
         width = abs(face[a, 0] - face[b, 0])
         offsets.append((face[centre, 0] - 0.5 * (face[a, 0] + face[b, 0])) / max(width, 1e-9))
     return float(np.mean(offsets))
 
 
-def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pose,
-           iris_px: float, *, refinement: dict[str, float] | None = None,
-           settings: Settings = DEFAULT_SETTINGS) -> Quality:
+def assess(
+    pixels: np.ndarray,
+    landmarks: Landmarks,
+    face: np.ndarray,
+    pose: Pose,
+    iris_px: float,
+    *,
+    refinement: dict[str, float] | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> Quality:
     """Score one photo and list the reasons it fails, if any.
 
     Parameters
@@ -99,61 +111,125 @@ def assess(pixels: np.ndarray, landmarks: Landmarks, face: np.ndarray, pose: Pos
     h, w = pixels.shape[:2]
     gray = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY)
     scores: dict[str, float] = {"iris_px": float(iris_px)}
-    reasons: list[str] = []
+    reasons: list[Reason] = []
 
     if abs(pose.yaw_deg) > s.max_abs_yaw_deg:
-        reasons.append(f"head turned: yaw {pose.yaw_deg:+.1f} deg (limit +/-{s.max_abs_yaw_deg:g})")
+        reasons.append(
+            Reason(
+                ReasonCode.HEAD_TURNED,
+                f"head turned: yaw {pose.yaw_deg:+.1f} deg (limit +/-{s.max_abs_yaw_deg:g})",
+            )
+        )
     if abs(pose.pitch_deg) > s.max_abs_pitch_deg:
-        reasons.append(f"head tipped: pitch {pose.pitch_deg:+.1f} deg (limit +/-{s.max_abs_pitch_deg:g})")
+        reasons.append(
+            Reason(
+                ReasonCode.HEAD_TIPPED,
+                f"head tipped: pitch {pose.pitch_deg:+.1f} deg (limit +/-{s.max_abs_pitch_deg:g})",
+            )
+        )
     if abs(pose.roll_deg) > s.max_abs_roll_deg:
-        reasons.append(f"head tilted: roll {pose.roll_deg:+.1f} deg (limit +/-{s.max_abs_roll_deg:g})")
+        reasons.append(
+            Reason(
+                ReasonCode.HEAD_TILTED,
+                f"head tilted: roll {pose.roll_deg:+.1f} deg (limit +/-{s.max_abs_roll_deg:g})",
+            )
+        )
 
     if iris_px < s.min_iris_px:
-        reasons.append(f"face too small: iris {iris_px:.1f} px (minimum {s.min_iris_px:g} px)")
+        reasons.append(
+            Reason(
+                ReasonCode.FACE_TOO_SMALL,
+                f"face too small: iris {iris_px:.1f} px (minimum {s.min_iris_px:g} px)",
+            )
+        )
 
     outside = (pts[:, 0] < 0) | (pts[:, 0] > w - 1) | (pts[:, 1] < 0) | (pts[:, 1] > h - 1)
     scores["landmarks_outside_image"] = float(outside.sum())
     if outside.any():
-        reasons.append(f"face cut by the image border ({int(outside.sum())} of 478 points outside)")
+        reasons.append(
+            Reason(
+                ReasonCode.FACE_CUT,
+                f"face cut by the image border ({int(outside.sum())} of 478 points outside)",
+            )
+        )
 
     if landmarks.face_count > 1:
-        reasons.append(f"several faces ({landmarks.face_count}); the largest was measured")
+        reasons.append(
+            Reason(
+                ReasonCode.SEVERAL_FACES,
+                f"several faces ({landmarks.face_count}); the largest was measured",
+            )
+        )
     scores["face_count"] = float(landmarks.face_count)
 
     scores["sharpness"] = sharpness(gray, pts, iris_px)
     if scores["sharpness"] < s.min_sharpness:
-        reasons.append(f"blurred: sharpness {scores['sharpness']:.1f} (minimum {s.min_sharpness:g})")
+        reasons.append(
+            Reason(
+                ReasonCode.BLURRED,
+                f"blurred: sharpness {scores['sharpness']:.1f} (minimum {s.min_sharpness:g})",
+            )
+        )
 
     mask = _face_oval_mask(gray.shape, pts)
     values = gray[mask] if mask.any() else gray.ravel()
     scores["face_brightness"] = float(values.mean())
     scores["clipped_dark_fraction"] = float(np.mean(values <= 5))
     scores["clipped_bright_fraction"] = float(np.mean(values >= 250))
-    if scores["face_brightness"] < s.min_face_brightness or scores["clipped_dark_fraction"] > s.max_clipped_fraction:
-        reasons.append(f"under-exposed: face brightness {scores['face_brightness']:.0f} of 255")
-    elif scores["face_brightness"] > s.max_face_brightness or scores["clipped_bright_fraction"] > s.max_clipped_fraction:
-        reasons.append(f"over-exposed: face brightness {scores['face_brightness']:.0f} of 255, "
-                       f"{100 * scores['clipped_bright_fraction']:.0f}% clipped")
+    if (
+        scores["face_brightness"] < s.min_face_brightness
+        or scores["clipped_dark_fraction"] > s.max_clipped_fraction
+    ):
+        reasons.append(
+            Reason(
+                ReasonCode.UNDER_EXPOSED,
+                f"under-exposed: face brightness {scores['face_brightness']:.0f} of 255",
+            )
+        )
+    elif (
+        scores["face_brightness"] > s.max_face_brightness
+        or scores["clipped_bright_fraction"] > s.max_clipped_fraction
+    ):
+        reasons.append(
+            Reason(
+                ReasonCode.OVER_EXPOSED,
+                f"over-exposed: face brightness {scores['face_brightness']:.0f} of 255, "
+                f"{100 * scores['clipped_bright_fraction']:.0f}% clipped",
+            )
+        )
 
     expr = expression_scores(face)
     scores.update(expr)
     if min(expr["eye_openness_left"], expr["eye_openness_right"]) < s.min_eye_openness:
-        reasons.append("eyes closed or nearly closed")
+        reasons.append(Reason(ReasonCode.EYES_CLOSED, "eyes closed or nearly closed"))
     if abs(expr["gaze"]) > s.max_gaze:
-        reasons.append(f"eyes not looking at the camera (gaze {expr['gaze']:+.2f}, limit "
-                       f"+/-{s.max_gaze:g}): the iris scale would be off")
+        reasons.append(
+            Reason(
+                ReasonCode.GAZE_AWAY,
+                f"eyes not looking at the camera (gaze {expr['gaze']:+.2f}, limit "
+                f"+/-{s.max_gaze:g}): the iris scale would be off",
+            )
+        )
     if expr["mouth_open"] > s.max_mouth_open:
-        reasons.append("mouth open")
+        reasons.append(Reason(ReasonCode.MOUTH_OPEN, "mouth open"))
     if expr["smile"] > s.max_smile or expr["mouth_width"] > s.max_mouth_width:
-        reasons.append("smiling")
+        reasons.append(Reason(ReasonCode.SMILING, "smiling"))
 
     for key, value in (refinement or {}).items():
         scores[key] = float(value)
-    missing = [side for side in ("left", "right")
-               if (refinement or {}).get(f"brow_edge_columns_{side}", np.inf) < 1]
+    missing = [
+        side
+        for side in ("left", "right")
+        if (refinement or {}).get(f"brow_edge_columns_{side}", np.inf) < 1
+    ]
     if missing:
         # Face Mesh's brow line can lie 1-2 mm off the brow's edge: such a photo must not be
         # mixed into a trend of image-refined brow heights
-        reasons.append(f"brow edge not found in the image ({' and '.join(missing)}): glasses, "
-                       "hair or a very faint brow")
+        reasons.append(
+            Reason(
+                ReasonCode.BROW_EDGE_MISSING,
+                f"brow edge not found in the image ({' and '.join(missing)}): glasses, "
+                "hair or a very faint brow",
+            )
+        )
     return Quality(pose=pose, scores=scores, reasons=tuple(reasons))

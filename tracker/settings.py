@@ -20,7 +20,6 @@ class Settings:
     iris_diameter_mm: float = 11.71
     iris_diameter_sd_mm: float = 0.42
 
-
     # --- quality ------------------------------------------------------------------------------
     # Pose tolerances (degrees from the frontal reference face), from benchmarks/bench_pose.py.
     # Yaw: after the face-frame correction brow height moves by at most ~0.03 mm/deg, so 10 deg

@@ -6,10 +6,139 @@ Arrays are plain numpy; units are in the field names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
+
+# "ok": measured and fit for a trend; "rejected": measured (or no face) but failing a quality
+# check; "error": the file could not be read.
+Status = Literal["ok", "rejected", "error"]
+
+
+class ReasonCode(StrEnum):
+    """Why a photo was rejected or could not be read. The value is stored in the library."""
+
+    HEAD_TURNED = "head_turned"
+    HEAD_TIPPED = "head_tipped"
+    HEAD_TILTED = "head_tilted"
+    FACE_TOO_SMALL = "face_too_small"
+    FACE_CUT = "face_cut"
+    SEVERAL_FACES = "several_faces"
+    BLURRED = "blurred"
+    UNDER_EXPOSED = "under_exposed"
+    OVER_EXPOSED = "over_exposed"
+    EYES_CLOSED = "eyes_closed"
+    GAZE_AWAY = "gaze_away"
+    MOUTH_OPEN = "mouth_open"
+    SMILING = "smiling"
+    BROW_EDGE_MISSING = "brow_edge_missing"
+    UNUSUAL_POSE = "unusual_pose"
+    DIFFERENT_PERSON = "different_person"
+    NO_FACE = "no_face"
+    UNREADABLE = "unreadable"
+    CRASHED = "crashed"
+    UNEXPECTED_ERROR = "unexpected_error"
+    OTHER = "other"
+
+    @property
+    def kind(self) -> str:
+        """How the reason is counted in summaries: "head turned", "several faces"."""
+        return _REASON_KINDS.get(self, self.value.replace("_", " "))
+
+    @property
+    def about_image(self) -> bool:
+        """A reason about the image itself (not the pose or the expression): such a photo's
+        measurements are not to be trusted."""
+        return self in _IMAGE_REASONS
+
+    @classmethod
+    def from_text(cls, text: str) -> ReasonCode:
+        """The code of a reason known only by its text: for libraries made before reasons
+        had codes, and for tables built by hand. Never needed for a fresh ``Reason``."""
+        kind = _kind_of_text(text)
+        return _CODES_BY_KIND.get(kind, cls.OTHER)
+
+
+_REASON_KINDS = {
+    ReasonCode.FACE_CUT: "face cut by the image border",
+    ReasonCode.UNDER_EXPOSED: "under-exposed",
+    ReasonCode.OVER_EXPOSED: "over-exposed",
+    ReasonCode.EYES_CLOSED: "eyes closed or nearly closed",
+    ReasonCode.GAZE_AWAY: "eyes not looking at the camera",
+    ReasonCode.BROW_EDGE_MISSING: "brow edge not found in the image",
+    ReasonCode.UNUSUAL_POSE: "pose unlike your other photos",
+    ReasonCode.DIFFERENT_PERSON: "looks like a different person",
+    ReasonCode.NO_FACE: "no face found",
+    ReasonCode.CRASHED: "the measuring process crashed on this file",
+}
+_IMAGE_REASONS = frozenset(
+    {
+        ReasonCode.BLURRED,
+        ReasonCode.UNDER_EXPOSED,
+        ReasonCode.OVER_EXPOSED,
+        ReasonCode.FACE_TOO_SMALL,
+        ReasonCode.FACE_CUT,
+        ReasonCode.BROW_EDGE_MISSING,
+    }
+)
+_CODES_BY_KIND = {code.kind: code for code in ReasonCode if code is not ReasonCode.OTHER}
+
+
+def _kind_of_text(text: str) -> str:
+    return re.split(r"[:;(]", text, maxsplit=1)[0].strip() or text
+
+
+class Reason(str):
+    """One reason a photo was rejected or could not be read: ``Reason(code, message)``.
+
+    A reason *is* its message (a ``str``), so it prints, joins, compares and serialises as
+    the text people read; ``code`` (a :class:`ReasonCode`) says what kind of reason it is,
+    so nothing has to parse the text back.
+
+    >>> reason = Reason(ReasonCode.SMILING, "smiling")
+    >>> reason.code, reason.kind, reason == "smiling"
+    (<ReasonCode.SMILING: 'smiling'>, 'smiling', True)
+    """
+
+    code: ReasonCode
+
+    def __new__(cls, code: ReasonCode | str, message: str) -> Reason:
+        self = super().__new__(cls, message)
+        object.__setattr__(self, "code", ReasonCode(code))
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Reason is immutable")
+
+    def __reduce__(self):
+        return (Reason, (self.code.value, self.message))
+
+    def __repr__(self) -> str:
+        return f"Reason({self.code.name}, {self.message!r})"
+
+    @property
+    def message(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def kind(self) -> str:
+        """How the reason is counted: its code's kind ("head turned"), or for a reason of
+        no known code, its text up to the first ":", ";" or "("."""
+        if self.code is ReasonCode.OTHER:
+            return _kind_of_text(self.message)
+        return self.code.kind
+
+    @classmethod
+    def of(cls, reason: str) -> Reason:
+        """``reason`` itself when it is a Reason, else a Reason with the code its text
+        implies (see ``ReasonCode.from_text``)."""
+        if isinstance(reason, Reason):
+            return reason
+        return cls(ReasonCode.from_text(reason), reason)
 
 
 @dataclass(frozen=True)
@@ -83,7 +212,7 @@ class Quality:
 
     pose: Pose
     scores: dict[str, float]
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
 
     @property
     def acceptable(self) -> bool:
@@ -108,14 +237,26 @@ class PhotoResult:
     """Everything ``measure`` says about one file.
 
     ``status`` is "ok", "rejected" (measured, but failing a quality check, or no face) or
-    "error" (the file could not be read).
+    "error" (the file could not be read), with its ``reasons``.
+
+    ``refined_points_px`` are the (478, 3) landmarks the metrics were computed from (the
+    model's, with the iris outline and the brow edge refined on the image); ``brow_edge_px``
+    the brow-edge samples found in the image, per side (for overlays). ``decode_scale``
+    (analysed pixels per stored pixel), ``original_size_px`` (upright width, height of the
+    full-size image) and ``format`` describe the photo file, when one was opened; ``camera``
+    is the camera model the measurement used (its focal length undoes the perspective).
     """
 
     file: str
-    status: str
-    reasons: tuple[str, ...] = ()
+    status: Status
+    reasons: tuple[Reason, ...] = ()
     quality: Quality | None = None
     measurement: Measurement | None = None
     landmarks: Landmarks | None = None
     photo_size_px: tuple[int, int] | None = None
-    extras: dict = field(default_factory=dict)
+    refined_points_px: np.ndarray | None = None
+    brow_edge_px: dict[str, np.ndarray] | None = None
+    decode_scale: float | None = None
+    original_size_px: tuple[int, int] | None = None
+    format: str | None = None
+    camera: Camera | None = None

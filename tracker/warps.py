@@ -11,15 +11,18 @@ import cv2
 import numpy as np
 
 
-def _window(r: np.ndarray, low: float, high: float, fade_low: float, fade_high: float) -> np.ndarray:
+def _window(
+    r: np.ndarray, low: float, high: float, fade_low: float, fade_high: float
+) -> np.ndarray:
     """1 on [low, high], raised-cosine fades to 0 over ``fade_low`` below and ``fade_high`` above."""
     below = np.clip((low - r) / fade_low, 0.0, 1.0)
     above = np.clip((r - high) / fade_high, 0.0, 1.0)
     return 0.25 * (1.0 + np.cos(np.pi * below)) * (1.0 + np.cos(np.pi * above))
 
 
-def local_shift(image: np.ndarray, *, centre_px, axis, across_px, along_px, fade_px,
-                shift_px: float) -> np.ndarray:
+def local_shift(
+    image: np.ndarray, *, centre_px, axis, across_px, along_px, fade_px, shift_px: float
+) -> np.ndarray:
     """Move an image region by ``shift_px`` along ``axis``, with smooth borders.
 
     Parameters
@@ -48,8 +51,9 @@ def local_shift(image: np.ndarray, *, centre_px, axis, across_px, along_px, fade
     def displacement(px, py):
         u = (px - cx) * across[0] + (py - cy) * across[1]
         v = (px - cx) * along[0] + (py - cy) * along[1]
-        weight = (_window(u, across_px[0], across_px[1], fade_across, fade_across)
-                  * _window(v, along_px[0], along_px[1], fade_low, fade_high))
+        weight = _window(u, across_px[0], across_px[1], fade_across, fade_across) * _window(
+            v, along_px[0], along_px[1], fade_low, fade_high
+        )
         return shift_px * weight * along[0], shift_px * weight * along[1]
 
     return warp(image, displacement)
@@ -64,8 +68,16 @@ def warp(image: np.ndarray, displacement, region=None) -> np.ndarray:
     pixels are computed and every other pixel is returned unchanged.
     """
     h, w = image.shape[:2]
-    x0, y0, x1, y1 = (0, 0, w, h) if region is None else (
-        max(0, int(region[0])), max(0, int(region[1])), min(w, int(region[2])), min(h, int(region[3])))
+    x0, y0, x1, y1 = (
+        (0, 0, w, h)
+        if region is None
+        else (
+            max(0, int(region[0])),
+            max(0, int(region[1])),
+            min(w, int(region[2])),
+            min(h, int(region[3])),
+        )
+    )
     out = image.copy()
     if x1 <= x0 or y1 <= y0:
         return out
@@ -74,13 +86,19 @@ def warp(image: np.ndarray, displacement, region=None) -> np.ndarray:
     for _ in range(30):
         dx, dy = displacement(px, py)
         px, py = gx - dx, gy - dy
-    out[y0:y1, x0:x1] = cv2.remap(image, px.astype(np.float32), py.astype(np.float32),
-                                  interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    out[y0:y1, x0:x1] = cv2.remap(
+        image,
+        px.astype(np.float32),
+        py.astype(np.float32),
+        interpolation=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REFLECT,
+    )
     return out
 
 
-def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float,
-                    margin_below: float = 0.3):
+def brow_lift_field(
+    points_px: np.ndarray, *, side: str, shift_px: float, margin_below: float = 0.3
+):
     """The displacement field of :func:`brow_lift`: ``(displacement, region)`` (see
     :func:`jaw_contour_field`). ``margin_below``: how far below the brow's upper edge the
     flat top reaches, in iris diameters (0.3 for :func:`brow_lift`; more moves the whole brow
@@ -96,20 +114,18 @@ def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float,
     pts = np.asarray(points_px, dtype=np.float64)
     upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
     centre = pts[ix.IRIS_CENTRE_LEFT if side == "left" else ix.IRIS_CENTRE_RIGHT, :2]
-    lateral = pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]
-    ipd = np.linalg.norm(lateral)
-    lateral /= ipd
-    up = np.array([lateral[1], -lateral[0]])
-    iris = ipd / 5.3  # a typical interpupillary distance / iris diameter ratio
+    lateral, up, iris = _face_axes(pts)
     edge = pts[list(upper), :2] - centre
     edge_u, edge_v = edge @ lateral, edge @ up
     order = np.argsort(edge_u)
     edge_u, edge_v = edge_u[order], edge_v[order]
 
-    margin_below = margin_below * iris  # flat top reaches this far below the upper edge
+    margin_below = float(margin_below * iris)  # flat top reaches this far below the upper edge
     iris_top = 0.55 * iris  # the fade must end here: just above the iris top
     over_iris = np.abs(edge_u) <= 0.6 * iris
-    lowest_over_iris = np.interp(0.0, edge_u, edge_v) if not over_iris.any() else edge_v[over_iris].min()
+    lowest_over_iris = (
+        np.interp(0.0, edge_u, edge_v) if not over_iris.any() else edge_v[over_iris].min()
+    )
     lowest_over_iris = min(lowest_over_iris, np.interp(0.0, edge_u, edge_v))
     fade_low = lowest_over_iris - margin_below - iris_top
     if fade_low <= 1.6 * abs(shift_px):
@@ -121,21 +137,29 @@ def brow_lift_field(points_px: np.ndarray, *, side: str, shift_px: float,
         u = (px - centre[0]) * lateral[0] + (py - centre[1]) * lateral[1]
         v = (px - centre[0]) * up[0] + (py - centre[1]) * up[1]
         v_rel = v - np.interp(u, edge_u, edge_v)  # height above the brow's upper edge
-        weight = (_window(u, u_low, u_high, fade, fade)
-                  * _window(v_rel, -margin_below, 1.0 * iris, fade_low, fade))
+        weight = _window(u, u_low, u_high, fade, fade) * _window(
+            v_rel, -margin_below, 1.0 * iris, fade_low, fade
+        )
         return shift_px * weight * up[0], shift_px * weight * up[1]
 
     # where the field can be non-zero: the flat top and its fades, plus the move and a margin
     v_top = edge_v.max() + 1.0 * iris + fade
     v_bottom = edge_v.min() - margin_below - fade_low
-    corners = np.array([centre + u * lateral + v * up
-                        for u in (u_low - fade, u_high + fade) for v in (v_bottom, v_top)])
+    corners = np.array(
+        [
+            centre + u * lateral + v * up
+            for u in (u_low - fade, u_high + fade)
+            for v in (v_bottom, v_top)
+        ]
+    )
     pad = abs(shift_px) + 4
     region = (*np.floor(corners.min(axis=0) - pad), *np.ceil(corners.max(axis=0) + pad))
     return displacement, region
 
 
-def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float) -> np.ndarray:
+def brow_lift(
+    image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float
+) -> np.ndarray:
     """Lift one brow (the subject's ``side``: "left" or "right") by ``shift_px`` pixels.
 
     The flat top follows the brow's upper edge (Face Mesh's upper-brow points): it runs from a
@@ -156,15 +180,16 @@ def brow_lift(image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: 
 
 # --- warps for the jaw and the mouth (tracker.validation) ----------------------------------------
 
+
 def _face_axes(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Unit vectors along the interpupillary line (towards the subject's left) and up (towards
     the brows, perpendicular to it) in image coordinates, and a typical iris diameter (px)."""
     from tracker.landmarks import indices as ix
+    from tracker.metrics.frame import face_axes_in_image
 
-    lateral = pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]
-    ipd = float(np.linalg.norm(lateral))
-    lateral = lateral / ipd
-    return lateral, np.array([lateral[1], -lateral[0]]), ipd / 5.3
+    up, lateral = face_axes_in_image(pts)
+    ipd = float(np.linalg.norm(pts[ix.IRIS_CENTRE_LEFT, :2] - pts[ix.IRIS_CENTRE_RIGHT, :2]))
+    return lateral, up, ipd / 5.3  # a typical interpupillary distance / iris diameter ratio
 
 
 def _check_untouched(pts: np.ndarray, displacement, protected, what: str) -> None:
@@ -199,8 +224,11 @@ def jaw_contour_field(points_px: np.ndarray, *, side: str, shift_px: float):
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
     pts = np.asarray(points_px, dtype=np.float64)
     lateral, _, iris = _face_axes(pts)
-    ramus, border = ((ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT) if side == "left"
-                     else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT))
+    ramus, border = (
+        (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)
+        if side == "left"
+        else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT)
+    )
     # the contour from the ear down to the jaw corner and on to the chin
     polyline = pts[list(ramus) + list(border), :2]
     starts, ends = polyline[:-1], polyline[1:]
@@ -226,15 +254,29 @@ def jaw_contour_field(points_px: np.ndarray, *, side: str, shift_px: float):
             closer = d < best_d
             best_d = np.where(closer, d, best_d)
             best_t = np.where(closer, cumulative[i] + u * length, best_t)
-        weight = (_window(best_d, -1.0, half, 1.0, fade)
-                  * _window(best_t, -margin, cumulative[-1] + margin, fade, fade))
+        weight = _window(best_d, -1.0, half, 1.0, fade) * _window(
+            best_t, -margin, cumulative[-1] + margin, fade, fade
+        )
         return shift_px * weight * inward[0], shift_px * weight * inward[1]
 
-    other = ((ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT) if side == "left"
-             else (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT))
-    protected = (ix.CHIN, ix.MOUTH_CORNER_LEFT, ix.MOUTH_CORNER_RIGHT, ix.LIP_UPPER_INNER,
-                 ix.LIP_LOWER_INNER, ix.IRIS_CENTRE_LEFT, ix.IRIS_CENTRE_RIGHT, ix.CHEEK_LEFT,
-                 ix.CHEEK_RIGHT, *other[0], *other[1])
+    other = (
+        (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT)
+        if side == "left"
+        else (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)
+    )
+    protected = (
+        ix.CHIN,
+        ix.MOUTH_CORNER_LEFT,
+        ix.MOUTH_CORNER_RIGHT,
+        ix.LIP_UPPER_INNER,
+        ix.LIP_LOWER_INNER,
+        ix.IRIS_CENTRE_LEFT,
+        ix.IRIS_CENTRE_RIGHT,
+        ix.CHEEK_LEFT,
+        ix.CHEEK_RIGHT,
+        *other[0],
+        *other[1],
+    )
     _check_untouched(pts, displacement, protected, f"a {shift_px:.1f} px jaw move")
     # beyond an end, the band reaches margin + fade along the ray and half + fade across it
     reach = float(np.hypot(margin + fade, half + fade))
@@ -242,8 +284,9 @@ def jaw_contour_field(points_px: np.ndarray, *, side: str, shift_px: float):
     return displacement, _region(corners, reach + abs(shift_px) + 4)
 
 
-def jaw_contour_in(image: np.ndarray, points_px: np.ndarray, *, side: str,
-                   shift_px: float) -> np.ndarray:
+def jaw_contour_in(
+    image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float
+) -> np.ndarray:
     """Move one side's jaw contour (the subject's ``side``) towards the midline by ``shift_px``.
 
     The flat top is a band along the contour from the ramus (below the ear) over the jaw
@@ -293,28 +336,44 @@ def mouth_corner_field(points_px: np.ndarray, *, side: str, shift_px: float):
         weight = _window(u, -half, half, fade, fade) * _window(v, -half, half, fade, fade)
         return shift_px * weight * up[0], shift_px * weight * up[1]
 
-    ramus, border = ((ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT) if side == "left"
-                     else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT))
-    protected = (ix.MOUTH_CORNER_RIGHT if side == "left" else ix.MOUTH_CORNER_LEFT,
-                 ix.LIP_UPPER_INNER, ix.LIP_LOWER_INNER, 0, 17, 1, ix.CHIN,
-                 ix.IRIS_CENTRE_LEFT, ix.IRIS_CENTRE_RIGHT, ix.CHEEK_LEFT, ix.CHEEK_RIGHT,
-                 *ramus, *border)
+    ramus, border = (
+        (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)
+        if side == "left"
+        else (ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT)
+    )
+    protected = (
+        ix.MOUTH_CORNER_RIGHT if side == "left" else ix.MOUTH_CORNER_LEFT,
+        ix.LIP_UPPER_INNER,
+        ix.LIP_LOWER_INNER,
+        0,
+        17,
+        1,
+        ix.CHIN,
+        ix.IRIS_CENTRE_LEFT,
+        ix.IRIS_CENTRE_RIGHT,
+        ix.CHEEK_LEFT,
+        ix.CHEEK_RIGHT,
+        *ramus,
+        *border,
+    )
     _check_untouched(pts, displacement, protected, f"a {shift_px:.1f} px mouth-corner lift")
     reach = half + fade
-    corners = np.array([corner + a * lateral + b * up for a in (-reach, reach)
-                        for b in (-reach, reach)])
+    corners = np.array(
+        [corner + a * lateral + b * up for a in (-reach, reach) for b in (-reach, reach)]
+    )
     return displacement, _region(corners, abs(shift_px) + 4)
 
 
-def mouth_corner_lift(image: np.ndarray, points_px: np.ndarray, *, side: str,
-                      shift_px: float) -> np.ndarray:
+def mouth_corner_lift(
+    image: np.ndarray, points_px: np.ndarray, *, side: str, shift_px: float
+) -> np.ndarray:
     """Lift one mouth corner (the subject's ``side``; landmark 291 left, 61 right) by
     ``shift_px``, perpendicular to the interpupillary line, towards the brows.
 
     The flat top is a square of 0.6 iris diameters centred on the corner; the move fades out
     over half an iris (or 3.2 shifts) around it, before the lips' middle, the other corner, the
-    nose and the jaw. Truth: ``mouth_corner_height_<side>_mm`` (measured *below* the
-    interpupillary line) decreases by exactly the shift (in mm).
+    nose and the jaw. Truth: ``mouth_corner_elevation_<side>_mm`` (measured upward from the
+    interpupillary line) increases by exactly the shift (in mm).
 
     Returns
     -------

@@ -40,8 +40,9 @@ class UsualCapture:
     n_photos: int
 
 
-def usual_capture(photos: pd.DataFrame, *,
-                  min_photos: int = MIN_USUAL_PHOTOS) -> UsualCapture | None:
+def usual_capture(
+    photos: pd.DataFrame, *, min_photos: int = MIN_USUAL_PHOTOS
+) -> UsualCapture | None:
     """The medians of camera distance and pose over the accepted (``status == "ok"``) photos.
 
     Parameters
@@ -60,14 +61,22 @@ def usual_capture(photos: pd.DataFrame, *,
     ok = photos.loc[photos["status"] == "ok"] if "status" in photos else photos.iloc[:0]
     if len(ok) < min_photos:
         return None
-    medians = {c: float(ok[c].median()) if c in ok and ok[c].notna().any() else math.nan
-               for c in CAPTURE_COLUMNS}
+    medians = {
+        c: float(ok[c].median()) if c in ok and ok[c].notna().any() else math.nan
+        for c in CAPTURE_COLUMNS
+    }
     return UsualCapture(**medians, n_photos=int(len(ok)))
 
 
-def capture_advice(camera_distance_mm: float, yaw_deg: float, pitch_deg: float,
-                   roll_deg: float, usual: UsualCapture, *,
-                   settings: Settings = DEFAULT_SETTINGS) -> str | None:
+def capture_advice(
+    camera_distance_mm: float,
+    yaw_deg: float,
+    pitch_deg: float,
+    roll_deg: float,
+    usual: UsualCapture,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> str | None:
     """How to take the next photo like the usual ones, in plain words.
 
     Only deviations beyond the advice tolerances (``settings.advice_*``) are mentioned, in
@@ -102,23 +111,38 @@ def capture_advice(camera_distance_mm: float, yaw_deg: float, pitch_deg: float,
         change = distance - usual_distance
         if abs(change) > settings.advice_distance_pct / 100 * usual_distance:
             cm = max(1, round(abs(change) / 10))
-            parts.append(f"hold the phone about {cm} cm "
-                         f"{'further away' if change < 0 else 'closer'}")
+            parts.append(
+                f"hold the phone about {cm} cm {'further away' if change < 0 else 'closer'}"
+            )
     for value, usual_value, tolerance, limit, words in (
-            (yaw_deg, usual.yaw_deg, settings.advice_yaw_deg,
-             settings.trend_max_yaw_from_usual_deg, _TURN),
-            (pitch_deg, usual.pitch_deg, settings.advice_pitch_deg,
-             settings.trend_max_pitch_from_usual_deg, _CHIN),
-            (roll_deg, usual.roll_deg, settings.advice_roll_deg, math.inf, _TILT)):
+        (
+            yaw_deg,
+            usual.yaw_deg,
+            settings.advice_yaw_deg,
+            settings.trend_max_yaw_from_usual_deg,
+            _TURN,
+        ),
+        (
+            pitch_deg,
+            usual.pitch_deg,
+            settings.advice_pitch_deg,
+            settings.trend_max_pitch_from_usual_deg,
+            _CHIN,
+        ),
+        (roll_deg, usual.roll_deg, settings.advice_roll_deg, math.inf, _TILT),
+    ):
         if not (_finite(value) and _finite(usual_value)):
             continue
         compared = True
         change = float(value) - usual_value
         if abs(change) > tolerance:
             template = words[change > 0]
-            parts.append(template.format(little="a little " if abs(change) <= limit else "",
-                                         little_after=" a little" if abs(change) <= limit
-                                         else ""))
+            parts.append(
+                template.format(
+                    little="a little " if abs(change) <= limit else "",
+                    little_after=" a little" if abs(change) <= limit else "",
+                )
+            )
     if not compared:
         return None
     return "; ".join(parts) if parts else MATCHES_TEXT
@@ -131,27 +155,39 @@ _TURN = ("turn your head {little}to your left", "turn your head {little}to your 
 _CHIN = ("tilt your chin up{little_after}", "tilt your chin down{little_after}")
 # roll above the usual: the subject's left eye is too high; tilting the head towards the left
 # shoulder lowers it
-_TILT = ("tilt your head {little}towards your right shoulder",
-         "tilt your head {little}towards your left shoulder")
+_TILT = (
+    "tilt your head {little}towards your right shoulder",
+    "tilt your head {little}towards your left shoulder",
+)
 
 
-def advice_column(photos: pd.DataFrame, usual: UsualCapture | None = None, *,
-                  settings: Settings = DEFAULT_SETTINGS) -> pd.Series:
+def advice_column(
+    photos: pd.DataFrame,
+    usual: UsualCapture | None = None,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.Series:
     """``capture_advice`` for every row of ``photos`` (object dtype, None where there is no
     advice). ``usual`` defaults to ``usual_capture(photos)``; with no usual every row is
     None."""
     if usual is None:
         usual = usual_capture(photos)
-    values = [None] * len(photos)
+    values: list[str | None] = [None] * len(photos)
     if usual is not None:
-        columns = [photos[c].to_numpy(dtype=np.float64) if c in photos
-                   else np.full(len(photos), np.nan) for c in CAPTURE_COLUMNS]
-        values = [capture_advice(*row, usual, settings=settings) for row in zip(*columns)]
+        columns = [
+            photos[c].to_numpy(dtype=np.float64) if c in photos else np.full(len(photos), np.nan)
+            for c in CAPTURE_COLUMNS
+        ]
+        values = [
+            capture_advice(distance, yaw, pitch, roll, usual, settings=settings)
+            for distance, yaw, pitch, roll in zip(*columns)
+        ]
     return pd.Series(values, index=photos.index, dtype=object, name="advice")
 
 
-def consistent_distance(photos: pd.DataFrame, *, max_change_pct: float | None = None
-                        ) -> pd.DataFrame:
+def consistent_distance(
+    photos: pd.DataFrame, *, max_change_pct: float | None = None
+) -> pd.DataFrame:
     """``photos`` with accepted photos of unusual camera distance marked rejected, with the
     reason.
 
@@ -162,8 +198,9 @@ def consistent_distance(photos: pd.DataFrame, *, max_change_pct: float | None = 
     photos: 31 cm, your usual is 42 cm (limit +/-20 %)"). Photos of unknown distance stay.
     Returns a copy; ``photos`` is not changed.
     """
-    limit = (DEFAULT_SETTINGS.trend_max_distance_change_pct if max_change_pct is None
-             else max_change_pct)
+    limit = (
+        DEFAULT_SETTINGS.trend_max_distance_change_pct if max_change_pct is None else max_change_pct
+    )
     out = photos.copy()
     if "camera_distance_mm" not in out:
         return out
@@ -172,11 +209,14 @@ def consistent_distance(photos: pd.DataFrame, *, max_change_pct: float | None = 
         return out
     ok = out["status"] == "ok"
     distance = out["camera_distance_mm"].astype(np.float64)
-    off = ok & ((distance - usual.camera_distance_mm).abs()
-                > limit / 100 * usual.camera_distance_mm)
+    off = ok & (
+        (distance - usual.camera_distance_mm).abs() > limit / 100 * usual.camera_distance_mm
+    )
     for index in out.index[off]:
-        reason = (f"camera distance unlike your other photos: {distance[index] / 10:.0f} cm, "
-                  f"your usual is {usual.camera_distance_mm / 10:.0f} cm (limit +/-{limit:g} %)")
+        reason = (
+            f"camera distance unlike your other photos: {distance[index] / 10:.0f} cm, "
+            f"your usual is {usual.camera_distance_mm / 10:.0f} cm (limit +/-{limit:g} %)"
+        )
         out.at[index, "reasons"] = list(out.at[index, "reasons"] or []) + [reason]
         out.at[index, "status"] = "rejected"
     return out

@@ -13,33 +13,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-# SEM per metric with a fixed person scale (units as in the metric's name): the pooled SD of
-# versions of the same photos that do not change the face (JPEG quality 60-95, brightness
-# +-25 %, shifts, rescaling, resolution down to the smallest accepted size), over 22 photos.
-# Source: `facetrack validate` of 2026-11-21, column "sem" (README, "How precise is it?").
-# These versions keep pose, expression and light identical, so real repeat selfies vary
-# more: this is a lower bound, used only when a library has no repeat photos to measure the
-# real noise from.
-DEFAULT_SEM: dict[str, float] = {
-    "brow_height_left_mm": 0.20,
-    "brow_height_right_mm": 0.13,
-    "brow_asymmetry_mm": 0.23,
-    "jaw_angle_left_deg": 0.16,
-    "jaw_angle_right_deg": 0.19,
-    "jaw_angle_asymmetry_deg": 0.16,
-    "asymmetry_pct": 0.07,
-    "eye_aperture_left_mm": 0.13,
-    "eye_aperture_right_mm": 0.12,
-    "mouth_corner_height_left_mm": 0.26,
-    "mouth_corner_height_right_mm": 0.27,
-    "mouth_corner_asymmetry_mm": 0.12,
-    "cheek_height_left_mm": 0.17,
-    "cheek_height_right_mm": 0.18,
-    "lower_face_width_mm": 0.50,
-    # constant by construction under the person scale (it is the scale)
-    "face_scale_mm": 0.000,
+from tracker.metrics import registry
 
-}
+# SEM per metric with a fixed person scale (units as in the metric's name), from the accuracy
+# study: the fallback noise floor when a library has no repeat photos (see
+# ``Metric.benchmark_sem`` in :mod:`tracker.metrics.registry` for where it comes from; NaN:
+# none known).
+DEFAULT_SEM: dict[str, float] = {m.name: m.benchmark_sem for m in registry.METRICS}
 DEFAULT_SEM_SOURCE = "benchmark (no repeat photos)"
 REPEATS_SOURCE = "repeat photos"
 FLOOR_SOURCE = "benchmark (repeat photos vary less)"

@@ -3,7 +3,7 @@ leads with, the photos left out, and the window table as text lines."""
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,75 +15,59 @@ from tracker.analysis.noise import (
     REPEATS_SOURCE,
 )
 from tracker.analysis.trend import FADE_DAYS
+from tracker.formatting import none_if_nan, number, plural, text_table
+from tracker.metrics import registry
 
-METRIC_LABELS = {
-    "brow_height_left_mm": "Brow height (left)",
-    "brow_height_right_mm": "Brow height (right)",
-    "brow_asymmetry_mm": "Brow asymmetry",
-    "jaw_angle_left_deg": "Jaw angle (left)",
-    "jaw_angle_right_deg": "Jaw angle (right)",
-    "jaw_angle_asymmetry_deg": "Jaw angle asymmetry",
-    "asymmetry_pct": "Facial asymmetry",
-    "eye_aperture_left_mm": "Eye opening (left)",
-    "eye_aperture_right_mm": "Eye opening (right)",
-    "mouth_corner_height_left_mm": "Mouth corner height (left)",
-    "mouth_corner_height_right_mm": "Mouth corner height (right)",
-    "mouth_corner_asymmetry_mm": "Mouth corner asymmetry",
-    "cheek_height_left_mm": "Cheek height (left)",
-    "cheek_height_right_mm": "Cheek height (right)",
-    "lower_face_width_mm": "Lower face width",
-    "interpupillary_mm": "Interpupillary distance",
-    "face_scale_mm": "Face scale (rigid points)",
-}
+METRIC_LABELS = {m.name: m.label for m in registry.METRICS}
 # How each window reads after a change, and as the thing there are not enough photos for.
-WINDOW_PHRASES = {"immediate": "right after a session", "2-4 weeks": "after 2–4 weeks",
-                  "long term": "after more than 4 weeks"}
-WINDOW_NAMES = {"immediate": "the immediate effect", "2-4 weeks": "2–4 weeks",
-                "long term": "the long term"}
+WINDOW_PHRASES = {
+    "immediate": "right after a session",
+    "2-4 weeks": "after 2–4 weeks",
+    "long term": "after more than 4 weeks",
+}
+WINDOW_NAMES = {
+    "immediate": "the immediate effect",
+    "2-4 weeks": "2–4 weeks",
+    "long term": "the long term",
+}
 _SOURCE_TEXT = {
     REPEATS_SOURCE: "repeat photos taken the same day",
     FLOOR_SOURCE: "the benchmark's floor, as repeat photos varied less",
     DEFAULT_SEM_SOURCE: "the benchmark, as there are no repeat photos (take two photos per "
-                        "sitting to measure your own)",
+    "sitting to measure your own)",
     GIVEN_SOURCE: "the values given",
 }
-_UNITS = {"_mm": ("mm", 2), "_deg": ("deg", 1), "_pct": ("%", 2)}
 
 
 def metric_label(metric: str) -> str:
-    """"brow_height_left_mm" -> "Brow height (left)" (left/right are the subject's own)."""
-    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+    """ "jaw_angle_left_deg" -> "Jaw angle (left)" (left/right are the subject's own)."""
+    return registry.label(metric)
 
 
 def metric_unit(metric: str) -> tuple[str, int]:
-    """The unit of a metric and the decimals worth printing: ("mm", 2), ("deg", 1), ("%", 2)."""
-    for suffix, unit in _UNITS.items():
-        if metric.endswith(suffix):
-            return unit
-    return "", 2
+    """The unit of a metric and the decimals worth printing: ("mm", 2), ("deg", 1), ("%", 2);
+    ("", 2) for a column the registry does not know."""
+    return registry.unit_text(metric), registry.decimals(metric)
 
 
 def _number(value: float, metric: str, *, signed: bool = False, unit: bool = True) -> str:
     name, decimals = metric_unit(metric)
-    text = f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
-    if float(text) == 0:  # no "-0.00"
-        text = text.replace("-", "+" if signed else "")
+    text = number(value, decimals, signed=signed)
     if not unit or not name:
         return text
     return f"{text}{name}" if name == "%" else f"{text} {name}"
 
 
 def _finite(value) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):  # None, pd.NA
-        return False
+    return none_if_nan(value) is not None
 
 
 def _change_text(row, metric: str) -> str:
-    return (f"{_number(row.change, metric, signed=True)} (95% CI "
-            f"{_number(row.ci_low, metric, unit=False)} to "
-            f"{_number(row.ci_high, metric, unit=False)})")
+    return (
+        f"{_number(row.change, metric, signed=True)} (95% CI "
+        f"{_number(row.ci_low, metric, unit=False)} to "
+        f"{_number(row.ci_high, metric, unit=False)})"
+    )
 
 
 def _judgement(row, metric: str) -> str:
@@ -91,13 +75,16 @@ def _judgement(row, metric: str) -> str:
     if row.detectable:
         return f"above {floor}"
     if _finite(row.mdc) and abs(row.change) > row.mdc:
-        return (f"larger than {floor} but too uncertain (the interval includes 0): "
-                "not a detectable change yet")
+        return (
+            f"larger than {floor} but too uncertain (the interval includes 0): "
+            "not a detectable change yet"
+        )
     return f"within {floor}: not a detectable change"
 
 
-def summary_sentences(table: pd.DataFrame, *, fade: pd.DataFrame | None = None,
-                      combine: bool = False) -> list[str]:
+def summary_sentences(
+    table: pd.DataFrame, *, fade: pd.DataFrame | None = None, combine: bool = False
+) -> list[str]:
     """Plain-language lines for a window table (``Trend.table``), window by window.
 
     One sentence per metric and window, e.g. "Brow height (left) +0.82 mm (95% CI 0.31 to
@@ -118,7 +105,7 @@ def summary_sentences(table: pd.DataFrame, *, fade: pd.DataFrame | None = None,
             continue
         where = WINDOW_PHRASES[window]
         if window == "immediate":
-            where += f" (mean of {rows['n'].max()} sessions)"
+            where += f" (mean of {int(rows['n_sessions'].max())} sessions)"
         quiet = []
         for row in rows.itertuples(index=False):
             label = metric_label(row.metric)
@@ -127,11 +114,15 @@ def summary_sentences(table: pd.DataFrame, *, fade: pd.DataFrame | None = None,
             elif combine and not row.detectable:
                 quiet.append(f"{label} {_number(row.change, row.metric, signed=True)}")
             else:
-                lines.append(f"{label} {_change_text(row, row.metric)} {where}, "
-                             f"{_judgement(row, row.metric)}.")
+                lines.append(
+                    f"{label} {_change_text(row, row.metric)} {where}, "
+                    f"{_judgement(row, row.metric)}."
+                )
         if quiet:
-            lines.append(f"No detectable change {WINDOW_PHRASES[window]} (within the noise "
-                         f"floor or too uncertain): {', '.join(quiet)}.")
+            lines.append(
+                f"No detectable change {WINDOW_PHRASES[window]} (within the noise "
+                f"floor or too uncertain): {', '.join(quiet)}."
+            )
     if fade is not None:
         lines += _fade_sentences(fade, combine=combine)
     return lines
@@ -148,8 +139,9 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
     lines: list[str] = []
     for _, rows in fade.groupby("last_session", sort=True):
         if rows["verdict"].isna().all():
-            lines.append(f"Not enough photos {_pause_text(rows.iloc[0])} to tell whether the "
-                         "gains held.")
+            lines.append(
+                f"Not enough photos {_pause_text(rows.iloc[0])} to tell whether the gains held."
+            )
             continue
         held = []
         for row in rows.itertuples(index=False):
@@ -159,25 +151,28 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
             elif combine and row.verdict == "held":
                 held.append(f"{label} {_number(row.change, row.metric, signed=True)}")
             else:
-                verdict = {"faded": "the gain faded",
-                           "held": "no detectable change, the gain held",
-                           "kept changing": "still changing, away from the baseline"}
-                lines.append(f"{label} {_change_text(row, row.metric)} {_pause_text(row)} "
-                             f"(its last {FADE_DAYS} days against the last {FADE_DAYS} on "
-                             f"treatment): {verdict[row.verdict]}.")
+                verdict = {
+                    "faded": "the gain faded",
+                    "held": "no detectable change, the gain held",
+                    "kept changing": "still changing, away from the baseline",
+                }
+                lines.append(
+                    f"{label} {_change_text(row, row.metric)} {_pause_text(row)} "
+                    f"(its last {FADE_DAYS} days against the last {FADE_DAYS} on "
+                    f"treatment): {verdict[row.verdict]}."
+                )
         if held:
-            lines.append(f"No detectable change {_pause_text(rows.iloc[0])}: "
-                         f"{', '.join(held)}.")
+            lines.append(f"No detectable change {_pause_text(rows.iloc[0])}: {', '.join(held)}.")
     return lines
 
 
 def left_out_line(total: int, reasons: dict[str, int]) -> str:
-    """"12 photos left out: 7 smiling, 5 head turned." (a photo with several reasons counts
+    """ "12 photos left out: 7 smiling, 5 head turned." (a photo with several reasons counts
     under each)."""
     if not total:
         return "No photos left out: every photo passed the quality checks."
     kinds = ", ".join(f"{count} {kind}" for kind, count in reasons.items())
-    return f"{total} photo{'' if total == 1 else 's'} left out: {kinds}."
+    return f"{plural(total, 'photo')} left out: {kinds}."
 
 
 def overview_lines(trend) -> list[str]:
@@ -189,22 +184,29 @@ def overview_lines(trend) -> list[str]:
         lines.append(f"Baseline ({base.rule}): no photos.")
     else:
         count = dates.nunique()
-        lines.append(f"Baseline ({base.rule}): {count} day{'' if count == 1 else 's'} of "
-                     f"photos, {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}.")
+        lines.append(
+            f"Baseline ({base.rule}): {plural(count, 'day')} of "
+            f"photos, {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}."
+        )
     if base.note:
         lines.append(f"Note: {base.note}.")
     if base.first_treatment is not None:
-        lines.append(f"Treatment: {trend.n_sessions} session"
-                     f"{'' if trend.n_sessions == 1 else 's'} logged, the first on "
-                     f"{base.first_treatment:%Y-%m-%d} (day 0).")
+        lines.append(
+            f"Treatment: {plural(trend.n_sessions, 'session')} logged, the first on "
+            f"{base.first_treatment:%Y-%m-%d} (day 0)."
+        )
     elif base.day0 is not None:
-        lines.append(f"No treatment session logged: days count from the end of the baseline "
-                     f"(day 0 = {base.day0:%Y-%m-%d}).")
+        lines.append(
+            f"No treatment session logged: days count from the end of the baseline "
+            f"(day 0 = {base.day0:%Y-%m-%d})."
+        )
     counts = trend.noise["noise_source"].value_counts(sort=False)
     if len(counts):
-        parts = [_SOURCE_TEXT.get(source, source) + ("" if len(counts) == 1 else
-                 f" ({count} metric{'' if count == 1 else 's'})")
-                 for source, count in counts.items()]
+        parts = [
+            _SOURCE_TEXT.get(source, source)
+            + ("" if len(counts) == 1 else f" ({plural(count, 'metric')})")
+            for source, count in counts.items()
+        ]
         lines.append(f"Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from {'; '.join(parts)}.")
     lines.append(left_out_line(trend.n_rejected, trend.rejected))
     return lines
@@ -217,27 +219,30 @@ def table_lines(table: pd.DataFrame) -> list[str]:
     for row in table.itertuples(index=False):
         metric = row.metric
         name, _ = metric_unit(metric)
+        n = row.n_sessions if row.window == "immediate" else row.n_days
         label = f"{metric_label(metric)}{f', {name}' if name else ''}"
-        slope = (_number(row.slope_per_week, metric, signed=True, unit=False)
-                 if _finite(row.slope_per_week) else "-")
+        slope = (
+            _number(row.slope_per_week, metric, signed=True, unit=False)
+            if _finite(row.slope_per_week)
+            else "-"
+        )
         if row.detectable is None:
-            cells.append([label, row.window, str(row.n), "-", "not enough photos", "-", "-",
-                          slope])
+            cells.append([label, row.window, str(n), "-", "not enough photos", "-", "-", slope])
             continue
-        cells.append([
-            label, row.window, str(row.n), _number(row.change, metric, signed=True, unit=False),
-            f"{_number(row.ci_low, metric, signed=True, unit=False)} to "
-            f"{_number(row.ci_high, metric, signed=True, unit=False)}",
-            _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",
-            "yes" if row.detectable else "no", slope])
-    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
-    right = {2, 3, 5, 7}
-
-    def line(values) -> str:
-        return "  ".join(f"{v:>{w}}" if i in right else f"{v:<{w}}"
-                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
-
-    return [line(header)] + [line(c) for c in cells]
+        cells.append(
+            [
+                label,
+                row.window,
+                str(n),
+                _number(row.change, metric, signed=True, unit=False),
+                f"{_number(row.ci_low, metric, signed=True, unit=False)} to "
+                f"{_number(row.ci_high, metric, signed=True, unit=False)}",
+                _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",
+                "yes" if row.detectable else "no",
+                slope,
+            ]
+        )
+    return text_table([header, *cells], right={2, 3, 5, 7})
 
 
 def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:
@@ -245,7 +250,7 @@ def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:
     and NA as None, numpy scalars as Python ones, timestamps as ISO 8601 text."""
     records = []
     for record in table.to_dict(orient="records"):
-        clean = {}
+        clean: dict[str, Any] = {}
         for key, value in record.items():
             if value is None or value is pd.NA or value is pd.NaT:
                 clean[key] = None
@@ -254,7 +259,8 @@ def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:
             elif isinstance(value, (int, np.integer)):
                 clean[key] = int(value)
             elif isinstance(value, (float, np.floating)):
-                clean[key] = round(float(value), digits) + 0.0 if math.isfinite(value) else None
+                finite = none_if_nan(value)
+                clean[key] = None if finite is None else round(finite, digits) + 0.0
             elif isinstance(value, pd.Timestamp):
                 clean[key] = value.isoformat()
             else:

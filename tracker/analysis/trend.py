@@ -46,6 +46,7 @@ from tracker.analysis.windows import (
     prepare,
     rejected_reasons,
 )
+from tracker.metrics import registry
 from tracker.settings import DEFAULT_SETTINGS
 
 # Thresholds live in tracker.settings (their reasons are given there).
@@ -55,14 +56,57 @@ FADE_DAYS = DEFAULT_SETTINGS.fade_days
 MIN_SLOPE_SPAN_DAYS = DEFAULT_SETTINGS.min_slope_span_days
 CONFIDENCE = 0.95
 
-TABLE_COLUMNS = ["metric", "window", "n", "n_photos", "n_baseline", "change", "ci_low",
-                 "ci_high", "mdc", "detectable", "slope_per_week", "slope_ci_low",
-                 "slope_ci_high", "sem", "noise_source", "note"]
-MONTHLY_COLUMNS = ["metric", "month", "first_day", "last_day", "n", "n_photos", "mean",
-                   "change", "ci_low", "ci_high", "mdc", "detectable", "note"]
-FADE_COLUMNS = ["metric", "last_session", "resumed", "pause_days", "ongoing", "n_before",
-                "n_during", "gain", "change", "ci_low", "ci_high", "mdc", "detectable",
-                "verdict", "note"]
+TABLE_COLUMNS = [
+    "metric",
+    "window",
+    "n_sessions",
+    "n_days",
+    "n_photos",
+    "n_baseline",
+    "change",
+    "ci_low",
+    "ci_high",
+    "mdc",
+    "detectable",
+    "slope_per_week",
+    "slope_ci_low",
+    "slope_ci_high",
+    "sem",
+    "noise_source",
+    "note",
+]
+MONTHLY_COLUMNS = [
+    "metric",
+    "month",
+    "first_day",
+    "last_day",
+    "n_days",
+    "n_photos",
+    "mean",
+    "change",
+    "ci_low",
+    "ci_high",
+    "mdc",
+    "detectable",
+    "note",
+]
+FADE_COLUMNS = [
+    "metric",
+    "last_session",
+    "resumed",
+    "pause_days",
+    "ongoing",
+    "n_before",
+    "n_during",
+    "gain",
+    "change",
+    "ci_low",
+    "ci_high",
+    "mdc",
+    "detectable",
+    "verdict",
+    "note",
+]
 NOISE_COLUMNS = ["metric", "sem", "dof", "noise_source", "mdc"]
 REQUIRED_COLUMNS = ("captured_at", "status")
 
@@ -76,8 +120,9 @@ class Trend:
     ----------
     table : DataFrame
         The window table, ``TABLE_COLUMNS``: one row per metric and window (``WINDOWS``).
-        ``n`` counts what the statistic is computed on: before/after pairs (sessions) for
-        "immediate", per-day values for the others; ``n_photos`` the photos behind them;
+        What the statistic is computed on: ``n_sessions`` before/after pairs (sessions) for
+        "immediate", ``n_days`` per-day values for the others (each NA in the other kind
+        of row); ``n_photos`` the photos behind them;
         ``n_baseline`` the baseline days (NA for "immediate"). ``change`` is in the metric's
         unit, ``ci_low``/``ci_high`` its 95 % interval, ``mdc`` the MDC95, ``detectable``
         True/False (None with too few photos, and ``note`` says why). ``slope_per_week`` and
@@ -120,11 +165,15 @@ class Trend:
     rejected: dict[str, int]
 
 
-def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-            metrics: list[str] | tuple[str, ...] | None = None,
-            baseline_until: date | datetime | str | None = None,
-            sem: float | dict[str, float] | None = None,
-            hours: float = IMMEDIATE_HOURS) -> Trend:
+def analyse(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    metrics: list[str] | tuple[str, ...] | None = None,
+    baseline_until: date | datetime | str | None = None,
+    sem: float | dict[str, float] | None = None,
+    hours: float = IMMEDIATE_HOURS,
+) -> Trend:
     """Analyse a photo library's metrics over time.
 
     Parameters
@@ -160,6 +209,10 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     missing = [c for c in REQUIRED_COLUMNS if c not in photos.columns]
     if missing:
         raise ValueError(f"photos lack the column(s) {', '.join(missing)}")
+    # tables of earlier versions (mouth corner and cheek heights) read as today's
+    photos = registry.upgrade_columns(photos)
+    if metrics is not None:
+        metrics = [registry.resolve(m) for m in metrics]
     metrics = _choose_metrics(photos, metrics)
     photos = consistent_distance(consistent_pose(photos))
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
@@ -179,14 +232,22 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         level = noise_by.loc[metric]
         mdc = float(level["mdc"])
         base = days.loc[days["window"] == "baseline"]
-        treated = days.loc[~days["window"].isin(["baseline", "before treatment"])
-                           & (days["day"] >= 0)]
+        treated = days.loc[
+            ~days["window"].isin(["baseline", "before treatment"]) & (days["day"] >= 0)
+        ]
         slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy())
-        shared = {"metric": metric, "mdc": mdc, "slope_per_week": slope[0],
-                  "slope_ci_low": slope[1], "slope_ci_high": slope[2],
-                  "sem": float(level["sem"]), "noise_source": level["noise_source"]}
-        rows.append({**shared, "window": "immediate",
-                     **_immediate(pairs_by.get(metric, empty_pairs), mdc)})
+        shared = {
+            "metric": metric,
+            "mdc": mdc,
+            "slope_per_week": slope[0],
+            "slope_ci_low": slope[1],
+            "slope_ci_high": slope[2],
+            "sem": float(level["sem"]),
+            "noise_source": level["noise_source"],
+        }
+        rows.append(
+            {**shared, "window": "immediate", **_immediate(pairs_by.get(metric, empty_pairs), mdc)}
+        )
         for window in WINDOWS[1:]:
             inside = days.loc[days["window"] == window]
             rows.append({**shared, "window": window, **_compare(inside, base, mdc)})
@@ -194,18 +255,25 @@ def analyse(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         fades += _fades(metric, days, base, pause_log, mdc, latest)
     n_rejected, reasons = rejected_reasons(photos)
     return Trend(
-        table=_frame(rows, TABLE_COLUMNS, ints=("n", "n_photos", "n_baseline")),
-        daily=daily, pairs=pairs,
-        monthly=_frame(months, MONTHLY_COLUMNS, ints=("first_day", "last_day", "n", "n_photos")),
+        table=_frame(rows, TABLE_COLUMNS, ints=("n_sessions", "n_days", "n_photos", "n_baseline")),
+        daily=daily,
+        pairs=pairs,
+        monthly=_frame(
+            months, MONTHLY_COLUMNS, ints=("first_day", "last_day", "n_days", "n_photos")
+        ),
         fade=_frame(fades, FADE_COLUMNS, ints=("n_before", "n_during")),
-        noise=noise, baseline=baseline,
+        noise=noise,
+        baseline=baseline,
         n_sessions=0 if sessions is None else int(len(sessions)),
         n_accepted=int(long["photo"].nunique()) if len(long) else 0,
-        n_rejected=n_rejected, rejected=reasons)
+        n_rejected=n_rejected,
+        rejected=reasons,
+    )
 
 
-def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **options
-                ) -> pd.DataFrame:
+def trend_table(
+    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **options
+) -> pd.DataFrame:
     """The window table of ``analyse(photos, sessions, **options)`` (see ``Trend.table``)."""
     return analyse(photos, sessions, **options).table
 
@@ -213,8 +281,7 @@ def trend_table(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, **op
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        # the scales are not outcomes
-        return [m for m in available if m not in ("interpupillary_mm", "face_scale_mm")]
+        return [m for m in available if registry.get(m).trended]  # the scales are not outcomes
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:
@@ -224,8 +291,10 @@ def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
 
 # --- the noise floor -------------------------------------------------------------------------
 
-def noise_floor(long: pd.DataFrame, metrics: list[str], *,
-                sem: float | dict[str, float] | None = None) -> pd.DataFrame:
+
+def noise_floor(
+    long: pd.DataFrame, metrics: list[str], *, sem: float | dict[str, float] | None = None
+) -> pd.DataFrame:
     """The SEM and MDC95 of each metric (``NOISE_COLUMNS``).
 
     Given values win. Otherwise the SEM is the pooled SD of repeat photos taken the same day
@@ -264,8 +333,10 @@ def noise_floor(long: pd.DataFrame, metrics: list[str], *,
 
 # --- statistics ------------------------------------------------------------------------------
 
-def welch_interval(sample, reference, *, confidence: float = CONFIDENCE
-                   ) -> tuple[float, float, float]:
+
+def welch_interval(
+    sample, reference, *, confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
     """Difference of means ``mean(sample) - mean(reference)`` and its Welch t interval.
 
     Each side needs two values or more. Returns ``(change, low, high)``; the interval is
@@ -316,8 +387,12 @@ def is_detectable(change: float, low: float, high: float, mdc: float) -> bool | 
 
 
 def _result(change, low, high, mdc) -> dict:
-    return {"change": change, "ci_low": low, "ci_high": high,
-            "detectable": is_detectable(change, low, high, mdc)}
+    return {
+        "change": change,
+        "ci_low": low,
+        "ci_high": high,
+        "detectable": is_detectable(change, low, high, mdc),
+    }
 
 
 _TOO_FEW = {"change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "detectable": None}
@@ -325,27 +400,44 @@ _TOO_FEW = {"change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "detect
 
 def _immediate(pairs: pd.DataFrame, mdc: float) -> dict:
     n = len(pairs)
-    counts = {"n": n, "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
-              "n_baseline": None}
+    counts = {
+        "n_sessions": n,
+        "n_days": None,
+        "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
+        "n_baseline": None,
+    }
     if n < MIN_PAIRS:
-        return {**counts, **_TOO_FEW,
-                "note": f"not enough photos: need before and after photos of at least "
-                        f"{MIN_PAIRS} sessions (have {n})"}
+        return {
+            **counts,
+            **_TOO_FEW,
+            "note": f"not enough photos: need before and after photos of at least "
+            f"{MIN_PAIRS} sessions (have {n})",
+        }
     return {**counts, **_result(*mean_interval(pairs["change"]), mdc), "note": _note(mdc)}
 
 
 def _compare(inside: pd.DataFrame, base: pd.DataFrame, mdc: float) -> dict:
     n, nb = len(inside), len(base)
-    counts = {"n": n, "n_photos": int(inside["n_photos"].sum()), "n_baseline": nb}
+    counts = {
+        "n_sessions": None,
+        "n_days": n,
+        "n_photos": int(inside["n_photos"].sum()),
+        "n_baseline": nb,
+    }
     if n < MIN_DAYS or nb < MIN_DAYS:
         return {**counts, **_TOO_FEW, "note": _too_few_days(n, nb, "in the window")}
-    return {**counts, **_result(*welch_interval(inside["value"], base["value"]), mdc),
-            "note": _note(mdc)}
+    return {
+        **counts,
+        **_result(*welch_interval(inside["value"], base["value"]), mdc),
+        "note": _note(mdc),
+    }
 
 
 def _too_few_days(n: int, nb: int, where: str) -> str:
-    return (f"not enough photos: need at least {MIN_DAYS} days {where} and {MIN_DAYS} "
-            f"baseline days (have {n} and {nb})")
+    return (
+        f"not enough photos: need at least {MIN_DAYS} days {where} and {MIN_DAYS} "
+        f"baseline days (have {n} and {nb})"
+    )
 
 
 def _note(mdc: float) -> str | None:
@@ -353,47 +445,75 @@ def _note(mdc: float) -> str | None:
 
 
 def _monthly(metric: str, treated: pd.DataFrame, base: pd.DataFrame, mdc: float) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     if treated.empty:
         return rows
     months = treated["date"].dt.to_period("M")
     for month, days in treated.groupby(months, sort=True):
-        row = {"metric": metric, "month": str(month), "first_day": int(days["day"].min()),
-               "last_day": int(days["day"].max()), "n": len(days),
-               "n_photos": int(days["n_photos"].sum()), "mdc": mdc,
-               "mean": float(days["value"].mean())}
+        row = {
+            "metric": metric,
+            "month": str(month),
+            "first_day": int(days["day"].min()),
+            "last_day": int(days["day"].max()),
+            "n_days": len(days),
+            "n_photos": int(days["n_photos"].sum()),
+            "mdc": mdc,
+            "mean": float(days["value"].mean()),
+        }
         if len(days) < MIN_DAYS or len(base) < MIN_DAYS:
             row.update(_TOO_FEW, note=_too_few_days(len(days), len(base), "in the month"))
         else:
-            row.update(_result(*welch_interval(days["value"], base["value"]), mdc),
-                       note=_note(mdc))
+            row.update(_result(*welch_interval(days["value"], base["value"]), mdc), note=_note(mdc))
         rows.append(row)
     return rows
 
 
-def _fades(metric: str, days: pd.DataFrame, base: pd.DataFrame, pause_log: pd.DataFrame,
-           mdc: float, latest) -> list[dict]:
+def _fades(
+    metric: str, days: pd.DataFrame, base: pd.DataFrame, pause_log: pd.DataFrame, mdc: float, latest
+) -> list[dict]:
     rows = []
     treated = days.loc[days["window"] != "baseline"]
     one_day = pd.Timedelta(days=1)
     for pause in pause_log.itertuples(index=False):
         last = pause.last_session.normalize()
-        end = (pd.Timestamp(latest).normalize() + one_day if pause.ongoing
-               else pause.resumed.normalize())
-        before = treated.loc[(treated["date"] > last - FADE_DAYS * one_day)
-                             & (treated["date"] <= last)]
-        during = treated.loc[(treated["date"] > last) & (treated["date"] < end)
-                             & (treated["date"] >= end - FADE_DAYS * one_day)]
-        row = {"metric": metric, "last_session": pause.last_session, "resumed": pause.resumed,
-               "pause_days": float(pause.days), "ongoing": bool(pause.ongoing),
-               "n_before": len(before), "n_during": len(during), "mdc": mdc,
-               "gain": (float(before["value"].mean() - base["value"].mean())
-                        if len(before) and len(base) else math.nan)}
+        end = (
+            pd.Timestamp(latest).normalize() + one_day
+            if pause.ongoing
+            else pause.resumed.normalize()
+        )
+        before = treated.loc[
+            (treated["date"] > last - FADE_DAYS * one_day) & (treated["date"] <= last)
+        ]
+        during = treated.loc[
+            (treated["date"] > last)
+            & (treated["date"] < end)
+            & (treated["date"] >= end - FADE_DAYS * one_day)
+        ]
+        row = {
+            "metric": metric,
+            "last_session": pause.last_session,
+            "resumed": pause.resumed,
+            "pause_days": float(pause.days),
+            "ongoing": bool(pause.ongoing),
+            "n_before": len(before),
+            "n_during": len(during),
+            "mdc": mdc,
+            "gain": (
+                float(before["value"].mean() - base["value"].mean())
+                if len(before) and len(base)
+                else math.nan
+            ),
+        }
         if len(before) < MIN_DAYS or len(during) < MIN_DAYS:
-            row.update(_TOO_FEW, verdict=None,
-                       note=(f"not enough photos: need at least {MIN_DAYS} days in the last "
-                             f"{FADE_DAYS} days on treatment and in the pause's last "
-                             f"{FADE_DAYS} days (have {len(before)} and {len(during)})"))
+            row.update(
+                _TOO_FEW,
+                verdict=None,
+                note=(
+                    f"not enough photos: need at least {MIN_DAYS} days in the last "
+                    f"{FADE_DAYS} days on treatment and in the pause's last "
+                    f"{FADE_DAYS} days (have {len(before)} and {len(during)})"
+                ),
+            )
         else:
             result = _result(*welch_interval(during["value"], before["value"]), mdc)
             row.update(result, verdict=_verdict(result, row["gain"]), note=_note(mdc))

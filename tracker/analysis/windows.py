@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 # The windows of the seed guidance on microcurrent, in the order they are reported.
+from tracker.formatting import parse_when
 from tracker.settings import DEFAULT_SETTINGS
+from tracker.types import Reason, ReasonCode
 
 WINDOWS = ("immediate", "2-4 weeks", "long term")
 # Day labels of per-day values: the baseline, then by days from day 0.
@@ -62,8 +64,12 @@ def accepted(photos: pd.DataFrame) -> pd.DataFrame:
     return photos.loc[keep]
 
 
-def choose_baseline(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-                    baseline_until: date | datetime | str | None = None) -> Baseline:
+def choose_baseline(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    baseline_until: date | datetime | str | None = None,
+) -> Baseline:
     """Choose the baseline photos and day 0.
 
     Rules, in order: ``baseline_until`` (a date includes that whole day; a date-time
@@ -89,8 +95,10 @@ def choose_baseline(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, 
         end = taken.min().normalize() + pd.Timedelta(days=FIRST_WEEK_DAYS)
         rule = "first week"
         if first is not None:
-            note = ("no accepted photo before the first session: the first week of photos "
-                    "is the baseline, so changes are underestimated")
+            note = (
+                "no accepted photo before the first session: the first week of photos "
+                "is the baseline, so changes are underestimated"
+            )
     else:
         return Baseline("no photos", None, None if first is None else first.normalize(), first)
     if first is not None:
@@ -102,12 +110,12 @@ def choose_baseline(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, 
 
 def _until(value: date | datetime | str) -> tuple[pd.Timestamp, str]:
     if isinstance(value, str):
-        text = value.strip()
         try:
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            value = parse_when(value)
         except ValueError:
-            raise ValueError(f"baseline end {value!r} is not a date (YYYY-MM-DD) or "
-                             "date-time (YYYY-MM-DDTHH:MM)") from None
+            raise ValueError(
+                f"baseline end {value!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM)"
+            ) from None
     if isinstance(value, datetime):
         moment = pd.Timestamp(value.replace(tzinfo=None))
         return moment + pd.Timedelta(1), f"until {moment:%Y-%m-%d %H:%M}"
@@ -116,8 +124,9 @@ def _until(value: date | datetime | str) -> tuple[pd.Timestamp, str]:
     raise ValueError(f"baseline end {value!r} is not a date")
 
 
-def photo_roles(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
-                hours: float = IMMEDIATE_HOURS) -> pd.DataFrame:
+def photo_roles(
+    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *, hours: float = IMMEDIATE_HOURS
+) -> pd.DataFrame:
     """Each photo's place around a treatment session: before, after or neither.
 
     A photo tagged "before" or "after" (``session`` column) keeps its tag and belongs to
@@ -134,8 +143,11 @@ def photo_roles(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         ``session_id`` (nullable Int64).
     """
     taken = pd.to_datetime(photos["captured_at"]).to_numpy("datetime64[ns]")
-    tags = (photos["session"] if "session" in photos
-            else pd.Series(None, index=photos.index, dtype=object))
+    tags = (
+        photos["session"]
+        if "session" in photos
+        else pd.Series(None, index=photos.index, dtype=object)
+    )
     tagged = tags.isin(["before", "after"]).to_numpy()
     tags = tags.astype(object).to_numpy()
     count = len(photos)
@@ -146,10 +158,14 @@ def photo_roles(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         log = sessions.assign(started_at=pd.to_datetime(sessions["started_at"]))
         log = log.loc[log["started_at"].notna()].sort_values("started_at")
         starts = log["started_at"].to_numpy("datetime64[ns]")
-        ids = (log["id"].to_numpy(dtype=np.float64) if "id" in log
-               else np.arange(1, len(log) + 1, dtype=np.float64))
-        minutes = (log["minutes"].to_numpy(dtype=np.float64) if "minutes" in log
-                   else np.zeros(len(log)))
+        ids = (
+            log["id"].to_numpy(dtype=np.float64)
+            if "id" in log
+            else np.arange(1, len(log) + 1, dtype=np.float64)
+        )
+        minutes = (
+            log["minutes"].to_numpy(dtype=np.float64) if "minutes" in log else np.zeros(len(log))
+        )
         minutes = np.nan_to_num(minutes, nan=0.0)
         offset_h = (taken[:, None] - starts[None, :]) / np.timedelta64(1, "h")
         before = (offset_h >= -hours) & (offset_h < 0)
@@ -162,8 +178,7 @@ def photo_roles(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
         role[timed] = np.where(before[rows, nearest], "before", "after")[timed]
         session_id[timed] = ids[nearest[timed]]
         # tagged photos: the same day's nearest session
-        same_day = (taken.astype("datetime64[D]")[:, None]
-                    == starts.astype("datetime64[D]")[None, :])
+        same_day = taken.astype("datetime64[D]")[:, None] == starts.astype("datetime64[D]")[None, :]
         distance = np.where(same_day, np.abs(offset_h), np.inf)
         nearest = distance.argmin(axis=1)
         logged = np.isfinite(distance[rows, nearest]) & tagged
@@ -173,13 +188,24 @@ def photo_roles(photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *,
     event[has_session] = [f"session {int(i)}" for i in session_id[has_session]]
     by_day = tagged & ~has_session
     event[by_day] = [f"day {d}" for d in taken[by_day].astype("datetime64[D]")]
-    return pd.DataFrame({"role": role, "event": event,
-                         "session_id": pd.Series(session_id).astype("Int64").to_numpy()},
-                        index=photos.index)
+    return pd.DataFrame(
+        {
+            "role": role,
+            "event": event,
+            "session_id": pd.Series(session_id).astype("Int64").to_numpy(),
+        },
+        index=photos.index,
+    )
 
 
-def prepare(photos: pd.DataFrame, sessions: pd.DataFrame | None, baseline: Baseline,
-            metrics: list[str], *, hours: float = IMMEDIATE_HOURS) -> pd.DataFrame:
+def prepare(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None,
+    baseline: Baseline,
+    metrics: list[str],
+    *,
+    hours: float = IMMEDIATE_HOURS,
+) -> pd.DataFrame:
     """The accepted photos in long form: one row per photo and metric with a value.
 
     Columns: ``photo`` (the row label in ``photos``), ``captured_at``, ``date`` (midnight),
@@ -188,24 +214,36 @@ def prepare(photos: pd.DataFrame, sessions: pd.DataFrame | None, baseline: Basel
     ``event``, ``session_id``, ``metric``, ``value``.
     """
     kept = accepted(photos)
-    frame = pd.DataFrame({"photo": kept.index,
-                          "captured_at": pd.to_datetime(kept["captured_at"]).to_numpy()},
-                         index=kept.index)
+    frame = pd.DataFrame(
+        {"photo": kept.index, "captured_at": pd.to_datetime(kept["captured_at"]).to_numpy()},
+        index=kept.index,
+    )
     frame["date"] = frame["captured_at"].dt.normalize()
     if baseline.day0 is not None:
         frame["day"] = ((frame["date"] - baseline.day0) / pd.Timedelta(days=1)).astype(float)
     else:
         frame["day"] = np.nan
-    untreated = (frame["captured_at"] < baseline.first_treatment
-                 if baseline.first_treatment is not None else frame["day"] < 0)
-    in_baseline = (frame["captured_at"] < baseline.end if baseline.end is not None
-                   else pd.Series(False, index=frame.index))
-    frame["phase"] = np.select([in_baseline, untreated], ["baseline", "before treatment"],
-                               default="treated").astype(object)
+    untreated = (
+        frame["captured_at"] < baseline.first_treatment
+        if baseline.first_treatment is not None
+        else frame["day"] < 0
+    )
+    in_baseline = (
+        frame["captured_at"] < baseline.end
+        if baseline.end is not None
+        else pd.Series(False, index=frame.index)
+    )
+    frame["phase"] = np.select(
+        [in_baseline, untreated], ["baseline", "before treatment"], default="treated"
+    ).astype(object)
     frame = frame.join(photo_roles(kept, sessions, hours=hours))
     frame = frame.join(kept[metrics].astype(np.float64))
-    long = frame.melt(id_vars=[c for c in frame.columns if c not in metrics],
-                      value_vars=metrics, var_name="metric", value_name="value")
+    long = frame.melt(
+        id_vars=[c for c in frame.columns if c not in metrics],
+        value_vars=metrics,
+        var_name="metric",
+        value_name="value",
+    )
     return long.loc[long["value"].notna()].reset_index(drop=True)
 
 
@@ -219,9 +257,10 @@ def window_of(day, phase) -> np.ndarray:
     phase = np.asarray(phase, dtype=object)
     low, high = WEEKS_2_4_DAYS
     labels = np.select(
-        [phase == "baseline", (phase == "before treatment") | (day < 0), day < low,
-         day <= high],
-        ["baseline", "before treatment", "first 2 weeks", "2-4 weeks"], default="long term")
+        [phase == "baseline", (phase == "before treatment") | (day < 0), day < low, day <= high],
+        ["baseline", "before treatment", "first 2 weeks", "2-4 weeks"],
+        default="long term",
+    )
     return labels.astype(object)
 
 
@@ -241,14 +280,22 @@ def daily_values(long: pd.DataFrame) -> pd.DataFrame:
     """
     resting = long.loc[long["role"] != "after"]
     grouped = resting.groupby(["metric", "date", "phase"], sort=False)
-    daily = pd.concat([grouped["value"].median(), grouped["value"].size().rename("n_photos"),
-                       grouped["day"].first()], axis=1).reset_index()
+    daily = pd.concat(
+        [
+            grouped["value"].median(),
+            grouped["value"].size().rename("n_photos"),
+            grouped["day"].first(),
+        ],
+        axis=1,
+    ).reset_index()
     daily["window"] = window_of(daily["day"], daily["phase"])
     order = {name: i for i, name in enumerate(pd.unique(long["metric"]))}
     daily = daily.sort_values(
         ["metric", "date", "phase"],
-        key=lambda s: s.map(order if s.name == "metric" else _PHASE_ORDER)
-        if s.name != "date" else s)
+        key=lambda s: (
+            s.map(order if s.name == "metric" else _PHASE_ORDER) if s.name != "date" else s
+        ),
+    )
     return daily[["metric", "date", "day", "window", "value", "n_photos"]].reset_index(drop=True)
 
 
@@ -262,8 +309,17 @@ def immediate_pairs(long: pd.DataFrame) -> pd.DataFrame:
         ``metric``, ``event``, ``session_id``, ``date``, ``before``, ``after``, ``change``,
         ``n_before``, ``n_after``; only events with photos on both sides.
     """
-    columns = ["metric", "event", "session_id", "date", "before", "after", "change",
-               "n_before", "n_after"]
+    columns = [
+        "metric",
+        "event",
+        "session_id",
+        "date",
+        "before",
+        "after",
+        "change",
+        "n_before",
+        "n_after",
+    ]
     sided = long.loc[long["role"].isin(["before", "after"]) & long["event"].notna()]
     keys = [sided["metric"], sided["event"]]
     sides = []
@@ -282,13 +338,18 @@ def immediate_pairs(long: pd.DataFrame) -> pd.DataFrame:
     pairs["n_after"] = pairs["n_after"].astype("int64")
     pairs["session_id"] = pairs["session_id"].astype("Int64")
     order = {name: i for i, name in enumerate(pd.unique(long["metric"]))}
-    pairs = pairs.sort_values(["metric", "date", "event"],
-                              key=lambda s: s.map(order) if s.name == "metric" else s)
+    pairs = pairs.sort_values(
+        ["metric", "date", "event"], key=lambda s: s.map(order) if s.name == "metric" else s
+    )
     return pairs[columns].reset_index(drop=True)
 
 
-def pauses(sessions: pd.DataFrame | None, *, latest: pd.Timestamp | None = None,
-           min_days: float = PAUSE_DAYS) -> pd.DataFrame:
+def pauses(
+    sessions: pd.DataFrame | None,
+    *,
+    latest: pd.Timestamp | None = None,
+    min_days: float = PAUSE_DAYS,
+) -> pd.DataFrame:
     """Pauses in the treatment log: gaps of more than ``min_days`` between sessions.
 
     With ``latest`` (the latest photo's time), the time since the last session counts too
@@ -302,8 +363,11 @@ def pauses(sessions: pd.DataFrame | None, *, latest: pd.Timestamp | None = None,
         ``ongoing`` (bool).
     """
     columns = ["last_session", "resumed", "days", "ongoing"]
-    starts = (pd.Series(dtype="datetime64[ns]") if sessions is None or sessions.empty
-              else pd.to_datetime(sessions["started_at"]).dropna().sort_values())
+    starts = (
+        pd.Series(dtype="datetime64[ns]")
+        if sessions is None or sessions.empty
+        else pd.to_datetime(sessions["started_at"]).dropna().sort_values()
+    )
     starts = starts.reset_index(drop=True)
     rows = []
     for last, nxt in zip(starts[:-1], starts[1:]):
@@ -324,12 +388,14 @@ def pauses(sessions: pd.DataFrame | None, *, latest: pd.Timestamp | None = None,
 
 def short_reason(reason: str) -> str:
     """The kind of a rejection reason, without its numbers: "head turned: yaw +14.0 deg
-    (limit +/-10)" -> "head turned"; "several faces (2); ..." -> "several faces"."""
-    return reason.split(":")[0].split(" (")[0].split(";")[0].strip()
+    (limit +/-10)" -> "head turned"; "several faces (2); ..." -> "several faces"
+    (``Reason.kind``)."""
+    return Reason.of(reason).kind
 
 
-def consistent_pose(photos: pd.DataFrame, *, max_pitch_deg: float | None = None,
-                    max_yaw_deg: float | None = None) -> pd.DataFrame:
+def consistent_pose(
+    photos: pd.DataFrame, *, max_pitch_deg: float | None = None, max_yaw_deg: float | None = None
+) -> pd.DataFrame:
     """``photos`` with accepted photos of unusual pose marked rejected, with the reason.
 
     The face frame removes most of a head turn, not all of it (see ``tracker.settings``), so
@@ -337,7 +403,9 @@ def consistent_pose(photos: pd.DataFrame, *, max_pitch_deg: float | None = None,
     of the accepted photos by more than the limits (default: the settings') is left out and
     counted with the other rejected photos. Returns a copy; ``photos`` is not changed.
     """
-    max_pitch = DEFAULT_SETTINGS.trend_max_pitch_from_usual_deg if max_pitch_deg is None else max_pitch_deg
+    max_pitch = (
+        DEFAULT_SETTINGS.trend_max_pitch_from_usual_deg if max_pitch_deg is None else max_pitch_deg
+    )
     max_yaw = DEFAULT_SETTINGS.trend_max_yaw_from_usual_deg if max_yaw_deg is None else max_yaw_deg
     out = photos.copy()
     if "pitch_deg" not in out or "yaw_deg" not in out:
@@ -349,8 +417,12 @@ def consistent_pose(photos: pd.DataFrame, *, max_pitch_deg: float | None = None,
         usual = float(out.loc[ok, column].median())
         off = ok & ((out[column] - usual).abs() > limit)
         for index in out.index[off]:
-            reason = (f"pose unlike your other photos: {what} {out.at[index, column] - usual:+.1f} "
-                      f"deg from your usual (limit +/-{limit:g})")
+            reason = Reason(
+                ReasonCode.UNUSUAL_POSE,
+                f"pose unlike your other photos: {what} "
+                f"{out.at[index, column] - usual:+.1f} deg from your usual "
+                f"(limit +/-{limit:g})",
+            )
             out.at[index, "reasons"] = list(out.at[index, "reasons"] or []) + [reason]
             out.at[index, "status"] = "rejected"
     return out
@@ -372,6 +444,6 @@ def rejected_reasons(photos: pd.DataFrame) -> tuple[int, dict[str, int]]:
 
 def metric_columns(photos: pd.DataFrame) -> list[str]:
     """The columns of ``photos`` named in ``METRIC_NAMES``, in that order."""
-    from tracker.metrics.geometry import METRIC_NAMES
+    from tracker.metrics.registry import METRIC_NAMES
 
     return [name for name in METRIC_NAMES if name in photos.columns]

@@ -78,7 +78,9 @@ def _run(rgb: np.ndarray) -> list[np.ndarray]:
             result = model.process(np.ascontiguousarray(rgb, dtype=np.uint8))
         _calls += 1
     return [
-        np.array([(p.x * width, p.y * height, p.z * width) for p in face.landmark], dtype=np.float64)
+        np.array(
+            [(p.x * width, p.y * height, p.z * width) for p in face.landmark], dtype=np.float64
+        )
         for face in (result.multi_face_landmarks or [])
     ]
 
@@ -142,8 +144,9 @@ def _view(pixels: np.ndarray, first: np.ndarray, zoom_factor: float, shift, flip
     translation = CROP_SIZE_PX / 2 + np.asarray(shift) * CROP_SIZE_PX - linear @ centre_region
     matrix = np.hstack([linear, translation[:, None]])
     flags = cv2.INTER_LINEAR if zoom < 1 else cv2.INTER_CUBIC
-    crop = cv2.warpAffine(region, matrix, (CROP_SIZE_PX, CROP_SIZE_PX), flags=flags,
-                          borderMode=cv2.BORDER_CONSTANT)
+    crop = cv2.warpAffine(
+        region, matrix, (CROP_SIZE_PX, CROP_SIZE_PX), flags=flags, borderMode=cv2.BORDER_CONSTANT
+    )
     if flip:
         crop = np.ascontiguousarray(crop[:, ::-1])
     found = _run(crop)
@@ -183,11 +186,15 @@ def detect_landmarks(pixels: np.ndarray) -> Landmarks:
     """
     height, width = pixels.shape[:2]
     factor = min(1.0, DETECTION_LONG_SIDE_PX / max(height, width))
-    small = pixels if factor == 1.0 else cv2.resize(pixels, None, fx=factor, fy=factor,
-                                                    interpolation=cv2.INTER_AREA)
+    small = (
+        pixels
+        if factor == 1.0
+        else cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    )
     # back to full-size pixels (OpenCV's resize maps pixel centres, hence the half pixels)
-    faces = [np.column_stack([(f[:, :2] + 0.5) / factor - 0.5, f[:, 2] / factor])
-             for f in _run(small)]
+    faces = [
+        np.column_stack([(f[:, :2] + 0.5) / factor - 0.5, f[:, 2] / factor]) for f in _run(small)
+    ]
     if not faces:
         raise NoFaceError("no face found")
     ipds = [_ipd(f) for f in faces]

@@ -40,8 +40,29 @@ N_POINTS = 478  # Face Mesh with the irises
 CHEEK_RIGHT, CHEEK_LEFT = 50, 280
 
 # face contour from the subject's right ear over the chin to the left ear
-JAW_CONTOUR = (234, 93, 132, 58, 172, 136, 150, 149, 176, 148, 152,
-               377, 400, 378, 379, 365, 397, 288, 361, 323, 454)
+JAW_CONTOUR = (
+    234,
+    93,
+    132,
+    58,
+    172,
+    136,
+    150,
+    149,
+    176,
+    148,
+    152,
+    377,
+    400,
+    378,
+    379,
+    365,
+    397,
+    288,
+    361,
+    323,
+    454,
+)
 CHIN = 152
 # Outline points (Face Mesh's face oval): Face Mesh puts them on the face's outline in the image
 # (where the line of sight grazes the jaw, the temples, the forehead), not on a fixed point of
@@ -49,9 +70,44 @@ CHIN = 152
 # project's 3-D head they follow about 60 % of the true near/far magnification). Perspective is
 # undone for them as for points at the eyes' depth (tracker.metrics.frame), and the head pose
 # and the face scale are not fitted on them.
-SILHOUETTE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
-              400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
-              103, 67, 109)
+SILHOUETTE = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
 # jaw angle: the ramus (contour from the ear down to the jaw corner) and the lower border
 # (from the jaw corner to the chin) as two fitted lines; the gonion is where they cross
 RAMUS_RIGHT = (93, 132, 58, 172)
@@ -59,16 +115,68 @@ RAMUS_LEFT = (323, 361, 288, 397)
 JAW_BORDER_RIGHT = (136, 150, 149, 176, 148)
 JAW_BORDER_LEFT = (365, 379, 378, 400, 377)
 
-MIDLINE = (0, 1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 94, 151, 152, 164,
-           168, 175, 195, 197, 199, 200)
+MIDLINE = (
+    0,
+    1,
+    2,
+    4,
+    5,
+    6,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    94,
+    151,
+    152,
+    164,
+    168,
+    175,
+    195,
+    197,
+    199,
+    200,
+)
 
 # points that do not move with expression or with the treatment's effects (no brows, the
 # glabella between them (8, 9) or the forehead above them (151), lids, mouth or jaw): the head pose is fitted on these alone, so a brow
 # lift cannot change pitch. Closed under the left/right pairing, so mirroring is exact. No
 # outline point (SILHOUETTE): their place depends on the camera, not only on the head.
-RIGID = (1, 4, 5, 6, 168, 195, 197,
-         33, 133, 263, 362, 130, 359, 243, 463, 116, 345, 117, 346,
-         123, 352, 118, 347, 101, 330)
+RIGID = (
+    1,
+    4,
+    5,
+    6,
+    168,
+    195,
+    197,
+    33,
+    133,
+    263,
+    362,
+    130,
+    359,
+    243,
+    463,
+    116,
+    345,
+    117,
+    346,
+    123,
+    352,
+    118,
+    347,
+    101,
+    330,
+)
 
 
 @lru_cache(maxsize=1)

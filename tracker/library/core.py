@@ -31,19 +31,21 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import numpy as np
 
 from tracker.errors import LibraryError, PhotoError
+from tracker.formatting import none_if_nan, parse_when
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
 from tracker.library.people import DEFAULT_PERSON, Settled
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
+from tracker.metrics import registry
 from tracker.photos.dates import format_utc_offset
-from tracker.types import PhotoResult
+from tracker.types import PhotoResult, Reason
 
 DB_NAME = "library.sqlite"
 PHOTOS_FOLDER = "photos"
@@ -113,9 +115,16 @@ class Library:
     1
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, memory: bool = False,
-                 create: bool = True, measure: Callable[..., PhotoResult] | None = None,
-                 person: str = DEFAULT_PERSON, _rebuilding: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        memory: bool = False,
+        create: bool = True,
+        measure: Callable[..., PhotoResult] | None = None,
+        person: str = DEFAULT_PERSON,
+        _rebuilding: bool = False,
+    ) -> None:
         self._temporary = None
         # copies in photos/ that no row refers to and that were too many to be a killed
         # import's leftovers: kept, and reported (see remove_orphans)
@@ -176,7 +185,8 @@ class Library:
                         f"{self.db_path} is empty (0 bytes) but {PHOTOS_FOLDER}/ holds "
                         f"{copies} stored photo{'' if copies == 1 else 's'}: the database was "
                         f"lost. Restore {DB_NAME} from a backup, or rebuild it from the copies "
-                        f"with: facetrack doctor --rebuild --library {self.path}")
+                        f"with: facetrack doctor --rebuild --library {self.path}"
+                    )
             return
         if not create:
             raise LibraryError(f"no library at {self.path} (no {DB_NAME})")
@@ -184,7 +194,8 @@ class Library:
             if any(self.path.iterdir()) and not rebuilding:
                 raise LibraryError(
                     f"{self.path} is not a facetrack library (no {DB_NAME}) and is not empty; "
-                    "choose a new or empty folder")
+                    "choose a new or empty folder"
+                )
             os.chmod(self.path, fs.FOLDER_MODE)
         else:
             fs.make_private_folder(self.path)
@@ -340,12 +351,16 @@ class Library:
             database, locked for longer than the busy timeout). Photos committed before stay.
         """
         options = _ImportOptions(
-            session=_check_photo_session(session), tag=_clean_text(tag, "tag"),
-            manual_date=(_parse_moment(manual_date, "date") if isinstance(manual_date, str)
-                         else manual_date),
+            session=_check_photo_session(session),
+            tag=_clean_text(tag, "tag"),
+            manual_date=(
+                _parse_moment(manual_date, "date") if isinstance(manual_date, str) else manual_date
+            ),
             prefer_manual_date=prefer_manual_date,
-            mirrored=bool(mirrored), link=bool(link),
-            person=_clean_text(person, "person") or self.person)
+            mirrored=bool(mirrored),
+            link=bool(link),
+            person=_clean_text(person, "person") or self.person,
+        )
         summary = SummaryBuilder()
         files = self._find(paths, summary)
         self.remove_orphans()
@@ -360,8 +375,9 @@ class Library:
                 progress(done, total)
 
         # a pool costs a few seconds to start: not worth it for a single photo
-        with Measurer(self._measure, mirrored=options.mirrored,
-                      workers=workers if total > 1 else 1) as measurer:
+        with Measurer(
+            self._measure, mirrored=options.mirrored, workers=workers if total > 1 else 1
+        ) as measurer:
             for file in files:
                 candidate = self._candidate(file, summary)
                 if candidate is None:
@@ -426,8 +442,10 @@ class Library:
         for root in map(Path, paths):
             root = root.expanduser()
             if root.resolve() == stored or stored in root.resolve().parents:
-                summary.errors[str(root)] = ("is inside the library's own photos/ folder (it is "
-                                             "stored already); import the original instead")
+                summary.errors[str(root)] = (
+                    "is inside the library's own photos/ folder (it is "
+                    "stored already); import the original instead"
+                )
                 continue
             if not root.exists() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
                 summary.errors[str(root)] = "no such file or folder"
@@ -472,8 +490,13 @@ class Library:
         row = self._conn.execute("SELECT id FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else int(row[0])
 
-    def _store(self, candidate: _Candidate, result: PhotoResult, options: _ImportOptions,
-               summary: SummaryBuilder) -> None:
+    def _store(
+        self,
+        candidate: _Candidate,
+        result: PhotoResult,
+        options: _ImportOptions,
+        summary: SummaryBuilder,
+    ) -> None:
         """Date, copy and insert one measured photo in one transaction (or record why not)."""
         name = str(candidate.path)
         if result.status == "error":
@@ -484,8 +507,11 @@ class Library:
             summary.errors[name] = when
             return
         suffix = candidate.path.suffix.lower()
-        stored = (os.path.abspath(candidate.path) if options.link
-                  else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}")
+        stored = (
+            os.path.abspath(candidate.path)
+            if options.link
+            else f"{PHOTOS_FOLDER}/{candidate.sha256[:2]}/{candidate.sha256}{suffix}"
+        )
         try:
             with self._write() as db:
                 if self._photo_id(candidate.sha256) is not None:  # another import was quicker
@@ -508,71 +534,112 @@ class Library:
             return
         except sqlite3.Error as exc:  # the library itself: locked, full, unwritable
             raise _library_error(self.db_path, exc) from None
-        summary.add_imported(name, photo_id, result.status, result.reasons, when.source,
-                             when.notes)
+        summary.add_imported(name, photo_id, result.status, result.reasons, when.source, when.notes)
 
-    def _insert(self, db: sqlite3.Connection, candidate: _Candidate, result: PhotoResult,
-                when, stored: str, options: _ImportOptions) -> int:
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        candidate: _Candidate,
+        result: PhotoResult,
+        when,
+        stored: str,
+        options: _ImportOptions,
+    ) -> int:
         from tracker.metrics.geometry import ALGORITHM_VERSION
 
-        size = result.extras.get("original_size_px") or result.photo_size_px or (None, None)
+        size = result.original_size_px or result.photo_size_px or (None, None)
         quality = result.quality.scores if result.quality is not None else {}
+        reasons = [Reason.of(r) for r in result.reasons]
         cursor = db.execute(
             "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
             "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
-            "date_notes, imported_at, session, tag, status, reasons, quality, person, "
-            "mirror_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (candidate.sha256, os.path.abspath(candidate.path), stored, int(options.link),
-             candidate.size_bytes, _int_or_none(size[0]), _int_or_none(size[1]),
-             result.extras.get("format") or candidate.path.suffix.lstrip(".").upper(),
-             int(options.mirrored), _iso(when.captured_at), when.source, when.utc_offset,
-             json.dumps(list(when.notes)), _now(), options.session, options.tag,
-             result.status, json.dumps(list(result.reasons)),
-             json.dumps({k: _finite_or_none(v) for k, v in quality.items()}),
-             options.person, "import" if options.mirrored else None),
+            "date_notes, imported_at, session, tag, status, reasons, reason_codes, quality, "
+            "person, mirror_source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                candidate.sha256,
+                os.path.abspath(candidate.path),
+                stored,
+                int(options.link),
+                candidate.size_bytes,
+                _int_or_none(size[0]),
+                _int_or_none(size[1]),
+                result.format or candidate.path.suffix.lstrip(".").upper(),
+                int(options.mirrored),
+                _iso(when.captured_at),
+                when.source,
+                when.utc_offset,
+                json.dumps(list(when.notes)),
+                _now(),
+                options.session,
+                options.tag,
+                result.status,
+                json.dumps([r.message for r in reasons]),
+                json.dumps([r.code.value for r in reasons]),
+                json.dumps({k: none_if_nan(v) for k, v in quality.items()}),
+                options.person,
+                "import" if options.mirrored else None,
+            ),
         )
-        photo_id = int(cursor.lastrowid)
+        photo_id = int(cursor.lastrowid or 0)  # set by the INSERT
         measurement, landmarks = result.measurement, result.landmarks
         if measurement is None:
             return photo_id
-        points = result.extras.get("refined_points_px")
-        camera, distance_mm = result.extras.get("camera"), measurement.camera_distance_mm
+        points = result.refined_points_px
+        camera, distance_mm = result.camera, measurement.camera_distance_mm
         if landmarks is not None:
             points = landmarks.points_px if points is None else points
             if camera is None:  # a measure function that does not give it: read the file
                 from tracker.photos.camera import read_camera_of_file
 
                 camera = read_camera_of_file(candidate.path, landmarks.image_size_px)
-            if _finite_or_none(distance_mm) is None:
+            if none_if_nan(distance_mm) is None:
                 distance_mm = _distance_mm(points, camera, landmarks.image_size_px)
             db.execute(
                 "INSERT INTO landmarks (photo_id, model, image_width_px, image_height_px, "
                 "decode_scale, scale_mm_per_px, scale_source, points, raw_points, "
                 "focal_length_px, focal_length_35mm, focal_source) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (photo_id, landmarks.model, *landmarks.image_size_px,
-                 _finite_or_none(result.extras.get("decode_scale")),
-                 _finite_or_none(measurement.scale_mm_per_px), measurement.scale_source,
-                 _points_blob(points), _points_blob(landmarks.points_px),
-                 _finite_or_none(camera.focal_length_px),
-                 _finite_or_none(camera.focal_length_35mm), camera.focal_source),
+                (
+                    photo_id,
+                    landmarks.model,
+                    *landmarks.image_size_px,
+                    none_if_nan(result.decode_scale),
+                    none_if_nan(measurement.scale_mm_per_px),
+                    measurement.scale_source,
+                    _points_blob(points),
+                    _points_blob(landmarks.points_px),
+                    none_if_nan(camera.focal_length_px),
+                    none_if_nan(camera.focal_length_35mm),
+                    camera.focal_source,
+                ),
             )
         pose = result.quality.pose if result.quality is not None else None
         db.execute(
             "INSERT INTO measurement_info (photo_id, algorithm_version, scale_mm_per_px, "
             "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how, camera_distance_mm) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import', ?)",
-            (photo_id, ALGORITHM_VERSION, _finite_or_none(measurement.scale_mm_per_px),
-             measurement.scale_source,
-             *((None, None, None) if pose is None else
-               (_finite_or_none(getattr(pose, c)) for c in POSE_COLUMNS)),
-             _now(), _finite_or_none(distance_mm)),
+            (
+                photo_id,
+                ALGORITHM_VERSION,
+                none_if_nan(measurement.scale_mm_per_px),
+                measurement.scale_source,
+                *(
+                    (None, None, None)
+                    if pose is None
+                    else (none_if_nan(getattr(pose, c)) for c in POSE_COLUMNS)
+                ),
+                _now(),
+                none_if_nan(distance_mm),
+            ),
         )
         db.executemany(
             "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
             "VALUES (?, ?, ?, ?)",
-            [(photo_id, ALGORITHM_VERSION, metric, _finite_or_none(value))
-             for metric, value in measurement.metrics.items()],
+            [
+                (photo_id, ALGORITHM_VERSION, metric, none_if_nan(value))
+                for metric, value in measurement.metrics.items()
+            ],
         )
         return photo_id
 
@@ -592,10 +659,12 @@ class Library:
         folder = self.path / PHOTOS_FOLDER
         removed = 0
         with self._write() as db:
-            known = {row[0] for row in db.execute(
-                "SELECT stored_path FROM photos WHERE linked = 0")}
-            forgotten = {row[0] for row in db.execute(
-                "SELECT stored_path FROM pending_deletions")} - known
+            known = {
+                row[0] for row in db.execute("SELECT stored_path FROM photos WHERE linked = 0")
+            }
+            forgotten = {
+                row[0] for row in db.execute("SELECT stored_path FROM pending_deletions")
+            } - known
             orphans = []
             for file in sorted(folder.rglob("*")) if folder.is_dir() else ():
                 if not file.is_file() and not file.is_symlink():
@@ -629,19 +698,34 @@ class Library:
         """
         integrity = self._conn.execute("PRAGMA integrity_check").fetchone()[0]
         rows = self._conn.execute("SELECT id, stored_path, linked FROM photos").fetchall()
-        missing = [int(i) for i, stored, linked in rows
-                   if not (Path(stored) if linked else self.path / stored).exists()]
+        missing = [
+            int(i)
+            for i, stored, linked in rows
+            if not (Path(stored) if linked else self.path / stored).exists()
+        ]
         known = {stored for _, stored, linked in rows if not linked}
-        loose = [file.relative_to(self.path).as_posix() for file in self.stored_copies()
-                 if file.relative_to(self.path).as_posix() not in known]
-        return {"integrity": integrity, "photos": len(rows), "copies": len(self.stored_copies()),
-                "missing_copies": missing, "copies_without_row": loose}
+        loose = [
+            file.relative_to(self.path).as_posix()
+            for file in self.stored_copies()
+            if file.relative_to(self.path).as_posix() not in known
+        ]
+        return {
+            "integrity": integrity,
+            "photos": len(rows),
+            "copies": len(self.stored_copies()),
+            "missing_copies": missing,
+            "copies_without_row": loose,
+        }
 
     @classmethod
-    def rebuild(cls, path: str | os.PathLike[str], *,
-                measure: Callable[..., PhotoResult] | None = None,
-                workers: int = 2, progress: Callable[[int, int], None] | None = None
-                ) -> tuple[Library, ImportSummary, Path]:
+    def rebuild(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        measure: Callable[..., PhotoResult] | None = None,
+        workers: int = 2,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[Library, ImportSummary, Path]:
         """Re-create a lost or broken database from the photo copies the library holds.
 
         The old database files are kept beside it as ``library.sqlite.lost-<time>``; the
@@ -662,8 +746,9 @@ class Library:
         root = Path(path).expanduser().absolute()
         photos = root / PHOTOS_FOLDER
         if not _stored_copies(root):
-            raise LibraryError(f"{root}: nothing to rebuild from ({PHOTOS_FOLDER}/ holds no "
-                               "photo copies)")
+            raise LibraryError(
+                f"{root}: nothing to rebuild from ({PHOTOS_FOLDER}/ holds no photo copies)"
+            )
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         for suffix in ("", "-wal", "-shm"):
             old = root / f"{DB_NAME}{suffix}"
@@ -726,9 +811,14 @@ class Library:
         median, sem = calibrate_ipd_mm(values.to_numpy())
         return median, sem, int(values.size)
 
-    def photos(self, *, status: str | Iterable[str] | None = None,
-               since: datetime | date | str | None = None, person_scale: bool = False,
-               person: str | None = None):
+    def photos(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        since: datetime | date | str | None = None,
+        person_scale: bool = False,
+        person: str | None = None,
+    ):
         """One row per photo, one column per metric: a pandas DataFrame ordered by capture time.
 
         With ``person_scale``, every millimetre metric is re-expressed with the person's
@@ -796,7 +886,8 @@ class Library:
         # nanoseconds, the resolution pandas 2 always uses (pandas 3 would infer microseconds)
         frame["captured_at"] = pd.to_datetime(frame["captured_at"]).astype("datetime64[ns]")
         frame["captured_at_utc"] = pd.to_datetime(frame["captured_at_utc"], utc=True).astype(
-            "datetime64[ns, UTC]")
+            "datetime64[ns, UTC]"
+        )
         frame["date_flagged"] = frame["date_flagged"].astype(bool)
         frame["mirrored"] = frame["mirrored"].astype(bool)
         numeric = [*POSE_COLUMNS, "scale_mm_per_px", *CAMERA_COLUMNS[:2], *METRIC_NAMES,
@@ -810,14 +901,19 @@ class Library:
             person_mm = frame["person"].map(self._person_scales(frame["person"]))
             factor = person_mm.astype("float64") / frame[PERSON_SCALE_METRIC]
             for name in [*METRIC_NAMES, "scale_mm_per_px"]:
-                if name.endswith("_mm") or name == "scale_mm_per_px":
+                if name == "scale_mm_per_px" or registry.scales_with_size(name):
                     frame[name] = frame[name] * factor
             frame.loc[factor.notna(), "scale_source"] = "person"
         return frame
 
-    def photo_records(self, *, status: str | Iterable[str] | None = None,
-                      since: datetime | date | str | None = None, person_scale: bool = False,
-                      person: str | None = None) -> Iterator[dict]:
+    def photo_records(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        since: datetime | date | str | None = None,
+        person_scale: bool = False,
+        person: str | None = None,
+    ) -> Iterator[dict]:
         """One JSON-ready dict per photo, ordered by capture time (for ``photos --json``).
 
         Keys: ``id``, ``file`` (original path), ``stored_path``, ``sha256``, ``captured_at``
@@ -860,14 +956,17 @@ class Library:
             "date_notes": notes,
             "date_flagged": date_flagged(row["date_source"], notes),
             "status": row["status"],
-            "reasons": json.loads(row["reasons"]),
+            "reasons": [
+                Reason(code, text)
+                for code, text in zip(json.loads(row["reason_codes"]), json.loads(row["reasons"]))
+            ],
             "session": row["session"],
             "tag": row["tag"],
             "mirrored": bool(row["mirrored"]),
             "mirror_source": row["mirror_source"],
             "person": row["person"],
             "identity": row["identity"],
-            "face_shape_distance": _finite_or_none(row["identity_distance"]),
+            "face_shape_distance": none_if_nan(row["identity_distance"]),
         }
 
     def _usual_capture(self):
@@ -881,7 +980,9 @@ class Library:
         rows = self._conn.execute(
             f"SELECT {', '.join('mi.' + c for c in CAPTURE_COLUMNS)} FROM photos p "
             "JOIN measurement_info mi ON mi.photo_id = p.id AND mi.algorithm_version = ? "
-            "WHERE p.status = 'ok'", (ALGORITHM_VERSION,)).fetchall()
+            "WHERE p.status = 'ok'",
+            (ALGORITHM_VERSION,),
+        ).fetchall()
         frame = pd.DataFrame(rows, columns=list(CAPTURE_COLUMNS), dtype="float64")
         return usual_capture(frame.assign(status="ok"))
 
@@ -891,16 +992,19 @@ class Library:
             **self._photo_fields(row),
             "captured_at": row["captured_at"],
             "imported_at": row["imported_at"],
-            "pose": ({c: _finite_or_none(row[c]) for c in POSE_COLUMNS}
-                     if measured and row["yaw_deg"] is not None else None),
-            "scale_mm_per_px": _finite_or_none(row["scale_mm_per_px"]),
+            "pose": (
+                {c: none_if_nan(row[c]) for c in POSE_COLUMNS}
+                if measured and row["yaw_deg"] is not None
+                else None
+            ),
+            "scale_mm_per_px": none_if_nan(row["scale_mm_per_px"]),
             "scale_source": row["scale_source"],
-            "camera_distance_mm": _finite_or_none(row["camera_distance_mm"]),
-            "focal_length_35mm": _finite_or_none(row["focal_length_35mm"]),
+            "camera_distance_mm": none_if_nan(row["camera_distance_mm"]),
+            "focal_length_35mm": none_if_nan(row["focal_length_35mm"]),
             "focal_source": row["focal_source"],
             "advice": _advice(row, usual),
             "algorithm_version": row["algorithm_version"],
-            "metrics": {k: _finite_or_none(v) for k, v in metrics.items()},
+            "metrics": {k: none_if_nan(v) for k, v in metrics.items()},
         }
 
     def _rows(self, *, status=None, since=None, ids=None, person=None
@@ -936,14 +1040,16 @@ class Library:
                     "ON mi.photo_id = p.id AND mi.algorithm_version = ? "
                     "LEFT JOIN landmarks l ON l.photo_id = p.id "
                     f"{clause} ORDER BY p.captured_at, p.id",
-                    (ALGORITHM_VERSION, *params)).fetchall()
+                    (ALGORITHM_VERSION, *params),
+                ).fetchall()
                 metrics: dict[int, dict[str, float]] = {}
                 for photo_id, metric, value in db.execute(
-                        "SELECT m.photo_id, m.metric, m.value FROM measurements m "
-                        "JOIN photos p ON p.id = m.photo_id "
-                        f"WHERE m.algorithm_version = ? {'AND' if where else ''} "
-                        f"{' AND '.join(where)}",
-                        (ALGORITHM_VERSION, *params)):
+                    "SELECT m.photo_id, m.metric, m.value FROM measurements m "
+                    "JOIN photos p ON p.id = m.photo_id "
+                    f"WHERE m.algorithm_version = ? {'AND' if where else ''} "
+                    f"{' AND '.join(where)}",
+                    (ALGORITHM_VERSION, *params),
+                ):
                     metrics.setdefault(photo_id, {})[metric] = value
             finally:
                 db.row_factory = None
@@ -961,7 +1067,8 @@ class Library:
         Raises LibraryError when the photo is unknown or has no landmarks (no face)."""
         row = self._conn.execute(
             f"SELECT {'raw_points' if raw else 'points'} FROM landmarks WHERE photo_id = ?",
-            (int(photo_id),)).fetchone()
+            (int(photo_id),),
+        ).fetchone()
         if row is None or row[0] is None:
             raise LibraryError(f"no landmarks stored for photo {photo_id}")
         return _points_array(row[0])
@@ -977,7 +1084,8 @@ class Library:
         records = {r["id"]: r["captured_at"] for r in self.photo_records()}
         frame["captured_at"] = frame["id"].map(records)
         frame["captured_at_utc"] = frame["captured_at_utc"].map(
-            lambda t: None if t is None or t != t else t.isoformat())
+            lambda t: None if t is None or t != t else t.isoformat()
+        )
         for column in ("date_notes", "reasons"):
             frame[column] = frame[column].map("; ".join)
         frame.to_csv(path, index=False)
@@ -985,8 +1093,14 @@ class Library:
 
     # --- treatment sessions -------------------------------------------------------------------
 
-    def log_session(self, started_at: datetime | date | str, *, minutes: float | None = None,
-                    mode: str | None = None, note: str | None = None) -> int:
+    def log_session(
+        self,
+        started_at: datetime | date | str,
+        *,
+        minutes: float | None = None,
+        mode: str | None = None,
+        note: str | None = None,
+    ) -> int:
         """Log a treatment (microcurrent) session and return its id.
 
         Parameters
@@ -1012,16 +1126,23 @@ class Library:
             except (TypeError, ValueError):
                 raise LibraryError(f"session length {minutes!r} is not a number") from None
             if not math.isfinite(minutes) or minutes <= 0:
-                raise LibraryError(f"session length must be a positive number of minutes, "
-                                   f"not {minutes:g}")
+                raise LibraryError(
+                    f"session length must be a positive number of minutes, not {minutes:g}"
+                )
         mode = _clean_text(mode, "mode")
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO sessions (started_at, minutes, mode, note, logged_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (_iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note"),
-                 _now()))
-        return int(cursor.lastrowid)
+                (
+                    _iso(when),
+                    minutes,
+                    mode.lower() if mode else None,
+                    _clean_text(note, "note"),
+                    _now(),
+                ),
+            )
+        return int(cursor.lastrowid or 0)  # set by the INSERT
 
     def sessions(self):
         """The treatment log as a DataFrame ordered by start: ``id``, ``started_at`` (naive
@@ -1030,16 +1151,26 @@ class Library:
 
         rows = self._conn.execute(
             "SELECT id, started_at, minutes, mode, note, logged_at FROM sessions "
-            "ORDER BY started_at, id").fetchall()
+            "ORDER BY started_at, id"
+        ).fetchall()
         records = []
         for session_id, started_at, minutes, mode, note, logged_at in rows:
             moment = datetime.fromisoformat(started_at)
-            records.append({
-                "id": session_id, "started_at": moment.replace(tzinfo=None),
-                "utc_offset": format_utc_offset(moment), "minutes": _nan_if_none(minutes),
-                "mode": mode, "note": note, "logged_at": logged_at})
-        frame = pd.DataFrame.from_records(records, columns=[
-            "id", "started_at", "utc_offset", "minutes", "mode", "note", "logged_at"])
+            records.append(
+                {
+                    "id": session_id,
+                    "started_at": moment.replace(tzinfo=None),
+                    "utc_offset": format_utc_offset(moment),
+                    "minutes": _nan_if_none(minutes),
+                    "mode": mode,
+                    "note": note,
+                    "logged_at": logged_at,
+                }
+            )
+        frame = pd.DataFrame.from_records(
+            records,
+            columns=["id", "started_at", "utc_offset", "minutes", "mode", "note", "logged_at"],
+        )
         frame["id"] = frame["id"].astype("int64")
         frame["started_at"] = pd.to_datetime(frame["started_at"]).astype("datetime64[ns]")
         frame["minutes"] = frame["minutes"].astype("float64")
@@ -1062,7 +1193,9 @@ class Library:
         return self._scalar(
             "SELECT count(*) FROM landmarks l LEFT JOIN measurement_info mi "
             "ON mi.photo_id = l.photo_id AND mi.algorithm_version = ? "
-            "WHERE mi.photo_id IS NULL", (ALGORITHM_VERSION,))
+            "WHERE mi.photo_id IS NULL",
+            (ALGORITHM_VERSION,),
+        )
 
     def remeasure(self, *, batch_size: int = 4096) -> int:
         """Recompute every metric from the stored landmarks with the current metric code.
@@ -1149,17 +1282,20 @@ class Library:
             "SELECT l.photo_id, l.image_width_px, l.image_height_px, p.stored_path "
             "FROM landmarks l JOIN photos p ON p.id = l.photo_id "
             "WHERE l.focal_length_px IS NULL AND l.image_width_px IS NOT NULL "
-            "AND l.image_height_px IS NOT NULL").fetchall()
+            "AND l.image_height_px IS NOT NULL"
+        ).fetchall()
         for photo_id, width, height, stored in missing:
             camera = read_camera_of_file(self._absolute(stored), (int(width), int(height)))
-            db.execute("UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
-                       "focal_source = ? WHERE photo_id = ?",
-                       (camera.focal_length_px, camera.focal_length_35mm, camera.focal_source,
-                        photo_id))
+            db.execute(
+                "UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
+                "focal_source = ? WHERE photo_id = ?",
+                (camera.focal_length_px, camera.focal_length_35mm, camera.focal_source, photo_id),
+            )
         return len(missing)
 
-    def _store_synthetic_landmarks(self, points: np.ndarray, *, scale_mm_per_px,
-                                   captured_at: datetime | None = None) -> list[int]:
+    def _store_synthetic_landmarks(
+        self, points: np.ndarray, *, scale_mm_per_px, captured_at: datetime | None = None
+    ) -> list[int]:
         """Add placeholder photos holding only the given landmarks, in one transaction.
 
         For tests and benchmarks of ``remeasure`` on throwaway libraries: each row is a
@@ -1178,13 +1314,19 @@ class Library:
                 "INSERT INTO photos (id, sha256, original_path, stored_path, linked, "
                 "size_bytes, mirrored, captured_at, date_source, imported_at, status) "
                 "VALUES (?, ?, ?, ?, 1, 0, 0, ?, 'manual', ?, 'ok')",
-                [(i, secrets.token_hex(32), f"synthetic:{i}", f"synthetic:{i}", when, now)
-                 for i in ids])
+                [
+                    (i, secrets.token_hex(32), f"synthetic:{i}", f"synthetic:{i}", when, now)
+                    for i in ids
+                ],
+            )
             db.executemany(
                 "INSERT INTO landmarks (photo_id, model, scale_mm_per_px, scale_source, points) "
                 "VALUES (?, 'synthetic', ?, 'synthetic', ?)",
-                [(i, float(scale), np.ascontiguousarray(p).tobytes())
-                 for i, scale, p in zip(ids, scales, stack)])
+                [
+                    (i, float(scale), np.ascontiguousarray(p).tobytes())
+                    for i, scale, p in zip(ids, scales, stack)
+                ],
+            )
         return ids
 
     def forget(self, photo_ids: int | Iterable[int]) -> int:
@@ -1194,8 +1336,11 @@ class Library:
 
         Raises LibraryError naming the first unknown id (nothing is removed then).
         """
-        ids = [int(photo_ids)] if isinstance(photo_ids, (int, np.integer)) else \
-            [int(i) for i in photo_ids]
+        ids = (
+            [int(photo_ids)]
+            if isinstance(photo_ids, (int, np.integer))
+            else [int(i) for i in photo_ids]
+        )
         with self._write() as db:
             for photo_id in ids:
                 if db.execute("SELECT 1 FROM photos WHERE id = ?", (photo_id,)).fetchone() is None:
@@ -1203,7 +1348,8 @@ class Library:
             db.executemany(
                 "INSERT OR IGNORE INTO pending_deletions (stored_path) "
                 "SELECT stored_path FROM photos WHERE id = ? AND linked = 0",
-                [(i,) for i in ids])
+                [(i,) for i in ids],
+            )
             db.executemany("DELETE FROM photos WHERE id = ?", [(i,) for i in ids])
         # The copies go after the rows are gone (a crash in between leaves only orphans,
         # which this and every import removes).
@@ -1215,8 +1361,10 @@ class Library:
         """Remove every photo and its data for good (the treatment log stays). Returns the
         number removed."""
         with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO pending_deletions (stored_path) "
-                       "SELECT stored_path FROM photos WHERE linked = 0")
+            db.execute(
+                "INSERT OR IGNORE INTO pending_deletions (stored_path) "
+                "SELECT stored_path FROM photos WHERE linked = 0"
+            )
             count = db.execute("DELETE FROM photos").rowcount
         self.remove_orphans()
         self._truncate_log()
@@ -1240,19 +1388,26 @@ def _stored_copies(root: Path) -> list[Path]:
     folder = root / PHOTOS_FOLDER
     if not folder.is_dir():
         return []
-    return [file for file in sorted(folder.rglob("*"))
-            if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)]
+    return [
+        file
+        for file in sorted(folder.rglob("*"))
+        if (file.is_file() or file.is_symlink()) and not fs.is_temporary(file)
+    ]
 
 
 def _library_error(db_path: Path, exc: sqlite3.Error) -> LibraryError:
     message = str(exc)
     if "locked" in message or "busy" in message:
-        return LibraryError(f"{db_path}: the library is busy (another facetrack holds it for "
-                            f"over {BUSY_TIMEOUT_S:g} s); try again")
+        return LibraryError(
+            f"{db_path}: the library is busy (another facetrack holds it for "
+            f"over {BUSY_TIMEOUT_S:g} s); try again"
+        )
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in message:
-        return LibraryError(f"{db_path}: not a facetrack library (not an SQLite database, or "
-                            f"damaged); if it was one, rebuild it from its photo copies with: "
-                            f"facetrack doctor --rebuild --library {db_path.parent}")
+        return LibraryError(
+            f"{db_path}: not a facetrack library (not an SQLite database, or "
+            f"damaged); if it was one, rebuild it from its photo copies with: "
+            f"facetrack doctor --rebuild --library {db_path.parent}"
+        )
     return LibraryError(f"{db_path}: {message}")
 
 
@@ -1261,8 +1416,9 @@ def _read_capture_time(path: Path, options: _ImportOptions):
     from tracker.photos import read_capture_time
 
     try:
-        return read_capture_time(path, manual=options.manual_date,
-                                 prefer_manual=options.prefer_manual_date)
+        return read_capture_time(
+            path, manual=options.manual_date, prefer_manual=options.prefer_manual_date
+        )
     except PhotoError as exc:
         return exc.reason
 
@@ -1289,15 +1445,16 @@ def _parse_moment(value: datetime | date | str, what: str) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, DATE_ONLY_TIME)
     if isinstance(value, str):
-        text = value.strip()
         try:
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), DATE_ONLY_TIME)
-            return datetime.fromisoformat(text)
+            moment = parse_when(value)
         except ValueError:
             pass
-    raise LibraryError(f"{what} {value!r} is not a date or time (use ISO 8601, "
-                       "e.g. 2026-01-05 or 2026-01-05T08:30)")
+        else:
+            return _parse_moment(moment, what)
+    raise LibraryError(
+        f"{what} {value!r} is not a date or time (use ISO 8601, "
+        "e.g. 2026-01-05 or 2026-01-05T08:30)"
+    )
 
 
 def _local_iso(value: datetime | date | str) -> str:
@@ -1323,7 +1480,7 @@ def _split_time(text: str) -> tuple[datetime, datetime | None]:
     moment = datetime.fromisoformat(text)
     if moment.utcoffset() is None:
         return moment, None
-    return moment.replace(tzinfo=None), moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None), moment.astimezone(UTC)
 
 
 def _distance_mm(points, camera, image_size_px) -> float:
@@ -1333,12 +1490,17 @@ def _distance_mm(points, camera, image_size_px) -> float:
     from tracker.photos.camera import camera_distance_mm, principal_point_px
     from tracker.settings import DEFAULT_SETTINGS
 
-    values = compute_metrics(np.asarray(points, dtype=np.float64), 1.0,
-                             focal_length_px=camera.focal_length_px,
-                             principal_point_px=principal_point_px(camera.focal_source,
-                                                                   image_size_px))
-    return float(camera_distance_mm(values["iris_diameter_px"], camera.focal_length_px,
-                                    DEFAULT_SETTINGS.iris_diameter_mm))
+    values = compute_metrics(
+        np.asarray(points, dtype=np.float64),
+        1.0,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=principal_point_px(camera.focal_source, image_size_px),
+    )
+    return float(
+        camera_distance_mm(
+            values["iris_diameter_px"], camera.focal_length_px, DEFAULT_SETTINGS.iris_diameter_mm
+        )
+    )
 
 
 def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
@@ -1348,8 +1510,10 @@ def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
     from tracker.photos.camera import principal_point_px
 
     focal = np.array([np.nan if row[4] is None else row[4] for row in rows], dtype=np.float64)
-    centres = np.array([principal_point_px(row[5], (row[6], row[7]) if row[6] else None)
-                        for row in rows], dtype=np.float64)
+    centres = np.array(
+        [principal_point_px(row[5], (row[6], row[7]) if row[6] else None) for row in rows],
+        dtype=np.float64,
+    )
     return focal, centres
 
 
@@ -1359,8 +1523,10 @@ def _advice(row: sqlite3.Row, usual) -> str | None:
         return None
     from tracker.analysis.capture import capture_advice
 
-    return capture_advice(*(_nan_if_none(row[c]) for c in
-                            ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")), usual)
+    distance, yaw, pitch, roll = (
+        _nan_if_none(row[c]) for c in ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
+    )
+    return capture_advice(distance, yaw, pitch, roll, usual)
 
 
 def _to_person_scale(record: dict, person_mm: float) -> None:
@@ -1390,19 +1556,12 @@ def _points_array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8").reshape(N_POINTS, 3).astype(np.float64)
 
 
-def _finite_or_none(value) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def _nan_if_none(value) -> float:
     return float("nan") if value is None else float(value)
 
 
 def _none_for_nan(values: np.ndarray) -> list[float | None]:
-    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=np.float64).tolist()]
+    return [none_if_nan(v) for v in np.asarray(values, dtype=np.float64).tolist()]
 
 
 def _none_for_missing_text(frame, columns) -> None:
@@ -1411,8 +1570,11 @@ def _none_for_missing_text(frame, columns) -> None:
     import pandas as pd
 
     for column in columns:
-        frame[column] = pd.Series([None if v is None or v != v else v for v in frame[column]],
-                                  index=frame.index, dtype=object)
+        frame[column] = pd.Series(
+            [None if v is None or v != v else v for v in frame[column]],
+            index=frame.index,
+            dtype=object,
+        )
 
 
 def _int_or_none(value) -> int | None:

@@ -21,22 +21,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tracker.types import PhotoResult
+from tracker.types import PhotoResult, Reason, ReasonCode
 
 MeasureFunction = Callable[..., PhotoResult]
-# extras worth keeping in the library (the brow edge samples are for overlays only)
-KEPT_EXTRAS = ("refined_points_px", "decode_scale", "original_size_px", "format", "camera")
-CRASH_REASON = "the measuring process crashed on this file"
+CRASH_REASON = Reason(ReasonCode.CRASHED, "the measuring process crashed on this file")
 NOT_STARTED_NOTE = "worker processes could not start ({why}); measured in this process"
 
 
 def default_measure(path: str | Path, *, mirrored: bool = False) -> PhotoResult:
-    """``tracker.pipeline.measure_photo`` with the photo's format kept and its pixels dropped."""
+    """``tracker.pipeline.measure_photo`` with the photo's pixels dropped."""
     from tracker.pipeline import measure_photo
 
-    result, photo = measure_photo(path, mirrored=mirrored)
-    if photo is not None:
-        result.extras["format"] = photo.format
+    result, _ = measure_photo(path, mirrored=mirrored)
     return result
 
 
@@ -44,12 +40,16 @@ def measure_one(measure: MeasureFunction, path: str, mirrored: bool) -> PhotoRes
     """Run ``measure`` on one file; never raises (an unexpected exception is an error result)."""
     try:
         result = measure(path, mirrored=mirrored)
-        extras = {key: result.extras[key] for key in KEPT_EXTRAS if key in result.extras}
-        return replace(result, extras=extras)
+        # the brow edge samples are for overlays only: not worth sending between processes
+        return replace(result, brow_edge_px=None)
     except Exception as exc:  # a bug on one photo must not cost the batch
         message = " ".join(str(exc).split())
         what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-        return PhotoResult(file=str(path), status="error", reasons=(f"unexpected error: {what}",))
+        return PhotoResult(
+            file=str(path),
+            status="error",
+            reasons=(Reason(ReasonCode.UNEXPECTED_ERROR, f"unexpected error: {what}"),),
+        )
 
 
 def _ping() -> bool:
@@ -65,8 +65,9 @@ def _start_worker() -> None:
     # after the main process is killed (kill -9, a crash): watch the parent and leave with it.
     parent = multiprocessing.parent_process()
     if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True,
-                         name="facetrack-parent-watch").start()
+        threading.Thread(
+            target=_exit_with, args=(parent,), daemon=True, name="facetrack-parent-watch"
+        ).start()
 
 
 def _exit_with(parent) -> None:
@@ -168,17 +169,24 @@ class Measurer:
         except (BrokenProcessPool, CancelledError):  # its pool broke, or was discarded
             pass
         except Exception as exc:  # the result could not come back from the worker
-            return key, PhotoResult(file=path, status="error",
-                                    reasons=(f"unexpected error: {type(exc).__name__}: {exc}",))
+            return key, PhotoResult(
+                file=path,
+                status="error",
+                reasons=(
+                    Reason(
+                        ReasonCode.UNEXPECTED_ERROR,
+                        f"unexpected error: {type(exc).__name__}: {exc}",
+                    ),
+                ),
+            )
         # A worker died. Every file in flight in that pool failed with it: measure each again
         # on its own, now, so that a crash can be pinned on the file that causes it.
         self._discard_pool()
         result = self._measure_alone(path)
-        retried = deque()
+        retried: deque = deque()
         for other_key, other_path, other in self._pending:
             if isinstance(other, Future):
-                finished = (other.done() and not other.cancelled()
-                            and other.exception() is None)
+                finished = other.done() and not other.cancelled() and other.exception() is None
                 other = other.result() if finished else self._measure_alone(other_path)
             retried.append((other_key, other_path, other))
         self._pending = retried

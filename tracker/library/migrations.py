@@ -141,7 +141,52 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        4,
+        "reason codes beside the reasons' text",
+        """
+        -- JSON list of tracker.types.ReasonCode values, one per reason in `reasons`
+        ALTER TABLE photos ADD COLUMN reason_codes TEXT NOT NULL DEFAULT '[]';
+        -- photos imported before: the code each reason's text begins with
+        UPDATE photos SET reason_codes = (
+            SELECT json_group_array(CASE
+                WHEN value LIKE 'head turned%' THEN 'head_turned'
+                WHEN value LIKE 'head tipped%' THEN 'head_tipped'
+                WHEN value LIKE 'head tilted%' THEN 'head_tilted'
+                WHEN value LIKE 'face too small%' THEN 'face_too_small'
+                WHEN value LIKE 'face cut by the image border%' THEN 'face_cut'
+                WHEN value LIKE 'several faces%' THEN 'several_faces'
+                WHEN value LIKE 'blurred%' THEN 'blurred'
+                WHEN value LIKE 'under-exposed%' THEN 'under_exposed'
+                WHEN value LIKE 'over-exposed%' THEN 'over_exposed'
+                WHEN value LIKE 'eyes closed or nearly closed%' THEN 'eyes_closed'
+                WHEN value LIKE 'eyes not looking at the camera%' THEN 'gaze_away'
+                WHEN value LIKE 'mouth open%' THEN 'mouth_open'
+                WHEN value LIKE 'smiling%' THEN 'smiling'
+                WHEN value LIKE 'brow edge not found in the image%' THEN 'brow_edge_missing'
+                WHEN value LIKE 'pose unlike your other photos%' THEN 'unusual_pose'
+                WHEN value LIKE 'no face found%' THEN 'no_face'
+                ELSE 'other' END)
+            FROM (SELECT value FROM json_each(photos.reasons) ORDER BY key))
+        WHERE reasons <> '[]';
+        """,
+    ),
+    Migration(
         5,
+        "mouth corner and cheek heights become elevations, measured upward",
+        """
+        -- heights below the pupils (downward, positive) -> elevations (upward, negative)
+        UPDATE measurements SET metric = 'mouth_corner_elevation_left_mm', value = -value
+            WHERE metric = 'mouth_corner_height_left_mm';
+        UPDATE measurements SET metric = 'mouth_corner_elevation_right_mm', value = -value
+            WHERE metric = 'mouth_corner_height_right_mm';
+        UPDATE measurements SET metric = 'cheek_elevation_left_mm', value = -value
+            WHERE metric = 'cheek_height_left_mm';
+        UPDATE measurements SET metric = 'cheek_elevation_right_mm', value = -value
+            WHERE metric = 'cheek_height_right_mm';
+        """,
+    ),
+    Migration(
+        6,
         "one person, the right way round: face-shape signature, identity, mirror images",
         """
         -- Whose photo it is (import --person; 'me' by default), whether it looks like that
@@ -221,7 +266,8 @@ def migrate(db: sqlite3.Connection) -> list[int]:
             if current > LATEST_VERSION:
                 raise SchemaError(
                     f"its schema version {current} is newer than this facetrack knows "
-                    f"({LATEST_VERSION}); upgrade facetrack")
+                    f"({LATEST_VERSION}); upgrade facetrack"
+                )
             if current == 0 and _has_tables(db):
                 raise SchemaError("it is an SQLite database, but not a facetrack library")
             if current >= migration.version:
@@ -231,8 +277,12 @@ def migrate(db: sqlite3.Connection) -> list[int]:
                 db.execute(statement)
             db.execute(
                 "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
-                (migration.version, migration.description,
-                 datetime.now().astimezone().isoformat(timespec="seconds")))
+                (
+                    migration.version,
+                    migration.description,
+                    datetime.now().astimezone().isoformat(timespec="seconds"),
+                ),
+            )
             # user_version is part of the database header, so it changes with the transaction
             db.execute(f"PRAGMA user_version = {int(migration.version)}")
             db.execute("COMMIT")
@@ -245,9 +295,12 @@ def migrate(db: sqlite3.Connection) -> list[int]:
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:
-    return db.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    ).fetchone()[0] > 0
+    return (
+        db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _statements(script: str) -> list[str]:
@@ -259,6 +312,7 @@ def _statements(script: str) -> list[str]:
             statements.append(current.strip())
             current = ""
     if current.strip() and not all(
-            part.strip().startswith("--") or not part.strip() for part in current.splitlines()):
+        part.strip().startswith("--") or not part.strip() for part in current.splitlines()
+    ):
         raise ValueError(f"incomplete SQL statement in migration: {current.strip()[:60]}")
     return statements

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tracker.settings import DEFAULT_SETTINGS, Settings
+from tracker.types import Reason, ReasonCode
 
 DEFAULT_PERSON = "me"
 N_POINTS = 478
@@ -36,7 +37,7 @@ class Settled:
     """What one :func:`settle` decided: photo id -> reason for other people's photos, the ids
     found mirrored (and read the right way round) and the people learned."""
 
-    different: dict[int, str] = field(default_factory=dict)
+    different: dict[int, Reason] = field(default_factory=dict)
     mirrored: list[int] = field(default_factory=list)
     learned: list[str] = field(default_factory=list)
 
@@ -49,12 +50,13 @@ def _array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8").astype(np.float64)
 
 
-def different_reason(distance: float, own: list[float], person: str) -> str:
+def different_reason(distance: float, own: list[float], person: str) -> Reason:
     """The rejection reason for another person's photo."""
     whose = "your photos" if person == DEFAULT_PERSON else f"{person}'s photos"
     low, high = (min(own), max(own)) if own else (float("nan"), float("nan"))
-    return (f"looks like a different person (face shape distance {distance:.1f}, "
-            f"{whose} {low:.1f}-{high:.1f})")
+    return Reason(ReasonCode.DIFFERENT_PERSON,
+                  f"looks like a different person (face shape distance {distance:.1f}, "
+                  f"{whose} {low:.1f}-{high:.1f})")
 
 
 def fill_readings(db: sqlite3.Connection) -> int:
@@ -100,21 +102,23 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
         own, threshold, strength = json.loads(known[2]), float(known[3]), known[4]
         own = [d for d in own if d <= threshold]
         rows = db.execute(
-            "SELECT p.id, p.status, p.reasons, p.mirror_source, p.identity, l.signature, "
+            "SELECT p.id, p.status, p.reasons, p.reason_codes, p.mirror_source, p.identity, "
+            "l.signature, "
             "l.asymmetry, l.flipped FROM photos p JOIN landmarks l ON l.photo_id = p.id "
             "WHERE p.person = ? AND l.signature IS NOT NULL "
             "AND (p.identity IS NULL OR (p.identity = 'baseline' AND p.identity_distance IS NULL))",
             (person,)).fetchall()
-        for photo_id, status, reasons, mirror_source, identity, sig, asym, flipped in rows:
+        for photo_id, status, reasons, codes, mirror_source, identity, sig, asym, flipped in rows:
             distance = float(signature_distance(_array(sig), signature))
             if not np.isfinite(distance):
                 continue
             if distance > threshold:
                 reason = different_reason(distance, own, person)
                 db.execute("UPDATE photos SET identity = 'different', identity_distance = ?, "
-                           "identity_reason = ?, status = 'rejected', reasons = ? WHERE id = ?",
-                           (distance, reason, json.dumps([*json.loads(reasons), reason]),
-                            photo_id))
+                           "identity_reason = ?, status = 'rejected', reasons = ?, "
+                           "reason_codes = ? WHERE id = ?",
+                           (distance, reason, json.dumps([*json.loads(reasons), str(reason)]),
+                            json.dumps([*json.loads(codes), reason.code.value]), photo_id))
                 settled.different[int(photo_id)] = reason
                 continue
             db.execute("UPDATE photos SET identity = ?, identity_distance = ? WHERE id = ?",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from tracker.formatting import plural
+from tracker.types import Reason
 
 _SOURCE_WORDS = {
     "exif": "from EXIF",
@@ -18,18 +20,15 @@ _BENIGN_NOTES = ("no EXIF capture date", "no date in the file name")
 
 def reason_kind(reason: str) -> str:
     """The kind of a rejection reason, without its numbers: "head turned: yaw +14.2 deg ..."
-    -> "head turned", "several faces (2); the largest was measured" -> "several faces"."""
-    return re.split(r"[:;(]", reason, maxsplit=1)[0].strip() or reason
+    -> "head turned", "several faces (2); the largest was measured" -> "several faces"
+    (``Reason.kind``)."""
+    return Reason.of(reason).kind
 
 
 def date_flagged(source: str, notes: tuple[str, ...] | list[str]) -> bool:
     """Whether a capture time deserves a look: it comes from the file's modification time, or
     a date found in the file was implausible, unreadable or had an unusable offset."""
     return source == "mtime" or any(not note.startswith(_BENIGN_NOTES) for note in notes)
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 @dataclass(frozen=True)
@@ -94,41 +93,50 @@ class ImportSummary:
         """
         n = len(self.imported)
         if n:
-            lines = [f"Imported {_plural(n, 'photo')} "
-                     f"({n - self.rejected_count} ok, {self.rejected_count} rejected)."]
+            lines = [
+                f"Imported {plural(n, 'photo')} "
+                f"({n - self.rejected_count} ok, {self.rejected_count} rejected)."
+            ]
         else:
             lines = ["No new photos imported."]
         if self.already_there:
-            lines.append(f"Already in the library (same content): "
-                         f"{_plural(len(self.already_there), 'photo')}.")
+            lines.append(
+                f"Already in the library (same content): "
+                f"{plural(len(self.already_there), 'photo')}."
+            )
         for kind, count in sorted(self.rejected.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  rejected, {kind}: {count}")
         if self.errors:
-            lines.append(f"Errors: {_plural(len(self.errors), 'file')} not imported:")
+            lines.append(f"Errors: {plural(len(self.errors), 'file')} not imported:")
             lines += [f"  {file}: {reason}" for file, reason in self.errors.items()]
         if self.ignored:
-            lines.append(f"Ignored {_plural(self.ignored, 'file')} that "
-                         f"{'is not a photo' if self.ignored == 1 else 'are not photos'}.")
+            lines.append(
+                f"Ignored {plural(self.ignored, 'file')} that "
+                f"{'is not a photo' if self.ignored == 1 else 'are not photos'}."
+            )
         if self.date_sources and set(self.date_sources) != {"exif"}:
-            parts = [f"{count} {_SOURCE_WORDS.get(source, source)}"
-                     for source, count in sorted(self.date_sources.items(),
-                                                 key=lambda item: -item[1])]
+            parts = [
+                f"{count} {_SOURCE_WORDS.get(source, source)}"
+                for source, count in sorted(self.date_sources.items(), key=lambda item: -item[1])
+            ]
             lines.append("Capture times: " + ", ".join(parts) + ".")
         if self.date_flags:
-            lines.append(f"Check the capture time of {_plural(len(self.date_flags), 'photo')}:")
+            lines.append(f"Check the capture time of {plural(len(self.date_flags), 'photo')}:")
             for file, (source, notes) in self.date_flags.items():
                 detail = "; ".join(n for n in notes if not n.startswith(_BENIGN_NOTES))
-                lines.append(f"  {file}: {_SOURCE_WORDS.get(source, source)}"
-                             + (f" ({detail})" if detail else ""))
+                lines.append(
+                    f"  {file}: {_SOURCE_WORDS.get(source, source)}"
+                    + (f" ({detail})" if detail else "")
+                )
         if self.other_person:
             lines.append(f"Kept but left out of every trend, "
-                         f"{_plural(len(self.other_person), 'photo')} of someone else:")
+                         f"{plural(len(self.other_person), 'photo')} of someone else:")
             lines += [f"  photo {photo_id}: {reason}"
                       for photo_id, reason in self.other_person.items()]
         if self.mirrored:
             ids = ", ".join(str(i) for i in self.mirrored)
             lines.append(f"Mirror images read the right way round (left and right swapped "
-                         f"back): {_plural(len(self.mirrored), 'photo')} (id {ids}); "
+                         f"back): {plural(len(self.mirrored), 'photo')} (id {ids}); "
                          f"if wrong: facetrack photos --mark-unmirrored ID")
         lines += [f"Note: {note}" for note in self.notes]
         return lines
@@ -161,8 +169,9 @@ class SummaryBuilder:
                 self.rejected[reason_kind(reason)] += 1
         self.mirrored += settled.mirrored
 
-    def add_imported(self, file: str, photo_id: int, status: str, reasons, source: str,
-                     notes) -> None:
+    def add_imported(
+        self, file: str, photo_id: int, status: str, reasons, source: str, notes
+    ) -> None:
         self.imported.append(photo_id)
         self.statuses[photo_id] = status
         if status == "rejected":

@@ -59,8 +59,9 @@ def _as_stack(points: np.ndarray) -> tuple[np.ndarray, bool]:
     return pts, False
 
 
-def _camera_arrays(pts: np.ndarray, focal_length_px, principal_point_px
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def _camera_arrays(
+    pts: np.ndarray, focal_length_px, principal_point_px
+) -> tuple[np.ndarray, np.ndarray]:
     """(N,) focal lengths and (N, 2) principal points for a stack. A NaN focal length (an
     unknown camera) becomes infinite: an orthographic camera, nothing undone. A missing or NaN
     principal point becomes the iris midpoint (no rectification; see the module docstring)."""
@@ -86,8 +87,9 @@ def _eyes_seen(pts: np.ndarray, f: np.ndarray) -> np.ndarray:
     right, left = pts[:, ix.IRIS_CENTRE_RIGHT], pts[:, ix.IRIS_CENTRE_LEFT]
     half = 0.5 * (left[:, 2] - right[:, 2]) / f
     weight_left, weight_right = 1.0 + half, 1.0 - half
-    return ((weight_left[:, None] * left[:, :2] + weight_right[:, None] * right[:, :2])
-            / (weight_left + weight_right)[:, None])
+    return (weight_left[:, None] * left[:, :2] + weight_right[:, None] * right[:, :2]) / (
+        weight_left + weight_right
+    )[:, None]
 
 
 def _sight(pts: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -110,8 +112,9 @@ def _sight(pts: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np.ndarray:
 
 def _line_of_sight(eyes_px: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """(N, 3, 3) rotations taking the eyes' ray onto the optical axis (the smallest turn)."""
-    ray = np.concatenate([np.nan_to_num((eyes_px - centre) / f[:, None]), np.ones((len(f), 1))],
-                         axis=1)
+    ray = np.concatenate(
+        [np.nan_to_num((eyes_px - centre) / f[:, None]), np.ones((len(f), 1))], axis=1
+    )
     ray /= np.linalg.norm(ray, axis=1, keepdims=True)
     axis = np.cross(ray, [0.0, 0.0, 1.0])
     sin = np.linalg.norm(axis, axis=1)
@@ -124,16 +127,20 @@ def _line_of_sight(eyes_px: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np
     return eye + sin[:, None, None] * kx + (1 - cos)[:, None, None] * (kx @ kx)
 
 
-def _turn_rays(xy: np.ndarray, turn: np.ndarray, f: np.ndarray, centre: np.ndarray
-               ) -> np.ndarray:
+def _turn_rays(xy: np.ndarray, turn: np.ndarray, f: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """(N, K, 2) image points re-projected after turning their rays by (N, 3, 3) ``turn``."""
     finite = np.isfinite(f)
     if not finite.any():
         return xy
     out = np.array(xy, dtype=np.float64)
     fk, ck = f[finite], centre[finite]
-    rays = np.concatenate([(out[finite] - ck[:, None, :]) / fk[:, None, None],
-                           np.ones((int(finite.sum()), xy.shape[1], 1))], axis=-1)
+    rays = np.concatenate(
+        [
+            (out[finite] - ck[:, None, :]) / fk[:, None, None],
+            np.ones((int(finite.sum()), xy.shape[1], 1)),
+        ],
+        axis=-1,
+    )
     turned = np.einsum("nij,nkj->nki", turn[finite], rays)
     out[finite] = ck[:, None, :] + fk[:, None, None] * turned[..., :2] / turned[..., 2:3]
     return out
@@ -165,8 +172,7 @@ def undo_perspective(points_px: np.ndarray, focal_length_px, principal_point_px)
     return out[0] if single else out
 
 
-def _magnification(pts: np.ndarray, f: np.ndarray, eyes_z: np.ndarray | None = None
-                   ) -> np.ndarray:
+def _magnification(pts: np.ndarray, f: np.ndarray, eyes_z: np.ndarray | None = None) -> np.ndarray:
     """(N, K) ``1 + zc / f``: how much nearer (< 1) or farther (> 1) than the eyes each point
     is, as a ratio of distances. For a full mesh, the outline points (``ix.SILHOUETTE``) are
     taken at the eyes' depth: their image positions are the face's outline, not their own."""
@@ -203,8 +209,9 @@ class FaceFrame:
     sight: np.ndarray
 
     @classmethod
-    def fit(cls, points_px: np.ndarray, *, focal_length_px=None,
-            principal_point_px=None) -> FaceFrame:
+    def fit(
+        cls, points_px: np.ndarray, *, focal_length_px=None, principal_point_px=None
+    ) -> FaceFrame:
         """Fit the frame of (N, 478, 3) or (478, 3) image landmarks.
 
         Parameters
@@ -233,9 +240,16 @@ class FaceFrame:
         frontal = np.einsum("nkj,nji->nki", flat - origin[:, None, :], rotation) * _FLIP
         ipd = frontal[:, ix.IRIS_CENTRE_LEFT, :2] - frontal[:, ix.IRIS_CENTRE_RIGHT, :2]
         level = np.arctan2(ipd[:, 1], ipd[:, 0])
-        return cls(rotation=rotation, scale_px=np.asarray(scale, dtype=np.float64),
-                   origin_px=origin, level_rad=level, focal_length_px=f,
-                   principal_point_px=centre, eyes_z=eyes_z, sight=sight)
+        return cls(
+            rotation=rotation,
+            scale_px=np.asarray(scale, dtype=np.float64),
+            origin_px=origin,
+            level_rad=level,
+            focal_length_px=f,
+            principal_point_px=centre,
+            eyes_z=eyes_z,
+            sight=sight,
+        )
 
     def __len__(self) -> int:
         return int(self.rotation.shape[0])
@@ -256,17 +270,19 @@ class FaceFrame:
             factor = _magnification(pts, f, self.eyes_z)
             pts = pts.copy()
             pts[..., :2] = _turn_rays(pts[..., :2], self.sight, f, centre)
-            pts[..., :2] = centre[:, None, :] + (pts[..., :2] - centre[:, None, :]) * factor[..., None]
-        frontal = np.einsum("nkj,nji->nki", pts - self.origin_px[:, None, :],
-                            self.rotation) * _FLIP
+            pts[..., :2] = (
+                centre[:, None, :] + (pts[..., :2] - centre[:, None, :]) * factor[..., None]
+            )
+        frontal = np.einsum("nkj,nji->nki", pts - self.origin_px[:, None, :], self.rotation) * _FLIP
         c, s = np.cos(-self.level_rad)[:, None], np.sin(-self.level_rad)[:, None]
         x = c * frontal[..., 0] - s * frontal[..., 1]
         y = s * frontal[..., 0] + c * frontal[..., 1]
         return np.stack([x, y, frontal[..., 2]], axis=-1)
 
-    def to_image(self, face_points: np.ndarray) -> np.ndarray:
+    def to_image(self, face_points: np.ndarray, *, outline: bool = False) -> np.ndarray:
         """(N, K, 3) image points (x, y pixels; z depth) of (N, K, 3) or (K, 3) face-frame
-        points: the exact inverse of :meth:`to_face`."""
+        points: the exact inverse of :meth:`to_face`. With ``outline``, the points are taken
+        as outline points (no magnification by depth, as ``ix.SILHOUETTE`` in a mesh)."""
         f_pts = np.asarray(face_points, dtype=np.float64)
         if f_pts.ndim == 2:
             f_pts = np.broadcast_to(f_pts, (len(self), *f_pts.shape))
@@ -278,7 +294,11 @@ class FaceFrame:
         if self.focal_length_px is not None:
             f, centre = self.focal_length_px, self.principal_point_px
             factor = _magnification(pts, f, self.eyes_z)
-            pts[..., :2] = centre[:, None, :] + (pts[..., :2] - centre[:, None, :]) / factor[..., None]
+            if outline:
+                factor[:] = 1.0
+            pts[..., :2] = (
+                centre[:, None, :] + (pts[..., :2] - centre[:, None, :]) / factor[..., None]
+            )
             pts[..., :2] = _turn_rays(pts[..., :2], self.sight.transpose(0, 2, 1), f, centre)
         return pts
 
@@ -288,8 +308,10 @@ class FaceFrame:
         ends = self.to_image(np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
         lateral = ends[:, 1, :2] - ends[:, 0, :2]
         up = ends[:, 2, :2] - ends[:, 0, :2]
-        return (up / np.linalg.norm(up, axis=-1, keepdims=True),
-                lateral / np.linalg.norm(lateral, axis=-1, keepdims=True))
+        return (
+            up / np.linalg.norm(up, axis=-1, keepdims=True),
+            lateral / np.linalg.norm(lateral, axis=-1, keepdims=True),
+        )
 
 
 def fit_rotation(points_px: np.ndarray) -> np.ndarray:
@@ -339,10 +361,16 @@ def _with_rotation(pts: np.ndarray, rotation: np.ndarray) -> FaceFrame:
     frontal = np.einsum("nkj,nji->nki", pts - origin[:, None, :], rotation) * _FLIP
     ipd = frontal[:, ix.IRIS_CENTRE_LEFT, :2] - frontal[:, ix.IRIS_CENTRE_RIGHT, :2]
     eyes_z = origin[:, 2]
-    return FaceFrame(rotation=rotation, scale_px=np.full(len(pts), np.nan), origin_px=origin,
-                     level_rad=np.arctan2(ipd[:, 1], ipd[:, 0]), focal_length_px=None,
-                     principal_point_px=np.zeros((len(pts), 2)), eyes_z=eyes_z,
-                     sight=np.broadcast_to(np.eye(3), (len(pts), 3, 3)).copy())
+    return FaceFrame(
+        rotation=rotation,
+        scale_px=np.full(len(pts), np.nan),
+        origin_px=origin,
+        level_rad=np.arctan2(ipd[:, 1], ipd[:, 0]),
+        focal_length_px=None,
+        principal_point_px=np.zeros((len(pts), 2)),
+        eyes_z=eyes_z,
+        sight=np.broadcast_to(np.eye(3), (len(pts), 3, 3)).copy(),
+    )
 
 
 def face_axes_in_image(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,9 +8,12 @@ Left and right are the subject's own.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tracker.landmarks import indices as ix
+from tracker.metrics import registry
 from tracker.metrics.frame import FaceFrame
 
 # Stored with every measurement: bump it whenever a metric's definition or the geometry
@@ -18,15 +21,8 @@ from tracker.metrics.frame import FaceFrame
 # 2026.11.30: perspective undone with the camera's focal length; face_scale_mm.
 ALGORITHM_VERSION = "2026.11.30"
 
-METRIC_NAMES = (
-    "brow_height_left_mm", "brow_height_right_mm", "brow_asymmetry_mm",
-    "jaw_angle_left_deg", "jaw_angle_right_deg", "jaw_angle_asymmetry_deg",
-    "asymmetry_pct",
-    "eye_aperture_left_mm", "eye_aperture_right_mm",
-    "mouth_corner_height_left_mm", "mouth_corner_height_right_mm", "mouth_corner_asymmetry_mm",
-    "cheek_height_left_mm", "cheek_height_right_mm",
-    "lower_face_width_mm", "interpupillary_mm", "face_scale_mm",
-)
+# the metrics computed here, in column order (:mod:`tracker.metrics.registry`)
+METRIC_NAMES = registry.METRIC_NAMES
 
 
 def iris_diameter_px(face: np.ndarray) -> np.ndarray:
@@ -40,7 +36,9 @@ def iris_diameter_px(face: np.ndarray) -> np.ndarray:
 
 def interpupillary_px(face: np.ndarray) -> np.ndarray:
     """(N,) distance between the iris centres in the face frame (pixels)."""
-    return np.linalg.norm(face[:, ix.IRIS_CENTRE_LEFT, :2] - face[:, ix.IRIS_CENTRE_RIGHT, :2], axis=-1)
+    return np.linalg.norm(
+        face[:, ix.IRIS_CENTRE_LEFT, :2] - face[:, ix.IRIS_CENTRE_RIGHT, :2], axis=-1
+    )
 
 
 def _height_at(face: np.ndarray, curve: tuple[int, ...], x_at: np.ndarray) -> np.ndarray:
@@ -76,8 +74,10 @@ def jaw_corners(face: np.ndarray):
     Returns a dict side -> (gonion (N, 2), ramus_dir (N, 2), border_dir (N, 2)).
     """
     out = {}
-    for side, ramus, border in (("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
-                                ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)):
+    for side, ramus, border in (
+        ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
+        ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT),
+    ):
         rc, rd = _fit_line(face[:, list(ramus), :2])
         bc, bd = _fit_line(face[:, list(border), :2])
         gonion = _intersect(rc, rd, bc, bd)
@@ -125,8 +125,9 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def compute_metrics(points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=None,
-                    principal_point_px=None) -> dict[str, np.ndarray]:
+def compute_metrics(
+    points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=None, principal_point_px=None
+) -> dict[str, Any]:
     """Every facial metric for a stack of meshes.
 
     Parameters
@@ -150,15 +151,20 @@ def compute_metrics(points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=N
     if single:
         pts = pts[None]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (pts.shape[0],))
-    frame = FaceFrame.fit(pts, focal_length_px=focal_length_px,
-                          principal_point_px=principal_point_px)
+    frame = FaceFrame.fit(
+        pts, focal_length_px=focal_length_px, principal_point_px=principal_point_px
+    )
     face = frame.to_face(pts)
     pose = frame.pose_deg
 
     r_iris, l_iris = face[:, ix.IRIS_CENTRE_RIGHT], face[:, ix.IRIS_CENTRE_LEFT]
     m: dict[str, np.ndarray] = {}
-    m["brow_height_right_mm"] = (_height_at(face, ix.BROW_UPPER_RIGHT, r_iris[:, 0]) - r_iris[:, 1]) * scale
-    m["brow_height_left_mm"] = (_height_at(face, ix.BROW_UPPER_LEFT, l_iris[:, 0]) - l_iris[:, 1]) * scale
+    m["brow_height_right_mm"] = (
+        _height_at(face, ix.BROW_UPPER_RIGHT, r_iris[:, 0]) - r_iris[:, 1]
+    ) * scale
+    m["brow_height_left_mm"] = (
+        _height_at(face, ix.BROW_UPPER_LEFT, l_iris[:, 0]) - l_iris[:, 1]
+    ) * scale
     m["brow_asymmetry_mm"] = np.abs(m["brow_height_left_mm"] - m["brow_height_right_mm"])
 
     corners = jaw_corners(face)
@@ -170,16 +176,24 @@ def compute_metrics(points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=N
     ipd = interpupillary_px(face)
     m["asymmetry_pct"] = 100.0 * _asymmetry_px(face) / ipd
 
-    m["eye_aperture_right_mm"] = (face[:, ix.LID_UPPER_RIGHT, 1] - face[:, ix.LID_LOWER_RIGHT, 1]) * scale
-    m["eye_aperture_left_mm"] = (face[:, ix.LID_UPPER_LEFT, 1] - face[:, ix.LID_LOWER_LEFT, 1]) * scale
-    # the interpupillary line is y = 0 in the face frame; heights below it are positive
-    m["mouth_corner_height_right_mm"] = -face[:, ix.MOUTH_CORNER_RIGHT, 1] * scale
-    m["mouth_corner_height_left_mm"] = -face[:, ix.MOUTH_CORNER_LEFT, 1] * scale
+    m["eye_aperture_right_mm"] = (
+        face[:, ix.LID_UPPER_RIGHT, 1] - face[:, ix.LID_LOWER_RIGHT, 1]
+    ) * scale
+    m["eye_aperture_left_mm"] = (
+        face[:, ix.LID_UPPER_LEFT, 1] - face[:, ix.LID_LOWER_LEFT, 1]
+    ) * scale
+    # elevations: upward from the interpupillary line (y = 0 in the face frame, y up), so
+    # negative for features below it, and larger when the feature rises
+    m["mouth_corner_elevation_right_mm"] = face[:, ix.MOUTH_CORNER_RIGHT, 1] * scale
+    m["mouth_corner_elevation_left_mm"] = face[:, ix.MOUTH_CORNER_LEFT, 1] * scale
     m["mouth_corner_asymmetry_mm"] = np.abs(
-        m["mouth_corner_height_left_mm"] - m["mouth_corner_height_right_mm"])
-    m["cheek_height_right_mm"] = -face[:, ix.CHEEK_RIGHT, 1] * scale
-    m["cheek_height_left_mm"] = -face[:, ix.CHEEK_LEFT, 1] * scale
-    m["lower_face_width_mm"] = np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
+        m["mouth_corner_elevation_left_mm"] - m["mouth_corner_elevation_right_mm"]
+    )
+    m["cheek_elevation_right_mm"] = face[:, ix.CHEEK_RIGHT, 1] * scale
+    m["cheek_elevation_left_mm"] = face[:, ix.CHEEK_LEFT, 1] * scale
+    m["lower_face_width_mm"] = (
+        np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
+    )
     m["interpupillary_mm"] = ipd * scale
     # the rigid points' size (nose, eye corners, cheekbones): the person's steadiest scale,
     # which gaze (vergence moves the irises), lids and brows do not change

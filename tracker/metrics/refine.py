@@ -68,8 +68,8 @@ def _level_crossings(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndar
         lo, hi = max(0, k - window), min(n, k + 1 + window + 1)
         if k - window < 0 or k + 1 + window >= n:
             continue  # the step touches the end of the search range: not trusted
-        dark = np.percentile(profile[i, lo:k + 1], 10)
-        bright = np.percentile(profile[i, k + 1:hi], 90)
+        dark = np.percentile(profile[i, lo : k + 1], 10)
+        bright = np.percentile(profile[i, k + 1 : hi], 90)
         contrast[i] = bright - dark
         level = 0.5 * (dark + bright)
         # walk out from the step to the nearest sample pair that brackets the level
@@ -116,12 +116,12 @@ def _slope_centroids(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndar
         right = j
         while right < len(weight) - 1 and weight[right + 1] > 0:
             right += 1
-        w = weight[left:right + 1]
+        w = weight[left : right + 1]
         if w.sum() <= 0:
             continue
-        edge[i] = float(np.sum(w * mid_t[lo + left:lo + right + 1]) / w.sum())
-        dark = np.percentile(profile[i, max(0, k - window):k + 1], 10)
-        bright = np.percentile(profile[i, k + 1:min(n, k + window + 2)], 90)
+        edge[i] = float(np.sum(w * mid_t[lo + left : lo + right + 1]) / w.sum())
+        dark = np.percentile(profile[i, max(0, k - window) : k + 1], 10)
+        bright = np.percentile(profile[i, k + 1 : min(n, k + window + 2)], 90)
         contrast[i] = bright - dark
     return edge, contrast
 
@@ -173,25 +173,35 @@ def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> B
         xs = base[:, None, None, 0] - x0 + t[None, :, None] * up[0] + s[None, None, :] * lateral[0]
         ys = base[:, None, None, 1] - y0 + t[None, :, None] * up[1] + s[None, None, :] * lateral[1]
         c, nt, ns = xs.shape
-        samples = cv2.remap(crop, xs.reshape(c * nt, ns).astype(np.float32),
-                            ys.reshape(c * nt, ns).astype(np.float32),
-                            interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        samples = cv2.remap(
+            crop,
+            xs.reshape(c * nt, ns).astype(np.float32),
+            ys.reshape(c * nt, ns).astype(np.float32),
+            interpolation=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         profile = samples.reshape(c, nt, ns).mean(axis=2).astype(np.float64)
         # polarity: is the brow (just below Face Mesh's line) darker than the skin above it?
         brow_zone = (t > -0.30 * iris_px) & (t < -0.05 * iris_px)
         skin_zone = (t > 0.10 * iris_px) & (t < 0.35 * iris_px)
         if np.median(profile[:, brow_zone]) > np.median(profile[:, skin_zone]):
             profile = -profile  # a fair or grey brow: find the bright-to-dark step instead
-        anchor = cv2.GaussianBlur(profile.astype(np.float32), (0, 1), sigmaX=anchor_sigma,
-                                  sigmaY=0) if anchor_sigma > 0.3 else profile
-        edge_t, contrast = _slope_centroids(profile, np.asarray(anchor, dtype=np.float64), t, window)
+        anchor = (
+            cv2.GaussianBlur(profile.astype(np.float32), (0, 1), sigmaX=anchor_sigma, sigmaY=0)
+            if anchor_sigma > 0.3
+            else profile
+        )
+        edge_t, contrast = _slope_centroids(
+            profile, np.asarray(anchor, dtype=np.float64), t, window
+        )
         usable = ~np.isnan(edge_t) & (contrast >= MIN_EDGE_CONTRAST)
         shift, used = 0.0, 0
         edge_out[side] = np.empty((0, 2))
         if usable.sum() >= MIN_COLUMNS:
             offsets = edge_t[usable]
             keep = np.abs(offsets - np.median(offsets)) <= max(
-                0.05 * iris_px, 2.5 * 1.4826 * np.median(np.abs(offsets - np.median(offsets))))
+                0.05 * iris_px, 2.5 * 1.4826 * np.median(np.abs(offsets - np.median(offsets)))
+            )
             if keep.sum() >= MIN_COLUMNS:
                 shift = float(np.mean(offsets[keep]))
                 used = int(keep.sum())
@@ -202,8 +212,13 @@ def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> B
         shift_out[side] = shift
         used_out[side] = used
         contrast_out[side] = float(np.median(contrast[usable])) if usable.any() else 0.0
-    return BrowRefinement(points_px=pts, shift_px=shift_out, columns_used=used_out,
-                          contrast=contrast_out, edge_px=edge_out)
+    return BrowRefinement(
+        points_px=pts,
+        shift_px=shift_out,
+        columns_used=used_out,
+        contrast=contrast_out,
+        edge_px=edge_out,
+    )
 
 
 # --- iris ------------------------------------------------------------------------------------
@@ -252,15 +267,21 @@ def refine_irises(pixels: np.ndarray, points_px: np.ndarray) -> IrisRefinement:
     """
     pts = np.array(points_px, dtype=np.float64)
     up, lateral = face_axes_in_image(pts)
-    eyes = {"right": (ix.IRIS_CENTRE_RIGHT, ix.IRIS_RING_RIGHT, ix.IRIS_HORIZONTAL_RIGHT),
-            "left": (ix.IRIS_CENTRE_LEFT, ix.IRIS_RING_LEFT, ix.IRIS_HORIZONTAL_LEFT)}
+    eyes = {
+        "right": (ix.IRIS_CENTRE_RIGHT, ix.IRIS_RING_RIGHT, ix.IRIS_HORIZONTAL_RIGHT),
+        "left": (ix.IRIS_CENTRE_LEFT, ix.IRIS_RING_LEFT, ix.IRIS_HORIZONTAL_LEFT),
+    }
     half = np.radians(IRIS_RAY_HALF_ANGLE_DEG)
-    angles = np.concatenate([np.linspace(-half, half, IRIS_RAYS_PER_SIDE),
-                             np.pi + np.linspace(-half, half, IRIS_RAYS_PER_SIDE)])
+    angles = np.concatenate(
+        [
+            np.linspace(-half, half, IRIS_RAYS_PER_SIDE),
+            np.pi + np.linspace(-half, half, IRIS_RAYS_PER_SIDE),
+        ]
+    )
     radius_out, used_out = {}, {}
     for side, (centre_idx, ring, horizontal) in eyes.items():
         centre = pts[centre_idx, :2]
-        radius = 0.5 * np.linalg.norm(pts[horizontal[0], :2] - pts[horizontal[1], :2])
+        radius = 0.5 * float(np.linalg.norm(pts[horizontal[0], :2] - pts[horizontal[1], :2]))
         radius_out[side], used_out[side] = float(radius), 0
         if radius < 2.0:
             continue
@@ -275,8 +296,13 @@ def refine_irises(pixels: np.ndarray, points_px: np.ndarray) -> IrisRefinement:
         dirs = np.cos(angles)[:, None] * lateral + np.sin(angles)[:, None] * up
         xs = centre[0] - x0 + rho[None, :] * dirs[:, 0:1]
         ys = centre[1] - y0 + rho[None, :] * dirs[:, 1:2]
-        profile = cv2.remap(crop, xs.astype(np.float32), ys.astype(np.float32),
-                            interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        profile = cv2.remap(
+            crop,
+            xs.astype(np.float32),
+            ys.astype(np.float32),
+            interpolation=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         profile = profile.astype(np.float64)
         window = max(2, int(round(0.25 * radius / step)))
         edge_rho, contrast = _level_crossings(profile, profile, rho, window)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-MM_METRIC_SUFFIX = "_mm"
+from tracker.metrics import registry
+
 # the metric a person's scale is calibrated on (see the module docstring)
 PERSON_SCALE_METRIC = "face_scale_mm"
 
@@ -44,8 +45,9 @@ def calibrate_ipd_mm(interpupillary_mm) -> tuple[float, float]:
     return float(np.median(values)), float(sem)
 
 
-def rescale_metrics(metrics: dict[str, float], person_mm: float, *,
-                    key: str = PERSON_SCALE_METRIC) -> dict[str, float]:
+def rescale_metrics(
+    metrics: dict[str, float], person_mm: float, *, key: str = PERSON_SCALE_METRIC
+) -> dict[str, float]:
     """Re-express one photo's millimetre metrics with the person's scale.
 
     Every distance was measured as pixels x (iris-based mm per pixel); multiplying by
@@ -54,4 +56,4 @@ def rescale_metrics(metrics: dict[str, float], person_mm: float, *,
     scale and are returned unchanged.
     """
     factor = person_mm / metrics[key]
-    return {k: (v * factor if k.endswith(MM_METRIC_SUFFIX) else v) for k, v in metrics.items()}
+    return {k: (v * factor if registry.scales_with_size(k) else v) for k, v in metrics.items()}

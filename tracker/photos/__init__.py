@@ -1,6 +1,5 @@
 """Finding photo files and opening them (formats, orientation, size guard)."""
 
-from tracker.photos.reading import SUPPORTED_SUFFIXES, find_photos, open_photo
 from tracker.photos.camera import (
     DEFAULT_FRONT_CAMERA_35MM,
     FOCAL_SOURCES,
@@ -9,6 +8,7 @@ from tracker.photos.camera import (
     focal_length_px,
 )
 from tracker.photos.dates import CAPTURE_TIME_SOURCES, CaptureTime, read_capture_time
+from tracker.photos.reading import SUPPORTED_SUFFIXES, find_photos, open_photo
 
 __all__ = [
     "DEFAULT_FRONT_CAMERA_35MM",

@@ -72,12 +72,17 @@ def focal_length_px(focal_length_35mm: float, image_size_px: tuple[int, int]) ->
 def default_camera(image_size_px: tuple[int, int], *, notes: tuple[str, ...] = ()) -> Camera:
     """The typical phone front camera (``DEFAULT_FRONT_CAMERA_35MM``) for an image of
     ``(width, height)`` pixels."""
-    return Camera(focal_length_px(DEFAULT_FRONT_CAMERA_35MM, image_size_px),
-                  DEFAULT_FRONT_CAMERA_35MM, "default-front-camera", notes)
+    return Camera(
+        focal_length_px(DEFAULT_FRONT_CAMERA_35MM, image_size_px),
+        DEFAULT_FRONT_CAMERA_35MM,
+        "default-front-camera",
+        notes,
+    )
 
 
-def principal_point_px(focal_source: str | None, image_size_px: tuple[int, int] | None
-                       ) -> tuple[float, float]:
+def principal_point_px(
+    focal_source: str | None, image_size_px: tuple[int, int] | None
+) -> tuple[float, float]:
     """The principal point to assume: the image centre for a focal length read from EXIF (a
     camera's own file, most likely uncropped), else unknown (NaN, NaN), and the face's eyes
     stand in for it (see ``tracker.metrics.frame``: either wrong assumption costs about
@@ -88,9 +93,12 @@ def principal_point_px(focal_source: str | None, image_size_px: tuple[int, int] 
     return float("nan"), float("nan")
 
 
-def camera_from_exif(exif_ifd: Mapping[int, object] | None, *,
-                     stored_size_px: tuple[int, int],
-                     image_size_px: tuple[int, int]) -> Camera:
+def camera_from_exif(
+    exif_ifd: Mapping[int, object] | None,
+    *,
+    stored_size_px: tuple[int, int],
+    image_size_px: tuple[int, int],
+) -> Camera:
     """The camera of a photo from the tags of its EXIF sub-IFD (0x8769).
 
     Parameters
@@ -123,14 +131,17 @@ def camera_from_exif(exif_ifd: Mapping[int, object] | None, *,
     if f_mm is not None:
         f35, why = _from_focal_plane(f_mm, tags, stored_size_px)
         if f35 is not None and why is None:
-            return Camera(focal_length_px(f35, image_size_px), f35, "exif-focal-plane",
-                          tuple(notes))
-        notes.append(why)
+            return Camera(
+                focal_length_px(f35, image_size_px), f35, "exif-focal-plane", tuple(notes)
+            )
+        if why is not None:
+            notes.append(why)
     return default_camera(image_size_px, notes=tuple(notes))
 
 
-def read_camera(image, *, stored_size_px: tuple[int, int],
-                image_size_px: tuple[int, int]) -> Camera:
+def read_camera(
+    image, *, stored_size_px: tuple[int, int], image_size_px: tuple[int, int]
+) -> Camera:
     """The camera of an open PIL image (its EXIF read, a broken EXIF block noted and the
     default used); see ``camera_from_exif``."""
     try:
@@ -167,13 +178,15 @@ def camera_distance_mm(iris_diameter_px, focal_length_px, iris_diameter_mm: floa
 
     d = np.asarray(iris_diameter_px, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(d > 0, np.asarray(focal_length_px, dtype=np.float64) * iris_diameter_mm / d,
-                     np.nan)
+        z = np.where(
+            d > 0, np.asarray(focal_length_px, dtype=np.float64) * iris_diameter_mm / d, np.nan
+        )
     return float(z) if z.ndim == 0 else z
 
 
-def _from_focal_plane(f_mm: float, tags: Mapping[int, object],
-                      stored_size_px: tuple[int, int]) -> tuple[float | None, str | None]:
+def _from_focal_plane(
+    f_mm: float, tags: Mapping[int, object], stored_size_px: tuple[int, int]
+) -> tuple[float | None, str | None]:
     """(35 mm-equivalent focal length, None), or (None, the reason it cannot be had)."""
     if not f_mm > 0:
         return None, f"EXIF FocalLength {f_mm:g} mm is not positive"
@@ -182,11 +195,14 @@ def _from_focal_plane(f_mm: float, tags: Mapping[int, object],
     unit = _number(tags.get(FOCAL_PLANE_RESOLUTION_UNIT_TAG))
     unit_mm = _UNIT_MM.get(int(unit)) if unit is not None and unit == int(unit) else None
     if x_res is None or y_res is None:
-        return None, (f"EXIF FocalLength {f_mm:g} mm without the focal-plane resolution: "
-                      "sensor size unknown")
+        return None, (
+            f"EXIF FocalLength {f_mm:g} mm without the focal-plane resolution: sensor size unknown"
+        )
     if unit is None or unit_mm is None:
-        return None, (f"EXIF FocalLength {f_mm:g} mm with focal-plane resolution unit "
-                      f"{'missing' if unit is None else f'{unit:g}'}: sensor size unknown")
+        return None, (
+            f"EXIF FocalLength {f_mm:g} mm with focal-plane resolution unit "
+            f"{'missing' if unit is None else f'{unit:g}'}: sensor size unknown"
+        )
     if not (x_res > 0 and y_res > 0):
         return None, f"EXIF focal-plane resolution {x_res:g} x {y_res:g} is not positive"
     width, height = stored_size_px
@@ -194,8 +210,10 @@ def _from_focal_plane(f_mm: float, tags: Mapping[int, object],
     f35 = f_mm * FULL_FRAME_DIAGONAL_MM / sensor_diagonal_mm
     why = _implausible(f35)
     if why is not None:
-        return None, (f"EXIF FocalLength {f_mm:g} mm on a {sensor_diagonal_mm:.3g} mm sensor "
-                      f"diagonal gives {f35:.3g} mm equivalent, which {why}")
+        return None, (
+            f"EXIF FocalLength {f_mm:g} mm on a {sensor_diagonal_mm:.3g} mm sensor "
+            f"diagonal gives {f35:.3g} mm equivalent, which {why}"
+        )
     return f35, None
 
 
@@ -238,5 +256,6 @@ def read_camera_of_file(path, image_size_px: tuple[int, int]) -> Camera:
             return read_camera(image, stored_size_px=image.size, image_size_px=image_size_px)
     except Exception as error:  # a missing or damaged file must not stop a remeasure
         reason = getattr(error, "strerror", None) or type(error).__name__
-        return default_camera(image_size_px,
-                              notes=(f"photo file unreadable ({reason}): focal length not read",))
+        return default_camera(
+            image_size_px, notes=(f"photo file unreadable ({reason}): focal length not read",)
+        )

@@ -10,7 +10,7 @@ import os
 import re
 import struct
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -240,9 +240,7 @@ def _from_filename(path: Path, now: datetime, notes: list[str]) -> CaptureTime |
                 continue
             why = _implausible(captured, now)
             if why is not None:
-                notes.append(
-                    f"file name date {captured:%Y-%m-%d %H:%M:%S} is implausible ({why})"
-                )
+                notes.append(f"file name date {captured:%Y-%m-%d %H:%M:%S} is implausible ({why})")
                 rejected = True
                 continue
             return CaptureTime(captured, "filename", None, tuple(notes))
@@ -268,9 +266,7 @@ def _from_mtime(path: Path, now: datetime, notes: list[str]) -> CaptureTime | No
         return None
     why = _implausible(captured, now)
     if why is not None:
-        notes.append(
-            f"file modification time {captured:%Y-%m-%d %H:%M:%S} is implausible ({why})"
-        )
+        notes.append(f"file modification time {captured:%Y-%m-%d %H:%M:%S} is implausible ({why})")
         return None
     return CaptureTime(captured, "mtime", format_utc_offset(captured), tuple(notes))
 
@@ -359,9 +355,9 @@ def _datetime_from(match: re.Match[str]) -> datetime:
 
 
 def _parse_offset(text: str) -> timezone | None:
-    """"+01:00", "-0530" or "Z" as a timezone; None when not a UTC offset."""
+    """ "+01:00", "-0530" or "Z" as a timezone; None when not a UTC offset."""
     if text.upper() == "Z":
-        return timezone.utc
+        return UTC
     match = _UTC_OFFSET.fullmatch(text)
     if not match or int(match["h"]) > 14 or int(match["m"]) >= 60:
         return None

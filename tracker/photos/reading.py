@@ -37,8 +37,15 @@ _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 # What PIL and its plugins raise on damaged input (PIL itself catches the same set while
 # probing formats); pillow_heif adds RuntimeError.
 _DECODE_ERRORS = (
-    OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error,
-    RuntimeError, MemoryError,
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    TypeError,
+    struct.error,
+    RuntimeError,
+    MemoryError,
 )
 # Image.MAX_IMAGE_PIXELS is process-wide: only one of our calls at a time may change it.
 _PIL_LIMIT_LOCK = threading.Lock()
@@ -141,8 +148,9 @@ def open_photo(
             orientation = _exif_orientation(image)
             pixels = _to_rgb(image)
             # the analysed image's diagonal is the same upright or not
-            camera = read_camera(image, stored_size_px=size,
-                                 image_size_px=(pixels.shape[1], pixels.shape[0]))
+            camera = read_camera(
+                image, stored_size_px=size, image_size_px=(pixels.shape[1], pixels.shape[0])
+            )
             image_format = image.format or "unknown"
             # pillow_heif resets the EXIF orientation it has applied and keeps the original.
             reported_orientation = image.info.get("original_orientation") or orientation

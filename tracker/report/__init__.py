@@ -25,8 +25,19 @@ from tracker.report.pdf import RenderError, find_chromium, write_pdf
 
 REPORT_SUFFIXES = (".html", ".htm", ".pdf")
 
-__all__ = ["Chart", "REPORT_SUFFIXES", "RenderError", "Report", "build_report", "check_report_path",
-           "find_chromium", "render_html", "write_html", "write_pdf", "write_report"]
+__all__ = [
+    "Chart",
+    "REPORT_SUFFIXES",
+    "RenderError",
+    "Report",
+    "build_report",
+    "check_report_path",
+    "find_chromium",
+    "render_html",
+    "write_html",
+    "write_pdf",
+    "write_report",
+]
 
 
 def check_report_path(path: str | os.PathLike[str]) -> Path:
@@ -37,8 +48,15 @@ def check_report_path(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def write_report(library, path: str | os.PathLike[str], *, photos: bool = True,
-                 baseline_until=None, sem=None, pdf_engine: str = "auto") -> str:
+def write_report(
+    library,
+    path: str | os.PathLike[str],
+    *,
+    photos: bool = True,
+    baseline_until=None,
+    sem=None,
+    pdf_engine: str = "auto",
+) -> str:
     """Build the report of a library and write it as HTML or PDF (by the file's extension).
 
     Parameters
@@ -66,8 +84,7 @@ def write_report(library, path: str | os.PathLike[str], *, photos: bool = True,
         When the file cannot be written.
     """
     path = check_report_path(path)
-    report = build_report(library, include_photos=photos, baseline_until=baseline_until,
-                          sem=sem)
+    report = build_report(library, include_photos=photos, baseline_until=baseline_until, sem=sem)
     try:
         if path.suffix.lower() == ".pdf":
             return write_pdf(report, path, engine=pdf_engine)

@@ -8,42 +8,27 @@ template escapes it (jinja2 autoescape).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from tracker import charts
+from tracker.formatting import none_if_nan, number, plural
+from tracker.metrics import registry
 
 # The metrics the summary leads with; any other metric joins it only with a detectable change.
-KEY_METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
-               "jaw_angle_right_deg", "asymmetry_pct")
+KEY_METRICS = registry.PRIMARY
 WINDOW_TITLES = {"immediate": "Immediate", "2-4 weeks": "2–4 weeks", "long term": "Long term"}
-NO_PHOTOS_TEXT = ("No photos in the library yet: import some with `facetrack import` "
-                  "(take a week of photos before the first treatment for a baseline).")
+NO_PHOTOS_TEXT = (
+    "No photos in the library yet: import some with `facetrack import` "
+    "(take a week of photos before the first treatment for a baseline)."
+)
 
-METRIC_METHODS = {
-    "brow_height": "From the centre of the iris straight up to the upper edge of the eyebrow, "
-                   "with the face turned to the camera and the eyes level. The brow's edge is "
-                   "located on the image itself, to a fraction of a pixel.",
-    "brow_asymmetry": "The difference between the left and right brow heights.",
-    "jaw_angle": "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
-                 "and its lower border, each a line fitted through several landmarks, in the "
-                 "frontal view. Smaller means a more defined jaw.",
-    "jaw_angle_asymmetry": "The difference between the left and right jaw angles.",
-    "asymmetry": "How far 225 landmark pairs are from mirror images of each other across the "
-                 "face's midline, on average, as a percentage of the distance between the "
-                 "pupils. 0 would be a perfectly symmetric face.",
-    "eye_aperture": "The opening of the eye at the pupil, from the upper to the lower lid.",
-    "mouth_corner_height": "How far the corner of the mouth lies below the line joining the "
-                           "pupils (a smaller value means a higher corner).",
-    "mouth_corner_asymmetry": "The difference between the left and right mouth corner heights.",
-    "cheek_height": "How far the most prominent point of the cheekbone lies below the line "
-                    "joining the pupils (a smaller value means a higher cheek).",
-    "lower_face_width": "The distance between the two corners of the jaw.",
-}
+# How each chart's metrics are measured, in plain words (chart name -> text)
+METRIC_METHODS = {m.family: m.method for m in registry.METRICS if m.method}
 
 LIMITATIONS = (
     "facetrack is not a medical device. It does not diagnose, treat or prevent anything, and "
@@ -101,7 +86,7 @@ class Report:
     methods: list[dict]
     method_notes: list[str]
     limitations: tuple[str, ...] = LIMITATIONS
-    trend: object = field(default=None, repr=False)
+    trend: Any = field(default=None, repr=False)  # the analysis (tracker.analysis.Trend)
 
     def close(self) -> None:
         """Release the figures (they hold image buffers)."""
@@ -123,28 +108,23 @@ def _unit(metric: str) -> tuple[str, int]:
 
 
 def _finite(value) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+    return none_if_nan(value) is not None
 
 
 def fmt(value, metric: str, *, signed: bool = False, unit: bool = False) -> str:
-    """A metric's value with its usual decimals ("+0.82", "139.4 deg"); "–" when missing."""
+    """A metric's value with its usual decimals ("+0.82", "139.4 deg"), with a real minus
+    sign; "–" when missing."""
     if not _finite(value):
         return "–"
     name, decimals = _unit(metric)
-    text = f"{float(value):+.{decimals}f}" if signed else f"{float(value):.{decimals}f}"
-    if float(text) == 0:
-        text = text.replace("-", "+" if signed else "")
-    text = text.replace("-", "−")  # a real minus sign
+    text = number(value, decimals, signed=signed, minus="−")
     if unit and name:
         text = f"{text}{name}" if name == "%" else f"{text} {name}"
     return text
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
+def _count(value, word: str) -> str:
+    return "–" if pd.isna(value) else plural(int(value), word)
 
 
 def _date(value) -> str:
@@ -154,8 +134,14 @@ def _date(value) -> str:
 # --- building the report -----------------------------------------------------------------------
 
 
-def build_report(library, *, include_photos: bool = True, baseline_until=None, sem=None,
-                 now: datetime | None = None) -> Report:
+def build_report(
+    library,
+    *,
+    include_photos: bool = True,
+    baseline_until=None,
+    sem=None,
+    now: datetime | None = None,
+) -> Report:
     """Read the library, analyse it and prepare every part of the report.
 
     Parameters
@@ -183,65 +169,91 @@ def build_report(library, *, include_photos: bool = True, baseline_until=None, s
     if len(photos):
         first, last = photos["captured_at"].min(), photos["captured_at"].max()
         days = accepted["captured_at"].dt.normalize().nunique()
-        period = (f"{_plural(len(photos), 'photo')} ({len(accepted)} accepted, on "
-                  f"{_plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
-                  f"{_plural(n_sessions, 'treatment session')} logged.")
+        period = (
+            f"{plural(len(photos), 'photo')} ({len(accepted)} accepted, on "
+            f"{plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
+            f"{plural(n_sessions, 'treatment session')} logged."
+        )
         summary = _summary(table)
         overview = overview_lines(trend)
     else:
-        period = f"No photos yet; {_plural(n_sessions, 'treatment session')} logged."
+        period = f"No photos yet; {plural(n_sessions, 'treatment session')} logged."
         summary, overview = [NO_PHOTOS_TEXT], []
 
     chart_list = [
-        Chart("Key metrics over time", charts.dashboard(photos, sessions, trend=trend),
-              "Dots are daily values (the median of the day's accepted photos), lines their "
-              "7-day rolling median. The dotted line is the baseline and the band around it "
-              "the noise floor: a change inside the band cannot be told from noise. Ticks on "
-              "the time axis are treatment sessions. Left and right are the subject's own."),
+        Chart(
+            "Key metrics over time",
+            charts.dashboard(photos, sessions, trend=trend),
+            "Dots are daily values (the median of the day's accepted photos), lines their "
+            "7-day rolling median. The dotted line is the baseline and the band around it "
+            "the noise floor: a change inside the band cannot be told from noise. Ticks on "
+            "the time axis are treatment sessions. Left and right are the subject's own.",
+        ),
     ]
     for name in ("brow_height", "jaw_angle"):
-        ax = charts.metric_chart(photos, sessions, metric=name, trend=trend)
-        ax.figure.set_size_inches(10.0, 4.4)
-        chart_list.append(Chart(charts.chart_title(name), ax.figure))
+        figure = cast(
+            Figure, charts.metric_chart(photos, sessions, metric=name, trend=trend).figure
+        )
+        figure.set_size_inches(10.0, 4.4)
+        chart_list.append(Chart(charts.chart_title(name), figure))
 
     before_after, note = None, ""
     if not include_photos:
         note = "Photos of the face are left out of this report (--no-photos)."
     else:
-        pair = charts.aligned_pair(library, photos=photos, sessions=sessions,
-                                   baseline_until=baseline_until)
+        pair = charts.aligned_pair(
+            library, photos=photos, sessions=sessions, baseline_until=baseline_until
+        )
         if pair is None:
-            note = ("Not enough photos yet for a before/after comparison: it needs an accepted "
-                    "baseline photo and an accepted photo after the baseline, with their files "
-                    "still in place.")
+            note = (
+                "Not enough photos yet for a before/after comparison: it needs an accepted "
+                "baseline photo and an accepted photo after the baseline, with their files "
+                "still in place."
+            )
         else:
             before_after = Chart(
-                "Before and after", charts.before_after_figure(pair),
+                "Before and after",
+                charts.before_after_figure(pair),
                 "The latest baseline photo and the latest photo, turned, scaled and shifted so "
                 "that the pupils coincide (a similarity transform: nothing is stretched). The "
                 "lines are what was measured. Differences in pose, expression and light "
-                "show as much as real change.", face=True)
+                "show as much as real change.",
+                face=True,
+            )
 
     latest = photos["captured_at"].max() if len(photos) else None
     adherence_chart = None
     if n_sessions:
         ax = charts.adherence_chart(sessions, until=latest)
-        adherence_chart = Chart("Treatment sessions per week", ax.figure)
+        adherence_chart = Chart("Treatment sessions per week", cast(Figure, ax.figure))
     from tracker.analysis import summary_sentences
 
     key_fade = trend.fade.loc[trend.fade["metric"].isin(KEY_METRICS)]
-    fade = (summary_sentences(table.iloc[:0], fade=key_fade, combine=True) if len(key_fade)
-            else [])
+    fade = summary_sentences(table.iloc[:0], fade=key_fade, combine=True) if len(key_fade) else []
     report = Report(
-        generated_at=now or datetime.now().astimezone(), include_photos=include_photos,
-        n_photos=int(len(photos)), n_accepted=int(len(accepted)),
-        n_rejected=int((photos["status"] == "rejected").sum()), n_sessions=n_sessions,
-        period=period, summary=summary, overview=overview, table=_table_rows(table),
-        table_notes=_table_notes(table), charts=chart_list, before_after=before_after,
-        before_after_note=note, adherence=adherence_lines(sessions, latest=latest),
-        adherence_chart=adherence_chart, session_notes=_session_notes(sessions), fade=fade,
-        photo_log=_photo_log(photos, sessions), methods=_methods(trend), method_notes=_method_notes(
-            trend, photos), trend=trend)
+        generated_at=now or datetime.now().astimezone(),
+        include_photos=include_photos,
+        n_photos=int(len(photos)),
+        n_accepted=int(len(accepted)),
+        n_rejected=int((photos["status"] == "rejected").sum()),
+        n_sessions=n_sessions,
+        period=period,
+        summary=summary,
+        overview=overview,
+        table=_table_rows(table),
+        table_notes=_table_notes(table),
+        charts=chart_list,
+        before_after=before_after,
+        before_after_note=note,
+        adherence=adherence_lines(sessions, latest=latest),
+        adherence_chart=adherence_chart,
+        session_notes=_session_notes(sessions),
+        fade=fade,
+        photo_log=_photo_log(photos, sessions),
+        methods=_methods(trend),
+        method_notes=_method_notes(trend, photos),
+        trend=trend,
+    )
     return report
 
 
@@ -275,19 +287,36 @@ def _table_rows(table: pd.DataFrame) -> list[dict]:
             verdict = "too few photos" if str(row.note or "").startswith("not enough") else "–"
         else:
             verdict = "yes" if row.detectable else "no"
-        ci = (f"{fmt(row.ci_low, row.metric, signed=True)} to "
-              f"{fmt(row.ci_high, row.metric, signed=True)}" if _finite(row.ci_low) else "–")
-        slope = (f"{fmt(row.slope_per_week, row.metric, signed=True)}"
-                 if _finite(row.slope_per_week) else "–")
-        rows.append({
-            "metric": metric_label(row.metric), "unit": unit, "window": row.window,
-            "window_title": WINDOW_TITLES.get(row.window, row.window),
-            "n": "–" if pd.isna(row.n) else _plural(
-                int(row.n), "session" if row.window == "immediate" else "day"),
-            "change": fmt(row.change, row.metric, signed=True), "ci": ci,
-            "mdc": fmt(row.mdc, row.metric), "detectable": verdict, "slope": slope,
-            "first": first,
-        })
+        ci = (
+            f"{fmt(row.ci_low, row.metric, signed=True)} to "
+            f"{fmt(row.ci_high, row.metric, signed=True)}"
+            if _finite(row.ci_low)
+            else "–"
+        )
+        slope = (
+            f"{fmt(row.slope_per_week, row.metric, signed=True)}"
+            if _finite(row.slope_per_week)
+            else "–"
+        )
+        rows.append(
+            {
+                "metric": metric_label(row.metric),
+                "unit": unit,
+                "window": row.window,
+                "window_title": WINDOW_TITLES.get(row.window, row.window),
+                "n": (
+                    _count(row.n_sessions, "session")
+                    if row.window == "immediate"
+                    else _count(row.n_days, "day")
+                ),
+                "change": fmt(row.change, row.metric, signed=True),
+                "ci": ci,
+                "mdc": fmt(row.mdc, row.metric),
+                "detectable": verdict,
+                "slope": slope,
+                "first": first,
+            }
+        )
     return rows
 
 
@@ -303,38 +332,51 @@ def adherence_lines(sessions: pd.DataFrame, *, latest=None) -> list[str]:
     from tracker.analysis import pauses
 
     if sessions is None or sessions.empty:
-        return ["No treatment session logged: log them with `facetrack session log` to see "
-                "adherence and to start day 0 at the first treatment."]
+        return [
+            "No treatment session logged: log them with `facetrack session log` to see "
+            "adherence and to start day 0 at the first treatment."
+        ]
     starts = pd.to_datetime(sessions["started_at"]).sort_values().reset_index(drop=True)
     first, last = starts.iloc[0], starts.iloc[-1]
     end = last if latest is None or pd.isna(latest) else max(last, pd.Timestamp(latest))
     weekly = charts.sessions_per_week(sessions, until=end)
     weeks = max(1, len(weekly))
-    lines = [f"{_plural(len(starts), 'session')} from {_date(first)} to {_date(last)}: "
-             f"{len(starts) / weeks:.1f} per week on average over {_plural(weeks, 'week')} "
-             f"({_plural(int((weekly == 0).sum()), 'week')} without a session)."]
+    lines = [
+        f"{plural(len(starts), 'session')} from {_date(first)} to {_date(last)}: "
+        f"{len(starts) / weeks:.1f} per week on average over {plural(weeks, 'week')} "
+        f"({plural(int((weekly == 0).sum()), 'week')} without a session)."
+    ]
     minutes = sessions["minutes"].dropna()
     if len(minutes):
-        lines.append(f"Session length: median {minutes.median():g} min, "
-                     f"{minutes.sum() / 60:.1f} hours in all ({len(minutes)} with a length "
-                     "logged).")
+        lines.append(
+            f"Session length: median {minutes.median():g} min, "
+            f"{minutes.sum() / 60:.1f} hours in all ({len(minutes)} with a length "
+            "logged)."
+        )
     modes = sessions["mode"].dropna()
     if len(modes):
         counts = modes.value_counts()
-        lines.append("Modes: " + ", ".join(f"{mode} {count}" for mode, count in counts.items())
-                     + ".")
+        lines.append(
+            "Modes: " + ", ".join(f"{mode} {count}" for mode, count in counts.items()) + "."
+        )
     if len(starts) > 1:
         gaps = starts.diff().dt.total_seconds() / 86400
         i = int(gaps.idxmax())
-        lines.append(f"Longest gap between sessions: {gaps.iloc[i]:.0f} days "
-                     f"({_date(starts.iloc[i - 1])} to {_date(starts.iloc[i])}).")
+        lines.append(
+            f"Longest gap between sessions: {gaps.iloc[i]:.0f} days "
+            f"({_date(starts.iloc[i - 1])} to {_date(starts.iloc[i])})."
+        )
     for pause in pauses(sessions, latest=latest).itertuples(index=False):
         if pause.ongoing:
-            lines.append(f"No session in the {pause.days:.0f} days since "
-                         f"{_date(pause.last_session)} (up to the latest photo).")
+            lines.append(
+                f"No session in the {pause.days:.0f} days since "
+                f"{_date(pause.last_session)} (up to the latest photo)."
+            )
         else:
-            lines.append(f"Pause of {pause.days:.0f} days after {_date(pause.last_session)}, "
-                         f"resumed on {_date(pause.resumed)}.")
+            lines.append(
+                f"Pause of {pause.days:.0f} days after {_date(pause.last_session)}, "
+                f"resumed on {_date(pause.resumed)}."
+            )
     return lines
 
 
@@ -343,13 +385,23 @@ def _session_notes(sessions: pd.DataFrame) -> list[dict]:
     if sessions is None or sessions.empty:
         return []
     rows = sessions.loc[sessions["note"].notna()]
-    return [{"date": f"{row.started_at:%Y-%m-%d %H:%M}",
-             "minutes": f"{row.minutes:g}" if _finite(row.minutes) else "–",
-             "mode": row.mode or "–", "note": row.note} for row in rows.itertuples(index=False)]
+    return [
+        {
+            "date": f"{row.started_at:%Y-%m-%d %H:%M}",
+            "minutes": f"{row.minutes:g}" if _finite(row.minutes) else "–",
+            "mode": row.mode or "–",
+            "note": row.note,
+        }
+        for row in rows.itertuples(index=False)
+    ]
 
 
-_SOURCE_WORDS = {"exif": "camera (EXIF)", "filename": "file name",
-                 "mtime": "file time", "manual": "given"}
+_SOURCE_WORDS = {
+    "exif": "camera (EXIF)",
+    "filename": "file name",
+    "mtime": "file time",
+    "manual": "given",
+}
 
 
 def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
@@ -365,36 +417,58 @@ def _photo_log(photos: pd.DataFrame, sessions: pd.DataFrame) -> list[dict]:
     for row, role in zip(photos.itertuples(index=False), roles):
         flags = list(row.reasons)
         if row.date_flagged:
-            flags.append("capture time uncertain: " + (
-                "taken from the file's modification time" if row.date_source == "mtime"
-                else "; ".join(row.date_notes)))
-        pose = ("–" if not _finite(row.yaw_deg) else
-                " / ".join(_degrees(v) for v in (row.yaw_deg, row.pitch_deg, row.roll_deg)))
-        rows.append({
-            "id": int(row.id),
-            "taken": f"{row.captured_at:%Y-%m-%d %H:%M}",
-            "offset": row.utc_offset or "",
-            "source": _SOURCE_WORDS.get(row.date_source, row.date_source),
-            "source_note": row.date_source != "exif",
-            "status": row.status, "flags": flags, "pose": pose,
-            "distance": (f"{row.camera_distance_mm / 10:.0f} cm"
-                         if _finite(getattr(row, "camera_distance_mm", None)) else ""),
-            "advice": ("" if getattr(row, "advice", None) in (None, MATCHES_TEXT)
-                       else row.advice),
-            "session": {"before": "before a session", "after": "right after a session"}.get(
-                role, ""),
-            "tag": row.tag or "",
-            "brow": f"{fmt(row.brow_height_left_mm, 'x_mm')} / "
-                    f"{fmt(row.brow_height_right_mm, 'x_mm')}",
-            "jaw": f"{fmt(row.jaw_angle_left_deg, 'x_deg')} / "
-                   f"{fmt(row.jaw_angle_right_deg, 'x_deg')}",
-        })
+            flags.append(
+                "capture time uncertain: "
+                + (
+                    "taken from the file's modification time"
+                    if row.date_source == "mtime"
+                    else "; ".join(row.date_notes)
+                )
+            )
+        pose = (
+            "–"
+            if not _finite(row.yaw_deg)
+            else " / ".join(_degrees(v) for v in (row.yaw_deg, row.pitch_deg, row.roll_deg))
+        )
+        rows.append(
+            {
+                "id": int(row.id),
+                "taken": f"{row.captured_at:%Y-%m-%d %H:%M}",
+                "offset": row.utc_offset or "",
+                "source": _SOURCE_WORDS.get(row.date_source, row.date_source),
+                "source_note": row.date_source != "exif",
+                "status": row.status,
+                "flags": flags,
+                "pose": pose,
+                "distance": (
+                    f"{row.camera_distance_mm / 10:.0f} cm"
+                    if _finite(getattr(row, "camera_distance_mm", None))
+                    else ""
+                ),
+                "advice": (
+                    "" if getattr(row, "advice", None) in (None, MATCHES_TEXT) else row.advice
+                ),
+                "session": {"before": "before a session", "after": "right after a session"}.get(
+                    role, ""
+                ),
+                "tag": row.tag or "",
+                **{
+                    key: " / ".join(
+                        fmt(
+                            getattr(row, registry.sided(family, side)), registry.sided(family, side)
+                        )
+                        for side in registry.SIDES
+                    )
+                    for key, family in (("brow", "brow_height"), ("jaw", "jaw_angle"))
+                },
+            }
+        )
     return rows
 
 
 def _degrees(value: float) -> str:
-    text = f"{value:+.0f}"
-    return ("0" if float(text) == 0 else text.replace("-", "−")) + "°"
+    text = number(value, 0, signed=True, minus="−")
+    return ("0" if text == "+0" else text) + "°"
 
 
 def _methods(trend) -> list[dict]:
@@ -403,24 +477,33 @@ def _methods(trend) -> list[dict]:
 
     noise = trend.noise.set_index("metric")
     rows = []
-    for name, columns in charts.CHART_METRICS.items():
-        columns = [c for c in columns if c in noise.index]
+    for name, all_columns in charts.CHART_METRICS.items():
+        columns = [c for c in all_columns if c in noise.index]
         if not columns:
             continue
         unit, _ = _unit(columns[0])
         label = metric_label(columns[0])
         if len(columns) == 2:
             label = label.replace(" (left)", " (left / right)")
-        sem, mdc = (" / ".join(_two_decimals(noise.loc[c, key]) for c in columns)
-                    for key in ("sem", "mdc"))
+        sem, mdc = (
+            " / ".join(_two_decimals(noise.loc[c, key]) for c in columns) for key in ("sem", "mdc")
+        )
         sources = dict.fromkeys(str(noise.loc[c, "noise_source"]) for c in columns)
-        rows.append({"metric": label, "unit": unit, "how": METRIC_METHODS.get(name, ""),
-                     "sem": sem, "mdc": mdc, "source": "; ".join(sources)})
+        rows.append(
+            {
+                "metric": label,
+                "unit": unit,
+                "how": METRIC_METHODS.get(name, ""),
+                "sem": sem,
+                "mdc": mdc,
+                "source": "; ".join(sources),
+            }
+        )
     return rows
 
 
 def _two_decimals(value) -> str:
-    return f"{float(value):.2f}" if _finite(value) else "–"
+    return number(value, 2, missing="–")
 
 
 def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
@@ -434,9 +517,12 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
         "this computer. The face is turned to face the camera and the eyes made level before "
         "anything is measured, so a tilted head does not change the numbers.",
         "Scale: millimetres from the iris, whose visible diameter is about 11.71 mm in adults. "
-        + ("Every photo in this report is scaled by your own distance between the pupils "
-           "(the median over your accepted photos), which is steadier than one photo's iris."
-           if person else "Each photo is scaled by its own iris."),
+        + (
+            "Every photo in this report is scaled by your own distance between the pupils "
+            "(the median over your accepted photos), which is steadier than one photo's iris."
+            if person
+            else "Each photo is scaled by its own iris."
+        ),
         "Quality checks: photos with a turned or tipped head, blur, poor exposure, closed "
         "eyes, an open mouth, a smile, a sideways gaze or several faces are kept in the log "
         "with their reasons but left out of every number.",

@@ -25,17 +25,25 @@ def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     # autoescape for every template: tags, notes and file names are user text
-    return Environment(loader=PackageLoader("tracker.report", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("tracker.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def figure_data_uri(chart: Chart) -> str:
     """The chart as a data URI: JPEG for photos of the face, PNG for the rest."""
     buffer = io.BytesIO()
     if chart.face:
-        chart.figure.savefig(buffer, format="jpeg", dpi=FACE_DPI,
-                             pil_kwargs={"quality": JPEG_QUALITY, "optimize": True})
+        chart.figure.savefig(
+            buffer,
+            format="jpeg",
+            dpi=FACE_DPI,
+            pil_kwargs={"quality": JPEG_QUALITY, "optimize": True},
+        )
         kind = "jpeg"
     else:
         chart.figure.savefig(buffer, format="png", dpi=CHART_DPI)

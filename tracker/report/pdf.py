@@ -33,16 +33,23 @@ OFFLINE_FLAGS = (
     # no name resolves (so nothing is looked up or connected to); loopback stays reachable for
     # pages the app serves itself
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-domain-reliability", "--disable-client-side-phishing-detection",
-    "--disable-breakpad", "--no-pings", "--disable-quic", "--no-first-run",
-    "--no-default-browser-check", "--disable-default-apps", "--disable-extensions",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-breakpad",
+    "--no-pings",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-default-apps",
+    "--disable-extensions",
     "--metrics-recording-only",
     "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,"
     "CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
 )
-_QUIET_FLAGS = ("--headless", "--disable-gpu", "--mute-audio", "--hide-scrollbars",
-                *OFFLINE_FLAGS)
+_QUIET_FLAGS = ("--headless", "--disable-gpu", "--mute-audio", "--hide-scrollbars", *OFFLINE_FLAGS)
 
 
 class RenderError(RuntimeError):
@@ -65,9 +72,12 @@ def chromium_environment(home: str) -> dict[str, str]:
     """The environment Chromium runs in: this process's, with HOME and the XDG folders moved
     into ``home`` (a temporary folder), so nothing is written into the user's own."""
     env = dict(os.environ)
-    env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"),
-               XDG_CACHE_HOME=os.path.join(home, ".cache"),
-               XDG_DATA_HOME=os.path.join(home, ".local", "share"))
+    env.update(
+        HOME=home,
+        XDG_CONFIG_HOME=os.path.join(home, ".config"),
+        XDG_CACHE_HOME=os.path.join(home, ".cache"),
+        XDG_DATA_HOME=os.path.join(home, ".local", "share"),
+    )
     return env
 
 
@@ -80,8 +90,12 @@ def network_isolation() -> tuple[str, ...]:
         return ()
     for prefix in ((unshare, "--net"), (unshare, "--map-root-user", "--net")):
         try:
-            works = subprocess.run([*prefix, "true"], capture_output=True, timeout=10,
-                                   stdin=subprocess.DEVNULL).returncode == 0
+            works = (
+                subprocess.run(
+                    [*prefix, "true"], capture_output=True, timeout=10, stdin=subprocess.DEVNULL
+                ).returncode
+                == 0
+            )
         except (OSError, subprocess.TimeoutExpired):
             works = False
         if works:
@@ -100,9 +114,12 @@ def chromium_command(executable: str, url: str, profile: str, *extra: str) -> li
     return [*command, url]
 
 
-def run_chromium(html_path: str | os.PathLike[str], *extra: str,
-                 executable: str | None = None,
-                 timeout: float = CHROMIUM_TIMEOUT_S) -> subprocess.CompletedProcess:
+def run_chromium(
+    html_path: str | os.PathLike[str],
+    *extra: str,
+    executable: str | None = None,
+    timeout: float = CHROMIUM_TIMEOUT_S,
+) -> subprocess.CompletedProcess:
     """Run headless Chromium on a local HTML file with extra flags (``--print-to-pdf=...``,
     ``--screenshot=...``, ``--dump-dom``); stdout is captured as text.
 
@@ -118,9 +135,14 @@ def run_chromium(html_path: str | os.PathLike[str], *extra: str,
     with tempfile.TemporaryDirectory(prefix="facetrack-chromium-") as home:
         profile = os.path.join(home, "profile")
         try:
-            done = subprocess.run(chromium_command(executable, url, profile, *extra),
-                                  capture_output=True, text=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, env=chromium_environment(home))
+            done = subprocess.run(
+                chromium_command(executable, url, profile, *extra),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                env=chromium_environment(home),
+            )
         except subprocess.TimeoutExpired:
             raise RenderError(f"chromium took longer than {timeout:g} s") from None
         except OSError as exc:
@@ -131,8 +153,9 @@ def run_chromium(html_path: str | os.PathLike[str], *extra: str,
     return done
 
 
-def print_with_chromium(html: str, path: str | os.PathLike[str], *,
-                        executable: str | None = None) -> Path:
+def print_with_chromium(
+    html: str, path: str | os.PathLike[str], *, executable: str | None = None
+) -> Path:
     """Print an HTML document to PDF with headless Chromium (A4, no header or footer).
 
     Raises
@@ -146,8 +169,13 @@ def print_with_chromium(html: str, path: str | os.PathLike[str], *,
     with tempfile.TemporaryDirectory(prefix="facetrack-report-") as folder:
         page = write_text_private(Path(folder) / "report.html", html)
         out = Path(folder) / "report.pdf"
-        run_chromium(page, f"--print-to-pdf={out}", "--no-pdf-header-footer",
-                     "--print-to-pdf-no-header", executable=executable)
+        run_chromium(
+            page,
+            f"--print-to-pdf={out}",
+            "--no-pdf-header-footer",
+            "--print-to-pdf-no-header",
+            executable=executable,
+        )
         if not out.is_file() or not out.read_bytes()[:5] == b"%PDF-":
             raise RenderError("chromium wrote no PDF")
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -213,31 +241,56 @@ def _text_pages(pdf, blocks: list[tuple[str, str]], *, header: str) -> None:
         width = _WIDTH_CHARS if style in ("text", "bullet", "small") else 70
         if style == "small":
             width = int(_WIDTH_CHARS * 1.15)
-        wrapped = textwrap.wrap(text, width, initial_indent="• " if style == "bullet" else "",
-                                subsequent_indent="  " if style == "bullet" else "") or [""]
+        wrapped = textwrap.wrap(
+            text,
+            width,
+            initial_indent="• " if style == "bullet" else "",
+            subsequent_indent="  " if style == "bullet" else "",
+        ) or [""]
         if style == "h2":
             lines.append(("gap", ""))
         lines += [(style, line) for line in wrapped]
-    step = {"title": 2.0, "h2": 1.6, "text": 1.0, "bullet": 1.0, "mono": 0.72, "small": 0.9,
-            "gap": 0.6}
+    step = {
+        "title": 2.0,
+        "h2": 1.6,
+        "text": 1.0,
+        "bullet": 1.0,
+        "mono": 0.72,
+        "small": 0.9,
+        "gap": 0.6,
+    }
     page, y = None, 0.0
     for style, line in lines:
         if page is None or y < _MARGIN + step[style] * _LINE:
             if page is not None:
                 pdf.savefig(page)
             page = Figure(figsize=_A4)
-            page.text(1 - _MARGIN, 1 - _MARGIN / 2, header, ha="right", va="top", fontsize=7,
-                      color="#777777")
+            page.text(
+                1 - _MARGIN,
+                1 - _MARGIN / 2,
+                header,
+                ha="right",
+                va="top",
+                fontsize=7,
+                color="#777777",
+            )
             y = 1 - _MARGIN
             if style == "gap":
                 continue
         y -= step[style] * _LINE
         if style == "gap":
             continue
-        page.text(_MARGIN, y, line, ha="left", va="baseline", fontsize=sizes[style],
-                  family="monospace" if style == "mono" else "sans-serif",
-                  fontweight="bold" if style in ("title", "h2") else "normal",
-                  color="#555555" if style == "small" else "#111111")
+        page.text(
+            _MARGIN,
+            y,
+            line,
+            ha="left",
+            va="baseline",
+            fontsize=sizes[style],
+            family="monospace" if style == "mono" else "sans-serif",
+            fontweight="bold" if style in ("title", "h2") else "normal",
+            color="#555555" if style == "small" else "#111111",
+        )
     if page is not None:
         pdf.savefig(page)
 
@@ -249,16 +302,20 @@ def _table_text(report: Report) -> str:
 
 
 def _photo_log_text(report: Report) -> str:
-    header = f"{'#':>5}  {'taken':<16}  {'date from':<13}  {'status':<8}  {'brow L / R':>15}  " \
-             f"{'jaw L / R':>13}  flags"
+    header = (
+        f"{'#':>5}  {'taken':<16}  {'date from':<13}  {'status':<8}  {'brow L / R':>15}  "
+        f"{'jaw L / R':>13}  flags"
+    )
     lines = [header]
     for row in report.photo_log:
         advice = [f"next photo: {row['advice']}"] if row.get("advice") else []
         flags = "; ".join([*row["flags"], *advice]) or "-"
         extra = " ".join(x for x in (row["session"], row["tag"] and f"[{row['tag']}]") if x)
-        lines.append(f"{row['id']:>5}  {row['taken']:<16}  {row['source']:<13}  "
-                     f"{row['status']:<8}  {row['brow']:>15}  {row['jaw']:>13}  "
-                     f"{flags}{'  ' + extra if extra else ''}")
+        lines.append(
+            f"{row['id']:>5}  {row['taken']:<16}  {row['source']:<13}  "
+            f"{row['status']:<8}  {row['brow']:>15}  {row['jaw']:>13}  "
+            f"{flags}{'  ' + extra if extra else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -270,20 +327,29 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     header = f"facetrack progress report, {report.generated_at:%Y-%m-%d}"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle, PdfPages(handle, metadata={
-            "Title": header, "Creator": "facetrack"}) as pdf:
-        blocks = [("title", "Your facetrack progress report"),
-                  ("small", f"Made on {report.generated_at:%Y-%m-%d %H:%M} from {report.period}"),
-                  ("small", "Left and right are always the subject's own."),
-                  ("h2", "Summary")]
+    with (
+        os.fdopen(descriptor, "wb") as handle,
+        PdfPages(handle, metadata={"Title": header, "Creator": "facetrack"}) as pdf,
+    ):
+        blocks = [
+            ("title", "Your facetrack progress report"),
+            ("small", f"Made on {report.generated_at:%Y-%m-%d %H:%M} from {report.period}"),
+            ("small", "Left and right are always the subject's own."),
+            ("h2", "Summary"),
+        ]
         blocks += [("bullet", line) for line in report.summary]
         if report.overview:
             blocks += [("h2", "What this is based on")]
             blocks += [("bullet", line) for line in report.overview]
-        blocks += [("h2", "Changes by window"),
-                   ("small", "Each window against the baseline. Detectable: larger than the "
-                             "noise floor (MDC) and a 95% CI that excludes zero."),
-                   ("mono", _table_text(report))]
+        blocks += [
+            ("h2", "Changes by window"),
+            (
+                "small",
+                "Each window against the baseline. Detectable: larger than the "
+                "noise floor (MDC) and a 95% CI that excludes zero.",
+            ),
+            ("mono", _table_text(report)),
+        ]
         blocks += [("small", note) for note in report.table_notes]
         _text_pages(pdf, blocks, header=header)
         for chart in report.charts:
@@ -301,17 +367,27 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
         _text_pages(pdf, blocks, header=header)
         if report.adherence_chart is not None:
             pdf.savefig(report.adherence_chart.figure)
-        blocks = [("h2", "Photo log"),
-                  ("small", "Every photo, oldest first; flagged photos are left out of every "
-                            "number. Brow height in mm, jaw angle in degrees, left / right."),
-                  ("mono", _photo_log_text(report) if report.photo_log else "No photos yet."),
-                  ("h2", "Methods and limitations"),
-                  ("text", "Not a medical device. " + report.limitations[0])]
+        blocks = [
+            ("h2", "Photo log"),
+            (
+                "small",
+                "Every photo, oldest first; flagged photos are left out of every "
+                "number. Brow height in mm, jaw angle in degrees, left / right.",
+            ),
+            ("mono", _photo_log_text(report) if report.photo_log else "No photos yet."),
+            ("h2", "Methods and limitations"),
+            ("text", "Not a medical device. " + report.limitations[0]),
+        ]
         for row in report.methods:
             unit = f" ({row['unit']})" if row["unit"] else ""
-            blocks.append(("bullet", f"{row['metric']}{unit}: {row['how']} Noise: SEM "
-                                     f"{row['sem']}, noise floor (MDC95) {row['mdc']}, from "
-                                     f"{row['source']}."))
+            blocks.append(
+                (
+                    "bullet",
+                    f"{row['metric']}{unit}: {row['how']} Noise: SEM "
+                    f"{row['sem']}, noise floor (MDC95) {row['mdc']}, from "
+                    f"{row['source']}.",
+                )
+            )
         blocks += [("bullet", note) for note in report.method_notes]
         blocks += [("h2", "Limitations")] + [("bullet", line) for line in report.limitations]
         _text_pages(pdf, blocks, header=header)

@@ -8,8 +8,7 @@ The method is that of a measurement-system study, with ground truth from warps o
   midline by 1 and 2 mm; one mouth corner lifted by 1 mm. Each warped image is measured with
   the un-warped photo's scale (its ``face_scale_mm``), so only the landmarks' response
   counts. Sensitivity = the slope through the origin of reported against true change (1.0 is
-  perfect; a mouth-corner lift *lowers* ``mouth_corner_height``, which is measured below the
-  eyes, and the truth is signed accordingly). False change = the mean absolute change of the
+  perfect). False change = the mean absolute change of the
   metric when the same warp is applied to the *other* side of the face.
 - **Noise floor**: each photo and nuisance versions of it that leave the face as it is (JPEG
   quality 60-95, brightness x0.75 and x1.25, translations, rescaling by 0.8 and 1.25, and
@@ -41,34 +40,73 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
-from tracker.metrics import geometry
+from tracker.metrics import geometry, registry
 from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
 from tracker.settings import DEFAULT_SETTINGS, Settings
+from tracker.types import Reason, ReasonCode
 
-__all__ = ["Plan", "FULL_PLAN", "QUICK_PLAN", "TABLE_COLUMNS", "OUTPUT_FILES",
-           "ValidationPhoto", "ValidationReport", "run_validation", "bundled_photos",
-           "same_picture", "pose_tolerances", "TOLERANCE_GROUPS",
-           "photos_from_folders", "person_scaled", "slope_through_origin", "pooled_sd", "ols",
-           "jpeg_roundtrip", "translate", "rotate_canvas", "head_rotation", "render_rotated",
-           "read_clip", "nuisance_variants", "clip_noise", "tolerance_deg", "markdown_table",
-           "plot_sensitivity", "plot_noise_floor"]
+__all__ = [
+    "Plan",
+    "FULL_PLAN",
+    "QUICK_PLAN",
+    "TABLE_COLUMNS",
+    "OUTPUT_FILES",
+    "ValidationPhoto",
+    "ValidationReport",
+    "run_validation",
+    "bundled_photos",
+    "same_picture",
+    "pose_tolerances",
+    "TOLERANCE_GROUPS",
+    "photos_from_folders",
+    "person_scaled",
+    "slope_through_origin",
+    "pooled_sd",
+    "ols",
+    "jpeg_roundtrip",
+    "translate",
+    "rotate_canvas",
+    "head_rotation",
+    "render_rotated",
+    "read_clip",
+    "nuisance_variants",
+    "clip_noise",
+    "tolerance_deg",
+    "markdown_table",
+    "plot_sensitivity",
+    "plot_noise_floor",
+]
 
 METRICS = geometry.METRIC_NAMES
-TABLE_COLUMNS = ("metric", "sensitivity", "false_change_other_side", "noise_sd", "sem", "mdc95",
-                 "pose_slope_per_deg",
-                 # the capture-geometry study on the project's 3-D head (tracker.validation.capture)
-                 "yaw_slope_per_deg", "yaw_max_change", "distance_effect_mm", "selfie_noise_sd",
-                 "selfie_mdc95", "split_face_noise_sd", "sensitivity_3d", "other_side_max_mm")
+TABLE_COLUMNS = (
+    "metric",
+    "sensitivity",
+    "false_change_other_side",
+    "noise_sd",
+    "sem",
+    "mdc95",
+    "pose_slope_per_deg",
+    # the capture-geometry study on the project's 3-D head (tracker.validation.capture)
+    "yaw_slope_per_deg",
+    "yaw_max_change",
+    "distance_effect_mm",
+    "selfie_noise_sd",
+    "selfie_mdc95",
+    "split_face_noise_sd",
+    "sensitivity_3d",
+    "other_side_max_mm",
+)
 CAPTURE_COLUMNS = TABLE_COLUMNS[7:]
 MDC_FACTOR = 1.96 * np.sqrt(2.0)
-SIDES = ("left", "right")
-OTHER_SIDE = {"left": "right", "right": "left"}
-BROWS = ("brow_height_left_mm", "brow_height_right_mm")
+SIDES = registry.SIDES
+OTHER_SIDE = registry.OTHER_SIDE
+BROWS = registry.names(family="brow_height")
 # a clip frame whose mean absolute difference from the previous one is below this is a
 # pulldown repeat (re-encoded repeats differ by < 0.5 grey levels, real successive frames by > 3)
 REPEAT_MAX_MEAN_ABS_DIFF = 1.0
@@ -77,10 +115,15 @@ CUT_MIN_MEAN_ABS_DIFF = 30.0
 # quality reasons about the image itself: such a photo's measurements are not trusted, so it
 # is measured and shown but left out of the pooled figures. Expression and pose rejections do
 # not exclude a photo (the bundled astronaut smiles with an open mouth).
-IMAGE_REJECTIONS = ("blurred", "under-exposed", "over-exposed", "face too small", "face cut",
-                    "brow edge not found")
-OUTPUT_FILES = ("validation.md", "validation.csv", "validation_details.csv", "sensitivity.png",
-                "noise_floor.png", "capture_geometry.csv")
+IMAGE_REJECTIONS = tuple(code for code in ReasonCode if code.about_image)
+OUTPUT_FILES = (
+    "validation.md",
+    "validation.csv",
+    "validation_details.csv",
+    "sensitivity.png",
+    "noise_floor.png",
+    "capture_geometry.csv",
+)
 
 
 @dataclass(frozen=True)
@@ -90,9 +133,18 @@ class Plan:
     brow_lifts_mm: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
     jaw_shifts_mm: tuple[float, ...] = (1.0, 2.0)
     mouth_lifts_mm: tuple[float, ...] = (1.0,)
-    nuisances: tuple[str, ...] = ("JPEG q60", "JPEG q75", "JPEG q95", "brightness x0.75",
-                                  "brightness x1.25", "shift (+13, +7) px", "shift (-9, -5) px",
-                                  "scale x0.8", "scale x1.25", "resolution")
+    nuisances: tuple[str, ...] = (
+        "JPEG q60",
+        "JPEG q75",
+        "JPEG q95",
+        "brightness x0.75",
+        "brightness x1.25",
+        "shift (+13, +7) px",
+        "shift (-9, -5) px",
+        "scale x0.8",
+        "scale x1.25",
+        "resolution",
+    )
     roll_angles_deg: tuple[float, ...] = (-15, -10, -5, 5, 10, 15)
     turn_angles_deg: tuple[float, ...] = (-15, -10, -5, 5, 10, 15)
     turn_photos_per_group: int = 1  # photos of each group turned rigidly (pitch, yaw)
@@ -102,9 +154,15 @@ class Plan:
 
 FULL_PLAN = Plan()
 # the reduced set CI runs (tests/test_validation.py): about 15 s on 2 cores
-QUICK_PLAN = Plan(brow_lifts_mm=(1.0, 3.0), jaw_shifts_mm=(2.0,), mouth_lifts_mm=(1.0,),
-                  nuisances=("JPEG q75", "shift (+13, +7) px", "scale x0.8"),
-                  roll_angles_deg=(-15, 15), turn_angles_deg=(-10, 10), speed_repeats=1)
+QUICK_PLAN = Plan(
+    brow_lifts_mm=(1.0, 3.0),
+    jaw_shifts_mm=(2.0,),
+    mouth_lifts_mm=(1.0,),
+    nuisances=("JPEG q75", "shift (+13, +7) px", "scale x0.8"),
+    roll_angles_deg=(-15, 15),
+    turn_angles_deg=(-10, 10),
+    speed_repeats=1,
+)
 
 
 @dataclass
@@ -129,13 +187,13 @@ class ValidationReport:
     (section, item, metric, quantity, value). ``markdown`` is the whole report.
     """
 
-    table: object
+    table: Any  # a pandas DataFrame
     details: list[dict]
     markdown: str
     sensitivity_points: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     # the capture-geometry study: one row per rendered capture of the 3-D head
-    captures: object = None
+    captures: Any = None  # a pandas DataFrame
 
     def table_markdown(self) -> str:
         """The main table as Markdown (NaN shown as "-")."""
@@ -149,8 +207,9 @@ class ValidationReport:
         paths[0].write_text(self.markdown, encoding="utf-8")
         self.table.to_csv(paths[1], index=False, float_format="%.4g")
         with open(paths[2], "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["section", "item", "metric", "quantity",
-                                                    "value"])
+            writer = csv.DictWriter(
+                fh, fieldnames=["section", "item", "metric", "quantity", "value"]
+            )
             writer.writeheader()
             writer.writerows(self.details)
         plot_sensitivity(self.sensitivity_points).savefig(paths[3], dpi=110)
@@ -163,6 +222,7 @@ class ValidationReport:
 
 
 # --- inputs ---------------------------------------------------------------------------------------
+
 
 def bundled_photos(notes: list[str] | None = None) -> list[ValidationPhoto]:
     """skimage's astronaut upscaled 3 x (iris about 24 px) and the project's ``sample_images``
@@ -187,9 +247,14 @@ def bundled_photos(notes: list[str] | None = None) -> list[ValidationPhoto]:
     return photos
 
 
-def photos_from_folders(folders: Iterable[str | os.PathLike[str]], *, group: str | None = None,
-                        settings: Settings = DEFAULT_SETTINGS, notes: list[str] | None = None,
-                        recursive: bool = True) -> list[ValidationPhoto]:
+def photos_from_folders(
+    folders: Iterable[str | os.PathLike[str]],
+    *,
+    group: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+    notes: list[str] | None = None,
+    recursive: bool = True,
+) -> list[ValidationPhoto]:
     """Every photo in the folders (searched recursively unless ``recursive`` is False), opened
     upright at the default decode.
 
@@ -206,16 +271,23 @@ def photos_from_folders(folders: Iterable[str | os.PathLike[str]], *, group: str
         found = folder if recursive else sorted(p for p in folder.iterdir() if p.is_file())
         for path in find_photos(found)[0]:
             try:
-                photo = open_photo(path, min_long_side_px=settings.decode_min_long_side_px,
-                                   settings=settings)
+                photo = open_photo(
+                    path, min_long_side_px=settings.decode_min_long_side_px, settings=settings
+                )
             except PhotoError as exc:
                 notes.append(f"{path}: {exc.reason}: left out")
                 continue
             rel = path.relative_to(folder) if path.is_relative_to(folder) else Path(path.name)
             name = rel.as_posix() if len(rel.parts) > 1 else f"{folder.name}/{rel.as_posix()}"
-            out.append(ValidationPhoto(name, group or path.parent.name,
-                                       np.ascontiguousarray(photo.pixels), path,
-                                       photo.decode_scale))
+            out.append(
+                ValidationPhoto(
+                    name,
+                    group or path.parent.name,
+                    np.ascontiguousarray(photo.pixels),
+                    path,
+                    photo.decode_scale,
+                )
+            )
     return out
 
 
@@ -258,9 +330,9 @@ def slope_through_origin(true: Sequence[float], reported: Sequence[float]) -> fl
 
 def pooled_sd(groups: Iterable[Sequence[float]]) -> float:
     """sqrt of the variance pooled over groups (weighted by degrees of freedom); NaN if none."""
-    groups = [np.asarray(g, dtype=float) for g in groups]
-    num = sum((g.size - 1) * np.var(g, ddof=1) for g in groups if g.size > 1)
-    dof = sum(g.size - 1 for g in groups if g.size > 1)
+    arrays = [np.asarray(g, dtype=float) for g in groups]
+    num = sum((g.size - 1) * np.var(g, ddof=1) for g in arrays if g.size > 1)
+    dof = sum(g.size - 1 for g in arrays if g.size > 1)
     return float(np.sqrt(num / dof)) if dof else float("nan")
 
 
@@ -286,8 +358,9 @@ def ols(x, y, groups=None) -> tuple[float, float]:
 
 def jpeg_roundtrip(pixels: np.ndarray, quality: int) -> np.ndarray:
     """The image JPEG-encoded at ``quality`` (OpenCV, 4:2:0) and decoded again."""
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR),
-                           [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, buf = cv2.imencode(
+        ".jpg", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
     if not ok:
         raise ValueError("JPEG encoding failed")
     return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
@@ -299,7 +372,7 @@ def translate(pixels: np.ndarray, dx: int, dy: int) -> np.ndarray:
     h, w = pixels.shape[:2]
     padded = np.pad(pixels, ((abs(dy), abs(dy)), (abs(dx), abs(dx)), (0, 0)), mode="reflect")
     y0, x0 = abs(dy) - dy, abs(dx) - dx
-    return np.ascontiguousarray(padded[y0:y0 + h, x0:x0 + w])
+    return np.ascontiguousarray(padded[y0 : y0 + h, x0 : x0 + w])
 
 
 def rotate_canvas(pixels: np.ndarray, angle_deg: float) -> np.ndarray:
@@ -311,8 +384,9 @@ def rotate_canvas(pixels: np.ndarray, angle_deg: float) -> np.ndarray:
     nw, nh = int(np.ceil(h * s + w * c)), int(np.ceil(h * c + w * s))
     m[0, 2] += (nw - 1) / 2 - (w - 1) / 2
     m[1, 2] += (nh - 1) / 2 - (h - 1) / 2
-    return cv2.warpAffine(pixels, m, (nw, nh), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        pixels, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def head_rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
@@ -325,8 +399,9 @@ def head_rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
     return ry @ rx
 
 
-def render_rotated(pixels: np.ndarray, points_px: np.ndarray, triangles: np.ndarray,
-                   rotation: np.ndarray) -> np.ndarray:
+def render_rotated(
+    pixels: np.ndarray, points_px: np.ndarray, triangles: np.ndarray, rotation: np.ndarray
+) -> np.ndarray:
     """The photo with its face surface (Face Mesh's 478 points with their depth, triangulated)
     turned rigidly by ``rotation`` about the mesh centroid and projected orthographically: each
     triangle's texture is moved by the affine map between its old and new image positions,
@@ -343,18 +418,25 @@ def render_rotated(pixels: np.ndarray, points_px: np.ndarray, triangles: np.ndar
         y1 = int(min(h, np.ceil(dst[:, 1].max()) + 1))
         if x1 <= x0 or y1 <= y0:
             continue
-        affine = cv2.getAffineTransform(src, dst - np.float32([x0, y0]))
-        patch = cv2.warpAffine(pixels, affine, (x1 - x0, y1 - y0), flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REFLECT)
+        affine = cv2.getAffineTransform(src, dst - np.array([x0, y0], dtype=np.float32))
+        patch = cv2.warpAffine(
+            pixels, affine, (x1 - x0, y1 - y0), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+        )
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillConvexPoly(mask, np.round((dst - [x0, y0]) * 16).astype(np.int32), 1,
-                           lineType=cv2.LINE_8, shift=4)
+        cv2.fillConvexPoly(
+            mask,
+            np.round((dst - [x0, y0]) * 16).astype(np.int32),
+            1,  # type: ignore[call-overload]
+            lineType=cv2.LINE_8,
+            shift=4,
+        )
         out[y0:y1, x0:x1][mask > 0] = patch[mask > 0]
     return out
 
 
-def read_clip(path: str | os.PathLike[str], first: int = 0, last: int | None = None
-              ) -> tuple[list[int], list[np.ndarray], int]:
+def read_clip(
+    path: str | os.PathLike[str], first: int = 0, last: int | None = None
+) -> tuple[list[int], list[np.ndarray], int]:
     """RGB frames ``first``..``last`` (inclusive; None: to the end) of a video, without its
     pulldown repeats: (frame indices, frames, number of repeats skipped)."""
     cap = cv2.VideoCapture(str(path))
@@ -366,8 +448,10 @@ def read_clip(path: str | os.PathLike[str], first: int = 0, last: int | None = N
             if not ok:
                 break
             if index >= first:
-                if previous is not None and np.abs(frame.astype(np.int16) - previous).mean() \
-                        < REPEAT_MAX_MEAN_ABS_DIFF:
+                if (
+                    previous is not None
+                    and np.abs(frame.astype(np.int16) - previous).mean() < REPEAT_MAX_MEAN_ABS_DIFF
+                ):
                     repeats += 1
                 else:
                     indices.append(index)
@@ -379,8 +463,13 @@ def read_clip(path: str | os.PathLike[str], first: int = 0, last: int | None = N
     return indices, frames, repeats
 
 
-def nuisance_variants(photo: ValidationPhoto, names: Sequence[str], *, iris_px: float,
-                      settings: Settings = DEFAULT_SETTINGS) -> list[tuple[str, np.ndarray]]:
+def nuisance_variants(
+    photo: ValidationPhoto,
+    names: Sequence[str],
+    *,
+    iris_px: float,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[tuple[str, np.ndarray]]:
     """Versions of ``photo.pixels`` that leave the face as it is: (name, pixels) for each of
     ``names`` (see ``Plan.nuisances``). "resolution" stands for several versions: the
     full-size decode (when the default decode was reduced), then halvings (INTER_AREA) while
@@ -391,16 +480,20 @@ def nuisance_variants(photo: ValidationPhoto, names: Sequence[str], *, iris_px: 
         "JPEG q60": lambda: [("JPEG q60", jpeg_roundtrip(p, 60))],
         "JPEG q75": lambda: [("JPEG q75", jpeg_roundtrip(p, 75))],
         "JPEG q95": lambda: [("JPEG q95", jpeg_roundtrip(p, 95))],
-        "brightness x0.75": lambda: [("brightness x0.75",
-                                      np.clip(p * 0.75 + 0.5, 0, 255).astype(np.uint8))],
-        "brightness x1.25": lambda: [("brightness x1.25",
-                                      np.clip(p * 1.25 + 0.5, 0, 255).astype(np.uint8))],
+        "brightness x0.75": lambda: [
+            ("brightness x0.75", np.clip(p * 0.75 + 0.5, 0, 255).astype(np.uint8))
+        ],
+        "brightness x1.25": lambda: [
+            ("brightness x1.25", np.clip(p * 1.25 + 0.5, 0, 255).astype(np.uint8))
+        ],
         "shift (+13, +7) px": lambda: [("shift (+13, +7) px", translate(p, 13, 7))],
         "shift (-9, -5) px": lambda: [("shift (-9, -5) px", translate(p, -9, -5))],
-        "scale x0.8": lambda: [("scale x0.8", cv2.resize(p, None, fx=0.8, fy=0.8,
-                                                         interpolation=cv2.INTER_AREA))],
-        "scale x1.25": lambda: [("scale x1.25", cv2.resize(p, None, fx=1.25, fy=1.25,
-                                                           interpolation=cv2.INTER_CUBIC))],
+        "scale x0.8": lambda: [
+            ("scale x0.8", cv2.resize(p, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA))
+        ],
+        "scale x1.25": lambda: [
+            ("scale x1.25", cv2.resize(p, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_CUBIC))
+        ],
         "resolution": lambda: _resolution_variants(photo, iris_px, settings),
     }
     unknown = set(names) - set(makers)
@@ -409,8 +502,9 @@ def nuisance_variants(photo: ValidationPhoto, names: Sequence[str], *, iris_px: 
     return [variant for name in names for variant in makers[name]()]
 
 
-def _resolution_variants(photo: ValidationPhoto, iris_px: float,
-                         settings: Settings) -> list[tuple[str, np.ndarray]]:
+def _resolution_variants(
+    photo: ValidationPhoto, iris_px: float, settings: Settings
+) -> list[tuple[str, np.ndarray]]:
     out = []
     if photo.path is not None and photo.decode_scale < 1.0:
         from tracker.photos import open_photo
@@ -429,11 +523,13 @@ def _resolution_variants(photo: ValidationPhoto, iris_px: float,
 
 def _downscale(pixels: np.ndarray, factor: float) -> np.ndarray:
     h, w = pixels.shape[:2]
-    return cv2.resize(pixels, (max(1, round(w * factor)), max(1, round(h * factor))),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        pixels, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA
+    )
 
 
 # --- measuring ------------------------------------------------------------------------------------
+
 
 def _measure(pixels: np.ndarray, name: str):
     """``measure_pixels`` with the iris scale; None when no face is found."""
@@ -449,14 +545,16 @@ def _iris_px(result) -> float:
 
 def image_rejection(result) -> str | None:
     """The first quality reason about the image itself (``IMAGE_REJECTIONS``), or None."""
-    return next((r for r in result.reasons if r.startswith(IMAGE_REJECTIONS)), None)
+    return next((r for r in result.reasons if Reason.of(r).code.about_image), None)
 
 
 # --- 1. sensitivity -------------------------------------------------------------------------------
 
 _WARPED_POINTS = {
-    ("brow", "left"): ix.BROW_UPPER_LEFT, ("brow", "right"): ix.BROW_UPPER_RIGHT,
-    ("mouth", "left"): (ix.MOUTH_CORNER_LEFT,), ("mouth", "right"): (ix.MOUTH_CORNER_RIGHT,),
+    ("brow", "left"): ix.BROW_UPPER_LEFT,
+    ("brow", "right"): ix.BROW_UPPER_RIGHT,
+    ("mouth", "left"): (ix.MOUTH_CORNER_LEFT,),
+    ("mouth", "right"): (ix.MOUTH_CORNER_RIGHT,),
     ("jaw", "left"): ix.RAMUS_LEFT[-2:] + ix.JAW_BORDER_LEFT[:2],
     ("jaw", "right"): ix.RAMUS_RIGHT[-2:] + ix.JAW_BORDER_RIGHT[:2],
 }
@@ -467,36 +565,45 @@ def depth_gain(points_px: np.ndarray, focal_length_px: float, indices: Sequence[
     the camera than the eyes is a smaller shift of the face (``d * Z / Z_eyes``), and farther
     a larger one. Returns ``Z / Z_eyes = 1 + (z - z_eyes) / f`` at the mean depth of
     ``indices`` (Face Mesh's depth relative to the iris midpoint, in the pixel scale of x).
-    A brow about 20 mm in front of the irises at 55 cm gives 0.96."""
+    A brow about 20 mm in front of the irises at 55 cm gives 0.96. Outline points
+    (``ix.SILHOUETTE``: the jaw contour) count as at the eyes' depth, as the face frame takes
+    them (``tracker.metrics.frame``), so a warp of the jaw contour keeps its size."""
     pts = np.asarray(points_px, dtype=np.float64)
     eyes_z = 0.5 * (pts[ix.IRIS_CENTRE_LEFT, 2] + pts[ix.IRIS_CENTRE_RIGHT, 2])
-    return float(1.0 + (pts[list(indices), 2].mean() - eyes_z) / focal_length_px)
+    outline = set(ix.SILHOUETTE)
+    depth = np.array([eyes_z if i in outline else pts[i, 2] for i in indices])
+    return float(1.0 + (depth.mean() - eyes_z) / focal_length_px)
 
 
-def _truths(kind: str, side: str, size_mm: float, base: dict[str, float],
-            gain: float = 1.0) -> dict[str, float]:
+def _truths(
+    kind: str, side: str, size_mm: float, base: dict[str, float], gain: float = 1.0
+) -> dict[str, float]:
     """The true change of every metric a warp changes by a known amount (mm or deg); ``gain``
     turns the warp's size in the image into its size on the face (:func:`depth_gain`)."""
-    other = OTHER_SIDE[side]
     size_mm = size_mm * gain
-    if kind == "brow":
-        mine, theirs = base[f"brow_height_{side}_mm"], base[f"brow_height_{other}_mm"]
-        return {f"brow_height_{side}_mm": size_mm,
-                "brow_asymmetry_mm": abs(mine + size_mm - theirs) - abs(mine - theirs)}
-    if kind == "mouth":
-        mine = base[f"mouth_corner_height_{side}_mm"]
-        theirs = base[f"mouth_corner_height_{other}_mm"]
-        return {f"mouth_corner_height_{side}_mm": -size_mm,
-                "mouth_corner_asymmetry_mm": abs(mine - size_mm - theirs) - abs(mine - theirs)}
-    # jaw: the gonion moves towards the midline, both jaw lines translate rigidly
-    return {"lower_face_width_mm": -size_mm}
+    if kind == "jaw":
+        # the gonion moves towards the midline, both jaw lines translate rigidly
+        return {_LOWER_FACE_WIDTH: -size_mm}
+    # a brow or mouth-corner lift raises its (upward) height by the lift
+    own = _warped_metric(kind, side)
+    theirs = registry.get(own).partner or own
+    asymmetry = registry.names(group=registry.get(own).group, side=None, unit="mm")[0]
+    return {
+        own: size_mm,
+        asymmetry: abs(base[own] + size_mm - base[theirs]) - abs(base[own] - base[theirs]),
+    }
 
 
 # the sided metrics each kind of warp is aimed at: metric -> (warp kind, side)
-_WARPED = {f"{prefix}_{side}_{unit}": (kind, side) for side in SIDES
-           for kind, prefix, unit in (("brow", "brow_height", "mm"),
-                                      ("mouth", "mouth_corner_height", "mm"),
-                                      ("jaw", "jaw_angle", "deg"))}
+_WARPED = {
+    m.name: (m.warp, m.side) for m in registry.METRICS if m.warp is not None and m.side is not None
+}
+_LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
+
+
+def _warped_metric(kind: str, side: str) -> str:
+    """The metric a warp of ``kind`` on ``side`` is aimed at (the jaw's: its jaw angle)."""
+    return next(m for m, aimed in _WARPED.items() if aimed == (kind, side))
 
 
 def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict], list[str]]:
@@ -511,12 +618,15 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
     m0 = base.measurement.metrics
     scale0 = base.measurement.scale_mm_per_px
     ipd0 = m0[PERSON_SCALE_METRIC]
-    points = base.extras["refined_points_px"]
-    focal = base.extras["camera"].focal_length_px
+    points = base.refined_points_px
+    focal = base.camera.focal_length_px
     plain = geometry.compute_metrics(points, scale0, focal_length_px=focal)
     records, notes = [], []
-    jobs = ([("brow", s) for s in plan.brow_lifts_mm] + [("jaw", s) for s in plan.jaw_shifts_mm]
-            + [("mouth", s) for s in plan.mouth_lifts_mm])
+    jobs = (
+        [("brow", s) for s in plan.brow_lifts_mm]
+        + [("jaw", s) for s in plan.jaw_shifts_mm]
+        + [("mouth", s) for s in plan.mouth_lifts_mm]
+    )
     for kind, size_mm in jobs:
         for side in SIDES:
             shift_px = size_mm / scale0
@@ -541,13 +651,25 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
             if result is None:
                 notes.append(f"{photo.name}: {kind} {side} {size_mm:g} mm: no face after the warp")
                 continue
-            after = person_scaled(result.measurement.metrics, ipd0)
-            records.append({"photo": photo.name, "kind": kind, "side": side, "size_mm": size_mm,
-                            "shift_px": shift_px,
-                            "change": {m: after[m] - m0[m] for m in METRICS},
-                            "truth": _truths(kind, side, size_mm, m0, depth_gain(
-                                points, focal, _WARPED_POINTS[kind, side])),
-                            "ideal": ideal})
+            scaled = person_scaled(result.measurement.metrics, ipd0)
+            records.append(
+                {
+                    "photo": photo.name,
+                    "kind": kind,
+                    "side": side,
+                    "size_mm": size_mm,
+                    "shift_px": shift_px,
+                    "change": {m: scaled[m] - m0[m] for m in METRICS},
+                    "truth": _truths(
+                        kind,
+                        side,
+                        size_mm,
+                        m0,
+                        depth_gain(points, focal, _WARPED_POINTS[kind, side]),
+                    ),
+                    "ideal": ideal,
+                }
+            )
     return records, notes
 
 
@@ -559,28 +681,37 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
     moves: the true change is 0)."""
     out = {}
     for m in METRICS:
-        pairs = [(r["truth"][m], r["change"][m]) for r in records
-                 if r["truth"].get(m, 0.0) != 0.0]
+        pairs = [(r["truth"][m], r["change"][m]) for r in records if r["truth"].get(m, 0.0) != 0.0]
         sens = slope_through_origin(*zip(*pairs)) if pairs else float("nan")
         false = own = float("nan")
         kind, side = _WARPED.get(m, (None, None))
-        if kind is not None:
-            other = [abs(r["change"][m]) for r in records
-                     if r["kind"] == kind and r["side"] == OTHER_SIDE[side]]
+        if kind is not None and side is not None:
+            other = [
+                abs(r["change"][m])
+                for r in records
+                if r["kind"] == kind and r["side"] == OTHER_SIDE[side]
+            ]
             false = float(np.mean(other)) if other else float("nan")
             if kind == "jaw":
-                mine = [abs(r["change"][m]) for r in records
-                        if r["kind"] == "jaw" and r["side"] == side]
+                mine = [
+                    abs(r["change"][m]) for r in records if r["kind"] == "jaw" and r["side"] == side
+                ]
                 own = float(np.mean(mine)) if mine else float("nan")
-        out[m] = {"sensitivity": sens, "false_change_other_side": false,
-                  "own_side_false_change": own, "n": len(pairs)}
+        out[m] = {
+            "sensitivity": sens,
+            "false_change_other_side": false,
+            "own_side_false_change": own,
+            "n": len(pairs),
+        }
     return out
 
 
 # --- 2. noise floor -------------------------------------------------------------------------------
 
-def run_noise(photo: ValidationPhoto, base, plan: Plan,
-              settings: Settings = DEFAULT_SETTINGS) -> dict:
+
+def run_noise(
+    photo: ValidationPhoto, base, plan: Plan, settings: Settings = DEFAULT_SETTINGS
+) -> dict:
     """The photo and its nuisance versions measured: variant name -> metrics with the person
     (fixed) scale and with each version's own iris scale, and the notes of versions
     without a face."""
@@ -589,8 +720,9 @@ def run_noise(photo: ValidationPhoto, base, plan: Plan,
     iris = {"original": dict(base.measurement.metrics)}
     iris_px = {"original": _iris_px(base)}
     notes = []
-    for name, pixels in nuisance_variants(photo, plan.nuisances, iris_px=_iris_px(base),
-                                          settings=settings):
+    for name, pixels in nuisance_variants(
+        photo, plan.nuisances, iris_px=_iris_px(base), settings=settings
+    ):
         result = _measure(pixels, photo.name)
         if result is None:
             notes.append(f"{photo.name}: {name}: no face")
@@ -598,8 +730,7 @@ def run_noise(photo: ValidationPhoto, base, plan: Plan,
         iris[name] = dict(result.measurement.metrics)
         fixed[name] = person_scaled(result.measurement.metrics, ipd0)
         iris_px[name] = _iris_px(result)
-    return {"photo": photo.name, "fixed": fixed, "iris": iris, "iris_px": iris_px,
-            "notes": notes}
+    return {"photo": photo.name, "fixed": fixed, "iris": iris, "iris_px": iris_px, "notes": notes}
 
 
 def summarise_noise(runs: list[dict]) -> dict[str, dict[str, float]]:
@@ -612,10 +743,14 @@ def summarise_noise(runs: list[dict]) -> dict[str, dict[str, float]]:
         groups_iris = [[v[m] for v in run["iris"].values()] for run in runs]
         sds = [float(np.std(g, ddof=1)) for g in groups if len(g) > 1]
         sem, sem_iris = pooled_sd(groups), pooled_sd(groups_iris)
-        out[m] = {"noise_sd": float(np.median(sds)) if sds else float("nan"), "sem": sem,
-                  "mdc95": MDC_FACTOR * sem, "sem_iris_scale": sem_iris,
-                  "mdc95_iris_scale": MDC_FACTOR * sem_iris,
-                  "max_photo_sd": max(sds) if sds else float("nan")}
+        out[m] = {
+            "noise_sd": float(np.median(sds)) if sds else float("nan"),
+            "sem": sem,
+            "mdc95": MDC_FACTOR * sem,
+            "sem_iris_scale": sem_iris,
+            "mdc95_iris_scale": MDC_FACTOR * sem_iris,
+            "max_photo_sd": max(sds) if sds else float("nan"),
+        }
     return out
 
 
@@ -635,17 +770,23 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
         if progress and i % 50 == 0:
             progress(f"  clip frame {index} ({i + 1} of {len(frames)})")
         result = _measure(frame, f"frame {index}")
-        cut = i > 0 and float(np.abs(frame.astype(np.int16) - frames[i - 1]).mean()) \
-            > CUT_MIN_MEAN_ABS_DIFF
+        cut = (
+            i > 0
+            and float(np.abs(frame.astype(np.int16) - frames[i - 1]).mean()) > CUT_MIN_MEAN_ABS_DIFF
+        )
         rows.append((index, result, cut))
-    runs, current = [], []
+    runs: list[list] = []
+    current: list = []
     for index, result, cut in rows:
         jump = False
         if current and result is not None:
             (mid_prev, ipd_prev), (mid_now, ipd_now) = (
-                _eyes(r.extras["refined_points_px"]) for r in (current[-1][1], result))
-            jump = (np.linalg.norm(mid_now - mid_prev) > 0.5 * ipd_prev
-                    or not 0.8 < ipd_now / ipd_prev < 1.25)
+                _eyes(r.refined_points_px) for r in (current[-1][1], result)
+            )
+            jump = bool(
+                np.linalg.norm(mid_now - mid_prev) > 0.5 * ipd_prev
+                or not 0.8 < ipd_now / ipd_prev < 1.25
+            )
         if result is None or cut or jump:
             runs.append(current)
             current = [] if result is None else [(index, result)]
@@ -653,21 +794,28 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
             current.append((index, result))
     runs.append(current)
     best = max(runs, key=len)
-    out = {"frames": len(indices), "repeats": repeats, "kept": len(best),
-           "first": best[0][0] if best else None, "last": best[-1][0] if best else None,
-           "sd": {m: float("nan") for m in METRICS}, "iris_px": float("nan")}
+    out = {
+        "frames": len(indices),
+        "repeats": repeats,
+        "kept": len(best),
+        "first": best[0][0] if best else None,
+        "last": best[-1][0] if best else None,
+        "sd": {m: float("nan") for m in METRICS},
+        "iris_px": float("nan"),
+    }
     if len(best) < 3:
         return out
     ipd = float(np.median([r.measurement.metrics[PERSON_SCALE_METRIC] for _, r in best]))
-    series = {m: np.array([person_scaled(r.measurement.metrics, ipd)[m] for _, r in best])
-              for m in METRICS}
+    series = {
+        m: np.array([person_scaled(r.measurement.metrics, ipd)[m] for _, r in best])
+        for m in METRICS
+    }
     out["sd"] = {m: float(np.std(np.diff(v), ddof=1) / np.sqrt(2)) for m, v in series.items()}
     out["iris_px"] = float(np.median([_iris_px(r) for _, r in best]))
     out["ipd_mm"] = ipd
     reasons: dict[str, int] = {}
     for _, r in best:
-        for reason in r.reasons or ("ok",):
-            key = reason.split(":")[0].split(" (")[0]
+        for key in [Reason.of(reason).kind for reason in r.reasons] or ["ok"]:
             reasons[key] = reasons.get(key, 0) + 1
     out["reasons"] = reasons
     return out
@@ -681,6 +829,7 @@ def _eyes(points_px: np.ndarray) -> tuple[np.ndarray, float]:
 
 # --- 3. pose --------------------------------------------------------------------------------------
 
+
 def run_roll(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dict]:
     """The photo rotated in its plane by each angle: the applied angle, the measured roll's
     change and every metric's change (person scale held)."""
@@ -691,9 +840,14 @@ def run_roll(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dict
         if result is None:
             continue
         after = person_scaled(result.measurement.metrics, m0[PERSON_SCALE_METRIC])
-        out.append({"photo": photo.name, "applied": float(angle),
-                    "d_roll": result.quality.pose.roll_deg - base.quality.pose.roll_deg,
-                    "change": {m: after[m] - m0[m] for m in METRICS}})
+        out.append(
+            {
+                "photo": photo.name,
+                "applied": float(angle),
+                "d_roll": result.quality.pose.roll_deg - base.quality.pose.roll_deg,
+                "change": {m: after[m] - m0[m] for m in METRICS},
+            }
+        )
     return out
 
 
@@ -710,16 +864,21 @@ def run_turns(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dic
     for axis in ("pitch", "yaw"):
         for angle in angles:
             rotation = head_rotation(angle, 0.0) if axis == "yaw" else head_rotation(0.0, angle)
-            result = _measure(render_rotated(photo.pixels, points, triangles, rotation),
-                              photo.name)
+            result = _measure(render_rotated(photo.pixels, points, triangles, rotation), photo.name)
             if result is None:
                 continue
             after = person_scaled(result.measurement.metrics, m0[PERSON_SCALE_METRIC])
             pose, pose0 = result.quality.pose, base.quality.pose
-            out.append({"photo": photo.name, "axis": axis, "applied": float(angle),
-                        "d_pitch": pose.pitch_deg - pose0.pitch_deg,
-                        "d_yaw": pose.yaw_deg - pose0.yaw_deg,
-                        "change": {m: after[m] - m0[m] for m in METRICS}})
+            out.append(
+                {
+                    "photo": photo.name,
+                    "axis": axis,
+                    "applied": float(angle),
+                    "d_pitch": pose.pitch_deg - pose0.pitch_deg,
+                    "d_yaw": pose.yaw_deg - pose0.yaw_deg,
+                    "change": {m: after[m] - m0[m] for m in METRICS},
+                }
+            )
     return out
 
 
@@ -728,8 +887,14 @@ def summarise_pose(roll: list[dict], turns: list[dict], people: list[dict]) -> d
     *measured* pitch and yaw of the rigid turns (pooled within photo, each photo's unturned
     version as its zero point), and against the measured pitch and yaw of real photos
     (within person, person scale = the person's median interpupillary distance)."""
-    out: dict = {"roll": {}, "pitch": {}, "yaw": {}, "people_pitch": {}, "people_yaw": {},
-                 "roll_max_change": {}}
+    out: dict = {
+        "roll": {},
+        "pitch": {},
+        "yaw": {},
+        "people_pitch": {},
+        "people_yaw": {},
+        "roll_max_change": {},
+    }
     if roll:
         photos = sorted({r["photo"] for r in roll})
         x = [r["applied"] for r in roll] + [0.0] * len(photos)
@@ -767,8 +932,13 @@ def tolerance_deg(slope: float, mdc95: float) -> float:
 
 # --- 4. speed -------------------------------------------------------------------------------------
 
-def run_speed(sample: np.ndarray, megapixels: Sequence[float], repeats: int,
-              settings: Settings = DEFAULT_SETTINGS) -> list[dict]:
+
+def run_speed(
+    sample: np.ndarray,
+    megapixels: Sequence[float],
+    repeats: int,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> list[dict]:
     """``measure_photo`` on JPEGs (quality 92) of ``sample`` resized to each size: median wall
     time per photo over ``repeats`` runs after an untimed warm-up."""
     from tracker.pipeline import measure_photo
@@ -779,33 +949,50 @@ def run_speed(sample: np.ndarray, megapixels: Sequence[float], repeats: int,
         for mp in megapixels:
             f = np.sqrt(mp * 1e6 / (w * h))
             size = (round(w * f), round(h * f))
-            resized = cv2.resize(sample, size, interpolation=cv2.INTER_AREA if f < 1
-                                 else cv2.INTER_CUBIC)
+            resized = cv2.resize(
+                sample, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
+            )
             file = Path(tmp) / f"{mp:g}mp.jpg"
-            cv2.imwrite(str(file), cv2.cvtColor(resized, cv2.COLOR_RGB2BGR),
-                        [cv2.IMWRITE_JPEG_QUALITY, 92])
+            cv2.imwrite(
+                str(file), cv2.cvtColor(resized, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92]
+            )
             result, photo = measure_photo(file, settings=settings)  # warm-up
             times = []
             for _ in range(max(1, repeats)):
                 start = time.perf_counter()
                 measure_photo(file, settings=settings)
                 times.append(time.perf_counter() - start)
-            rows.append({"megapixels": mp, "size": f"{size[0]} x {size[1]}",
-                         "analysed": (f"{photo.pixels.shape[1]} x {photo.pixels.shape[0]}"
-                                      if photo is not None else "-"),
-                         "median_ms": 1000 * statistics.median(times),
-                         "fastest_ms": 1000 * min(times), "runs": len(times),
-                         "status": result.status})
+            rows.append(
+                {
+                    "megapixels": mp,
+                    "size": f"{size[0]} x {size[1]}",
+                    "analysed": (
+                        f"{photo.pixels.shape[1]} x {photo.pixels.shape[0]}"
+                        if photo is not None
+                        else "-"
+                    ),
+                    "median_ms": 1000 * statistics.median(times),
+                    "fastest_ms": 1000 * min(times),
+                    "runs": len(times),
+                    "status": result.status,
+                }
+            )
     return rows
 
 
 # --- the whole run --------------------------------------------------------------------------------
 
-def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
-                   clip: str | os.PathLike[str] | None = None, quick: bool = False,
-                   include_bundled: bool = True, capture_study: bool = True,
-                   settings: Settings = DEFAULT_SETTINGS,
-                   progress: Callable[[str], None] | None = None) -> ValidationReport:
+
+def run_validation(
+    *,
+    photo_dirs: Sequence[str | os.PathLike[str]] = (),
+    clip: str | os.PathLike[str] | None = None,
+    quick: bool = False,
+    include_bundled: bool = True,
+    capture_study: bool = True,
+    settings: Settings = DEFAULT_SETTINGS,
+    progress: Callable[[str], None] | None = None,
+) -> ValidationReport:
     """Run the validation and return its report (nothing is written; see ``report.write``).
 
     Parameters
@@ -830,7 +1017,9 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
     for note in notes:  # files that could not be read: one line each, and the run goes on
         if note.endswith(": left out"):
             say(f"error: {note.removesuffix(': left out')}")
-    bases, excluded, copies = [], {}, {}
+    bases: list = []
+    excluded: dict = {}
+    copies: dict = {}
     for photo in photos:
         base = _measure(photo.pixels, photo.name)
         if base is None:
@@ -838,15 +1027,23 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
             say(f"rejected: {photo.path or photo.name}: no face found")
             continue
         bases.append((photo, base))
-        original = next((p.name for p, b in bases[:-1]
-                         if same_picture(b.landmarks.points_px, base.landmarks.points_px)), None)
+        original = next(
+            (
+                p.name
+                for p, b in bases[:-1]
+                if same_picture(b.landmarks.points_px, base.landmarks.points_px)
+            ),
+            None,
+        )
         if original is not None:
             copies[photo.name] = copies.get(original, original)
         reason = image_rejection(base)
         if reason is not None:
             excluded[photo.name] = reason
-            notes.append(f"{photo.name}: rejected for the image ({reason}): measured and shown "
-                         "per photo, left out of the pooled figures")
+            notes.append(
+                f"{photo.name}: rejected for the image ({reason}): measured and shown "
+                "per photo, left out of the pooled figures"
+            )
     if not bases:
         from tracker.errors import TrackerError
 
@@ -876,24 +1073,35 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
         turn_records += run_turns(photo, base, plan.turn_angles_deg)
 
     # real photos, one file per picture: a copy (another storage, a mirror image) is no pose
-    people = _people_poses([(p, b) for p, b in bases if p.path is not None
-                            and p.group != "astronaut" and p.name not in excluded
-                            and p.name not in copies])
+    people = _people_poses(
+        [
+            (p, b)
+            for p, b in bases
+            if p.path is not None
+            and p.group != "astronaut"
+            and p.name not in excluded
+            and p.name not in copies
+        ]
+    )
     clip_result = None
     if clip is not None:
         say(f"{clip}: frame-to-frame noise")
         clip_result = clip_noise(clip, progress=say)
 
     say("speed")
-    sample = max((p for p, _ in bases if p.path is not None),
-                 key=lambda p: p.pixels.size / p.decode_scale**2, default=bases[0][0])
+    sample = max(
+        (p for p, _ in bases if p.path is not None),
+        key=lambda p: p.pixels.size / p.decode_scale**2,
+        default=bases[0][0],
+    )
     sample_pixels = sample.pixels
     if sample.path is not None and sample.decode_scale < 1.0:
         from tracker.photos import open_photo
 
         sample_pixels = open_photo(sample.path, min_long_side_px=None, settings=settings).pixels
-    speed = run_speed(np.ascontiguousarray(sample_pixels), plan.speed_megapixels,
-                      plan.speed_repeats, settings)
+    speed = run_speed(
+        np.ascontiguousarray(sample_pixels), plan.speed_megapixels, plan.speed_repeats, settings
+    )
 
     sens = summarise_sensitivity([r for r in sens_records if r["photo"] not in excluded])
     noise = summarise_noise([r for r in noise_runs if r["photo"] not in excluded])
@@ -901,23 +1109,36 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
     pose_axis = "pitch" if pose["pitch"] else "roll"
     rows = []
     for m in METRICS:
-        rows.append({"metric": m, "sensitivity": sens[m]["sensitivity"],
-                     "false_change_other_side": sens[m]["false_change_other_side"],
-                     "noise_sd": noise[m]["noise_sd"], "sem": noise[m]["sem"],
-                     "mdc95": noise[m]["mdc95"],
-                     "pose_slope_per_deg": pose[pose_axis].get(m, (float("nan"),))[0]})
+        rows.append(
+            {
+                "metric": m,
+                "sensitivity": sens[m]["sensitivity"],
+                "false_change_other_side": sens[m]["false_change_other_side"],
+                "noise_sd": noise[m]["noise_sd"],
+                "sem": noise[m]["sem"],
+                "mdc95": noise[m]["mdc95"],
+                "pose_slope_per_deg": pose[pose_axis].get(m, (float("nan"),))[0],
+            }
+        )
     captures = None
     if capture_study:
-        from tracker.validation.capture import (FULL_CAPTURE_PLAN, QUICK_CAPTURE_PLAN,
-                                                run_capture_study, summarise_capture)
+        from tracker.validation.capture import (
+            FULL_CAPTURE_PLAN,
+            QUICK_CAPTURE_PLAN,
+            run_capture_study,
+            summarise_capture,
+        )
 
         say("3-D head: head turn, camera distance, selfie noise, brow lifts")
         captures = run_capture_study(QUICK_CAPTURE_PLAN if quick else FULL_CAPTURE_PLAN)
         by_metric = summarise_capture(captures).set_index("metric")
         for row in rows:
             for column in CAPTURE_COLUMNS:
-                value = by_metric[column].get(row["metric"], float("nan")) \
-                    if column in by_metric else float("nan")
+                value = (
+                    by_metric[column].get(row["metric"], float("nan"))
+                    if column in by_metric
+                    else float("nan")
+                )
                 row[column] = float(value)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     # face_scale_mm is the fixed scale itself: its person-scaled value cannot vary
@@ -927,40 +1148,86 @@ def run_validation(*, photo_dirs: Sequence[str | os.PathLike[str]] = (),
     details = _details(sens_records, sens, noise_runs, noise, pose, clip_result, speed)
     for group, axes in pose_tolerances(pose, noise).items():
         for axis, degrees in axes.items():
-            details.append({"section": "tolerance", "item": axis, "metric": group.rstrip(" *"),
-                            "quantity": "tolerance_deg", "value": f"{degrees:.6g}"})
+            details.append(
+                {
+                    "section": "tolerance",
+                    "item": axis,
+                    "metric": group.rstrip(" *"),
+                    "quantity": "tolerance_deg",
+                    "value": f"{degrees:.6g}",
+                }
+            )
     seconds = time.perf_counter() - started
-    context = {"photos": bases, "excluded": excluded, "copies": copies, "plan": plan,
-               "quick": quick, "notes": notes, "photo_dirs": photo_dirs, "clip": clip,
-               "settings": settings,
-               "pose_axis": pose_axis, "sample": sample.name, "seconds": seconds}
-    markdown = _markdown(table, sens_records, sens, noise_runs, noise, pose, clip_result, speed,
-                         context)
+    context = {
+        "photos": bases,
+        "excluded": excluded,
+        "copies": copies,
+        "plan": plan,
+        "quick": quick,
+        "notes": notes,
+        "photo_dirs": photo_dirs,
+        "clip": clip,
+        "settings": settings,
+        "pose_axis": pose_axis,
+        "sample": sample.name,
+        "seconds": seconds,
+    }
+    markdown = _markdown(
+        table, sens_records, sens, noise_runs, noise, pose, clip_result, speed, context
+    )
     used = [r for r in sens_records if r["photo"] not in excluded]
-    points = [{"photo": r["photo"], "kind": r["kind"], "side": r["side"], "metric": m,
-               "true": t, "reported": r["change"][m]}
-              for r in used for m, t in r["truth"].items() if "asymmetry" not in m]
-    points += [{"photo": r["photo"], "kind": "jaw", "side": r["side"],
-                "metric": f"jaw_angle_{r['side']}_deg", "true": 0.0, "shift_mm": r["size_mm"],
-                "reported": r["change"][f"jaw_angle_{r['side']}_deg"]}
-               for r in used if r["kind"] == "jaw"]
+    points = [
+        {
+            "photo": r["photo"],
+            "kind": r["kind"],
+            "side": r["side"],
+            "metric": m,
+            "true": t,
+            "reported": r["change"][m],
+        }
+        for r in used
+        for m, t in r["truth"].items()
+        if "asymmetry" not in m
+    ]
+    points += [
+        {
+            "photo": r["photo"],
+            "kind": "jaw",
+            "side": r["side"],
+            "metric": _warped_metric("jaw", r["side"]),
+            "true": 0.0,
+            "shift_mm": r["size_mm"],
+            "reported": r["change"][_warped_metric("jaw", r["side"])],
+        }
+        for r in used
+        if r["kind"] == "jaw"
+    ]
     if captures is not None:
         from tracker.validation.capture import capture_markdown
 
-        markdown += ("\n\n## Capture geometry on the project's 3-D head\n\n"
-                     "The sample head rendered through a phone's front camera (26 mm equivalent, "
-                     "1512 x 2016 px), measured with the focal length as EXIF gives it, "
-                     "millimetres on a fixed person scale. yaw_slope_per_deg: per degree of "
-                     "head turn (-8 to +8); yaw_max_change: largest change within +/-8 deg; "
-                     "distance_effect_mm: the metric at 30 cm minus at 60 cm; selfie_noise_sd "
-                     "and selfie_mdc95: over randomised selfies of an unchanged face (yaw +/-4, "
-                     "pitch +/-3, roll +/-6 deg, 33-50 cm, framing, light, JPEG); "
-                     "split_face_noise_sd: of left minus right; sensitivity_3d and "
-                     "other_side_max_mm: a true 3-D brow lift of "
-                     f"{', '.join(f'{v:g}' for v in (QUICK_CAPTURE_PLAN if quick else FULL_CAPTURE_PLAN).brow_lifts_mm)} mm.\n\n"
-                     + capture_markdown(summarise_capture(captures)) + "\n")
-    return ValidationReport(table=table, details=details, markdown=markdown,
-                            sensitivity_points=points, seconds=seconds, captures=captures)
+        markdown += (
+            "\n\n## Capture geometry on the project's 3-D head\n\n"
+            "The sample head rendered through a phone's front camera (26 mm equivalent, "
+            "1512 x 2016 px), measured with the focal length as EXIF gives it, "
+            "millimetres on a fixed person scale. yaw_slope_per_deg: per degree of "
+            "head turn (-8 to +8); yaw_max_change: largest change within +/-8 deg; "
+            "distance_effect_mm: the metric at 30 cm minus at 60 cm; selfie_noise_sd "
+            "and selfie_mdc95: over randomised selfies of an unchanged face (yaw +/-4, "
+            "pitch +/-3, roll +/-6 deg, 33-50 cm, framing, light, JPEG); "
+            "split_face_noise_sd: of left minus right; sensitivity_3d and "
+            "other_side_max_mm: a true 3-D brow lift of "
+            f"{', '.join(f'{v:g}' for v in (QUICK_CAPTURE_PLAN if quick else FULL_CAPTURE_PLAN).brow_lifts_mm)} mm.\n\n"
+            + capture_markdown(summarise_capture(captures))
+            + "\n"
+        )
+    return ValidationReport(
+        table=table,
+        details=details,
+        markdown=markdown,
+        sensitivity_points=points,
+        seconds=seconds,
+        captures=captures,
+    )
 
 
 def _people_poses(bases) -> list[dict]:
@@ -976,13 +1243,20 @@ def _people_poses(bases) -> list[dict]:
             continue
         ipd = float(np.median([r.measurement.metrics[PERSON_SCALE_METRIC] for r in results]))
         for r in results:
-            out.append({"group": group, "name": r.file, "pitch": r.quality.pose.pitch_deg,
-                        "yaw": r.quality.pose.yaw_deg,
-                        "metrics": person_scaled(r.measurement.metrics, ipd)})
+            out.append(
+                {
+                    "group": group,
+                    "name": r.file,
+                    "pitch": r.quality.pose.pitch_deg,
+                    "yaw": r.quality.pose.yaw_deg,
+                    "metrics": person_scaled(r.measurement.metrics, ipd),
+                }
+            )
     return out
 
 
 # --- output ---------------------------------------------------------------------------------------
+
 
 def _fmt(value, spec: str = "{:.2f}") -> str:
     if value is None:
@@ -996,29 +1270,35 @@ def _fmt(value, spec: str = "{:.2f}") -> str:
     return spec.format(value)
 
 
-_TABLE_FORMATS = {"sensitivity": "{:.2f}", "false_change_other_side": "{:.2f}",
-                  "noise_sd": "{:.2f}", "sem": "{:.2f}", "mdc95": "{:.2f}",
-                  "pose_slope_per_deg": "{:+.3f}", "yaw_slope_per_deg": "{:+.3f}",
-                  "yaw_max_change": "{:.2f}", "distance_effect_mm": "{:+.2f}",
-                  "selfie_noise_sd": "{:.2f}", "selfie_mdc95": "{:.2f}",
-                  "split_face_noise_sd": "{:.2f}", "sensitivity_3d": "{:.2f}",
-                  "other_side_max_mm": "{:.2f}"}
+_TABLE_FORMATS = {
+    "sensitivity": "{:.2f}",
+    "false_change_other_side": "{:.2f}",
+    "noise_sd": "{:.2f}",
+    "sem": "{:.2f}",
+    "mdc95": "{:.2f}",
+    "pose_slope_per_deg": "{:+.3f}",
+    "yaw_slope_per_deg": "{:+.3f}",
+    "yaw_max_change": "{:.2f}",
+    "distance_effect_mm": "{:+.2f}",
+    "selfie_noise_sd": "{:.2f}",
+    "selfie_mdc95": "{:.2f}",
+    "split_face_noise_sd": "{:.2f}",
+    "sensitivity_3d": "{:.2f}",
+    "other_side_max_mm": "{:.2f}",
+}
 
 
 def markdown_table(table) -> str:
     """The main table as Markdown (NaN shown as "-")."""
-    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |",
-             "|:---|" + "---:|" * (len(TABLE_COLUMNS) - 1)]
+    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|:---|" + "---:|" * (len(TABLE_COLUMNS) - 1)]
     for row in table.itertuples(index=False):
-        cells = [row.metric] + [_fmt(getattr(row, c), _TABLE_FORMATS[c])
-                                for c in TABLE_COLUMNS[1:]]
+        cells = [row.metric] + [_fmt(getattr(row, c), _TABLE_FORMATS[c]) for c in TABLE_COLUMNS[1:]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _simple_table(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
-    lines = ["| " + " | ".join(columns) + " |",
-             "|:---|" + "---:|" * (len(columns) - 1)]
+    lines = ["| " + " | ".join(columns) + " |", "|:---|" + "---:|" * (len(columns) - 1)]
     lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
@@ -1034,9 +1314,15 @@ def _details(sens_records, sens, noise_runs, noise, pose, clip, speed) -> list[d
     rows: list[dict] = []
 
     def add(section, item, metric, quantity, value):
-        rows.append({"section": section, "item": item, "metric": metric, "quantity": quantity,
-                     "value": (f"{value:.6g}" if isinstance(value, (float, np.floating))
-                               else value)})
+        rows.append(
+            {
+                "section": section,
+                "item": item,
+                "metric": metric,
+                "quantity": quantity,
+                "value": (f"{value:.6g}" if isinstance(value, (float, np.floating)) else value),
+            }
+        )
 
     for m, s in sens.items():
         for q, v in s.items():
@@ -1054,12 +1340,22 @@ def _details(sens_records, sens, noise_runs, noise, pose, clip, speed) -> list[d
             add("noise", "all photos", m, q, v)
     for run in noise_runs:
         for variant, values in run["fixed"].items():
-            add("noise_version", f"{run['photo']} | {variant}", "iris_px", "value",
-                run["iris_px"][variant])
+            add(
+                "noise_version",
+                f"{run['photo']} | {variant}",
+                "iris_px",
+                "value",
+                run["iris_px"][variant],
+            )
             for m in METRICS:
                 add("noise_version", f"{run['photo']} | {variant}", m, "fixed_scale", values[m])
-                add("noise_version", f"{run['photo']} | {variant}", m, "iris_scale",
-                    run["iris"][variant][m])
+                add(
+                    "noise_version",
+                    f"{run['photo']} | {variant}",
+                    m,
+                    "iris_scale",
+                    run["iris"][variant][m],
+                )
     for axis in ("roll", "pitch", "yaw", "people_pitch", "people_yaw"):
         for m, (slope, se) in pose[axis].items():
             add("pose", axis, m, "slope_per_deg", slope)
@@ -1068,11 +1364,9 @@ def _details(sens_records, sens, noise_runs, noise, pose, clip, speed) -> list[d
         add("pose", "roll", m, "max_abs_change", v)
     if clip:
         for m, v in clip["sd"].items():
-            add("clip", f"frames {clip['first']}-{clip['last']}", m, "successive_difference_sd",
-                v)
+            add("clip", f"frames {clip['first']}-{clip['last']}", m, "successive_difference_sd", v)
     for row in speed:
-        add("speed", f"{row['megapixels']:g} MP ({row['size']})", "", "median_ms",
-            row["median_ms"])
+        add("speed", f"{row['megapixels']:g} MP ({row['size']})", "", "median_ms", row["median_ms"])
     return rows
 
 
@@ -1086,15 +1380,21 @@ def environment() -> str:
         mp_version = "unknown"
     root = Path(__file__).resolve().parents[2]
     try:
-        commit = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
-                                capture_output=True, text=True, check=True,
-                                timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
-    return (f"{datetime.date.today().isoformat()}; {os.cpu_count()} cores "
-            f"({platform.machine()}); Python {platform.python_version()}, mediapipe "
-            f"{mp_version}, OpenCV {cv2.__version__}; metrics {geometry.ALGORITHM_VERSION}; "
-            f"git {commit}")
+    return (
+        f"{datetime.date.today().isoformat()}; {os.cpu_count()} cores "
+        f"({platform.machine()}); Python {platform.python_version()}, mediapipe "
+        f"{mp_version}, OpenCV {cv2.__version__}; metrics {geometry.ALGORITHM_VERSION}; "
+        f"git {commit}"
+    )
 
 
 def _markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, ctx) -> str:
@@ -1104,41 +1404,61 @@ def _markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, c
     bases, copies = ctx["photos"], ctx["copies"]
     photo_list = ", ".join(
         f"{p.name} (iris {_iris_px(b):.0f} px, {b.status}"
-        + (f"; same picture as {copies[p.name]}" if p.name in copies else "") + ")"
-        for p, b in bases)
-    parts = [f"# facetrack validate{' (--quick)' if ctx['quick'] else ''}\n",
-             f"`{command}`: {environment()}; {ctx['seconds']:.0f} s.\n",
-             f"Photos: {len(bases)} files of {len(bases) - len(copies)} distinct pictures "
-             f"(a copy stored another way, resized, mirrored or edited counts as the same "
-             f"picture): {photo_list}.\n",
-             "## Summary\n",
-             "Units are those of the metric's name (mm, deg, pct). *sensitivity*: reported / "
-             "true change for warps of known size (1.0 is perfect); *false_change_other_side*: "
-             "mean |change| of the metric when the same warp is applied to the other side "
-             "(true change 0); *noise_sd*: the typical photo's SD over nuisance versions "
-             "(median over photos); *sem*: that SD pooled over photos; *mdc95* = 1.96 √2 SEM, "
-             "the smallest change between two photos worth believing. Noise with a fixed "
-             "person scale (as the library's trends). "
-             f"*pose_slope_per_deg*: the metric's change per degree of measured "
-             f"**{ctx['pose_axis']}** "
-             + ("(rigid turns of the face surface; pitch is the pose the metrics are most "
-                "sensitive to; roll and yaw in section 3)" if ctx["pose_axis"] == "pitch"
-                else "(in-plane rotation)")
-             + ". face_scale_mm is the fixed scale itself, so its noise and pose slope "
-             "are not defined here (with each photo's iris scale: section 2).\n",
-             markdown_table(table)]
+        + (f"; same picture as {copies[p.name]}" if p.name in copies else "")
+        + ")"
+        for p, b in bases
+    )
+    parts = [
+        f"# facetrack validate{' (--quick)' if ctx['quick'] else ''}\n",
+        f"`{command}`: {environment()}; {ctx['seconds']:.0f} s.\n",
+        f"Photos: {len(bases)} files of {len(bases) - len(copies)} distinct pictures "
+        f"(a copy stored another way, resized, mirrored or edited counts as the same "
+        f"picture): {photo_list}.\n",
+        "## Summary\n",
+        "Units are those of the metric's name (mm, deg, pct). *sensitivity*: reported / "
+        "true change for warps of known size (1.0 is perfect); *false_change_other_side*: "
+        "mean |change| of the metric when the same warp is applied to the other side "
+        "(true change 0); *noise_sd*: the typical photo's SD over nuisance versions "
+        "(median over photos); *sem*: that SD pooled over photos; *mdc95* = 1.96 √2 SEM, "
+        "the smallest change between two photos worth believing. Noise with a fixed "
+        "person scale (as the library's trends). "
+        f"*pose_slope_per_deg*: the metric's change per degree of measured "
+        f"**{ctx['pose_axis']}** "
+        + (
+            "(rigid turns of the face surface; pitch is the pose the metrics are most "
+            "sensitive to; roll and yaw in section 3)"
+            if ctx["pose_axis"] == "pitch"
+            else "(in-plane rotation)"
+        )
+        + ". face_scale_mm is the fixed scale itself, so its noise and pose slope "
+        "are not defined here (with each photo's iris scale: section 2).\n",
+        markdown_table(table),
+    ]
     parts += _markdown_sensitivity(sens_records, sens, ctx)
     parts += _markdown_noise(noise_runs, noise, clip, ctx)
     parts += _markdown_pose(pose, noise, ctx)
     parts.append("## 4. Speed\n")
-    parts.append(f"`measure_photo` on {ctx['sample']} resized and saved as JPEG (quality 92); "
-                 "median wall time per photo after a warm-up, on this machine "
-                 f"({os.cpu_count()} cores).\n")
-    parts.append(_simple_table(["size", "pixels", "analysed (default decode)", "median (ms)",
-                                "fastest (ms)", "runs"],
-                               [[f"{r['megapixels']:g} MP", r["size"], r["analysed"],
-                                 f"{r['median_ms']:.0f}", f"{r['fastest_ms']:.0f}", r["runs"]]
-                                for r in speed]))
+    parts.append(
+        f"`measure_photo` on {ctx['sample']} resized and saved as JPEG (quality 92); "
+        "median wall time per photo after a warm-up, on this machine "
+        f"({os.cpu_count()} cores).\n"
+    )
+    parts.append(
+        _simple_table(
+            ["size", "pixels", "analysed (default decode)", "median (ms)", "fastest (ms)", "runs"],
+            [
+                [
+                    f"{r['megapixels']:g} MP",
+                    r["size"],
+                    r["analysed"],
+                    f"{r['median_ms']:.0f}",
+                    f"{r['fastest_ms']:.0f}",
+                    r["runs"],
+                ]
+                for r in speed
+            ],
+        )
+    )
     if ctx["notes"]:
         parts.append("## Notes\n")
         parts.append("\n".join(f"- {n}" for n in ctx["notes"]) + "\n")
@@ -1151,76 +1471,141 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
     records = [r for r in all_records if r["photo"] not in excluded]
 
     def photo_slope(photo, m):
-        pairs = [(r["truth"][m], r["change"][m]) for r in all_records
-                 if r["photo"] == photo and r["truth"].get(m, 0.0) != 0.0]
+        pairs = [
+            (r["truth"][m], r["change"][m])
+            for r in all_records
+            if r["photo"] == photo and r["truth"].get(m, 0.0) != 0.0
+        ]
         return slope_through_origin(*zip(*pairs)) if pairs else float("nan")
 
-    parts = ["## 1. Sensitivity\n",
-             "Warps of known size (`tracker.warps`): one brow's upper edge lifted by "
-             + ", ".join(f"{s:g}" for s in plan.brow_lifts_mm) + " mm (`brow_lift`); one jaw "
-             "contour (ramus and lower border together) moved towards the midline by "
-             + ", ".join(f"{s:g}" for s in plan.jaw_shifts_mm) + " mm (`jaw_contour_in`: the "
-             "gonion moves by the shift, so lower face width shrinks by it, and the jaw angles "
-             "do not change); one mouth corner lifted by "
-             + ", ".join(f"{s:g}" for s in plan.mouth_lifts_mm) + " mm (`mouth_corner_lift`: "
-             "its height below the eyes shrinks by the lift). Each warped image is measured "
-             "with the original's scale. *Ideal* = the sensitivity a perfect landmark detector "
-             "would show (the warp applied to the original landmarks, through the same face "
-             "frame): it checks the warp.\n"]
+    parts = [
+        "## 1. Sensitivity\n",
+        "Warps of known size (`tracker.warps`): one brow's upper edge lifted by "
+        + ", ".join(f"{s:g}" for s in plan.brow_lifts_mm)
+        + " mm (`brow_lift`); one jaw "
+        "contour (ramus and lower border together) moved towards the midline by "
+        + ", ".join(f"{s:g}" for s in plan.jaw_shifts_mm)
+        + " mm (`jaw_contour_in`: the "
+        "gonion moves by the shift, so lower face width shrinks by it, and the jaw angles "
+        "do not change); one mouth corner lifted by "
+        + ", ".join(f"{s:g}" for s in plan.mouth_lifts_mm)
+        + " mm (`mouth_corner_lift`: "
+        "its elevation rises by the lift). Each warped image is measured "
+        "with the original's scale. *Ideal* = the sensitivity a perfect landmark detector "
+        "would show (the warp applied to the original landmarks, through the same face "
+        "frame): it checks the warp.\n",
+    ]
     rows = []
     for m in METRICS:
         s = sens[m]
         if s["n"] == 0 and not np.isfinite(s["false_change_other_side"]):
             continue
-        ideal = [(r["truth"][m], r["ideal"][m]) for r in records
-                 if r["ideal"] is not None and r["truth"].get(m, 0.0) != 0.0]
+        ideal = [
+            (r["truth"][m], r["ideal"][m])
+            for r in records
+            if r["ideal"] is not None and r["truth"].get(m, 0.0) != 0.0
+        ]
         per = [photo_slope(p, m) for p in dict.fromkeys(r["photo"] for r in records)]
         per = [v for v in per if np.isfinite(v)]
-        rows.append([m, s["n"], _fmt(s["sensitivity"]),
-                     f"{min(per):.2f} – {max(per):.2f}" if per else "-",
-                     _fmt(slope_through_origin(*zip(*ideal)) if ideal else np.nan),
-                     _fmt(s["false_change_other_side"]), _fmt(s["own_side_false_change"])])
-    parts.append(_simple_table(["metric", "warps", "sensitivity", "per photo", "ideal",
-                                "false change, other side", "false change, own side (truth 0)"],
-                               rows))
-    warped = ("brow_height_left_mm", "brow_height_right_mm", "mouth_corner_height_left_mm",
-              "mouth_corner_height_right_mm", "lower_face_width_mm")
+        rows.append(
+            [
+                m,
+                s["n"],
+                _fmt(s["sensitivity"]),
+                f"{min(per):.2f} – {max(per):.2f}" if per else "-",
+                _fmt(slope_through_origin(*zip(*ideal)) if ideal else np.nan),
+                _fmt(s["false_change_other_side"]),
+                _fmt(s["own_side_false_change"]),
+            ]
+        )
+    parts.append(
+        _simple_table(
+            [
+                "metric",
+                "warps",
+                "sensitivity",
+                "per photo",
+                "ideal",
+                "false change, other side",
+                "false change, own side (truth 0)",
+            ],
+            rows,
+        )
+    )
+    warped = _SENSITIVITY_PANELS[:-1]
     parts.append("Sensitivity per photo (slope through the origin):\n")
-    parts.append(_simple_table(
-        ["photo", "brow L", "brow R", "mouth corner L", "mouth corner R", "lower face width",
-         "pooled"],
-        [[p] + [_fmt(photo_slope(p, m)) for m in warped] + [excluded.get(p, "yes")]
-         for p in dict.fromkeys(r["photo"] for r in all_records)]))
+    parts.append(
+        _simple_table(
+            [
+                "photo",
+                "brow L",
+                "brow R",
+                "mouth corner L",
+                "mouth corner R",
+                "lower face width",
+                "pooled",
+            ],
+            [
+                [p] + [_fmt(photo_slope(p, m)) for m in warped] + [excluded.get(p, "yes")]
+                for p in dict.fromkeys(r["photo"] for r in all_records)
+            ],
+        )
+    )
     rows = []
-    targets = {"brow": "brow_height_{}_mm", "jaw": "lower_face_width_mm",
-               "mouth": "mouth_corner_height_{}_mm"}
+
+    def target(kind: str, side: str) -> str:  # the metric a warp changes by its size
+        return _LOWER_FACE_WIDTH if kind == "jaw" else _warped_metric(kind, side)
+
     for kind in ("brow", "jaw", "mouth"):
         for size in sorted({r["size_mm"] for r in records if r["kind"] == kind}):
             sel = [r for r in records if r["kind"] == kind and r["size_mm"] == size]
-            ratios = [r["change"][targets[kind].format(r["side"])]
-                      / r["truth"][targets[kind].format(r["side"])] for r in sel]
-            jaw_own = [abs(r["change"][f"jaw_angle_{r['side']}_deg"]) for r in sel]
-            rows.append([f"{kind} {size:g} mm", len(sel), _fmt(float(np.mean(ratios))),
-                         f"{min(ratios):.2f} – {max(ratios):.2f}",
-                         _fmt(float(np.mean(jaw_own))) if kind == "jaw" else "-"])
+            ratios = [
+                r["change"][target(kind, r["side"])] / r["truth"][target(kind, r["side"])]
+                for r in sel
+            ]
+            jaw_own = [abs(r["change"][_warped_metric("jaw", r["side"])]) for r in sel]
+            rows.append(
+                [
+                    f"{kind} {size:g} mm",
+                    len(sel),
+                    _fmt(float(np.mean(ratios))),
+                    f"{min(ratios):.2f} – {max(ratios):.2f}",
+                    _fmt(float(np.mean(jaw_own))) if kind == "jaw" else "-",
+                ]
+            )
     parts.append("Per warp size (ratio = reported / true change of the warped metric):\n")
-    parts.append(_simple_table(["warp", "face-sides", "ratio mean", "ratio range",
-                                "own jaw angle, mean abs change (deg)"], rows))
+    parts.append(
+        _simple_table(
+            [
+                "warp",
+                "face-sides",
+                "ratio mean",
+                "ratio range",
+                "own jaw angle, mean abs change (deg)",
+            ],
+            rows,
+        )
+    )
     rows = []
     for kind in ("brow", "jaw", "mouth"):
         sel = [r for r in records if r["kind"] == kind]
         if not sel:
             continue
-        untouched = [m for m in METRICS if m != PERSON_SCALE_METRIC
-                     and all(m not in r["truth"] for r in sel)
-                     and not (kind == "brow" and m.startswith("brow"))
-                     and not (kind == "mouth" and m.startswith("mouth"))]
+        untouched = [
+            m
+            for m in METRICS
+            if m != PERSON_SCALE_METRIC
+            and all(m not in r["truth"] for r in sel)
+            and not (kind in ("brow", "mouth") and registry.get(m).group == kind)
+        ]
         mean = {m: float(np.mean([abs(r["change"][m]) for r in sel])) for m in untouched}
         worst = sorted(untouched, key=lambda m: -mean[m])[:4]
         rows.append([kind] + [f"{m} {mean[m]:.2f}" for m in worst])
-    parts.append("Metrics a warp should leave alone (true change 0; the warped side's metric "
-                 "and the other side's are above), the four that moved most (mean abs "
-                 "change):\n")
+    parts.append(
+        "Metrics a warp should leave alone (true change 0; the warped side's metric "
+        "and the other side's are above), the four that moved most (mean abs "
+        "change):\n"
+    )
     parts.append(_simple_table(["warp", "1st", "2nd", "3rd", "4th"], rows))
     return parts
 
@@ -1229,24 +1614,44 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
     plan: Plan = ctx["plan"]
     settings: Settings = ctx["settings"]
     excluded = ctx["excluded"]
-    parts = ["## 2. Noise floor\n",
-             "Versions of each photo: " + ", ".join(plan.nuisances) + (
-                 " (the full-size decode of a reduced JPEG decode, halvings while the iris "
-                 f"stays above {1.25 * settings.min_iris_px:g} px, and the smallest size the "
-                 f"quality check accepts: iris {1.05 * settings.min_iris_px:.1f} px)"
-                 if "resolution" in plan.nuisances else "")
-             + ". Every version is measured whatever its quality status.\n"]
+    parts = [
+        "## 2. Noise floor\n",
+        "Versions of each photo: "
+        + ", ".join(plan.nuisances)
+        + (
+            " (the full-size decode of a reduced JPEG decode, halvings while the iris "
+            f"stays above {1.25 * settings.min_iris_px:g} px, and the smallest size the "
+            f"quality check accepts: iris {1.05 * settings.min_iris_px:.1f} px)"
+            if "resolution" in plan.nuisances
+            else ""
+        )
+        + ". Every version is measured whatever its quality status.\n",
+    ]
     rows = []
     for run in all_runs:
-        sds = [np.std([v[m] for v in run["fixed"].values()], ddof=1)
-               if len(run["fixed"]) > 1 else np.nan for m in BROWS]
+        sds = [
+            np.std([v[m] for v in run["fixed"].values()], ddof=1)
+            if len(run["fixed"]) > 1
+            else np.nan
+            for m in BROWS
+        ]
         iris = list(run["iris_px"].values())
-        rows.append([run["photo"], len(run["fixed"]),
-                     f"{iris[0]:.1f} ({min(iris):.1f}–{max(iris):.1f})",
-                     _fmt(sds[0], "{:.3f}"), _fmt(sds[1], "{:.3f}"),
-                     excluded.get(run["photo"], "yes")])
-    parts.append(_simple_table(["photo", "versions", "iris px (range)", "brow L SD (mm)",
-                                "brow R SD (mm)", "pooled"], rows))
+        rows.append(
+            [
+                run["photo"],
+                len(run["fixed"]),
+                f"{iris[0]:.1f} ({min(iris):.1f}–{max(iris):.1f})",
+                _fmt(sds[0], "{:.3f}"),
+                _fmt(sds[1], "{:.3f}"),
+                excluded.get(run["photo"], "yes"),
+            ]
+        )
+    parts.append(
+        _simple_table(
+            ["photo", "versions", "iris px (range)", "brow L SD (mm)", "brow R SD (mm)", "pooled"],
+            rows,
+        )
+    )
     by_variant: dict[str, list[float]] = {}
     for run in all_runs:
         if run["photo"] in excluded:
@@ -1255,18 +1660,34 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
         for variant, values in run["fixed"].items():
             if variant != "original":
                 by_variant.setdefault(variant, []).extend(abs(values[m] - b0[m]) for m in BROWS)
-    parts.append("Which version moves brow height most (abs change from the original, both "
-                 "brows of every pooled photo):\n")
-    parts.append(_simple_table(["version", "mean (mm)", "max (mm)", "n"],
-                               [[v, f"{np.mean(d):.3f}", f"{np.max(d):.3f}", len(d)]
-                                for v, d in by_variant.items()]))
-    parts.append("With each version's own iris scale instead of the person scale (a single "
-                 "photo without a calibrated scale), and the noisiest photo's SD:\n")
-    parts.append(_simple_table(["metric", "SEM, iris scale", "MDC95, iris scale",
-                                "noisiest photo's SD, person scale"],
-                               [[m, f"{noise[m]['sem_iris_scale']:.3f}",
-                                 f"{noise[m]['mdc95_iris_scale']:.2f}",
-                                 _fmt(noise[m]["max_photo_sd"], "{:.3f}")] for m in METRICS]))
+    parts.append(
+        "Which version moves brow height most (abs change from the original, both "
+        "brows of every pooled photo):\n"
+    )
+    parts.append(
+        _simple_table(
+            ["version", "mean (mm)", "max (mm)", "n"],
+            [[v, f"{np.mean(d):.3f}", f"{np.max(d):.3f}", len(d)] for v, d in by_variant.items()],
+        )
+    )
+    parts.append(
+        "With each version's own iris scale instead of the person scale (a single "
+        "photo without a calibrated scale), and the noisiest photo's SD:\n"
+    )
+    parts.append(
+        _simple_table(
+            ["metric", "SEM, iris scale", "MDC95, iris scale", "noisiest photo's SD, person scale"],
+            [
+                [
+                    m,
+                    f"{noise[m]['sem_iris_scale']:.3f}",
+                    f"{noise[m]['mdc95_iris_scale']:.2f}",
+                    _fmt(noise[m]["max_photo_sd"], "{:.3f}"),
+                ]
+                for m in METRICS
+            ],
+        )
+    )
     if clip:
         parts.append("### Video clip\n")
         if clip["kept"] < 3:
@@ -1279,94 +1700,131 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
                 f"{clip['iris_px']:.1f} px median), with a fixed scale (its median "
                 f"interpupillary distance, {clip['ipd_mm']:.1f} mm). Successive-difference SD "
                 "= std(diff) / √2; it includes the subject's own movement and expression. "
-                "Quality of those frames: " + ", ".join(
-                    f"{k} {v}" for k, v in sorted(clip["reasons"].items())) + ".\n")
-            parts.append(_simple_table(["metric", "frame-to-frame SD"],
-                                       [[m, f"{clip['sd'][m]:.2f}"] for m in METRICS
-                                        if m != PERSON_SCALE_METRIC]))
+                "Quality of those frames: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(clip["reasons"].items()))
+                + ".\n"
+            )
+            parts.append(
+                _simple_table(
+                    ["metric", "frame-to-frame SD"],
+                    [[m, f"{clip['sd'][m]:.2f}"] for m in METRICS if m != PERSON_SCALE_METRIC],
+                )
+            )
     return parts
 
 
 # metric groups for the pose tolerances: the worse of a group's metrics sets its tolerance
-TOLERANCE_GROUPS = (
-    ("brow height", BROWS),
-    ("eye aperture", ("eye_aperture_left_mm", "eye_aperture_right_mm")),
-    ("mouth corner height", ("mouth_corner_height_left_mm", "mouth_corner_height_right_mm")),
-    ("cheek height", ("cheek_height_left_mm", "cheek_height_right_mm")),
-    ("jaw angle *", ("jaw_angle_left_deg", "jaw_angle_right_deg")),
-    ("lower face width *", ("lower_face_width_mm",)),
-    ("asymmetry_pct *", ("asymmetry_pct",)),
-)
+TOLERANCE_GROUPS = registry.tolerance_groups()
 
 
 def pose_tolerances(pose: dict, noise: dict) -> dict[str, dict[str, float]]:
     """Per metric group and pose axis: the angle at which pose alone moves the group's most
     pose-sensitive metric by its MDC95 (``tolerance_deg``)."""
-    return {group: {axis: min(tolerance_deg(pose[axis][m][0], noise[m]["mdc95"])
-                              for m in metrics)
-                    for axis in ("roll", "pitch", "yaw") if pose[axis]}
-            for group, metrics in TOLERANCE_GROUPS}
+    return {
+        group: {
+            axis: min(tolerance_deg(pose[axis][m][0], noise[m]["mdc95"]) for m in metrics)
+            for axis in ("roll", "pitch", "yaw")
+            if pose[axis]
+        }
+        for group, metrics in TOLERANCE_GROUPS
+    }
 
 
 def _markdown_pose(pose, noise, ctx) -> list[str]:
     plan: Plan = ctx["plan"]
     settings: Settings = ctx["settings"]
-    parts = ["## 3. Pose\n",
-             "*Roll*: each photo rotated in its plane by " + ", ".join(
-                 f"{a:+g}" for a in plan.roll_angles_deg) + " deg (canvas enlarged); slope "
-             "against the applied angle, pooled within photo. *Pitch, yaw (rigid turns)*: the "
-             "face surface of one photo per person (Face Mesh's 478 points with their depth, "
-             "triangulated) turned rigidly by " + ", ".join(
-                 f"{a:+g}" for a in plan.turn_angles_deg) + " deg and re-rendered; hair, ears "
-             "and neck stay put, so the face outline shows seams (jaw angles, lower face width "
-             "and asymmetry, marked *, are unreliable there). Slopes are per *measured* "
-             "degree, which is what the quality check sees. *Real photos*: within-person "
-             "regression on the measured pose of the given real photos (people with 2 or more "
-             "distinct pictures; they also differ in day, light and expression, so a rough "
-             "cross-check). Person scale throughout.\n"]
+    parts = [
+        "## 3. Pose\n",
+        "*Roll*: each photo rotated in its plane by "
+        + ", ".join(f"{a:+g}" for a in plan.roll_angles_deg)
+        + " deg (canvas enlarged); slope "
+        "against the applied angle, pooled within photo. *Pitch, yaw (rigid turns)*: the "
+        "face surface of one photo per person (Face Mesh's 478 points with their depth, "
+        "triangulated) turned rigidly by "
+        + ", ".join(f"{a:+g}" for a in plan.turn_angles_deg)
+        + " deg and re-rendered; hair, ears "
+        "and neck stay put, so the face outline shows seams (jaw angles, lower face width "
+        "and asymmetry, marked *, are unreliable there). Slopes are per *measured* "
+        "degree, which is what the quality check sees. *Real photos*: within-person "
+        "regression on the measured pose of the given real photos (people with 2 or more "
+        "distinct pictures; they also differ in day, light and expression, so a rough "
+        "cross-check). Person scale throughout.\n",
+    ]
     if "pitch_gain" in pose:
-        parts.append(f"Measured / applied angle of the rigid turns: pitch "
-                     f"{_pm(pose['pitch_gain'], 2)}, yaw {_pm(pose['yaw_gain'], 2)} (Face "
-                     "Mesh's depth is shallower than the reference face's).\n")
+        parts.append(
+            f"Measured / applied angle of the rigid turns: pitch "
+            f"{_pm(pose['pitch_gain'], 2)}, yaw {_pm(pose['yaw_gain'], 2)} (Face "
+            "Mesh's depth is shallower than the reference face's).\n"
+        )
     if "roll_error_max" in pose:
-        parts.append(f"Roll recovered within {pose['roll_error_max']:.2f} deg of the applied "
-                     "rotation.\n")
-    columns = ["metric", "roll", "roll max abs change", "pitch (rigid turns)",
-               "yaw (rigid turns)"]
+        parts.append(
+            f"Roll recovered within {pose['roll_error_max']:.2f} deg of the applied rotation.\n"
+        )
+    columns = ["metric", "roll", "roll max abs change", "pitch (rigid turns)", "yaw (rigid turns)"]
     people = bool(pose["people_pitch"])
     if people:
         columns += ["pitch (real photos)", "yaw (real photos)"]
     rows = []
     nan = (np.nan, np.nan)
     for m in METRICS:
-        row = [m, _pm(pose["roll"].get(m, nan)), _fmt(pose["roll_max_change"].get(m), "{:.2f}"),
-               _pm(pose["pitch"].get(m, nan)), _pm(pose["yaw"].get(m, nan))]
+        row = [
+            m,
+            _pm(pose["roll"].get(m, nan)),
+            _fmt(pose["roll_max_change"].get(m), "{:.2f}"),
+            _pm(pose["pitch"].get(m, nan)),
+            _pm(pose["yaw"].get(m, nan)),
+        ]
         if people:
             row += [_pm(pose["people_pitch"][m]), _pm(pose["people_yaw"][m])]
         rows.append(row)
     parts.append("Slopes ± SE, the metric's unit per degree:\n")
     parts.append(_simple_table(columns, rows))
     if pose.get("people_n"):
-        parts.append(f"Real photos: {pose['people_n'][0]} distinct pictures of "
-                     f"{pose['people_n'][1]} people.\n")
+        parts.append(
+            f"Real photos: {pose['people_n'][0]} distinct pictures of "
+            f"{pose['people_n'][1]} people.\n"
+        )
     parts.append(
         "### Pose tolerances\n\nThe angle at which pose alone (roll: the in-plane slope; pitch "
         "and yaw: the rigid turns) moves a metric by its MDC95, for the more pose-sensitive "
         "metric of each group, against the limits the quality check uses "
         "(`tracker/settings.py`). Within that angle of another photo, pose alone moves the "
-        "metric by less than the smallest believable change.\n")
+        "metric by less than the smallest believable change.\n"
+    )
     tolerances = pose_tolerances(pose, noise)
     axes = [a for a in ("roll", "pitch", "yaw") if pose[a]]
-    rows = [[group] + [_fmt(t[a], "{:.1f}") if t[a] <= 90 else "> 90" for a in axes]
-            for group, t in tolerances.items()]
-    limits = {"roll": settings.max_abs_roll_deg, "pitch": settings.max_abs_pitch_deg,
-              "yaw": settings.max_abs_yaw_deg}
+    rows = [
+        [group] + [_fmt(t[a], "{:.1f}") if t[a] <= 90 else "> 90" for a in axes]
+        for group, t in tolerances.items()
+    ]
+    limits = {
+        "roll": settings.max_abs_roll_deg,
+        "pitch": settings.max_abs_pitch_deg,
+        "yaw": settings.max_abs_yaw_deg,
+    }
     rows.append(["**quality check limit (settings)**"] + [f"{limits[a]:g}" for a in axes])
     parts.append(_simple_table(["metric group"] + [f"{a} (deg)" for a in axes], rows))
     return parts
 
 
 # --- plots ----------------------------------------------------------------------------------------
+
+# the metrics a warp changes by a known amount, then the jaw angles (true change 0)
+_SENSITIVITY_PANELS = (
+    *registry.names(warp="brow"),
+    *registry.names(warp="mouth"),
+    _LOWER_FACE_WIDTH,
+    "jaw_angle",
+)
+
+
+def _panel_title(metric: str) -> str:
+    """ "brow height L (mm)": a metric's plot title."""
+    m = registry.get(metric)
+    words = m.label.split(" (")[0].lower()
+    side = f" {m.side[0].upper()}" if m.side else ""
+    return f"{words}{side} ({m.unit_text})"
+
 
 def plot_sensitivity(points: list[dict], *, axes=None):
     """Reported against true change for every warp, one panel per warped metric, with the
@@ -1377,12 +1835,8 @@ def plot_sensitivity(points: list[dict], *, axes=None):
     """
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
-    panels = [("brow_height_left_mm", "brow height L (mm)"),
-              ("brow_height_right_mm", "brow height R (mm)"),
-              ("mouth_corner_height_left_mm", "mouth corner height L (mm)"),
-              ("mouth_corner_height_right_mm", "mouth corner height R (mm)"),
-              ("lower_face_width_mm", "lower face width (mm)"),
-              ("jaw_angle", "jaw angle, own side (deg)")]
+    panels = [(m, _panel_title(m)) for m in _SENSITIVITY_PANELS[:-1]]
+    panels.append(("jaw_angle", "jaw angle, own side (deg)"))
     if axes is None:
         axes = Figure(figsize=(12, 7.5)).subplots(2, 3)
     axes = np.ravel(axes)

@@ -32,15 +32,26 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
-from tracker.validation.head3d import FULL_FRAME_DIAGONAL_MM, Capture, Head, render, \
-    random_selfie_capture, sample_head
+from tracker.validation.head3d import (
+    FULL_FRAME_DIAGONAL_MM,
+    Capture,
+    Head,
+    random_selfie_capture,
+    render,
+    sample_head,
+)
 
 MDC_FACTOR = 1.96 * math.sqrt(2.0)
 # the outcomes: every metric but the two scales
-OUTCOMES = tuple(m for m in METRIC_NAMES if m not in ("interpupillary_mm", PERSON_SCALE_METRIC))
-PAIRS = tuple((m, m.replace("_left_", "_right_")) for m in OUTCOMES if "_left_" in m)
+OUTCOMES = tuple(m.name for m in registry.METRICS if m.trended)
+PAIRS = tuple(
+    (m.name, m.partner)
+    for m in registry.METRICS
+    if m.trended and m.side == "left" and m.partner is not None
+)
 
 
 @dataclass(frozen=True)
@@ -58,9 +69,12 @@ class CapturePlan:
 
 
 FULL_CAPTURE_PLAN = CapturePlan()
-QUICK_CAPTURE_PLAN = CapturePlan(selfies=16, yaws_deg=(-8.0, 0.0, 8.0),
-                                 framings_px=((0.0, 0.0), (37.0, -23.0)),
-                                 brow_lifts_mm=(1.0, 2.0))
+QUICK_CAPTURE_PLAN = CapturePlan(
+    selfies=16,
+    yaws_deg=(-8.0, 0.0, 8.0),
+    framings_px=((0.0, 0.0), (37.0, -23.0)),
+    brow_lifts_mm=(1.0, 2.0),
+)
 
 
 def measure_capture(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] | None:
@@ -73,18 +87,26 @@ def measure_capture(pixels: np.ndarray, focal_length_px: float) -> dict[str, flo
     height, width = pixels.shape[:2]
     f35 = focal_length_px * FULL_FRAME_DIAGONAL_MM / math.hypot(width, height)
     result = measure_pixels(pixels, camera=Camera(focal_length_px, f35, "exif-35mm"))
-    if result.status != "ok" or result.measurement is None:
+    if result.status != "ok" or result.measurement is None or result.quality is None:
         return None
     values = dict(result.measurement.metrics)
     pose = result.quality.pose
-    values.update(yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg, roll_deg=pose.roll_deg,
-                  camera_distance_mm=result.measurement.camera_distance_mm)
+    values.update(
+        yaw_deg=pose.yaw_deg,
+        pitch_deg=pose.pitch_deg,
+        roll_deg=pose.roll_deg,
+        camera_distance_mm=result.measurement.camera_distance_mm,
+    )
     return values
 
 
-def run_capture_study(plan: CapturePlan = FULL_CAPTURE_PLAN, *, head: Head | None = None,
-                      measure: Callable[[np.ndarray, float], dict | None] = measure_capture,
-                      progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+def run_capture_study(
+    plan: CapturePlan = FULL_CAPTURE_PLAN,
+    *,
+    head: Head | None = None,
+    measure: Callable[[np.ndarray, float], dict | None] = measure_capture,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
     """Render and measure every capture of ``plan``.
 
     Returns
@@ -99,32 +121,63 @@ def run_capture_study(plan: CapturePlan = FULL_CAPTURE_PLAN, *, head: Head | Non
     jobs: list[tuple[dict, Head, Capture]] = []
     for yaw in plan.yaws_deg:
         for dx, dy in plan.framings_px:
-            jobs.append(({"kind": "yaw", "yaw_deg_applied": yaw}, head,
-                         Capture(yaw_deg=yaw, offset_px=(dx, dy))))
+            jobs.append(
+                (
+                    {"kind": "yaw", "yaw_deg_applied": yaw},
+                    head,
+                    Capture(yaw_deg=yaw, offset_px=(dx, dy)),
+                )
+            )
     for distance in plan.distances_mm:
         for dx, dy in plan.framings_px:
-            jobs.append(({"kind": "distance", "distance_mm_applied": distance}, head,
-                         Capture(distance_mm=distance, offset_px=(dx, dy))))
+            jobs.append(
+                (
+                    {"kind": "distance", "distance_mm_applied": distance},
+                    head,
+                    Capture(distance_mm=distance, offset_px=(dx, dy)),
+                )
+            )
     for side in ("left", "right"):
         for lift in plan.brow_lifts_mm:
             lifted = head.deformed(brow_lift_mm={side: lift})
-            jobs.append(({"kind": "brow_lift", "side": side, "lift_mm": lift}, lifted,
-                         Capture()))
+            jobs.append(({"kind": "brow_lift", "side": side, "lift_mm": lift}, lifted, Capture()))
     ox, oy = plan.selfie_offset_px
     for _ in range(plan.selfies):
         offset = (float(rng.uniform(-ox, ox)), float(rng.uniform(-oy, oy)))
         capture = random_selfie_capture(rng, offset_px=offset)
-        jobs.append(({"kind": "selfie", "yaw_deg_applied": capture.yaw_deg,
-                      "distance_mm_applied": capture.distance_mm}, head, capture))
+        jobs.append(
+            (
+                {
+                    "kind": "selfie",
+                    "yaw_deg_applied": capture.yaw_deg,
+                    "distance_mm_applied": capture.distance_mm,
+                },
+                head,
+                capture,
+            )
+        )
     rows = []
     for done, (row, model, capture) in enumerate(jobs, start=1):
         rendered = render(model, capture)
         values = measure(rendered.pixels, rendered.focal_length_px)
-        rows.append({**row, "offset_x_px": capture.offset_px[0],
-                     "offset_y_px": capture.offset_px[1], "accepted": values is not None,
-                     **{m: (values or {}).get(m, math.nan)
-                        for m in (*METRIC_NAMES, "yaw_deg", "pitch_deg", "roll_deg",
-                                  "camera_distance_mm")}})
+        rows.append(
+            {
+                **row,
+                "offset_x_px": capture.offset_px[0],
+                "offset_y_px": capture.offset_px[1],
+                "accepted": values is not None,
+                **{
+                    m: (values or {}).get(m, math.nan)
+                    for m in (
+                        *METRIC_NAMES,
+                        "yaw_deg",
+                        "pitch_deg",
+                        "roll_deg",
+                        "camera_distance_mm",
+                    )
+                },
+            }
+        )
         if progress is not None:
             progress(done, len(jobs))
     return pd.DataFrame(rows)
@@ -151,8 +204,11 @@ def summarise_capture(frame: pd.DataFrame) -> pd.DataFrame:
     person = float(reference[PERSON_SCALE_METRIC].mean())
     fixed = _person_scaled(ok[ok["kind"] != "selfie"], person)
     selfies = ok[ok["kind"] == "selfie"]
-    selfies = _person_scaled(selfies, float(selfies[PERSON_SCALE_METRIC].median())) \
-        if len(selfies) else selfies
+    selfies = (
+        _person_scaled(selfies, float(selfies[PERSON_SCALE_METRIC].median()))
+        if len(selfies)
+        else selfies
+    )
     yaw = fixed[fixed["kind"] == "yaw"]
     distance = fixed[fixed["kind"] == "distance"]
     lifts = fixed[fixed["kind"] == "brow_lift"]
@@ -162,8 +218,9 @@ def summarise_capture(frame: pd.DataFrame) -> pd.DataFrame:
         row: dict[str, float | str] = {"metric": metric}
         means = yaw.groupby("yaw_deg_applied")[metric].mean()
         if len(means) >= 2:
-            row["yaw_slope_per_deg"] = float(np.polyfit(means.index.to_numpy(float),
-                                                        means.to_numpy(float), 1)[0])
+            row["yaw_slope_per_deg"] = float(
+                np.polyfit(means.index.to_numpy(float), means.to_numpy(float), 1)[0]
+            )
             row["yaw_max_change"] = float((means - frontal[metric].mean()).abs().max())
         near = distance[distance["distance_mm_applied"] == distance["distance_mm_applied"].min()]
         far = distance[distance["distance_mm_applied"] == distance["distance_mm_applied"].max()]
@@ -177,9 +234,9 @@ def summarise_capture(frame: pd.DataFrame) -> pd.DataFrame:
         partner = dict(PAIRS).get(metric)
         if partner is not None and len(selfies) >= 3:
             row["split_face_noise_sd"] = float((selfies[metric] - selfies[partner]).std(ddof=1))
-        if metric.startswith("brow_height_") and len(lifts) and len(frontal):
-            side = "left" if "_left_" in metric else "right"
-            other = metric.replace(side, "right" if side == "left" else "left")
+        known = registry.get(metric)
+        if known.family == "brow_height" and known.partner and len(lifts) and len(frontal):
+            side, other = known.side, known.partner
             mine = lifts[lifts["side"] == side]
             base, base_other = frontal[metric].mean(), frontal[other].mean()
             if len(mine):
@@ -195,17 +252,91 @@ def summarise_capture(frame: pd.DataFrame) -> pd.DataFrame:
 
 def capture_markdown(summary: pd.DataFrame, *, metrics: Sequence[str] | None = None) -> str:
     """The summary as a Markdown table (units as the metric's)."""
-    columns = ("yaw_slope_per_deg", "yaw_max_change", "distance_effect_mm", "selfie_noise_sd",
-               "selfie_mdc95", "split_face_noise_sd", "sensitivity_3d", "other_side_max_mm")
+    columns = (
+        "yaw_slope_per_deg",
+        "yaw_max_change",
+        "distance_effect_mm",
+        "selfie_noise_sd",
+        "selfie_mdc95",
+        "split_face_noise_sd",
+        "sensitivity_3d",
+        "other_side_max_mm",
+    )
     shown = summary if metrics is None else summary[summary["metric"].isin(metrics)]
     lines = ["| metric | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for row in shown.itertuples(index=False):
         cells = []
         for column in columns:
             value = getattr(row, column, math.nan)
-            cells.append("" if value is None or (isinstance(value, float) and math.isnan(value))
-                         else f"{value:+.3f}" if column in ("yaw_slope_per_deg",
-                                                            "distance_effect_mm")
-                         else f"{value:.2f}")
+            cells.append(
+                ""
+                if value is None or (isinstance(value, float) and math.isnan(value))
+                else f"{value:+.3f}"
+                if column in ("yaw_slope_per_deg", "distance_effect_mm")
+                else f"{value:.2f}"
+            )
         lines.append(f"| {row.metric} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+FLOOR_COLUMNS = (
+    "metric",
+    "design",
+    "source",
+    "sd",
+    "sem",
+    "n_photos",
+    "algorithm_version",
+    "generated_by",
+    "note",
+)
+FLOOR_SOURCE = "selfie-3d"
+
+
+def noise_floor_rows(summary: pd.DataFrame, *, generated_by: str) -> pd.DataFrame:
+    """The study's selfie noise as rows of the trend's noise-floor table
+    (``tracker/validation/noise_floors.csv``, read by ``tracker.analysis.noise``): per outcome,
+    the whole-face per-photo SD (``sem`` = ``sd``: one photo's noise), and for the paired
+    metrics the split-face SD of left minus right (design "split-face", named by the left
+    metric)."""
+    from tracker.metrics.geometry import ALGORITHM_VERSION
+
+    rows = []
+    note = (
+        "SD over randomised selfies of the project's 3-D head (yaw +/-4, pitch +/-3, roll "
+        "+/-6 deg, 33-50 cm, framing, light, colour, sensor noise, JPEG 80-95), person "
+        "scale"
+    )
+    for row in summary.itertuples(index=False):
+        sd = getattr(row, "selfie_noise_sd", math.nan)
+        count = getattr(row, "selfies", math.nan)
+        if isinstance(sd, float) and math.isfinite(sd):
+            rows.append(
+                {
+                    "metric": row.metric,
+                    "design": "whole-face",
+                    "source": FLOOR_SOURCE,
+                    "sd": round(sd, 4),
+                    "sem": round(sd, 4),
+                    "n_photos": int(count),
+                    "algorithm_version": ALGORITHM_VERSION,
+                    "generated_by": generated_by,
+                    "note": note,
+                }
+            )
+        split = getattr(row, "split_face_noise_sd", math.nan)
+        if isinstance(split, float) and math.isfinite(split):
+            rows.append(
+                {
+                    "metric": row.metric,
+                    "design": "split-face",
+                    "source": FLOOR_SOURCE,
+                    "sd": round(split, 4),
+                    "sem": round(split, 4),
+                    "n_photos": int(count),
+                    "algorithm_version": ALGORITHM_VERSION,
+                    "generated_by": generated_by,
+                    "note": note + "; left minus right",
+                }
+            )
+    return pd.DataFrame(rows, columns=list(FLOOR_COLUMNS))

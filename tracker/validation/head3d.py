@@ -59,19 +59,35 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
-from tracker.photos.camera import FULL_FRAME_DIAGONAL_MM, focal_length_px
+from tracker.metrics import registry
+from tracker.photos.camera import focal_length_px
 from tracker.settings import DEFAULT_SETTINGS
 from tracker.warps import _window
 
-__all__ = ["Capture", "Head", "Rendered", "sample_head", "build_head", "render",
-           "random_selfie_capture", "save_jpeg", "pose_rotation", "focal_length_px",
-           "FULL_FRAME_DIAGONAL_MM", "PIVOT_MM", "capture_geometry_study", "measure_2d", "measure_3d",
-           "STUDY_METRICS"]
+__all__ = [
+    "Capture",
+    "Head",
+    "Rendered",
+    "sample_head",
+    "build_head",
+    "render",
+    "random_selfie_capture",
+    "save_jpeg",
+    "pose_rotation",
+    "focal_length_px",
+    "FULL_FRAME_DIAGONAL_MM",
+    "PIVOT_MM",
+    "capture_geometry_study",
+    "measure_2d",
+    "measure_3d",
+    "STUDY_METRICS",
+]
 
 # --- the numbers of the model (millimetres, photo or head frame) -----------------------------
 HEAD_SEMI_AXES_MM = (80.0, 125.0)  # skull ellipsoid across (X) and up-down (Y); depth is fitted
@@ -89,13 +105,49 @@ FULL_FRAME_DIAGONAL_MM = 43.267
 BROW_MARGIN_MM = 1.0  # a brow lift's flat top reaches this far below the brow's lower edge  # diagonal of a 36 x 24 mm frame
 
 # Face Mesh's face oval, from the forehead (10) clockwise as seen in the photo
-FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
-             400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
-             103, 67, 109)
+FACE_OVAL = (
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
 EAR_RIGHT, EAR_LEFT = 234, 454
 
 
 # --- data -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Head:
@@ -117,8 +169,13 @@ class Head:
     texel_mm: float
     changes: dict = field(default_factory=dict)
 
-    def deformed(self, *, brow_lift_mm: dict | None = None, jaw_in_mm: dict | None = None,
-                 mouth_corner_lift_mm: dict | None = None) -> Head:
+    def deformed(
+        self,
+        *,
+        brow_lift_mm: dict | None = None,
+        jaw_in_mm: dict | None = None,
+        mouth_corner_lift_mm: dict | None = None,
+    ) -> Head:
         """This head with known 3-D changes (mm per side, the subject's "left"/"right").
 
         Parameters
@@ -153,13 +210,18 @@ class Head:
             upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
             lower = ix.BROW_LOWER_LEFT if side == "left" else ix.BROW_LOWER_RIGHT
             thickness = float(np.max(flat[list(lower), 1] - flat[list(upper), 1]))
-            iris = float(np.linalg.norm(flat[ix.IRIS_CENTRE_LEFT] - flat[ix.IRIS_CENTRE_RIGHT])) / 5.3
-            return warps.brow_lift_field(flat, side=side, shift_px=shift_px,
-                                         margin_below=(thickness + BROW_MARGIN_MM) / iris)
+            iris = (
+                float(np.linalg.norm(flat[ix.IRIS_CENTRE_LEFT] - flat[ix.IRIS_CENTRE_RIGHT])) / 5.3
+            )
+            return warps.brow_lift_field(
+                flat, side=side, shift_px=shift_px, margin_below=(thickness + BROW_MARGIN_MM) / iris
+            )
 
-        makers = (("brow_lift_mm", brow_lift_mm, brow_field),
-                  ("jaw_in_mm", jaw_in_mm, warps.jaw_contour_field),
-                  ("mouth_corner_lift_mm", mouth_corner_lift_mm, warps.mouth_corner_field))
+        makers = (
+            ("brow_lift_mm", brow_lift_mm, brow_field),
+            ("jaw_in_mm", jaw_in_mm, warps.jaw_contour_field),
+            ("mouth_corner_lift_mm", mouth_corner_lift_mm, warps.mouth_corner_field),
+        )
         points = self.points_mm.copy()
         landmarks = self.landmarks_mm.copy()
         changes = {k: dict(v) for k, v in self.changes.items()}
@@ -240,6 +302,7 @@ class Rendered:
 
 # --- building the head ----------------------------------------------------------------------
 
+
 def _photo_to_head(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The linear map (3, 3) from the photo frame (x right, y up, z to the camera) to the head
     frame, and the iris midpoint (3,) in photo pixels (z like x): the face frame's pose removal
@@ -258,8 +321,12 @@ def _photo_to_head(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return in_plane @ linear, origin
 
 
-def build_head(pixels: np.ndarray, points_px: np.ndarray, *,
-               iris_diameter_mm: float = DEFAULT_SETTINGS.iris_diameter_mm) -> Head:
+def build_head(
+    pixels: np.ndarray,
+    points_px: np.ndarray,
+    *,
+    iris_diameter_mm: float = DEFAULT_SETTINGS.iris_diameter_mm,
+) -> Head:
     """A textured 3-D head from a frontal photo and its (iris-refined) Face Mesh landmarks.
 
     Parameters
@@ -307,20 +374,25 @@ def build_head(pixels: np.ndarray, points_px: np.ndarray, *,
     oval = lm[list(FACE_OVAL)]
     ear_y = min(lm[EAR_RIGHT, 1], lm[EAR_LEFT, 1])
     upper = oval[oval[:, 1] >= ear_y]
-    g = np.sqrt(np.clip(1.0 - (upper[:, 0] / a) ** 2 - ((upper[:, 1] - HEAD_CENTRE_Y_MM) / b) ** 2,
-                        0.0, None))
-    (z_centre, c), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(g), g]), upper[:, 2],
-                                        rcond=None)
+    g = np.sqrt(
+        np.clip(
+            1.0 - (upper[:, 0] / a) ** 2 - ((upper[:, 1] - HEAD_CENTRE_Y_MM) / b) ** 2, 0.0, None
+        )
+    )
+    (z_centre, c), *_ = np.linalg.lstsq(
+        np.column_stack([np.ones_like(g), g]), upper[:, 2], rcond=None
+    )
     ellipsoid = z_centre + c * np.sqrt(np.clip(q, 0.0, None))
 
     # the face: Face Mesh's depth as a residual over the ellipsoid, faded outside the oval
     oval_px = np.round((pts[list(FACE_OVAL), :2] - [x_lo, y_lo]) * 16).astype(np.int32)
     in_face = np.zeros(x.shape, np.uint8)
-    cv2.fillPoly(in_face, [oval_px], 1, lineType=cv2.LINE_8, shift=4)
+    cv2.fillPoly(in_face, [oval_px], 1, lineType=cv2.LINE_8, shift=4)  # type: ignore[call-overload]
     in_face = in_face.astype(bool)
     mesh = lm[:468]
-    g_mesh = np.sqrt(np.clip(1.0 - (mesh[:, 0] / a) ** 2
-                             - ((mesh[:, 1] - HEAD_CENTRE_Y_MM) / b) ** 2, 0.0, None))
+    g_mesh = np.sqrt(
+        np.clip(1.0 - (mesh[:, 0] / a) ** 2 - ((mesh[:, 1] - HEAD_CENTRE_Y_MM) / b) ** 2, 0.0, None)
+    )
     residual_at = mesh[:, 2] - (z_centre + c * g_mesh)
     interpolate = LinearNDInterpolator(mesh[:, :2], residual_at)
     residual = interpolate(x, y)
@@ -332,7 +404,7 @@ def build_head(pixels: np.ndarray, points_px: np.ndarray, *,
     z = ellipsoid + residual
 
     # the neck: below the jaw line and near the midline, an elliptic cylinder set back
-    neck = (~in_face & (y < ear_y) & (np.abs(x) < NECK_HALF_WIDTH_MM) & (y >= NECK_BOTTOM_Y_MM))
+    neck = ~in_face & (y < ear_y) & (np.abs(x) < NECK_HALF_WIDTH_MM) & (y >= NECK_BOTTOM_Y_MM)
     rx, rz = NECK_RADIUS_MM
     z_neck = NECK_FRONT_Z_MM - rz * (1.0 - np.sqrt(np.clip(1.0 - (x / rx) ** 2, 0.0, None)))
     # beyond the skull (|X| > 80 mm) the hair is a rim at the skull's widest depth
@@ -345,8 +417,12 @@ def build_head(pixels: np.ndarray, points_px: np.ndarray, *,
     points = (photo @ to_head.T).astype(np.float32)
 
     # the landmarks ride on the surface: the (smoothed) depth at their texel position
-    z_at = cv2.remap(z.astype(np.float32), (pts[:, 0] - x_lo).astype(np.float32)[None],
-                     (pts[:, 1] - y_lo).astype(np.float32)[None], cv2.INTER_LINEAR)[0]
+    z_at = cv2.remap(
+        z.astype(np.float32),
+        (pts[:, 0] - x_lo).astype(np.float32)[None],
+        (pts[:, 1] - y_lo).astype(np.float32)[None],
+        cv2.INTER_LINEAR,
+    )[0]
     landmarks = np.column_stack([lm[:, 0], lm[:, 1], z_at]) @ to_head.T
     # the origin: exactly midway between the iris centres on the surface
     eyes = 0.5 * (landmarks[ix.IRIS_CENTRE_LEFT] + landmarks[ix.IRIS_CENTRE_RIGHT])
@@ -355,9 +431,16 @@ def build_head(pixels: np.ndarray, points_px: np.ndarray, *,
 
     # a plain background with the colour of the photo's own backdrop (its top corners)
     corners = np.concatenate([pixels[:40, :40].reshape(-1, 3), pixels[:40, -40:].reshape(-1, 3)])
-    background = tuple(int(v) for v in np.median(corners, axis=0))
-    return Head(texture=texture, mask=mask, points_mm=points, landmarks_mm=landmarks,
-                background_rgb=background, texel_mm=texel_mm)
+    red, green, blue = (int(v) for v in np.median(corners, axis=0))
+    background = (red, green, blue)
+    return Head(
+        texture=texture,
+        mask=mask,
+        points_mm=points,
+        landmarks_mm=landmarks,
+        background_rgb=background,
+        texel_mm=texel_mm,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -373,6 +456,7 @@ def sample_head() -> Head:
     from tracker.validation.sample_face import neutral_base_face
 
     pixels, result = neutral_base_face()
+    assert result.landmarks is not None  # the neutral base face is always found
     irises = refine_irises(pixels, result.landmarks.points_px)
     head = build_head(pixels, irises.points_px)
     for array in (head.texture, head.mask, head.points_mm, head.landmarks_mm):
@@ -381,6 +465,7 @@ def sample_head() -> Head:
 
 
 # --- the camera -------------------------------------------------------------------------------
+
 
 def pose_rotation(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     """(3, 3) rotation in head axes (X subject's left, Y up, Z to the camera) for a pose signed
@@ -429,8 +514,14 @@ def _barycentric(ax, ay, bx, by, cx, cy, px, py):
     return w0, w1, 1.0 - w0 - w1
 
 
-def _rasterise(xy: np.ndarray, depth: np.ndarray, uv: np.ndarray, quads: np.ndarray,
-               halves: np.ndarray, size: tuple[int, int]):
+def _rasterise(
+    xy: np.ndarray,
+    depth: np.ndarray,
+    uv: np.ndarray,
+    quads: np.ndarray,
+    halves: np.ndarray,
+    size: tuple[int, int],
+):
     """Texture coordinates of the nearest surface at every pixel centre (a depth buffer).
 
     ``quads`` (Q, 4) vertex indices (a, b, c, d) of grid cells split into the triangles
@@ -461,10 +552,18 @@ def _rasterise(xy: np.ndarray, depth: np.ndarray, uv: np.ndarray, quads: np.ndar
         in_box = (ox <= (hi[sel, 0:1] - lo[sel, 0:1])) & (oy <= (hi[sel, 1:2] - lo[sel, 1:2]))
         r = rel[sel]
         for half, (i, j, m) in enumerate(((0, 1, 2), (1, 3, 2))):
-            w0, w1, w2 = _barycentric(r[:, i, 0:1], r[:, i, 1:2], r[:, j, 0:1], r[:, j, 1:2],
-                                      r[:, m, 0:1], r[:, m, 1:2], ox, oy)
+            w0, w1, w2 = _barycentric(
+                r[:, i, 0:1],
+                r[:, i, 1:2],
+                r[:, j, 0:1],
+                r[:, j, 1:2],
+                r[:, m, 0:1],
+                r[:, m, 1:2],
+                ox,
+                oy,
+            )
             eps = -1e-5
-            inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps) & in_box & halves[sel, half:half + 1]
+            inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps) & in_box & halves[sel, half : half + 1]
             rows, cols = np.nonzero(inside)
             if rows.size == 0:
                 continue
@@ -488,7 +587,11 @@ def _rasterise(xy: np.ndarray, depth: np.ndarray, uv: np.ndarray, quads: np.ndar
         map_u[pix[front]] = np.concatenate(u_parts)[front]
         map_v[pix[front]] = np.concatenate(v_parts)[front]
     covered = np.isfinite(zbuf)
-    return map_u.reshape(height, width), map_v.reshape(height, width), covered.reshape(height, width)
+    return (
+        map_u.reshape(height, width),
+        map_v.reshape(height, width),
+        covered.reshape(height, width),
+    )
 
 
 def _mesh(mask: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -502,8 +605,14 @@ def _mesh(mask: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
     cols = np.arange(0, mask.shape[1], step)
     sub = mask[np.ix_(rows, cols)].ravel()
     index = np.arange(rows.size * cols.size).reshape(rows.size, cols.size)
-    quads = np.column_stack([index[:-1, :-1].ravel(), index[:-1, 1:].ravel(),
-                             index[1:, :-1].ravel(), index[1:, 1:].ravel()])
+    quads = np.column_stack(
+        [
+            index[:-1, :-1].ravel(),
+            index[:-1, 1:].ravel(),
+            index[1:, :-1].ravel(),
+            index[1:, 1:].ravel(),
+        ]
+    )
     inside = sub[quads]
     halves = np.column_stack([inside[:, [0, 1, 2]].all(axis=1), inside[:, [1, 3, 2]].all(axis=1)])
     keep = halves.any(axis=1)
@@ -536,8 +645,14 @@ def render(head: Head, capture: Capture = Capture()) -> Rendered:
     cam = head.points_mm[vertices[:, 0], vertices[:, 1]].astype(np.float64) @ linear.T + translation
     xy = _project(cam, f_px, centre)
     uv = vertices[:, ::-1].astype(np.float64)  # texel (x, y) = (col, row)
-    map_u, map_v, covered = _rasterise(xy.astype(np.float32), cam[:, 2].astype(np.float32),
-                                       uv.astype(np.float32), quads, halves, (width, height))
+    map_u, map_v, covered = _rasterise(
+        xy.astype(np.float32),
+        cam[:, 2].astype(np.float32),
+        uv.astype(np.float32),
+        quads,
+        halves,
+        (width, height),
+    )
 
     image = np.empty((height, width, 3), np.uint8)
     image[:] = head.background_rgb
@@ -546,8 +661,13 @@ def render(head: Head, capture: Capture = Capture()) -> Rendered:
     if rows.size:
         y0, y1 = max(rows.min() - 2, 0), min(rows.max() + 3, height)
         x0, x1 = max(cols.min() - 2, 0), min(cols.max() + 3, width)
-        face = cv2.remap(head.texture, map_u[y0:y1, x0:x1], map_v[y0:y1, x0:x1],
-                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        face = cv2.remap(
+            head.texture,
+            map_u[y0:y1, x0:x1],
+            map_v[y0:y1, x0:x1],
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        ).astype(np.float32)
         # anti-aliased outline: a slightly blurred coverage, only where the head meets the
         # background (the texture is nearest-extended over the uncovered pixels first)
         alpha = cv2.GaussianBlur(covered[y0:y1, x0:x1].astype(np.float32), (0, 0), 0.5)
@@ -557,9 +677,14 @@ def render(head: Head, capture: Capture = Capture()) -> Rendered:
     image = _nuisances(image, capture)
 
     lm_cam = head.landmarks_mm @ linear.T + translation
-    return Rendered(pixels=image, focal_length_px=f_px, landmarks_px=_project(lm_cam, f_px, centre),
-                    landmarks_mm=np.array(head.landmarks_mm), landmarks_camera_mm=lm_cam,
-                    capture=capture)
+    return Rendered(
+        pixels=image,
+        focal_length_px=f_px,
+        landmarks_px=_project(lm_cam, f_px, centre),
+        landmarks_mm=np.array(head.landmarks_mm),
+        landmarks_camera_mm=lm_cam,
+        capture=capture,
+    )
 
 
 def _nuisances(image: np.ndarray, capture: Capture) -> np.ndarray:
@@ -570,35 +695,46 @@ def _nuisances(image: np.ndarray, capture: Capture) -> np.ndarray:
         scaled = image * gains
         if capture.noise_sd > 0:
             rng = np.random.default_rng(capture.seed)
-            scaled += rng.standard_normal(scaled.shape, dtype=np.float32) * np.float32(capture.noise_sd)
+            scaled += rng.standard_normal(scaled.shape, dtype=np.float32) * np.float32(
+                capture.noise_sd
+            )
         out = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
     if capture.jpeg_quality is not None:
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(out, cv2.COLOR_RGB2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, int(capture.jpeg_quality)])
+        ok, buf = cv2.imencode(
+            ".jpg",
+            cv2.cvtColor(out, cv2.COLOR_RGB2BGR),
+            [cv2.IMWRITE_JPEG_QUALITY, int(capture.jpeg_quality)],
+        )
         out = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     return out
 
 
 # --- selfie series ----------------------------------------------------------------------------
 
+
 def random_selfie_capture(rng: np.random.Generator, **fixed) -> Capture:
     """A capture drawn like a hand-held selfie: yaw +/-4 deg, pitch +/-3, roll +/-6, distance
     33-50 cm, light +/-15 %, a colour cast of +/-4 % on red and blue, sensor noise SD 1-2.5
     grey levels, JPEG quality 80-95 (all uniform), and a noise seed. ``fixed`` overrides any
     field (e.g. ``focal_length_35mm=24``)."""
-    drawn = dict(
-        yaw_deg=float(rng.uniform(-4, 4)), pitch_deg=float(rng.uniform(-3, 3)),
-        roll_deg=float(rng.uniform(-6, 6)), distance_mm=float(rng.uniform(330, 500)),
+    drawn: dict[str, Any] = dict(
+        yaw_deg=float(rng.uniform(-4, 4)),
+        pitch_deg=float(rng.uniform(-3, 3)),
+        roll_deg=float(rng.uniform(-6, 6)),
+        distance_mm=float(rng.uniform(330, 500)),
         light_gain=float(rng.uniform(0.85, 1.15)),
         colour_gains=(float(rng.uniform(0.96, 1.04)), 1.0, float(rng.uniform(0.96, 1.04))),
-        noise_sd=float(rng.uniform(1.0, 2.5)), jpeg_quality=int(rng.integers(80, 96)),
-        seed=int(rng.integers(0, 2**31 - 1)))
+        noise_sd=float(rng.uniform(1.0, 2.5)),
+        jpeg_quality=int(rng.integers(80, 96)),
+        seed=int(rng.integers(0, 2**31 - 1)),
+    )
     drawn.update(fixed)
     return Capture(**drawn)
 
 
-def save_jpeg(path: str | Path, rendered: Rendered, *, quality: int = 92,
-              captured_at: datetime | None = None) -> Path:
+def save_jpeg(
+    path: str | Path, rendered: Rendered, *, quality: int = 92, captured_at: datetime | None = None
+) -> Path:
     """Write a rendered capture as a JPEG with EXIF ``FocalLengthIn35mmFilm`` (and
     ``DateTimeOriginal`` when ``captured_at`` is given), like a phone's photo.
 
@@ -620,13 +756,12 @@ def save_jpeg(path: str | Path, rendered: Rendered, *, quality: int = 92,
 
 # --- the capture-geometry study ------------------------------------------------------------------
 
-STUDY_METRICS = ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg",
-                 "jaw_angle_right_deg")
+STUDY_METRICS = (*registry.names(family="brow_height"), *registry.names(family="jaw_angle"))
 # each condition is rendered with the face at these offsets from the image centre (px) and
 # the readings averaged: Face Mesh jitters by a few tenths of a mm with the exact framing
 STUDY_OFFSETS_PX = ((0.0, 0.0), (37.0, -23.0), (-29.0, 31.0))
 # (condition, compared with): the capture-geometry changes of the study
-STUDY_COMPARISONS = (
+STUDY_COMPARISONS: tuple[tuple[str, dict[str, float], str, dict[str, float]], ...] = (
     ("distance 300 mm", dict(distance_mm=300.0), "distance 600 mm", dict(distance_mm=600.0)),
     ("distance 350 mm", dict(distance_mm=350.0), "reference", {}),
     ("distance 500 mm", dict(distance_mm=500.0), "reference", {}),
@@ -653,8 +788,10 @@ def measure_2d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] |
     result = measure_pixels(pixels)
     if result.status != "ok":
         return None
-    values = geometry.compute_metrics(result.extras["refined_points_px"],
-                                      result.measurement.scale_mm_per_px, focal_length_px=None)
+    assert result.refined_points_px is not None and result.measurement is not None  # "ok"
+    values = geometry.compute_metrics(
+        result.refined_points_px, result.measurement.scale_mm_per_px, focal_length_px=None
+    )
     return {k: float(v) for k, v in values.items()}
 
 
@@ -669,14 +806,16 @@ def measure_3d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] |
     result = measure_pixels(pixels, camera=Camera(focal_length_px, f35, "exif-35mm"))
     if result.status != "ok":
         return None
+    assert result.measurement is not None and result.quality is not None  # "ok"
     metrics = dict(result.measurement.metrics)
     pose = result.quality.pose
     metrics.update(yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg, roll_deg=pose.roll_deg)
     return metrics
 
 
-def capture_geometry_study(measure=measure_2d, *, head: Head | None = None,
-                           base: Capture = Capture()) -> list[dict]:
+def capture_geometry_study(
+    measure=measure_2d, *, head: Head | None = None, base: Capture = Capture()
+) -> list[dict]:
     """How capture geometry and a true 3-D brow lift move the metrics of one head.
 
     Every capture (``base`` with the study's changes, see ``STUDY_COMPARISONS``) is rendered
@@ -721,13 +860,25 @@ def capture_geometry_study(measure=measure_2d, *, head: Head | None = None,
 
     rows = []
     ref_scaled = [rescale_metrics(m, ipd_ref) for m in reference]
-    rows.append({"kind": "noise", "condition": "reference framings", "versus": "",
-                 "true_mm": float("nan"), "n": len(reference),
-                 **{k: float(np.std([m[k] for m in ref_scaled], ddof=1)) for k in STUDY_METRICS}})
+    rows.append(
+        {
+            "kind": "noise",
+            "condition": "reference framings",
+            "versus": "",
+            "true_mm": float("nan"),
+            "n": len(reference),
+            **{k: float(np.std([m[k] for m in ref_scaled], ddof=1)) for k in STUDY_METRICS},
+        }
+    )
     for name, changes, versus, versus_changes in STUDY_COMPARISONS:
         a, b = readings(name, changes), readings(versus, versus_changes)
-        row = {"kind": "geometry", "condition": name, "versus": versus, "true_mm": float("nan"),
-               "n": min(len(a), len(b))}
+        row = {
+            "kind": "geometry",
+            "condition": name,
+            "versus": versus,
+            "true_mm": float("nan"),
+            "n": min(len(a), len(b)),
+        }
         if a and b:
             ma, mb = mean_scaled(a), mean_scaled(b)
             row.update({k: ma[k] - mb[k] for k in STUDY_METRICS})
@@ -739,8 +890,13 @@ def capture_geometry_study(measure=measure_2d, *, head: Head | None = None,
         for size in STUDY_BROW_LIFTS_MM:
             name = f"brow lift {side} {size:g} mm"
             values = readings(name, {}, head.deformed(brow_lift_mm={side: size}))
-            row = {"kind": "brow_lift", "condition": name, "versus": "reference",
-                   "true_mm": size, "n": len(values)}
+            row = {
+                "kind": "brow_lift",
+                "condition": name,
+                "versus": "reference",
+                "true_mm": size,
+                "n": len(values),
+            }
             lifted = mean_scaled(values) if values else {k: float("nan") for k in STUDY_METRICS}
             row.update({k: lifted[k] - ref[k] for k in STUDY_METRICS})
             rows.append(row)

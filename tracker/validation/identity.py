@@ -98,9 +98,9 @@ def measure_render(pixels: np.ndarray, focal_length_px: float):
 def _readings(result, width: int, height: int, points=None):
     from tracker.metrics import identity
 
-    camera = result.extras["camera"]
+    camera = result.camera
     centre = ((width - 1) / 2.0, (height - 1) / 2.0)
-    return identity.face_readings(result.extras["refined_points_px"],
+    return identity.face_readings(result.refined_points_px,
                                   focal_length_px=camera.focal_length_px,
                                   principal_point_px=centre,
                                   points=points or identity.SIGNATURE_POINTS)
@@ -110,8 +110,8 @@ def _face_points(result, width: int, height: int) -> np.ndarray:
     """(478, 3) face-frame landmarks over the frame's scale (for studying signatures)."""
     from tracker.metrics.frame import FaceFrame
 
-    camera = result.extras["camera"]
-    points = result.extras["refined_points_px"]
+    camera = result.camera
+    points = result.refined_points_px
     frame = FaceFrame.fit(points, focal_length_px=camera.focal_length_px,
                           principal_point_px=((width - 1) / 2.0, (height - 1) / 2.0))
     return frame.to_face(points)[0] / frame.scale_px[0]

@@ -57,8 +57,13 @@ def close_mouth(image: np.ndarray, points_px: np.ndarray, fade_px: float = 60.0)
     t = gy - upper[None, :]
     fade = 0.5 * (1.0 + np.cos(np.pi * np.clip((t - lip) / fade_px, 0.0, 1.0)))
     weight = np.where(t < 0, 0.0, np.where(t < lip, 1.0, fade))
-    return cv2.remap(image, gx.astype(np.float32), (gy + gap[None, :] * weight).astype(np.float32),
-                     cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    return cv2.remap(
+        image,
+        gx.astype(np.float32),
+        (gy + gap[None, :] * weight).astype(np.float32),
+        cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REFLECT,
+    )
 
 
 def neutral_base_face() -> tuple[np.ndarray, PhotoResult]:
@@ -80,9 +85,12 @@ def neutral_base_face() -> tuple[np.ndarray, PhotoResult]:
     from tracker.pipeline import measure_pixels
     from tracker.warps import local_shift
 
-    image = cv2.resize(data.astronaut(), None, fx=UPSCALE, fy=UPSCALE,
-                       interpolation=cv2.INTER_CUBIC)
-    pts = measure_pixels(image).landmarks.points_px
+    image = cv2.resize(
+        data.astronaut(), None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC
+    )
+    landmarks = measure_pixels(image).landmarks
+    assert landmarks is not None  # the astronaut's face is always found
+    pts = landmarks.points_px
     image = close_mouth(image, pts)
     down, inward = MOUTH_CORNER_DOWN_PX, MOUTH_CORNER_IN_PX
     for index, sign in ((61, 1.0), (291, -1.0)):  # the subject's right and left corners
@@ -91,11 +99,24 @@ def neutral_base_face() -> tuple[np.ndarray, PhotoResult]:
         x0, y0 = int(cx) - CORNER_CROP_PX, int(cy) - CORNER_CROP_PX
         x1, y1 = int(cx) + CORNER_CROP_PX, int(cy) + CORNER_CROP_PX
         crop = image[y0:y1, x0:x1]
-        crop = local_shift(crop, centre_px=(cx - x0, cy - y0), axis=(0, 1), across_px=(-10, 10),
-                           along_px=(-10, 10), fade_px=(30, 30, 30), shift_px=down)
-        crop = local_shift(crop, centre_px=(cx - x0, cy - y0 + down), axis=(sign, 0),
-                           across_px=(-10, 10), along_px=(-10, 10), fade_px=(25, 25, 25),
-                           shift_px=inward)
+        crop = local_shift(
+            crop,
+            centre_px=(cx - x0, cy - y0),
+            axis=(0, 1),
+            across_px=(-10, 10),
+            along_px=(-10, 10),
+            fade_px=(30, 30, 30),
+            shift_px=down,
+        )
+        crop = local_shift(
+            crop,
+            centre_px=(cx - x0, cy - y0 + down),
+            axis=(sign, 0),
+            across_px=(-10, 10),
+            along_px=(-10, 10),
+            fade_px=(25, 25, 25),
+            shift_px=inward,
+        )
         image = image.copy()
         image[y0:y1, x0:x1] = crop
     result = measure_pixels(image)
