@@ -1086,8 +1086,14 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
         )
     db.execute("ALTER TABLE photos DROP COLUMN reason_codes")
     # and what migration 6 added (one person, mirror images)
-    for column in ("person", "identity", "identity_distance", "identity_reason",
-                   "mirror_source", "mirror_correlation"):
+    for column in (
+        "person",
+        "identity",
+        "identity_distance",
+        "identity_reason",
+        "mirror_source",
+        "mirror_correlation",
+    ):
         db.execute(f"ALTER TABLE photos DROP COLUMN {column}")
     for column in ("flipped", "signature", "asymmetry"):
         db.execute(f"ALTER TABLE landmarks DROP COLUMN {column}")

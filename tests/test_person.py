@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED, needs_shared
 from PIL import Image
 
-from conftest import SHARED, needs_shared
 from tracker.cli import main
 from tracker.library import Library
 from tracker.metrics import identity
@@ -31,8 +31,10 @@ from tracker.types import Camera, Landmarks, Measurement, PhotoResult, Pose, Qua
 from tracker.validation import head3d
 from tracker.validation.identity import shape_variant
 
-DIFFERENT = re.compile(r"^looks like a different person \(face shape distance \d+\.\d, "
-                       r"your photos \d+\.\d-\d+\.\d\)$")
+DIFFERENT = re.compile(
+    r"^looks like a different person \(face shape distance \d+\.\d, "
+    r"your photos \d+\.\d-\d+\.\d\)$"
+)
 IMAGE_SIZE = (1512, 2016)
 
 
@@ -73,20 +75,33 @@ def head_measure(path, *, mirrored: bool = False) -> PhotoResult:
     if "_mirror" in name:
         points = identity.mirror_points(points, IMAGE_SIZE[0])
     camera = Camera(f_px, 26.0, "exif-35mm")  # the rendered phone photo's, not the file's
-    values = compute_metrics(points, 0.25, focal_length_px=camera.focal_length_px,
-                             principal_point_px=principal_point_px(camera.focal_source,
-                                                                   IMAGE_SIZE))
+    values = compute_metrics(
+        points,
+        0.25,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=principal_point_px(camera.focal_source, IMAGE_SIZE),
+    )
     scale = 11.71 / values["iris_diameter_px"] * (1.0 + 0.02 * np.sin(seed))  # a noisy iris
-    values = compute_metrics(points, scale, focal_length_px=camera.focal_length_px,
-                             principal_point_px=principal_point_px(camera.focal_source,
-                                                                   IMAGE_SIZE))
+    values = compute_metrics(
+        points,
+        scale,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=principal_point_px(camera.focal_source, IMAGE_SIZE),
+    )
     pose = Pose(values["yaw_deg"], values["pitch_deg"], values["roll_deg"])
     return PhotoResult(
-        file=str(path), status="ok", quality=Quality(pose=pose, scores={}),
+        file=str(path),
+        status="ok",
+        quality=Quality(pose=pose, scores={}),
         measurement=Measurement({n: values[n] for n in METRIC_NAMES}, scale, "iris"),
         landmarks=Landmarks(points_px=points, image_size_px=IMAGE_SIZE, model="head3d"),
-        photo_size_px=IMAGE_SIZE, refined_points_px=points, decode_scale=1.0, camera=camera,
-        original_size_px=IMAGE_SIZE, format="JPEG")
+        photo_size_px=IMAGE_SIZE,
+        refined_points_px=points,
+        decode_scale=1.0,
+        camera=camera,
+        original_size_px=IMAGE_SIZE,
+        format="JPEG",
+    )
 
 
 def write_photos(folder: Path, names: list[str], start: datetime = datetime(2026, 1, 5, 8)):
@@ -96,7 +111,8 @@ def write_photos(folder: Path, names: list[str], start: datetime = datetime(2026
     paths = []
     for k, name in enumerate(names):
         pixels = np.random.default_rng(zlib.crc32(name.encode())).integers(
-            0, 256, (64, 48, 3), dtype=np.uint8)
+            0, 256, (64, 48, 3), dtype=np.uint8
+        )
         exif = Image.Exif()
         ifd = exif.get_ifd(0x8769)
         ifd[36867] = (start + timedelta(days=k)).strftime("%Y:%m:%d %H:%M:%S")
@@ -138,8 +154,7 @@ def test_another_persons_photo_is_kept_but_rejected_and_out_of_the_trend(library
     assert record["identity"] == "different" and record["face_shape_distance"] > 1.5
 
 
-def test_the_person_is_learned_from_the_first_photos_whatever_the_import_order(library,
-                                                                                tmp_path):
+def test_the_person_is_learned_from_the_first_photos_whatever_the_import_order(library, tmp_path):
     """Photos imported before the person is known are decided once five accepted photos
     exist, by capture time: another person's photo among the first five does not become the
     person (the median signature), and is rejected."""
@@ -152,8 +167,9 @@ def test_the_person_is_learned_from_the_first_photos_whatever_the_import_order(l
     frame = library.photos()
     # the first five by capture time hold the other face; the sixth is checked against them
     assert frame.set_index("file")["identity"].to_dict() == {
-        str(p): ("different" if "other" in p.name else "same" if p.stem == "me_4"
-                 else "baseline") for p in paths}
+        str(p): ("different" if "other" in p.name else "same" if p.stem == "me_4" else "baseline")
+        for p in paths
+    }
 
 
 def test_several_people_each_with_their_own_baseline(library, tmp_path):
@@ -184,16 +200,21 @@ def test_a_mirror_image_is_detected_and_read_the_right_way_round(library, tmp_pa
     for name, seed in (("me_mirror_6", 6), ("me_mirror_7", 7)):
         truth, f_px = head_landmarks("me", seed)
         scale = frame.loc[str(tmp_path / "in" / f"{name}.jpg"), "scale_mm_per_px"]
-        expected = compute_metrics(truth, scale, focal_length_px=f_px,
-                                   principal_point_px=principal_point_px("exif-35mm",
-                                                                         IMAGE_SIZE))
+        expected = compute_metrics(
+            truth,
+            scale,
+            focal_length_px=f_px,
+            principal_point_px=principal_point_px("exif-35mm", IMAGE_SIZE),
+        )
         row = frame.loc[str(tmp_path / "in" / f"{name}.jpg")]
         for metric in ("brow_height_left_mm", "brow_height_right_mm", "jaw_angle_left_deg"):
             assert row[metric] == pytest.approx(expected[metric], abs=1e-6)
     assert row["brow_height_left_mm"] > row["brow_height_right_mm"] + 1.0
     assert summary.mirrored == tuple(int(i) for i in flagged["id"])
-    assert any(line.startswith("Mirror images read the right way round") and "2 photos" in line
-               for line in summary.lines())
+    assert any(
+        line.startswith("Mirror images read the right way round") and "2 photos" in line
+        for line in summary.lines()
+    )
 
 
 def test_a_stored_photo_can_be_marked_mirrored_or_not_without_reimporting(library, tmp_path):
@@ -207,9 +228,11 @@ def test_a_stored_photo_can_be_marked_mirrored_or_not_without_reimporting(librar
     after = library.photo(photo_id)
     assert after["mirrored"] and after["mirror_source"] == "marked"
     assert after["metrics"]["brow_height_left_mm"] == pytest.approx(
-        before["brow_height_right_mm"], abs=0.05)
+        before["brow_height_right_mm"], abs=0.05
+    )
     assert after["metrics"]["brow_height_right_mm"] == pytest.approx(
-        before["brow_height_left_mm"], abs=0.05)
+        before["brow_height_left_mm"], abs=0.05
+    )
     assert library.mark_mirrored(photo_id, False) is True
     again = library.photo(photo_id)
     assert not again["mirrored"]
@@ -220,13 +243,16 @@ def test_a_stored_photo_can_be_marked_mirrored_or_not_without_reimporting(librar
     lib = str(tmp_path / "lib")
     result = runner.invoke(main, ["photos", "--mark-mirrored", str(photo_id), "--library", lib])
     assert result.exit_code == 0, result.output
-    assert result.output == (f"Photo {photo_id}: marked as a mirror image; measured again "
-                             "with left and right swapped back.\n")
+    assert result.output == (
+        f"Photo {photo_id}: marked as a mirror image; measured again "
+        "with left and right swapped back.\n"
+    )
     with Library(tmp_path / "lib") as reopened:
         assert reopened.photo(photo_id)["mirrored"]
     result = runner.invoke(main, ["photos", "--mark-unmirrored", str(photo_id), "--library", lib])
-    assert result.output == (f"Photo {photo_id}: marked as not mirrored; measured again as "
-                             "it was taken.\n")
+    assert result.output == (
+        f"Photo {photo_id}: marked as not mirrored; measured again as it was taken.\n"
+    )
     result = runner.invoke(main, ["photos", "--mark-unmirrored", "999", "--library", lib])
     assert result.exit_code == 1 and result.output == "error: no photo with id 999\n"
 
@@ -235,33 +261,40 @@ def test_photos_table_json_and_csv_give_the_reports_numbers(library, tmp_path):
     """One number per photo everywhere: ``photos`` (table, --json, --csv) shows each
     millimetre metric on the person's calibrated scale, as the trend and the report do
     (``photos(person_scale=True)``), not the photo's own iris scale, and says which scale."""
-    library.import_photos(write_photos(tmp_path / "in", [f"me_{k}" for k in range(4)]),
-                          workers=1)
+    library.import_photos(write_photos(tmp_path / "in", [f"me_{k}" for k in range(4)]), workers=1)
     report = library.photos(person_scale=True).set_index("id")
     own = library.photos().set_index("id")
     assert not np.allclose(report["brow_height_left_mm"], own["brow_height_left_mm"])
     library.close()
     runner = CliRunner()
     lib = str(tmp_path / "lib")
-    records = [json.loads(line) for line in
-               runner.invoke(main, ["photos", "--json", "--library", lib]).output.splitlines()]
+    records = [
+        json.loads(line)
+        for line in runner.invoke(main, ["photos", "--json", "--library", lib]).output.splitlines()
+    ]
     for record in records:
         assert record["scale_source"] == "person"
         assert record["metrics"]["brow_height_left_mm"] == pytest.approx(
-            report.loc[record["id"], "brow_height_left_mm"], abs=1e-9)
+            report.loc[record["id"], "brow_height_left_mm"], abs=1e-9
+        )
     table = runner.invoke(main, ["photos", "--library", lib]).output.splitlines()
     rows = [line for line in table if re.match(r"^\s+\d+\s+2026-", line)]
     for line, (photo_id, row) in zip(rows, report.iterrows()):
+        assert line.split()[0] == str(photo_id)
         assert f"{row['brow_height_left_mm']:.2f}" in line.split()
-    mm, _, n = Library(tmp_path / "lib").calibrated_scale_mm()
-    assert (f"Millimetres on your calibrated scale (face scale {mm:.1f} mm, the median of "
-            f"{n} accepted photos), as in the trend and the report.") in table
+    with Library(tmp_path / "lib") as reopened:
+        mm, _, n = reopened.calibrated_scale_mm()
+    assert (
+        f"Millimetres on your calibrated scale (face scale {mm:.1f} mm, the median of "
+        f"{n} accepted photos), as in the trend and the report."
+    ) in table
     csv = runner.invoke(main, ["photos", "--csv", "--library", lib]).output.splitlines()
     header = csv[0].split(",")
     first = dict(zip(header, csv[1].split(",")))
     assert first["scale_source"] == "person"
     assert float(first["brow_height_left_mm"]) == pytest.approx(
-        report["brow_height_left_mm"].iloc[0], abs=1e-9)
+        report["brow_height_left_mm"].iloc[0], abs=1e-9
+    )
 
 
 SHARED_PEOPLE = SHARED / "real" / "people"
@@ -277,15 +310,22 @@ def test_rendered_selfies_through_the_pipeline(tmp_path):
     rng = np.random.default_rng(2026)
     folder = tmp_path / "in"
     folder.mkdir()
-    plan = [("me", me, False)] * 5 + [("other", other, False), ("mirror", me, True),
-                                      ("me", me, False)]
+    plan = [("me", me, False)] * 5 + [
+        ("other", other, False),
+        ("mirror", me, True),
+        ("me", me, False),
+    ]
     for k, (name, head, flip) in enumerate(plan):
         rendered = head3d.render(head, head3d.random_selfie_capture(rng))
         if flip:
-            rendered = head3d.Rendered(**{**rendered.__dict__,
-                                          "pixels": rendered.pixels[:, ::-1].copy()})
-        head3d.save_jpeg(folder / f"{k}_{name}.jpg", rendered,
-                         captured_at=datetime(2026, 1, 5, 8) + timedelta(days=k))
+            rendered = head3d.Rendered(
+                **{**rendered.__dict__, "pixels": rendered.pixels[:, ::-1].copy()}
+            )
+        head3d.save_jpeg(
+            folder / f"{k}_{name}.jpg",
+            rendered,
+            captured_at=datetime(2026, 1, 5, 8) + timedelta(days=k),
+        )
     with Library(tmp_path / "lib") as library:
         summary = library.import_photos(folder, workers=1)
         frame = library.photos().set_index(library.photos()["file"].map(lambda f: Path(f).stem))
@@ -316,17 +356,23 @@ def test_held_out_real_people_are_told_apart():
                 continue
             camera = result.camera
             height, width = photo.pixels.shape[:2]
-            signatures.setdefault(folder.name, []).append(identity.face_signature(
-                result.refined_points_px, focal_length_px=camera.focal_length_px,
-                principal_point_px=principal_point_px(camera.focal_source, (width, height))))
+            signatures.setdefault(folder.name, []).append(
+                identity.face_signature(
+                    result.refined_points_px,
+                    focal_length_px=camera.focal_length_px,
+                    principal_point_px=principal_point_px(camera.focal_source, (width, height)),
+                )
+            )
     names = sorted(signatures)
     for a in names:
         for b in names:
             if a < b:
                 for sa in signatures[a]:
                     for sb in signatures[b]:
-                        assert identity.signature_distance(sa, sb) > \
-                            DEFAULT_SETTINGS.person_distance_floor, (a, b)
+                        assert (
+                            identity.signature_distance(sa, sb)
+                            > DEFAULT_SETTINGS.person_distance_floor
+                        ), (a, b)
 
 
 def test_identity_study_separates_faces_and_finds_every_mirror_image():
@@ -337,8 +383,9 @@ def test_identity_study_separates_faces_and_finds_every_mirror_image():
     from tracker.settings import DEFAULT_SETTINGS
     from tracker.validation.identity import identity_study
 
-    frame = identity_study(people=3, photos_per_person=2, own_photos=6, treated_photos=2,
-                           mirrored_photos=3, seed=5)
+    frame = identity_study(
+        people=3, photos_per_person=2, own_photos=6, treated_photos=2, mirrored_photos=3, seed=5
+    )
     frame = frame[frame["distance"].notna()]
     me = frame[frame["person"] == 0]
     limit = DEFAULT_SETTINGS.mirror_min_correlation

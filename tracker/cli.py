@@ -342,9 +342,14 @@ def library_option(command):
 
 def person_option(command):
     """``--person NAME``: whose photos (each person has their own baseline and scale)."""
-    return click.option("--person", metavar="NAME", default="me", show_default=True,
-                        help="Whose photos: each person is learned from their own first "
-                             "accepted photos and has their own baseline.")(command)
+    return click.option(
+        "--person",
+        metavar="NAME",
+        default="me",
+        show_default=True,
+        help="Whose photos: each person is learned from their own first "
+        "accepted photos and has their own baseline.",
+    )(command)
 
 
 def _open_library(library_dir: Path | None, *, create: bool = True, person: str = "me"):
@@ -495,14 +500,25 @@ _PHOTO_COLUMNS = tuple(
 @click.option("--person", metavar="NAME", help="Only this person's photos.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo and line.")
 @click.option("--csv", "as_csv", is_flag=True, help="A CSV table, one row per photo.")
-@click.option("--mark-mirrored", "mark_mirrored", type=int, multiple=True, metavar="ID",
-              help="Photo ID is a mirror image: measure it again with left and right swapped "
-                   "back (from its stored landmarks; repeatable).")
-@click.option("--mark-unmirrored", "mark_unmirrored", type=int, multiple=True, metavar="ID",
-              help="Photo ID is not a mirror image: measure it again as it was taken.")
+@click.option(
+    "--mark-mirrored",
+    "mark_mirrored",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Photo ID is a mirror image: measure it again with left and right swapped "
+    "back (from its stored landmarks; repeatable).",
+)
+@click.option(
+    "--mark-unmirrored",
+    "mark_unmirrored",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Photo ID is not a mirror image: measure it again as it was taken.",
+)
 @library_option
-def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrored,
-           library_dir):
+def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrored, library_dir):
     """List the photos in the library with their date, its source, status and key metrics.
 
     Left and right are the subject's own. Millimetres are on the person's calibrated scale,
@@ -535,8 +551,9 @@ def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrore
             ):
                 click.echo(json.dumps(json_safe(record), allow_nan=False))
             return
-        frame = library.photos(status=status or None, since=since_when, person_scale=True,
-                               person=person)
+        frame = library.photos(
+            status=status or None, since=since_when, person_scale=True, person=person
+        )
         scale_line = _scale_line(library, frame)
     if as_csv:
         out = frame.copy()
@@ -598,8 +615,10 @@ def _scale_line(library, frame) -> str | None:
         except LibraryError:
             continue
         whose = "" if len(people) == 1 else f"{name}: "
-        parts.append(f"{whose}face scale {mm:.1f} mm, the median of {n} accepted photo"
-                     f"{'' if n == 1 else 's'}")
+        parts.append(
+            f"{whose}face scale {mm:.1f} mm, the median of {n} accepted photo"
+            f"{'' if n == 1 else 's'}"
+        )
     scale = "your calibrated scale" if len(people) == 1 else "each person's calibrated scale"
     return f"Millimetres on {scale} ({'; '.join(parts)}), as in the trend and the report."
 
@@ -615,12 +634,17 @@ def _mark(library, mirrored_ids, unmirrored_ids) -> None:
                     changed = library.mark_mirrored(photo_id, mirrored)
                 except LibraryError as exc:
                     _fail(str(exc))
-                what = ("marked as a mirror image; measured again with left and right swapped "
-                        "back" if mirrored else "marked as not mirrored; measured again as it "
-                        "was taken")
+                what = (
+                    "marked as a mirror image; measured again with left and right swapped back"
+                    if mirrored
+                    else "marked as not mirrored; measured again as it was taken"
+                )
                 if not changed:
-                    what = ("already read as a mirror image; marked so" if mirrored else
-                            "already read as taken; marked so")
+                    what = (
+                        "already read as a mirror image; marked so"
+                        if mirrored
+                        else "already read as taken; marked so"
+                    )
                 click.echo(f"Photo {photo_id}: {what}.")
 
 

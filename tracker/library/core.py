@@ -414,18 +414,25 @@ class Library:
 
         Raises LibraryError when the photo is unknown or has no landmarks."""
         with self._write() as db:
-            row = db.execute("SELECT p.mirrored, l.photo_id FROM photos p LEFT JOIN landmarks l "
-                             "ON l.photo_id = p.id WHERE p.id = ?", (int(photo_id),)).fetchone()
+            row = db.execute(
+                "SELECT p.mirrored, l.photo_id FROM photos p LEFT JOIN landmarks l "
+                "ON l.photo_id = p.id WHERE p.id = ?",
+                (int(photo_id),),
+            ).fetchone()
             if row is None:
                 raise LibraryError(f"no photo with id {photo_id}")
             if row[1] is None:
                 raise LibraryError(f"photo {photo_id} has no landmarks (no face was found)")
             changed = bool(row[0]) != bool(mirrored)
-            db.execute("UPDATE photos SET mirror_source = 'marked', mirrored = ? WHERE id = ?",
-                       (int(bool(mirrored)), int(photo_id)))
+            db.execute(
+                "UPDATE photos SET mirror_source = 'marked', mirrored = ? WHERE id = ?",
+                (int(bool(mirrored)), int(photo_id)),
+            )
             if changed:
-                db.execute("UPDATE landmarks SET flipped = 1 - flipped WHERE photo_id = ?",
-                           (int(photo_id),))
+                db.execute(
+                    "UPDATE landmarks SET flipped = 1 - flipped WHERE photo_id = ?",
+                    (int(photo_id),),
+                )
                 self._remeasure(db, photo_ids=[int(photo_id)])
         return changed
 
@@ -863,24 +870,48 @@ class Library:
         records = []
         for row, metrics in rows:
             local, utc = _split_time(row["captured_at"])
-            records.append({
-                **self._photo_fields(row),
-                "captured_at": local,
-                "captured_at_utc": utc,
-                **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
-                "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
-                "scale_source": row["scale_source"],
-                "camera_distance_mm": _nan_if_none(row["camera_distance_mm"]),
-                "focal_length_35mm": _nan_if_none(row["focal_length_35mm"]),
-                "focal_source": row["focal_source"],
-                "advice": _advice(row, usual),
-                **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
-            })
-        columns = ["id", "file", "stored_path", "sha256", "captured_at", "captured_at_utc",
-                   "utc_offset", "date_source", "date_notes", "date_flagged", "status",
-                   "reasons", "session", "tag", "mirrored", "mirror_source", "person",
-                   "identity", "face_shape_distance", *POSE_COLUMNS, "scale_mm_per_px",
-                   "scale_source", *CAMERA_COLUMNS, "advice", *METRIC_NAMES]
+            records.append(
+                {
+                    **self._photo_fields(row),
+                    "captured_at": local,
+                    "captured_at_utc": utc,
+                    **{c: _nan_if_none(row[c]) for c in POSE_COLUMNS},
+                    "scale_mm_per_px": _nan_if_none(row["scale_mm_per_px"]),
+                    "scale_source": row["scale_source"],
+                    "camera_distance_mm": _nan_if_none(row["camera_distance_mm"]),
+                    "focal_length_35mm": _nan_if_none(row["focal_length_35mm"]),
+                    "focal_source": row["focal_source"],
+                    "advice": _advice(row, usual),
+                    **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
+                }
+            )
+        columns = [
+            "id",
+            "file",
+            "stored_path",
+            "sha256",
+            "captured_at",
+            "captured_at_utc",
+            "utc_offset",
+            "date_source",
+            "date_notes",
+            "date_flagged",
+            "status",
+            "reasons",
+            "session",
+            "tag",
+            "mirrored",
+            "mirror_source",
+            "person",
+            "identity",
+            "face_shape_distance",
+            *POSE_COLUMNS,
+            "scale_mm_per_px",
+            "scale_source",
+            *CAMERA_COLUMNS,
+            "advice",
+            *METRIC_NAMES,
+        ]
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["id"] = frame["id"].astype("int64")
         # nanoseconds, the resolution pandas 2 always uses (pandas 3 would infer microseconds)
@@ -890,11 +921,27 @@ class Library:
         )
         frame["date_flagged"] = frame["date_flagged"].astype(bool)
         frame["mirrored"] = frame["mirrored"].astype(bool)
-        numeric = [*POSE_COLUMNS, "scale_mm_per_px", *CAMERA_COLUMNS[:2], *METRIC_NAMES,
-                   "face_shape_distance"]
+        numeric = [
+            *POSE_COLUMNS,
+            "scale_mm_per_px",
+            *CAMERA_COLUMNS[:2],
+            *METRIC_NAMES,
+            "face_shape_distance",
+        ]
         frame[numeric] = frame[numeric].astype("float64")
-        _none_for_missing_text(frame, ("utc_offset", "session", "tag", "scale_source",
-                                       "focal_source", "advice", "mirror_source", "identity"))
+        _none_for_missing_text(
+            frame,
+            (
+                "utc_offset",
+                "session",
+                "tag",
+                "scale_source",
+                "focal_source",
+                "advice",
+                "mirror_source",
+                "identity",
+            ),
+        )
         if person_scale and len(frame):
             from tracker.metrics.scale import PERSON_SCALE_METRIC
 
@@ -1007,8 +1054,9 @@ class Library:
             "metrics": {k: none_if_nan(v) for k, v in metrics.items()},
         }
 
-    def _rows(self, *, status=None, since=None, ids=None, person=None
-              ) -> Iterator[tuple[sqlite3.Row, dict]]:
+    def _rows(
+        self, *, status=None, since=None, ids=None, person=None
+    ) -> Iterator[tuple[sqlite3.Row, dict]]:
         """(photo row joined with its current measurement info, metric -> value) per photo."""
         from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES
 
@@ -1220,8 +1268,9 @@ class Library:
             count = self._remeasure(db, batch_size=batch_size)
         return count
 
-    def _remeasure(self, db: sqlite3.Connection, *, batch_size: int = 4096,
-                   photo_ids: list[int] | None = None) -> int:
+    def _remeasure(
+        self, db: sqlite3.Connection, *, batch_size: int = 4096, photo_ids: list[int] | None = None
+    ) -> int:
         """Recompute the metrics of every photo (or of ``photo_ids``) inside the caller's
         write transaction; returns how many were measured."""
         from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES, compute_metrics
@@ -1230,17 +1279,24 @@ class Library:
         from tracker.settings import DEFAULT_SETTINGS
 
         count, now = 0, _now()
-        which, params = "", ()
+        which = ""
+        params: tuple[int, ...] = ()
         if photo_ids is not None:
             params = tuple(int(i) for i in photo_ids)
             which = f"photo_id IN ({', '.join('?' * len(params))})"
         for table in ("measurements", "measurement_info"):
-            db.execute(f"DELETE FROM {table} WHERE algorithm_version = ?"
-                       f"{' AND ' + which if which else ''}", (ALGORITHM_VERSION, *params))
-        reader = db.execute("SELECT photo_id, points, scale_mm_per_px, scale_source, "
-                            "focal_length_px, focal_source, image_width_px, "
-                            "image_height_px, flipped FROM landmarks "
-                            f"{'WHERE ' + which if which else ''} ORDER BY photo_id", params)
+            db.execute(
+                f"DELETE FROM {table} WHERE algorithm_version = ?"
+                f"{' AND ' + which if which else ''}",
+                (ALGORITHM_VERSION, *params),
+            )
+        reader = db.execute(
+            "SELECT photo_id, points, scale_mm_per_px, scale_source, "
+            "focal_length_px, focal_source, image_width_px, "
+            "image_height_px, flipped FROM landmarks "
+            f"{'WHERE ' + which if which else ''} ORDER BY photo_id",
+            params,
+        )
         while batch := reader.fetchmany(batch_size):
             ids = [row[0] for row in batch]
             points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
@@ -1252,24 +1308,34 @@ class Library:
                 widths = np.array([row[6] for row, f in zip(batch, flipped) if f], dtype=float)
                 stack[flipped] = mirror_points(stack[flipped], widths)
             focal, centres = _cameras(batch)
-            values = compute_metrics(stack, scales, focal_length_px=focal,
-                                     principal_point_px=centres)
+            values = compute_metrics(
+                stack, scales, focal_length_px=focal, principal_point_px=centres
+            )
             columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
             pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
-            distances = _none_for_nan(camera_distance_mm(
-                values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm))
+            distances = _none_for_nan(
+                camera_distance_mm(
+                    values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm
+                )
+            )
             db.executemany(
                 "INSERT INTO measurement_info (photo_id, algorithm_version, "
                 "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
                 "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure', ?)",
-                [(photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
-                 for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)])
+                [
+                    (photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
+                    for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)
+                ],
+            )
             db.executemany(
                 "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
                 "VALUES (?, ?, ?, ?)",
-                [(photo_id, ALGORITHM_VERSION, name, value)
-                 for name, column in columns.items()
-                 for photo_id, value in zip(ids, column)])
+                [
+                    (photo_id, ALGORITHM_VERSION, name, value)
+                    for name, column in columns.items()
+                    for photo_id, value in zip(ids, column)
+                ],
+            )
             count += len(batch)
         return count
 
@@ -1538,8 +1604,10 @@ def _to_person_scale(record: dict, person_mm: float) -> None:
     if own is None or not own > 0:
         return
     factor = person_mm / own
-    record["metrics"] = {k: (v * factor if v is not None and k.endswith("_mm") else v)
-                         for k, v in record["metrics"].items()}
+    record["metrics"] = {
+        k: (v * factor if v is not None and k.endswith("_mm") else v)
+        for k, v in record["metrics"].items()
+    }
     if record["scale_mm_per_px"] is not None:
         record["scale_mm_per_px"] *= factor
     record["scale_source"] = "person"

@@ -54,9 +54,11 @@ def different_reason(distance: float, own: list[float], person: str) -> Reason:
     """The rejection reason for another person's photo."""
     whose = "your photos" if person == DEFAULT_PERSON else f"{person}'s photos"
     low, high = (min(own), max(own)) if own else (float("nan"), float("nan"))
-    return Reason(ReasonCode.DIFFERENT_PERSON,
-                  f"looks like a different person (face shape distance {distance:.1f}, "
-                  f"{whose} {low:.1f}-{high:.1f})")
+    return Reason(
+        ReasonCode.DIFFERENT_PERSON,
+        f"looks like a different person (face shape distance {distance:.1f}, "
+        f"{whose} {low:.1f}-{high:.1f})",
+    )
 
 
 def fill_readings(db: sqlite3.Connection) -> int:
@@ -67,21 +69,24 @@ def fill_readings(db: sqlite3.Connection) -> int:
 
     rows = db.execute(
         "SELECT photo_id, points, scale_mm_per_px, scale_source, focal_length_px, focal_source, "
-        "image_width_px, image_height_px FROM landmarks WHERE signature IS NULL").fetchall()
+        "image_width_px, image_height_px FROM landmarks WHERE signature IS NULL"
+    ).fetchall()
     if not rows:
         return 0
     stack = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8").reshape(len(rows), N_POINTS, 3)
     focal, centres = _cameras(rows)
     with np.errstate(all="ignore"):
-        signatures, patterns = face_readings(stack, focal_length_px=focal,
-                                             principal_point_px=centres)
-    db.executemany("UPDATE landmarks SET signature = ?, asymmetry = ? WHERE photo_id = ?",
-                   [(_blob(s), _blob(p), r[0]) for r, s, p in zip(rows, signatures, patterns)])
+        signatures, patterns = face_readings(
+            stack, focal_length_px=focal, principal_point_px=centres
+        )
+    db.executemany(
+        "UPDATE landmarks SET signature = ?, asymmetry = ? WHERE photo_id = ?",
+        [(_blob(s), _blob(p), r[0]) for r, s, p in zip(rows, signatures, patterns)],
+    )
     return len(rows)
 
 
-def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SETTINGS
-           ) -> Settled:
+def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SETTINGS) -> Settled:
     """Learn every person who has enough accepted photos, and decide every photo not yet
     decided (see the module docstring). Returns what was decided; photos found mirrored need
     remeasuring by the caller."""
@@ -91,8 +96,11 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
     settled = Settled()
     people = [row[0] for row in db.execute("SELECT DISTINCT person FROM photos ORDER BY person")]
     for person in people:
-        known = db.execute("SELECT signature, asymmetry, distances, threshold, pattern_strength "
-                           "FROM people WHERE name = ?", (person,)).fetchone()
+        known = db.execute(
+            "SELECT signature, asymmetry, distances, threshold, pattern_strength "
+            "FROM people WHERE name = ?",
+            (person,),
+        ).fetchone()
         if known is None:
             known = _learn(db, person, now, settings)
             if known is None:
@@ -102,39 +110,53 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
         own, threshold, strength = json.loads(known[2]), float(known[3]), known[4]
         own = [d for d in own if d <= threshold]
         rows = db.execute(
-            "SELECT p.id, p.status, p.reasons, p.reason_codes, p.mirror_source, p.identity, "
-            "l.signature, "
+            "SELECT p.id, p.reasons, p.reason_codes, p.mirror_source, p.identity, l.signature, "
             "l.asymmetry, l.flipped FROM photos p JOIN landmarks l ON l.photo_id = p.id "
             "WHERE p.person = ? AND l.signature IS NOT NULL "
             "AND (p.identity IS NULL OR (p.identity = 'baseline' AND p.identity_distance IS NULL))",
-            (person,)).fetchall()
-        for photo_id, status, reasons, codes, mirror_source, identity, sig, asym, flipped in rows:
+            (person,),
+        ).fetchall()
+        for photo_id, reasons, codes, mirror_source, identity, sig, asym, flipped in rows:
             distance = float(signature_distance(_array(sig), signature))
             if not np.isfinite(distance):
                 continue
             if distance > threshold:
                 reason = different_reason(distance, own, person)
-                db.execute("UPDATE photos SET identity = 'different', identity_distance = ?, "
-                           "identity_reason = ?, status = 'rejected', reasons = ?, "
-                           "reason_codes = ? WHERE id = ?",
-                           (distance, reason, json.dumps([*json.loads(reasons), str(reason)]),
-                            json.dumps([*json.loads(codes), reason.code.value]), photo_id))
+                db.execute(
+                    "UPDATE photos SET identity = 'different', identity_distance = ?, "
+                    "identity_reason = ?, status = 'rejected', reasons = ?, "
+                    "reason_codes = ? WHERE id = ?",
+                    (
+                        distance,
+                        reason,
+                        json.dumps([*json.loads(reasons), str(reason)]),
+                        json.dumps([*json.loads(codes), reason.code.value]),
+                        photo_id,
+                    ),
+                )
                 settled.different[int(photo_id)] = reason
                 continue
-            db.execute("UPDATE photos SET identity = ?, identity_distance = ? WHERE id = ?",
-                       (identity or "same", distance, photo_id))
+            db.execute(
+                "UPDATE photos SET identity = ?, identity_distance = ? WHERE id = ?",
+                (identity or "same", distance, photo_id),
+            )
             if strength is None or strength < settings.mirror_min_pattern:
                 continue
             right_way = _array(asym) * (-1.0 if flipped else 1.0)
             correlation = float(mirror_correlation(right_way, pattern))
             stored_correlation = -correlation if flipped else correlation
-            db.execute("UPDATE photos SET mirror_correlation = ? WHERE id = ?",
-                       (stored_correlation, photo_id))
+            db.execute(
+                "UPDATE photos SET mirror_correlation = ? WHERE id = ?",
+                (stored_correlation, photo_id),
+            )
             if mirror_source == "marked" or not correlation < -settings.mirror_min_correlation:
                 continue
             db.execute("UPDATE landmarks SET flipped = 1 - flipped WHERE photo_id = ?", (photo_id,))
-            db.execute("UPDATE photos SET mirrored = 1 - mirrored, mirror_source = 'detected' "
-                       "WHERE id = ?", (photo_id,))
+            db.execute(
+                "UPDATE photos SET mirrored = 1 - mirrored, mirror_source = 'detected' "
+                "WHERE id = ?",
+                (photo_id,),
+            )
             settled.mirrored.append(int(photo_id))
     return settled
 
@@ -147,21 +169,36 @@ def _learn(db: sqlite3.Connection, person: str, now: str, settings: Settings):
         "SELECT p.id, l.signature, l.asymmetry, l.flipped FROM photos p "
         "JOIN landmarks l ON l.photo_id = p.id WHERE p.person = ? AND p.status = 'ok' "
         "AND l.signature IS NOT NULL ORDER BY p.captured_at, p.id LIMIT ?",
-        (person, settings.person_baseline_photos)).fetchall()
+        (person, settings.person_baseline_photos),
+    ).fetchall()
     if len(rows) < settings.person_baseline_photos:
         return None
     signatures = np.stack([_array(r[1]) for r in rows])
     patterns = np.stack([_array(r[2]) * (-1.0 if r[3] else 1.0) for r in rows])
     reference = reference_signature(signatures)
     distances = [float(d) for d in signature_distance(signatures, reference)]
-    threshold = max(settings.person_distance_floor,
-                    settings.person_distance_factor * float(np.median(distances)))
+    threshold = max(
+        settings.person_distance_floor,
+        settings.person_distance_factor * float(np.median(distances)),
+    )
     pattern = np.median(patterns, axis=0)
     strength = float(np.median(mirror_correlation(patterns, pattern)))
-    db.execute("INSERT INTO people (name, signature, asymmetry, photo_ids, distances, "
-               "threshold, pattern_strength, learned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               (person, _blob(reference), _blob(pattern), json.dumps([int(r[0]) for r in rows]),
-                json.dumps(distances), threshold, strength, now))
-    db.executemany("UPDATE photos SET identity = 'baseline', identity_distance = NULL "
-                   "WHERE id = ?", [(int(r[0]),) for r in rows])
+    db.execute(
+        "INSERT INTO people (name, signature, asymmetry, photo_ids, distances, "
+        "threshold, pattern_strength, learned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            person,
+            _blob(reference),
+            _blob(pattern),
+            json.dumps([int(r[0]) for r in rows]),
+            json.dumps(distances),
+            threshold,
+            strength,
+            now,
+        ),
+    )
+    db.executemany(
+        "UPDATE photos SET identity = 'baseline', identity_distance = NULL WHERE id = ?",
+        [(int(r[0]),) for r in rows],
+    )
     return _blob(reference), _blob(pattern), json.dumps(distances), threshold, strength

@@ -129,15 +129,20 @@ class ImportSummary:
                     + (f" ({detail})" if detail else "")
                 )
         if self.other_person:
-            lines.append(f"Kept but left out of every trend, "
-                         f"{plural(len(self.other_person), 'photo')} of someone else:")
-            lines += [f"  photo {photo_id}: {reason}"
-                      for photo_id, reason in self.other_person.items()]
+            lines.append(
+                f"Kept but left out of every trend, "
+                f"{plural(len(self.other_person), 'photo')} of someone else:"
+            )
+            lines += [
+                f"  photo {photo_id}: {reason}" for photo_id, reason in self.other_person.items()
+            ]
         if self.mirrored:
             ids = ", ".join(str(i) for i in self.mirrored)
-            lines.append(f"Mirror images read the right way round (left and right swapped "
-                         f"back): {plural(len(self.mirrored), 'photo')} (id {ids}); "
-                         f"if wrong: facetrack photos --mark-unmirrored ID")
+            lines.append(
+                f"Mirror images read the right way round (left and right swapped "
+                f"back): {plural(len(self.mirrored), 'photo')} (id {ids}); "
+                f"if wrong: facetrack photos --mark-unmirrored ID"
+            )
         lines += [f"Note: {note}" for note in self.notes]
         return lines
 

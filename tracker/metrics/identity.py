@@ -26,12 +26,12 @@ its negative: a photo whose pattern correlates negatively with the person's was 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.metrics.frame import FaceFrame
-
 
 # The signature's landmarks: the face frame's rigid points (nose, eye corners, the bone-backed
 # upper cheek; no brow, lid, mouth, jaw or lower-cheek point). On the 3-D head they separate
@@ -42,8 +42,9 @@ SIGNATURE_POINTS = ix.RIGID
 
 
 @lru_cache(maxsize=4)
-def _signature_pairs(points: tuple[int, ...] = SIGNATURE_POINTS
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _signature_pairs(
+    points: tuple[int, ...] = SIGNATURE_POINTS,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Index pairs (i, j) over ``points`` (one of each mirror-equivalent pair of pairs) and
     the pairs of their partners."""
     rigid = list(points)
@@ -82,13 +83,15 @@ def _face(points_px, focal_length_px, principal_point_px) -> tuple[np.ndarray, n
     single = pts.ndim == 2
     if single:
         pts = pts[None]
-    frame = FaceFrame.fit(pts, focal_length_px=focal_length_px,
-                          principal_point_px=principal_point_px)
+    frame = FaceFrame.fit(
+        pts, focal_length_px=focal_length_px, principal_point_px=principal_point_px
+    )
     return frame.to_face(pts), frame.scale_px, single
 
 
-def face_signature(points_px: np.ndarray, *, focal_length_px=None,
-                   principal_point_px=None) -> np.ndarray:
+def face_signature(
+    points_px: np.ndarray, *, focal_length_px=None, principal_point_px=None
+) -> np.ndarray:
     """The face-shape signature of one mesh or a stack (see the module docstring).
 
     Parameters
@@ -102,15 +105,16 @@ def face_signature(points_px: np.ndarray, *, focal_length_px=None,
     (N, P) or (P,) float64: log distances between the rigid points over the face's scale
     (P = ``SIGNATURE_SIZE``).
     """
-    signature, _ = face_readings(points_px, focal_length_px=focal_length_px,
-                                 principal_point_px=principal_point_px)
+    signature, _ = face_readings(
+        points_px, focal_length_px=focal_length_px, principal_point_px=principal_point_px
+    )
     return signature
 
 
 SIGNATURE_SIZE = len(_signature_pairs()[0])
 
 
-def signature_distance(signatures: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def signature_distance(signatures: np.ndarray, reference: np.ndarray) -> Any:
     """Face-shape distance (percent) of each signature from a reference signature: the root
     mean square of their differences, x 100. (N, P) -> (N,), (P,) -> float."""
     s = np.asarray(signatures, dtype=np.float64)
@@ -124,8 +128,13 @@ def reference_signature(signatures: np.ndarray) -> np.ndarray:
     return np.median(np.asarray(signatures, dtype=np.float64), axis=0)
 
 
-def face_readings(points_px: np.ndarray, *, focal_length_px=None, principal_point_px=None,
-                  points: tuple[int, ...] = SIGNATURE_POINTS) -> tuple[np.ndarray, np.ndarray]:
+def face_readings(
+    points_px: np.ndarray,
+    *,
+    focal_length_px=None,
+    principal_point_px=None,
+    points: tuple[int, ...] = SIGNATURE_POINTS,
+) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`face_signature`, :func:`asymmetry_pattern`) of the same meshes, from one fit
     of the face frame; ``points`` are the signature's landmarks (closed under mirroring)."""
     face, scale, single = _face(points_px, focal_length_px, principal_point_px)
@@ -144,25 +153,32 @@ def _signature(face: np.ndarray, points: tuple[int, ...] = SIGNATURE_POINTS) -> 
 
 def _pattern(face: np.ndarray) -> np.ndarray:
     left, right = _asymmetry_pairs()
-    return np.stack([face[:, left, 0] + face[:, right, 0],
-                     face[:, left, 1] - face[:, right, 1],
-                     face[:, left, 2] - face[:, right, 2]], axis=-1).reshape(len(face), -1)
+    return np.stack(
+        [
+            face[:, left, 0] + face[:, right, 0],
+            face[:, left, 1] - face[:, right, 1],
+            face[:, left, 2] - face[:, right, 2],
+        ],
+        axis=-1,
+    ).reshape(len(face), -1)
 
 
-def asymmetry_pattern(points_px: np.ndarray, *, focal_length_px=None,
-                      principal_point_px=None) -> np.ndarray:
+def asymmetry_pattern(
+    points_px: np.ndarray, *, focal_length_px=None, principal_point_px=None
+) -> np.ndarray:
     """The signed left-right differences of every mirror pair, over the face's scale.
 
     Returns (N, 3 K) or (3 K,): for each pair (left, right), left X + right X, left Y - right
     Y and left Z - right Z in the face frame (X towards the subject's left), divided by the
     frame's scale. A mirror image of the same face gives the negative pattern.
     """
-    _, pattern = face_readings(points_px, focal_length_px=focal_length_px,
-                               principal_point_px=principal_point_px)
+    _, pattern = face_readings(
+        points_px, focal_length_px=focal_length_px, principal_point_px=principal_point_px
+    )
     return pattern
 
 
-def mirror_correlation(patterns: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def mirror_correlation(patterns: np.ndarray, reference: np.ndarray) -> Any:
     """Pearson correlation of each asymmetry pattern with the person's (reference) pattern:
     near +1 the right way round, near -1 mirrored. (N, M) -> (N,), (M,) -> float."""
     p = np.asarray(patterns, dtype=np.float64)
@@ -173,13 +189,15 @@ def mirror_correlation(patterns: np.ndarray, reference: np.ndarray) -> np.ndarra
     return float(out) if np.ndim(out) == 0 else out
 
 
-def mirror_points(points_px: np.ndarray, image_width_px: float) -> np.ndarray:
+def mirror_points(points_px: np.ndarray, image_width_px: float | np.ndarray) -> np.ndarray:
     """The landmarks of the mirror image of a photo, each with its own name: every point is
     swapped with its left/right partner (``ix.mirror_permutation``) and reflected across the
-    image's vertical centre line (x -> width - 1 - x; depth unchanged). (N, 478, 3) or
-    (478, 3); applying it twice gives the input back."""
+    image's vertical centre line (x -> width - 1 - x; depth unchanged). (N, 478, 3) with a
+    scalar or (N,) width, or (478, 3); applying it twice gives the input back."""
     pts = np.asarray(points_px, dtype=np.float64)
     out = pts[..., ix.mirror_permutation(), :].copy()
-    out[..., 0] = (np.asarray(image_width_px, dtype=np.float64)[..., None] - 1.0) - out[..., 0] \
-        if np.ndim(image_width_px) else (float(image_width_px) - 1.0) - out[..., 0]
+    width = np.asarray(image_width_px, dtype=np.float64)
+    if width.ndim:
+        width = width[..., None]
+    out[..., 0] = (width - 1.0) - out[..., 0]
     return out

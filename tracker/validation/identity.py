@@ -38,13 +38,23 @@ from tracker.validation.head3d import (
 # control points of a face-shape change and the SD (mm) of their move in X, Y, Z
 SHAPE_CONTROLS = {
     # inner and outer eye corners
-    133: (1.3, 1.0, 1.0), 362: (1.3, 1.0, 1.0), 33: (2.0, 1.0, 1.5), 263: (2.0, 1.0, 1.5),
+    133: (1.3, 1.0, 1.0),
+    362: (1.3, 1.0, 1.0),
+    33: (2.0, 1.0, 1.5),
+    263: (2.0, 1.0, 1.5),
     # alar base, nose tip, subnasale, nasion
-    129: (1.5, 1.5, 1.5), 358: (1.5, 1.5, 1.5), 1: (0.0, 2.0, 3.0), 2: (0.0, 3.5, 2.0),
+    129: (1.5, 1.5, 1.5),
+    358: (1.5, 1.5, 1.5),
+    1: (0.0, 2.0, 3.0),
+    2: (0.0, 3.5, 2.0),
     168: (0.0, 1.5, 2.0),
     # cheekbones (zygion side) and malar points
-    234: (3.5, 2.0, 2.0), 454: (3.5, 2.0, 2.0), 116: (2.5, 2.0, 2.0), 345: (2.5, 2.0, 2.0),
-    50: (2.0, 2.0, 2.0), 280: (2.0, 2.0, 2.0),
+    234: (3.5, 2.0, 2.0),
+    454: (3.5, 2.0, 2.0),
+    116: (2.5, 2.0, 2.0),
+    345: (2.5, 2.0, 2.0),
+    50: (2.0, 2.0, 2.0),
+    280: (2.0, 2.0, 2.0),
 }
 SHAPE_KERNEL_MM = 14.0  # width of the Gaussian that spreads each control point's move
 
@@ -70,8 +80,9 @@ def shape_variant(head: Head, rng: np.random.Generator, *, scale: float = 1.0) -
     centres = head.landmarks_mm[controls, :2]
     values = np.array([move[p] for p in controls])
     dist2 = ((centres[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
-    weights = np.linalg.solve(np.exp(-dist2 / (2 * SHAPE_KERNEL_MM**2)) + 1e-9 * np.eye(len(controls)),
-                              values)
+    weights = np.linalg.solve(
+        np.exp(-dist2 / (2 * SHAPE_KERNEL_MM**2)) + 1e-9 * np.eye(len(controls)), values
+    )
 
     def field(xy: np.ndarray) -> np.ndarray:
         d2 = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
@@ -100,10 +111,12 @@ def _readings(result, width: int, height: int, points=None):
 
     camera = result.camera
     centre = ((width - 1) / 2.0, (height - 1) / 2.0)
-    return identity.face_readings(result.refined_points_px,
-                                  focal_length_px=camera.focal_length_px,
-                                  principal_point_px=centre,
-                                  points=points or identity.SIGNATURE_POINTS)
+    return identity.face_readings(
+        result.refined_points_px,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=centre,
+        points=points or identity.SIGNATURE_POINTS,
+    )
 
 
 def _face_points(result, width: int, height: int) -> np.ndarray:
@@ -112,15 +125,26 @@ def _face_points(result, width: int, height: int) -> np.ndarray:
 
     camera = result.camera
     points = result.refined_points_px
-    frame = FaceFrame.fit(points, focal_length_px=camera.focal_length_px,
-                          principal_point_px=((width - 1) / 2.0, (height - 1) / 2.0))
+    frame = FaceFrame.fit(
+        points,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=((width - 1) / 2.0, (height - 1) / 2.0),
+    )
     return frame.to_face(points)[0] / frame.scale_px[0]
 
 
-def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: int = 16,
-                   treated_photos: int = 4, mirrored_photos: int = 12, baseline: int = 5,
-                   seed: int = 20261130, points: tuple[int, ...] | None = None,
-                   keep_faces: bool = False) -> pd.DataFrame:
+def identity_study(
+    *,
+    people: int = 8,
+    photos_per_person: int = 4,
+    own_photos: int = 16,
+    treated_photos: int = 4,
+    mirrored_photos: int = 12,
+    baseline: int = 5,
+    seed: int = 20261130,
+    points: tuple[int, ...] | None = None,
+    keep_faces: bool = False,
+) -> pd.DataFrame:
     """Signature distances and mirror correlations of rendered selfies, one row per photo.
 
     The person is the sample head with a 2 mm higher left brow; the first ``baseline`` of its
@@ -141,8 +165,11 @@ def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: i
 
     rng = np.random.default_rng(seed)
     me = sample_head().deformed(brow_lift_mm={"left": 2.0})
-    treated = me.deformed(brow_lift_mm={"right": 1.5}, jaw_in_mm={"left": 1.0, "right": 1.0},
-                          mouth_corner_lift_mm={"left": 1.5, "right": 1.5})
+    treated = me.deformed(
+        brow_lift_mm={"right": 1.5},
+        jaw_in_mm={"left": 1.0, "right": 1.0},
+        mouth_corner_lift_mm={"left": 1.5, "right": 1.5},
+    )
     plan = [("own", 0, me, False)] * own_photos + [("treated", 0, treated, False)] * treated_photos
     plan += [("mirrored", 0, me, True)] * mirrored_photos
     for k in range(people):
@@ -151,12 +178,18 @@ def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: i
     rows = []
     for kind, person, head, flip in plan:
         capture = random_selfie_capture(
-            rng, offset_px=(float(rng.uniform(-80, 80)), float(rng.uniform(-120, 120))))
+            rng, offset_px=(float(rng.uniform(-80, 80)), float(rng.uniform(-120, 120)))
+        )
         rendered = render(head, capture)
         pixels = rendered.pixels[:, ::-1].copy() if flip else rendered.pixels
         result = measure_render(pixels, rendered.focal_length_px)
-        row = {"kind": kind, "person": person, "status": result.status,
-               "signature": None, "pattern": None}
+        row = {
+            "kind": kind,
+            "person": person,
+            "status": result.status,
+            "signature": None,
+            "pattern": None,
+        }
         if result.measurement is not None:
             height, width = pixels.shape[:2]
             row["signature"], row["pattern"] = _readings(result, width, height, points)
@@ -173,7 +206,9 @@ def identity_study(*, people: int = 8, photos_per_person: int = 4, own_photos: i
     frame["distance"] = np.nan
     frame["mirror_correlation"] = np.nan
     frame.loc[measured, "distance"] = identity.signature_distance(
-        np.stack(frame.loc[measured, "signature"]), reference)
+        np.stack(frame.loc[measured, "signature"]), reference
+    )
     frame.loc[measured, "mirror_correlation"] = identity.mirror_correlation(
-        np.stack(frame.loc[measured, "pattern"]), pattern)
+        np.stack(frame.loc[measured, "pattern"]), pattern
+    )
     return frame.drop(columns=["signature", "pattern"])
