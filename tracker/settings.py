@@ -105,15 +105,15 @@ class Settings:
     person_baseline_photos: int = 5
     # A photo is another person's when its face-shape distance from the person's signature
     # exceeds max(floor, factor x the median distance of the baseline photos from it). On the
-    # project's 3-D head (tracker.validation.identity, two runs of 98 selfies of the person:
+    # project's 3-D head (tracker.validation.identity, two runs, 98 selfies of the person:
     # pose, distance, light, noise, JPEG, a treatment effect on brow, jaw and mouth corners,
     # mirror images; 40 other face shapes with the anthropometric between-person SDs, 120
     # selfies) the person's photos lie 0.22-1.34 from their signature (95th percentile 1.12),
-    # other faces 0.84-4.11 (5th percentile 1.13, median 2.33): the floor 1.5 keeps every own
-    # photo and catches 104 of the 120 others. A person's own photos lie up to 3.4 (95th
-    # percentile 2.6) times their baseline's median distance, whatever its size: with a factor
-    # of 3, a person whose photos scatter more than the renders (real photos do) keeps about
-    # 98 % of their own.
+    # other faces 0.84-4.11 (5th percentile 1.13, median 2.33): the thresholds this gives
+    # (1.50 and 1.62 in the two runs) keep every own photo and catch 98 of the 120 others (the
+    # floor alone: 104). A person's own photos lie up to 3.4 (95th percentile 2.6) times
+    # their baseline's median distance, whatever its size: with a factor of 3, a person whose
+    # photos scatter more than the renders (real photos do) keeps well over 95 % of their own.
     person_distance_floor: float = 1.5
     person_distance_factor: float = 3.0
     # A photo is read as a mirror image when its asymmetry pattern correlates with the
