@@ -394,3 +394,21 @@ def test_identity_study_separates_faces_and_finds_every_mirror_image():
     assert me["distance"].max() < DEFAULT_SETTINGS.person_distance_floor
     others = frame.loc[frame["person"] > 0, "distance"]
     assert others.median() > DEFAULT_SETTINGS.person_distance_floor
+
+
+def test_a_symmetric_face_is_never_flipped(tmp_path):
+    """With no asymmetry of its own (the reference face, symmetric, with 0.2 px of landmark
+    noise per photo), a face's pattern is noise: detection stays off (no photo is flipped),
+    and the noisy photos' wider scatter widens the person's threshold (none is rejected)."""
+    from test_library import fake_library, make_photos
+
+    with fake_library(tmp_path / "lib") as library:
+        summary = library.import_photos(make_photos(tmp_path / "in", 24), workers=1)
+        frame = library.photos()
+        strength, threshold = library._conn.execute(
+            "SELECT pattern_strength, threshold FROM people"
+        ).fetchone()
+    assert summary.mirrored == () and not frame["mirrored"].any()
+    assert frame["mirror_source"].isna().all()
+    assert (frame["identity"] != "different").all() and threshold > 1.5
+    assert abs(strength) < 0.5

@@ -122,7 +122,8 @@ class Settings:
     # (tracker.validation.identity, two runs), 30 of 32 mirror images correlate at -0.98 to
     # -0.30 (2 at -0.21 to -0.30 stay undecided) and 66 photos the right way round at -0.18 to
     # +0.99 (none below -0.3; 5 undecided). No detection when
-    # the baseline photos' own median correlation is below ``mirror_min_pattern`` (a face too
+    # each baseline photo's pattern correlates with the others' median by less than
+    # ``mirror_min_pattern`` (median over the baseline photos: a face too
     # symmetric to tell its sides apart).
     mirror_min_correlation: float = 0.3
     mirror_min_pattern: float = 0.5

@@ -223,7 +223,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             photo_ids  TEXT NOT NULL,           -- JSON list: the photos it was learned from
             distances  TEXT NOT NULL,           -- JSON list: their face-shape distances
             threshold  REAL NOT NULL,           -- beyond it, another person
-            pattern_strength REAL,              -- median correlation of their patterns
+            pattern_strength REAL,              -- their patterns against the others' median
             learned_at TEXT NOT NULL
         ) WITHOUT ROWID;
         """,

@@ -182,7 +182,17 @@ def _learn(db: sqlite3.Connection, person: str, now: str, settings: Settings):
         settings.person_distance_factor * float(np.median(distances)),
     )
     pattern = np.median(patterns, axis=0)
-    strength = float(np.median(mirror_correlation(patterns, pattern)))
+    # how much of the pattern is the person's own, not noise: each first photo's pattern
+    # against the median of the others (pure noise gives about 0; a median that includes the
+    # photo itself would correlate with it even then)
+    strength = float(
+        np.median(
+            [
+                mirror_correlation(patterns[k], np.median(np.delete(patterns, k, axis=0), axis=0))
+                for k in range(len(patterns))
+            ]
+        )
+    )
     db.execute(
         "INSERT INTO people (name, signature, asymmetry, photo_ids, distances, "
         "threshold, pattern_strength, learned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
