@@ -18,21 +18,31 @@ from scipy import stats
 
 from tracker.analysis import (
     DEFAULT_SEM,
+    PRIMARY_METRICS,
     TABLE_COLUMNS,
     analyse,
     choose_baseline,
-    is_detectable,
+    compare_days,
+    days_needed,
+    floor_sem,
+    holm_weights,
     left_out_line,
     mdc95,
     metric_label,
+    outcome_of,
     photo_roles,
+    read_noise_floors,
     sem_from_repeats,
+    sem_upper_bound,
+    serial_correlation,
     summary_sentences,
     table_lines,
     theil_sen,
     trend_table,
+    weighted_holm,
     welch_interval,
 )
+from tracker.analysis.noise import lowest_sem
 from tracker.analysis.windows import pauses, short_reason, window_of
 
 START = datetime(2026, 1, 1)
@@ -340,6 +350,45 @@ def test_sem_from_repeats_and_mdc():
     assert sem == pytest.approx(expected) and dof == 4
     assert math.isnan(sem_from_repeats([[1.0, 1.2], [2.0, 2.2], [3.0]])[0])
     assert mdc95(0.162) == pytest.approx(0.449, abs=0.001)
+    assert mdc95(lowest_sem(LEFT)) == pytest.approx(0.55, abs=0.005)  # the 2-D validation's
+
+
+def test_sem_upper_bound():
+    """The one-sided 95 % upper bound of an SEM is sem * sqrt(dof / chi2_0.05(dof)) (table
+    value chi2_0.05(10) = 3.940); over 2000 seeded samples of 6 normal values (5 degrees of
+    freedom) it lies above the true SD in 95 % of cases (binomial 99 % bounds 93.8-96.2 %)."""
+    assert sem_upper_bound(0.30, 10) == pytest.approx(0.30 * math.sqrt(10 / 3.940), rel=1e-3)
+    assert math.isnan(sem_upper_bound(0.3, 0))
+    rng = np.random.default_rng(11)
+    samples = rng.normal(0.0, 0.5, (2000, 6))
+    bounds = [sem_upper_bound(float(s.std(ddof=1)), 5) for s in samples]
+    covered = int(np.sum(np.asarray(bounds) >= 0.5))
+    assert stats.binom.ppf(0.005, 2000, 0.95) <= covered <= stats.binom.ppf(0.995, 2000, 0.95)
+
+
+def test_noise_floors_file():
+    """The packaged noise-floor file has the documented columns, a 2-D benchmark row for every
+    metric (its SEM of the 2026-11-21 validation: brow 0.20 / 0.13 mm) and the selfie study's
+    brow height (issue 10: per-photo SEM 0.42-0.47 mm, the upper end used), each row with the
+    command that made it; the floor without repeat photos is the selfie one where known and
+    otherwise the 2-D one, labelled a lower bound."""
+    from tracker.analysis.noise import DEFAULT_SEM_SOURCE, FLOOR_COLUMNS, SELFIE_SOURCE
+    from tracker.metrics.geometry import METRIC_NAMES
+
+    floors = read_noise_floors()
+    assert list(floors.columns) == FLOOR_COLUMNS
+    two_d = floors.loc[floors["source"] == "2d-nuisance"].set_index("metric")
+    assert set(two_d.index) == set(METRIC_NAMES) - {"face_scale_mm"}  # new, not yet measured
+    assert (two_d.loc[LEFT, "sem"], two_d.loc[RIGHT, "sem"]) == (0.20, 0.13)
+    for metric, sem in two_d["sem"].items():  # the registry's copy of the 2-D floors agrees
+        assert sem == DEFAULT_SEM[metric] or (sem == 0 and math.isnan(DEFAULT_SEM[metric]))
+    selfie = floors.loc[floors["source"] == "selfie-3d"].set_index("metric")
+    assert sorted(selfie.index) == [LEFT, RIGHT]
+    assert (selfie["sem"] == 0.47).all() and (selfie["n_photos"] == 40).all()
+    assert floors["generated_by"].str.len().min() > 10
+    assert floor_sem(LEFT) == (0.47, SELFIE_SOURCE)
+    assert floor_sem("jaw_angle_left_deg") == (0.16, DEFAULT_SEM_SOURCE)
+    assert math.isnan(floor_sem("nose_mm")[0])
 
 
 def readme_precision_table() -> dict[str, dict[str, str]]:
@@ -372,41 +421,45 @@ def test_default_sem_is_the_published_validation():
 
 
 def test_noise_floor_measured_from_repeats(treated):
-    """Two photos a day give the SEM of the photos' own noise (0.3 mm) within 10 %."""
+    """Two photos a day give the SEM of the photos' own noise (0.3 mm) within 10 %; the SEM
+    used is its 95 % upper bound on those degrees of freedom, and the MDC95 follows it."""
     _, _, trend = treated
     noise = trend.noise.set_index("metric")
     assert noise.loc[LEFT, "noise_source"] == "repeat photos"
-    assert noise.loc[LEFT, "sem"] == pytest.approx(NOISE_SD, rel=0.1)
+    assert noise.loc[LEFT, "sem_point"] == pytest.approx(NOISE_SD, rel=0.1)
     assert noise.loc[LEFT, "dof"] > 100
+    dof = int(noise.loc[LEFT, "dof"])
+    factor = math.sqrt(dof / stats.chi2.ppf(0.05, dof))
+    assert noise.loc[LEFT, "sem"] == pytest.approx(noise.loc[LEFT, "sem_point"] * factor)
     assert row(trend.table, LEFT, "immediate")["mdc"] == pytest.approx(
         mdc95(noise.loc[LEFT, "sem"])
     )
 
 
-def test_noise_floor_falls_back_to_benchmark():
+def test_noise_floor_falls_back_to_selfie_study():
     """With one photo a day (the before photo alone on session days, and the after photo)
-    there are no repeats of a state: the benchmark's fixed-scale SEM is used and said so;
+    there are no repeats of a state: the selfie study's SEM (0.47 mm) is used and said so;
     with photo noise at that level, the immediate +1.0 mm is detectable and pure noise is
     not."""
-    photos, sessions = treatment_series(6, repeats=False, noise_sd=DEFAULT_SEM[LEFT])
+    photos, sessions = treatment_series(6, repeats=False, noise_sd=0.47)
     taken = photos["captured_at"]
     session_day = (taken.dt.normalize() - DAY0).dt.days.isin(SESSION_DAYS)
     photos = photos.loc[~(session_day & (taken.dt.hour == 8))]
     trend = analyse(photos, sessions)
     noise = trend.noise.set_index("metric")
-    assert noise.loc[LEFT, "sem"] == DEFAULT_SEM[LEFT]
-    assert noise.loc[LEFT, "noise_source"] == "benchmark (no repeat photos)"
+    assert noise.loc[LEFT, "sem"] == 0.47
+    assert noise.loc[LEFT, "noise_source"] == "selfie study (no repeat photos)"
     assert noise.loc[LEFT, "dof"] == 0
     assert row(trend.table, LEFT, "immediate")["detectable"] is True
     assert not trend.table.loc[trend.table["metric"] == RIGHT, "detectable"].any()
 
 
 def test_noise_floor_never_below_benchmark():
-    """Near-identical repeats (burst shots) do not push the SEM below the benchmark's."""
+    """Near-identical repeats (burst shots) do not push the SEM below the 2-D benchmark's."""
     photos, sessions = treatment_series(7, noise_sd=0.01)
     noise = analyse(photos, sessions).noise.set_index("metric")
-    assert noise.loc[LEFT, "sem"] == DEFAULT_SEM[LEFT]
-    assert noise.loc[LEFT, "noise_source"] == "benchmark (repeat photos vary less)"
+    assert noise.loc[LEFT, "sem"] == lowest_sem(LEFT) == 0.20
+    assert noise.loc[LEFT, "noise_source"] == "2-D benchmark (repeat photos vary less)"
 
 
 def test_given_sem():
@@ -417,16 +470,135 @@ def test_given_sem():
     assert noise.loc[RIGHT, "noise_source"] == "repeat photos"
 
 
-# --- detectability and small samples -----------------------------------------------------------
+# --- the family-wise control and the test of a change ------------------------------------------
 
 
-def test_detectable_needs_mdc_and_interval():
-    """Detectable only when the change exceeds the MDC and its interval excludes 0."""
-    assert is_detectable(1.0, 0.5, 1.5, 0.45) is True
-    assert is_detectable(-1.0, -1.5, -0.5, 0.45) is True
-    assert is_detectable(1.0, -0.1, 2.1, 0.45) is False  # above the MDC, interval has 0
-    assert is_detectable(0.3, 0.2, 0.4, 0.45) is False  # interval without 0, under the MDC
-    assert is_detectable(math.nan, math.nan, math.nan, 0.45) is None
+def test_weighted_holm_is_holm_with_equal_weights():
+    """With equal weights the procedure is Holm's: p = 0.01, 0.04, 0.03, 0.2 are compared
+    with 0.05/4, 0.05/2, 0.05/3 and 0.05/1 in the order 0.01, 0.03, 0.04, 0.2; adjusted
+    p-values 0.04, 0.09, 0.09, 0.2; a test not made (NaN) takes no part."""
+    adjusted, level = weighted_holm([0.01, 0.04, 0.03, 0.2, math.nan], [1, 1, 1, 1, 1])
+    assert adjusted[:4] == pytest.approx([0.04, 0.09, 0.09, 0.2])
+    assert level[:4] == pytest.approx([0.0125, 0.025, 0.05 / 3, 0.05])
+    assert math.isnan(adjusted[4]) and math.isnan(level[4])
+    assert holm_weights(["primary"] * 4 + ["exploratory"] * 2) == pytest.approx(
+        [0.2] * 4 + [0.1] * 2
+    )
+    assert outcome_of(LEFT) == "primary" and outcome_of("eye_aperture_left_mm") == "exploratory"
+    assert set(PRIMARY_METRICS) == {
+        LEFT,
+        RIGHT,
+        "jaw_angle_left_deg",
+        "jaw_angle_right_deg",
+        "lower_face_width_mm",
+        "asymmetry_pct",
+    }
+
+
+def test_weighted_holm_controls_the_family_wise_error():
+    """Under the global null (18 primary and 27 exploratory uniform p-values), over 4000
+    seeded families the procedure rejects anything in at most 5 % (4.6 % expected for
+    independent tests; the binomial 99 % upper bound of 5 % is 5.9 %)."""
+    rng = np.random.default_rng(12)
+    weights = holm_weights(["primary"] * 18 + ["exploratory"] * 27)
+    any_rejected = sum(
+        bool((weighted_holm(rng.uniform(size=45), weights)[0] <= 0.05).any()) for _ in range(4000)
+    )
+    assert any_rejected <= stats.binom.ppf(0.99, 4000, 0.05)
+
+
+def test_compare_days_is_welch_without_floor_or_correlation():
+    """Without a noise floor and with too few consecutive days for a correlation, the test
+    of a change is Welch's: scipy's ttest_ind(equal_var=False) p-value and interval."""
+    rng = np.random.default_rng(13)
+    a, b = rng.normal(1, 1, 7), rng.normal(0, 2, 12)
+    result = compare_days(a, b)
+    expected = stats.ttest_ind(a, b, equal_var=False)
+    interval = expected.confidence_interval(0.95)
+    assert result["p_value"] == pytest.approx(expected.pvalue)
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx((interval.low, interval.high))
+    assert result["day_correlation"] == 0.0
+
+
+def test_noise_floor_widens_agreeing_days():
+    """Three days that agree by chance (SD 0.01 mm) cannot look certain: with a 0.47 mm SEM
+    and one photo a day, the standard error is at least 0.47 * sqrt(1/3 + 1/3) mm."""
+    result = compare_days([1.0, 1.01, 0.99], [0.0, 0.01, -0.01], sem=0.47)
+    assert result["se"] == pytest.approx(0.47 * math.sqrt(2 / 3))
+    assert result["p_value"] > 0.05
+
+
+def test_serial_correlation_recovered():
+    """The lag-1 correlation of AR(1) day effects (rho 0.5; two sides of 15 and 30 days) is
+    recovered within 0.1 in the median over 300 seeded series, and independent days give a
+    median of 0 (the estimate is clipped at 0)."""
+    rng = np.random.default_rng(14)
+    for rho, expected in ((0.5, 0.5), (0.0, 0.0)):
+        estimates = []
+        for _ in range(300):
+            x = np.zeros(55)
+            shocks = rng.normal(size=55)
+            x[0] = shocks[0] / math.sqrt(1 - rho**2)
+            for t in range(1, 55):
+                x[t] = rho * x[t - 1] + shocks[t]
+            estimates.append(
+                serial_correlation((np.arange(15), x[:15]), (np.arange(25, 55), x[25:]))
+            )
+        assert abs(np.median(estimates) - expected) <= 0.1, (rho, np.median(estimates))
+
+
+def test_serial_correlation_widens_the_interval():
+    """Correlated days (AR(1) rho 0.6, 14 baseline and 15 window days, no change): the 95 %
+    intervals cover 0 in at least 90 % of 300 seeded series with the correction; without it
+    (too few pairs allowed) coverage falls below 85 %."""
+    rng = np.random.default_rng(15)
+    covered = naive = 0
+    for _ in range(300):
+        x = np.zeros(29)
+        shocks = rng.normal(size=29)
+        x[0] = shocks[0] / math.sqrt(1 - 0.36)
+        for t in range(1, 29):
+            x[t] = 0.6 * x[t - 1] + shocks[t]
+        days_b, days_a = np.arange(14), np.arange(14, 29)
+        corrected = compare_days(x[14:], x[:14], sample_days=days_a, reference_days=days_b)
+        plain = compare_days(x[14:], x[:14])
+        covered += corrected["ci_low"] <= 0 <= corrected["ci_high"]
+        naive += plain["ci_low"] <= 0 <= plain["ci_high"]
+    assert covered / 300 >= 0.90 and naive / 300 < 0.85, (covered, naive)
+
+
+def test_days_needed():
+    """The days a window needs for 80 % power at a 5 % level (z 1.96 + 0.84 = 2.80): with
+    per-day SD 0.5 mm, one photo a day (all of it photo noise) and 14 baseline days, a 1 mm
+    change needs SE <= 1/2.80, i.e. n >= 0.25 / (0.1275 - 0.25/14) = 2.3 -> 3 days (exact:
+    0.25 / ((1 / 2.8016)^2 - 0.25 / 14)); a baseline too noisy for any window gives inf."""
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    expected = math.ceil(0.25 / ((1 / z) ** 2 - 0.25 / 14))
+    assert (
+        days_needed(
+            1.0,
+            day_sd=0.5,
+            sem=0.5,
+            baseline_days=14,
+            photos_per_day=1,
+            baseline_photos_per_day=1,
+            level=0.05,
+        )
+        == expected
+        == 3
+    )
+    assert (
+        days_needed(
+            1.0,
+            day_sd=2.0,
+            sem=0.5,
+            baseline_days=3,
+            photos_per_day=1,
+            baseline_photos_per_day=1,
+            level=0.05,
+        )
+        == math.inf
+    )
 
 
 def test_welch_interval_matches_scipy():
@@ -655,61 +827,80 @@ def test_rejected_photos_left_out_and_counted(treated):
 
 
 def test_summary_sentences_wording():
-    """The sentences give the change, its interval and the noise floor in plain words."""
+    """The sentences give the change, its interval and the detection threshold (after the
+    family-wise control) in plain words; an exploratory metric is marked as such; a change
+    above its threshold that the step-down procedure still did not call detectable says so."""
     table = pd.DataFrame(
         [
             {
                 "metric": LEFT,
+                "outcome": "primary",
                 "window": "2-4 weeks",
                 "n_days": 15,
                 "change": 0.8,
                 "ci_low": 0.3,
                 "ci_high": 1.3,
-                "mdc": 0.45,
+                "threshold": 0.45,
                 "detectable": True,
                 "note": None,
             },
             {
                 "metric": RIGHT,
+                "outcome": "primary",
                 "window": "2-4 weeks",
                 "n_days": 15,
                 "change": 0.2,
                 "ci_low": -0.3,
                 "ci_high": 0.7,
-                "mdc": 0.45,
+                "threshold": 0.45,
                 "detectable": False,
                 "note": None,
             },
             {
                 "metric": "jaw_angle_left_deg",
+                "outcome": "primary",
                 "window": "2-4 weeks",
                 "n_days": 15,
                 "change": -1.0,
                 "ci_low": -2.1,
                 "ci_high": 0.1,
-                "mdc": 0.48,
+                "threshold": 0.48,
                 "detectable": False,
                 "note": None,
             },
             {
+                "metric": "eye_aperture_left_mm",
+                "outcome": "exploratory",
+                "window": "2-4 weeks",
+                "n_days": 15,
+                "change": 0.9,
+                "ci_low": 0.5,
+                "ci_high": 1.3,
+                "threshold": 0.6,
+                "detectable": True,
+                "note": None,
+            },
+            {
                 "metric": LEFT,
+                "outcome": "primary",
                 "window": "immediate",
                 "n_sessions": 12,
                 "change": 1.0,
                 "ci_low": 0.7,
                 "ci_high": 1.3,
-                "mdc": 0.45,
+                "threshold": 0.45,
                 "detectable": True,
                 "note": None,
             },
             {
                 "metric": RIGHT,
+                "outcome": "primary",
                 "window": "immediate",
                 "n_sessions": 2,
                 "change": math.nan,
                 "ci_low": math.nan,
                 "ci_high": math.nan,
-                "mdc": 0.45,
+                "threshold": math.nan,
                 "detectable": None,
                 "note": "not enough photos: ...",
             },
@@ -717,20 +908,24 @@ def test_summary_sentences_wording():
     )
     assert summary_sentences(table) == [
         "Brow height (left) +1.00 mm (95% CI 0.70 to 1.30) right after a session (mean of 12 "
-        "sessions), above the 0.45 mm noise floor.",
+        "sessions), above the 0.45 mm detection threshold.",
         "Brow height (right): not enough photos yet for the immediate effect.",
         "Brow height (left) +0.80 mm (95% CI 0.30 to 1.30) after 2–4 weeks, above the 0.45 mm "
-        "noise floor.",
+        "detection threshold.",
         "Brow height (right) +0.20 mm (95% CI -0.30 to 0.70) after 2–4 weeks, within the "
-        "0.45 mm noise floor: not a detectable change.",
+        "0.45 mm detection threshold: not a detectable change.",
         "Jaw angle (left) -1.0 deg (95% CI -2.1 to 0.1) after 2–4 weeks, larger than the "
-        "0.5 deg noise floor but too uncertain (the interval includes 0): not a detectable "
-        "change yet.",
+        "0.5 deg detection threshold, but a stronger test of this report failed first: not a "
+        "detectable change yet.",
+        "Exploratory: Eye opening (left) +0.90 mm (95% CI 0.50 to 1.30) after 2–4 weeks, "
+        "above the 0.60 mm detection threshold.",
     ]
     assert summary_sentences(table, combine=True)[2:] == [
         "Brow height (left) +0.80 mm (95% CI 0.30 to 1.30) after 2–4 weeks, above the 0.45 mm "
-        "noise floor.",
-        "No detectable change after 2–4 weeks (within the noise floor or too uncertain): "
+        "detection threshold.",
+        "Exploratory: Eye opening (left) +0.90 mm (95% CI 0.50 to 1.30) after 2–4 weeks, "
+        "above the 0.60 mm detection threshold.",
+        "No detectable change after 2–4 weeks (within the detection threshold): "
         "Brow height (right) +0.20 mm, Jaw angle (left) -1.0 deg.",
     ]
     assert metric_label("lower_face_width_mm") == "Lower face width"
@@ -753,9 +948,10 @@ def test_fade_and_table_text(treated):
         "change",
         "95%",
         "CI",
-        "MDC",
+        "threshold",
         "detectable",
         "slope/week",
+        "outcome",
     ]
     assert len(text) == 1 + len(trend.table)
     assert text[1].split()[:7] == ["Brow", "height", "(left),", "mm", "immediate", "30", "+0.94"]

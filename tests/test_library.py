@@ -585,6 +585,21 @@ def test_sessions_are_logged_and_listed(library):
         library.delete_session(second)
 
 
+def test_a_session_can_be_corrected(library):
+    """update_session replaces a session's start, length, mode and note, checked as
+    log_session checks them; an unknown id raises LibraryError."""
+    session = library.log_session("2026-01-05T08:30", minutes=20, mode="lift", note="typo")
+    library.update_session(session, "2026-01-06T07:45", minutes=25, mode="Firm")
+    row = library.sessions().iloc[0]
+    assert row["started_at"] == pd.Timestamp("2026-01-06 07:45")
+    assert (row["minutes"], row["mode"], row["note"]) == (25, "firm", None)
+    with pytest.raises(LibraryError, match="positive number of minutes"):
+        library.update_session(session, "2026-01-06", minutes=0)
+    with pytest.raises(LibraryError, match="no session with id 999"):
+        library.update_session(999, "2026-01-06")
+    assert library.sessions()["minutes"].tolist() == [25]
+
+
 # --- remeasure -----------------------------------------------------------------------------
 
 

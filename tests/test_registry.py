@@ -48,6 +48,7 @@ def test_derived_lists_match_the_documented_ones():
         "jaw_angle_left_deg",
         "jaw_angle_right_deg",
         "asymmetry_pct",
+        "lower_face_width_mm",  # issue 15: the jawline metrics are primary outcomes
     )
     assert charts.DASHBOARD_METRICS == (
         "brow_height",

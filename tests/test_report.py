@@ -30,10 +30,18 @@ from tracker.report.pdf import print_with_chromium, run_chromium
 
 TAG = '<script>alert("tag")</script> week 1'
 NOTE = "felt <b>tingly</b> & warm"
-# The sentence the summary must lead with for the year of photos (the lift is 0.8 mm).
+# The sentence the summary must hold for the year of photos: the lift is 0.8 mm, but with 5
+# baseline days of one photo each and the selfie study's noise floor (0.47 mm per photo) it is
+# not detectable after the report's family-wise control (issue 15; it was "above the 0.55 mm
+# noise floor" with the 2-D floor).
 BROW_SENTENCE = re.compile(
-    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 0\.\d\d\) "
-    r"after 2–4 weeks, above the 0\.55 mm noise floor\."
+    r"No detectable change after 2–4 weeks \(within the detection "
+    r"threshold\): Brow height \(left\) \+0\.[78]\d mm"
+)
+# With daily photos and 10 baseline days (the month) the same lift is detectable.
+MONTH_SENTENCE = re.compile(
+    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 1?\.\d\d\) "
+    r"after 2–4 weeks, above the 0\.\d\d mm detection threshold\."
 )
 
 needs_chromium = pytest.mark.skipif(
@@ -136,16 +144,16 @@ def assert_self_contained(html: str) -> None:
 
 
 def test_year_report_leads_with_the_summary(year, year_html):
-    """A year of photos: the summary comes first and states the lift of the left brow with
-    its interval against the noise floor; then the table, charts, before/after, treatment
-    log, photo log and methods, in that order."""
+    """A year of photos: the summary comes first and states the change of the left brow
+    against its detection threshold; then the table, charts, before/after, treatment log,
+    photo log and methods, in that order."""
     html = year_html
     sections = ["summary", "windows", "charts", "before-after", "adherence", "photos", "methods"]
     positions = [html.index(f'<section id="{name}"') for name in sections]
     assert positions == sorted(positions)
     summary = html[positions[0] : positions[1]]
     assert BROW_SENTENCE.search(summary), summary
-    assert "No detectable change right after a session" in summary  # +0.3 mm < 0.55 mm
+    assert "No detectable change right after a session" in summary  # the brows' +0.3 mm
     assert "not a medical device" in html.lower()
 
 
@@ -301,7 +309,7 @@ def test_report_command_writes_html(month, tmp_path):
     result = CliRunner().invoke(main, ["report", "--library", str(month.path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output == f"Wrote {out}.\n"
-    assert BROW_SENTENCE.search(out.read_text(encoding="utf-8"))
+    assert MONTH_SENTENCE.search(out.read_text(encoding="utf-8"))
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 

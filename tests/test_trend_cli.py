@@ -165,6 +165,11 @@ def test_json_keys_and_values(library_dir):
     assert long_term["slope_per_week"] > 0 and long_term["noise_source"] == "repeat photos"
     assert long_term["mdc"] == pytest.approx(1.96 * 2**0.5 * long_term["sem"], abs=2e-4)
     assert not any(table[(RIGHT, w)]["detectable"] for w in ("immediate", "2-4 weeks", "long term"))
+    # issue 15: primary and exploratory outcomes, and the raw and controlled figures
+    assert first["outcome"] == "primary"
+    assert table[("eye_aperture_left_mm", "2-4 weeks")]["outcome"] == "exploratory"
+    assert 0 <= first["p_value"] <= first["p_adjusted"] <= 0.05
+    assert 0 < first["threshold"] < first["change"]
 
 
 def test_json_metric_filter_and_baseline_until(library_dir):
@@ -206,7 +211,8 @@ def test_readable_table_and_sentences(library_dir):
     assert lines[:5] == [
         "Baseline (before the first session): 8 days of photos, 2026-01-26 to 2026-02-02.",
         "Treatment: 15 sessions logged, the first on 2026-02-02 (day 0).",
-        "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken the same day.",
+        "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken the same day "
+        "(upper 95% bound).",
         "5 photos left out: 3 smiling, 2 head turned.",
         "",
     ]
@@ -217,21 +223,22 @@ def test_readable_table_and_sentences(library_dir):
         "change",
         "95%",
         "CI",
-        "MDC",
+        "threshold",
         "detectable",
         "slope/week",
+        "outcome",
     ]
     assert lines[6].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
     assert re.fullmatch(
         r"Brow height \(left\) \+[01]\.\d\d mm \(95% CI [01]\.\d\d to [01]\.\d\d\) right after a "
-        r"session \(mean of 15 sessions\), above the 0\.\d\d mm noise floor\.",
+        r"session \(mean of 15 sessions\), above the 0\.\d\d mm detection threshold\.",
         lines[13],
     )
     assert any(
         re.fullmatch(
             r"Brow height \(right\) [+-]0\.\d\d mm \(95% CI .*\) after 2–4 "
-            r"weeks, within the 0\.\d\d mm noise floor: not a detectable "
-            r"change\.",
+            r"weeks, within the 0\.\d\d mm detection threshold: not a "
+            r"detectable change\.",
             line,
         )
         for line in lines
@@ -245,16 +252,18 @@ def test_readable_many_metrics_combined(library_dir):
     result = run("--library", library_dir)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
+    # the other metrics' photo noise is 0.1: its upper bound exceeds the 2-D floor of one
+    # (asymmetry_pct, 0.07), the 2-D floors of the other 11 exceed it
     assert lines[2] == (
         "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
-        "the same day (3 metrics); the benchmark's floor, as repeat photos "
-        "varied less (12 metrics)."
+        "the same day (upper 95% bound) (4 metrics); the 2-D benchmark's "
+        "floor, as repeat photos varied less (11 metrics)."
     )
     quiet = [line for line in lines if line.startswith("No detectable change")]
     assert len(quiet) == 3
     assert quiet[1].startswith(
-        "No detectable change after 2–4 weeks (within the noise floor "
-        "or too uncertain): Brow height (right) "
+        "No detectable change after 2–4 weeks (within the detection "
+        "threshold): Brow height (right) "
     )
     assert quiet[1].count(" mm") + quiet[1].count(" deg") + quiet[1].count("%") == 14
 

@@ -443,3 +443,26 @@ def test_split_face_noise_on_the_3d_head(quick_run):
     """The left-minus-right brow difference varies over the selfies by at most 0.2 mm
     (measured 0.13)."""
     assert value(quick_run[2], "brow_height_left_mm", "split_face_noise_sd") <= 0.2
+
+
+@pytest.mark.parametrize("metric", BROWS)
+def test_shipped_selfie_floor_agrees_with_the_study(quick_run, metric):
+    """The trend's selfie floor for brow height (tracker/validation/noise_floors.csv, 40
+    selfies) is what this run's own study finds (16 other selfies): it lies within the range
+    two samples of that size can disagree by (a factor 0.55-1.8, from chi-square bounds on
+    both SDs at 95 %)."""
+    import pandas as pd
+
+    from tracker.analysis.noise import read_noise_floors
+
+    floors = read_noise_floors()
+    row = floors[
+        (floors["metric"] == metric)
+        & (floors["design"] == "whole-face")
+        & (floors["source"] == "selfie-3d")
+    ]
+    assert len(row) == 1
+    shipped = float(row["sd"].iloc[0])
+    measured = value(quick_run[2], metric, "selfie_noise_sd")
+    assert 0.55 <= shipped / measured <= 1.8, (shipped, measured)
+    assert isinstance(floors, pd.DataFrame)

@@ -900,7 +900,8 @@ def validate(out_dir, photo_dirs, clip, quick):
     "metrics",
     multiple=True,
     metavar="NAME",
-    help="Only this metric (repeatable; default: every metric but interpupillary_mm).",
+    help="Only this metric (repeatable; default: every metric but the scales, "
+    "interpupillary_mm and face_scale_mm).",
 )
 @click.option(
     "--baseline-until",
@@ -919,11 +920,16 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
 
     Accepted photos only, in the person's calibrated scale; a day counts as the median of its
     photos. Windows: "immediate" (after minus before photos of each session), "2-4 weeks"
-    (days 14-28 after the first session), "long term" (after day 28). A change is detectable
-    when it exceeds the minimal detectable change (MDC95) and its 95 % interval excludes 0.
-    --json keys: metric, window, n_sessions (immediate; null for the others), n_days (the
-    others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high, mdc,
-    detectable (null with too few photos), slope_per_week (Theil-Sen since the first
+    (days 14-28 after the first session), "long term" (after day 28). Every window and pause
+    of every metric shown is one family of tests: a change is detectable when it passes
+    Holm's weighted procedure, which keeps the chance that an unchanged face reads as changed
+    anywhere at 5 %; the primary outcomes (brow height, jaw angles, lower face width,
+    asymmetry_pct) share 80 % of it, the other metrics are exploratory.
+    --json keys: metric, outcome (primary or exploratory), window, n_sessions (immediate; null
+    for the others), n_days (the others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high (raw 95 % interval), se, dof,
+    day_correlation, p_value (raw), p_adjusted (after the control), threshold (the smallest
+    change this test could call detectable), detectable (after the control; null with too
+    few photos), mdc (single-photo MDC95), slope_per_week (Theil-Sen since the first
     session), slope_ci_low, slope_ci_high, sem, noise_source, note.
     """
     from tracker.analysis import (
@@ -932,6 +938,7 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
         summary_sentences,
         table_lines,
         table_records,
+        what_it_would_take,
     )
     from tracker.library import LibraryError
 
@@ -966,7 +973,8 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     for lines in (
         overview_lines(result),
         table_lines(result.table),
-        summary_sentences(result.table, fade=result.fade, combine=many),
+        summary_sentences(result.table, fade=result.fade, combine=many)
+        + what_it_would_take(result),
     ):
         click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
@@ -1111,6 +1119,44 @@ def report(out, no_photos, baseline_until, person, library_dir):
         "matplotlib": " (PDF laid out by matplotlib, without Chromium)",
     }
     click.echo(f"Wrote {out}{how_made[how]}.")
+
+
+@main.command(epilog="Example: facetrack app --library ~/facetrack-library")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: a free one).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@library_option
+def app(port, no_browser, library_dir):
+    """Start the local app: dashboard, photos, import, guided capture, sessions, compare,
+    report and reminders in your browser.
+
+    It listens on 127.0.0.1 only and prints its address, which holds a secret token: other
+    users of this computer and other web sites cannot reach it. Everything it serves comes
+    from facetrack itself; it needs no network. Stop it with Ctrl-C.
+    """
+    from tracker.app import AppServer
+    from tracker.library import Library, LibraryError
+
+    try:
+        server = AppServer(library_dir or Library.default_path(), port=port)
+    except LibraryError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
+    click.echo(f"facetrack app for the library {server.app.state.library_path}")
+    click.echo(f"Open: {server.url}")
+    click.echo("Stop with Ctrl-C.")
+    if not no_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(0.8, webbrowser.open, args=(server.url,)).start()
+    server.run()
 
 
 if __name__ == "__main__":  # pragma: no cover

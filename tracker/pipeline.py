@@ -25,6 +25,7 @@ def measure_pixels(
     file: str = "<array>",
     ipd_mm: float | None = None,
     camera: Camera | None = None,
+    landmark_views: int | None = None,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> PhotoResult:
     """Measure an upright RGB image already in memory.
@@ -38,6 +39,8 @@ def measure_pixels(
     camera : the camera that took the image (focal length in pixels of ``pixels``); None
         assumes a phone's front camera (:func:`default_camera`). Perspective is undone with it,
         and it gives the camera's distance from the eyes.
+    landmark_views : Face Mesh views averaged (``detect_landmarks(views=...)``; default all).
+        Fewer is faster and noisier: for live camera feedback, not for stored measurements.
 
     Returns
     -------
@@ -47,7 +50,7 @@ def measure_pixels(
     if camera is None:
         camera = default_camera((pixels.shape[1], pixels.shape[0]))
     try:
-        landmarks = detect_landmarks(pixels)
+        landmarks = detect_landmarks(pixels, views=landmark_views)
     except NoFaceError:
         return PhotoResult(
             file=file,

@@ -3,18 +3,22 @@ leads with, the photos left out, and the window table as text lines."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tracker.analysis.family import EXPLORATORY, FAMILY_ALPHA, holm_weights
 from tracker.analysis.noise import (
     DEFAULT_SEM_SOURCE,
     FLOOR_SOURCE,
     GIVEN_SOURCE,
     REPEATS_SOURCE,
+    SELFIE_SOURCE,
 )
-from tracker.analysis.trend import FADE_DAYS
+from tracker.analysis.trend import FADE_DAYS, PLANNING_POWER, days_needed
+from tracker.analysis.windows import WEEKS_2_4_DAYS
 from tracker.formatting import none_if_nan, number, plural, text_table
 from tracker.metrics import registry
 
@@ -31,10 +35,12 @@ WINDOW_NAMES = {
     "long term": "the long term",
 }
 _SOURCE_TEXT = {
-    REPEATS_SOURCE: "repeat photos taken the same day",
-    FLOOR_SOURCE: "the benchmark's floor, as repeat photos varied less",
-    DEFAULT_SEM_SOURCE: "the benchmark, as there are no repeat photos (take two photos per "
+    REPEATS_SOURCE: "repeat photos taken the same day (upper 95% bound)",
+    FLOOR_SOURCE: "the 2-D benchmark's floor, as repeat photos varied less",
+    SELFIE_SOURCE: "the selfie study, as there are no repeat photos (take two photos per "
     "sitting to measure your own)",
+    DEFAULT_SEM_SOURCE: "the 2-D benchmark, a lower bound, as there are no repeat photos and "
+    "no selfie study yet",
     GIVEN_SOURCE: "the values given",
 }
 
@@ -71,15 +77,21 @@ def _change_text(row, metric: str) -> str:
 
 
 def _judgement(row, metric: str) -> str:
-    floor = f"the {_number(row.mdc, metric)} noise floor"
+    threshold = f"the {_number(row.threshold, metric)} detection threshold"
     if row.detectable:
-        return f"above {floor}"
-    if _finite(row.mdc) and abs(row.change) > row.mdc:
+        return f"above {threshold}"
+    if _finite(row.threshold) and abs(row.change) > row.threshold:
         return (
-            f"larger than {floor} but too uncertain (the interval includes 0): "
+            f"larger than {threshold}, but a stronger test of this report failed first: "
             "not a detectable change yet"
         )
-    return f"within {floor}: not a detectable change"
+    return f"within {threshold}: not a detectable change"
+
+
+def _label(row) -> str:
+    """The metric's label, marked when the metric is exploratory (not a primary outcome)."""
+    label = metric_label(row.metric)
+    return f"Exploratory: {label}" if getattr(row, "outcome", None) == EXPLORATORY else label
 
 
 def summary_sentences(
@@ -88,8 +100,10 @@ def summary_sentences(
     """Plain-language lines for a window table (``Trend.table``), window by window.
 
     One sentence per metric and window, e.g. "Brow height (left) +0.82 mm (95% CI 0.31 to
-    1.33) after 2–4 weeks, above the 0.45 mm noise floor." or "... within the 0.45 mm noise
-    floor: not a detectable change." A window with too few photos for every metric gets one
+    1.33) after 2–4 weeks, above the 0.45 mm detection threshold." or "... within the 0.45 mm
+    detection threshold: not a detectable change." The threshold is the smallest change the
+    row's test could call detectable after the report's family-wise control; an exploratory
+    metric's sentence starts "Exploratory:". A window with too few photos for every metric gets one
     "Not enough photos yet for ..." line. With ``combine``, the metrics of a window without
     a detectable change share one line (for tables of many metrics). With ``fade``
     (``Trend.fade``), one line per metric and pause says whether the gain held.
@@ -108,7 +122,7 @@ def summary_sentences(
             where += f" (mean of {int(rows['n_sessions'].max())} sessions)"
         quiet = []
         for row in rows.itertuples(index=False):
-            label = metric_label(row.metric)
+            label = _label(row)
             if row.detectable is None:
                 lines.append(f"{label}: not enough photos yet for {WINDOW_NAMES[window]}.")
             elif combine and not row.detectable:
@@ -120,8 +134,8 @@ def summary_sentences(
                 )
         if quiet:
             lines.append(
-                f"No detectable change {WINDOW_PHRASES[window]} (within the noise "
-                f"floor or too uncertain): {', '.join(quiet)}."
+                f"No detectable change {WINDOW_PHRASES[window]} (within the detection "
+                f"threshold): {', '.join(quiet)}."
             )
     if fade is not None:
         lines += _fade_sentences(fade, combine=combine)
@@ -145,7 +159,7 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
             continue
         held = []
         for row in rows.itertuples(index=False):
-            label = metric_label(row.metric)
+            label = _label(row)
             if row.verdict is None:
                 lines.append(f"{label}: not enough photos {_pause_text(row)}.")
             elif combine and row.verdict == "held":
@@ -214,7 +228,17 @@ def overview_lines(trend) -> list[str]:
 
 def table_lines(table: pd.DataFrame) -> list[str]:
     """The window table as aligned text lines (header first)."""
-    header = ["metric", "window", "n", "change", "95% CI", "MDC", "detectable", "slope/week"]
+    header = [
+        "metric",
+        "window",
+        "n",
+        "change",
+        "95% CI",
+        "threshold",
+        "detectable",
+        "slope/week",
+        "outcome",
+    ]
     cells = []
     for row in table.itertuples(index=False):
         metric = row.metric
@@ -227,7 +251,9 @@ def table_lines(table: pd.DataFrame) -> list[str]:
             else "-"
         )
         if row.detectable is None:
-            cells.append([label, row.window, str(n), "-", "not enough photos", "-", "-", slope])
+            cells.append(
+                [label, row.window, str(n), "-", "not enough photos", "-", "-", slope, row.outcome]
+            )
             continue
         cells.append(
             [
@@ -237,12 +263,100 @@ def table_lines(table: pd.DataFrame) -> list[str]:
                 _number(row.change, metric, signed=True, unit=False),
                 f"{_number(row.ci_low, metric, signed=True, unit=False)} to "
                 f"{_number(row.ci_high, metric, signed=True, unit=False)}",
-                _number(row.mdc, metric, unit=False) if _finite(row.mdc) else "-",
+                _number(row.threshold, metric, unit=False) if _finite(row.threshold) else "-",
                 "yes" if row.detectable else "no",
                 slope,
+                row.outcome,
             ]
         )
     return text_table([header, *cells], right={2, 3, 5, 7})
+
+
+def what_it_would_take(
+    trend,
+    *,
+    change: float = 1.0,
+    metrics: tuple[str, ...] = ("brow_height_left_mm", "brow_height_right_mm"),
+) -> list[str]:
+    """When no primary outcome changed detectably: how many days of photos (at the person's
+    own noise) a window would need for a real ``change`` in brow height to be found.
+
+    The noisier of ``metrics`` is planned for, at the first (strictest) level of the
+    report's family-wise control for one of its rows, with ``trend.PLANNING_POWER`` (80 %):
+    see ``trend.days_needed``. Returns no line when a primary outcome is detectable, or
+    when the baseline has fewer than 3 days to measure the noise on.
+    """
+    table = trend.table
+    if (
+        not len(table)
+        or (table["detectable"].map(lambda v: v is True) & (table["outcome"] != EXPLORATORY)).any()
+    ):
+        return []
+    noise = trend.noise.set_index("metric")
+    known = [m for m in metrics if m in noise.index and _finite(noise.loc[m, "day_sd"])]
+    if not known:
+        return []
+    metric = max(known, key=lambda m: noise.loc[m, "day_sd"])
+    level_of = dict(
+        zip(zip(table["metric"], table["window"]), FAMILY_ALPHA * holm_weights(table["outcome"]))
+    )
+    rows = table.loc[table["metric"] == metric].set_index("window")
+    level = level_of.get((metric, "2-4 weeks"), FAMILY_ALPHA)
+    correlation = rows["day_correlation"].astype(float).max()
+    correlation = correlation if _finite(correlation) else 0.0
+    base_days = int((trend.daily["metric"].eq(metric) & trend.daily["window"].eq("baseline")).sum())
+    day_sd, sem = float(noise.loc[metric, "day_sd"]), float(noise.loc[metric, "sem"])
+    per_day = max(1, int(round(float(noise.loc[metric, "photos_per_day"]))))
+    plans = {
+        k: days_needed(
+            change,
+            day_sd=day_sd,
+            sem=sem,
+            baseline_days=base_days,
+            photos_per_day=k,
+            baseline_photos_per_day=per_day,
+            level=level,
+            correlation=correlation,
+        )
+        for k in (per_day, per_day + 1)
+    }
+    if any(math.isnan(days) for days in plans.values()):
+        return []
+    name = metric_label(metric).lower()
+    noise_text = (
+        f"a day's value of your {name} varies by {_number(day_sd, metric)}, one "
+        f"photo by {_number(sem, metric)}"
+    )
+    size = _number(change, metric)
+    if not math.isfinite(plans[per_day + 1]):
+        return [
+            f"What it would take: with your {base_days} baseline days ({noise_text}), "
+            f"no number of photos afterwards can show a {size} change reliably; a "
+            "steadier way of taking photos (same distance, light and pose) would."
+        ]
+    low, high = WEEKS_2_4_DAYS
+    span = high - low + 1
+    options = []
+    for k, days in plans.items():
+        if math.isfinite(days):
+            options.append(f"{days:.0f} days with {k} photo{'' if k == 1 else 's'} a day")
+    long_term = rows["n_days"].get("long term")
+    have = int(long_term) if long_term is not None and not pd.isna(long_term) else 0
+    first = plans[per_day]
+    later = ""
+    if math.isfinite(first):
+        more = max(0, int(first) - have)
+        later = (
+            f"; the 2–4 week window holds {span} days, and after day {high} about "
+            f"{math.ceil(more / 7)} more week{'' if math.ceil(more / 7) == 1 else 's'} "
+            f"of daily photos would do (you have {have} such days)"
+        )
+    return [
+        f"What it would take: to find a real {size} change in {name} "
+        f"{PLANNING_POWER:.0%} of the time at the noise of your own photos ({noise_text}), "
+        f"a window needs about {' or '.join(options)}, against your {base_days} baseline "
+        f"days{later}."
+    ]
 
 
 def table_records(table: pd.DataFrame, *, digits: int = 4) -> list[dict]:

@@ -1,16 +1,36 @@
-"""Trend statistics: the change in each window with its 95 % CI and MDC, Theil–Sen slopes,
-months since the first treatment, and whether gains held through pauses.
+"""Trend statistics: the change in each window with its 95 % CI and the family-wise decision,
+Theil–Sen slopes, months since the first treatment, and whether gains held through pauses.
 
 The statistics work on per-day values (``windows.daily_values``), not on photos: photos of
-one day share that day's light, sleep and swelling, so they are not independent samples, and
-a day photographed five times must not outweigh five days photographed once.
+one day share that day's light, sleep and swelling (a random day effect), so they are not
+independent samples, and a day photographed five times must not outweigh five days
+photographed once. The per-day value is the unit of every test.
 
-"Detectable" is conservative: the change must exceed the measurement's minimal detectable
-change (MDC95 = 1.96 x sqrt(2) x SEM, the issue's definition) *and* its 95 % confidence
-interval must exclude zero. The MDC guards against measurement noise, the interval against
-day-to-day variation (a single odd week). The MDC is that of one photo against one photo;
-averaging k photos per side would shrink the noise of a mean by sqrt(k), but the issue
-defines MDC95 on the SEM, and the plain threshold stays conservative and easy to explain.
+Each change is a difference of mean daily values (window minus baseline; the mean of the
+sessions' after-minus-before differences for "immediate"), tested with a Welch t statistic
+whose standard error is made honest in two ways:
+
+- **Noise floor.** A side's per-day variance is taken as at least ``SEM**2 / photos that
+  day``: a few days that agree by chance cannot make a change look certain. The SEM is the
+  upper 95 % confidence bound of the person's own repeat photos, else the selfie study's
+  (``noise.floor_sem``).
+- **Serial correlation.** Consecutive days share conditions (a week of the same light, a cold,
+  a habit), which a per-day unit does not remove. When both sides together hold at least
+  ``MIN_SERIAL_PAIRS`` pairs of consecutive days, their pooled lag-1 autocorrelation
+  ``rho`` (residuals from each side's mean, clipped to 0..``MAX_SERIAL_CORRELATION``)
+  inflates the variance of each mean by the AR(1) factor ``(1 + rho) / (1 - rho)`` and
+  shrinks the degrees of freedom alike. This is the large-sample variance of a mean of an
+  AR(1) series; a block bootstrap over weeks would make fewer assumptions but needs far more
+  days than a 2-week baseline has, and costs a thousand times the computation.
+
+"Detectable" is decided for the whole report at once (``tracker.analysis.family``): the raw
+p-values of every window and pause of every metric go through Holm's weighted step-down
+procedure, which holds the chance that an unchanged face is told *anything* changed at 5 %.
+``ci_low``/``ci_high`` and ``p_value`` are the raw, per-test figures; ``p_adjusted`` and
+``threshold`` (the smallest change that this test could have called detectable at its step)
+are after the control. ``mdc`` remains the MDC95 of one photo against one photo
+(1.96 x sqrt(2) x SEM), a property of the measurement shown with the charts; it is no longer
+a gate, because a window's change is a mean of many photos.
 """
 
 from __future__ import annotations
@@ -21,17 +41,24 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from tracker.analysis.capture import consistent_distance
+from tracker.analysis.family import (
+    FAMILY_ALPHA,
+    holm_weights,
+    outcome_of,
+    weighted_holm,
+)
 from tracker.analysis.noise import (
-    DEFAULT_SEM,
-    DEFAULT_SEM_SOURCE,
     FLOOR_SOURCE,
     GIVEN_SOURCE,
     REPEATS_SOURCE,
+    floor_sem,
+    lowest_sem,
     mdc95,
     sem_from_repeats,
+    sem_upper_bound,
 )
 from tracker.analysis.windows import (
     IMMEDIATE_HOURS,
@@ -55,19 +82,38 @@ MIN_PAIRS = DEFAULT_SETTINGS.min_pairs
 FADE_DAYS = DEFAULT_SETTINGS.fade_days
 MIN_SLOPE_SPAN_DAYS = DEFAULT_SETTINGS.min_slope_span_days
 CONFIDENCE = 0.95
+# Serial correlation between days is estimated only from this many pairs of consecutive
+# days (fewer give an estimate too noisy to use), and never taken above MAX (a series that
+# correlated has too few independent days for any statement).
+MIN_SERIAL_PAIRS = 10
+MAX_SERIAL_CORRELATION = 0.8
+MIN_DETREND_DAYS = 7
+# "What it would take" plans for this power (the chance that a real change of the given size
+# is called detectable).
+PLANNING_POWER = 0.8
 
+_TEST = [
+    "change",
+    "ci_low",
+    "ci_high",
+    "se",
+    "dof",
+    "day_correlation",
+    "p_value",
+    "p_adjusted",
+    "threshold",
+    "detectable",
+]
 TABLE_COLUMNS = [
     "metric",
+    "outcome",
     "window",
     "n_sessions",
     "n_days",
     "n_photos",
     "n_baseline",
-    "change",
-    "ci_low",
-    "ci_high",
+    *_TEST,
     "mdc",
-    "detectable",
     "slope_per_week",
     "slope_ci_low",
     "slope_ci_high",
@@ -77,21 +123,20 @@ TABLE_COLUMNS = [
 ]
 MONTHLY_COLUMNS = [
     "metric",
+    "outcome",
     "month",
     "first_day",
     "last_day",
     "n_days",
     "n_photos",
     "mean",
-    "change",
-    "ci_low",
-    "ci_high",
+    *_TEST,
     "mdc",
-    "detectable",
     "note",
 ]
 FADE_COLUMNS = [
     "metric",
+    "outcome",
     "last_session",
     "resumed",
     "pause_days",
@@ -99,15 +144,21 @@ FADE_COLUMNS = [
     "n_before",
     "n_during",
     "gain",
-    "change",
-    "ci_low",
-    "ci_high",
+    *_TEST,
     "mdc",
-    "detectable",
     "verdict",
     "note",
 ]
-NOISE_COLUMNS = ["metric", "sem", "dof", "noise_source", "mdc"]
+NOISE_COLUMNS = [
+    "metric",
+    "sem",
+    "sem_point",
+    "dof",
+    "noise_source",
+    "day_sd",
+    "photos_per_day",
+    "mdc",
+]
 REQUIRED_COLUMNS = ("captured_at", "status")
 
 
@@ -120,12 +171,17 @@ class Trend:
     ----------
     table : DataFrame
         The window table, ``TABLE_COLUMNS``: one row per metric and window (``WINDOWS``).
-        What the statistic is computed on: ``n_sessions`` before/after pairs (sessions) for
+        ``outcome`` is "primary" or "exploratory" (``family.PRIMARY_METRICS``). What the
+        statistic is computed on: ``n_sessions`` before/after pairs (sessions) for
         "immediate", ``n_days`` per-day values for the others (each NA in the other kind
         of row); ``n_photos`` the photos behind them;
         ``n_baseline`` the baseline days (NA for "immediate"). ``change`` is in the metric's
-        unit, ``ci_low``/``ci_high`` its 95 % interval, ``mdc`` the MDC95, ``detectable``
-        True/False (None with too few photos, and ``note`` says why). ``slope_per_week`` and
+        unit, ``ci_low``/``ci_high`` its raw 95 % interval, ``se``/``dof`` its standard error
+        and degrees of freedom, ``day_correlation`` the lag-1 correlation of consecutive days
+        allowed for, ``p_value`` the raw two-sided p-value, ``p_adjusted`` the p-value after
+        the report's family-wise control, ``threshold`` the smallest change this test could
+        call detectable, ``detectable`` True/False after the control (None with too few
+        photos, and ``note`` says why); ``mdc`` the single-photo MDC95. ``slope_per_week`` and
         its interval: the metric's Theil–Sen trend over the days since the first treatment
         (the same on each of the metric's rows). ``sem`` and ``noise_source`` say where the
         noise floor comes from.
@@ -135,15 +191,20 @@ class Trend:
         Before/after pairs of each session (``windows.immediate_pairs``).
     monthly : DataFrame
         ``MONTHLY_COLUMNS``: per metric and calendar month from day 0 on, the mean change
-        against the baseline with its interval.
+        against the baseline with its interval; ``detectable`` after a family-wise control
+        of the monthly table (a descriptive table the summary does not quote).
     fade : DataFrame
         ``FADE_COLUMNS``: per metric and pause in the treatment log, the change from the last
         week on treatment to the pause's last week, and a verdict: "faded" (a detectable
         change back towards the baseline), "held" (no detectable change), "kept changing"
-        (a detectable change away from it), or None (too few photos).
+        (a detectable change away from it), or None (too few photos). Pauses are tested in
+        the same family as the windows.
     noise : DataFrame
-        ``NOISE_COLUMNS``: per metric the SEM used, its degrees of freedom (0 when not
-        measured on this library), where it comes from and the MDC95.
+        ``NOISE_COLUMNS``: per metric the SEM used (the upper confidence bound when measured
+        on repeat photos), the point estimate ``sem_point``, its degrees of freedom (0 when
+        not measured on this library), where it comes from, ``day_sd`` (the SD of the
+        baseline's per-day values: the noise a day's value really has), ``photos_per_day``
+        (median accepted resting photos per day) and the MDC95.
     baseline : Baseline
         The rule used, the baseline's end and day 0.
     n_sessions, n_accepted, n_rejected : int
@@ -187,8 +248,8 @@ def analyse(
         The treatment log, as ``Library.sessions()``: ``started_at`` and optionally ``id``
         and ``minutes``.
     metrics : sequence of str, optional
-        Default: every metric column in ``photos`` except ``interpupillary_mm`` (the scale
-        itself, constant under the person scale).
+        Default: every metric column in ``photos`` that the registry trends (not the scales
+        ``interpupillary_mm`` and ``face_scale_mm``).
     baseline_until : date, datetime or ISO 8601 str, optional
         End of the baseline (a date includes its whole day). Default: the photos before
         the first session, else the first week of photos.
@@ -219,7 +280,7 @@ def analyse(
     long = prepare(photos, sessions, baseline, metrics, hours=hours)
     daily = daily_values(long)
     pairs = immediate_pairs(long)
-    noise = noise_floor(long, metrics, sem=sem)
+    noise = noise_floor(long, metrics, sem=sem, daily=daily)
     latest = long["captured_at"].max() if len(long) else None
     pause_log = pauses(sessions, latest=latest)
     daily_by = {m: g for m, g in daily.groupby("metric", sort=False)}
@@ -230,29 +291,40 @@ def analyse(
     for metric in metrics:
         days = daily_by.get(metric, empty_daily)
         level = noise_by.loc[metric]
-        mdc = float(level["mdc"])
+        mdc, sem_used = float(level["mdc"]), float(level["sem"])
         base = days.loc[days["window"] == "baseline"]
         treated = days.loc[
             ~days["window"].isin(["baseline", "before treatment"]) & (days["day"] >= 0)
         ]
         slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy())
+        outcome = outcome_of(metric)
         shared = {
             "metric": metric,
+            "outcome": outcome,
             "mdc": mdc,
             "slope_per_week": slope[0],
             "slope_ci_low": slope[1],
             "slope_ci_high": slope[2],
-            "sem": float(level["sem"]),
+            "sem": sem_used,
             "noise_source": level["noise_source"],
         }
         rows.append(
-            {**shared, "window": "immediate", **_immediate(pairs_by.get(metric, empty_pairs), mdc)}
+            {
+                **shared,
+                "window": "immediate",
+                **_immediate(pairs_by.get(metric, empty_pairs), sem_used),
+            }
         )
         for window in WINDOWS[1:]:
             inside = days.loc[days["window"] == window]
-            rows.append({**shared, "window": window, **_compare(inside, base, mdc)})
-        months += _monthly(metric, treated, base, mdc)
-        fades += _fades(metric, days, base, pause_log, mdc, latest)
+            rows.append({**shared, "window": window, **_compare(inside, base, sem_used)})
+        common = {"metric": metric, "outcome": outcome, "mdc": mdc}
+        months += _monthly(common, treated, base, sem_used)
+        fades += _fades(common, days, base, pause_log, sem_used, latest)
+    family_control([*rows, *fades])
+    family_control(months)
+    for row in fades:
+        row["verdict"] = _verdict(row)
     n_rejected, reasons = rejected_reasons(photos)
     return Trend(
         table=_frame(rows, TABLE_COLUMNS, ints=("n_sessions", "n_days", "n_photos", "n_baseline")),
@@ -293,42 +365,71 @@ def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
 
 
 def noise_floor(
-    long: pd.DataFrame, metrics: list[str], *, sem: float | dict[str, float] | None = None
+    long: pd.DataFrame,
+    metrics: list[str],
+    *,
+    sem: float | dict[str, float] | None = None,
+    daily: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The SEM and MDC95 of each metric (``NOISE_COLUMNS``).
 
     Given values win. Otherwise the SEM is the pooled SD of repeat photos taken the same day
     (photos right after a session form their own group), when at least
-    ``noise.MIN_REPEAT_GROUPS`` days have two photos or more; it is never taken below the
-    benchmark's noise floor (``DEFAULT_SEM``): burst shots of one sitting agree better than
-    the measurement can. Without repeats, the benchmark's SEM (a lower bound: it holds pose,
-    expression and light fixed).
+    ``noise.MIN_REPEAT_GROUPS`` days have two photos or more, replaced by its upper
+    confidence bound (``noise.sem_upper_bound``, 95 %) so that a few repeats cannot make the
+    noise look small by luck; it is never taken below the 2-D benchmark's floor
+    (``noise.lowest_sem``): burst shots of one sitting agree better than the measurement
+    can. Without repeats, the selfie study's SEM (``noise.floor_sem``; the 2-D benchmark's,
+    said to be a lower bound, for metrics the study has not measured yet).
+
+    ``daily`` (``windows.daily_values``) adds ``day_sd`` and ``photos_per_day``.
     """
     rows = []
-    grouped = {}
+    repeats: dict[str, tuple[float, int]] = {}
     if len(long):
         keyed = long.assign(after=long["role"] == "after")
-        grouped = {m: g for m, g in keyed.groupby("metric", sort=False)}
+        groups = keyed.groupby(["metric", "date", "after"], sort=False)["value"]
+        spread = pd.DataFrame({"var": groups.var(ddof=1), "n": groups.count()})
+        for metric, per_group in spread.groupby(level="metric", sort=False):
+            repeats[metric] = sem_from_repeats(
+                zip(per_group["var"].to_numpy(), per_group["n"].to_numpy()), variances=True
+            )
+    day_sd, per_day = _day_noise(daily, metrics)
     for metric in metrics:
+        extra = (day_sd.get(metric, math.nan), per_day.get(metric, math.nan))
         if isinstance(sem, (int, float)) or (isinstance(sem, dict) and metric in sem):
             value = float(sem if isinstance(sem, (int, float)) else sem[metric])
-            rows.append((metric, value, 0, GIVEN_SOURCE))
+            rows.append((metric, value, value, 0, GIVEN_SOURCE, *extra))
             continue
-        floor = DEFAULT_SEM.get(metric, math.nan)
-        measured, dof = math.nan, 0
-        if metric in grouped:
-            measured, dof = sem_from_repeats(grouped[metric].groupby(["date", "after"])["value"])
-        if dof and not measured < floor:  # a NaN floor (unknown metric) keeps the measure
-            rows.append((metric, measured, dof, REPEATS_SOURCE))
+        lowest = lowest_sem(metric)
+        measured, dof = repeats.get(metric, (math.nan, 0))
+        upper = sem_upper_bound(measured, dof)
+        if dof and not upper < lowest:  # a NaN floor (unknown metric) keeps the measure
+            rows.append((metric, upper, measured, dof, REPEATS_SOURCE, *extra))
         elif dof:
-            rows.append((metric, floor, dof, FLOOR_SOURCE))
+            rows.append((metric, lowest, measured, dof, FLOOR_SOURCE, *extra))
         else:
-            rows.append((metric, floor, 0, DEFAULT_SEM_SOURCE))
+            value, source = floor_sem(metric)
+            rows.append((metric, value, value, 0, source, *extra))
     frame = pd.DataFrame(rows, columns=NOISE_COLUMNS[:-1])
-    frame["sem"] = frame["sem"].astype(np.float64)
+    for column in ("sem", "sem_point", "day_sd", "photos_per_day"):
+        frame[column] = frame[column].astype(np.float64)
     frame["dof"] = frame["dof"].astype("int64")
     frame["mdc"] = mdc95(frame["sem"].to_numpy())
     return frame
+
+
+def _day_noise(
+    daily: pd.DataFrame | None, metrics: list[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    if daily is None or daily.empty:
+        return {}, {}
+    base = daily.loc[daily["window"] == "baseline"]
+    spread = base.groupby("metric")["value"].agg(
+        lambda v: float(v.std(ddof=1)) if v.size >= MIN_DAYS else math.nan
+    )
+    counts = daily.groupby("metric")["n_photos"].median()
+    return spread.to_dict(), counts.astype(np.float64).to_dict()
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -379,26 +480,253 @@ def theil_sen(days, values, *, confidence: float = CONFIDENCE) -> tuple[float, f
     return float(result.slope), float(result.low_slope), float(result.high_slope)
 
 
-def is_detectable(change: float, low: float, high: float, mdc: float) -> bool | None:
-    """True when ``|change| > mdc`` and the interval excludes 0; None when unknown."""
-    if not all(math.isfinite(v) for v in (change, low, high, mdc)):
-        return None
-    return bool(abs(change) > mdc and (low > 0 or high < 0))
+def serial_correlation(
+    *sides, min_pairs: int = MIN_SERIAL_PAIRS, max_correlation: float = MAX_SERIAL_CORRELATION
+) -> float:
+    """Pooled lag-1 autocorrelation of per-day values over consecutive calendar days.
+
+    Parameters
+    ----------
+    *sides : (days, values) pairs of 1-D arrays
+        Each side of a comparison: day numbers (integers; gaps allowed) and the per-day
+        values. Residuals are taken from each side's own straight line (its mean when it has
+        fewer than ``MIN_DETREND_DAYS`` days), so a real change between the sides, or a
+        steady one within a window, is not mistaken for correlated noise.
+    min_pairs : int
+        Fewest pairs of consecutive days needed; fewer give 0 (no correction).
+    max_correlation : float
+
+    Returns
+    -------
+    float
+        ``sum(r_d r_{d+1}) / sum(r_d^2)`` over the sides, corrected for its small-sample
+        bias and clipped to ``[0, max_correlation]``: a negative estimate is not allowed to
+        shrink the standard error.
+
+    Examples
+    --------
+    >>> days = np.arange(40)
+    >>> round(serial_correlation((days, np.sin(days / 2.0))), 2)
+    0.8
+    """
+    numerator = denominator = 0.0
+    pairs = counted = used = 0
+    detrended = True
+    for days, values in sides:
+        days = np.asarray(days, dtype=np.float64)
+        values = np.asarray(values, dtype=np.float64)
+        if values.size < 2:
+            continue
+        order = np.argsort(days, kind="stable")
+        d, v = days[order], values[order]
+        if v.size >= MIN_DETREND_DAYS and np.ptp(d) > 0:
+            dc = d - d.mean()
+            r = v - v.mean() - dc * (float(dc @ (v - v.mean())) / float(dc @ dc))
+        else:
+            r = v - v.mean()
+            detrended = False
+        counted += v.size
+        used += 1
+        consecutive = np.diff(d) == 1
+        numerator += float(np.sum(r[:-1][consecutive] * r[1:][consecutive]))
+        denominator += float(np.sum(r * r))
+        pairs += int(consecutive.sum())
+    if pairs < min_pairs or denominator <= 0:
+        return 0.0
+    # Short series make the estimate low (residuals from a fitted mean or line sum to 0):
+    # E[estimate] ~ -b/n + (1 - c/n) rho with n days per side, b, c = 2, 4.5 for a line
+    # (measured by simulation of AR(1) series of 15 and 30 days) and 1, 3 for a mean
+    # (Kendall 1954). The inverse is applied before clipping.
+    n = counted / used
+    b, c = (2.0, 4.5) if detrended else (1.0, 3.0)
+    rho = (numerator / denominator + b / n) / max(1.0 - c / n, 0.1)
+    return float(np.clip(rho, 0.0, max_correlation))
 
 
-def _result(change, low, high, mdc) -> dict:
+def compare_days(
+    sample,
+    reference,
+    *,
+    sem: float = math.nan,
+    sample_photos=None,
+    reference_photos=None,
+    sample_days=None,
+    reference_days=None,
+    confidence: float = CONFIDENCE,
+) -> dict:
+    """The change ``mean(sample) - mean(reference)`` of per-day values and its Welch test,
+    with the noise floor and the serial correlation allowed for (see the module).
+
+    Parameters
+    ----------
+    sample, reference : 1-D arrays
+        Per-day values; each side needs two or more.
+    sem : float
+        SEM of one photo; NaN for no floor. Each side's per-day variance is taken as at least
+        ``sem**2 * mean(1 / photos per day)``.
+    sample_photos, reference_photos : 1-D arrays, optional
+        Photos behind each per-day value (default 1).
+    sample_days, reference_days : 1-D arrays, optional
+        Day numbers, for the serial correlation (default: none estimated).
+    confidence : float
+
+    Returns
+    -------
+    dict
+        ``change``, ``ci_low``, ``ci_high`` (raw interval), ``se``, ``dof``,
+        ``day_correlation``, ``p_value`` (raw, two-sided).
+    """
+    a = np.asarray(sample, dtype=np.float64)
+    b = np.asarray(reference, dtype=np.float64)
+    rho = 0.0
+    if sample_days is not None and reference_days is not None:
+        rho = serial_correlation((sample_days, a), (reference_days, b))
+    inflate = (1.0 + rho) / (1.0 - rho)
+    terms, effective = [], []
+    for values, photos in ((a, sample_photos), (b, reference_photos)):
+        photos = np.ones(values.size) if photos is None else np.asarray(photos, np.float64)
+        var = float(values.var(ddof=1))
+        if math.isfinite(sem):
+            var = max(var, sem**2 * float(np.mean(1.0 / photos)))
+        terms.append(inflate * var / values.size)
+        effective.append(max(values.size / inflate, 2.0))
+    se2 = sum(terms)
+    dof = (
+        se2**2 / sum(t**2 / (n - 1.0) for t, n in zip(terms, effective))
+        if se2 > 0
+        else float(sum(effective) - 2.0)
+    )
+    return _t_result(float(a.mean() - b.mean()), math.sqrt(se2), dof, rho, confidence=confidence)
+
+
+def compare_pairs(
+    changes,
+    *,
+    sem: float = math.nan,
+    photos_before=None,
+    photos_after=None,
+    confidence: float = CONFIDENCE,
+) -> dict:
+    """The mean of sessions' after-minus-before changes and its one-sample t test; each
+    change's variance is taken as at least ``sem**2 * (1 / photos before + 1 / photos
+    after)``. Returns the keys of ``compare_days``."""
+    x = np.asarray(changes, dtype=np.float64)
+    var = float(x.var(ddof=1))
+    if math.isfinite(sem):
+        before = np.ones(x.size) if photos_before is None else np.asarray(photos_before, float)
+        after = np.ones(x.size) if photos_after is None else np.asarray(photos_after, float)
+        var = max(var, sem**2 * float(np.mean(1.0 / before + 1.0 / after)))
+    return _t_result(
+        float(x.mean()), math.sqrt(var / x.size), x.size - 1.0, 0.0, confidence=confidence
+    )
+
+
+def _t_result(change: float, se: float, dof: float, rho: float, *, confidence: float) -> dict:
+    if se > 0:  # scipy.special's t functions: a hundred times faster than scipy.stats'
+        p = float(2.0 * special.stdtr(dof, -abs(change) / se))
+        half = float(special.stdtrit(dof, 0.5 + confidence / 2)) * se
+    else:  # constant values and no floor
+        p, half = (0.0 if change else 1.0), 0.0
     return {
         "change": change,
-        "ci_low": low,
-        "ci_high": high,
-        "detectable": is_detectable(change, low, high, mdc),
+        "ci_low": change - half,
+        "ci_high": change + half,
+        "se": se,
+        "dof": float(dof),
+        "day_correlation": rho,
+        "p_value": p,
     }
 
 
-_TOO_FEW = {"change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "detectable": None}
+def family_control(rows: list[dict], *, alpha: float = FAMILY_ALPHA) -> None:
+    """Decide ``detectable`` for one family of tests, in place (``family.weighted_holm``).
+
+    Each row with a ``p_value`` gets ``p_adjusted``, ``threshold`` (the smallest change its
+    test could call detectable at its step of the procedure) and ``detectable`` (True when
+    ``p_adjusted <= alpha``); rows without a test keep ``detectable`` None. Primary and
+    exploratory rows are weighted by ``family.holm_weights``.
+    """
+    made = [r for r in rows if _finite(r.get("p_value"))]
+    for row in rows:
+        if row not in made:
+            row.update(p_adjusted=math.nan, threshold=math.nan, detectable=None)
+    if not made:
+        return
+    weights = holm_weights([r["outcome"] for r in made])
+    adjusted, levels = weighted_holm([r["p_value"] for r in made], weights, alpha=alpha)
+    for row, p_adj, level in zip(made, adjusted, levels):
+        critical = float(special.stdtrit(row["dof"], 1.0 - level / 2.0))
+        row.update(
+            p_adjusted=float(p_adj), threshold=critical * row["se"], detectable=bool(p_adj <= alpha)
+        )
 
 
-def _immediate(pairs: pd.DataFrame, mdc: float) -> dict:
+def _finite(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def days_needed(
+    change: float,
+    *,
+    day_sd: float,
+    sem: float,
+    baseline_days: int,
+    photos_per_day: float,
+    baseline_photos_per_day: float,
+    level: float,
+    correlation: float = 0.0,
+    power: float = PLANNING_POWER,
+) -> float:
+    """How many days of photos a window needs for a true ``change`` to be called detectable
+    with probability ``power``, against the baseline the person has.
+
+    A per-day value's variance is split into a day effect and photo noise:
+    ``day_sd**2 = sigma_day**2 + sem**2 / baseline_photos_per_day``; with k photos a day a
+    window's day varies by ``sigma_day**2 + sem**2 / k``. The change must reach
+    ``(z(1 - level / 2) + z(power)) * SE`` (normal approximation), with
+    ``SE**2 = f * (day_sd**2 / baseline_days + (sigma_day**2 + sem**2 / k) / n)`` and
+    ``f = (1 + rho) / (1 - rho)``.
+
+    Returns
+    -------
+    float
+        The fewest days ``n`` (rounded up); ``inf`` when no number of days suffices (the
+        baseline alone is too noisy), NaN when the noise is unknown.
+
+    Examples
+    --------
+    >>> days_needed(1.0, day_sd=0.5, sem=0.45, baseline_days=14, photos_per_day=1,
+    ...             baseline_photos_per_day=1, level=0.05)
+    3.0
+    """
+    if not all(_finite(v) for v in (change, day_sd, sem, photos_per_day, level)):
+        return math.nan
+    k_base = baseline_photos_per_day if _finite(baseline_photos_per_day) else photos_per_day
+    sigma_day2 = max(0.0, day_sd**2 - sem**2 / k_base)
+    window_var = sigma_day2 + sem**2 / photos_per_day
+    inflate = (1.0 + correlation) / (1.0 - correlation)
+    z = float(stats.norm.ppf(1.0 - level / 2.0) + stats.norm.ppf(power))
+    room = (abs(change) / z) ** 2 / inflate - day_sd**2 / max(baseline_days, 1)
+    if room <= 0:
+        return math.inf
+    return float(math.ceil(window_var / room))
+
+
+_TOO_FEW = {
+    "change": math.nan,
+    "ci_low": math.nan,
+    "ci_high": math.nan,
+    "se": math.nan,
+    "dof": math.nan,
+    "day_correlation": math.nan,
+    "p_value": math.nan,
+}
+
+
+def _immediate(pairs: pd.DataFrame, sem: float) -> dict:
     n = len(pairs)
     counts = {
         "n_sessions": n,
@@ -413,10 +741,32 @@ def _immediate(pairs: pd.DataFrame, mdc: float) -> dict:
             "note": f"not enough photos: need before and after photos of at least "
             f"{MIN_PAIRS} sessions (have {n})",
         }
-    return {**counts, **_result(*mean_interval(pairs["change"]), mdc), "note": _note(mdc)}
+    return {
+        **counts,
+        **compare_pairs(
+            pairs["change"], sem=sem, photos_before=pairs["n_before"], photos_after=pairs["n_after"]
+        ),
+        "note": None,
+    }
 
 
-def _compare(inside: pd.DataFrame, base: pd.DataFrame, mdc: float) -> dict:
+def _days(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
+    return compare_days(
+        inside["value"].to_numpy(),
+        base["value"].to_numpy(),
+        sem=sem,
+        sample_photos=inside["n_photos"].to_numpy(),
+        reference_photos=base["n_photos"].to_numpy(),
+        sample_days=_day_numbers(inside),
+        reference_days=_day_numbers(base),
+    )
+
+
+def _day_numbers(days: pd.DataFrame) -> np.ndarray:
+    return days["date"].to_numpy("datetime64[D]").astype(np.int64).astype(np.float64)
+
+
+def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
     n, nb = len(inside), len(base)
     counts = {
         "n_sessions": None,
@@ -426,11 +776,7 @@ def _compare(inside: pd.DataFrame, base: pd.DataFrame, mdc: float) -> dict:
     }
     if n < MIN_DAYS or nb < MIN_DAYS:
         return {**counts, **_TOO_FEW, "note": _too_few_days(n, nb, "in the window")}
-    return {
-        **counts,
-        **_result(*welch_interval(inside["value"], base["value"]), mdc),
-        "note": _note(mdc),
-    }
+    return {**counts, **_days(inside, base, sem), "note": None}
 
 
 def _too_few_days(n: int, nb: int, where: str) -> str:
@@ -440,38 +786,58 @@ def _too_few_days(n: int, nb: int, where: str) -> str:
     )
 
 
-def _note(mdc: float) -> str | None:
-    return None if math.isfinite(mdc) else "no noise floor known for this metric"
-
-
-def _monthly(metric: str, treated: pd.DataFrame, base: pd.DataFrame, mdc: float) -> list[dict]:
+def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float) -> list[dict]:
     rows: list[dict] = []
     if treated.empty:
         return rows
-    months = treated["date"].dt.to_period("M")
-    for month, days in treated.groupby(months, sort=True):
+    months = treated["date"].to_numpy("datetime64[M]")
+    day, value = treated["day"].to_numpy(), treated["value"].to_numpy()
+    photos, numbers = treated["n_photos"].to_numpy(), _day_numbers(treated)
+    base_args = {
+        "reference": base["value"].to_numpy(),
+        "reference_photos": base["n_photos"].to_numpy(),
+        "reference_days": _day_numbers(base),
+    }
+    for month in np.unique(months):
+        inside = months == month
+        n = int(inside.sum())
         row = {
-            "metric": metric,
+            **common,
             "month": str(month),
-            "first_day": int(days["day"].min()),
-            "last_day": int(days["day"].max()),
-            "n_days": len(days),
-            "n_photos": int(days["n_photos"].sum()),
-            "mdc": mdc,
-            "mean": float(days["value"].mean()),
+            "first_day": int(day[inside].min()),
+            "last_day": int(day[inside].max()),
+            "n_days": n,
+            "n_photos": int(photos[inside].sum()),
+            "mean": float(value[inside].mean()),
         }
-        if len(days) < MIN_DAYS or len(base) < MIN_DAYS:
-            row.update(_TOO_FEW, note=_too_few_days(len(days), len(base), "in the month"))
+        if n < MIN_DAYS or len(base) < MIN_DAYS:
+            row.update(_TOO_FEW, note=_too_few_days(n, len(base), "in the month"))
         else:
-            row.update(_result(*welch_interval(days["value"], base["value"]), mdc), note=_note(mdc))
+            row.update(
+                compare_days(
+                    value[inside],
+                    sem=sem,
+                    sample_photos=photos[inside],
+                    sample_days=numbers[inside],
+                    **base_args,
+                ),
+                note=None,
+            )
         rows.append(row)
     return rows
 
 
 def _fades(
-    metric: str, days: pd.DataFrame, base: pd.DataFrame, pause_log: pd.DataFrame, mdc: float, latest
+    common: dict,
+    days: pd.DataFrame,
+    base: pd.DataFrame,
+    pause_log: pd.DataFrame,
+    sem: float,
+    latest,
 ) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
+    if pause_log.empty:
+        return rows
     treated = days.loc[days["window"] != "baseline"]
     one_day = pd.Timedelta(days=1)
     for pause in pause_log.itertuples(index=False):
@@ -490,14 +856,13 @@ def _fades(
             & (treated["date"] >= end - FADE_DAYS * one_day)
         ]
         row = {
-            "metric": metric,
+            **common,
             "last_session": pause.last_session,
             "resumed": pause.resumed,
             "pause_days": float(pause.days),
             "ongoing": bool(pause.ongoing),
             "n_before": len(before),
             "n_during": len(during),
-            "mdc": mdc,
             "gain": (
                 float(before["value"].mean() - base["value"].mean())
                 if len(before) and len(base)
@@ -507,7 +872,6 @@ def _fades(
         if len(before) < MIN_DAYS or len(during) < MIN_DAYS:
             row.update(
                 _TOO_FEW,
-                verdict=None,
                 note=(
                     f"not enough photos: need at least {MIN_DAYS} days in the last "
                     f"{FADE_DAYS} days on treatment and in the pause's last "
@@ -515,18 +879,18 @@ def _fades(
                 ),
             )
         else:
-            result = _result(*welch_interval(during["value"], before["value"]), mdc)
-            row.update(result, verdict=_verdict(result, row["gain"]), note=_note(mdc))
+            row.update(_days(during, before, sem), note=None)
         rows.append(row)
     return rows
 
 
-def _verdict(result: dict, gain: float) -> str | None:
-    if result["detectable"] is None:
+def _verdict(row: dict) -> str | None:
+    if row["detectable"] is None:
         return None
-    if not result["detectable"]:
+    if not row["detectable"]:
         return "held"
-    towards_baseline = math.isfinite(gain) and np.sign(result["change"]) == -np.sign(gain)
+    gain = row["gain"]
+    towards_baseline = math.isfinite(gain) and np.sign(row["change"]) == -np.sign(gain)
     return "faded" if towards_baseline else "kept changing"
 
 

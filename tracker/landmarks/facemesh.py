@@ -163,7 +163,7 @@ def _view(pixels: np.ndarray, first: np.ndarray, zoom_factor: float, shift, flip
     return points
 
 
-def detect_landmarks(pixels: np.ndarray) -> Landmarks:
+def detect_landmarks(pixels: np.ndarray, *, views: int | None = None) -> Landmarks:
     """Run Face Mesh on an RGB image and return the largest face's 478 landmarks.
 
     Two passes: the first, on a reduced copy, finds the faces; the second runs on a crop around
@@ -172,6 +172,9 @@ def detect_landmarks(pixels: np.ndarray) -> Landmarks:
     Parameters
     ----------
     pixels : (H, W, 3) uint8 RGB array.
+    views : int, optional
+        Average only the first ``views`` of ``VIEWS`` (default: all). Two (the base view and
+        its mirror image) is a third of the time for live camera feedback, with more jitter.
 
     Returns
     -------
@@ -201,9 +204,10 @@ def detect_landmarks(pixels: np.ndarray) -> Landmarks:
     order = np.argsort(ipds)[::-1]
     first = faces[order[0]]
 
-    views = [_view(pixels, first, zoom, shift, flip) for zoom, shift, flip in VIEWS]
-    views = [v for v in views if v is not None]
-    points = np.mean(views, axis=0) if views else first
+    chosen = VIEWS if views is None else VIEWS[: max(1, int(views))]
+    found = [_view(pixels, first, zoom, shift, flip) for zoom, shift, flip in chosen]
+    found = [v for v in found if v is not None]
+    points = np.mean(found, axis=0) if found else first
     return Landmarks(
         points_px=points,
         image_size_px=(width, height),

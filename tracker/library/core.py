@@ -1167,30 +1167,40 @@ class Library:
         LibraryError
             For a date that cannot be read or a length that is not a positive number.
         """
-        when = _parse_moment(started_at, "session start")
-        if minutes is not None:
-            try:
-                minutes = float(minutes)
-            except (TypeError, ValueError):
-                raise LibraryError(f"session length {minutes!r} is not a number") from None
-            if not math.isfinite(minutes) or minutes <= 0:
-                raise LibraryError(
-                    f"session length must be a positive number of minutes, not {minutes:g}"
-                )
-        mode = _clean_text(mode, "mode")
+        values = _session_values(started_at, minutes, mode, note)
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO sessions (started_at, minutes, mode, note, logged_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (
-                    _iso(when),
-                    minutes,
-                    mode.lower() if mode else None,
-                    _clean_text(note, "note"),
-                    _now(),
-                ),
+                (*values, _now()),
             )
         return int(cursor.lastrowid or 0)  # set by the INSERT
+
+    def update_session(
+        self,
+        session_id: int,
+        started_at: datetime | date | str,
+        *,
+        minutes: float | None = None,
+        mode: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Correct a logged session: its start, length, mode and note are replaced (as
+        ``log_session`` takes them; None clears the optional ones).
+
+        Raises
+        ------
+        LibraryError
+            When there is no session with that id, or for values ``log_session`` refuses.
+        """
+        values = _session_values(started_at, minutes, mode, note)
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE sessions SET started_at = ?, minutes = ?, mode = ?, note = ? WHERE id = ?",
+                (*values, int(session_id)),
+            )
+            if cursor.rowcount == 0:
+                raise LibraryError(f"no session with id {session_id}")
 
     def sessions(self):
         """The treatment log as a DataFrame ordered by start: ``id``, ``started_at`` (naive
@@ -1487,6 +1497,22 @@ def _read_capture_time(path: Path, options: _ImportOptions):
         )
     except PhotoError as exc:
         return exc.reason
+
+
+def _session_values(started_at, minutes, mode, note) -> tuple:
+    """A session's stored (started_at, minutes, mode, note), checked; LibraryError if bad."""
+    when = _parse_moment(started_at, "session start")
+    if minutes is not None:
+        try:
+            minutes = float(minutes)
+        except (TypeError, ValueError):
+            raise LibraryError(f"session length {minutes!r} is not a number") from None
+        if not math.isfinite(minutes) or minutes <= 0:
+            raise LibraryError(
+                f"session length must be a positive number of minutes, not {minutes:g}"
+            )
+    mode = _clean_text(mode, "mode")
+    return _iso(when), minutes, mode.lower() if mode else None, _clean_text(note, "note")
 
 
 def _check_photo_session(session: str | None) -> str | None:

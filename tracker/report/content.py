@@ -16,11 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tracker import charts
+from tracker.analysis.family import PRIMARY_METRICS
 from tracker.formatting import none_if_nan, number, plural
 from tracker.metrics import registry
 
-# The metrics the summary leads with; any other metric joins it only with a detectable change.
-KEY_METRICS = registry.PRIMARY
+# The metrics the summary leads with (the primary outcomes); any other metric joins it only
+# with a change detectable under the report's family-wise control, marked exploratory.
+KEY_METRICS = PRIMARY_METRICS
 WINDOW_TITLES = {"immediate": "Immediate", "2-4 weeks": "2–4 weeks", "long term": "Long term"}
 NO_PHOTOS_TEXT = (
     "No photos in the library yet: import some with `facetrack import` "
@@ -40,9 +42,11 @@ LIMITATIONS = (
     "Millimetres rest on the average adult iris (11.71 mm). Your own may differ by a few per "
     "cent, which scales all your distances alike and so cancels in changes against your own "
     "baseline, but not in comparisons with other people.",
-    "The noise floor comes from your repeat photos (several on one day) when there are "
-    "enough; otherwise from benchmarks that keep pose and light fixed, so the real noise "
-    "between your photos may be larger than stated.",
+    "The noise floor comes from your repeat photos (several on one day, its upper 95% bound) "
+    "when there are enough; otherwise from a study of simulated selfies for brow height, and "
+    "from benchmarks that keep pose and light fixed for the other metrics, so their real "
+    "noise may be larger than stated. Each change is also judged against how much your own "
+    "days vary.",
     "A detectable change says the numbers moved, not why: season, weight, sleep, age and "
     "habits change faces too. There is no untreated comparison.",
     "Brow height follows a real lift closely (0.96 of a known change on average in the "
@@ -159,7 +163,7 @@ def build_report(
     ValueError
         For a bad ``baseline_until``.
     """
-    from tracker.analysis import analyse, overview_lines
+    from tracker.analysis import analyse, overview_lines, what_it_would_take
 
     photos, sessions = charts.load_frames(library)
     trend = analyse(photos, sessions, baseline_until=baseline_until, sem=sem)
@@ -174,7 +178,7 @@ def build_report(
             f"{plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
             f"{plural(n_sessions, 'treatment session')} logged."
         )
-        summary = _summary(table)
+        summary = _summary(table) + what_it_would_take(trend)
         overview = overview_lines(trend)
     else:
         period = f"No photos yet; {plural(n_sessions, 'treatment session')} logged."
@@ -265,12 +269,12 @@ def _summary(table: pd.DataFrame) -> list[str]:
     key = table.loc[table["metric"].isin(KEY_METRICS)]
     lines = summary_sentences(key, combine=True)
     known = table["detectable"].map(lambda v: v is not None and not pd.isna(v))
-    detectable = table["detectable"].map(lambda v: v is not None and not pd.isna(v) and bool(v))
+    detectable = table["detectable"].map(lambda v: v is True)
     others = table.loc[~table["metric"].isin(KEY_METRICS) & detectable]
     if len(others):
         lines += summary_sentences(others)
     elif known.any():
-        lines.append("No other metric changed detectably.")
+        lines.append("No exploratory metric changed detectably.")
     return lines
 
 
@@ -312,8 +316,10 @@ def _table_rows(table: pd.DataFrame) -> list[dict]:
                 "change": fmt(row.change, row.metric, signed=True),
                 "ci": ci,
                 "mdc": fmt(row.mdc, row.metric),
+                "threshold": fmt(row.threshold, row.metric),
                 "detectable": verdict,
                 "slope": slope,
+                "outcome": row.outcome,
                 "first": first,
             }
         )
@@ -534,12 +540,21 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
         "window is compared with the baseline.",
         "Statistics: a day's value is the median of its accepted photos (photos right after a "
         "session excluded), so a day photographed five times counts once. A change is the "
-        "difference of the mean daily values with a Welch 95% confidence interval. It is "
-        "called detectable when it is larger than the noise floor and its interval excludes "
-        "zero. The slope per week is a Theil–Sen trend over the days since the first session.",
-        "Noise floor: MDC95 = 1.96 × √2 × SEM, the smallest difference between two "
-        "measurements that exceeds the measurement noise with 95% confidence. The SEM is "
-        "measured on your repeat photos (several on one day) when at least three days have "
-        "them, and is never taken below the benchmark's.",
+        "difference of the mean daily values with a Welch 95% confidence interval; each "
+        "side's day-to-day variance is taken as at least the photo noise (SEM² / photos that "
+        "day), and widened when consecutive days resemble each other (their lag-1 "
+        "correlation, AR(1)). The slope per week is a Theil–Sen trend over the days since "
+        "the first session.",
+        "Detectable: every window and pause of every metric is one test of one family. "
+        "Holm's weighted step-down procedure keeps the chance that an unchanged face is told "
+        "anything changed at 5% per report; the primary measures (brow height per side, the "
+        "jaw angles, lower face width and overall symmetry) share 80% of that 5%, the "
+        "exploratory ones the rest. The threshold is the smallest change a row's test could "
+        "have called detectable.",
+        "Noise floor: MDC95 = 1.96 × √2 × SEM, the smallest difference between two single "
+        "photos that exceeds the measurement noise with 95% confidence. The SEM is the upper "
+        "95% bound of the spread of your repeat photos (several on one day) when at least "
+        "three days have them, never below the 2-D benchmark's; without repeat photos it is "
+        "the selfie study's (tracker/validation/noise_floors.csv).",
     ]
     return notes

@@ -345,8 +345,9 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
             ("h2", "Changes by window"),
             (
                 "small",
-                "Each window against the baseline. Detectable: larger than the "
-                "noise floor (MDC) and a 95% CI that excludes zero.",
+                "Each window against the baseline. Detectable: larger than the threshold, "
+                "which allows for every test in this report (family-wise 5%); exploratory "
+                "metrics are marked.",
             ),
             ("mono", _table_text(report)),
         ]
