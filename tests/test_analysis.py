@@ -350,7 +350,7 @@ def test_sem_from_repeats_and_mdc():
     assert sem == pytest.approx(expected) and dof == 4
     assert math.isnan(sem_from_repeats([[1.0, 1.2], [2.0, 2.2], [3.0]])[0])
     assert mdc95(0.162) == pytest.approx(0.449, abs=0.001)
-    assert mdc95(lowest_sem(LEFT)) == pytest.approx(0.55, abs=0.005)  # the 2-D validation's
+    assert mdc95(lowest_sem(LEFT)) == pytest.approx(0.50, abs=0.005)  # the 2-D validation's
 
 
 def test_sem_upper_bound():
@@ -442,16 +442,17 @@ def test_noise_floor_measured_from_repeats(treated):
 
 def test_noise_floor_falls_back_to_selfie_study():
     """With one photo a day (the before photo alone on session days, and the after photo)
-    there are no repeats of a state: the selfie study's SEM (0.47 mm) is used and said so;
-    with photo noise at that level, the immediate +1.0 mm is detectable and pure noise is
-    not."""
+    there are no repeats of a state: the selfie study's SEM (brow 0.14 mm on the 3-D head) is
+    used and said so; with photo noise over three times as large (0.47 mm, the issue's real
+    head before the face frame), the immediate +1.0 mm is still detectable and pure noise is
+    not: the days' own spread, not the floor, decides."""
     photos, sessions = treatment_series(6, repeats=False, noise_sd=0.47)
     taken = photos["captured_at"]
     session_day = (taken.dt.normalize() - DAY0).dt.days.isin(SESSION_DAYS)
     photos = photos.loc[~(session_day & (taken.dt.hour == 8))]
     trend = analyse(photos, sessions)
     noise = trend.noise.set_index("metric")
-    assert noise.loc[LEFT, "sem"] == 0.47
+    assert noise.loc[LEFT, "sem"] == floor_sem(LEFT)[0] == pytest.approx(0.14, abs=0.01)
     assert noise.loc[LEFT, "noise_source"] == "selfie study (no repeat photos)"
     assert noise.loc[LEFT, "dof"] == 0
     assert row(trend.table, LEFT, "immediate")["detectable"] is True
@@ -462,7 +463,7 @@ def test_noise_floor_never_below_benchmark():
     """Near-identical repeats (burst shots) do not push the SEM below the 2-D benchmark's."""
     photos, sessions = treatment_series(7, noise_sd=0.01)
     noise = analyse(photos, sessions).noise.set_index("metric")
-    assert noise.loc[LEFT, "sem"] == lowest_sem(LEFT) == 0.20
+    assert noise.loc[LEFT, "sem"] == lowest_sem(LEFT) == 0.18  # the 2-D validation (README)
     assert noise.loc[LEFT, "noise_source"] == "2-D benchmark (repeat photos vary less)"
 
 

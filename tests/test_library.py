@@ -1102,7 +1102,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
             (old_name, factor, new_name),
         )
     db.execute("ALTER TABLE photos DROP COLUMN reason_codes")
-    # and what migration 6 added (one person, mirror images)
+    # and what migration 7 added (one person, mirror images)
     for column in (
         "person",
         "identity",
