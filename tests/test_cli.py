@@ -27,10 +27,17 @@ from tracker.overlay import overlay_geometry
 from tracker.pipeline import measure_photo
 from tracker.types import Measurement, PhotoResult, Pose, Quality
 
+# what each rejection asks a person to do, as published (tracker.types.ReasonCode.advice)
+ADVICE = {
+    "mouth_open": "close your lips and relax your mouth",
+    "smiling": "relax your mouth: a neutral face, no smile",
+    "face_too_small": "hold the phone closer, or import the full-size photo",
+}
 RECORD_KEYS = {
     "file",
     "status",
     "reasons",
+    "advice",
     "pose",
     "scale_mm_per_px",
     "scale_source",
@@ -115,6 +122,7 @@ def test_json_gives_one_object_per_photo(run):
             "file": record["file"],
             "status": "error",
             "reasons": [reason],
+            "advice": ["save the photo again as a JPEG or HEIC file"],
             "pose": None,
             "scale_mm_per_px": None,
             "scale_source": None,
@@ -150,11 +158,14 @@ def test_table_output_is_exact(run):
             fmt(m["jaw_angle_right_deg"], 1),
             fmt(m["asymmetry_pct"], 2),
         ]
+        advice = list(dict.fromkeys(ADVICE[r.code.value] for r in measured.reasons))
         return (
             f"{name:<16}  rejected  "
             + "  ".join(f"{v:>7}" for v in values)
             + "  "
             + "; ".join(measured.reasons)
+            + " -> "
+            + "; ".join(advice)
         )
 
     dashes = "  ".join(["      -"] * 8)
@@ -193,6 +204,7 @@ def test_json_has_no_nan_and_no_negative_zero():
         "file": "x.jpg",
         "status": "ok",
         "reasons": [],
+        "advice": [],
         "pose": {"yaw_deg": 0.0, "pitch_deg": 1.0, "roll_deg": None},
         "scale_mm_per_px": 0.0123457,
         "scale_source": "iris",

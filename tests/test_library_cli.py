@@ -225,12 +225,21 @@ def test_person_scale(imported):
     assert set(person["scale_source"]) == {"person"}
 
 
+# what a rejection asks a person to do (tracker.types.ReasonCode.advice), as published
+ADVICE = {
+    "mouth_open": "close your lips and relax your mouth",
+    "smiling": "relax your mouth: a neutral face, no smile",
+    "face_too_small": "hold the phone closer, or import the full-size photo",
+    "head_turned": "look straight into the camera",
+}
+
+
 def test_photos_show_camera_distance_and_focal_source(imported):
     """--json and --csv give each photo's camera distance and focal source (no focal length in
     these files' EXIF: the typical front camera); the table shows the distance in cm and
     "typical". The astronaut is measured 50-70 cm away by a 26 mm-equivalent lens (its
     iris is about 8 px in a 512 px frame). Every photo is rejected, so there is no usual to
-    give advice against."""
+    give capture advice against: the advice is what each rejection asks for."""
     library, _ = imported
     records = [
         json.loads(line)
@@ -240,7 +249,11 @@ def test_photos_show_camera_distance_and_focal_source(imported):
         assert record["focal_source"] == "default-front-camera"
         assert record["focal_length_35mm"] == 26.0
         assert 500 < record["camera_distance_mm"] < 700
-        assert record["advice"] is None
+        codes = set(record["reason_codes"]) if "reason_codes" in record else set()
+        assert record["status"] == "rejected"
+        assert record["advice"] and all(
+            ADVICE[code] in record["advice"] for code in codes if code in ADVICE
+        )
     rows = list(csv.DictReader(run("photos", "--csv", "--library", library).output.splitlines()))
     assert [float(r["camera_distance_mm"]) for r in rows] == pytest.approx(
         [r["camera_distance_mm"] for r in records], rel=1e-12
@@ -248,8 +261,11 @@ def test_photos_show_camera_distance_and_focal_source(imported):
     assert {r["focal_source"] for r in rows} == {"default-front-camera"}
     lines = run("photos", "--library", library).output.splitlines()
     assert lines[0].split()[-5:] == ["dist", "cm", "focal", "mirr", "reasons"]
-    for line, record in zip(lines[1:4], records):
+    # each photo's row, then (all are rejected) its "next photo:" line
+    rows_only = [line for line in lines[1:] if not line.lstrip().startswith("next photo:")]
+    for line, record in zip(rows_only[:3], records):
         assert f"{record['camera_distance_mm'] / 10:.0f}  typical" in line
+    assert sum(line.lstrip().startswith("next photo:") for line in lines) == len(records)
 
 
 def test_photos_table_gives_advice_for_the_next_photo(tmp_path):

@@ -217,3 +217,25 @@ def test_chromium_command_carries_every_offline_flag():
         assert flag in command
     assert chromium_environment("/tmp/h")["HOME"] == "/tmp/h"
     assert sys.platform != "linux" or os.geteuid() != 0 or "--no-sandbox" in command
+
+
+# --- 15: reasons a person can act on, and an accepted sample -----------------------------------
+
+
+def test_rejections_say_what_to_do_and_a_sample_is_accepted(tmp_path):
+    """Every sample photo but one is rejected for its expression (open mouth, smile) or blur;
+    measure --json gives each rejection's plain advice beside its figures, and
+    sample_images/astronaut_neutral.jpg (the series' neutral face) is accepted."""
+    import json
+
+    samples = Path(__file__).resolve().parents[1] / "sample_images"
+    result = CliRunner().invoke(main, ["measure", "--json", str(samples)])
+    records = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert records["astronaut_neutral.jpg"]["status"] == "ok"
+    assert records["astronaut_neutral.jpg"]["advice"] == []
+    smiling = records["astronaut.jpg"]
+    assert smiling["status"] == "rejected"
+    assert "relax your mouth: a neutral face, no smile" in smiling["advice"]
+    assert any(reason.startswith("smiling") for reason in smiling["reasons"])
+    blurred = records["astronaut_blurred.jpg"]
+    assert "hold the phone still and let it focus on your face" in blurred["advice"]

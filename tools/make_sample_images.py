@@ -2,7 +2,10 @@
 
 A handful of photos with known differences, for `make demo` and the tests: the original at
 phone-like resolution, the same photo tilted by a known angle, with the subject's left brow
-lifted by a known amount (a smooth local warp), and a blurred copy that must be rejected.
+lifted by a known amount (a smooth local warp), a blurred copy that must be rejected, and the
+neutral face of the sample series (mouth closed, no smile:
+``tracker.validation.sample_face.neutral_base_face``), which passes every quality check, so
+that `facetrack measure` and the demo's overlays show an accepted measurement.
 The true values are written to sample_images/truth.csv. Usage::
 
     .venv/bin/python tools/make_sample_images.py
@@ -34,6 +37,15 @@ def save(name: str, rgb: np.ndarray, quality: int = 92) -> None:
     Image.fromarray(rgb).save(OUT / name, quality=quality)
 
 
+def save_neutral() -> tuple:
+    """The accepted sample: the series' neutral base face; its truth row."""
+    from tracker.validation.sample_face import neutral_base_face
+
+    pixels, _ = neutral_base_face()
+    save("astronaut_neutral.jpg", pixels)
+    return ("astronaut_neutral.jpg", "neutral expression (accepted)", 0.0, 0.0, "")
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     base = cv2.resize(data.astronaut(), None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
@@ -58,6 +70,8 @@ def main() -> None:
     iris_px = result.quality.scores["iris_px"]
     save("astronaut_blurred.jpg", cv2.GaussianBlur(base, (0, 0), 0.2 * iris_px))
     rows.append(("astronaut_blurred.jpg", "blurred", 0.0, 0.0, "blurred"))
+
+    rows.append(save_neutral())
 
     with open(OUT / "truth.csv", "w", newline="") as fh:
         writer = csv.writer(fh)

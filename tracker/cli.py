@@ -20,7 +20,7 @@ from tracker.formatting import (
     text_table,
 )
 from tracker.metrics import registry
-from tracker.types import PhotoResult, Reason, ReasonCode
+from tracker.types import PhotoResult, Reason, ReasonCode, reason_advice
 
 
 def _column_header(metric) -> str:
@@ -318,6 +318,7 @@ def result_record(result: PhotoResult) -> dict:
         "file": result.file,
         "status": result.status,
         "reasons": list(result.reasons),
+        "advice": reason_advice(result.reasons),
         "pose": pose,
         "scale_mm_per_px": _significant(measurement.scale_mm_per_px) if measurement else None,
         "scale_source": measurement.scale_source if measurement else None,
@@ -354,7 +355,9 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
     cells += [
         number(sources[source].get(key), decimals) for _, _, source, key, decimals in _COLUMNS
     ]
-    cells.append(_terminal_text("; ".join(result.reasons)))
+    advice = reason_advice(result.reasons) if result.status == "rejected" else []
+    text = "; ".join(result.reasons) + (f" -> {'; '.join(advice)}" if advice else "")
+    cells.append(_terminal_text(text))
     return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
 
 

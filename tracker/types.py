@@ -50,6 +50,12 @@ class ReasonCode(StrEnum):
         return _REASON_KINDS.get(self, self.value.replace("_", " "))
 
     @property
+    def advice(self) -> str:
+        """What to do differently for the next photo, in plain words ("" when nothing
+        a person can do would help)."""
+        return _REASON_ADVICE.get(self, "")
+
+    @property
     def about_image(self) -> bool:
         """A reason about the image itself (not the pose or the expression): such a photo's
         measurements are not to be trusted."""
@@ -75,6 +81,39 @@ _REASON_KINDS = {
     ReasonCode.NO_FACE: "no face found",
     ReasonCode.CRASHED: "the measuring process crashed on this file",
 }
+_REASON_ADVICE = {
+    ReasonCode.HEAD_TURNED: "look straight into the camera",
+    ReasonCode.HEAD_TIPPED: "hold your chin level, neither up nor down",
+    ReasonCode.HEAD_TILTED: "keep your head upright",
+    ReasonCode.FACE_TOO_SMALL: "hold the phone closer, or import the full-size photo",
+    ReasonCode.FACE_CUT: "keep your whole face inside the picture",
+    ReasonCode.SEVERAL_FACES: "take the photo with only your face in it",
+    ReasonCode.BLURRED: "hold the phone still and let it focus on your face",
+    ReasonCode.UNDER_EXPOSED: "face a window or a lamp",
+    ReasonCode.OVER_EXPOSED: "move out of direct light",
+    ReasonCode.EYES_CLOSED: "keep your eyes open",
+    ReasonCode.GAZE_AWAY: "look into the camera's lens",
+    ReasonCode.MOUTH_OPEN: "close your lips and relax your mouth",
+    ReasonCode.SMILING: "relax your mouth: a neutral face, no smile",
+    ReasonCode.BROW_EDGE_MISSING: "keep hair and glasses off your eyebrows",
+    ReasonCode.UNUSUAL_POSE: "hold your head as in your other photos",
+    ReasonCode.DIFFERENT_PERSON: "import only your own photos here (another person: --person)",
+    ReasonCode.NO_FACE: "make sure your face is in the photo",
+    ReasonCode.UNREADABLE: "save the photo again as a JPEG or HEIC file",
+}
+
+
+def reason_advice(reasons) -> list[str]:
+    """The plain advice for a photo's reasons (``Reason`` objects or their texts), each once,
+    in the reasons' order."""
+    out: list[str] = []
+    for reason in reasons:
+        code = reason.code if isinstance(reason, Reason) else ReasonCode.from_text(str(reason))
+        if code.advice and code.advice not in out:
+            out.append(code.advice)
+    return out
+
+
 _IMAGE_REASONS = frozenset(
     {
         ReasonCode.BLURRED,

@@ -1932,15 +1932,32 @@ def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _advice(row: sqlite3.Row, usual) -> str | None:
-    """The capture advice for one photo row (None without a usual to compare with)."""
-    if usual is None or row["algorithm_version"] is None:
-        return None
-    from tracker.analysis.capture import capture_advice
+    """The advice for the next photo from one photo row: what its rejection asks for (look
+    straight into the camera, relax your mouth), then the capture advice against the usual
+    (None when there is neither)."""
+    from tracker.types import Reason, reason_advice
 
-    distance, yaw, pitch, roll = (
-        _nan_if_none(row[c]) for c in ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
-    )
-    return capture_advice(distance, yaw, pitch, roll, usual)
+    fixes: list[str] = []
+    if row["status"] == "rejected":
+        texts = json.loads(row["reasons"] or "[]")
+        codes = json.loads(row["reason_codes"] or "[]") if "reason_codes" in row.keys() else []
+        reasons = (
+            [Reason(c, t) for c, t in zip(codes, texts)] if len(codes) == len(texts) else texts
+        )
+        fixes = reason_advice(reasons)
+    capture = None
+    if usual is not None and row["algorithm_version"] is not None:
+        from tracker.analysis.capture import capture_advice
+
+        distance, yaw, pitch, roll = (
+            _nan_if_none(row[c]) for c in ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
+        )
+        capture = capture_advice(distance, yaw, pitch, roll, usual)
+    if not fixes:
+        return capture
+    if capture and not capture.startswith("matches"):
+        fixes.append(capture)
+    return "; ".join(fixes)
 
 
 def _to_person_scale(record: dict, person_mm: float) -> None:
