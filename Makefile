@@ -25,7 +25,7 @@ demo: $(STAMP)
 	@echo "Demo library:  demo/library ($$(tail -n +2 sample_images/series/sessions.csv | wc -l) sessions logged)"
 	@echo "Report:        demo/report.html, demo/report.pdf"
 	@echo "Charts:        demo/charts.png"
-	@echo "Overlays:      demo/overlays/ (the four photos in sample_images/)"
+	@echo "Overlays:      demo/overlays/ (the five photos in sample_images/, one accepted)"
 	@echo "Ground truth:  sample_images/series/truth.csv (made by tools/make_sample_series.py)"
 
 test: $(STAMP)

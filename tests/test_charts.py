@@ -439,7 +439,48 @@ def test_walkthrough_notebook_runs():
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "Imported 4 photos (0 ok, 4 rejected)." in text
+    assert "Imported 5 photos (1 ok, 4 rejected)." in text
     assert "Brow height (left) +0.7" in text and "after 2–4 weeks, above the" in text
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 3  # before/after, one metric, the dashboard
+
+
+def test_before_after_prefers_photos_on_treatment_and_takes_given_dates(season):
+    """With the sessions stopped on day 40 (a pause from day 54, when an effect fades), the
+    after photo is the latest accepted photo within 14 days of a session, not the latest
+    photo; with --before/--after dates, each side is the accepted photo nearest its date."""
+    photos, sessions = charts.load_frames(season)
+    start = photos["captured_at"].min().normalize()
+    stopped = sessions.loc[sessions["started_at"] < start + pd.Timedelta(days=41)]
+    before, after = charts.choose_pair(photos, stopped)
+    ok = photos.loc[photos["status"] == "ok"].set_index("id")
+    last_session = stopped["started_at"].max()
+    chosen = ok.loc[after[0], "captured_at"]
+    assert chosen <= last_session + pd.Timedelta(days=14)
+    assert (
+        chosen
+        == ok.loc[ok["captured_at"] <= last_session + pd.Timedelta(days=14), "captured_at"].max()
+    )
+    day = start + pd.Timedelta(days=30, hours=7)
+    first = start + pd.Timedelta(days=2)
+    before, after = charts.choose_pair(photos, stopped, before=first, after=day)
+    assert ok.loc[after[0], "captured_at"] == start + pd.Timedelta(days=30, hours=8)
+    assert ok.loc[before[0], "captured_at"] == start + pd.Timedelta(days=2, hours=8)
+
+
+def test_chart_command_takes_before_and_after_dates(season, tmp_path):
+    """chart --before-after --after DATE writes the pair; --after without --before-after is a
+    usage error."""
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    out = tmp_path / "pair.png"
+    args = ["chart", "--before-after", "--after", "2025-01-31", "--library", str(season.path)]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    bad = CliRunner().invoke(
+        main, ["chart", "--after", "2025-01-31", "--library", str(season.path)]
+    )
+    assert bad.exit_code == 2 and "--before and --after go with --before-after" in bad.output

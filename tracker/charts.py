@@ -783,32 +783,60 @@ def align_photo(
 
 
 def choose_pair(
-    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *, baseline_until=None
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    baseline_until=None,
+    before=None,
+    after=None,
 ) -> tuple[list[int], list[int]]:
     """Candidate photo ids for the before/after comparison, best first.
 
     Before: the accepted baseline photos, latest first (the state just before treatment).
-    After: the accepted photos after the baseline, latest first, photos taken right after
-    a session (the passing immediate effect) after the others. Empty lists when there is no
+    After: the accepted photos after the baseline taken while on treatment (within the
+    pause limit of a logged session: not during a pause, when an effect fades), latest
+    first; then those taken during a pause; photos taken right after a session (the passing
+    immediate effect) last. With ``before`` or ``after`` (a date or date-time), that side's
+    candidates are the accepted photos nearest to it instead. Empty lists when there is no
     baseline or nothing after it.
     """
     from tracker.analysis import choose_baseline, photo_roles
+    from tracker.settings import DEFAULT_SETTINGS
 
     kept = photos.loc[(photos["status"] == "ok") & photos["captured_at"].notna()]
     if kept.empty:
         return [], []
+
+    def nearest(when) -> list[int]:
+        moment = pd.Timestamp(when)
+        distance = (kept["captured_at"] - moment).abs()
+        return kept.loc[distance.sort_values(kind="stable").index, "id"].astype(int).tolist()
+
+    if before is not None and after is not None:
+        return nearest(before), nearest(after)
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
     if baseline.end is None:
         return [], []
     kept = kept.sort_values("captured_at", ascending=False)
-    before = kept.loc[kept["captured_at"] < baseline.end, "id"].astype(int).tolist()
+    before_ids = kept.loc[kept["captured_at"] < baseline.end, "id"].astype(int).tolist()
     later = kept.loc[kept["captured_at"] >= baseline.end]
     immediate = photo_roles(later, sessions)["role"] == "after"
-    after = (
-        later.loc[~immediate, "id"].astype(int).tolist()
+    on_treatment = pd.Series(True, index=later.index)
+    if sessions is not None and len(sessions):
+        starts = pd.to_datetime(sessions["started_at"]).sort_values().to_numpy()
+        taken = later["captured_at"].to_numpy()
+        last = starts[np.clip(np.searchsorted(starts, taken, side="right") - 1, 0, None)]
+        gap = (taken - last) / np.timedelta64(1, "D")
+        on_treatment = pd.Series(gap <= DEFAULT_SETTINGS.pause_days, index=later.index)
+    after_ids = (
+        later.loc[~immediate & on_treatment, "id"].astype(int).tolist()
+        + later.loc[~immediate & ~on_treatment, "id"].astype(int).tolist()
         + later.loc[immediate, "id"].astype(int).tolist()
     )
-    return before, after
+    return (
+        nearest(before) if before is not None else before_ids,
+        nearest(after) if after is not None else after_ids,
+    )
 
 
 def aligned_pair(
@@ -820,6 +848,8 @@ def aligned_pair(
     sessions: pd.DataFrame | None = None,
     baseline_until=None,
     size: tuple[int, int] = ALIGNED_SIZE,
+    before_date=None,
+    after_date=None,
 ) -> AlignedPair | None:
     """The baseline photo and the latest photo, aligned on the eyes.
 
@@ -842,7 +872,9 @@ def aligned_pair(
         loaded_photos, loaded_sessions = load_frames(library)
         photos = loaded_photos if photos is None else photos
         sessions = loaded_sessions if sessions is None else sessions
-    candidates = choose_pair(photos, sessions, baseline_until=baseline_until)
+    candidates = choose_pair(
+        photos, sessions, baseline_until=baseline_until, before=before_date, after=after_date
+    )
     chosen = []
     for given, ids, role in ((before, candidates[0], "Baseline"), (after, candidates[1], "Latest")):
         if given is not None:
@@ -1095,6 +1127,8 @@ def chart_figure(
     before_after_photos: bool = False,
     baseline_until=None,
     fig: Figure | None = None,
+    before_date=None,
+    after_date=None,
 ) -> Figure:
     """The figure ``facetrack chart`` draws: the dashboard; or the given metrics one under
     the other; or the aligned before/after photos.
@@ -1125,7 +1159,12 @@ def chart_figure(
         fig.set_layout_engine("constrained")
     if before_after_photos:
         pair = aligned_pair(
-            library, photos=photos, sessions=sessions, baseline_until=baseline_until
+            library,
+            photos=photos,
+            sessions=sessions,
+            baseline_until=baseline_until,
+            before_date=before_date,
+            after_date=after_date,
         )
         if pair is None:
             raise ValueError(

@@ -1192,9 +1192,33 @@ _BASELINE_HELP = (
 )
 @click.option("--show", is_flag=True, help="Open the chart in a window.")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@click.option(
+    "--before",
+    "before_date",
+    metavar="DATE",
+    help="Before/after: the photo nearest this date (YYYY-MM-DD) as the before.",
+)
+@click.option(
+    "--after",
+    "after_date",
+    metavar="DATE",
+    help="Before/after: the photo nearest this date as the after (default: the "
+    "latest taken while on treatment).",
+)
 @person_option
 @library_option
-def chart(metrics, before_after, timelapse, out, show, baseline_until, person, library_dir):
+def chart(
+    metrics,
+    before_after,
+    timelapse,
+    out,
+    show,
+    baseline_until,
+    before_date,
+    after_date,
+    person,
+    library_dir,
+):
     """Chart the library's metrics over time.
 
     Each chart shows daily values (dots), a 7-day rolling median (line), the baseline with
@@ -1206,6 +1230,12 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, person, l
 
     if metrics and before_after:
         raise click.UsageError("give --metric or --before-after, not both")
+    if (before_date or after_date) and not before_after:
+        raise click.UsageError("--before and --after go with --before-after")
+    pair_dates = {
+        "before_date": _parse_when(before_date, "'--before'"),
+        "after_date": _parse_when(after_date, "'--after'"),
+    }
     for name in metrics:
         try:
             charts.chart_metrics(name)
@@ -1236,6 +1266,7 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, person, l
                 before_after_photos=before_after,
                 baseline_until=until,
                 fig=figure,
+                **pair_dates,
             )
             if out is not None:
                 charts.save_figure(figure, out)
@@ -1262,9 +1293,22 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, person, l
 )
 @click.option("--no-photos", is_flag=True, help="Leave every photo of the face out (for sharing).")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@click.option(
+    "--before",
+    "before_date",
+    metavar="DATE",
+    help="Before/after: the photo nearest this date (YYYY-MM-DD) as the before.",
+)
+@click.option(
+    "--after",
+    "after_date",
+    metavar="DATE",
+    help="Before/after: the photo nearest this date as the after (default: the "
+    "latest taken while on treatment).",
+)
 @person_option
 @library_option
-def report(out, no_photos, baseline_until, person, library_dir):
+def report(out, no_photos, baseline_until, before_date, after_date, person, library_dir):
     """Write a progress report: a plain-language summary, the window table, charts, the
     aligned before/after photos, adherence to the treatment log, the photo log with its
     quality flags, and the methods with their limitations.
@@ -1282,7 +1326,14 @@ def report(out, no_photos, baseline_until, person, library_dir):
     until = _parse_when(baseline_until, "'--baseline-until'")
     with _open_library(library_dir, create=False, person=person) as library:
         try:
-            how = write_report(library, out, photos=not no_photos, baseline_until=until)
+            how = write_report(
+                library,
+                out,
+                photos=not no_photos,
+                baseline_until=until,
+                before_date=_parse_when(before_date, "'--before'"),
+                after_date=_parse_when(after_date, "'--after'"),
+            )
         except ValueError as exc:
             _fail(str(exc))
         except OSError as exc:

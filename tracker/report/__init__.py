@@ -56,6 +56,8 @@ def write_report(
     baseline_until=None,
     sem=None,
     pdf_engine: str = "auto",
+    before_date=None,
+    after_date=None,
 ) -> str:
     """Build the report of a library and write it as HTML or PDF (by the file's extension).
 
@@ -84,7 +86,14 @@ def write_report(
         When the file cannot be written.
     """
     path = check_report_path(path)
-    report = build_report(library, include_photos=photos, baseline_until=baseline_until, sem=sem)
+    report = build_report(
+        library,
+        include_photos=photos,
+        baseline_until=baseline_until,
+        sem=sem,
+        before_date=before_date,
+        after_date=after_date,
+    )
     try:
         if path.suffix.lower() == ".pdf":
             return write_pdf(report, path, engine=pdf_engine)

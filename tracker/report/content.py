@@ -147,6 +147,8 @@ def build_report(
     baseline_until=None,
     sem=None,
     now: datetime | None = None,
+    before_date=None,
+    after_date=None,
 ) -> Report:
     """Read the library, analyse it and prepare every part of the report.
 
@@ -208,7 +210,12 @@ def build_report(
         note = "Photos of the face are left out of this report (--no-photos)."
     else:
         pair = charts.aligned_pair(
-            library, photos=photos, sessions=sessions, baseline_until=baseline_until
+            library,
+            photos=photos,
+            sessions=sessions,
+            baseline_until=baseline_until,
+            before_date=before_date,
+            after_date=after_date,
         )
         if pair is None:
             note = (
@@ -220,7 +227,8 @@ def build_report(
             before_after = Chart(
                 "Before and after",
                 charts.before_after_figure(pair),
-                "The latest baseline photo and the latest photo, turned, scaled and shifted so "
+                "The latest baseline photo and the latest photo taken while on treatment (or "
+                "the photos nearest the dates asked for), turned, scaled and shifted so "
                 "that the pupils coincide (a similarity transform: nothing is stretched). The "
                 "lines are what was measured. Differences in pose, expression and light "
                 "show as much as real change.",
