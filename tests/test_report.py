@@ -222,15 +222,17 @@ def test_single_photo_report(tmp_path):
 
 def test_pdf_by_matplotlib(year_report, tmp_path):
     """Without Chromium the PDF is laid out by matplotlib: text pages, the charts and the
-    before/after page. Its text says what the year holds: the 0.8 mm left brow lift, 228
-    photos and 178 sessions, the 31 smiling photos left out and flagged in the photo log,
-    and every section and chart title."""
+    before/after page, every page A4 (595 x 842 pt). Its text says what the year holds: the
+    0.8 mm left brow lift, 228 photos and 178 sessions, the 31 smiling photos left out and
+    flagged in the photo log, and every section and chart title."""
     path = tmp_path / "report.pdf"
     assert write_pdf(year_report, path, engine="matplotlib") == "matplotlib"
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
     pages = PdfReader(path).pages
     assert len(pages) >= 8
+    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in pages}
+    assert sizes == {(595, 842)}
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert BROW_SENTENCE.search(text), text[:2000]
     # 183 photos every other day and one right after every fourth of the 178 sessions (45)

@@ -338,6 +338,61 @@ def _photo_log_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def _figure_page(pdf, figure, *, header: str, title: str = "", dpi: int = 200) -> None:
+    """A chart on an A4 page like the text pages: its title as text, the chart drawn at its
+    own size and placed within the margins, as wide as fits (every page of the PDF is A4)."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    canvas = FigureCanvasAgg(figure)
+    previous_dpi = figure.dpi
+    figure.set_dpi(dpi)
+    try:
+        canvas.draw()
+        image = np.asarray(canvas.buffer_rgba())
+    finally:
+        figure.set_dpi(previous_dpi)
+    height_px, width_px = image.shape[:2]
+    page = Figure(figsize=_A4)
+    page.text(
+        1 - _MARGIN, 1 - _MARGIN / 2, header, ha="right", va="top", fontsize=7, color="#777777"
+    )
+    top = 1 - _MARGIN
+    # the figure's own heading is kept as text too (the chart itself becomes an image)
+    get_suptitle = getattr(figure, "get_suptitle", None)
+    heading = get_suptitle() if callable(get_suptitle) else ""
+    lines = [(title, 13, "bold")] + ([(heading, 9.5, "normal")] if heading != title else [])
+    for text, size, weight in lines:
+        if not text:
+            continue
+        page.text(
+            _MARGIN,
+            top - 1.6 * _LINE,
+            text,
+            ha="left",
+            va="baseline",
+            fontsize=size,
+            fontweight=weight,
+            color="#111111",
+            parse_math=False,
+        )
+        top -= 2.0 * _LINE
+    box_w = 1 - 2 * _MARGIN
+    box_h = top - _MARGIN
+    # the chart's aspect on the page (page units differ in x and y by the page's aspect)
+    page_aspect = _A4[1] / _A4[0]
+    w = box_w
+    h = w * (height_px / width_px) / page_aspect
+    if h > box_h:
+        h = box_h
+        w = h * page_aspect * (width_px / height_px)
+    ax = page.add_axes((_MARGIN, top - h, w, h))
+    ax.imshow(image, interpolation="lanczos")
+    ax.set_axis_off()
+    pdf.savefig(page)
+
+
 def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
     """The report's content laid out by matplotlib: summary, table, charts, before/after,
     treatment log, photo log and methods."""
@@ -377,9 +432,11 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
             blocks += [("bullet", line) for line in report.monthly]
         _text_pages(pdf, blocks, header=header)
         for chart in report.charts:
-            pdf.savefig(chart.figure)
+            _figure_page(pdf, chart.figure, header=header, title=chart.title)
         if report.before_after is not None:
-            pdf.savefig(report.before_after.figure)
+            _figure_page(
+                pdf, report.before_after.figure, header=header, title=report.before_after.title
+            )
         blocks = [("h2", "Before and after")]
         if report.before_after is not None:
             blocks.append(("small", report.before_after.caption))
@@ -392,7 +449,12 @@ def write_matplotlib_pdf(report: Report, path: str | os.PathLike[str]) -> Path:
         ]
         _text_pages(pdf, blocks, header=header)
         if report.adherence_chart is not None:
-            pdf.savefig(report.adherence_chart.figure)
+            _figure_page(
+                pdf,
+                report.adherence_chart.figure,
+                header=header,
+                title=report.adherence_chart.title,
+            )
         blocks = [
             ("h2", "Photo log"),
             (
