@@ -19,6 +19,15 @@ from tracker.analysis.capture import (
     consistent_distance,
     usual_capture,
 )
+from tracker.analysis.design import (
+    DESIGNS,
+    ON_OFF,
+    Design,
+    Plan,
+    adherence,
+    check_design,
+    design_of,
+)
 from tracker.analysis.family import (
     FAMILY_ALPHA,
     PRIMARY_METRICS,
@@ -36,6 +45,8 @@ from tracker.analysis.noise import (
 )
 from tracker.analysis.text import (
     METRIC_LABELS,
+    design_lines,
+    whole_face,
     left_out_line,
     metric_label,
     monthly_lines,
@@ -69,6 +80,15 @@ from tracker.analysis.windows import (
 )
 
 __all__ = [
+    "DESIGNS",
+    "ON_OFF",
+    "Design",
+    "Plan",
+    "adherence",
+    "check_design",
+    "design_lines",
+    "design_of",
+    "whole_face",
     "DEFAULT_SEM",
     "FAMILY_ALPHA",
     "METRIC_LABELS",

@@ -853,13 +853,13 @@ async def capture_burst(request: Request, state: AppState):
 
 
 async def reminders_page(request: Request, state: AppState):
-    from tracker.app.ics import DAY_NAMES, WEEKDAYS
+    from tracker.ics import DAY_NAMES, WEEKDAYS
 
     return render(request, state, "reminders.html.j2", days=list(zip(WEEKDAYS, DAY_NAMES)))
 
 
 async def reminders_download(request: Request, state: AppState):
-    from tracker.app.ics import reminders_ics
+    from tracker.ics import reminders_ics
 
     params = request.query_params
 
