@@ -185,3 +185,105 @@ def test_on_off_design_finds_on_blocks():
         assert row["design"] == "on-off"
         assert row["detectable"] is expected
         assert abs(row["change"] - lift) <= 0.3
+
+
+# --- the command line --------------------------------------------------------------------
+
+from click.testing import CliRunner  # noqa: E402
+
+from tracker.cli import main  # noqa: E402
+from tracker.library import Library  # noqa: E402
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_cli_plan_prints_schedule_stores_it_and_writes_ics(tmp_path):
+    """`facetrack plan split-face` prints the schedule, stores the plan and writes a
+    calendar with one event per photo day and session."""
+    lib, ics = tmp_path / "lib", tmp_path / "plan.ics"
+    result = run(
+        "plan", "split-face", "--weeks", 4, "--start", "2026-01-05", "--side", "right",
+        "--out", ics, "--library", lib,
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Split-face plan: treat the right side only for 4 weeks")
+    assert lines[1].split() == ["date", "day", "period", "photos", "session"]
+    assert lines[2].split() == ["2026-01-05", "Mon", "0", "baseline", "2", "-"]
+    assert "15 photo days, 13 sessions." in lines
+    text = ics.read_bytes().decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == 28
+    assert "SUMMARY:facetrack: session\\, the right side only" in text
+    with Library(lib) as library:
+        assert library.plan() == Plan("split-face", date(2026, 1, 5), 4, "right")
+
+
+def test_cli_bad_design_and_side_one_line_each(tmp_path):
+    """A design or side that is not one: one clear error line each."""
+    lib = tmp_path / "lib"
+    result = run("plan", "sideways", "--weeks", 2, "--library", lib)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for 'DESIGN': unknown design 'sideways'; choose split-face or "
+        "on-off"
+    )
+    result = run("plan", "split-face", "--weeks", 2, "--side", "up", "--library", lib)
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for '--side': 'up' is not one of 'left', 'right'."
+    )
+    result = run("session", "log", "--date", "2026-01-05", "--side", "up", "--library", lib)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for '--side': 'up' is not one of 'both', 'left', 'right'."
+    )
+
+
+@pytest.fixture
+def simulated_library(tmp_path, monkeypatch):
+    """A library whose photos and sessions are a simulated split-face series (1.0 mm lift
+    of the left brow), with sessions on the side given to the factory."""
+
+    def make(side: str):
+        photos, sessions = simulate_plan_series(
+            np.random.default_rng(13), SPLIT, lift_mm=1.0, session_side=side
+        )
+        monkeypatch.setattr(Library, "photos", lambda self, **_: photos.copy())
+        monkeypatch.setattr(Library, "sessions", lambda self: sessions.copy())
+        lib = tmp_path / "lib"
+        with Library(lib) as library:
+            library.save_plan(SPLIT)
+        return lib
+
+    return make
+
+
+def test_cli_trend_leads_with_split_face(simulated_library):
+    """One-sided sessions: the trend's first line names the split-face design, the
+    split-face result comes before any whole-face line, and JSON rows carry the design."""
+    lib = simulated_library("left")
+    lines = run("trend", "--library", lib).output.splitlines()
+    assert lines[0] == "Design: split-face (left side treated, right side the control)."
+    first_brow = next(i for i, line in enumerate(lines) if "mm (95% CI" in line)
+    assert lines[first_brow].startswith("Brow height (left minus right) +")
+    records = [__import__("json").loads(x) for x in run("trend", "--json", "--library", lib)
+               .output.splitlines()]
+    designs = {r["design"] for r in records}
+    assert designs == {"split-face", "whole-face"}
+    brow = next(r for r in records if r["metric"] == BROW and r["window"] == "2-4 weeks")
+    assert brow["detectable"] is True and abs(brow["change"] - 1.0) <= 0.3
+
+
+def test_cli_trend_split_face_plan_with_both_sides(simulated_library):
+    """A split-face plan with sessions logged on both sides: one clear line, and the
+    analysis says it used the whole-face design."""
+    lib = simulated_library("both")
+    lines = run("trend", "--library", lib).output.splitlines()
+    assert lines[0] == (
+        "Design: whole-face (each metric against its baseline). The plan is split-face, but "
+        "sessions were logged on both sides (13 both): no split-face comparison, analysed "
+        "as whole-face."
+    )
+    assert not any("minus" in line for line in lines)

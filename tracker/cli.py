@@ -1107,6 +1107,7 @@ def plan(design, weeks, start, side, block_weeks, out, library_dir):
 
     from tracker.analysis.design import Plan, check_design
     from tracker.ics import plan_ics
+    from tracker.output import write_private_bytes
 
     try:
         check_design(design.lower(), planned=True)
@@ -1149,7 +1150,7 @@ def plan(design, weeks, start, side, block_weeks, out, library_dir):
         f"{plural(photo_days, 'photo day')}, {plural(int(schedule['session'].sum()), 'session')}."
     )
     if out is not None:
-        out.write_text(plan_ics(chosen), encoding="utf-8", newline="")
+        write_private_bytes(out, plan_ics(chosen).encode("utf-8"))
         click.echo(_terminal_text(f"Wrote {out}."))
 
 
