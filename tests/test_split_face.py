@@ -115,6 +115,7 @@ def test_split_face_reads_the_split_face_floor_without_repeats():
 def test_design_of_sessions():
     """One-sided logs are split-face; mixed sides, or a split-face plan logged on both
     sides, are analysed as whole-face with one clear line."""
+
     def log(*sides):
         return pd.DataFrame(
             {"started_at": pd.date_range("2026-01-01", periods=len(sides)), "side": sides}
@@ -148,9 +149,7 @@ def test_split_face_plan_with_both_sides_has_no_split_rows():
     assert trend.design.name == "whole-face"
     assert set(trend.table["design"]) == {"whole-face"}
     assert trend.adherence["wrong_side"] == 13
-    assert "13 of 13 sessions were not on the left side only" in " ".join(
-        trend.adherence["lines"]
-    )
+    assert "13 of 13 sessions were not on the left side only" in " ".join(trend.adherence["lines"])
 
 
 def test_adherence_missed_photo_days():
@@ -204,8 +203,18 @@ def test_cli_plan_prints_schedule_stores_it_and_writes_ics(tmp_path):
     calendar with one event per photo day and session."""
     lib, ics = tmp_path / "lib", tmp_path / "plan.ics"
     result = run(
-        "plan", "split-face", "--weeks", 4, "--start", "2026-01-05", "--side", "right",
-        "--out", ics, "--library", lib,
+        "plan",
+        "split-face",
+        "--weeks",
+        4,
+        "--start",
+        "2026-01-05",
+        "--side",
+        "right",
+        "--out",
+        ics,
+        "--library",
+        lib,
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -227,8 +236,7 @@ def test_cli_bad_design_and_side_one_line_each(tmp_path):
     result = run("plan", "sideways", "--weeks", 2, "--library", lib)
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
-        "Error: Invalid value for 'DESIGN': unknown design 'sideways'; choose split-face or "
-        "on-off"
+        "Error: Invalid value for 'DESIGN': unknown design 'sideways'; choose split-face or on-off"
     )
     result = run("plan", "split-face", "--weeks", 2, "--side", "up", "--library", lib)
     assert result.output.splitlines()[-1] == (
@@ -250,7 +258,9 @@ def simulated_library(tmp_path, monkeypatch):
         photos, sessions = simulate_plan_series(
             np.random.default_rng(13), SPLIT, lift_mm=1.0, session_side=side
         )
+        photos = photos.assign(scale_source="person")
         monkeypatch.setattr(Library, "photos", lambda self, **_: photos.copy())
+        sessions = sessions.assign(utc_offset=None, mode=None, note=None, logged_at=None)
         monkeypatch.setattr(Library, "sessions", lambda self: sessions.copy())
         lib = tmp_path / "lib"
         with Library(lib) as library:
@@ -268,8 +278,10 @@ def test_cli_trend_leads_with_split_face(simulated_library):
     assert lines[0] == "Design: split-face (left side treated, right side the control)."
     first_brow = next(i for i, line in enumerate(lines) if "mm (95% CI" in line)
     assert lines[first_brow].startswith("Brow height (left minus right) +")
-    records = [__import__("json").loads(x) for x in run("trend", "--json", "--library", lib)
-               .output.splitlines()]
+    records = [
+        __import__("json").loads(x)
+        for x in run("trend", "--json", "--library", lib).output.splitlines()
+    ]
     designs = {r["design"] for r in records}
     assert designs == {"split-face", "whole-face"}
     brow = next(r for r in records if r["metric"] == BROW and r["window"] == "2-4 weeks")
@@ -287,3 +299,25 @@ def test_cli_trend_split_face_plan_with_both_sides(simulated_library):
         "as whole-face."
     )
     assert not any("minus" in line for line in lines)
+
+
+def test_split_face_chart_and_report(simulated_library, monkeypatch):
+    """The report names the design, says the plan was followed, leads its summary with the
+    split-face brow row and charts the difference with its noise band first (the photo
+    log, which needs the library's file columns, is left out of this simulated library)."""
+    from tracker import charts
+    from tracker.report import content
+    from tracker.report.content import build_report
+
+    monkeypatch.setattr(content, "_photo_log", lambda photos, sessions: [])
+
+    lib = simulated_library("left")
+    with Library(lib) as library:
+        report = build_report(library, include_photos=False)
+    assert report.summary[0] == "Design: split-face (left side treated, right side the control)."
+    assert report.summary[2].startswith("Followed so far: 15 planned photo days")
+    assert any(line.startswith("Brow height (left minus right) +") for line in report.summary[:6])
+    assert report.charts[0].title == "Split-face: treated minus untreated brow"
+    axes = charts.split_face_chart(report.trend)
+    assert axes.get_title() == "Split-face: Brow height (left minus right)"
+    assert len(axes.patches) >= 1  # the noise band

@@ -1004,11 +1004,11 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
         analyse,
         design_lines,
         overview_lines,
-        whole_face,
         summary_sentences,
         table_lines,
         table_records,
         what_it_would_take,
+        whole_face,
     )
     from tracker.library import LibraryError
 
@@ -1139,9 +1139,9 @@ def plan(design, weeks, start, side, block_weeks, out, library_dir):
                 str(row.day),
                 row.period,
                 str(row.photos) if row.photos else "-",
-                f"{row.side} side" if row.session and row.side != "both" else (
-                    "both sides" if row.session else "-"
-                ),
+                f"{row.side} side"
+                if row.session and row.side != "both"
+                else ("both sides" if row.session else "-"),
             ]
         )
     click.echo("\n".join(text_table(rows, right={1, 3})))

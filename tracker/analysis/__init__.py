@@ -46,7 +46,6 @@ from tracker.analysis.noise import (
 from tracker.analysis.text import (
     METRIC_LABELS,
     design_lines,
-    whole_face,
     left_out_line,
     metric_label,
     monthly_lines,
@@ -55,6 +54,7 @@ from tracker.analysis.text import (
     table_lines,
     table_records,
     what_it_would_take,
+    whole_face,
 )
 from tracker.analysis.trend import (
     TABLE_COLUMNS,
