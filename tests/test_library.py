@@ -1098,6 +1098,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
             (old_name, factor, new_name),
         )
     db.execute("ALTER TABLE photos DROP COLUMN reason_codes")
+    db.execute("DROP TABLE plans")
     db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")
     db.close()

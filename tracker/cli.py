@@ -1003,6 +1003,7 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     from tracker.analysis import (
         analyse,
         design_lines,
+        lead_sentences,
         overview_lines,
         summary_sentences,
         table_lines,
@@ -1048,8 +1049,8 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
     months = monthly_lines(result.monthly, metrics=list(metrics) or KEY_METRICS)
     months = ["Long term, month by month (against the baseline):", *months] if months else []
     for lines in (
-        design_lines(result, combine=many),
-        overview_lines(result),
+        design_lines(result) + overview_lines(result),
+        lead_sentences(result, combine=many),
         table_lines(result.table),
         summary_sentences(whole_face(result.table), fade=result.fade, combine=many)
         + what_it_would_take(result),

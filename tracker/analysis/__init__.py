@@ -46,6 +46,7 @@ from tracker.analysis.noise import (
 from tracker.analysis.text import (
     METRIC_LABELS,
     design_lines,
+    lead_sentences,
     left_out_line,
     metric_label,
     monthly_lines,
@@ -88,6 +89,8 @@ __all__ = [
     "check_design",
     "design_lines",
     "design_of",
+    "lead_sentences",
+    "lead_sentences",
     "whole_face",
     "DEFAULT_SEM",
     "FAMILY_ALPHA",

@@ -204,20 +204,26 @@ def monthly_lines(monthly: pd.DataFrame, metrics=None) -> list[str]:
     return lines
 
 
-def design_lines(trend, *, combine: bool = False) -> list[str]:
-    """What the report leads with: the design used and why (``Trend.design``), whether the
-    plan was followed (``Trend.adherence``), and for a split-face or on/off design its own
-    rows' sentences, before any whole-face one.
-
-    Example: "Design: split-face (left side treated, right side the control)." then
-    "Split-face result (...): Brow height (left minus right) +1.00 mm (95% CI 0.83 to
-    1.17) after 2–4 weeks, above the 0.28 mm detection threshold."
-    """
-    design = trend.design
-    lines = [design.line()]
+def design_lines(trend) -> list[str]:
+    """The design used and why (``Trend.design``), then whether the plan was followed
+    (``Trend.adherence``): "Design: split-face (left side treated, right side the
+    control).", "Split-face plan: ...", "Followed so far: ..."."""
+    lines = [trend.design.line()]
     if trend.adherence is not None:
         lines += trend.adherence["lines"]
-    table = trend.table
+    return lines
+
+
+def lead_sentences(trend, *, combine: bool = False) -> list[str]:
+    """A split-face or on/off design's own rows, which the summary leads with (before any
+    whole-face sentence): a line saying what they compare, then ``summary_sentences`` of
+    them. Empty for a whole-face design.
+
+    Example: "Split-face result (...):", "Brow height (left minus right) +1.00 mm (95% CI
+    0.83 to 1.17) after 2–4 weeks, above the 0.28 mm detection threshold."
+    """
+    design, table = trend.design, trend.table
+    lines: list[str] = []
     if "design" not in table:
         return lines
     own = table.loc[table["design"] == design.name]

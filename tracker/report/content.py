@@ -168,6 +168,7 @@ def build_report(
     from tracker.analysis import (
         analyse,
         design_lines,
+        lead_sentences,
         overview_lines,
         what_it_would_take,
         whole_face,
@@ -188,7 +189,8 @@ def build_report(
         )
         # the design leads: which one, whether the plan was followed, its own rows first
         summary = (
-            design_lines(trend, combine=True)
+            design_lines(trend)
+            + lead_sentences(trend, combine=True)
             + _summary(whole_face(table))
             + what_it_would_take(trend)
         )
