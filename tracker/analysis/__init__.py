@@ -90,7 +90,6 @@ __all__ = [
     "design_lines",
     "design_of",
     "lead_sentences",
-    "lead_sentences",
     "whole_face",
     "DEFAULT_SEM",
     "FAMILY_ALPHA",

@@ -47,6 +47,7 @@ __all__ = [
     "simulate_plan_series",
     "simulate_reports",
     "simulate_series",
+    "split_face_study",
     "summarise_reports",
 ]
 
@@ -415,3 +416,81 @@ def false_alarm_study(
         )
     reports = pd.concat(frames, ignore_index=True)
     return summarise_reports(reports), reports
+
+
+def split_face_study(
+    *,
+    n_series: int = 200,
+    seed: int = 0,
+    lifts_mm=(0.0, 1.0),
+    weeks: int = 4,
+    side: str = "left",
+    day_effect_ratio: float = DAY_EFFECT_RATIO,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People who follow ``facetrack plan split-face --weeks <weeks> --side <side>``
+    (``simulate_plan_series``: 15 photo days of two photos over six weeks for 4 weeks),
+    the treated brow lifted by each of ``lifts_mm`` from the first session, each run
+    through ``analyse`` as ``facetrack trend`` does.
+
+    Returns
+    -------
+    (summary, reports) : (DataFrame, DataFrame)
+        ``reports``, one row per series: ``lift_mm``, ``told_changed`` (any detectable row,
+        any metric, window, design or pause), ``split_found`` (the split-face brow row,
+        2-4 weeks, detectable and upward), ``split_change_mm``, ``split_threshold_mm``,
+        ``split_mdc_mm``, ``whole_found`` (the treated brow's whole-face 2-4 week row
+        detectable and upward), ``whole_threshold_mm``. ``summary``, one row per lift:
+        ``n_series``, ``told_changed`` and ``split_found`` with their Clopper-Pearson 95 %
+        intervals (``_low``, ``_high``), ``whole_found``, and the medians of the change,
+        thresholds and MDC95 (NaN ``split_found`` columns without a lift). Each lift has its
+        own seed (``seed`` + its index).
+    """
+    plan = Plan(registry.SPLIT_FACE, pd.Timestamp(_START).date(), weeks, side)
+    split = registry.difference("brow_height", side).name
+    whole = registry.sided("brow_height", side)
+    rows = []
+    for i, lift in enumerate(lifts_mm):
+        rng = np.random.default_rng(seed + i)
+        for series in range(n_series):
+            photos, sessions = simulate_plan_series(
+                rng, plan, lift_mm=lift, day_effect_ratio=day_effect_ratio
+            )
+            trend = analyse(photos, sessions)
+            verdicts = pd.concat([trend.table["detectable"], trend.fade["detectable"]])
+            table = trend.table.set_index(["metric", "window"])
+            s_row, w_row = table.loc[(split, "2-4 weeks")], table.loc[(whole, "2-4 weeks")]
+            rows.append(
+                {
+                    "series": series,
+                    "lift_mm": lift,
+                    "told_changed": bool(verdicts.map(lambda v: v is True).any()),
+                    "split_found": bool(s_row["detectable"] is True and s_row["change"] > 0),
+                    "split_change_mm": float(s_row["change"]),
+                    "split_threshold_mm": float(s_row["threshold"]),
+                    "split_mdc_mm": float(s_row["mdc"]),
+                    "whole_found": bool(w_row["detectable"] is True and w_row["change"] > 0),
+                    "whole_threshold_mm": float(w_row["threshold"]),
+                }
+            )
+    reports = pd.DataFrame(rows)
+    summary = []
+    for lift, group in reports.groupby("lift_mm", sort=True):
+        n = len(group)
+        row: dict = {"lift_mm": lift, "n_series": n}
+        for column in ("told_changed", "split_found"):
+            hits = int(group[column].sum())
+            low, high = clopper_pearson(hits, n)
+            row.update({column: hits / n, f"{column}_low": low, f"{column}_high": high})
+        row["whole_found"] = float(group["whole_found"].mean())
+        if not lift:
+            for column in ("split_found", "split_found_low", "split_found_high", "whole_found"):
+                row[column] = math.nan
+        for column in (
+            "split_change_mm",
+            "split_threshold_mm",
+            "split_mdc_mm",
+            "whole_threshold_mm",
+        ):
+            row[f"median_{column}"] = float(group[column].median())
+        summary.append(row)
+    return pd.DataFrame(summary), reports
