@@ -68,9 +68,9 @@ def main() -> None:
         "selfie study's per-photo noise (`noise_floors.csv`) and a day effect of half that, "
         "the two sides of a pair sharing the common part the split-face floor implies "
         f"(brow height: correlation {rho:.2f}). A lift raises the left brow from day 14. "
-        "\"Told something changed\": any row detectable (any metric, window, design or pause). "
-        "\"Found\": the split-face brow row (left minus right), 2-4 weeks, detectable and "
-        "upward; \"whole-face found\": the left brow's whole-face row. Intervals are "
+        '"Told something changed": any row detectable (any metric, window, design or pause). '
+        '"Found": the split-face brow row (left minus right), 2-4 weeks, detectable and '
+        'upward; "whole-face found": the left brow\'s whole-face row. Intervals are '
         "Clopper-Pearson 95 %.",
         "",
         "| left brow lift (mm) | series | told something changed, % | split-face found, % | "
