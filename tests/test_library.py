@@ -549,9 +549,13 @@ def test_export_csv_writes_one_row_per_photo(tmp_path, library, photos):
     table = pd.read_csv(tmp_path / "out.csv")
     assert len(table) == 6 and set(METRIC_NAMES) <= set(table.columns)
     assert table["captured_at"].iloc[0] == "2026-01-01T08:00:00+01:00"
+    # one number per photo: the person's scale, as photos, the trend and the report give it
     np.testing.assert_allclose(
-        table["brow_height_left_mm"], library.photos()["brow_height_left_mm"], rtol=1e-12
+        table["brow_height_left_mm"],
+        library.photos(person_scale=True)["brow_height_left_mm"],
+        rtol=1e-12,
     )
+    assert (table["scale_source"] == "person").all()
 
 
 def test_sessions_are_logged_and_listed(library):
@@ -1098,6 +1102,20 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
             (old_name, factor, new_name),
         )
     db.execute("ALTER TABLE photos DROP COLUMN reason_codes")
+    # and what migration 7 added (one person, mirror images)
+    for column in (
+        "person",
+        "identity",
+        "identity_distance",
+        "identity_reason",
+        "mirror_source",
+        "mirror_correlation",
+    ):
+        db.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+    for column in ("flipped", "signature", "asymmetry"):
+        db.execute(f"ALTER TABLE landmarks DROP COLUMN {column}")
+    db.execute("DROP TABLE people")
+    # and what migration 8 added (plans)
     db.execute("DROP TABLE plans")
     db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")

@@ -126,7 +126,8 @@ def test_photos_table_and_csv(imported):
     one column per metric; --since filters by capture date."""
     library, _ = imported
     table = run("photos", "--library", library)
-    assert table.exit_code == 0 and table.output.splitlines()[-1].startswith("3 photos.")
+    assert table.exit_code == 0 and table.output.splitlines()[-2].startswith("3 photos.")
+    assert table.output.splitlines()[-1].startswith("Millimetres on your calibrated scale")
     rows = list(csv.DictReader(run("photos", "--csv", "--library", library).output.splitlines()))
     assert len(rows) == 3 and set(METRIC_NAMES) <= set(rows[0])
     since = run("photos", "--json", "--since", "2026-01-10", "--library", library)
@@ -246,7 +247,7 @@ def test_photos_show_camera_distance_and_focal_source(imported):
     )
     assert {r["focal_source"] for r in rows} == {"default-front-camera"}
     lines = run("photos", "--library", library).output.splitlines()
-    assert lines[0].split()[-4:] == ["dist", "cm", "focal", "reasons"]
+    assert lines[0].split()[-5:] == ["dist", "cm", "focal", "mirr", "reasons"]
     for line, record in zip(lines[1:4], records):
         assert f"{record['camera_distance_mm'] / 10:.0f}  typical" in line
 
@@ -265,7 +266,7 @@ def test_photos_table_gives_advice_for_the_next_photo(tmp_path):
             set_capture(library, photo_id, distance_mm=400.0)
         set_capture(library, ids[3], distance_mm=320.0)
     lines = run("photos", "--library", path).output.splitlines()
-    assert len(lines) == 1 + 4 + 1 + 1
+    assert len(lines) == 1 + 4 + 1 + 1 + 1  # header, photos, advice, count, scale
     assert lines[4].split()[:2] == [str(ids[3]), "2026-01-04"]
     assert lines[5] == "       next photo: hold the phone about 8 cm further away"
     records = [

@@ -30,17 +30,16 @@ from tracker.report.pdf import print_with_chromium, run_chromium
 
 TAG = '<script>alert("tag")</script> week 1'
 NOTE = "felt <b>tingly</b> & warm"
-# The sentence the summary must hold for the year of photos: the lift is 0.8 mm, but with 5
-# baseline days of one photo each and the selfie study's noise floor (0.47 mm per photo) it is
-# not detectable after the report's family-wise control (issue 15; it was "above the 0.55 mm
-# noise floor" with the 2-D floor).
+# The sentence the summary must hold for the year of photos: the lift is 0.8 mm, detectable
+# after the report's family-wise control with 5 baseline days of one photo each and the selfie
+# study's noise floor (0.14 mm per photo on the 3-D head).
 BROW_SENTENCE = re.compile(
-    r"No detectable change after 2–4 weeks \(within the detection "
-    r"threshold\): Brow height \(left\) \+0\.[78]\d mm"
+    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to [01]\.\d\d\) "
+    r"after 2–4 weeks, above the 0\.\d\d mm detection threshold\."
 )
 # With daily photos and 10 baseline days (the month) the same lift is detectable.
 MONTH_SENTENCE = re.compile(
-    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to 1?\.\d\d\) "
+    r"Brow height \(left\) \+0\.[78]\d mm \(95% CI 0\.\d\d to [01]\.\d\d\) "
     r"after 2–4 weeks, above the 0\.\d\d mm detection threshold\."
 )
 
@@ -284,11 +283,11 @@ def test_chromium_renders_the_report(year_report_file, tmp_path):
     drawn), and the rendered page holds the summary's sentence."""
     shot = tmp_path / "page.png"
     dom = run_chromium(
-        year_report_file, f"--screenshot={shot}", "--dump-dom", "--window-size=1200,5000"
+        year_report_file, f"--screenshot={shot}", "--dump-dom", "--window-size=1200,7000"
     ).stdout
     with Image.open(shot) as image:
         grey = np.asarray(image.convert("L"), dtype=np.float64)
-    assert grey.shape == (5000, 1200)
+    assert grey.shape == (7000, 1200)
     assert (grey < 200).mean() > 0.02  # ink on the page
     assert grey.std() > 20
     # some colour: the charts' lines and shading

@@ -634,7 +634,9 @@ def read_only_copy(stocked, tmp_path):
 def test_a_read_only_library_can_be_read(read_only_copy, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     lib = read_only_copy
-    assert run("photos", "--library", lib).output.splitlines()[-1].startswith("4 photos.")
+    assert any(
+        line.startswith("4 photos.") for line in run("photos", "--library", lib).output.splitlines()
+    )
     assert run("session", "list", "--library", lib).output.splitlines()[-1] == "2 sessions."
     assert run("export", "--csv", "m.csv", "--library", lib).output == "Wrote 4 photos to m.csv.\n"
     assert run("report", "--out", "r.html", "--library", lib).exit_code == 0

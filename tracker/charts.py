@@ -144,9 +144,9 @@ def load_frames(library, *, person_scale: bool = True) -> tuple[pd.DataFrame, pd
     from tracker.errors import LibraryError
 
     try:
-        photos = library.photos(person_scale=person_scale)
+        photos = library.photos(person_scale=person_scale, person=getattr(library, "person", None))
     except LibraryError:  # no measured photo to calibrate from
-        photos = library.photos()
+        photos = library.photos(person=getattr(library, "person", None))
     return photos, library.sessions()
 
 

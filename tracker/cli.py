@@ -393,12 +393,24 @@ def library_option(command):
     )(command)
 
 
-def _open_library(library_dir: Path | None, *, create: bool = True):
+def person_option(command):
+    """``--person NAME``: whose photos (each person has their own baseline and scale)."""
+    return click.option(
+        "--person",
+        metavar="NAME",
+        default="me",
+        show_default=True,
+        help="Whose photos: each person is learned from their own first "
+        "accepted photos and has their own baseline.",
+    )(command)
+
+
+def _open_library(library_dir: Path | None, *, create: bool = True, person: str = "me"):
     """Open the library or exit with a one-line error."""
     from tracker.library import Library, LibraryError
 
     try:
-        library = Library(library_dir, create=create)
+        library = Library(library_dir, create=create, person=person)
     except LibraryError as exc:
         _fail(str(exc))
     # for the one-line message of a database error the command leaves to the group
@@ -458,8 +470,11 @@ def _parse_when(value: str | None, what: str):
     show_default=True,
     help="Processes measuring in parallel.",
 )
+@person_option
 @library_option
-def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, workers, library_dir):
+def import_(
+    paths, session, tag, manual_date, date_overrides, mirrored, link, workers, person, library_dir
+):
     """Import photo files and folders into the library (measured once, kept safe).
 
     Folders are searched recursively for .jpg, .jpeg, .png, .heic, .heif and .webp files;
@@ -473,7 +488,7 @@ def import_(paths, session, tag, manual_date, date_overrides, mirrored, link, wo
     when = _parse_when(manual_date, "'--date'")
     if date_overrides and when is None:
         raise click.UsageError("--date-overrides needs --date")
-    library = _open_library(library_dir)
+    library = _open_library(library_dir, person=person)
     from tracker.library import LibraryError
 
     stream = sys.stderr  # (click.get_text_stream is deprecated)
@@ -532,7 +547,10 @@ _PHOTO_COLUMNS = tuple(
 )
 
 
-@main.command(epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv")
+@main.command(
+    epilog="Example: facetrack photos --status ok --since 2026-01-01 --csv   |   "
+    "facetrack photos --mark-mirrored 12"
+)
 @click.option(
     "--status",
     type=click.Choice(["ok", "rejected"]),
@@ -540,18 +558,40 @@ _PHOTO_COLUMNS = tuple(
     help="Only photos with this status (repeatable).",
 )
 @click.option("--since", metavar="DATE", help="Only photos taken on or after DATE.")
+@click.option("--person", metavar="NAME", help="Only this person's photos.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per photo and line.")
 @click.option("--csv", "as_csv", is_flag=True, help="A CSV table, one row per photo.")
+@click.option(
+    "--mark-mirrored",
+    "mark_mirrored",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Photo ID is a mirror image: measure it again with left and right swapped "
+    "back (from its stored landmarks; repeatable).",
+)
+@click.option(
+    "--mark-unmirrored",
+    "mark_unmirrored",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Photo ID is not a mirror image: measure it again as it was taken.",
+)
 @library_option
-def photos(status, since, as_json, as_csv, library_dir):
+def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrored, library_dir):
     """List the photos in the library with their date, its source, status and key metrics.
 
-    Left and right are the subject's own. --json prints id, file (the original path),
+    Left and right are the subject's own. Millimetres are on the person's calibrated scale,
+    the same numbers as in the trend and the report (a line under the table says so; --json
+    and --csv give scale_source "person"). --json prints id, file (the original path),
     captured_at (ISO 8601), date_source (exif, filename, mtime or manual), status, reasons,
-    session, camera_distance_mm, focal_source, advice (how to take the next photo like your
-    usual ones) and metrics, among others. The table gives the camera distance in cm ("dist")
-    and where the focal length behind it came from ("focal": exif, sensor, or typical for a
-    phone front camera), and the advice on a line of its own.
+    session, person, identity (baseline, same, different), face_shape_distance, mirrored and
+    mirror_source (import, detected, marked), camera_distance_mm, focal_source, advice (how to
+    take the next photo like your usual ones) and metrics, among others. The table gives the
+    camera distance in cm ("dist") and where the focal length behind it came from ("focal":
+    exif, sensor, or typical for a phone front camera), "mirr" for a photo read the right way
+    round, and the advice on a line of its own.
     """
     from tracker.analysis.capture import MATCHES_TEXT
 
@@ -559,15 +599,23 @@ def photos(status, since, as_json, as_csv, library_dir):
         raise click.UsageError("give --json or --csv, not both")
     since_when = _parse_when(since, "'--since'")
     library = _open_library(library_dir, create=False)
+    if mark_mirrored or mark_unmirrored:
+        _mark(library, mark_mirrored, mark_unmirrored)
+        return
     with library:
         outdated = library.outdated()
         if outdated:
             _outdated_note(outdated)
         if as_json:
-            for record in library.photo_records(status=status or None, since=since_when):
+            for record in library.photo_records(
+                status=status or None, since=since_when, person_scale=True, person=person
+            ):
                 click.echo(json.dumps(json_safe(record), allow_nan=False))
             return
-        frame = library.photos(status=status or None, since=since_when)
+        frame = library.photos(
+            status=status or None, since=since_when, person_scale=True, person=person
+        )
+        scale_line = _scale_line(library, frame)
     if as_csv:
         out = frame.copy()
         for column in ("date_notes", "reasons"):
@@ -585,6 +633,7 @@ def photos(status, since, as_json, as_csv, library_dir):
         *(c[0] for c in _PHOTO_COLUMNS),
         "dist cm",
         "focal",
+        "mirr",
         "reasons",
     ]
     rows = [
@@ -596,12 +645,13 @@ def photos(status, since, as_json, as_csv, library_dir):
             *(number(getattr(row, column), decimals) for _, column, decimals in _PHOTO_COLUMNS),
             number(row.camera_distance_mm / 10, 0),
             _FOCAL_WORDS.get(row.focal_source, row.focal_source or "-"),
+            "mirr" if row.mirrored else "",
             "; ".join(row.reasons),
         ]
         for row in frame.itertuples(index=False)
     ]
     numbers = range(4, 5 + len(_PHOTO_COLUMNS))  # the metrics and the distance
-    widths = [5, 16, 9, 8, *(7 for _ in _PHOTO_COLUMNS), 7, 7]
+    widths = [5, 16, 9, 8, *(7 for _ in _PHOTO_COLUMNS), 7, 7, 4]
     header_line, *lines = text_table([header, *rows], right={0, *numbers}, min_widths=widths)
     click.echo(header_line)
     for line, row in zip(lines, frame.itertuples(index=False)):
@@ -609,6 +659,57 @@ def photos(status, since, as_json, as_csv, library_dir):
         if row.advice and row.advice != MATCHES_TEXT:
             click.echo(f"{'':>7}next photo: {row.advice}")
     click.echo(f"{plural(len(frame), 'photo')}. {FOOTNOTE}")
+    if scale_line:
+        click.echo(scale_line)
+
+
+def _scale_line(library, frame) -> str | None:
+    """The line under the photos table that says which scale its millimetres are on."""
+    from tracker.library import LibraryError
+
+    if frame.empty:
+        return None
+    if not (frame["scale_source"] == "person").any():
+        return "Millimetres on each photo's own iris scale (no photo to calibrate yours yet)."
+    people = sorted(set(frame.loc[frame["scale_source"] == "person", "person"]))
+    parts = []
+    for name in people:
+        try:
+            mm, _, n = library.calibrated_scale_mm(name)
+        except LibraryError:
+            continue
+        whose = "" if len(people) == 1 else f"{name}: "
+        parts.append(
+            f"{whose}face scale {mm:.1f} mm, the median of {n} accepted photo"
+            f"{'' if n == 1 else 's'}"
+        )
+    scale = "your calibrated scale" if len(people) == 1 else "each person's calibrated scale"
+    return f"Millimetres on {scale} ({'; '.join(parts)}), as in the trend and the report."
+
+
+def _mark(library, mirrored_ids, unmirrored_ids) -> None:
+    """Mark stored photos mirrored or not and say what changed (photos --mark-...)."""
+    from tracker.library import LibraryError
+
+    with library:
+        for ids, mirrored in ((mirrored_ids, True), (unmirrored_ids, False)):
+            for photo_id in ids:
+                try:
+                    changed = library.mark_mirrored(photo_id, mirrored)
+                except LibraryError as exc:
+                    _fail(str(exc))
+                what = (
+                    "marked as a mirror image; measured again with left and right swapped back"
+                    if mirrored
+                    else "marked as not mirrored; measured again as it was taken"
+                )
+                if not changed:
+                    what = (
+                        "already read as a mirror image; marked so"
+                        if mirrored
+                        else "already read as taken; marked so"
+                    )
+                click.echo(f"Photo {photo_id}: {what}.")
 
 
 @main.group(
@@ -791,6 +892,7 @@ def remeasure(library_dir):
     with _open_library(library_dir, create=False) as library:
         start = time.perf_counter()
         count = library.remeasure()
+        library.settle_people()
     click.echo(f"Remeasured {plural(count, 'photo')} in {time.perf_counter() - start:.1f} s.")
 
 
@@ -975,8 +1077,9 @@ def validate(out_dir, photo_dirs, clip, quick):
     "--json", "as_json", is_flag=True, help="One JSON object per metric, window and line."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="The window table as CSV.")
+@person_option
 @library_option
-def trend(metrics, baseline_until, as_json, as_csv, library_dir):
+def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     """Changes against the baseline: immediate, after 2-4 weeks and in the long term.
 
     Accepted photos only, in the person's calibrated scale; a day counts as the median of its
@@ -1023,9 +1126,10 @@ def trend(metrics, baseline_until, as_json, as_csv, library_dir):
                 param_hint="'--metric'",
             )
     until = _parse_when(baseline_until, "'--baseline-until'")
-    with _open_library(library_dir, create=False) as library:
+    with _open_library(library_dir, create=False, person=person) as library:
         try:
-            photos, sessions = library.photos(person_scale=True), library.sessions()
+            photos = library.photos(person_scale=True, person=library.person)
+            sessions = library.sessions()
         except LibraryError as exc:
             _fail(str(exc))
         outdated = library.outdated()
@@ -1193,8 +1297,9 @@ _BASELINE_HELP = (
 )
 @click.option("--show", is_flag=True, help="Open the chart in a window.")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@person_option
 @library_option
-def chart(metrics, before_after, timelapse, out, show, baseline_until, library_dir):
+def chart(metrics, before_after, timelapse, out, show, baseline_until, person, library_dir):
     """Chart the library's metrics over time.
 
     Each chart shows daily values (dots), a 7-day rolling median (line), the baseline with
@@ -1228,7 +1333,7 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
         import matplotlib.pyplot as plt
 
         figure = plt.figure()
-    with _open_library(library_dir, create=False) as library:
+    with _open_library(library_dir, create=False, person=person) as library:
         try:
             figure = charts.chart_figure(
                 library,
@@ -1262,8 +1367,9 @@ def chart(metrics, before_after, timelapse, out, show, baseline_until, library_d
 )
 @click.option("--no-photos", is_flag=True, help="Leave every photo of the face out (for sharing).")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
+@person_option
 @library_option
-def report(out, no_photos, baseline_until, library_dir):
+def report(out, no_photos, baseline_until, person, library_dir):
     """Write a progress report: a plain-language summary, the window table, charts, the
     aligned before/after photos, adherence to the treatment log, the photo log with its
     quality flags, and the methods with their limitations.
@@ -1279,7 +1385,7 @@ def report(out, no_photos, baseline_until, library_dir):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--out'") from None
     until = _parse_when(baseline_until, "'--baseline-until'")
-    with _open_library(library_dir, create=False) as library:
+    with _open_library(library_dir, create=False, person=person) as library:
         try:
             how = write_report(library, out, photos=not no_photos, baseline_until=until)
         except ValueError as exc:

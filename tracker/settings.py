@@ -99,5 +99,34 @@ class Settings:
     advice_pitch_deg: float = 1.5
     advice_roll_deg: float = 5.0
 
+    # --- one person, the right way round (tracker.library.people, tracker.metrics.identity) ---
+    # A person is learned from their first accepted photos (by capture time): the median of
+    # their face-shape signatures, and of their asymmetry patterns.
+    person_baseline_photos: int = 5
+    # A photo is another person's when its face-shape distance from the person's signature
+    # exceeds max(floor, factor x the median distance of the baseline photos from it). On the
+    # project's 3-D head (tracker.validation.identity, two runs, 98 selfies of the person:
+    # pose, distance, light, noise, JPEG, a treatment effect on brow, jaw and mouth corners,
+    # mirror images; 40 other face shapes with the anthropometric between-person SDs, 120
+    # selfies) the person's photos lie 0.22-1.34 from their signature (95th percentile 1.12),
+    # other faces 0.84-4.11 (5th percentile 1.13, median 2.33): the thresholds this gives
+    # (1.50 and 1.62 in the two runs) keep every own photo and catch 98 of the 120 others (the
+    # floor alone: 104). A person's own photos lie up to 3.4 (95th percentile 2.6) times
+    # their baseline's median distance, whatever its size: with a factor of 3, a person whose
+    # photos scatter more than the renders (real photos do) keeps well over 95 % of their own.
+    person_distance_floor: float = 1.5
+    person_distance_factor: float = 3.0
+    # A photo is read as a mirror image when its asymmetry pattern correlates with the
+    # person's by less than minus this (the mirror image's pattern is the negative); between
+    # -this and +this nothing is decided. On the 3-D head with one brow 2 mm higher
+    # (tracker.validation.identity, two runs), 30 of 32 mirror images correlate at -0.98 to
+    # -0.30 (2 at -0.21 to -0.30 stay undecided) and 66 photos the right way round at -0.18 to
+    # +0.99 (none below -0.3; 5 undecided). No detection when
+    # each baseline photo's pattern correlates with the others' median by less than
+    # ``mirror_min_pattern`` (median over the baseline photos: a face too
+    # symmetric to tell its sides apart).
+    mirror_min_correlation: float = 0.3
+    mirror_min_pattern: float = 0.5
+
 
 DEFAULT_SETTINGS = Settings()

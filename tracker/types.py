@@ -37,6 +37,7 @@ class ReasonCode(StrEnum):
     SMILING = "smiling"
     BROW_EDGE_MISSING = "brow_edge_missing"
     UNUSUAL_POSE = "unusual_pose"
+    DIFFERENT_PERSON = "different_person"
     NO_FACE = "no_face"
     UNREADABLE = "unreadable"
     CRASHED = "crashed"
@@ -70,6 +71,7 @@ _REASON_KINDS = {
     ReasonCode.GAZE_AWAY: "eyes not looking at the camera",
     ReasonCode.BROW_EDGE_MISSING: "brow edge not found in the image",
     ReasonCode.UNUSUAL_POSE: "pose unlike your other photos",
+    ReasonCode.DIFFERENT_PERSON: "looks like a different person",
     ReasonCode.NO_FACE: "no face found",
     ReasonCode.CRASHED: "the measuring process crashed on this file",
 }

@@ -40,9 +40,15 @@ FLOOR_COLUMNS = [
 SELFIE = "selfie-3d"
 TWO_D = "2d-nuisance"
 
-# The 2-D benchmark's SEM per metric as the metric registry keeps it (the same figures as the
-# file's "2d-nuisance" rows; kept for callers of earlier versions).
-DEFAULT_SEM: dict[str, float] = {m.name: m.benchmark_sem for m in registry.METRICS}
+
+# The 2-D benchmark's SEM per metric: the file's "2d-nuisance" rows (kept as a dict for callers
+# of earlier versions; NaN for a metric without one).
+def _two_d_sems() -> dict[str, float]:
+    floors = read_noise_floors()
+    rows = floors[(floors["source"] == TWO_D) & (floors["design"] == "whole-face")]
+    sems = dict(zip(rows["metric"], rows["sem"].astype(float)))
+    return {m.name: float(sems.get(m.noise_key, math.nan)) for m in registry.METRICS}
+
 
 SELFIE_SOURCE = "selfie study (no repeat photos)"
 DEFAULT_SEM_SOURCE = "2-D benchmark (no repeat photos, no selfie study yet: a lower bound)"
@@ -193,7 +199,7 @@ def lowest_sem(
     keep pose and light, the least noise the measurement can have. Repeat photos that vary
     less (burst shots) are taken at this value."""
     value = _sem(metric, design, TWO_D, floors)
-    if math.isfinite(value) or design != "whole-face":  # the registry's SEMs are whole-face
+    if math.isfinite(value) or design != "whole-face":  # DEFAULT_SEM holds whole-face SEMs
         return value
     return DEFAULT_SEM.get(metric, math.nan)
 
@@ -227,3 +233,6 @@ def sem_upper_bound(sem: float, dof: int, *, confidence: float = SEM_CONFIDENCE)
     if not dof >= 1 or not math.isfinite(sem):
         return math.nan
     return float(sem * math.sqrt(dof / stats.chi2.ppf(1.0 - confidence, dof)))
+
+
+DEFAULT_SEM: dict[str, float] = _two_d_sems()

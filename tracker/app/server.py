@@ -249,7 +249,7 @@ def _fmt_time(text: str | None) -> str:
 
 def _photo_cards(state: AppState) -> list[dict]:
     with state.library() as library:
-        records = list(library.photo_records())
+        records = list(library.photo_records(person_scale=True))  # as the report
     cards = []
     for r in reversed(records):
         metrics = r["metrics"]

@@ -41,6 +41,7 @@ from tracker.formatting import none_if_nan, parse_when
 from tracker.library import files as fs
 from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
+from tracker.library.people import DEFAULT_PERSON, Settled
 from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
 from tracker.metrics import registry
 from tracker.photos.dates import format_utc_offset
@@ -84,6 +85,7 @@ class _ImportOptions:
     prefer_manual_date: bool
     mirrored: bool
     link: bool
+    person: str = "me"
 
 
 class Library:
@@ -99,6 +101,9 @@ class Library:
         and experiments). ``path`` must then be None.
     create : bool
         With False, a missing library raises LibraryError instead of being created.
+    person : str
+        Whose photos imports file (unless told otherwise) and the trend, the charts and the
+        report show ("me" by default; see ``tracker.library.people``).
     measure : callable, optional
         ``measure(path, *, mirrored) -> PhotoResult`` used by imports; default
         ``tracker.pipeline.measure_photo`` (result only). With ``workers > 1`` it must be
@@ -124,6 +129,7 @@ class Library:
         memory: bool = False,
         create: bool = True,
         measure: Callable[..., PhotoResult] | None = None,
+        person: str = DEFAULT_PERSON,
         _rebuilding: bool = False,
     ) -> None:
         self._temporary = None
@@ -140,6 +146,8 @@ class Library:
         self.path = Path(path).expanduser().absolute()
         self.db_path = self.path / DB_NAME
         self._measure = measure or default_measure
+        # whose photos imports file and the trend, charts and report show (``person=``)
+        self.person = _clean_text(person, "person") or DEFAULT_PERSON
         self._db: sqlite3.Connection | None = None
         # a library on a read-only disk or without write permission is opened for reading
         self.read_only = False
@@ -370,6 +378,7 @@ class Library:
         link: bool = False,
         workers: int = 2,
         progress: Callable[[int, int], None] | None = None,
+        person: str | None = None,
     ) -> ImportSummary:
         """Import photo files and folders (searched recursively).
 
@@ -404,6 +413,12 @@ class Library:
             notes say so.
         progress : callable, optional
             Called as ``progress(done, total)`` after each file (and once with 0 at the start).
+        person : str, optional
+            Whose photos these are (the library's ``person``, "me" by default): each person is
+            learned from their own
+            first accepted photos, and a photo that looks like someone else is rejected
+            (kept, out of every trend); a mirror image is read the right way round
+            (``tracker.library.people``).
 
         Returns
         -------
@@ -426,6 +441,7 @@ class Library:
             prefer_manual_date=prefer_manual_date,
             mirrored=bool(mirrored),
             link=bool(link),
+            person=_clean_text(person, "person") or self.person,
         )
         summary = SummaryBuilder()
         files = self._find(paths, summary)
@@ -457,7 +473,50 @@ class Library:
                 self._store(candidate, result, options, summary)
                 finished()
             summary.notes += measurer.notes
+        summary.settled(self.settle_people())
         return summary.build()
+
+    def settle_people(self) -> Settled:
+        """Learn each person with enough accepted photos and decide every photo not yet
+        decided: another person's photo is rejected (kept), a mirror image is read the right
+        way round (``tracker.library.people``). Runs after every import; returns what it
+        decided."""
+        from tracker.library.people import settle
+
+        with self._write() as db:
+            settled = settle(db, _now())
+            if settled.mirrored:
+                self._remeasure(db, photo_ids=settled.mirrored)
+        return settled
+
+    def mark_mirrored(self, photo_id: int, mirrored: bool = True) -> bool:
+        """Say that a stored photo is (or is not) a mirror image, and measure it again from
+        its stored landmarks the right way round (no photo is decoded). Detection never
+        overrules a mark. Returns True when this changed the photo.
+
+        Raises LibraryError when the photo is unknown or has no landmarks."""
+        with self._write() as db:
+            row = db.execute(
+                "SELECT p.mirrored, l.photo_id FROM photos p LEFT JOIN landmarks l "
+                "ON l.photo_id = p.id WHERE p.id = ?",
+                (int(photo_id),),
+            ).fetchone()
+            if row is None:
+                raise LibraryError(f"no photo with id {photo_id}")
+            if row[1] is None:
+                raise LibraryError(f"photo {photo_id} has no landmarks (no face was found)")
+            changed = bool(row[0]) != bool(mirrored)
+            db.execute(
+                "UPDATE photos SET mirror_source = 'marked', mirrored = ? WHERE id = ?",
+                (int(bool(mirrored)), int(photo_id)),
+            )
+            if changed:
+                db.execute(
+                    "UPDATE landmarks SET flipped = 1 - flipped WHERE photo_id = ?",
+                    (int(photo_id),),
+                )
+                self._remeasure(db, photo_ids=[int(photo_id)])
+        return changed
 
     def _find(self, paths, summary: SummaryBuilder) -> list[Path]:
         """Photo files under ``paths`` (deduplicated, in order); counts the others as ignored
@@ -616,8 +675,9 @@ class Library:
         cursor = db.execute(
             "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
             "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
-            "date_notes, imported_at, session, tag, status, reasons, reason_codes, quality) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "date_notes, imported_at, session, tag, status, reasons, reason_codes, quality, "
+            "person, mirror_source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 candidate.sha256,
                 _path_text(candidate.path),
@@ -639,6 +699,8 @@ class Library:
                 json.dumps([r.message for r in reasons]),
                 json.dumps([r.code.value for r in reasons]),
                 json.dumps({k: none_if_nan(v) for k, v in quality.items()}),
+                options.person,
+                "import" if options.mirrored else None,
             ),
         )
         photo_id = int(cursor.lastrowid or 0)  # set by the INSERT
@@ -838,18 +900,29 @@ class Library:
         """
         return self._calibrated("interpupillary_mm")
 
-    def calibrated_scale_mm(self) -> tuple[float, float, int]:
+    def calibrated_scale_mm(self, person: str | None = None) -> tuple[float, float, int]:
         """The person's scale, ``face_scale_mm`` (the rigid points' size: see
         ``tracker.metrics.scale``): (median mm, its standard error, photos used), as
-        :meth:`calibrated_ipd_mm`."""
+        :meth:`calibrated_ipd_mm`; ``person`` uses only that person's photos."""
         from tracker.metrics.scale import PERSON_SCALE_METRIC
 
-        return self._calibrated(PERSON_SCALE_METRIC)
+        return self._calibrated(PERSON_SCALE_METRIC, person)
 
-    def _calibrated(self, metric: str) -> tuple[float, float, int]:
+    def _person_scales(self, people) -> dict[str, float]:
+        """Person name -> calibrated ``face_scale_mm`` (people with no measured photo are
+        left out)."""
+        scales = {}
+        for name in sorted(set(people)):
+            try:
+                scales[name] = self.calibrated_scale_mm(name)[0]
+            except LibraryError:
+                pass
+        return scales
+
+    def _calibrated(self, metric: str, person: str | None = None) -> tuple[float, float, int]:
         from tracker.metrics.scale import calibrate_ipd_mm
 
-        frame = self.photos()
+        frame = self.photos(person=person)
         if metric not in frame:
             raise LibraryError("no measured photo to calibrate the scale from")
         values = frame.loc[frame["status"] == "ok", metric].dropna()
@@ -866,6 +939,7 @@ class Library:
         status: str | Iterable[str] | None = None,
         since: datetime | date | str | None = None,
         person_scale: bool = False,
+        person: str | None = None,
     ):
         """One row per photo, one column per metric: a pandas DataFrame ordered by capture time.
 
@@ -878,7 +952,10 @@ class Library:
         ``sha256``, ``captured_at`` (naive local wall-clock time, datetime64),
         ``captured_at_utc`` (tz-aware UTC, NaT when the offset is unknown), ``utc_offset``
         ("+HH:MM" or None), ``date_source``, ``date_notes`` (list), ``date_flagged`` (bool),
-        ``status``, ``reasons`` (list), ``session``, ``tag``, ``mirrored``, ``yaw_deg``,
+        ``status``, ``reasons`` (list), ``session``, ``tag``, ``mirrored``, ``mirror_source``
+        (how ``mirrored`` was decided: "import", "detected", "marked", or None), ``person``,
+        ``identity`` ("baseline", "same", "different", None until the person is learned:
+        ``settle_people``), ``face_shape_distance``, ``yaw_deg``,
         ``pitch_deg``, ``roll_deg``, ``scale_mm_per_px``, ``scale_source``,
         ``camera_distance_mm`` (from the camera to the irises; NaN when unknown),
         ``focal_length_35mm`` and ``focal_source`` (the focal length that distance comes from
@@ -896,12 +973,14 @@ class Library:
             Keep only these statuses ("ok", "rejected").
         since : datetime, date or ISO 8601 str, optional
             Keep photos taken at or after this local time.
+        person : str, optional
+            Keep only this person's photos (each person has their own scale).
         """
         import pandas as pd
 
         from tracker.metrics.geometry import METRIC_NAMES
 
-        rows = list(self._rows(status=status, since=since))
+        rows = list(self._rows(status=status, since=since, person=person))
         usual = self._usual_capture()
         records = []
         for row, metrics in rows:
@@ -937,6 +1016,10 @@ class Library:
             "session",
             "tag",
             "mirrored",
+            "mirror_source",
+            "person",
+            "identity",
+            "face_shape_distance",
             *POSE_COLUMNS,
             "scale_mm_per_px",
             "scale_source",
@@ -953,16 +1036,32 @@ class Library:
         )
         frame["date_flagged"] = frame["date_flagged"].astype(bool)
         frame["mirrored"] = frame["mirrored"].astype(bool)
-        numeric = [*POSE_COLUMNS, "scale_mm_per_px", *CAMERA_COLUMNS[:2], *METRIC_NAMES]
+        numeric = [
+            *POSE_COLUMNS,
+            "scale_mm_per_px",
+            *CAMERA_COLUMNS[:2],
+            *METRIC_NAMES,
+            "face_shape_distance",
+        ]
         frame[numeric] = frame[numeric].astype("float64")
         _none_for_missing_text(
-            frame, ("utc_offset", "session", "tag", "scale_source", "focal_source", "advice")
+            frame,
+            (
+                "utc_offset",
+                "session",
+                "tag",
+                "scale_source",
+                "focal_source",
+                "advice",
+                "mirror_source",
+                "identity",
+            ),
         )
         if person_scale and len(frame):
             from tracker.metrics.scale import PERSON_SCALE_METRIC
 
-            person_mm, _, _ = self.calibrated_scale_mm()
-            factor = person_mm / frame[PERSON_SCALE_METRIC]
+            person_mm = frame["person"].map(self._person_scales(frame["person"]))
+            factor = person_mm.astype("float64") / frame[PERSON_SCALE_METRIC]
             for name in [*METRIC_NAMES, "scale_mm_per_px"]:
                 if name == "scale_mm_per_px" or registry.scales_with_size(name):
                     frame[name] = frame[name] * factor
@@ -974,22 +1073,31 @@ class Library:
         *,
         status: str | Iterable[str] | None = None,
         since: datetime | date | str | None = None,
+        person_scale: bool = False,
+        person: str | None = None,
     ) -> Iterator[dict]:
         """One JSON-ready dict per photo, ordered by capture time (for ``photos --json``).
 
         Keys: ``id``, ``file`` (original path), ``stored_path``, ``sha256``, ``captured_at``
         (ISO 8601, with its offset when known), ``utc_offset``, ``date_source``
         ("exif", "filename", "mtime" or "manual"), ``date_notes``, ``date_flagged``,
-        ``status``, ``reasons``, ``session``, ``tag``, ``mirrored``, ``imported_at``,
-        ``pose`` (dict of ``yaw_deg``, ``pitch_deg``, ``roll_deg``, or None),
+        ``status``, ``reasons``, ``session``, ``tag``, ``mirrored``, ``mirror_source``
+        ("import", "detected", "marked" or None), ``person``, ``identity`` ("baseline",
+        "same", "different", or None before the person is learned), ``face_shape_distance``,
+        ``imported_at``, ``pose`` (dict of ``yaw_deg``, ``pitch_deg``, ``roll_deg``, or None),
         ``scale_mm_per_px``, ``scale_source``, ``camera_distance_mm``, ``focal_length_35mm``,
         ``focal_source``, ``advice`` (as in ``photos``), ``algorithm_version`` (None when not
         measured by the current version) and ``metrics`` (name -> value, None for NaN; empty
-        when not measured). Filters as for ``photos``.
+        when not measured). Filters and ``person_scale`` as for ``photos``.
         """
         usual = self._usual_capture()
-        for row, metrics in self._rows(status=status, since=since):
-            yield self._record(row, metrics, usual)
+        rows = list(self._rows(status=status, since=since, person=person))
+        scales = self._person_scales(row["person"] for row, _ in rows) if person_scale else {}
+        for row, metrics in rows:
+            record = self._record(row, metrics, usual)
+            if row["person"] in scales:
+                _to_person_scale(record, scales[row["person"]])
+            yield record
 
     def photo(self, photo_id: int) -> dict:
         """The record of one photo (as ``photo_records``). Raises LibraryError if unknown."""
@@ -1017,6 +1125,10 @@ class Library:
             "session": row["session"],
             "tag": row["tag"],
             "mirrored": bool(row["mirrored"]),
+            "mirror_source": row["mirror_source"],
+            "person": row["person"],
+            "identity": row["identity"],
+            "face_shape_distance": none_if_nan(row["identity_distance"]),
         }
 
     def _usual_capture(self):
@@ -1057,7 +1169,9 @@ class Library:
             "metrics": {k: none_if_nan(v) for k, v in metrics.items()},
         }
 
-    def _rows(self, *, status=None, since=None, ids=None) -> Iterator[tuple[sqlite3.Row, dict]]:
+    def _rows(
+        self, *, status=None, since=None, ids=None, person=None
+    ) -> Iterator[tuple[sqlite3.Row, dict]]:
         """(photo row joined with its current measurement info, metric -> value) per photo."""
         from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES
 
@@ -1069,6 +1183,9 @@ class Library:
         if since is not None:
             where.append("p.captured_at >= ?")
             params.append(_local_iso(since))
+        if person is not None:
+            where.append("p.person = ?")
+            params.append(str(person))
         if ids is not None:
             ids = [int(i) for i in ids]
             where.append(f"p.id IN ({', '.join('?' * len(ids))})")
@@ -1119,13 +1236,14 @@ class Library:
             raise LibraryError(f"no landmarks stored for photo {photo_id}")
         return _points_array(row[0])
 
-    def export_csv(self, path: str | os.PathLike[str]) -> int:
+    def export_csv(self, path: str | os.PathLike[str], *, person_scale: bool = True) -> int:
         """Write one tidy row per photo and one column per metric to a CSV file.
 
-        Columns as ``photos()``, except ``captured_at`` written as stored (ISO 8601 local time
-        with its offset when known) and lists joined with "; ". Returns the number of rows.
+        Columns as ``photos(person_scale=person_scale)`` (the numbers of ``photos``, the trend
+        and the report), except ``captured_at`` written as stored (ISO 8601 local time with its
+        offset when known) and lists joined with "; ". Returns the number of rows.
         """
-        frame = self.photos()
+        frame = self.photos(person_scale=person_scale)
         records = {r["id"]: r["captured_at"] for r in self.photo_records()}
         frame["captured_at"] = frame["id"].map(records)
         frame["captured_at_utc"] = frame["captured_at_utc"].map(
@@ -1381,64 +1499,89 @@ class Library:
         Status and reasons are not recomputed (they need the pixels). The camera distance is
         recomputed from the landmarks and the stored focal length; photos stored before the
         focal length was (libraries from before schema version 3) first get it from their
-        file's EXIF, or the default front camera when the file is gone.
+        file's EXIF, or the default front camera when the file is gone. Landmarks of a mirror
+        image (``flipped``) are mirrored first. Photos not yet checked against their person
+        are checked by ``settle_people`` (after every import; ``facetrack remeasure`` runs it).
 
         Returns
         -------
         int
             Number of photos measured.
         """
+        with self._write() as db:
+            self._fill_in_cameras(db)
+            count = self._remeasure(db, batch_size=batch_size)
+        return count
+
+    def _remeasure(
+        self, db: sqlite3.Connection, *, batch_size: int = 4096, photo_ids: list[int] | None = None
+    ) -> int:
+        """Recompute the metrics of every photo (or of ``photo_ids``) inside the caller's
+        write transaction; returns how many were measured."""
         from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES, compute_metrics
+        from tracker.metrics.identity import mirror_points
         from tracker.photos.camera import camera_distance_mm
         from tracker.settings import DEFAULT_SETTINGS
 
         count, now = 0, _now()
-        with self._write() as db:
-            self._fill_in_cameras(db)
-            db.execute("DELETE FROM measurements WHERE algorithm_version = ?", (ALGORITHM_VERSION,))
+        which = ""
+        params: tuple[int, ...] = ()
+        if photo_ids is not None:
+            params = tuple(int(i) for i in photo_ids)
+            which = f"photo_id IN ({', '.join('?' * len(params))})"
+        for table in ("measurements", "measurement_info"):
             db.execute(
-                "DELETE FROM measurement_info WHERE algorithm_version = ?", (ALGORITHM_VERSION,)
+                f"DELETE FROM {table} WHERE algorithm_version = ?"
+                f"{' AND ' + which if which else ''}",
+                (ALGORITHM_VERSION, *params),
             )
-            reader = db.execute(
-                "SELECT photo_id, points, scale_mm_per_px, scale_source, "
-                "focal_length_px, focal_source, image_width_px, "
-                "image_height_px FROM landmarks ORDER BY photo_id"
+        reader = db.execute(
+            "SELECT photo_id, points, scale_mm_per_px, scale_source, "
+            "focal_length_px, focal_source, image_width_px, "
+            "image_height_px, flipped FROM landmarks "
+            f"{'WHERE ' + which if which else ''} ORDER BY photo_id",
+            params,
+        )
+        while batch := reader.fetchmany(batch_size):
+            ids = [row[0] for row in batch]
+            points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
+            scales = np.array([row[2] for row in batch], dtype=np.float64)
+            stack = points.reshape(len(batch), N_POINTS, 3)
+            flipped = np.array([bool(row[8]) and row[6] is not None for row in batch])
+            if flipped.any():
+                stack = stack.copy()
+                widths = np.array([row[6] for row, f in zip(batch, flipped) if f], dtype=float)
+                stack[flipped] = mirror_points(stack[flipped], widths)
+            focal, centres = _cameras(batch)
+            values = compute_metrics(
+                stack, scales, focal_length_px=focal, principal_point_px=centres
             )
-            while batch := reader.fetchmany(batch_size):
-                ids = [row[0] for row in batch]
-                points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
-                scales = np.array([row[2] for row in batch], dtype=np.float64)
-                stack = points.reshape(len(batch), N_POINTS, 3)
-                focal, centres = _cameras(batch)
-                values = compute_metrics(
-                    stack, scales, focal_length_px=focal, principal_point_px=centres
+            columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
+            pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
+            distances = _none_for_nan(
+                camera_distance_mm(
+                    values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm
                 )
-                columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
-                pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
-                distances = _none_for_nan(
-                    camera_distance_mm(
-                        values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm
-                    )
-                )
-                db.executemany(
-                    "INSERT INTO measurement_info (photo_id, algorithm_version, "
-                    "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
-                    "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure', ?)",
-                    [
-                        (photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
-                        for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)
-                    ],
-                )
-                db.executemany(
-                    "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
-                    "VALUES (?, ?, ?, ?)",
-                    [
-                        (photo_id, ALGORITHM_VERSION, name, value)
-                        for name, column in columns.items()
-                        for photo_id, value in zip(ids, column)
-                    ],
-                )
-                count += len(batch)
+            )
+            db.executemany(
+                "INSERT INTO measurement_info (photo_id, algorithm_version, "
+                "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
+                "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure', ?)",
+                [
+                    (photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
+                    for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)
+                ],
+            )
+            db.executemany(
+                "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (photo_id, ALGORITHM_VERSION, name, value)
+                    for name, column in columns.items()
+                    for photo_id, value in zip(ids, column)
+                ],
+            )
+            count += len(batch)
         return count
 
     def _fill_in_cameras(self, db: sqlite3.Connection) -> int:
@@ -1830,6 +1973,24 @@ def _advice(row: sqlite3.Row, usual) -> str | None:
         _nan_if_none(row[c]) for c in ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
     )
     return capture_advice(distance, yaw, pitch, roll, usual)
+
+
+def _to_person_scale(record: dict, person_mm: float) -> None:
+    """Re-express a photo record's millimetres with the person's scale (as ``photos(
+    person_scale=True)`` does), in place."""
+    from tracker.metrics.scale import PERSON_SCALE_METRIC
+
+    own = record["metrics"].get(PERSON_SCALE_METRIC)
+    if own is None or not own > 0:
+        return
+    factor = person_mm / own
+    record["metrics"] = {
+        k: (v * factor if v is not None and k.endswith("_mm") else v)
+        for k, v in record["metrics"].items()
+    }
+    if record["scale_mm_per_px"] is not None:
+        record["scale_mm_per_px"] *= factor
+    record["scale_source"] = "person"
 
 
 def _points_blob(points) -> bytes:

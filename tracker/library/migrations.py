@@ -196,6 +196,49 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         7,
+        "one person, the right way round: face-shape signature, identity, mirror images",
+        """
+        -- Whose photo it is (import --person; 'me' by default), whether it looks like that
+        -- person (NULL until the person is learned from their first accepted photos), its
+        -- face-shape distance from the person's signature, and the reason added to
+        -- ``reasons`` when it does not (so that it can be taken out again exactly).
+        ALTER TABLE photos ADD COLUMN person TEXT NOT NULL DEFAULT 'me';
+        ALTER TABLE photos ADD COLUMN identity TEXT
+            CHECK (identity IS NULL OR identity IN ('baseline', 'same', 'different'));
+        ALTER TABLE photos ADD COLUMN identity_distance REAL;
+        ALTER TABLE photos ADD COLUMN identity_reason TEXT;
+        -- How ``mirrored`` was decided: 'import' (--mirrored), 'detected' (the person's
+        -- asymmetry pattern appeared flipped) or 'marked' (photos --mark-mirrored /
+        -- --mark-unmirrored); NULL when never questioned. The pattern's correlation with
+        -- the person's, for the stored landmarks as they are.
+        ALTER TABLE photos ADD COLUMN mirror_source TEXT
+            CHECK (mirror_source IS NULL OR mirror_source IN ('import', 'detected', 'marked'));
+        ALTER TABLE photos ADD COLUMN mirror_correlation REAL;
+
+        -- flipped = 1: the stored points are of the image the other way round, and are
+        -- mirrored (tracker.metrics.identity.mirror_points) before every measurement.
+        -- signature and asymmetry: tracker.metrics.identity, float64 little-endian, of the
+        -- stored points as they are (the signature does not change when mirrored).
+        ALTER TABLE landmarks ADD COLUMN flipped INTEGER NOT NULL DEFAULT 0
+            CHECK (flipped IN (0, 1));
+        ALTER TABLE landmarks ADD COLUMN signature BLOB;
+        ALTER TABLE landmarks ADD COLUMN asymmetry BLOB;
+
+        -- Each person as learned from their first accepted photos.
+        CREATE TABLE people (
+            name       TEXT PRIMARY KEY,
+            signature  BLOB NOT NULL,           -- median face-shape signature
+            asymmetry  BLOB NOT NULL,           -- median asymmetry pattern, right way round
+            photo_ids  TEXT NOT NULL,           -- JSON list: the photos it was learned from
+            distances  TEXT NOT NULL,           -- JSON list: their face-shape distances
+            threshold  REAL NOT NULL,           -- beyond it, another person
+            pattern_strength REAL,              -- their patterns against the others' median
+            learned_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
+    Migration(
+        8,
         "planned experiments (facetrack plan): the latest one is the library's plan",
         """
         CREATE TABLE plans (

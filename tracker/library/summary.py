@@ -57,6 +57,11 @@ class ImportSummary:
         (see ``date_flagged``).
     notes : tuple of str
         Anything else worth saying about the import (e.g. it could not use worker processes).
+    other_person : dict
+        Photo id -> reason, for photos (of this import or earlier ones now decided) that look
+        like a different person: kept, rejected, out of every trend.
+    mirrored : tuple of int
+        Ids of photos found to be mirror images and read the right way round.
     """
 
     imported: tuple[int, ...] = ()
@@ -68,6 +73,8 @@ class ImportSummary:
     date_sources: dict[str, int] = field(default_factory=dict)
     date_flags: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    other_person: dict[int, str] = field(default_factory=dict)
+    mirrored: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -121,6 +128,21 @@ class ImportSummary:
                     f"  {file}: {_SOURCE_WORDS.get(source, source)}"
                     + (f" ({detail})" if detail else "")
                 )
+        if self.other_person:
+            lines.append(
+                f"Kept but left out of every trend, "
+                f"{plural(len(self.other_person), 'photo')} of someone else:"
+            )
+            lines += [
+                f"  photo {photo_id}: {reason}" for photo_id, reason in self.other_person.items()
+            ]
+        if self.mirrored:
+            ids = ", ".join(str(i) for i in self.mirrored)
+            lines.append(
+                f"Mirror images read the right way round (left and right swapped "
+                f"back): {plural(len(self.mirrored), 'photo')} (id {ids}); "
+                f"if wrong: facetrack photos --mark-unmirrored ID"
+            )
         lines += [f"Note: {note}" for note in self.notes]
         return lines
 
@@ -138,11 +160,25 @@ class SummaryBuilder:
         self.date_sources: Counter[str] = Counter()
         self.date_flags: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.notes: list[str] = []
+        self.statuses: dict[int, str] = {}
+        self.other_person: dict[int, str] = {}
+        self.mirrored: list[int] = []
+
+    def settled(self, settled) -> None:
+        """Take in what ``tracker.library.people.settle`` decided after the import."""
+        for photo_id, reason in settled.different.items():
+            self.other_person[photo_id] = reason
+            if self.statuses.get(photo_id) == "ok":
+                self.statuses[photo_id] = "rejected"
+                self.rejected_count += 1
+                self.rejected[reason_kind(reason)] += 1
+        self.mirrored += settled.mirrored
 
     def add_imported(
         self, file: str, photo_id: int, status: str, reasons, source: str, notes
     ) -> None:
         self.imported.append(photo_id)
+        self.statuses[photo_id] = status
         if status == "rejected":
             self.rejected_count += 1
             self.rejected.update({reason_kind(r) for r in reasons})
@@ -161,4 +197,6 @@ class SummaryBuilder:
             date_sources=dict(self.date_sources),
             date_flags=dict(self.date_flags),
             notes=tuple(self.notes),
+            other_person=dict(self.other_person),
+            mirrored=tuple(self.mirrored),
         )

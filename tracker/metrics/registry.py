@@ -66,8 +66,6 @@ class Metric:
         Its family has a panel on the dashboard.
     trended : bool
         Analysed by default (the interpupillary distance is the scale, not an outcome).
-    benchmark_sem : float
-        The noise floor's fallback SEM (units of the metric), from the accuracy study.
     noise_key : str
         The metric's name in the accuracy study's output (its noise floor's source).
     tolerance_group, tolerance_rank
@@ -90,7 +88,6 @@ class Metric:
     chart_rank: int | None = None
     dashboard: bool = False
     trended: bool = True
-    benchmark_sem: float = float("nan")
     noise_key: str = ""
     tolerance_group: str | None = None
     tolerance_rank: int | None = None
@@ -116,10 +113,8 @@ class Metric:
         return self.unit == "mm"
 
 
-def _pair(
-    family: str, group: Group, unit: Unit, label: str, *, sem: tuple[float, float], **options
-) -> tuple[Metric, Metric]:
-    """The left and right metrics of one family (SEMs left, right)."""
+def _pair(family: str, group: Group, unit: Unit, label: str, **options) -> tuple[Metric, Metric]:
+    """The left and right metrics of one family."""
     names = {side: f"{family}_{side}_{unit}" for side in SIDES}
     return tuple(
         Metric(
@@ -130,15 +125,14 @@ def _pair(
             label=f"{label} ({side})",
             side=side,
             partner=names[OTHER_SIDE[side]],
-            benchmark_sem=s,
             noise_key=names[side],
             **options,
         )
-        for side, s in zip(SIDES, sem)
+        for side in SIDES
     )  # type: ignore[return-value]
 
 
-def _one(family: str, group: Group, unit: Unit, label: str, *, sem: float, **options) -> Metric:
+def _one(family: str, group: Group, unit: Unit, label: str, **options) -> Metric:
     name = f"{family}_{unit}"
     return Metric(
         name=name,
@@ -146,7 +140,6 @@ def _one(family: str, group: Group, unit: Unit, label: str, *, sem: float, **opt
         group=group,
         unit=unit,
         label=label,
-        benchmark_sem=sem,
         noise_key=name,
         **options,
     )
@@ -163,12 +156,8 @@ _JAW_METHOD = (
     "frontal view. Smaller means a more defined jaw."
 )
 
-# SEMs (``benchmark_sem``) with a fixed person scale: the pooled SD of versions of the same
-# photos that do not change the face (JPEG quality 60-95, brightness +-25 %, shifts,
-# rescaling, resolution down to the smallest accepted size), over 22 photos. Source:
-# `facetrack validate` of 2026-11-21, column "sem" (README, "How precise is it?"). These
-# versions keep pose, expression and light identical, so real repeat selfies vary more: a
-# lower bound, used only when a library has no repeat photos to measure the real noise from.
+# The noise floors live in the studies' output, tracker/validation/noise_floors.csv (read by
+# tracker.analysis.noise, written by tools/write_noise_floors.py), keyed by ``noise_key``.
 #
 # The order is the order of the columns everywhere (the library, exports, the trend).
 METRICS: tuple[Metric, ...] = (
@@ -177,7 +166,6 @@ METRICS: tuple[Metric, ...] = (
         "brow",
         "mm",
         "Brow height",
-        sem=(0.20, 0.13),
         short="brow",
         method=_BROW_METHOD,
         primary=True,
@@ -192,7 +180,6 @@ METRICS: tuple[Metric, ...] = (
         "brow",
         "mm",
         "Brow asymmetry",
-        sem=0.23,
         chart_rank=6,
         method="The difference between the left and right brow heights.",
     ),
@@ -201,7 +188,6 @@ METRICS: tuple[Metric, ...] = (
         "jaw",
         "deg",
         "Jaw angle",
-        sem=(0.16, 0.19),
         short="jaw",
         method=_JAW_METHOD,
         primary=True,
@@ -216,7 +202,6 @@ METRICS: tuple[Metric, ...] = (
         "jaw",
         "deg",
         "Jaw angle asymmetry",
-        sem=0.16,
         chart_rank=7,
         method="The difference between the left and right jaw angles.",
     ),
@@ -225,7 +210,6 @@ METRICS: tuple[Metric, ...] = (
         "symmetry",
         "pct",
         "Facial asymmetry",
-        sem=0.07,
         short="asym",
         primary=True,
         chart_rank=2,
@@ -241,7 +225,6 @@ METRICS: tuple[Metric, ...] = (
         "eye",
         "mm",
         "Eye opening",
-        sem=(0.13, 0.12),
         chart_rank=3,
         dashboard=True,
         tolerance_group="eye aperture",
@@ -253,7 +236,6 @@ METRICS: tuple[Metric, ...] = (
         "mouth",
         "mm",
         "Mouth corner elevation",
-        sem=(0.26, 0.27),
         chart_rank=4,
         dashboard=True,
         tolerance_group="mouth corner elevation",
@@ -268,7 +250,6 @@ METRICS: tuple[Metric, ...] = (
         "mouth",
         "mm",
         "Mouth corner asymmetry",
-        sem=0.12,
         chart_rank=8,
         method="The difference between the left and right mouth corner elevations.",
     ),
@@ -277,7 +258,6 @@ METRICS: tuple[Metric, ...] = (
         "cheek",
         "mm",
         "Cheek elevation",
-        sem=(0.17, 0.18),
         chart_rank=5,
         dashboard=True,
         tolerance_group="cheek elevation",
@@ -291,19 +271,16 @@ METRICS: tuple[Metric, ...] = (
         "jaw",
         "mm",
         "Lower face width",
-        sem=0.50,
         chart_rank=9,
         tolerance_group="lower face width *",
         tolerance_rank=5,
         method="The distance between the two corners of the jaw.",
     ),
     # the scales are not outcomes (not trended); no noise floor for the eyes' distance
-    _one(
-        "interpupillary", "scale", "mm", "Interpupillary distance", sem=float("nan"), trended=False
-    ),
+    _one("interpupillary", "scale", "mm", "Interpupillary distance", trended=False),
     # the rigid points' size (nose, eye corners, cheekbones): the person scale, so constant by
     # construction under it
-    _one("face_scale", "scale", "mm", "Face scale (rigid points)", sem=0.0, trended=False),
+    _one("face_scale", "scale", "mm", "Face scale (rigid points)", trended=False),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -349,7 +326,6 @@ def _difference(left: Metric, treated: Side) -> Metric:
         short=left.short,
         method=left.method,
         primary=left.family in SPLIT_FACE_PRIMARY_FAMILIES,
-        benchmark_sem=float("nan"),
         noise_key=left.name,
         design=SPLIT_FACE,
         difference_of=(minuend, subtrahend),
