@@ -1117,6 +1117,8 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
     for column in ("flipped", "signature", "asymmetry"):
         db.execute(f"ALTER TABLE landmarks DROP COLUMN {column}")
     db.execute("DROP TABLE people")
+    # and what migration 8 added (plans)
+    db.execute("DROP TABLE plans")
     db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")
     db.close()

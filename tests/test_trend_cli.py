@@ -208,7 +208,8 @@ def test_readable_table_and_sentences(library_dir):
     result = run("--metric", LEFT, "--metric", RIGHT, "--library", library_dir)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:5] == [
+    assert lines[:6] == [
+        "Design: whole-face (each metric against its baseline).",
         "Baseline (before the first session): 8 days of photos, 2026-01-26 to 2026-02-02.",
         "Treatment: 15 sessions logged, the first on 2026-02-02 (day 0).",
         "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken the same day "
@@ -216,7 +217,7 @@ def test_readable_table_and_sentences(library_dir):
         "5 photos left out: 3 smiling, 2 head turned.",
         "",
     ]
-    assert lines[5].split() == [
+    assert lines[6].split() == [
         "metric",
         "window",
         "n",
@@ -228,11 +229,11 @@ def test_readable_table_and_sentences(library_dir):
         "slope/week",
         "outcome",
     ]
-    assert lines[6].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
+    assert lines[7].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
     assert re.fullmatch(
         r"Brow height \(left\) \+[01]\.\d\d mm \(95% CI [01]\.\d\d to [01]\.\d\d\) right after a "
         r"session \(mean of 15 sessions\), above the 0\.\d\d mm detection threshold\.",
-        lines[13],
+        lines[14],
     )
     assert any(
         re.fullmatch(
@@ -254,7 +255,7 @@ def test_readable_many_metrics_combined(library_dir):
     lines = result.stdout.splitlines()
     # the other metrics' photo noise is 0.1: its upper bound exceeds the 2-D floor of one
     # (asymmetry_pct, 0.07), the 2-D floors of the other 11 exceed it
-    assert lines[2] == (
+    assert lines[3] == (
         "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
         "the same day (upper 95% bound) (4 metrics); the 2-D benchmark's "
         "floor, as repeat photos varied less (11 metrics)."

@@ -530,6 +530,55 @@ def dashboard(
 # --- the treatment log ------------------------------------------------------------------------
 
 
+def split_face_chart(trend, *, family: str = "brow_height", ax: Axes | None = None) -> Axes:
+    """The treated side minus the untreated side over time (a split-face design's
+    ``Trend``): per-day values (dots), the baseline difference (dotted) with its noise band
+    (+/- MDC95 of the difference), and the windows shaded.
+
+    Raises
+    ------
+    ValueError
+        When the trend is not split-face or has no per-day values of ``family``'s difference.
+    """
+    from tracker.metrics import registry
+
+    if trend.design.name != "split-face" or trend.design.treated is None:
+        raise ValueError(f"not a split-face trend ({trend.design.name})")
+    metric = registry.difference(family, trend.design.treated).name
+    daily = trend.daily.loc[trend.daily["metric"] == metric]
+    if daily.empty:
+        raise ValueError(f"no per-day values of {metric}")
+    ax = ax if ax is not None else _new_axes((10.0, 4.4))
+    dates = pd.to_datetime(daily["date"])
+    pad = pd.Timedelta(days=1)
+    x_low, x_high = dates.min() - pad, dates.max() + pad
+    _shade_windows(ax, trend.baseline, x_low, x_high)
+    colour = "#1f77b4"
+    ax.plot(dates, daily["value"], "o", color=colour, markersize=5, zorder=4, label="Per day")
+    base = daily.loc[daily["window"] == "baseline", "value"]
+    noise = trend.noise.set_index("metric")
+    mdc = float(noise.loc[metric, "mdc"]) if metric in noise.index else math.nan
+    if not base.empty:
+        level = float(base.mean())
+        ax.axhline(level, color=colour, linestyle=":", linewidth=1.2, zorder=2)
+        if math.isfinite(mdc) and mdc > 0:
+            ax.axhspan(
+                level - mdc,
+                level + mdc,
+                color=colour,
+                alpha=0.12,
+                linewidth=0,
+                zorder=1,
+                label="Baseline ± noise floor (MDC95)",
+            )
+    ax.set_xlim(x_low, x_high)
+    ax.set_ylabel(f"{registry.label(metric)}, {registry.unit_text(metric)}")
+    ax.set_title(f"Split-face: {registry.label(metric)}")
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    _style_time_axis(ax)
+    return ax
+
+
 def adherence_chart(sessions: pd.DataFrame | None, *, ax: Axes | None = None, until=None) -> Axes:
     """Treatment sessions per week (Monday to Sunday) from the first session's week to the
     last session's (or ``until``'s) week; weeks without a session show as gaps.

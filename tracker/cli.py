@@ -1092,7 +1092,14 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     Holm's weighted procedure, which keeps the chance that an unchanged face reads as changed
     anywhere at 5 %; the primary outcomes (brow height, jaw angles, lower face width,
     asymmetry_pct) share 80 % of it, the other metrics are exploratory.
-    --json keys: metric, outcome (primary or exploratory), window, n_sessions (immediate; null
+
+    Designs: when every session treated one side (session log --side left), the trend leads
+    with split-face rows: for every paired metric the treated side minus the untreated side
+    (brow_height_left_minus_right_mm), against the same difference at baseline; the brow
+    row is a primary outcome. With an on/off plan (facetrack plan on-off), rows of window
+    "on vs off" compare on blocks with off blocks, allowing for a straight-line drift. The
+    first line names the design used.
+    --json keys: metric, design (whole-face, split-face or on-off), outcome (primary or exploratory), window, n_sessions (immediate; null
     for the others), n_days (the others; null for immediate), n_photos, n_baseline, change, ci_low, ci_high (raw 95 % interval), se, dof,
     day_correlation, p_value (raw), p_adjusted (after the control), threshold (the smallest
     change this test could call detectable), detectable (after the control; null with too
@@ -1101,11 +1108,14 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     """
     from tracker.analysis import (
         analyse,
+        design_lines,
+        lead_sentences,
         overview_lines,
         summary_sentences,
         table_lines,
         table_records,
         what_it_would_take,
+        whole_face,
     )
     from tracker.library import LibraryError
 
@@ -1126,7 +1136,10 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
         except LibraryError as exc:
             _fail(str(exc))
         outdated = library.outdated()
-    result = analyse(photos, sessions, metrics=list(metrics) or None, baseline_until=until)
+        plan = library.plan()
+    result = analyse(
+        photos, sessions, metrics=list(metrics) or None, baseline_until=until, plan=plan
+    )
     if as_json:
         for record in table_records(result.table):
             click.echo(json.dumps(record, allow_nan=False))
@@ -1143,15 +1156,110 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     months = monthly_lines(result.monthly, metrics=list(metrics) or KEY_METRICS)
     months = ["Long term, month by month (against the baseline):", *months] if months else []
     for lines in (
-        overview_lines(result),
+        design_lines(result) + overview_lines(result),
+        lead_sentences(result, combine=many),
         table_lines(result.table),
-        summary_sentences(result.table, fade=result.fade, combine=many)
+        summary_sentences(whole_face(result.table), fade=result.fade, combine=many)
         + what_it_would_take(result),
         months,
     ):
         if lines:
             click.echo("\n".join(lines) + "\n")
     click.echo(FOOTNOTE)
+
+
+@main.command(
+    name="plan", epilog="Example: facetrack plan split-face --weeks 4 --side left --out plan.ics"
+)
+@click.argument("design", metavar="split-face|on-off")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 52),
+    required=True,
+    help="Split-face: treated weeks (after 2 weeks of baseline photos). On/off: the whole "
+    "schedule.",
+)
+@click.option("--start", metavar="DATE", help="The first photo day (YYYY-MM-DD; default today).")
+@click.option(
+    "--side",
+    type=click.Choice(["left", "right"], case_sensitive=False),
+    default="left",
+    show_default=True,
+    help="Split-face: the side to treat (your own); the other is the control.",
+)
+@click.option(
+    "--block-weeks",
+    type=click.IntRange(1, 8),
+    default=2,
+    show_default=True,
+    help="On/off: the length of a block.",
+)
+@click.option(
+    "--out",
+    metavar="FILE.ics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the schedule as an iCalendar file (photo days and sessions).",
+)
+@library_option
+def plan(design, weeks, start, side, block_weeks, out, library_dir):
+    """Plan an experiment you can trust: print its schedule (which side or which weeks,
+    photo days), store it in the library so that trend and report say whether it was
+    followed, and with --out write it as a calendar.
+
+    split-face: 2 weeks of baseline photos, then sessions on one side only (3 a week); the
+    other side is the control, and whatever moves both sides alike in a photo cancels.
+    on-off: blocks of treated and untreated weeks in turn, off first. Photos: 2 every third
+    day.
+    """
+    from datetime import date, datetime
+
+    from tracker.analysis.design import Plan, check_design
+    from tracker.ics import plan_ics
+    from tracker.output import write_private_bytes
+
+    try:
+        check_design(design.lower(), planned=True)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'DESIGN'") from None
+    design = design.lower()
+    first = date.today() if start is None else _parse_when(start, "'--start'")
+    first = first.date() if isinstance(first, datetime) else first
+    chosen = Plan(
+        design,
+        first,
+        weeks,
+        side.lower() if design == "split-face" else "both",
+        block_weeks,
+    )
+    if out is not None and out.suffix.lower() != ".ics":
+        raise click.BadParameter(
+            f"{out.name}: the file name must end in .ics", param_hint="'--out'"
+        )
+    with _open_library(library_dir) as library:
+        library.save_plan(chosen)
+    click.echo(chosen.describe())
+    schedule = chosen.schedule()
+    rows = [["date", "day", "period", "photos", "session"]]
+    for row in schedule.itertuples(index=False):
+        rows.append(
+            [
+                f"{row.date:%Y-%m-%d %a}",
+                str(row.day),
+                row.period,
+                str(row.photos) if row.photos else "-",
+                f"{row.side} side"
+                if row.session and row.side != "both"
+                else ("both sides" if row.session else "-"),
+            ]
+        )
+    click.echo("\n".join(text_table(rows, right={1, 3})))
+    photo_days = int((schedule["photos"] > 0).sum())
+    click.echo(
+        f"{plural(photo_days, 'photo day')}, {plural(int(schedule['session'].sum()), 'session')}."
+    )
+    if out is not None:
+        write_private_bytes(out, plan_ics(chosen).encode("utf-8"))
+        click.echo(_terminal_text(f"Wrote {out}."))
 
 
 # --- charts and the report -----------------------------------------------------------------

@@ -19,6 +19,15 @@ from tracker.analysis.capture import (
     consistent_distance,
     usual_capture,
 )
+from tracker.analysis.design import (
+    DESIGNS,
+    ON_OFF,
+    Design,
+    Plan,
+    adherence,
+    check_design,
+    design_of,
+)
 from tracker.analysis.family import (
     FAMILY_ALPHA,
     PRIMARY_METRICS,
@@ -36,6 +45,8 @@ from tracker.analysis.noise import (
 )
 from tracker.analysis.text import (
     METRIC_LABELS,
+    design_lines,
+    lead_sentences,
     left_out_line,
     metric_label,
     monthly_lines,
@@ -44,6 +55,7 @@ from tracker.analysis.text import (
     table_lines,
     table_records,
     what_it_would_take,
+    whole_face,
 )
 from tracker.analysis.trend import (
     TABLE_COLUMNS,
@@ -69,6 +81,16 @@ from tracker.analysis.windows import (
 )
 
 __all__ = [
+    "DESIGNS",
+    "ON_OFF",
+    "Design",
+    "Plan",
+    "adherence",
+    "check_design",
+    "design_lines",
+    "design_of",
+    "lead_sentences",
+    "whole_face",
     "DEFAULT_SEM",
     "FAMILY_ALPHA",
     "METRIC_LABELS",

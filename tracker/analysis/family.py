@@ -31,7 +31,7 @@ from tracker.metrics import registry
 
 # The primary outcomes of a whole-face design: the registry's headline metrics (brow height
 # per side, jaw angle per side, facial asymmetry) and, of the jawline metrics, the lower face
-# width. A split-face design's treated-minus-untreated rows will join them.
+# width. A split-face design's treated-minus-untreated brow rows join them (``outcome_of``).
 PRIMARY_METRICS: tuple[str, ...] = (*registry.PRIMARY, "lower_face_width_mm")
 PRIMARY = "primary"
 EXPLORATORY = "exploratory"
@@ -43,8 +43,18 @@ PRIMARY_SHARE = 0.8
 
 
 def outcome_of(metric: str) -> str:
-    """ "primary" for ``PRIMARY_METRICS``, else "exploratory"."""
-    return PRIMARY if metric in PRIMARY_METRICS else EXPLORATORY
+    """ "primary" for ``PRIMARY_METRICS`` and a split-face design's primary differences
+    (``registry.SPLIT_FACE_PRIMARY_FAMILIES``: brow height, treated minus untreated), else
+    "exploratory".
+
+    >>> outcome_of("brow_height_left_minus_right_mm"), outcome_of("eye_aperture_left_mm")
+    ('primary', 'exploratory')
+    """
+    described = registry.lookup(metric)
+    split_primary = (
+        described is not None and described.design == registry.SPLIT_FACE and described.primary
+    )
+    return PRIMARY if metric in PRIMARY_METRICS or split_primary else EXPLORATORY
 
 
 def holm_weights(outcomes, *, primary_share: float = PRIMARY_SHARE) -> np.ndarray:

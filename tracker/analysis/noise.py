@@ -199,7 +199,9 @@ def lowest_sem(
     keep pose and light, the least noise the measurement can have. Repeat photos that vary
     less (burst shots) are taken at this value."""
     value = _sem(metric, design, TWO_D, floors)
-    return value if math.isfinite(value) else DEFAULT_SEM.get(metric, math.nan)
+    if math.isfinite(value) or design != "whole-face":  # DEFAULT_SEM holds whole-face SEMs
+        return value
+    return DEFAULT_SEM.get(metric, math.nan)
 
 
 def _sem(metric: str, design: str, source: str, floors: pd.DataFrame | None) -> float:

@@ -28,11 +28,13 @@ WINDOW_PHRASES = {
     "immediate": "right after a session",
     "2-4 weeks": "after 2–4 weeks",
     "long term": "after more than 4 weeks",
+    "on vs off": "on treatment against off (allowing for a drift)",
 }
 WINDOW_NAMES = {
     "immediate": "the immediate effect",
     "2-4 weeks": "2–4 weeks",
     "long term": "the long term",
+    "on vs off": "the on/off comparison",
 }
 _SOURCE_TEXT = {
     REPEATS_SOURCE: "repeat photos taken the same day (upper 95% bound)",
@@ -200,6 +202,51 @@ def monthly_lines(monthly: pd.DataFrame, metrics=None) -> list[str]:
                 f"{where}: {label} {_change_text(row, row.metric)}, {_judgement(row, row.metric)}."
             )
     return lines
+
+
+def design_lines(trend) -> list[str]:
+    """The design used and why (``Trend.design``), then whether the plan was followed
+    (``Trend.adherence``): "Design: split-face (left side treated, right side the
+    control).", "Split-face plan: ...", "Followed so far: ..."."""
+    lines = [trend.design.line()]
+    if trend.adherence is not None:
+        lines += trend.adherence["lines"]
+    return lines
+
+
+def lead_sentences(trend, *, combine: bool = False) -> list[str]:
+    """A split-face or on/off design's own rows, which the summary leads with (before any
+    whole-face sentence): a line saying what they compare, then ``summary_sentences`` of
+    them. Empty for a whole-face design.
+
+    Example: "Split-face result (...):", "Brow height (left minus right) +1.00 mm (95% CI
+    0.83 to 1.17) after 2–4 weeks, above the 0.28 mm detection threshold."
+    """
+    design, table = trend.design, trend.table
+    lines: list[str] = []
+    if "design" not in table:
+        return lines
+    own = table.loc[table["design"] == design.name]
+    if design.name == "split-face" and len(own):
+        other = registry.OTHER_SIDE[design.treated or "left"]
+        lines.append(
+            f"Split-face result (the {design.treated} side treated, the {other} side the "
+            f"control; each value is the {design.treated} side minus the {other} side in "
+            "the same photo, against the same difference at baseline):"
+        )
+        lines += summary_sentences(own, combine=combine)
+    elif design.name == "on-off" and len(own):
+        lines.append(
+            "On/off result (days in the on blocks against days in the off blocks, with a "
+            "straight-line drift allowed for):"
+        )
+        lines += summary_sentences(own, combine=combine)
+    return lines
+
+
+def whole_face(table: pd.DataFrame) -> pd.DataFrame:
+    """The whole-face rows of a window table (all rows of a table without ``design``)."""
+    return table if "design" not in table else table.loc[table["design"] == "whole-face"]
 
 
 def left_out_line(total: int, reasons: dict[str, int]) -> str:

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import special, stats
 
 from tracker.analysis.capture import consistent_distance
+from tracker.analysis.design import ON_OFF, Design, Plan, adherence, design_of
 from tracker.analysis.family import (
     FAMILY_ALPHA,
     holm_weights,
@@ -74,6 +75,7 @@ from tracker.analysis.windows import (
     rejected_reasons,
 )
 from tracker.metrics import registry
+from tracker.metrics.registry import SPLIT_FACE, WHOLE_FACE
 from tracker.settings import DEFAULT_SETTINGS
 
 # Thresholds live in tracker.settings (their reasons are given there).
@@ -106,6 +108,7 @@ _TEST = [
 ]
 TABLE_COLUMNS = [
     "metric",
+    "design",
     "outcome",
     "window",
     "n_sessions",
@@ -123,6 +126,7 @@ TABLE_COLUMNS = [
 ]
 MONTHLY_COLUMNS = [
     "metric",
+    "design",
     "outcome",
     "month",
     "first_day",
@@ -136,6 +140,7 @@ MONTHLY_COLUMNS = [
 ]
 FADE_COLUMNS = [
     "metric",
+    "design",
     "outcome",
     "last_session",
     "resumed",
@@ -211,6 +216,15 @@ class Trend:
         Logged sessions, photos used and photos left out.
     rejected : dict
         Kind of reason -> photos left out for it, most frequent first.
+    design : Design
+        The design used (``design.design_of``): "whole-face", "split-face" (the table then
+        also holds a split-face row per paired metric and window: ``design`` "split-face",
+        the metric ``<family>_<treated>_minus_<other>_<unit>``, the treated side minus the
+        untreated one per photo, against the same difference at baseline; they come first)
+        or "on-off" (rows of window "on vs off": on days against off days with a linear
+        drift), and why.
+    adherence : dict or None
+        With a plan: whether it was followed (``design.adherence``).
     """
 
     table: pd.DataFrame
@@ -224,6 +238,8 @@ class Trend:
     n_accepted: int
     n_rejected: int
     rejected: dict[str, int]
+    design: Design = Design("whole-face")
+    adherence: dict | None = None
 
 
 def analyse(
@@ -234,6 +250,7 @@ def analyse(
     baseline_until: date | datetime | str | None = None,
     sem: float | dict[str, float] | None = None,
     hours: float = IMMEDIATE_HOURS,
+    plan: Plan | None = None,
 ) -> Trend:
     """Analyse a photo library's metrics over time.
 
@@ -257,6 +274,11 @@ def analyse(
         The SEM to use (for every metric, or per metric) instead of measuring it.
     hours : float
         How close to a session an untagged photo must be to count as before or after it.
+    plan : Plan, optional
+        The planned experiment (``facetrack plan``): an on/off plan adds the on/off rows,
+        and the result says whether the plan was followed. The split-face rows need no
+        plan: they come whenever every session treated the same one side (``side``
+        column of ``sessions``).
 
     Returns
     -------
@@ -275,6 +297,9 @@ def analyse(
     if metrics is not None:
         metrics = [registry.resolve(m) for m in metrics]
     metrics = _choose_metrics(photos, metrics)
+    design = design_of(sessions, plan)
+    photos, split = split_face_columns(photos, metrics, design.treated)
+    metrics = [*split, *metrics]  # a split-face design leads with its split-face rows
     photos = consistent_distance(consistent_pose(photos))
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
     long = prepare(photos, sessions, baseline, metrics, hours=hours)
@@ -298,8 +323,10 @@ def analyse(
         ]
         slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy())
         outcome = outcome_of(metric)
+        kind = registry.get(metric).design
         shared = {
             "metric": metric,
+            "design": kind,
             "outcome": outcome,
             "mdc": mdc,
             "slope_per_week": slope[0],
@@ -318,9 +345,11 @@ def analyse(
         for window in WINDOWS[1:]:
             inside = days.loc[days["window"] == window]
             rows.append({**shared, "window": window, **_compare(inside, base, sem_used)})
-        common = {"metric": metric, "outcome": outcome, "mdc": mdc}
+        common = {"metric": metric, "design": kind, "outcome": outcome, "mdc": mdc}
         months += _monthly(common, treated, base, sem_used)
         fades += _fades(common, days, base, pause_log, sem_used, latest)
+        if design.name == ON_OFF and plan is not None and metric not in split:
+            rows.append({**shared, "design": ON_OFF, **on_off(days, plan, sem_used)})
     family_control([*rows, *fades])
     family_control(months)
     for row in fades:
@@ -340,7 +369,39 @@ def analyse(
         n_accepted=int(long["photo"].nunique()) if len(long) else 0,
         n_rejected=n_rejected,
         rejected=reasons,
+        design=design,
+        adherence=(
+            None
+            if plan is None
+            else adherence(plan, sessions, long["captured_at"] if len(long) else [])
+        ),
     )
+
+
+def split_face_columns(
+    photos: pd.DataFrame, metrics: list[str], treated: str | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """``photos`` with a split-face column per paired metric (``registry.difference``): the
+    treated side minus the untreated side of each photo, for every family with both sides
+    in ``photos`` and at least one in ``metrics``. No column when ``treated`` is None.
+
+    Returns
+    -------
+    (photos, names) : (DataFrame, list of str)
+        A copy of ``photos`` with the new columns, and their names in registry order.
+    """
+    if treated is None:
+        return photos, []
+    out, names = photos.copy(), []
+    for family in registry.paired_families():
+        difference = registry.difference(family, treated)
+        minuend, subtrahend = difference.difference_of or ("", "")
+        if minuend in out and subtrahend in out and {minuend, subtrahend} & set(metrics):
+            out[difference.name] = out[minuend].astype(np.float64) - out[subtrahend].astype(
+                np.float64
+            )
+            names.append(difference.name)
+    return out, names
 
 
 def trend_table(
@@ -401,7 +462,13 @@ def noise_floor(
             value = float(sem if isinstance(sem, (int, float)) else sem[metric])
             rows.append((metric, value, value, 0, GIVEN_SOURCE, *extra))
             continue
-        lowest = lowest_sem(metric)
+        described = registry.lookup(metric)
+        key, kind = (
+            (described.noise_key, described.design)
+            if described is not None and described.design == SPLIT_FACE
+            else (metric, WHOLE_FACE)
+        )
+        lowest = lowest_sem(key, design=kind)
         measured, dof = repeats.get(metric, (math.nan, 0))
         upper = sem_upper_bound(measured, dof)
         if dof and not upper < lowest:  # a NaN floor (unknown metric) keeps the measure
@@ -409,7 +476,7 @@ def noise_floor(
         elif dof:
             rows.append((metric, lowest, measured, dof, FLOOR_SOURCE, *extra))
         else:
-            value, source = floor_sem(metric)
+            value, source = floor_sem(key, design=kind)
             rows.append((metric, value, value, 0, source, *extra))
     frame = pd.DataFrame(rows, columns=NOISE_COLUMNS[:-1])
     for column in ("sem", "sem_point", "day_sd", "photos_per_day"):
@@ -902,3 +969,58 @@ def _frame(rows: list[dict], columns: list[str], *, ints: tuple[str, ...]) -> pd
         frame["detectable"] = frame["detectable"].astype(object)
         frame.loc[frame["detectable"].isna(), "detectable"] = None
     return frame
+
+
+ON_OFF_WINDOW = "on vs off"
+
+
+def on_off(days: pd.DataFrame, plan: Plan, sem: float) -> dict:
+    """On days against off days of an on/off plan, allowing for a slow drift.
+
+    The per-day values from the plan's start to its end are fitted by least squares with an
+    intercept, an on/off indicator (``Plan.on``) and a straight line in time (the drift: a
+    season, a slow change of habit, an effect that builds over the weeks); the change is the
+    indicator's coefficient. Blocks alternate, so a straight drift is not confused with the
+    on/off difference. The residual variance is taken as at least the photo noise
+    (``sem**2 / photos that day``), as in ``compare_days``.
+
+    Returns
+    -------
+    dict
+        ``window`` ("on vs off"), the counts (``n_days``: days in the plan, ``n_baseline``:
+        of them off days), ``change`` and the keys of ``compare_days``, ``note``.
+    """
+    start, end = pd.Timestamp(plan.start), pd.Timestamp(plan.end)
+    inside = days.loc[(days["date"] >= start) & (days["date"] <= end)]
+    on = np.array([plan.on(d.date()) for d in inside["date"]], dtype=bool)
+    n_on, n_off = int(on.sum()), int((~on).sum())
+    counts = {
+        "window": ON_OFF_WINDOW,
+        "n_sessions": None,
+        "n_days": len(inside),
+        "n_photos": int(inside["n_photos"].sum()),
+        "n_baseline": n_off,
+    }
+    if n_on < MIN_DAYS or n_off < MIN_DAYS:
+        return {
+            **counts,
+            **_TOO_FEW,
+            "note": (
+                f"not enough photos: need at least {MIN_DAYS} days on and {MIN_DAYS} days "
+                f"off treatment (have {n_on} and {n_off})"
+            ),
+        }
+    weeks = ((inside["date"] - start) / pd.Timedelta(days=7)).to_numpy(np.float64)
+    design = np.column_stack([np.ones(on.size), on.astype(np.float64), weeks - weeks.mean()])
+    values = inside["value"].to_numpy(np.float64)
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    dof = float(values.size - design.shape[1])
+    if dof < 1:
+        return {**counts, **_TOO_FEW, "note": "not enough photos: too few days for the drift"}
+    residual = values - design @ coef
+    var = float(residual @ residual) / dof
+    if math.isfinite(sem):
+        var = max(var, sem**2 * float(np.mean(1.0 / inside["n_photos"].to_numpy(np.float64))))
+    cov = var * np.linalg.inv(design.T @ design)
+    result = _t_result(float(coef[1]), math.sqrt(float(cov[1, 1])), dof, 0.0, confidence=CONFIDENCE)
+    return {**counts, **result, "note": None}

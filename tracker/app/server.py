@@ -194,12 +194,20 @@ def render(
 
 
 def _dashboard_data(state: AppState) -> dict:
-    from tracker.analysis import analyse, overview_lines, summary_sentences
+    from tracker.analysis import (
+        analyse,
+        design_lines,
+        lead_sentences,
+        overview_lines,
+        summary_sentences,
+        whole_face,
+    )
     from tracker.app.svg import metric_svg
     from tracker.charts import DASHBOARD_METRICS, chart_metrics, load_frames
 
     with state.library() as library:
         photos, sessions = load_frames(library)
+        plan = library.plan()
     if photos.empty:
         return {
             "sentences": [],
@@ -209,12 +217,17 @@ def _dashboard_data(state: AppState) -> dict:
             "n_sessions": len(sessions),
         }
     metrics = [c for name in DASHBOARD_METRICS for c in chart_metrics(name)]
-    trend = analyse(photos, sessions, metrics=[m for m in metrics if m in photos.columns])
+    trend = analyse(
+        photos, sessions, metrics=[m for m in metrics if m in photos.columns], plan=plan
+    )
     charts = [
         metric_svg(trend, sessions, name, chart_id=f"chart-{name}") for name in DASHBOARD_METRICS
     ]
     return {
-        "sentences": summary_sentences(trend.table, fade=trend.fade, combine=True),
+        # the design (and a split-face or on/off design's own rows) leads
+        "sentences": design_lines(trend)
+        + lead_sentences(trend, combine=True)
+        + summary_sentences(whole_face(trend.table), fade=trend.fade, combine=True),
         "overview": overview_lines(trend),
         "charts": charts,
         "n_photos": len(photos),
@@ -853,13 +866,13 @@ async def capture_burst(request: Request, state: AppState):
 
 
 async def reminders_page(request: Request, state: AppState):
-    from tracker.app.ics import DAY_NAMES, WEEKDAYS
+    from tracker.ics import DAY_NAMES, WEEKDAYS
 
     return render(request, state, "reminders.html.j2", days=list(zip(WEEKDAYS, DAY_NAMES)))
 
 
 async def reminders_download(request: Request, state: AppState):
-    from tracker.app.ics import reminders_ics
+    from tracker.ics import reminders_ics
 
     params = request.query_params
 

@@ -1438,6 +1438,38 @@ class Library:
         _none_for_missing_text(frame, ("utc_offset", "mode", "note", "side"))
         return frame
 
+    def save_plan(self, plan) -> int:
+        """Store a planned experiment (``tracker.analysis.design.Plan``); the latest stored
+        is the library's plan (``plan()``). Returns its id."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO plans (design, start, weeks, side, block_weeks, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    plan.design,
+                    plan.start.isoformat(),
+                    int(plan.weeks),
+                    plan.side,
+                    int(plan.block_weeks),
+                    _now(),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def plan(self):
+        """The latest planned experiment (``tracker.analysis.design.Plan``), or None."""
+        from datetime import date
+
+        from tracker.analysis.design import Plan
+
+        row = self._conn.execute(
+            "SELECT design, start, weeks, side, block_weeks FROM plans ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        design, start, weeks, side, block_weeks = row
+        return Plan(design, date.fromisoformat(start), int(weeks), side, int(block_weeks))
+
     def delete_session(self, session_id: int) -> None:
         """Remove one logged session. Raises LibraryError when there is none with that id."""
         with self._write() as db:

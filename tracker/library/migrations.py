@@ -237,6 +237,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         ) WITHOUT ROWID;
         """,
     ),
+    Migration(
+        8,
+        "planned experiments (facetrack plan): the latest one is the library's plan",
+        """
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            design TEXT NOT NULL CHECK (design IN ('split-face', 'on-off')),
+            start TEXT NOT NULL,          -- YYYY-MM-DD, the first photo day
+            weeks INTEGER NOT NULL CHECK (weeks >= 1),
+            side TEXT NOT NULL CHECK (side IN ('left', 'right', 'both')),
+            block_weeks INTEGER NOT NULL CHECK (block_weeks >= 1),
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -92,6 +92,8 @@ class Metric:
     tolerance_group: str | None = None
     tolerance_rank: int | None = None
     warp: str | None = None
+    design: str = "whole-face"
+    difference_of: tuple[str, str] | None = None
 
     @property
     def decimals(self) -> int:
@@ -303,16 +305,82 @@ METRIC_NAMES: tuple[str, ...] = tuple(BY_NAME)
 # the headline metrics (brow heights, jaw angles, facial asymmetry), in column order
 PRIMARY: tuple[str, ...] = tuple(m.name for m in METRICS if m.primary)
 
+SPLIT_FACE = "split-face"
+WHOLE_FACE = "whole-face"
+# The split-face design's primary outcome (issue 15): the treated brow minus the untreated one.
+SPLIT_FACE_PRIMARY_FAMILIES: tuple[str, ...] = ("brow_height",)
+
+
+def _difference(left: Metric, treated: Side) -> Metric:
+    """The split-face metric of a left/right pair: the treated side minus the other, per photo.
+    Its noise floor is the split-face row of the pair's left metric (the SD of left minus
+    right, the same for right minus left)."""
+    other = OTHER_SIDE[treated]
+    minuend, subtrahend = (f"{left.family}_{side}_{left.unit}" for side in (treated, other))
+    return Metric(
+        name=f"{left.family}_{treated}_minus_{other}_{left.unit}",
+        family=left.family,
+        group=left.group,
+        unit=left.unit,
+        label=f"{left.label.removesuffix(' (left)')} ({treated} minus {other})",
+        short=left.short,
+        method=left.method,
+        primary=left.family in SPLIT_FACE_PRIMARY_FAMILIES,
+        noise_key=left.name,
+        design=SPLIT_FACE,
+        difference_of=(minuend, subtrahend),
+    )
+
+
+# Split-face metrics are derived per photo by the analysis, never stored: family -> treated
+# side -> metric. "brow_height_left_minus_right_mm" is the left brow's height minus the
+# right's in the same photo.
+DIFFERENCES: dict[str, dict[str, Metric]] = {
+    m.family: {side: _difference(m, side) for side in SIDES}
+    for m in METRICS
+    if m.side == "left" and m.partner is not None
+}
+_ANY: dict[str, Metric] = {
+    **BY_NAME,
+    **{d.name: d for by_side in DIFFERENCES.values() for d in by_side.values()},
+}
+
+
+def difference(family: str, treated: str) -> Metric:
+    """The split-face metric of ``family`` with ``treated`` the treated side.
+
+    >>> difference("brow_height", "left").name
+    'brow_height_left_minus_right_mm'
+    >>> difference("brow_height", "right").difference_of
+    ('brow_height_right_mm', 'brow_height_left_mm')
+
+    Raises
+    ------
+    KeyError
+        For a family without a left/right pair or a side other than left or right.
+    """
+    return DIFFERENCES[family][treated]
+
+
+def paired_families() -> tuple[str, ...]:
+    """The families measured on each side (brow height, jaw angle, ...), in column order."""
+    return tuple(DIFFERENCES)
+
+
+def lookup(name: str) -> Metric | None:
+    """The metric called ``name``, stored or split-face; None for an unknown name."""
+    return _ANY.get(name)
+
 
 def get(name: str) -> Metric:
-    """The metric called ``name``.
+    """The metric called ``name`` (a stored one, or a split-face difference).
 
     Raises
     ------
     KeyError
         For an unknown name.
     """
-    return BY_NAME[name]
+    return BY_NAME[name] if name in BY_NAME else _ANY[name]
 
 
 def resolve(name: str) -> str:
@@ -372,25 +440,25 @@ def partner(name: str) -> str | None:
 
 def unit_text(name: str) -> str:
     """How a metric's unit is written ("mm", "deg", "%"); "" for an unknown name."""
-    metric = BY_NAME.get(name)
+    metric = _ANY.get(name)
     return metric.unit_text if metric is not None else ""
 
 
 def decimals(name: str) -> int:
     """The decimals worth printing for a metric (2 for an unknown name)."""
-    metric = BY_NAME.get(name)
+    metric = _ANY.get(name)
     return metric.decimals if metric is not None else 2
 
 
 def label(name: str) -> str:
     """Plain words for a metric: "Brow height (left)"; an unknown name made readable."""
-    metric = BY_NAME.get(name)
+    metric = _ANY.get(name)
     return metric.label if metric is not None else name.replace("_", " ").capitalize()
 
 
 def scales_with_size(name: str) -> bool:
     """True for a metric in millimetres (it changes with the person scale)."""
-    metric = BY_NAME.get(name)
+    metric = _ANY.get(name)
     return metric.scales_with_size if metric is not None else name.endswith("_mm")
 
 

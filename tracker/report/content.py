@@ -167,10 +167,17 @@ def build_report(
     ValueError
         For a bad ``baseline_until``.
     """
-    from tracker.analysis import analyse, overview_lines, what_it_would_take
+    from tracker.analysis import (
+        analyse,
+        design_lines,
+        lead_sentences,
+        overview_lines,
+        what_it_would_take,
+        whole_face,
+    )
 
     photos, sessions = charts.load_frames(library)
-    trend = analyse(photos, sessions, baseline_until=baseline_until, sem=sem)
+    trend = analyse(photos, sessions, baseline_until=baseline_until, sem=sem, plan=library.plan())
     table = trend.table
     accepted = photos.loc[photos["status"] == "ok"]
     n_sessions = int(len(sessions))
@@ -182,7 +189,13 @@ def build_report(
             f"{plural(days, 'day')}) from {_date(first)} to {_date(last)}; "
             f"{plural(n_sessions, 'treatment session')} logged."
         )
-        summary = _summary(table) + what_it_would_take(trend)
+        # the design leads: which one, whether the plan was followed, its own rows first
+        summary = (
+            design_lines(trend)
+            + lead_sentences(trend, combine=True)
+            + _summary(whole_face(table))
+            + what_it_would_take(trend)
+        )
         overview = overview_lines(trend)
     else:
         period = f"No photos yet; {plural(n_sessions, 'treatment session')} logged."
@@ -198,6 +211,19 @@ def build_report(
             "the time axis are treatment sessions. Left and right are the subject's own.",
         ),
     ]
+    if trend.design.name == "split-face" and (trend.daily["metric"].str.contains("_minus_")).any():
+        axes = charts.split_face_chart(trend)
+        chart_list.insert(
+            0,
+            Chart(
+                "Split-face: treated minus untreated brow",
+                cast(Figure, axes.figure),
+                "Each dot is a day's treated brow height minus the untreated one, in the "
+                "same photos; the dotted line is the same difference at baseline and the band "
+                "its noise floor (MDC95 of the difference). A change of both sides alike "
+                "(distance, light, scale) cancels here.",
+            ),
+        )
     for name in ("brow_height", "jaw_angle"):
         figure = cast(
             Figure, charts.metric_chart(photos, sessions, metric=name, trend=trend).figure

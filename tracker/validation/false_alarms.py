@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from tracker.analysis import analyse
+from tracker.analysis.design import Plan
 from tracker.analysis.noise import SELFIE, TWO_D, read_noise_floors
 from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
@@ -42,8 +43,11 @@ __all__ = [
     "clopper_pearson",
     "false_alarm_study",
     "photo_noise_sd",
+    "pair_correlations",
+    "simulate_plan_series",
     "simulate_reports",
     "simulate_series",
+    "split_face_study",
     "summarise_reports",
 ]
 
@@ -143,6 +147,117 @@ def simulate_series(
             "id": np.arange(1, len(starts) + 1),
             "started_at": pd.to_datetime(starts).astype("datetime64[ns]"),
             "minutes": 20.0,
+        }
+    )
+    return photos, sessions
+
+
+def pair_correlations(floors: pd.DataFrame | None = None) -> dict[str, float]:
+    """Per paired family (``registry.paired_families``), the correlation between the left
+    and right sides' per-photo noise implied by the noise-floor file: with whole-face SDs
+    ``sL``, ``sR`` and the split-face SD ``sD`` of left minus right,
+    ``(sL**2 + sR**2 - sD**2) / (2 sL sR)``, clipped to +-0.95 (0 without a split-face
+    row). Whatever moves both sides alike in a photo (distance, light, scale) is this
+    common part; it cancels in the difference between the sides."""
+    floors = read_noise_floors() if floors is None else floors
+    selfie = floors.loc[floors["source"] == SELFIE]
+    sd = {(r.metric, r.design): float(r.sd) for r in selfie.itertuples(index=False)}
+    out = {}
+    for family in registry.paired_families():
+        left, right = (registry.sided(family, side) for side in registry.SIDES)
+        s_l, s_r = sd.get((left, "whole-face")), sd.get((right, "whole-face"))
+        s_d = sd.get((left, registry.SPLIT_FACE))
+        if not (s_l and s_r and s_d):
+            out[family] = 0.0
+            continue
+        rho = (s_l**2 + s_r**2 - s_d**2) / (2.0 * s_l * s_r)
+        out[family] = float(np.clip(rho, -0.95, 0.95))
+    return out
+
+
+def simulate_plan_series(
+    rng: np.random.Generator,
+    plan: Plan,
+    *,
+    lift_mm: float = 0.0,
+    session_side: str | None = None,
+    day_effect_ratio: float = DAY_EFFECT_RATIO,
+    noise_sd: dict[str, float] | None = None,
+    correlations: dict[str, float] | None = None,
+    hour: int = 8,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A person who follows ``plan`` (``Plan.schedule``: its photo days, two photos a minute
+    apart at ``hour``, and its sessions at 19:00 on the planned side, or ``session_side``).
+
+    Every metric has the per-photo noise of ``photo_noise_sd`` and a day effect
+    (``day_effect_ratio`` times it) shared by a day's photos; the two sides of a paired
+    metric share a common part of both (``pair_correlations``), so the split-face noise of
+    the noise-floor file is reproduced. The brow of each treated side is lifted by
+    ``lift_mm`` on every treated day (``Plan.on``: from the first session for split-face,
+    the on blocks for on/off; "both" lifts both brows).
+
+    Returns
+    -------
+    (photos, sessions) : (DataFrame, DataFrame)
+        Shaped like ``Library.photos()`` and ``Library.sessions()`` (with ``side``).
+    """
+    noise_sd = photo_noise_sd() if noise_sd is None else noise_sd
+    correlations = pair_correlations() if correlations is None else correlations
+    schedule = plan.schedule()
+    photo_days = schedule.loc[schedule["photos"] > 0]
+    side = session_side or plan.side
+    when, day_index = [], []
+    for i, row in enumerate(photo_days.itertuples(index=False)):
+        for k in range(int(row.photos)):
+            when.append(row.date + pd.Timedelta(hours=hour, minutes=k))
+            day_index.append(i)
+    index = np.asarray(day_index)
+    n_days, n_photos = len(photo_days), len(when)
+    on = np.array([plan.on(d.date()) for d in photo_days["date"]], dtype=bool)[index]
+    photos = pd.DataFrame(
+        {
+            "captured_at": pd.to_datetime(when).astype("datetime64[ns]"),
+            "status": "ok",
+            "reasons": [[] for _ in when],
+            "session": None,
+        }
+    )
+
+    def noise(sd: float, common_day, common_photo, rho: float):
+        own = math.sqrt(max(0.0, 1.0 - abs(rho)))
+        shared = math.copysign(math.sqrt(abs(rho)), rho)
+        day = day_effect_ratio * sd * (shared * common_day + own * rng.normal(size=n_days))
+        photo = sd * (shared * common_photo + own * rng.normal(size=n_photos))
+        return day[index] + photo
+
+    done = set()
+    for metric, sd in noise_sd.items():
+        if metric in _ABS_DIFFERENCES or metric in done:
+            continue
+        described = registry.get(metric)
+        if described.side is None or described.partner not in noise_sd:
+            photos[metric] = 20.0 + noise(sd, 0.0, 0.0, 0.0)
+            continue
+        rho = correlations.get(described.family, 0.0)
+        common_day, common_photo = rng.normal(size=n_days), rng.normal(size=n_photos)
+        for name in (metric, described.partner):
+            sided = registry.get(name)
+            values = 20.0 + noise(noise_sd[name], common_day, common_photo, rho)
+            if sided.family == "brow_height" and side in (sided.side, "both"):
+                values = values + lift_mm * on
+            photos[name] = values
+            done.add(name)
+    for metric, (left, right) in _ABS_DIFFERENCES.items():
+        if metric in noise_sd and left in photos and right in photos:
+            photos[metric] = (photos[left] - photos[right]).abs()
+    photos["interpupillary_mm"] = 62.0
+    starts = schedule.loc[schedule["session"], "date"] + pd.Timedelta(hours=19)
+    sessions = pd.DataFrame(
+        {
+            "id": np.arange(1, len(starts) + 1),
+            "started_at": pd.to_datetime(starts).astype("datetime64[ns]").to_numpy(),
+            "minutes": 20.0,
+            "side": side,
         }
     )
     return photos, sessions
@@ -301,3 +416,81 @@ def false_alarm_study(
         )
     reports = pd.concat(frames, ignore_index=True)
     return summarise_reports(reports), reports
+
+
+def split_face_study(
+    *,
+    n_series: int = 200,
+    seed: int = 0,
+    lifts_mm=(0.0, 1.0),
+    weeks: int = 4,
+    side: str = "left",
+    day_effect_ratio: float = DAY_EFFECT_RATIO,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People who follow ``facetrack plan split-face --weeks <weeks> --side <side>``
+    (``simulate_plan_series``: 15 photo days of two photos over six weeks for 4 weeks),
+    the treated brow lifted by each of ``lifts_mm`` from the first session, each run
+    through ``analyse`` as ``facetrack trend`` does.
+
+    Returns
+    -------
+    (summary, reports) : (DataFrame, DataFrame)
+        ``reports``, one row per series: ``lift_mm``, ``told_changed`` (any detectable row,
+        any metric, window, design or pause), ``split_found`` (the split-face brow row,
+        2-4 weeks, detectable and upward), ``split_change_mm``, ``split_threshold_mm``,
+        ``split_mdc_mm``, ``whole_found`` (the treated brow's whole-face 2-4 week row
+        detectable and upward), ``whole_threshold_mm``. ``summary``, one row per lift:
+        ``n_series``, ``told_changed`` and ``split_found`` with their Clopper-Pearson 95 %
+        intervals (``_low``, ``_high``), ``whole_found``, and the medians of the change,
+        thresholds and MDC95 (NaN ``split_found`` columns without a lift). Each lift has its
+        own seed (``seed`` + its index).
+    """
+    plan = Plan(registry.SPLIT_FACE, pd.Timestamp(_START).date(), weeks, side)
+    split = registry.difference("brow_height", side).name
+    whole = registry.sided("brow_height", side)
+    rows = []
+    for i, lift in enumerate(lifts_mm):
+        rng = np.random.default_rng(seed + i)
+        for series in range(n_series):
+            photos, sessions = simulate_plan_series(
+                rng, plan, lift_mm=lift, day_effect_ratio=day_effect_ratio
+            )
+            trend = analyse(photos, sessions)
+            verdicts = pd.concat([trend.table["detectable"], trend.fade["detectable"]])
+            table = trend.table.set_index(["metric", "window"])
+            s_row, w_row = table.loc[(split, "2-4 weeks")], table.loc[(whole, "2-4 weeks")]
+            rows.append(
+                {
+                    "series": series,
+                    "lift_mm": lift,
+                    "told_changed": bool(verdicts.map(lambda v: v is True).any()),
+                    "split_found": bool(s_row["detectable"] is True and s_row["change"] > 0),
+                    "split_change_mm": float(s_row["change"]),
+                    "split_threshold_mm": float(s_row["threshold"]),
+                    "split_mdc_mm": float(s_row["mdc"]),
+                    "whole_found": bool(w_row["detectable"] is True and w_row["change"] > 0),
+                    "whole_threshold_mm": float(w_row["threshold"]),
+                }
+            )
+    reports = pd.DataFrame(rows)
+    summary = []
+    for lift, group in reports.groupby("lift_mm", sort=True):
+        n = len(group)
+        row: dict = {"lift_mm": lift, "n_series": n}
+        for column in ("told_changed", "split_found"):
+            hits = int(group[column].sum())
+            low, high = clopper_pearson(hits, n)
+            row.update({column: hits / n, f"{column}_low": low, f"{column}_high": high})
+        row["whole_found"] = float(group["whole_found"].mean())
+        if not lift:
+            for column in ("split_found", "split_found_low", "split_found_high", "whole_found"):
+                row[column] = math.nan
+        for column in (
+            "split_change_mm",
+            "split_threshold_mm",
+            "split_mdc_mm",
+            "whole_threshold_mm",
+        ):
+            row[f"median_{column}"] = float(group[column].median())
+        summary.append(row)
+    return pd.DataFrame(summary), reports

@@ -1,5 +1,7 @@
-"""Reminders as an iCalendar file (RFC 5545), written as plain text: the weekly photo day and
-the planned treatment sessions, each a weekly repeating event with an alarm."""
+"""Calendars as iCalendar files (RFC 5545), written as plain text: the app's reminders (the
+weekly photo day and the planned treatment sessions, each a weekly repeating event with an
+alarm) and an experiment's plan (``facetrack plan``: each photo day and session as its own
+event)."""
 
 from __future__ import annotations
 
@@ -26,16 +28,22 @@ def _next(day: str, at: time, today: date) -> datetime:
 
 
 def _event(
-    summary: str, description: str, start: datetime, minutes: int, days: list[str], stamp: str
+    summary: str,
+    description: str,
+    start: datetime,
+    minutes: int,
+    days: list[str] | None,
+    stamp: str,
 ) -> list[str]:
     end = start + timedelta(minutes=minutes)
+    repeat = [f"RRULE:FREQ=WEEKLY;BYDAY={','.join(days)}"] if days else []
     return [
         "BEGIN:VEVENT",
         f"UID:{uuid.uuid4()}@facetrack.local",
         f"DTSTAMP:{stamp}",
         f"DTSTART:{start:%Y%m%dT%H%M%S}",
         f"DTEND:{end:%Y%m%dT%H%M%S}",
-        f"RRULE:FREQ=WEEKLY;BYDAY={','.join(days)}",
+        *repeat,
         f"SUMMARY:{_escape(summary)}",
         f"DESCRIPTION:{_escape(description)}",
         "BEGIN:VALARM",
@@ -99,5 +107,50 @@ def reminders_ics(
             sorted(session_days, key=WEEKDAYS.index),
             stamp,
         )
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def plan_ics(
+    plan,
+    *,
+    photo_time: time = time(8, 0),
+    session_time: time = time(19, 0),
+    session_minutes: int = 20,
+) -> str:
+    """The calendar of a plan (``tracker.analysis.design.Plan``): one event with an alarm
+    per photo day ("2 photos") and per session (the side to treat), at floating local times.
+    CRLF line ends."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//facetrack//plan//EN",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:facetrack {plan.design} plan",
+    ]
+    for row in plan.schedule().itertuples(index=False):
+        day = row.date.date()
+        if row.photos:
+            lines += _event(
+                f"facetrack: {row.photos} photos ({row.period})",
+                f"{plan.describe()} Photo day: take {row.photos} photos, same place, light and "
+                "distance, neutral face.",
+                datetime.combine(day, photo_time),
+                10,
+                None,
+                stamp,
+            )
+        if row.session:
+            where = "both sides" if row.side == "both" else f"the {row.side} side only"
+            lines += _event(
+                f"facetrack: session, {where}",
+                f"{plan.describe()} Treat {where} ({session_minutes} min) and log it: "
+                f"facetrack session log --side {row.side}.",
+                datetime.combine(day, session_time),
+                session_minutes,
+                None,
+                stamp,
+            )
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines) + "\r\n"
