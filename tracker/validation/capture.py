@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tracker.analysis.noise import FLOOR_COLUMNS as NOISE_FLOOR_COLUMNS
+from tracker.analysis.noise import SELFIE
 from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
@@ -279,18 +281,8 @@ def capture_markdown(summary: pd.DataFrame, *, metrics: Sequence[str] | None = N
     return "\n".join(lines)
 
 
-FLOOR_COLUMNS = (
-    "metric",
-    "design",
-    "source",
-    "sd",
-    "sem",
-    "n_photos",
-    "algorithm_version",
-    "generated_by",
-    "note",
-)
-FLOOR_SOURCE = "selfie-3d"
+FLOOR_COLUMNS = tuple(NOISE_FLOOR_COLUMNS)
+FLOOR_SOURCE = SELFIE
 
 
 def noise_floor_rows(summary: pd.DataFrame, *, generated_by: str) -> pd.DataFrame:

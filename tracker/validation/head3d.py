@@ -105,44 +105,7 @@ FULL_FRAME_DIAGONAL_MM = 43.267
 BROW_MARGIN_MM = 1.0  # a brow lift's flat top reaches this far below the brow's lower edge  # diagonal of a 36 x 24 mm frame
 
 # Face Mesh's face oval, from the forehead (10) clockwise as seen in the photo
-FACE_OVAL = (
-    10,
-    338,
-    297,
-    332,
-    284,
-    251,
-    389,
-    356,
-    454,
-    323,
-    361,
-    288,
-    397,
-    365,
-    379,
-    378,
-    400,
-    377,
-    152,
-    148,
-    176,
-    149,
-    150,
-    136,
-    172,
-    58,
-    132,
-    93,
-    234,
-    127,
-    162,
-    21,
-    54,
-    103,
-    67,
-    109,
-)
+FACE_OVAL = ix.SILHOUETTE
 EAR_RIGHT, EAR_LEFT = 234, 454
 
 
