@@ -106,3 +106,13 @@ def test_recovered_change_matches_the_truth(demo, metric, window):
     assert abs(got["change"] - true) <= TOLERANCE * true, (
         f"{metric} {window}: measured {got['change']:.3f} mm, true {true:.3f} mm"
     )
+
+
+def test_one_person_and_no_one_else(demo):
+    """The series is one person: no photo is called someone else's, not even the three made
+    to be rejected (blurred, eyes closed, face cut), whose landmarks cannot say whose face it
+    is; every accepted photo is judged the same person."""
+    _, photos, _, _ = demo
+    assert not (photos["identity"] == "different").any()
+    accepted = photos.loc[photos["status"] == "ok", "identity"]
+    assert set(accepted) <= {"baseline", "same"} and accepted.notna().all()

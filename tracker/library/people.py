@@ -112,7 +112,9 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
         rows = db.execute(
             "SELECT p.id, p.reasons, p.reason_codes, p.mirror_source, p.identity, l.signature, "
             "l.asymmetry, l.flipped FROM photos p JOIN landmarks l ON l.photo_id = p.id "
-            "WHERE p.person = ? AND l.signature IS NOT NULL "
+            # only accepted photos: a photo rejected already (blurred, eyes closed, face cut)
+            # is out of every trend, and its landmarks do not say whose face it is
+            "WHERE p.person = ? AND l.signature IS NOT NULL AND p.status = 'ok' "
             "AND (p.identity IS NULL OR (p.identity = 'baseline' AND p.identity_distance IS NULL))",
             (person,),
         ).fetchall()
