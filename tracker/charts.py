@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -46,6 +45,16 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+# eye alignment lives in tracker.alignment; its names stay importable from here
+from tracker.alignment import ALIGNED_SIZE as ALIGNED_SIZE
+from tracker.alignment import EYE_DISTANCE as EYE_DISTANCE
+from tracker.alignment import EYE_LEVEL as EYE_LEVEL
+from tracker.alignment import AlignedPair as AlignedPair
+from tracker.alignment import AlignedPhoto as AlignedPhoto
+from tracker.alignment import align_photo as align_photo
+from tracker.alignment import apply_affine as _apply  # noqa: F401 (an old private name)
+from tracker.alignment import eye_alignment as eye_alignment
+from tracker.alignment import warp_aligned as warp_aligned
 from tracker.metrics import registry
 
 # --- colours and names ----------------------------------------------------------------------
@@ -657,179 +666,6 @@ def sessions_per_week(sessions: pd.DataFrame | None, *, until=None) -> pd.Series
 
 # --- before and after -------------------------------------------------------------------------
 
-# The aligned view: the irises' centres at these fractions of the width and height.
-ALIGNED_SIZE = (400, 500)  # width, height in pixels
-EYE_LEVEL = 0.40
-EYE_DISTANCE = 0.28  # of the width
-
-
-def eye_alignment(
-    points_px: np.ndarray,
-    *,
-    size: tuple[int, int] = ALIGNED_SIZE,
-    eye_level: float = EYE_LEVEL,
-    eye_distance: float = EYE_DISTANCE,
-) -> np.ndarray:
-    """The similarity transform (rotation, uniform scale, shift) that puts the subject's
-    right iris centre at ``((1 - eye_distance) / 2 * width, eye_level * height)`` and the
-    left one ``eye_distance * width`` to its right (as others see the face).
-
-    Parameters
-    ----------
-    points_px : (478, 2 or 3) array
-        Face Mesh landmarks in image pixels.
-    size : (width, height)
-        Of the aligned image.
-
-    Returns
-    -------
-    (2, 3) array
-        An affine matrix ``[[a, -b, tx], [b, a, ty]]`` for ``cv2.warpAffine``.
-    """
-    from tracker.landmarks import indices as ix
-
-    width, height = size
-    pts = np.asarray(points_px, dtype=np.float64)
-    source = complex(*pts[ix.IRIS_CENTRE_RIGHT, :2]), complex(*pts[ix.IRIS_CENTRE_LEFT, :2])
-    x0 = (1.0 - eye_distance) / 2.0 * width
-    target = complex(x0, eye_level * height), complex(x0 + eye_distance * width, eye_level * height)
-    if source[1] == source[0]:
-        raise ValueError("the two iris centres coincide: cannot align on the eyes")
-    a = (target[1] - target[0]) / (source[1] - source[0])
-    b = target[0] - a * source[0]
-    return np.array([[a.real, -a.imag, b.real], [a.imag, a.real, b.imag]])
-
-
-def _apply(matrix: np.ndarray, points) -> np.ndarray:
-    pts = np.atleast_2d(np.asarray(points, dtype=np.float64))[:, :2]
-    return pts @ matrix[:, :2].T + matrix[:, 2]
-
-
-def warp_aligned(
-    pixels: np.ndarray, matrix: np.ndarray, *, size: tuple[int, int] = ALIGNED_SIZE
-) -> np.ndarray:
-    """Warp an RGB image with an ``eye_alignment`` matrix; large reductions are first made
-    by area averaging (no aliasing). Outside the photo is mid grey."""
-    import cv2
-
-    pixels = np.ascontiguousarray(pixels)
-    scale = math.hypot(matrix[0, 0], matrix[1, 0])
-    if scale < 0.66:  # shrink most of the way by area averaging, the rest in the warp
-        factor = min(1.0, 1.5 * scale)
-        height, width = pixels.shape[:2]
-        small = (max(1, round(width * factor)), max(1, round(height * factor)))
-        pixels = cv2.resize(pixels, small, interpolation=cv2.INTER_AREA)
-        shrink = np.array([[small[0] / width, 0.0, 0.0], [0.0, small[1] / height, 0.0]])
-        # the resize maps x -> (x + 0.5) * f - 0.5; compose the warp with its inverse
-        shrink[:, 2] = 0.5 * np.array([small[0] / width, small[1] / height]) - 0.5
-        inverse = np.linalg.inv(np.vstack([shrink, [0.0, 0.0, 1.0]]))
-        matrix = (np.vstack([matrix, [0.0, 0.0, 1.0]]) @ inverse)[:2]
-    return cv2.warpAffine(
-        pixels,
-        matrix,
-        size,
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=(128, 128, 128),
-    )
-
-
-@dataclass(frozen=True)
-class AlignedPhoto:
-    """One photo aligned on the eyes, with what was measured mapped into the aligned image.
-
-    ``geometry`` is ``tracker.overlay.overlay_geometry``'s dict in aligned-image pixels
-    (``ipd``, ``brow`` and ``jaw`` per side, ``midline``); ``metrics`` the photo's brow
-    heights and jaw angles.
-    """
-
-    photo_id: int
-    captured_at: pd.Timestamp
-    role: str
-    pixels: np.ndarray
-    geometry: dict
-    metrics: dict = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        return f"{self.role}, {self.captured_at:%Y-%m-%d}"
-
-
-@dataclass(frozen=True)
-class AlignedPair:
-    """The baseline photo and the latest one, both aligned on the eyes."""
-
-    before: AlignedPhoto
-    after: AlignedPhoto
-
-
-def align_photo(
-    library,
-    photo_id: int,
-    *,
-    role: str = "photo",
-    size: tuple[int, int] = ALIGNED_SIZE,
-    photos: pd.DataFrame | None = None,
-) -> AlignedPhoto:
-    """Open a library photo and align it on the eyes (``eye_alignment``).
-
-    Parameters
-    ----------
-    library : Library
-    photo_id : int
-    role : str
-        Its name in the chart ("Baseline", "Latest").
-    size : (width, height)
-    photos : DataFrame, optional
-        ``library.photos()`` already read (its metric values label the lines).
-
-    Raises
-    ------
-    LibraryError
-        When the photo is unknown or has no landmarks.
-    PhotoError
-        When its file cannot be opened.
-    """
-    from tracker.overlay import overlay_geometry
-    from tracker.photos import open_photo
-    from tracker.types import Landmarks, PhotoResult
-
-    record = library.photo(photo_id)
-    points = library.landmarks(photo_id)
-    photo = open_photo(record["stored_path"], mirrored=record["mirrored"])
-    height, width = photo.pixels.shape[:2]
-    result = PhotoResult(
-        file=record["stored_path"],
-        status=record["status"],
-        landmarks=Landmarks(points_px=points, image_size_px=(width, height), model="stored"),
-        refined_points_px=points,
-    )
-    geometry = overlay_geometry(result)
-    matrix = eye_alignment(points, size=size)
-    mapped = {
-        "ipd": _apply(matrix, geometry["ipd"]),
-        "midline": _apply(matrix, geometry["midline"]),
-        "brow": {s: _apply(matrix, v) for s, v in geometry["brow"].items()},
-        "jaw": {s: _apply(matrix, v) for s, v in geometry["jaw"].items()},
-    }
-    if photos is not None and (photos["id"] == photo_id).any():
-        row = photos.loc[photos["id"] == photo_id].iloc[0]
-        metrics = {
-            registry.sided(family, side): float(row[registry.sided(family, side)])
-            for family in _LINE_FAMILIES
-            for side in registry.SIDES
-        }
-    else:
-        metrics = {k: v for k, v in record["metrics"].items() if v is not None}
-    return AlignedPhoto(
-        photo_id=int(photo_id),
-        captured_at=pd.Timestamp(record["captured_at"][:19]),
-        role=role,
-        pixels=warp_aligned(photo.pixels, matrix, size=size),
-        geometry=mapped,
-        metrics=metrics,
-    )
-
 
 def choose_pair(
     photos: pd.DataFrame,
@@ -940,8 +776,6 @@ def aligned_pair(
     return AlignedPair(*chosen)
 
 
-# the metrics drawn as lines on an aligned photo
-_LINE_FAMILIES = ("brow_height", "jaw_angle")
 _OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="black", alpha=0.75)]
 
 

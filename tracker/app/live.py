@@ -269,7 +269,7 @@ def ghost_outline(
     dict
         ``width``, ``height`` and ``groups``: name -> list of [x, y] in frame pixels.
     """
-    from tracker.charts import _apply, eye_alignment
+    from tracker.alignment import apply_affine, eye_alignment
     from tracker.photos.camera import default_camera
 
     width, height = frame_size
@@ -279,7 +279,7 @@ def ghost_outline(
         points_px, size=(width, height), eye_level=eye_level, eye_distance=min(0.9, ipd_px / width)
     )
     groups = {
-        name: np.round(_apply(matrix, points_px[idx]), 1).tolist()
+        name: np.round(apply_affine(matrix, points_px[idx]), 1).tolist()
         for name, idx in _ghost_groups().items()
     }
     return {"width": width, "height": height, "groups": groups}

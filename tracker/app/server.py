@@ -666,7 +666,8 @@ def _svg_lines(geometry: dict) -> list[dict]:
 
 
 def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
-    from tracker.charts import ALIGNED_SIZE, align_photo, choose_pair, load_frames
+    from tracker.alignment import ALIGNED_SIZE, align_photo
+    from tracker.charts import choose_pair, load_frames
     from tracker.errors import TrackerError
 
     with state.library() as library:
