@@ -43,6 +43,7 @@ from tracker.analysis.noise import (
     sem_from_repeats,
     sem_upper_bound,
 )
+from tracker.analysis.pairs import choose_pair
 from tracker.analysis.text import (
     METRIC_LABELS,
     design_lines,
@@ -101,6 +102,7 @@ __all__ = [
     "Trend",
     "analyse",
     "choose_baseline",
+    "choose_pair",
     "compare_days",
     "compare_pairs",
     "daily_values",

@@ -667,7 +667,8 @@ def _svg_lines(geometry: dict) -> list[dict]:
 
 def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
     from tracker.alignment import ALIGNED_SIZE, align_photo
-    from tracker.charts import choose_pair, load_frames
+    from tracker.analysis import choose_pair
+    from tracker.charts import load_frames
     from tracker.errors import TrackerError
 
     with state.library() as library:
@@ -775,7 +776,8 @@ async def capture_page(request: Request, state: AppState):
 
 
 def _ghost(state: AppState, width: int, height: int) -> dict | None:
-    from tracker.charts import choose_pair, load_frames
+    from tracker.analysis import choose_pair
+    from tracker.charts import load_frames
     from tracker.errors import TrackerError
 
     with state.library() as library:
