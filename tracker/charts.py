@@ -8,9 +8,12 @@ global state, so the report can draw hundreds of charts without leaking figures.
 notebook, show one with ``ax.figure`` after ``%matplotlib inline``.
 
 Input is the library's tidy frames (``Library.photos(person_scale=True)`` and
-``Library.sessions()``, see ``load_frames``) and, when already computed, the analysis
+``Library.sessions()``, see ``load_frames``), photos already opened and aligned on the eyes
+(``tracker.alignment``) and, when already computed, the analysis
 (``tracker.analysis.analyse``), so that the charts show exactly what the numbers say: per-day
-values, the baseline and its noise floor (MDC95), the windows and the sessions.
+values, the baseline and its noise floor (MDC95), the windows and the sessions. Nothing
+here takes a ``Library`` or opens a file: ``tracker.library_charts`` reads the library and
+opens its photos, then calls these (its names are importable from here too).
 
 Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); left and
 right also differ by marker and line style, so the charts read in greyscale. Left and right
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -56,6 +59,12 @@ from tracker.alignment import apply_affine as _apply  # noqa: F401 (an old priva
 from tracker.alignment import eye_alignment as eye_alignment
 from tracker.alignment import warp_aligned as warp_aligned
 from tracker.analysis.pairs import choose_pair as choose_pair  # choosing the pair is analysis
+
+# the wrappers that read a Library and open its photos; their names stay importable here
+from tracker.library_charts import aligned_pair as aligned_pair
+from tracker.library_charts import chart_figure as chart_figure
+from tracker.library_charts import load_frames as load_frames
+from tracker.library_charts import timelapse as timelapse
 from tracker.metrics import registry
 
 # --- colours and names ----------------------------------------------------------------------
@@ -142,22 +151,6 @@ def _new_axes(figsize: tuple[float, float]) -> Axes:
 
 
 # --- data -------------------------------------------------------------------------------------
-
-
-def load_frames(library, *, person_scale: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The library's photos and treatment log, as the charts and the report use them.
-
-    Millimetres are on the person's calibrated scale (``Library.photos(person_scale=True)``,
-    steadier than each photo's iris) when the library has a measured photo; otherwise on
-    each photo's own scale.
-    """
-    from tracker.errors import LibraryError
-
-    try:
-        photos = library.photos(person_scale=person_scale, person=getattr(library, "person", None))
-    except LibraryError:  # no measured photo to calibrate from
-        photos = library.photos(person=getattr(library, "person", None))
-    return photos, library.sessions()
 
 
 def _analyse(photos, sessions, metrics, trend, baseline_until, sem):
@@ -668,58 +661,6 @@ def sessions_per_week(sessions: pd.DataFrame | None, *, until=None) -> pd.Series
 # --- before and after -------------------------------------------------------------------------
 
 
-def aligned_pair(
-    library,
-    *,
-    before: int | None = None,
-    after: int | None = None,
-    photos: pd.DataFrame | None = None,
-    sessions: pd.DataFrame | None = None,
-    baseline_until=None,
-    size: tuple[int, int] = ALIGNED_SIZE,
-    before_date=None,
-    after_date=None,
-) -> AlignedPair | None:
-    """The baseline photo and the latest photo, aligned on the eyes.
-
-    Without ids, the latest accepted baseline photo and the latest accepted photo after the
-    baseline (see ``choose_pair``); a candidate whose file cannot be opened is passed over.
-    Given ids are used as they are, whatever their status.
-
-    Returns
-    -------
-    AlignedPair, or None when there are not two usable photos.
-
-    Raises
-    ------
-    LibraryError, PhotoError
-        Only for a photo given by id that is unknown, has no landmarks or cannot be opened.
-    """
-    from tracker.errors import TrackerError
-
-    if photos is None or sessions is None:
-        loaded_photos, loaded_sessions = load_frames(library)
-        photos = loaded_photos if photos is None else photos
-        sessions = loaded_sessions if sessions is None else sessions
-    candidates = choose_pair(
-        photos, sessions, baseline_until=baseline_until, before=before_date, after=after_date
-    )
-    chosen = []
-    for given, ids, role in ((before, candidates[0], "Baseline"), (after, candidates[1], "Latest")):
-        if given is not None:
-            chosen.append(align_photo(library, given, role=role, size=size, photos=photos))
-            continue
-        for photo_id in ids:
-            try:
-                chosen.append(align_photo(library, photo_id, role=role, size=size, photos=photos))
-                break
-            except (TrackerError, ValueError):
-                continue
-        else:
-            return None
-    return AlignedPair(*chosen)
-
-
 _OUTLINE = [patheffects.withStroke(linewidth=3.2, foreground="black", alpha=0.75)]
 
 
@@ -885,16 +826,20 @@ def before_after_figure(pair: AlignedPair, *, fig: Figure | None = None) -> Figu
 # --- timelapse --------------------------------------------------------------------------------
 
 
-def timelapse(
-    library,
+def write_timelapse(
+    aligned: Iterable[AlignedPhoto],
     path: str | os.PathLike[str],
     *,
-    photos: pd.DataFrame | None = None,
     size: tuple[int, int] = (320, 400),
     frame_ms: int = 250,
 ) -> int:
-    """Write an eye-aligned animated GIF of every accepted photo in capture order, each
-    frame stamped with its date. Photos whose file cannot be opened are skipped.
+    """Write an animated GIF of photos already aligned on the eyes (``align_pixels``), in
+    the order given, each frame stamped with its date.
+
+    Parameters
+    ----------
+    aligned : iterable of AlignedPhoto
+        Aligned at ``size``.
 
     Returns
     -------
@@ -904,26 +849,17 @@ def timelapse(
     Raises
     ------
     ValueError
-        When no accepted photo can be shown.
+        When there is no photo to show.
     OSError
         When the file cannot be written.
     """
     from PIL import Image, ImageDraw
 
-    from tracker.errors import TrackerError
-
-    if photos is None:
-        photos = load_frames(library)[0]
-    kept = photos.loc[photos["status"] == "ok"].sort_values("captured_at")
     frames = []
-    for row in kept.itertuples(index=False):
-        try:
-            aligned = align_photo(library, int(row.id), size=size)
-        except (TrackerError, ValueError):
-            continue
-        image = Image.fromarray(aligned.pixels)
+    for photo in aligned:
+        image = Image.fromarray(photo.pixels)
         draw = ImageDraw.Draw(image)
-        stamp = f"{aligned.captured_at:%Y-%m-%d}"
+        stamp = f"{photo.captured_at:%Y-%m-%d}"
         draw.rectangle((0, size[1] - 22, size[0], size[1]), fill=(0, 0, 0))
         draw.text((8, size[1] - 18), stamp, fill=(255, 255, 255))
         frames.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=255))
@@ -947,26 +883,30 @@ def timelapse(
 # --- one figure for the command line -----------------------------------------------------------
 
 
-def chart_figure(
-    library,
+def frames_figure(
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None,
     *,
     metrics: Sequence[str] = (),
     before_after_photos: bool = False,
+    pair: AlignedPair | None = None,
     baseline_until=None,
     fig: Figure | None = None,
-    before_date=None,
-    after_date=None,
 ) -> Figure:
     """The figure ``facetrack chart`` draws: the dashboard; or the given metrics one under
-    the other; or the aligned before/after photos.
+    the other; or the aligned before/after ``pair`` (``tracker.library_charts.chart_figure``
+    makes one from a library).
 
     Parameters
     ----------
-    library : Library
+    photos, sessions : DataFrame
+        ``Library.photos()`` and ``Library.sessions()`` (see ``load_frames``).
     metrics : sequence of str
         Names in ``CHART_METRICS`` or metric columns; empty for the dashboard.
     before_after_photos : bool
-        Draw the before/after photos instead.
+        Draw ``pair`` instead.
+    pair : AlignedPair, optional
+        The aligned before/after photos (``tracker.alignment``).
     baseline_until
         Passed to ``tracker.analysis.analyse``.
     fig : Figure, optional
@@ -975,24 +915,15 @@ def chart_figure(
     Raises
     ------
     ValueError
-        For an unknown metric, or when there are not two photos for a before/after.
+        For an unknown metric, or when a before/after is asked for without a pair.
     """
     for name in metrics:
         chart_metrics(name)
-    photos, sessions = load_frames(library)
     if fig is None:
         fig = Figure(layout="constrained")
     else:
         fig.set_layout_engine("constrained")
     if before_after_photos:
-        pair = aligned_pair(
-            library,
-            photos=photos,
-            sessions=sessions,
-            baseline_until=baseline_until,
-            before_date=before_date,
-            after_date=after_date,
-        )
         if pair is None:
             raise ValueError(
                 "not enough photos for a before/after comparison: it needs an "

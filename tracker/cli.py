@@ -1334,7 +1334,7 @@ def chart(
     long term = after day 28), photos taken right after a session, and each treatment
     session on the time axis. Left and right are the subject's own.
     """
-    from tracker import charts
+    from tracker import charts, library_charts
 
     if metrics and before_after:
         raise click.UsageError("give --metric or --before-after, not both")
@@ -1368,7 +1368,7 @@ def chart(
         figure = plt.figure()
     with _open_library(library_dir, create=False, person=person) as library:
         try:
-            figure = charts.chart_figure(
+            figure = library_charts.chart_figure(
                 library,
                 metrics=metrics,
                 before_after_photos=before_after,
@@ -1380,7 +1380,7 @@ def chart(
                 charts.save_figure(figure, out)
                 click.echo(_terminal_text(f"Wrote {out}."))
             if timelapse is not None:
-                count = charts.timelapse(library, timelapse)
+                count = library_charts.timelapse(library, timelapse)
                 click.echo(_terminal_text(f"Wrote {timelapse} ({plural(count, 'photo')})."))
         except ValueError as exc:
             _fail(str(exc))

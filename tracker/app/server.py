@@ -203,7 +203,8 @@ def _dashboard_data(state: AppState) -> dict:
         whole_face,
     )
     from tracker.app.svg import metric_svg
-    from tracker.charts import DASHBOARD_METRICS, chart_metrics, load_frames
+    from tracker.charts import DASHBOARD_METRICS, chart_metrics
+    from tracker.library_charts import load_frames
 
     with state.library() as library:
         photos, sessions = load_frames(library)
@@ -668,8 +669,8 @@ def _svg_lines(geometry: dict) -> list[dict]:
 def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
     from tracker.alignment import ALIGNED_SIZE, align_photo
     from tracker.analysis import choose_pair
-    from tracker.charts import load_frames
     from tracker.errors import TrackerError
+    from tracker.library_charts import load_frames
 
     with state.library() as library:
         photos, sessions = load_frames(library)
@@ -777,8 +778,8 @@ async def capture_page(request: Request, state: AppState):
 
 def _ghost(state: AppState, width: int, height: int) -> dict | None:
     from tracker.analysis import choose_pair
-    from tracker.charts import load_frames
     from tracker.errors import TrackerError
+    from tracker.library_charts import load_frames
 
     with state.library() as library:
         photos, sessions = load_frames(library)

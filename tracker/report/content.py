@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from tracker import charts
 from tracker.analysis.family import PRIMARY_METRICS
 from tracker.formatting import none_if_nan, number, plural
+from tracker.library_charts import aligned_pair, load_frames
 from tracker.metrics import registry
 
 # The metrics the summary leads with (the primary outcomes); any other metric joins it only
@@ -176,7 +177,7 @@ def build_report(
         whole_face,
     )
 
-    photos, sessions = charts.load_frames(library)
+    photos, sessions = load_frames(library)
     trend = analyse(photos, sessions, baseline_until=baseline_until, sem=sem, plan=library.plan())
     table = trend.table
     accepted = photos.loc[photos["status"] == "ok"]
@@ -235,7 +236,7 @@ def build_report(
     if not include_photos:
         note = "Photos of the face are left out of this report (--no-photos)."
     else:
-        pair = charts.aligned_pair(
+        pair = aligned_pair(
             library,
             photos=photos,
             sessions=sessions,
