@@ -1,0 +1,689 @@
+"""The validation's report: the ``ValidationReport`` with its files, the Markdown and CSV
+details, and the plots.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import os
+import platform
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from tracker.metrics import geometry, registry
+from tracker.metrics.scale import PERSON_SCALE_METRIC
+from tracker.settings import Settings
+from tracker.validation.plan import (
+    BROWS,
+    METRICS,
+    OUTPUT_FILES,
+    TABLE_COLUMNS,
+    Plan,
+)
+from tracker.validation.stats import slope_through_origin
+from tracker.validation.studies import (
+    _LOWER_FACE_WIDTH,
+    _iris_px,
+    _warped_metric,
+    pose_tolerances,
+)
+
+
+@dataclass
+class ValidationReport:
+    """The result of :func:`run_validation`.
+
+    ``table`` is a pandas DataFrame with one row per metric and the columns ``TABLE_COLUMNS``
+    (NaN where a quantity does not apply). ``details`` holds every other number as tidy rows
+    (section, item, metric, quantity, value). ``markdown`` is the whole report.
+    """
+
+    table: Any  # a pandas DataFrame
+    details: list[dict]
+    markdown: str
+    sensitivity_points: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    # the capture-geometry study: one row per rendered capture of the 3-D head
+    captures: Any = None  # a pandas DataFrame
+
+    def table_markdown(self) -> str:
+        """The main table as Markdown (NaN shown as "-")."""
+        return markdown_table(self.table)
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write ``OUTPUT_FILES`` into ``out_dir`` (created); returns their paths."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / name for name in OUTPUT_FILES]
+        paths[0].write_text(self.markdown, encoding="utf-8")
+        self.table.to_csv(paths[1], index=False, float_format="%.4g")
+        with open(paths[2], "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(
+                fh, fieldnames=["section", "item", "metric", "quantity", "value"]
+            )
+            writer.writeheader()
+            writer.writerows(self.details)
+        plot_sensitivity(self.sensitivity_points).savefig(paths[3], dpi=110)
+        plot_noise_floor(self.table).savefig(paths[4], dpi=110)
+        if self.captures is not None:
+            self.captures.to_csv(paths[5], index=False, float_format="%.6g")
+        else:
+            paths = paths[:5]
+        return paths
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _fmt(value, spec: str = "{:.2f}") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return str(value)
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return "-"
+    return spec.format(value)
+
+
+_TABLE_FORMATS = {
+    "sensitivity": "{:.2f}",
+    "false_change_other_side": "{:.2f}",
+    "noise_sd": "{:.2f}",
+    "sem": "{:.2f}",
+    "mdc95": "{:.2f}",
+    "pose_slope_per_deg": "{:+.3f}",
+    "yaw_slope_per_deg": "{:+.3f}",
+    "yaw_max_change": "{:.2f}",
+    "distance_effect_mm": "{:+.2f}",
+    "selfie_noise_sd": "{:.2f}",
+    "selfie_mdc95": "{:.2f}",
+    "split_face_noise_sd": "{:.2f}",
+    "sensitivity_3d": "{:.2f}",
+    "other_side_max_mm": "{:.2f}",
+}
+
+
+def markdown_table(table) -> str:
+    """The main table as Markdown (NaN shown as "-")."""
+    lines = ["| " + " | ".join(TABLE_COLUMNS) + " |", "|:---|" + "---:|" * (len(TABLE_COLUMNS) - 1)]
+    for row in table.itertuples(index=False):
+        cells = [row.metric] + [_fmt(getattr(row, c), _TABLE_FORMATS[c]) for c in TABLE_COLUMNS[1:]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _simple_table(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|:---|" + "---:|" * (len(columns) - 1)]
+    lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _pm(pair, digits: int = 3) -> str:
+    slope, se = pair
+    if not np.isfinite(slope):
+        return "-"
+    return f"{slope:+.{digits}f} ± {se:.{digits}f}"
+
+
+def _details(sens_records, sens, noise_runs, noise, pose, clip, speed) -> list[dict]:
+    rows: list[dict] = []
+
+    def add(section, item, metric, quantity, value):
+        rows.append(
+            {
+                "section": section,
+                "item": item,
+                "metric": metric,
+                "quantity": quantity,
+                "value": (f"{value:.6g}" if isinstance(value, (float, np.floating)) else value),
+            }
+        )
+
+    for m, s in sens.items():
+        for q, v in s.items():
+            add("sensitivity", "all photos", m, q, v)
+    for r in sens_records:
+        item = f"{r['photo']} | {r['kind']} {r['side']} {r['size_mm']:g} mm"
+        for m in METRICS:
+            add("sensitivity_warp", item, m, "reported_change", r["change"][m])
+            if m in r["truth"]:
+                add("sensitivity_warp", item, m, "true_change", r["truth"][m])
+            if r["ideal"] is not None:
+                add("sensitivity_warp", item, m, "ideal_change", r["ideal"][m])
+    for m, s in noise.items():
+        for q, v in s.items():
+            add("noise", "all photos", m, q, v)
+    for run in noise_runs:
+        for variant, values in run["fixed"].items():
+            add(
+                "noise_version",
+                f"{run['photo']} | {variant}",
+                "iris_px",
+                "value",
+                run["iris_px"][variant],
+            )
+            for m in METRICS:
+                add("noise_version", f"{run['photo']} | {variant}", m, "fixed_scale", values[m])
+                add(
+                    "noise_version",
+                    f"{run['photo']} | {variant}",
+                    m,
+                    "iris_scale",
+                    run["iris"][variant][m],
+                )
+    for axis in ("roll", "pitch", "yaw", "people_pitch", "people_yaw"):
+        for m, (slope, se) in pose[axis].items():
+            add("pose", axis, m, "slope_per_deg", slope)
+            add("pose", axis, m, "slope_se", se)
+    for m, v in pose["roll_max_change"].items():
+        add("pose", "roll", m, "max_abs_change", v)
+    if clip:
+        for m, v in clip["sd"].items():
+            add("clip", f"frames {clip['first']}-{clip['last']}", m, "successive_difference_sd", v)
+    for row in speed:
+        add("speed", f"{row['megapixels']:g} MP ({row['size']})", "", "median_ms", row["median_ms"])
+    return rows
+
+
+def environment() -> str:
+    """One line: date, CPU cores, Python, MediaPipe, OpenCV, metric version and git state."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mp_version = version("mediapipe")
+    except PackageNotFoundError:
+        mp_version = "unknown"
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return (
+        f"{datetime.date.today().isoformat()}; {os.cpu_count()} cores "
+        f"({platform.machine()}); Python {platform.python_version()}, mediapipe "
+        f"{mp_version}, OpenCV {cv2.__version__}; metrics {geometry.ALGORITHM_VERSION}; "
+        f"git {commit}"
+    )
+
+
+def _markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, ctx) -> str:
+    command = "facetrack validate" + (" --quick" if ctx["quick"] else "")
+    command += "".join(f" --photos {d}" for d in ctx["photo_dirs"])
+    command += f" --clip {ctx['clip']}" if ctx["clip"] else ""
+    bases, copies = ctx["photos"], ctx["copies"]
+    photo_list = ", ".join(
+        f"{p.name} (iris {_iris_px(b):.0f} px, {b.status}"
+        + (f"; same picture as {copies[p.name]}" if p.name in copies else "")
+        + ")"
+        for p, b in bases
+    )
+    parts = [
+        f"# facetrack validate{' (--quick)' if ctx['quick'] else ''}\n",
+        f"`{command}`: {environment()}; {ctx['seconds']:.0f} s.\n",
+        f"Photos: {len(bases)} files of {len(bases) - len(copies)} distinct pictures "
+        f"(a copy stored another way, resized, mirrored or edited counts as the same "
+        f"picture): {photo_list}.\n",
+        "## Summary\n",
+        "Units are those of the metric's name (mm, deg, pct). *sensitivity*: reported / "
+        "true change for warps of known size (1.0 is perfect); *false_change_other_side*: "
+        "mean |change| of the metric when the same warp is applied to the other side "
+        "(true change 0); *noise_sd*: the typical photo's SD over nuisance versions "
+        "(median over photos); *sem*: that SD pooled over photos; *mdc95* = 1.96 √2 SEM, "
+        "the smallest change between two photos worth believing. Noise with a fixed "
+        "person scale (as the library's trends). "
+        f"*pose_slope_per_deg*: the metric's change per degree of measured "
+        f"**{ctx['pose_axis']}** "
+        + (
+            "(rigid turns of the face surface; pitch is the pose the metrics are most "
+            "sensitive to; roll and yaw in section 3)"
+            if ctx["pose_axis"] == "pitch"
+            else "(in-plane rotation)"
+        )
+        + ". face_scale_mm is the fixed scale itself, so its noise and pose slope "
+        "are not defined here (with each photo's iris scale: section 2).\n",
+        markdown_table(table),
+    ]
+    parts += _markdown_sensitivity(sens_records, sens, ctx)
+    parts += _markdown_noise(noise_runs, noise, clip, ctx)
+    parts += _markdown_pose(pose, noise, ctx)
+    parts.append("## 4. Speed\n")
+    parts.append(
+        f"`measure_photo` on {ctx['sample']} resized and saved as JPEG (quality 92); "
+        "median wall time per photo after a warm-up, on this machine "
+        f"({os.cpu_count()} cores).\n"
+    )
+    parts.append(
+        _simple_table(
+            ["size", "pixels", "analysed (default decode)", "median (ms)", "fastest (ms)", "runs"],
+            [
+                [
+                    f"{r['megapixels']:g} MP",
+                    r["size"],
+                    r["analysed"],
+                    f"{r['median_ms']:.0f}",
+                    f"{r['fastest_ms']:.0f}",
+                    r["runs"],
+                ]
+                for r in speed
+            ],
+        )
+    )
+    if ctx["notes"]:
+        parts.append("## Notes\n")
+        parts.append("\n".join(f"- {n}" for n in ctx["notes"]) + "\n")
+    return "\n".join(parts)
+
+
+def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
+    plan: Plan = ctx["plan"]
+    excluded = ctx["excluded"]
+    records = [r for r in all_records if r["photo"] not in excluded]
+
+    def photo_slope(photo, m):
+        pairs = [
+            (r["truth"][m], r["change"][m])
+            for r in all_records
+            if r["photo"] == photo and r["truth"].get(m, 0.0) != 0.0
+        ]
+        return slope_through_origin(*zip(*pairs)) if pairs else float("nan")
+
+    parts = [
+        "## 1. Sensitivity\n",
+        "Warps of known size (`tracker.warps`): one brow's upper edge lifted by "
+        + ", ".join(f"{s:g}" for s in plan.brow_lifts_mm)
+        + " mm (`brow_lift`); one jaw "
+        "contour (ramus and lower border together) moved towards the midline by "
+        + ", ".join(f"{s:g}" for s in plan.jaw_shifts_mm)
+        + " mm (`jaw_contour_in`: the "
+        "gonion moves by the shift, so lower face width shrinks by it, and the jaw angles "
+        "do not change); one mouth corner lifted by "
+        + ", ".join(f"{s:g}" for s in plan.mouth_lifts_mm)
+        + " mm (`mouth_corner_lift`: "
+        "its elevation rises by the lift). Each warped image is measured "
+        "with the original's scale. *Ideal* = the sensitivity a perfect landmark detector "
+        "would show (the warp applied to the original landmarks, through the same face "
+        "frame): it checks the warp.\n",
+    ]
+    rows = []
+    for m in METRICS:
+        s = sens[m]
+        if s["n"] == 0 and not np.isfinite(s["false_change_other_side"]):
+            continue
+        ideal = [
+            (r["truth"][m], r["ideal"][m])
+            for r in records
+            if r["ideal"] is not None and r["truth"].get(m, 0.0) != 0.0
+        ]
+        per = [photo_slope(p, m) for p in dict.fromkeys(r["photo"] for r in records)]
+        per = [v for v in per if np.isfinite(v)]
+        rows.append(
+            [
+                m,
+                s["n"],
+                _fmt(s["sensitivity"]),
+                f"{min(per):.2f} – {max(per):.2f}" if per else "-",
+                _fmt(slope_through_origin(*zip(*ideal)) if ideal else np.nan),
+                _fmt(s["false_change_other_side"]),
+                _fmt(s["own_side_false_change"]),
+            ]
+        )
+    parts.append(
+        _simple_table(
+            [
+                "metric",
+                "warps",
+                "sensitivity",
+                "per photo",
+                "ideal",
+                "false change, other side",
+                "false change, own side (truth 0)",
+            ],
+            rows,
+        )
+    )
+    warped = _SENSITIVITY_PANELS[:-1]
+    parts.append("Sensitivity per photo (slope through the origin):\n")
+    parts.append(
+        _simple_table(
+            [
+                "photo",
+                "brow L",
+                "brow R",
+                "mouth corner L",
+                "mouth corner R",
+                "lower face width",
+                "pooled",
+            ],
+            [
+                [p] + [_fmt(photo_slope(p, m)) for m in warped] + [excluded.get(p, "yes")]
+                for p in dict.fromkeys(r["photo"] for r in all_records)
+            ],
+        )
+    )
+    rows = []
+
+    def target(kind: str, side: str) -> str:  # the metric a warp changes by its size
+        return _LOWER_FACE_WIDTH if kind == "jaw" else _warped_metric(kind, side)
+
+    for kind in ("brow", "jaw", "mouth"):
+        for size in sorted({r["size_mm"] for r in records if r["kind"] == kind}):
+            sel = [r for r in records if r["kind"] == kind and r["size_mm"] == size]
+            ratios = [
+                r["change"][target(kind, r["side"])] / r["truth"][target(kind, r["side"])]
+                for r in sel
+            ]
+            jaw_own = [abs(r["change"][_warped_metric("jaw", r["side"])]) for r in sel]
+            rows.append(
+                [
+                    f"{kind} {size:g} mm",
+                    len(sel),
+                    _fmt(float(np.mean(ratios))),
+                    f"{min(ratios):.2f} – {max(ratios):.2f}",
+                    _fmt(float(np.mean(jaw_own))) if kind == "jaw" else "-",
+                ]
+            )
+    parts.append("Per warp size (ratio = reported / true change of the warped metric):\n")
+    parts.append(
+        _simple_table(
+            [
+                "warp",
+                "face-sides",
+                "ratio mean",
+                "ratio range",
+                "own jaw angle, mean abs change (deg)",
+            ],
+            rows,
+        )
+    )
+    rows = []
+    for kind in ("brow", "jaw", "mouth"):
+        sel = [r for r in records if r["kind"] == kind]
+        if not sel:
+            continue
+        untouched = [
+            m
+            for m in METRICS
+            if m != PERSON_SCALE_METRIC
+            and all(m not in r["truth"] for r in sel)
+            and not (kind in ("brow", "mouth") and registry.get(m).group == kind)
+        ]
+        mean = {m: float(np.mean([abs(r["change"][m]) for r in sel])) for m in untouched}
+        worst = sorted(untouched, key=lambda m: -mean[m])[:4]
+        rows.append([kind] + [f"{m} {mean[m]:.2f}" for m in worst])
+    parts.append(
+        "Metrics a warp should leave alone (true change 0; the warped side's metric "
+        "and the other side's are above), the four that moved most (mean abs "
+        "change):\n"
+    )
+    parts.append(_simple_table(["warp", "1st", "2nd", "3rd", "4th"], rows))
+    return parts
+
+
+def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
+    plan: Plan = ctx["plan"]
+    settings: Settings = ctx["settings"]
+    excluded = ctx["excluded"]
+    parts = [
+        "## 2. Noise floor\n",
+        "Versions of each photo: "
+        + ", ".join(plan.nuisances)
+        + (
+            " (the full-size decode of a reduced JPEG decode, halvings while the iris "
+            f"stays above {1.25 * settings.min_iris_px:g} px, and the smallest size the "
+            f"quality check accepts: iris {1.05 * settings.min_iris_px:.1f} px)"
+            if "resolution" in plan.nuisances
+            else ""
+        )
+        + ". Every version is measured whatever its quality status.\n",
+    ]
+    rows = []
+    for run in all_runs:
+        sds = [
+            np.std([v[m] for v in run["fixed"].values()], ddof=1)
+            if len(run["fixed"]) > 1
+            else np.nan
+            for m in BROWS
+        ]
+        iris = list(run["iris_px"].values())
+        rows.append(
+            [
+                run["photo"],
+                len(run["fixed"]),
+                f"{iris[0]:.1f} ({min(iris):.1f}–{max(iris):.1f})",
+                _fmt(sds[0], "{:.3f}"),
+                _fmt(sds[1], "{:.3f}"),
+                excluded.get(run["photo"], "yes"),
+            ]
+        )
+    parts.append(
+        _simple_table(
+            ["photo", "versions", "iris px (range)", "brow L SD (mm)", "brow R SD (mm)", "pooled"],
+            rows,
+        )
+    )
+    by_variant: dict[str, list[float]] = {}
+    for run in all_runs:
+        if run["photo"] in excluded:
+            continue
+        b0 = run["fixed"]["original"]
+        for variant, values in run["fixed"].items():
+            if variant != "original":
+                by_variant.setdefault(variant, []).extend(abs(values[m] - b0[m]) for m in BROWS)
+    parts.append(
+        "Which version moves brow height most (abs change from the original, both "
+        "brows of every pooled photo):\n"
+    )
+    parts.append(
+        _simple_table(
+            ["version", "mean (mm)", "max (mm)", "n"],
+            [[v, f"{np.mean(d):.3f}", f"{np.max(d):.3f}", len(d)] for v, d in by_variant.items()],
+        )
+    )
+    parts.append(
+        "With each version's own iris scale instead of the person scale (a single "
+        "photo without a calibrated scale), and the noisiest photo's SD:\n"
+    )
+    parts.append(
+        _simple_table(
+            ["metric", "SEM, iris scale", "MDC95, iris scale", "noisiest photo's SD, person scale"],
+            [
+                [
+                    m,
+                    f"{noise[m]['sem_iris_scale']:.3f}",
+                    f"{noise[m]['mdc95_iris_scale']:.2f}",
+                    _fmt(noise[m]["max_photo_sd"], "{:.3f}"),
+                ]
+                for m in METRICS
+            ],
+        )
+    )
+    if clip:
+        parts.append("### Video clip\n")
+        if clip["kept"] < 3:
+            parts.append(f"{ctx['clip']}: no run of at least 3 frames with a face.\n")
+        else:
+            parts.append(
+                f"{ctx['clip']}: {clip['frames']} distinct frames ({clip['repeats']} pulldown "
+                f"repeats skipped); the longest uninterrupted run with a face, frames "
+                f"{clip['first']}–{clip['last']} ({clip['kept']} frames, iris "
+                f"{clip['iris_px']:.1f} px median), with a fixed scale (its median "
+                f"interpupillary distance, {clip['ipd_mm']:.1f} mm). Successive-difference SD "
+                "= std(diff) / √2; it includes the subject's own movement and expression. "
+                "Quality of those frames: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(clip["reasons"].items()))
+                + ".\n"
+            )
+            parts.append(
+                _simple_table(
+                    ["metric", "frame-to-frame SD"],
+                    [[m, f"{clip['sd'][m]:.2f}"] for m in METRICS if m != PERSON_SCALE_METRIC],
+                )
+            )
+    return parts
+
+
+def _markdown_pose(pose, noise, ctx) -> list[str]:
+    plan: Plan = ctx["plan"]
+    settings: Settings = ctx["settings"]
+    parts = [
+        "## 3. Pose\n",
+        "*Roll*: each photo rotated in its plane by "
+        + ", ".join(f"{a:+g}" for a in plan.roll_angles_deg)
+        + " deg (canvas enlarged); slope "
+        "against the applied angle, pooled within photo. *Pitch, yaw (rigid turns)*: the "
+        "face surface of one photo per person (Face Mesh's 478 points with their depth, "
+        "triangulated) turned rigidly by "
+        + ", ".join(f"{a:+g}" for a in plan.turn_angles_deg)
+        + " deg and re-rendered; hair, ears "
+        "and neck stay put, so the face outline shows seams (jaw angles, lower face width "
+        "and asymmetry, marked *, are unreliable there). Slopes are per *measured* "
+        "degree, which is what the quality check sees. *Real photos*: within-person "
+        "regression on the measured pose of the given real photos (people with 2 or more "
+        "distinct pictures; they also differ in day, light and expression, so a rough "
+        "cross-check). Person scale throughout.\n",
+    ]
+    if "pitch_gain" in pose:
+        parts.append(
+            f"Measured / applied angle of the rigid turns: pitch "
+            f"{_pm(pose['pitch_gain'], 2)}, yaw {_pm(pose['yaw_gain'], 2)} (Face "
+            "Mesh's depth is shallower than the reference face's).\n"
+        )
+    if "roll_error_max" in pose:
+        parts.append(
+            f"Roll recovered within {pose['roll_error_max']:.2f} deg of the applied rotation.\n"
+        )
+    columns = ["metric", "roll", "roll max abs change", "pitch (rigid turns)", "yaw (rigid turns)"]
+    people = bool(pose["people_pitch"])
+    if people:
+        columns += ["pitch (real photos)", "yaw (real photos)"]
+    rows = []
+    nan = (np.nan, np.nan)
+    for m in METRICS:
+        row = [
+            m,
+            _pm(pose["roll"].get(m, nan)),
+            _fmt(pose["roll_max_change"].get(m), "{:.2f}"),
+            _pm(pose["pitch"].get(m, nan)),
+            _pm(pose["yaw"].get(m, nan)),
+        ]
+        if people:
+            row += [_pm(pose["people_pitch"][m]), _pm(pose["people_yaw"][m])]
+        rows.append(row)
+    parts.append("Slopes ± SE, the metric's unit per degree:\n")
+    parts.append(_simple_table(columns, rows))
+    if pose.get("people_n"):
+        parts.append(
+            f"Real photos: {pose['people_n'][0]} distinct pictures of "
+            f"{pose['people_n'][1]} people.\n"
+        )
+    parts.append(
+        "### Pose tolerances\n\nThe angle at which pose alone (roll: the in-plane slope; pitch "
+        "and yaw: the rigid turns) moves a metric by its MDC95, for the more pose-sensitive "
+        "metric of each group, against the limits the quality check uses "
+        "(`tracker/settings.py`). Within that angle of another photo, pose alone moves the "
+        "metric by less than the smallest believable change.\n"
+    )
+    tolerances = pose_tolerances(pose, noise)
+    axes = [a for a in ("roll", "pitch", "yaw") if pose[a]]
+    rows = [
+        [group] + [_fmt(t[a], "{:.1f}") if t[a] <= 90 else "> 90" for a in axes]
+        for group, t in tolerances.items()
+    ]
+    limits = {
+        "roll": settings.max_abs_roll_deg,
+        "pitch": settings.max_abs_pitch_deg,
+        "yaw": settings.max_abs_yaw_deg,
+    }
+    rows.append(["**quality check limit (settings)**"] + [f"{limits[a]:g}" for a in axes])
+    parts.append(_simple_table(["metric group"] + [f"{a} (deg)" for a in axes], rows))
+    return parts
+
+
+# --- plots ----------------------------------------------------------------------------------------
+
+# the metrics a warp changes by a known amount, then the jaw angles (true change 0)
+_SENSITIVITY_PANELS = (
+    *registry.names(warp="brow"),
+    *registry.names(warp="mouth"),
+    _LOWER_FACE_WIDTH,
+    "jaw_angle",
+)
+
+
+def _panel_title(metric: str) -> str:
+    """ "brow height L (mm)": a metric's plot title."""
+    m = registry.get(metric)
+    words = m.label.split(" (")[0].lower()
+    side = f" {m.side[0].upper()}" if m.side else ""
+    return f"{words}{side} ({m.unit_text})"
+
+
+def plot_sensitivity(points: list[dict], *, axes=None):
+    """Reported against true change for every warp, one panel per warped metric, with the
+    identity line (and the jaw angles, whose true change is 0, against the jaw shift).
+
+    ``points`` as ``ValidationReport.sensitivity_points``; ``axes``: six matplotlib axes to
+    draw in (default: a new figure). Returns the figure.
+    """
+    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+
+    panels = [(m, _panel_title(m)) for m in _SENSITIVITY_PANELS[:-1]]
+    panels.append(("jaw_angle", "jaw angle, own side (deg)"))
+    if axes is None:
+        axes = Figure(figsize=(12, 7.5)).subplots(2, 3)
+    axes = np.ravel(axes)
+    fig = axes[0].figure
+    for ax, (metric, title) in zip(axes, panels):
+        if metric == "jaw_angle":
+            sel = [p for p in points if p["metric"].startswith("jaw_angle")]
+            x = [p["shift_mm"] for p in sel]
+            ax.axhline(0.0, color="0.5", lw=1, label="truth (0)")
+            ax.set_xlabel("jaw contour moved in (mm)")
+        else:
+            sel = [p for p in points if p["metric"] == metric]
+            x = [p["true"] for p in sel]
+            if x:
+                lim = [min(0.0, *x) * 1.1, max(0.0, *x) * 1.1]
+                ax.plot(lim, lim, color="0.5", lw=1, label="identity")
+            ax.set_xlabel("true change")
+        ax.scatter(x, [p["reported"] for p in sel], s=14, alpha=0.7)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("reported change")
+        ax.legend(loc="best", fontsize=8)
+    fig.suptitle("facetrack validate: sensitivity to warps of known size (scale held)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_noise_floor(table, *, ax=None):
+    """MDC95 per metric (person scale): one horizontal bar each, drawn in ``ax`` (default: a
+    new figure). Returns the figure."""
+    from matplotlib.figure import Figure
+
+    rows = table[np.isfinite(table["mdc95"].astype(float))]
+    if ax is None:
+        ax = Figure(figsize=(7, 0.32 * len(rows) + 1.2)).subplots()
+    fig = ax.figure
+    ax.barh(rows["metric"], rows["mdc95"].astype(float), color="tab:blue")
+    ax.invert_yaxis()
+    ax.set_xlabel("MDC95 (unit of the metric: mm, deg or pct)")
+    ax.set_title("Smallest change worth believing (MDC95, person scale)")
+    for y, value in enumerate(rows["mdc95"].astype(float)):
+        ax.text(value, y, f" {value:.2f}", va="center", fontsize=8)
+    fig.tight_layout()
+    return fig
