@@ -40,6 +40,8 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_pose.py
 	$(VENV)/bin/python benchmarks/bench_import.py
 	$(VENV)/bin/python benchmarks/bench_capture_geometry.py
+	$(VENV)/bin/python benchmarks/bench_false_alarms.py
+	$(VENV)/bin/python benchmarks/bench_split_face.py
 
 validate: $(STAMP)
 	$(VENV)/bin/facetrack validate --out validation
