@@ -64,19 +64,19 @@ from tracker.validation.plan import ValidationPhoto as ValidationPhoto
 from tracker.validation.report import _SENSITIVITY_PANELS as _SENSITIVITY_PANELS
 from tracker.validation.report import _TABLE_FORMATS as _TABLE_FORMATS
 from tracker.validation.report import ValidationReport as ValidationReport
-from tracker.validation.report import _details as _details
 from tracker.validation.report import _fmt as _fmt
-from tracker.validation.report import _markdown as _markdown
 from tracker.validation.report import _markdown_noise as _markdown_noise
 from tracker.validation.report import _markdown_pose as _markdown_pose
 from tracker.validation.report import _markdown_sensitivity as _markdown_sensitivity
 from tracker.validation.report import _panel_title as _panel_title
 from tracker.validation.report import _pm as _pm
 from tracker.validation.report import _simple_table as _simple_table
+from tracker.validation.report import detail_rows as detail_rows
 from tracker.validation.report import environment as environment
 from tracker.validation.report import markdown_table as markdown_table
 from tracker.validation.report import plot_noise_floor as plot_noise_floor
 from tracker.validation.report import plot_sensitivity as plot_sensitivity
+from tracker.validation.report import report_markdown as report_markdown
 from tracker.validation.run import _people_poses as _people_poses
 from tracker.validation.run import run_validation as run_validation
 from tracker.validation.stats import ols as ols
@@ -84,18 +84,17 @@ from tracker.validation.stats import person_scaled as person_scaled
 from tracker.validation.stats import pooled_sd as pooled_sd
 from tracker.validation.stats import same_picture as same_picture
 from tracker.validation.stats import slope_through_origin as slope_through_origin
-from tracker.validation.studies import _LOWER_FACE_WIDTH as _LOWER_FACE_WIDTH
 from tracker.validation.studies import _WARPED as _WARPED
 from tracker.validation.studies import _WARPED_POINTS as _WARPED_POINTS
+from tracker.validation.studies import LOWER_FACE_WIDTH as LOWER_FACE_WIDTH
 from tracker.validation.studies import TOLERANCE_GROUPS as TOLERANCE_GROUPS
 from tracker.validation.studies import _eyes as _eyes
-from tracker.validation.studies import _iris_px as _iris_px
-from tracker.validation.studies import _measure as _measure
 from tracker.validation.studies import _truths as _truths
-from tracker.validation.studies import _warped_metric as _warped_metric
 from tracker.validation.studies import clip_noise as clip_noise
 from tracker.validation.studies import depth_gain as depth_gain
 from tracker.validation.studies import image_rejection as image_rejection
+from tracker.validation.studies import measure_image as measure_image
+from tracker.validation.studies import photo_iris_px as photo_iris_px
 from tracker.validation.studies import pose_tolerances as pose_tolerances
 from tracker.validation.studies import run_noise as run_noise
 from tracker.validation.studies import run_roll as run_roll
@@ -106,6 +105,7 @@ from tracker.validation.studies import summarise_noise as summarise_noise
 from tracker.validation.studies import summarise_pose as summarise_pose
 from tracker.validation.studies import summarise_sensitivity as summarise_sensitivity
 from tracker.validation.studies import tolerance_deg as tolerance_deg
+from tracker.validation.studies import warped_metric as warped_metric
 
 __all__ = [
     "Plan",

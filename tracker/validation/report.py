@@ -29,10 +29,10 @@ from tracker.validation.plan import (
 )
 from tracker.validation.stats import slope_through_origin
 from tracker.validation.studies import (
-    _LOWER_FACE_WIDTH,
-    _iris_px,
-    _warped_metric,
+    LOWER_FACE_WIDTH,
+    photo_iris_px,
     pose_tolerances,
+    warped_metric,
 )
 
 
@@ -134,7 +134,8 @@ def _pm(pair, digits: int = 3) -> str:
     return f"{slope:+.{digits}f} ± {se:.{digits}f}"
 
 
-def _details(sens_records, sens, noise_runs, noise, pose, clip, speed) -> list[dict]:
+def detail_rows(sens_records, sens, noise_runs, noise, pose, clip, speed) -> list[dict]:
+    """Every number of the studies as tidy rows: section, item, metric, quantity, value."""
     rows: list[dict] = []
 
     def add(section, item, metric, quantity, value):
@@ -221,13 +222,14 @@ def environment() -> str:
     )
 
 
-def _markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, ctx) -> str:
+def report_markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, ctx) -> str:
+    """The whole report as Markdown (``validation.md``)."""
     command = "facetrack validate" + (" --quick" if ctx["quick"] else "")
     command += "".join(f" --photos {d}" for d in ctx["photo_dirs"])
     command += f" --clip {ctx['clip']}" if ctx["clip"] else ""
     bases, copies = ctx["photos"], ctx["copies"]
     photo_list = ", ".join(
-        f"{p.name} (iris {_iris_px(b):.0f} px, {b.status}"
+        f"{p.name} (iris {photo_iris_px(b):.0f} px, {b.status}"
         + (f"; same picture as {copies[p.name]}" if p.name in copies else "")
         + ")"
         for p, b in bases
@@ -378,7 +380,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
     rows = []
 
     def target(kind: str, side: str) -> str:  # the metric a warp changes by its size
-        return _LOWER_FACE_WIDTH if kind == "jaw" else _warped_metric(kind, side)
+        return LOWER_FACE_WIDTH if kind == "jaw" else warped_metric(kind, side)
 
     for kind in ("brow", "jaw", "mouth"):
         for size in sorted({r["size_mm"] for r in records if r["kind"] == kind}):
@@ -387,7 +389,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
                 r["change"][target(kind, r["side"])] / r["truth"][target(kind, r["side"])]
                 for r in sel
             ]
-            jaw_own = [abs(r["change"][_warped_metric("jaw", r["side"])]) for r in sel]
+            jaw_own = [abs(r["change"][warped_metric("jaw", r["side"])]) for r in sel]
             rows.append(
                 [
                     f"{kind} {size:g} mm",
@@ -620,7 +622,7 @@ def _markdown_pose(pose, noise, ctx) -> list[str]:
 _SENSITIVITY_PANELS = (
     *registry.names(warp="brow"),
     *registry.names(warp="mouth"),
-    _LOWER_FACE_WIDTH,
+    LOWER_FACE_WIDTH,
     "jaw_angle",
 )
 

@@ -25,18 +25,17 @@ from tracker.validation.plan import (
 )
 from tracker.validation.report import (
     ValidationReport,
-    _details,
-    _markdown,
+    detail_rows,
+    report_markdown,
 )
 from tracker.validation.stats import (
     person_scaled,
     same_picture,
 )
 from tracker.validation.studies import (
-    _measure,
-    _warped_metric,
     clip_noise,
     image_rejection,
+    measure_image,
     pose_tolerances,
     run_noise,
     run_roll,
@@ -46,6 +45,7 @@ from tracker.validation.studies import (
     summarise_noise,
     summarise_pose,
     summarise_sensitivity,
+    warped_metric,
 )
 
 # --- the whole run --------------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def run_validation(
     excluded: dict = {}
     copies: dict = {}
     for photo in photos:
-        base = _measure(photo.pixels, photo.name)
+        base = measure_image(photo.pixels, photo.name)
         if base is None:
             notes.append(f"{photo.name}: no face: left out")
             say(f"rejected: {photo.path or photo.name}: no face found")
@@ -213,7 +213,7 @@ def run_validation(
     for column in ("noise_sd", "sem", "mdc95", "pose_slope_per_deg"):
         table.loc[table["metric"] == PERSON_SCALE_METRIC, column] = float("nan")
 
-    details = _details(sens_records, sens, noise_runs, noise, pose, clip_result, speed)
+    details = detail_rows(sens_records, sens, noise_runs, noise, pose, clip_result, speed)
     for group, axes in pose_tolerances(pose, noise).items():
         for axis, degrees in axes.items():
             details.append(
@@ -240,7 +240,7 @@ def run_validation(
         "sample": sample.name,
         "seconds": seconds,
     }
-    markdown = _markdown(
+    markdown = report_markdown(
         table, sens_records, sens, noise_runs, noise, pose, clip_result, speed, context
     )
     used = [r for r in sens_records if r["photo"] not in excluded]
@@ -262,10 +262,10 @@ def run_validation(
             "photo": r["photo"],
             "kind": "jaw",
             "side": r["side"],
-            "metric": _warped_metric("jaw", r["side"]),
+            "metric": warped_metric("jaw", r["side"]),
             "true": 0.0,
             "shift_mm": r["size_mm"],
-            "reported": r["change"][_warped_metric("jaw", r["side"])],
+            "reported": r["change"][warped_metric("jaw", r["side"])],
         }
         for r in used
         if r["kind"] == "jaw"

@@ -45,7 +45,7 @@ from tracker.validation.stats import (
 # --- measuring ------------------------------------------------------------------------------------
 
 
-def _measure(pixels: np.ndarray, name: str):
+def measure_image(pixels: np.ndarray, name: str):
     """``measure_pixels`` with the iris scale; None when no face is found."""
     from tracker.pipeline import measure_pixels
 
@@ -53,7 +53,8 @@ def _measure(pixels: np.ndarray, name: str):
     return result if result.measurement is not None else None
 
 
-def _iris_px(result) -> float:
+def photo_iris_px(result) -> float:
+    """The iris diameter in pixels the quality check saw in a measured photo."""
     return float(result.quality.scores["iris_px"])
 
 
@@ -97,9 +98,9 @@ def _truths(
     size_mm = size_mm * gain
     if kind == "jaw":
         # the gonion moves towards the midline, both jaw lines translate rigidly
-        return {_LOWER_FACE_WIDTH: -size_mm}
+        return {LOWER_FACE_WIDTH: -size_mm}
     # a brow or mouth-corner lift raises its (upward) height by the lift
-    own = _warped_metric(kind, side)
+    own = warped_metric(kind, side)
     theirs = registry.get(own).partner or own
     asymmetry = registry.names(group=registry.get(own).group, side=None, unit="mm")[0]
     return {
@@ -112,10 +113,10 @@ def _truths(
 _WARPED = {
     m.name: (m.warp, m.side) for m in registry.METRICS if m.warp is not None and m.side is not None
 }
-_LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
+LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
 
 
-def _warped_metric(kind: str, side: str) -> str:
+def warped_metric(kind: str, side: str) -> str:
     """The metric a warp of ``kind`` on ``side`` is aimed at (the jaw's: its jaw angle)."""
     return next(m for m, aimed in _WARPED.items() if aimed == (kind, side))
 
@@ -161,7 +162,7 @@ def run_sensitivity(photo: ValidationPhoto, base, plan: Plan) -> tuple[list[dict
             except ValueError as exc:
                 notes.append(f"{photo.name}: {kind} {side} {size_mm:g} mm: {exc}")
                 continue
-            result = _measure(warped, photo.name)
+            result = measure_image(warped, photo.name)
             if result is None:
                 notes.append(f"{photo.name}: {kind} {side} {size_mm:g} mm: no face after the warp")
                 continue
@@ -232,18 +233,18 @@ def run_noise(
     ipd0 = base.measurement.metrics[PERSON_SCALE_METRIC]
     fixed = {"original": dict(base.measurement.metrics)}
     iris = {"original": dict(base.measurement.metrics)}
-    iris_px = {"original": _iris_px(base)}
+    iris_px = {"original": photo_iris_px(base)}
     notes = []
     for name, pixels in nuisance_variants(
-        photo, plan.nuisances, iris_px=_iris_px(base), settings=settings
+        photo, plan.nuisances, iris_px=photo_iris_px(base), settings=settings
     ):
-        result = _measure(pixels, photo.name)
+        result = measure_image(pixels, photo.name)
         if result is None:
             notes.append(f"{photo.name}: {name}: no face")
             continue
         iris[name] = dict(result.measurement.metrics)
         fixed[name] = person_scaled(result.measurement.metrics, ipd0)
-        iris_px[name] = _iris_px(result)
+        iris_px[name] = photo_iris_px(result)
     return {"photo": photo.name, "fixed": fixed, "iris": iris, "iris_px": iris_px, "notes": notes}
 
 
@@ -283,7 +284,7 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
     for i, (index, frame) in enumerate(zip(indices, frames)):
         if progress and i % 50 == 0:
             progress(f"  clip frame {index} ({i + 1} of {len(frames)})")
-        result = _measure(frame, f"frame {index}")
+        result = measure_image(frame, f"frame {index}")
         cut = (
             i > 0
             and float(np.abs(frame.astype(np.int16) - frames[i - 1]).mean()) > CUT_MIN_MEAN_ABS_DIFF
@@ -325,7 +326,7 @@ def clip_noise(path: str | os.PathLike[str], progress=None) -> dict:
         for m in METRICS
     }
     out["sd"] = {m: float(np.std(np.diff(v), ddof=1) / np.sqrt(2)) for m, v in series.items()}
-    out["iris_px"] = float(np.median([_iris_px(r) for _, r in best]))
+    out["iris_px"] = float(np.median([photo_iris_px(r) for _, r in best]))
     out["ipd_mm"] = ipd
     reasons: dict[str, int] = {}
     for _, r in best:
@@ -350,7 +351,7 @@ def run_roll(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dict
     m0 = base.measurement.metrics
     out = []
     for angle in angles:
-        result = _measure(rotate_canvas(photo.pixels, angle), photo.name)
+        result = measure_image(rotate_canvas(photo.pixels, angle), photo.name)
         if result is None:
             continue
         after = person_scaled(result.measurement.metrics, m0[PERSON_SCALE_METRIC])
@@ -378,7 +379,9 @@ def run_turns(photo: ValidationPhoto, base, angles: Sequence[float]) -> list[dic
     for axis in ("pitch", "yaw"):
         for angle in angles:
             rotation = head_rotation(angle, 0.0) if axis == "yaw" else head_rotation(0.0, angle)
-            result = _measure(render_rotated(photo.pixels, points, triangles, rotation), photo.name)
+            result = measure_image(
+                render_rotated(photo.pixels, points, triangles, rotation), photo.name
+            )
             if result is None:
                 continue
             after = person_scaled(result.measurement.metrics, m0[PERSON_SCALE_METRIC])
