@@ -385,6 +385,23 @@ IMPORT_EXAMPLE = "Example: facetrack import ~/Pictures/selfies --tag 'week 3'"
 _LIBRARY_HELP = "The library folder (default: $FACETRACK_LIBRARY, else ~/.local/share/facetrack)."
 
 
+def pair_date_options(command):
+    """``--before DATE`` and ``--after DATE``: which photos the before/after compares."""
+    command = click.option(
+        "--after",
+        "after_date",
+        metavar="DATE",
+        help="Before/after: the photo nearest this date as the after (default: the "
+        "latest taken while on treatment).",
+    )(command)
+    return click.option(
+        "--before",
+        "before_date",
+        metavar="DATE",
+        help="Before/after: the photo nearest this date (YYYY-MM-DD) as the before.",
+    )(command)
+
+
 def library_option(command):
     """``--library DIR`` on every library command."""
     return click.option(
@@ -1300,19 +1317,7 @@ _BASELINE_HELP = (
 )
 @click.option("--show", is_flag=True, help="Open the chart in a window.")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
-@click.option(
-    "--before",
-    "before_date",
-    metavar="DATE",
-    help="Before/after: the photo nearest this date (YYYY-MM-DD) as the before.",
-)
-@click.option(
-    "--after",
-    "after_date",
-    metavar="DATE",
-    help="Before/after: the photo nearest this date as the after (default: the "
-    "latest taken while on treatment).",
-)
+@pair_date_options
 @person_option
 @library_option
 def chart(
@@ -1401,19 +1406,7 @@ def chart(
 )
 @click.option("--no-photos", is_flag=True, help="Leave every photo of the face out (for sharing).")
 @click.option("--baseline-until", metavar="DATE", help=_BASELINE_HELP)
-@click.option(
-    "--before",
-    "before_date",
-    metavar="DATE",
-    help="Before/after: the photo nearest this date (YYYY-MM-DD) as the before.",
-)
-@click.option(
-    "--after",
-    "after_date",
-    metavar="DATE",
-    help="Before/after: the photo nearest this date as the after (default: the "
-    "latest taken while on treatment).",
-)
+@pair_date_options
 @person_option
 @library_option
 def report(out, no_photos, baseline_until, before_date, after_date, person, library_dir):
