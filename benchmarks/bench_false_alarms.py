@@ -12,15 +12,13 @@ series per scenario, a smoke test) and bench_false_alarms.csv (every simulated s
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
-import subprocess
 import time
 from pathlib import Path
 
 import pandas as pd
 
 from tracker.analysis.family import FAMILY_ALPHA, PRIMARY_METRICS, PRIMARY_SHARE
+from tracker.validation import environment
 from tracker.validation.false_alarms import (
     DAY_EFFECT_RATIO,
     false_alarm_study,
@@ -30,19 +28,6 @@ from tracker.validation.false_alarms import (
 )
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _pct(value: float) -> str:
@@ -133,8 +118,7 @@ def main() -> None:
     text = [
         "# False alarms and power of `facetrack trend`",
         "",
-        f"{datetime.date.today().isoformat()}, commit {_commit()}, {platform.processor() or platform.machine()}, "
-        f"{seconds:.0f} s. Command: `.venv/bin/python benchmarks/bench_false_alarms.py"
+        f"{environment()}; {seconds:.0f} s. Command: `.venv/bin/python benchmarks/bench_false_alarms.py"
         f"{' --quick' if args.quick else ''} --series {n} --seed {args.seed}`.",
         "",
         headline,

@@ -12,30 +12,15 @@ lift.
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
-import subprocess
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from tracker.validation import environment
 from tracker.validation.false_alarms import pair_correlations, split_face_study
 
 RESULTS = Path(__file__).parent / "results"
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _pct(row, column: str) -> str:
@@ -58,7 +43,7 @@ def main() -> None:
     lines = [
         "# Split-face experiments: sharpness and false alarms",
         "",
-        f"{datetime.date.today()}, commit {_commit()}, {platform.machine()}, {seconds:.0f} s. "
+        f"{environment()}; {seconds:.0f} s. "
         f"Command: `.venv/bin/python benchmarks/bench_split_face.py --series {args.series} "
         f"--seed {args.seed}`.",
         "",
