@@ -80,12 +80,8 @@ def measure_pixels(
         scale, source = ipd_mm / float(geometry.interpupillary_px(face)[0]), "interpupillary"
     else:
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
-    values = geometry.compute_metrics(
-        refinement.points_px,
-        scale,
-        focal_length_px=camera.focal_length_px,
-        principal_point_px=centre,
-    )
+    # the frame fitted above: the brow refinement moves no rigid or iris point
+    values = geometry.compute_metrics(refinement.points_px, scale, frame=frame)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
     return PhotoResult(
         file=file,

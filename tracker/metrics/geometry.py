@@ -126,7 +126,12 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def compute_metrics(
-    points_px: np.ndarray, scale_mm_per_px, *, focal_length_px=None, principal_point_px=None
+    points_px: np.ndarray,
+    scale_mm_per_px,
+    *,
+    focal_length_px=None,
+    principal_point_px=None,
+    frame: FaceFrame | None = None,
 ) -> dict[str, Any]:
     """Every facial metric for a stack of meshes.
 
@@ -139,6 +144,8 @@ def compute_metrics(
         (:class:`tracker.metrics.frame.FaceFrame`); None for an orthographic camera.
     principal_point_px : (2,) or (N, 2); None (the default) undoes the magnification about
         the iris midpoint, which needs no principal point (see FaceFrame).
+    frame : the meshes' face frame when the caller has fitted it already (on the same rigid
+        and iris points: refining the brows does not move it); the camera is then its own.
 
     Returns
     -------
@@ -151,9 +158,10 @@ def compute_metrics(
     if single:
         pts = pts[None]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (pts.shape[0],))
-    frame = FaceFrame.fit(
-        pts, focal_length_px=focal_length_px, principal_point_px=principal_point_px
-    )
+    if frame is None:
+        frame = FaceFrame.fit(
+            pts, focal_length_px=focal_length_px, principal_point_px=principal_point_px
+        )
     face = frame.to_face(pts)
     pose = frame.pose_deg
 
