@@ -16,7 +16,16 @@ from tracker.photos import open_photo
 from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
 from tracker.quality import assess
 from tracker.settings import DEFAULT_SETTINGS, Settings
-from tracker.types import Camera, Measurement, Photo, PhotoResult, Pose, Reason, ReasonCode
+from tracker.types import (
+    Camera,
+    Measurement,
+    Photo,
+    PhotoResult,
+    Pose,
+    Quality,
+    Reason,
+    ReasonCode,
+)
 
 
 def measure_pixels(
@@ -143,3 +152,186 @@ def measure_photo(
         format=photo.format,
     )
     return result, photo
+
+
+# --- the profile view ------------------------------------------------------------------------
+
+VIEWS = ("front", "profile", "auto")
+
+
+def frontal_yaw_deg(
+    pixels: np.ndarray, *, camera: Camera | None = None
+) -> tuple[float | None, object]:
+    """The head turn Face Mesh reads in an image (one view: a quick look), or None when it
+    finds no face; and the landmarks (None without a face)."""
+    try:
+        landmarks = detect_landmarks(pixels, views=1)
+    except NoFaceError:
+        return None, None
+    height, width = pixels.shape[:2]
+    if camera is None:
+        camera = default_camera((width, height))
+    frame = FaceFrame.fit(
+        landmarks.points_px,
+        focal_length_px=camera.focal_length_px,
+        principal_point_px=principal_point_px(camera.focal_source, (width, height)),
+    )
+    return float(frame.pose_deg[0][0]), landmarks
+
+
+def measure_profile_pixels(
+    pixels: np.ndarray,
+    *,
+    file: str = "<array>",
+    camera: Camera | None = None,
+    check_front: bool = True,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> PhotoResult:
+    """Measure a profile (side view) already in memory, on its silhouette.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB, upright and un-mirrored (the subject's side facing the
+        camera follows from the way the face points).
+    file : name to report.
+    camera : the camera that took it (not needed by the angles; kept with the result).
+    check_front : first ask Face Mesh whether this is a front photo (turned less than
+        ``settings.profile_min_yaw_deg``), which is refused as not a profile.
+
+    Returns
+    -------
+    PhotoResult with ``view="profile"``, ``profile_side`` ("left"/"right", the subject's
+    side facing the camera) and the sided profile metrics
+    (``cervicomental_angle_right_deg``, ...); status "rejected" with one reason when the photo
+    is not a usable profile (a front photo, a busy background, the neck hidden, the head not
+    level), with the metrics kept when they could be measured.
+    """
+    from tracker.landmarks.segmentation import person_mask
+    from tracker.metrics import registry
+    from tracker.metrics.profile import (
+        ProfileError,
+        measure_silhouette,
+        profile_side,
+        refine_silhouette,
+    )
+
+    size = (pixels.shape[1], pixels.shape[0])
+    if camera is None:
+        camera = default_camera(size)
+
+    def refused(code: ReasonCode, message: str, **extra) -> PhotoResult:
+        return PhotoResult(
+            file=file,
+            status="rejected",
+            reasons=(Reason(code, message),),
+            photo_size_px=size,
+            camera=camera,
+            view="profile",
+            **extra,
+        )
+
+    if check_front:
+        yaw, _ = frontal_yaw_deg(pixels, camera=camera)
+        if yaw is not None and abs(yaw) < settings.profile_min_yaw_deg:
+            return refused(
+                ReasonCode.NOT_A_PROFILE,
+                f"not a profile: a face turned only {abs(yaw):.0f} deg (a front photo?)",
+            )
+    try:
+        silhouette = refine_silhouette(pixels, person_mask(pixels))
+    except ProfileError as exc:
+        return refused(ReasonCode(exc.code), str(exc))
+    if silhouette.background_sd > settings.profile_max_background_sd:
+        return refused(
+            ReasonCode.BUSY_BACKGROUND,
+            f"busy background: its texture {silhouette.background_sd:.0f} grey levels "
+            f"(plain: under {settings.profile_max_background_sd:.0f})",
+        )
+    try:
+        geometry_ = measure_silhouette(silhouette.alpha)
+    except ProfileError as exc:
+        return refused(ReasonCode(exc.code), str(exc))
+    side = profile_side(geometry_.facing)
+    values = geometry_.values
+    metrics = {
+        registry.sided(family, side): float(values[registry.profile_name(family)])
+        for family in registry.PROFILE_FAMILIES
+    }
+    tilt = float(values["face_line_tilt_deg"])
+    reasons: tuple[Reason, ...] = ()
+    if tilt > settings.profile_max_face_tilt_deg:
+        reasons = (Reason(ReasonCode.HEAD_NOT_LEVEL, f"chin raised ({tilt:.0f} deg)"),)
+    elif tilt < -settings.profile_max_face_tilt_deg:
+        reasons = (Reason(ReasonCode.CHIN_TUCKED, f"chin tucked ({-tilt:.0f} deg)"),)
+    evidence = {
+        "face_line_tilt_deg": tilt,
+        "background_sd": silhouette.background_sd,
+        "contrast": silhouette.contrast,
+        "turning_face_deg": geometry_.turning[0],
+        "turning_back_deg": geometry_.turning[1],
+    }
+    return PhotoResult(
+        file=file,
+        status="rejected" if reasons else "ok",
+        reasons=reasons,
+        quality=Quality(pose=Pose(float("nan"), tilt, float("nan")), scores=evidence),
+        measurement=Measurement(
+            metrics=metrics, scale_mm_per_px=float("nan"), scale_source="none"
+        ),
+        photo_size_px=size,
+        camera=camera,
+        view="profile",
+        profile_side=side,
+        profile=geometry_,
+    )
+
+
+def measure_any_pixels(
+    pixels: np.ndarray,
+    *,
+    view: str = "auto",
+    file: str = "<array>",
+    ipd_mm: float | None = None,
+    camera: Camera | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> PhotoResult:
+    """Measure an image as a front photo, a profile, or whichever it is (``view="auto"``).
+
+    "front": :func:`measure_pixels`, except that a photo Face Mesh cannot read as a front
+    face (no face, or turned beyond ``settings.profile_min_yaw_deg``) whose silhouette is a
+    profile is refused as "a profile photo, not a front one". "profile":
+    :func:`measure_profile_pixels`. "auto": a front photo when Face Mesh finds a face turned
+    less than ``profile_min_yaw_deg``, otherwise a profile.
+
+    Raises
+    ------
+    ValueError
+        For a view other than "front", "profile" or "auto".
+    """
+    if view not in VIEWS:
+        raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+    if view == "profile":
+        return measure_profile_pixels(pixels, file=file, camera=camera, settings=settings)
+    yaw, _ = frontal_yaw_deg(pixels, camera=camera)
+    frontal = yaw is not None and abs(yaw) < settings.profile_min_yaw_deg
+    if view == "auto" and not frontal:
+        return measure_profile_pixels(
+            pixels, file=file, camera=camera, check_front=False, settings=settings
+        )
+    result = measure_pixels(pixels, file=file, ipd_mm=ipd_mm, camera=camera, settings=settings)
+    if not frontal:
+        side = measure_profile_pixels(
+            pixels, file=file, camera=camera, check_front=False, settings=settings
+        )
+        if side.measurement is not None:
+            return replace(
+                result,
+                status="rejected",
+                reasons=(
+                    Reason(
+                        ReasonCode.PROFILE_GIVEN_AS_FRONT,
+                        f"a profile photo ({side.profile_side} side), not a front one",
+                    ),
+                ),
+            )
+    return result

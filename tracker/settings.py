@@ -128,5 +128,20 @@ class Settings:
     mirror_min_correlation: float = 0.3
     mirror_min_pattern: float = 0.5
 
+    # --- the profile view (tracker.metrics.profile) -------------------------------------------
+    # A photo is a front photo when Face Mesh finds a face turned less than this; a profile
+    # needs the face turned beyond it (Face Mesh, when it finds anything in a profile, reads
+    # 50-90 deg) and a silhouette with a nose, a chin and a neck.
+    profile_min_yaw_deg: float = 45.0
+    # The outline is refined on the image against a smooth background: the background's own
+    # texture (robust SD of its colour after a smooth trend, grey levels) must stay below
+    # this. Plain walls give the sensor noise and JPEG (1-4 on the 3-D head's renders with
+    # noise SD up to 2.5 and JPEG 80); patterned backgrounds give tens.
+    profile_max_background_sd: float = 8.0
+    # Head level in a profile: the line nasion -> pogonion against the vertical. Soft-tissue
+    # facial angles of level heads lie within about +/-10 deg of it; beyond this the chin is
+    # raised (which opens the chin-neck angle) or tucked (which closes it).
+    profile_max_face_tilt_deg: float = 15.0
+
 
 DEFAULT_SETTINGS = Settings()

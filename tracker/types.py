@@ -39,6 +39,13 @@ class ReasonCode(StrEnum):
     UNUSUAL_POSE = "unusual_pose"
     DIFFERENT_PERSON = "different_person"
     NO_FACE = "no_face"
+    # the profile view (tracker.metrics.profile)
+    NOT_A_PROFILE = "not_a_profile"
+    PROFILE_GIVEN_AS_FRONT = "profile_given_as_front"
+    BUSY_BACKGROUND = "busy_background"
+    NECK_HIDDEN = "neck_hidden"
+    CHIN_TUCKED = "chin_tucked"
+    HEAD_NOT_LEVEL = "head_not_level"
     UNREADABLE = "unreadable"
     CRASHED = "crashed"
     UNEXPECTED_ERROR = "unexpected_error"
@@ -80,6 +87,11 @@ _REASON_KINDS = {
     ReasonCode.DIFFERENT_PERSON: "looks like a different person",
     ReasonCode.NO_FACE: "no face found",
     ReasonCode.CRASHED: "the measuring process crashed on this file",
+    ReasonCode.NOT_A_PROFILE: "not a profile photo",
+    ReasonCode.PROFILE_GIVEN_AS_FRONT: "a profile photo, not a front one",
+    ReasonCode.BUSY_BACKGROUND: "busy background behind the profile",
+    ReasonCode.NECK_HIDDEN: "neck not visible below the chin",
+    ReasonCode.HEAD_NOT_LEVEL: "head not level in the profile",
 }
 _REASON_ADVICE = {
     ReasonCode.HEAD_TURNED: "look straight into the camera",
@@ -100,6 +112,13 @@ _REASON_ADVICE = {
     ReasonCode.DIFFERENT_PERSON: "import only your own photos here (another person: --person)",
     ReasonCode.NO_FACE: "make sure your face is in the photo",
     ReasonCode.UNREADABLE: "save the photo again as a JPEG or HEIC file",
+    ReasonCode.NOT_A_PROFILE: "for a profile, turn fully sideways so only one eye shows; "
+    "a front photo is imported without --view profile",
+    ReasonCode.PROFILE_GIVEN_AS_FRONT: "import side views with --view profile (or auto)",
+    ReasonCode.BUSY_BACKGROUND: "stand in front of a plain wall for profile photos",
+    ReasonCode.NECK_HIDDEN: "show your neck down to the collarbone: no collar, scarf or hair",
+    ReasonCode.CHIN_TUCKED: "raise your chin to a level, relaxed position",
+    ReasonCode.HEAD_NOT_LEVEL: "lower your chin to a level, relaxed position",
 }
 
 
@@ -299,3 +318,9 @@ class PhotoResult:
     original_size_px: tuple[int, int] | None = None
     format: str | None = None
     camera: Camera | None = None
+    # the view: "front" (Face Mesh) or "profile" (a side view measured on its silhouette,
+    # tracker.metrics.profile); a profile's side is the subject's side facing the camera, and
+    # ``profile`` its ProfileGeometry (outline, landmarks, lines)
+    view: str = "front"
+    profile_side: str | None = None
+    profile: Any = None

@@ -22,7 +22,7 @@ from tracker.metrics.frame import FaceFrame
 ALGORITHM_VERSION = "2026.11.30"
 
 # the metrics computed here, in column order (:mod:`tracker.metrics.registry`)
-METRIC_NAMES = registry.METRIC_NAMES
+METRIC_NAMES = registry.FRONT_METRIC_NAMES  # Face Mesh's metrics (not the profile's)
 
 
 def iris_diameter_px(face: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ from typing import Literal
 
 Side = Literal["left", "right"]
 Unit = Literal["mm", "deg", "pct"]
+View = Literal["front", "profile"]
 Group = Literal["brow", "jaw", "eye", "mouth", "cheek", "symmetry", "scale"]
 
 SIDES: tuple[Side, Side] = ("left", "right")
@@ -73,6 +74,10 @@ class Metric:
         "*" marks a group whose response to a real change is not validated) and its place.
     warp : str or None
         The validation's warp aimed at this metric ("brow", "mouth", "jaw").
+    view : str
+        The photo it is measured on: "front" (Face Mesh) or "profile" (the silhouette of a
+        side view, :mod:`tracker.metrics.profile`). A profile metric's side is the subject's
+        side facing the camera; front-only checks and studies skip profile metrics.
     """
 
     name: str
@@ -94,6 +99,7 @@ class Metric:
     warp: str | None = None
     design: str = "whole-face"
     difference_of: tuple[str, str] | None = None
+    view: View = "front"
 
     @property
     def decimals(self) -> int:
@@ -154,6 +160,14 @@ _JAW_METHOD = (
     "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
     "and its lower border, each a line fitted through several landmarks, in the "
     "frontal view. Smaller means a more defined jaw."
+)
+
+_CERVICOMENTAL_METHOD = (
+    "In a profile photo, measured on the outline of the head and neck: the angle between "
+    "the line under the chin (fitted to the outline from the chin's lowest point to the "
+    "deepest point between chin and neck) and the line of the front of the neck. About "
+    "105-120 deg in young adults; smaller is a sharper chin-neck angle. Left and right "
+    "profiles are separate photos and separate measurements."
 )
 
 # The noise floors live in the studies' output, tracker/validation/noise_floors.csv (read by
@@ -276,6 +290,42 @@ METRICS: tuple[Metric, ...] = (
         tolerance_rank=5,
         method="The distance between the two corners of the jaw.",
     ),
+    # the profile view (tracker.metrics.profile): each side's profile is its own photo
+    *_pair(
+        "cervicomental_angle",
+        "jaw",
+        "deg",
+        "Chin-neck angle",
+        short="cma",
+        chart_rank=10,
+        view="profile",
+        method=_CERVICOMENTAL_METHOD,
+    ),
+    *_pair(
+        "profile_jaw_angle",
+        "jaw",
+        "deg",
+        "Profile jawline angle",
+        short="pjaw",
+        chart_rank=11,
+        view="profile",
+        method="In the profile photo, the angle between the line from the lowest point of "
+        "the chin (menton) to the deepest point between chin and neck, and the neck line. "
+        "Fullness under the chin bows the outline and parts it from the chin-neck angle.",
+    ),
+    *_pair(
+        "chin_projection",
+        "jaw",
+        "pct",
+        "Chin projection",
+        short="chin",
+        chart_rank=12,
+        view="profile",
+        method="In the profile photo, how far the most prominent point of the chin lies "
+        "ahead of the line from the root of the nose (nasion) to the base of the nose "
+        "(subnasale), as a percentage of the face's height from nasion to chin; negative "
+        "when behind it.",
+    ),
     # the scales are not outcomes (not trended); no noise floor for the eyes' distance
     _one("interpupillary", "scale", "mm", "Interpupillary distance", trended=False),
     # the rigid points' size (nose, eye corners, cheekbones): the person scale, so constant by
@@ -284,6 +334,25 @@ METRICS: tuple[Metric, ...] = (
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+# the metrics of each view: Face Mesh's (front photos) and the silhouette's (profiles)
+FRONT_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS if m.view == "front")
+PROFILE_METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS if m.view == "profile")
+# a profile photo's own metric names (unsided: one photo shows one side) -> family
+PROFILE_FAMILIES: tuple[str, ...] = tuple(
+    dict.fromkeys(m.family for m in METRICS if m.view == "profile")
+)
+
+
+def profile_name(family: str) -> str:
+    """The unsided name of a profile family, as one photo reports it.
+
+    >>> profile_name("cervicomental_angle")
+    'cervicomental_angle_deg'
+    """
+    for m in METRICS:
+        if m.family == family and m.view == "profile":
+            return f"{family}_{m.unit}"
+    raise KeyError(f"no profile family {family!r}")
 
 # Names of earlier versions, still readable: old name -> (name now, factor turning an old
 # value into the new one). Mouth corner and cheek heights were measured downward from the

@@ -48,11 +48,11 @@ from tracker.validation.head3d import (
 
 MDC_FACTOR = 1.96 * math.sqrt(2.0)
 # the outcomes: every metric but the two scales
-OUTCOMES = tuple(m.name for m in registry.METRICS if m.trended)
+OUTCOMES = tuple(m.name for m in registry.METRICS if m.trended and m.view == "front")
 PAIRS = tuple(
     (m.name, m.partner)
     for m in registry.METRICS
-    if m.trended and m.side == "left" and m.partner is not None
+    if m.trended and m.view == "front" and m.side == "left" and m.partner is not None
 )
 
 

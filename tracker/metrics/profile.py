@@ -1,0 +1,540 @@
+"""Profile (side-view) geometry: the silhouette, its landmarks and the chin-neck angles.
+
+A profile photo is measured from the person's outline. The steps, each a pure function:
+
+1. :func:`refine_silhouette` -- the coarse person mask of the selfie segmentation model, made
+   exact on the image: the background is modelled as a smooth colour field (a quadratic per
+   channel fitted to the pixels the model calls background), and across the outline each
+   pixel's colour distance from it, divided by the distance of the nearby person pixels,
+   is the pixel's coverage (a camera mixes the two colours in proportion to the area each
+   covers). The 0.5 level of that coverage is the outline to a fraction of a pixel. This
+   needs a plain background; its residual texture is measured and reported.
+2. :func:`front_chain` -- the outline as one closed sub-pixel contour, split at its top and
+   bottom into two halves; the face's half is on the side where the head reaches furthest
+   from the body's axis (the middle of the neck at the photo's bottom). The chain is returned
+   top to bottom in a frame where the face points to +x.
+3. :func:`profile_landmarks` -- points found on that chain by convex-hull geometry alone
+   (no thresholds fitted to photos): the *cervical point* is the deepest point of the deepest
+   concavity of the chain (between the chin and the neck), the *pogonion* the hull vertex
+   above it (the chin's most prominent point), the *nose tip* the most anterior point above
+   the chin; the *nasion* and *subnasale* are the deepest points of the hull concavities just
+   above and just below the nose tip, the *glabella* the hull vertex above the nasion, the
+   *menton* the point of the chin's curve farthest from the chord pogonion -> cervical point.
+4. :func:`profile_metrics` -- the angles and ratios (no scale needed):
+
+   * ``cervicomental_angle_deg``: between the *submental line* (a total-least-squares line
+     through the middle 60 % of the contour from the menton to the cervical point) and the
+     *neck line* (fitted through the contour from 25 % to 100 % of the submental length
+     below the cervical point). About 105-120 deg in young adults; larger is a less defined
+     chin-neck angle.
+   * ``profile_jaw_angle_deg``: between the chord menton -> cervical point (the lower border
+     of the jaw as the silhouette shows it) and the neck line; fullness under the chin bows
+     the contour below the chord and lowers the fitted submental line, so this angle and the
+     cervicomental angle part.
+   * ``chin_projection_pct``: how far the pogonion lies ahead of the line nasion ->
+     subnasale, as a percentage of the nasion-menton height (positive: ahead).
+   * ``face_line_tilt_deg``: the line nasion -> pogonion against the image vertical,
+     positive when the chin is forward (head tipped back): the head-level check.
+
+Image coordinates are x right, y down, pixel centres at integers. Which side of the subject
+faces the camera follows from the way the face points: in an un-mirrored photo a face
+pointing to the image's right shows the subject's right side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+
+Facing = Literal["left", "right"]
+
+# the landmark names of :func:`profile_landmarks`, top to bottom
+LANDMARKS = (
+    "glabella",
+    "nasion",
+    "nose_tip",
+    "subnasale",
+    "pogonion",
+    "menton",
+    "cervical_point",
+)
+# fit windows, as fractions (see the module docstring); the truth on the 3-D head uses them too
+SUBMENTAL_WINDOW = (0.2, 0.8)  # of the contour from the menton to the cervical point
+NECK_WINDOW = (0.25, 1.0)  # of the submental contour length, below the cervical point
+CHAIN_SAMPLES = 4000  # the chain is resampled to this many points, equally spaced
+
+
+class ProfileError(ValueError):
+    """The silhouette is not a usable profile; ``code`` names why (a ReasonCode value)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Silhouette:
+    """A refined person outline.
+
+    ``alpha`` (H, W) float32 coverage in [0, 1]; ``background_sd`` the robust SD (grey
+    levels) of the background's colour around the person after its smooth trend is removed
+    (its texture: a plain wall gives the sensor noise, 1-4); ``contrast`` the median colour
+    distance between the person near the outline and the background (grey levels).
+    """
+
+    alpha: np.ndarray
+    background_sd: float
+    contrast: float
+
+
+@dataclass(frozen=True)
+class ProfileGeometry:
+    """Everything measured on one profile.
+
+    ``chain_px`` (N, 2) the front outline in image pixels, top to bottom; ``facing`` the way
+    the face points in the image; ``points_px`` landmark name -> (x, y) in image pixels;
+    ``lines_px`` "submental" and "neck" -> ((x0, y0), (x1, y1)), the fitted lines over their
+    windows; ``values`` the metrics (see the module docstring); ``turning`` how far the head
+    overhangs the neck on the face's side and on the back's (pixels), the evidence for
+    ``facing``.
+    """
+
+    chain_px: np.ndarray
+    facing: Facing
+    points_px: dict[str, tuple[float, float]]
+    lines_px: dict[str, tuple[tuple[float, float], tuple[float, float]]]
+    values: dict[str, float]
+    turning: tuple[float, float] = (0.0, 0.0)
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+# --- 1. the silhouette ---------------------------------------------------------------------------
+
+
+def _quadratic_design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones_like(x), x, y, x * x, x * y, y * y])
+
+
+def refine_silhouette(
+    pixels: np.ndarray, mask: np.ndarray, *, band_px: float | None = None
+) -> Silhouette:
+    """The person's coverage of each pixel, exact at the outline on a plain background.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB.
+    mask : (H, W) float, the segmentation model's person probability.
+    band_px : the half-width of the band around the model's outline where the background is
+        modelled and the outline refined (default 6 % of the image's short side: the model's
+        outline is within a few per cent of the true one).
+
+    Returns
+    -------
+    Silhouette
+
+    Raises
+    ------
+    ProfileError
+        "no_face" when the model sees no person.
+    """
+    height, width = mask.shape
+    person = mask > 0.5
+    if person.sum() < 0.01 * mask.size:
+        raise ProfileError("no_face", "no person found in the photo")
+    band = band_px if band_px is not None else 0.06 * min(height, width)
+    out_dist = cv2.distanceTransform((~person).astype(np.uint8), cv2.DIST_L2, 5)
+    in_dist = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 5)
+    image = pixels.astype(np.float32)
+
+    # the background: a smooth colour field fitted to the model's background near the person
+    ring = (~person) & (out_dist > 0.25 * band) & (out_dist < 2.0 * band) & (mask < 0.1)
+    ys, xs = np.nonzero(ring)
+    if ys.size < 200:
+        raise ProfileError("no_face", "the person fills the whole photo: no background to see")
+    step = max(1, ys.size // 40000)
+    ys, xs = ys[::step], xs[::step]
+    scale = float(max(height, width))
+    design = _quadratic_design(xs / scale, ys / scale)
+    colours = image[ys, xs]
+    keep = np.ones(ys.size, bool)
+    coefficients = np.zeros((6, 3))
+    for _ in range(3):  # refit without the outliers (a stray object, a shadow)
+        coefficients, *_ = np.linalg.lstsq(design[keep], colours[keep], rcond=None)
+        residual = np.linalg.norm(colours - design @ coefficients, axis=1)
+        sd = 1.4826 * float(np.median(residual[keep])) / math.sqrt(2.0) + 1e-3
+        keep = residual < max(6.0 * sd, 6.0)
+    background_sd = 1.4826 * float(np.median(residual)) / math.sqrt(2.0)
+
+    # each pixel's colour distance from the background field, within the band
+    near = (out_dist < band) & (in_dist < band)
+    ny, nx = np.nonzero(near)
+    fitted = _quadratic_design(nx / scale, ny / scale) @ coefficients
+    distance = np.zeros((height, width), np.float32)
+    distance[ny, nx] = np.linalg.norm(image[ny, nx] - fitted, axis=1)
+    noise = max(background_sd, 1.0)
+    # the person: far from the background colour, connected to the model's person
+    solid = (distance > 8.0 * noise) | (in_dist >= band)
+    count, labels = cv2.connectedComponents(solid.astype(np.uint8), connectivity=8)
+    if count > 1:
+        overlap = np.bincount(labels[person], minlength=count)
+        overlap[0] = 0
+        solid = labels == int(np.argmax(overlap))
+    solid = _fill_holes(solid)
+    # the local colour distance of the person just inside the outline
+    inner = cv2.distanceTransform(solid.astype(np.uint8), cv2.DIST_L2, 5)
+    core = (inner >= 2.5) & (inner <= 8.0) & near
+    sigma = 6.0
+    weight = cv2.GaussianBlur(core.astype(np.float32), (0, 0), sigma)
+    total = cv2.GaussianBlur(np.where(core, distance, 0.0).astype(np.float32), (0, 0), sigma)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local = total / weight
+    local = np.where(weight > 1e-3, local, np.inf)
+    outer = cv2.distanceTransform((~solid).astype(np.uint8), cv2.DIST_L2, 5)
+    edge = ((outer > 0) & (outer <= 3.0)) | ((inner > 0) & (inner <= 3.0))
+    alpha = solid.astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.clip(distance / local, 0.0, 1.0)
+    alpha[edge] = np.nan_to_num(coverage[edge], nan=0.0)
+    contrast = float(np.median(distance[core])) if core.any() else 0.0
+    return Silhouette(alpha=alpha, background_sd=background_sd, contrast=contrast)
+
+
+def _fill_holes(region: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import binary_fill_holes
+
+    return np.asarray(binary_fill_holes(region), dtype=bool)
+
+
+# --- 2. the front chain ----------------------------------------------------------------------------
+
+
+def _resample(chain: np.ndarray, samples: int) -> np.ndarray:
+    """``samples`` points equally spaced along a polyline."""
+    steps = np.linalg.norm(np.diff(chain, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(steps)])
+    if s[-1] <= 0:
+        return np.repeat(chain[:1], samples, axis=0)
+    t = np.linspace(0.0, s[-1], samples)
+    return np.column_stack([np.interp(t, s, chain[:, 0]), np.interp(t, s, chain[:, 1])])
+
+
+def _turning_deg(chain: np.ndarray) -> float:
+    """The total absolute turning of a polyline (degrees), smoothed over 1 % of its length."""
+    points = _resample(chain, 400)
+    from scipy.ndimage import gaussian_filter1d
+
+    points = np.column_stack(
+        [gaussian_filter1d(points[:, k], 2.0, mode="nearest") for k in (0, 1)]
+    )
+    d = np.diff(points, axis=0)
+    angles = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+    return float(np.degrees(np.abs(np.diff(angles)).sum()))
+
+
+def front_chain(alpha: np.ndarray) -> tuple[np.ndarray, Facing, tuple[float, float]]:
+    """The face's half of the outline, top to bottom, in image pixels.
+
+    Returns
+    -------
+    (chain (N, 2) x, y in image pixels; the way the face points; (overhang of the face's
+    side, of the back's) in pixels, the evidence for the way: see ``_overhangs``). The
+    points on the image border are left out.
+
+    Raises
+    ------
+    ProfileError
+        "not_a_profile" when the outline cannot be split into two halves.
+    """
+    from skimage.measure import find_contours
+
+    height, width = alpha.shape
+    padded = np.pad(alpha, 1)
+    contours = find_contours(padded, 0.5)
+    if not contours:
+        raise ProfileError("no_face", "no person outline found")
+    contour = max(contours, key=len)[:, ::-1] - 1.0  # (x, y), unpadded
+    n = len(contour)
+    top = int(np.argmin(contour[:, 1]))
+    contour = np.roll(contour, -top, axis=0)
+    low = contour[:, 1] >= contour[:, 1].max() - 1.0
+    bottoms = np.nonzero(low)[0]
+    bottom = int(bottoms[len(bottoms) // 2])
+    if bottom <= 2 or bottom >= n - 2:
+        raise ProfileError("not_a_profile", "the outline has no top and bottom to split at")
+    halves = [contour[: bottom + 1], contour[bottom:][::-1]]
+    on_border = 0.5
+    halves = [
+        h[
+            (h[:, 1] < height - 1 - on_border)
+            & (h[:, 0] > on_border)
+            & (h[:, 0] < width - 1 - on_border)
+        ]
+        for h in halves
+    ]
+    if min(len(h) for h in halves) < 20:
+        raise ProfileError("not_a_profile", "the outline is too short to be a profile")
+    overhang = _overhangs(alpha > 0.5)
+    facing: Facing = "right" if overhang[1] > overhang[0] else "left"
+    # the halves: which one lies on the right (larger x) at mid-height
+    right_first = np.median(halves[0][:, 0]) > np.median(halves[1][:, 0])
+    chain = halves[0] if right_first == (facing == "right") else halves[1]
+    ratio = (max(overhang), min(overhang))
+    return chain, facing, ratio
+
+
+def _overhangs(region: np.ndarray) -> tuple[float, float]:
+    """How far the head reaches beyond the body's axis on the image's left and right (px).
+
+    The axis is the middle of the region's lowest tenth of rows (the neck, or the neck and
+    shoulders, which sit about it). The face's side reaches furthest: the nose tip lies
+    120-140 mm ahead of the middle of the neck in adults, the back of the skull 80-100 mm
+    behind it."""
+    rows = np.nonzero(region.any(axis=1))[0]
+    if rows.size < 10:
+        return (0.0, 0.0)
+    left = np.array([np.argmax(region[r]) for r in rows], dtype=np.float64)
+    right = np.array(
+        [region.shape[1] - 1 - np.argmax(region[r, ::-1]) for r in rows], dtype=np.float64
+    )
+    low = rows >= rows[-1] - 0.1 * (rows[-1] - rows[0])
+    axis = float(np.median(0.5 * (left[low] + right[low])))
+    return (axis - float(left.min()), float(right.max()) - axis)
+
+
+def oriented(chain: np.ndarray, facing: Facing, width: int) -> np.ndarray:
+    """The chain in a frame where the face points to +x (mirrored when it points left); its
+    own inverse."""
+    if facing == "right":
+        return chain.copy()
+    out = chain.copy()
+    out[:, 0] = (width - 1) - out[:, 0]
+    return out
+
+
+# --- 3. landmarks --------------------------------------------------------------------------------
+
+
+def _hull_vertices(chain: np.ndarray) -> np.ndarray:
+    """Indices of the chain's front convex-hull vertices, in chain order.
+
+    The chain is closed far behind (two points well behind its ends), so that the hull is
+    the outline's front envelope: concavities of the front are its defects, whatever the
+    chain does behind the line joining its ends."""
+    extent = float(np.ptp(chain, axis=0).max()) or 1.0
+    back = chain[:, 0].min() - 10.0 * extent
+    closed = np.vstack([chain, [[back, chain[-1, 1]], [back, chain[0, 1]]]])
+    hull = cv2.convexHull(closed.astype(np.float64).astype(np.float32), returnPoints=False)
+    hull = hull.ravel()
+    return np.sort(hull[hull < len(chain)])
+
+
+def _distance_from_line(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of ``points`` from the line a -> b, positive on the right of its direction in
+    (x right, y down) axes... here simply the unsigned perpendicular distance."""
+    d = b - a
+    norm = float(np.hypot(*d)) or 1.0
+    return np.abs((points[:, 0] - a[0]) * d[1] - (points[:, 1] - a[1]) * d[0]) / norm
+
+
+def _defects(chain: np.ndarray, offset: int = 0) -> list[tuple[float, int, int, int]]:
+    """The concavities of a chain against its convex hull: (depth, start vertex, end vertex,
+    deepest point), indices into the whole chain (``chain`` starts at ``offset``), in order."""
+    hull = _hull_vertices(chain)
+    out = []
+    for i, j in zip(hull[:-1], hull[1:], strict=True):
+        if j - i < 3:
+            continue
+        depth = _distance_from_line(chain[i + 1 : j], chain[i], chain[j])
+        k = int(np.argmax(depth))
+        out.append((float(depth[k]), offset + int(i), offset + int(j), offset + int(i + 1 + k)))
+    return out
+
+
+MIN_DEFECT = 0.03  # a concavity counts when deeper than this fraction of nose tip -> cervical
+
+
+def profile_landmarks(chain: np.ndarray) -> dict[str, int]:
+    """The landmark indices on a front chain (top to bottom, the face pointing to +x).
+
+    Convex-hull geometry only: the nose tip is the most anterior point above the chain's
+    deepest concavity; the cervical point the deepest point of the concavity of the chain
+    below the chin (the hull of the chain from the pogonion down); the pogonion the chin's
+    point of tangency seen from the cervical point; the nasion and subnasale the deepest
+    points of the nearest concavities (deeper than ``MIN_DEFECT``) above and below the nose
+    tip; the glabella the hull vertex above the nasion; the menton the point of the chin's
+    curve farthest from the chord pogonion -> cervical point.
+
+    Parameters
+    ----------
+    chain : (N, 2) points, any unit, equally spaced along the outline (see ``_resample``).
+
+    Returns
+    -------
+    dict
+        Landmark name (``LANDMARKS``) -> index into ``chain``.
+
+    Raises
+    ------
+    ProfileError
+        "not_a_profile" when the chain lacks the structure of a profile (a nose between two
+        concavities above a chin-neck angle).
+    """
+    first = _defects(chain)
+    if not first:
+        raise ProfileError("not_a_profile", "the outline is convex: no chin-neck angle")
+    deepest = max(first)[3]
+    if deepest < 10:
+        raise ProfileError("not_a_profile", "no face above the deepest concavity")
+    nose = int(np.argmax(chain[:deepest, 0]))
+    below_nose = _defects(chain[nose:], nose)
+    if not below_nose:
+        raise ProfileError("not_a_profile", "no chin-neck angle below the nose")
+    c0 = max(below_nose)[3]
+    to_c0 = _hull_vertices(chain[nose : c0 + 1]) + nose
+    pogonion = int(to_c0[to_c0 < c0].max()) if np.any(to_c0 < c0) else nose
+    after = _defects(chain[pogonion:], pogonion)
+    first_after = [d for d in after if d[1] == pogonion]
+    if not first_after or pogonion <= nose:
+        raise ProfileError("not_a_profile", "no chin between the nose and the neck")
+    cervical = first_after[0][3]
+    scale = float(np.hypot(*(chain[cervical] - chain[nose])))
+    above = [d for d in _defects(chain[: nose + 1]) if d[0] >= MIN_DEFECT * scale]
+    lips = [d for d in _defects(chain[nose : pogonion + 1], nose) if d[0] >= MIN_DEFECT * scale]
+    if not above or not lips:
+        raise ProfileError("not_a_profile", "no nose between two concavities")
+    _, glabella, _, nasion = above[-1]
+    subnasale = lips[0][3]
+    arc = chain[pogonion : cervical + 1]
+    if len(arc) < 5:
+        raise ProfileError("not_a_profile", "no submental contour")
+    menton = pogonion + int(np.argmax(_distance_from_line(arc, arc[0], arc[-1])))
+    return {
+        "glabella": glabella,
+        "nasion": nasion,
+        "nose_tip": nose,
+        "subnasale": subnasale,
+        "pogonion": pogonion,
+        "menton": menton,
+        "cervical_point": cervical,
+    }
+
+
+def _fit_line(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Total least squares: (centroid, unit direction) of the best line through ``points``."""
+    centre = points.mean(axis=0)
+    _, _, vt = np.linalg.svd(points - centre, full_matrices=False)
+    return centre, vt[0]
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> float:
+    return float(np.degrees(np.arccos(np.clip(u @ v / (np.hypot(*u) * np.hypot(*v)), -1, 1))))
+
+
+def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dict]:
+    """The profile metrics of a front chain and its landmarks (any unit: all are scale-free).
+
+    Returns
+    -------
+    (values, lines): metric name -> value; "submental" and "neck" -> the fitted segment's
+    end points (in the chain's own frame).
+
+    Raises
+    ------
+    ProfileError
+        "neck_hidden" when less of the neck shows below the cervical point than the neck
+        window needs.
+    """
+    steps = np.linalg.norm(np.diff(chain, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(steps)])
+    m, c = marks["menton"], marks["cervical_point"]
+    length = s[c] - s[m]
+    if length <= 0:
+        raise ProfileError("not_a_profile", "no submental contour")
+    lo, hi = SUBMENTAL_WINDOW
+    sub = chain[(s >= s[m] + lo * length) & (s <= s[m] + hi * length)]
+    lo, hi = NECK_WINDOW
+    submental_length = s[c] - s[marks["pogonion"]]
+    if s[-1] < s[c] + hi * submental_length:
+        raise ProfileError("neck_hidden", "too little of the neck shows below the chin")
+    neck = chain[(s >= s[c] + lo * submental_length) & (s <= s[c] + hi * submental_length)]
+    if len(sub) < 3 or len(neck) < 3:
+        raise ProfileError("neck_hidden", "too little of the chin-neck outline")
+    centre_s, u_sub = _fit_line(sub)
+    centre_n, u_neck = _fit_line(neck)
+    # orient: the submental line towards the chin, the neck line down the neck
+    if u_sub @ (chain[m] - chain[c]) < 0:
+        u_sub = -u_sub
+    if u_neck @ (neck[-1] - neck[0]) < 0:
+        u_neck = -u_neck
+    values = {
+        "cervicomental_angle_deg": _angle_deg(u_sub, u_neck),
+        "profile_jaw_angle_deg": _angle_deg(chain[m] - chain[c], u_neck),
+    }
+    na, sn, pg = chain[marks["nasion"]], chain[marks["subnasale"]], chain[marks["pogonion"]]
+    vertical = sn - na
+    # ahead of the line nasion -> subnasale: +x side when the line points down (+y)
+    ahead = ((pg[0] - na[0]) * vertical[1] - (pg[1] - na[1]) * vertical[0]) / (
+        float(np.hypot(*vertical)) or 1.0
+    )
+    height = float(np.hypot(*(chain[m] - na))) or 1.0
+    values["chin_projection_pct"] = float(100.0 * ahead / height)
+    face_line = pg - na
+    values["face_line_tilt_deg"] = float(np.degrees(np.arctan2(face_line[0], face_line[1])))
+
+    def segment(points, centre, u):
+        t = (points - centre) @ u
+        return (tuple(centre + t.min() * u), tuple(centre + t.max() * u))
+
+    lines = {"submental": segment(sub, centre_s, u_sub), "neck": segment(neck, centre_n, u_neck)}
+    return values, lines
+
+
+def measure_chain(chain: np.ndarray) -> tuple[np.ndarray, dict[str, int], dict, dict]:
+    """Resample a front chain (face to +x, top to bottom), find its landmarks and metrics.
+
+    Returns (resampled chain, landmark indices, values, lines); raises ProfileError."""
+    chain = _resample(np.asarray(chain, dtype=np.float64), CHAIN_SAMPLES)
+    marks = profile_landmarks(chain)
+    values, lines = profile_metrics(chain, marks)
+    return chain, marks, values, lines
+
+
+def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
+    """The profile geometry of a refined silhouette (see the module docstring).
+
+    Raises
+    ------
+    ProfileError
+        With the reason's code when the outline is not a usable profile.
+    """
+    width = alpha.shape[1]
+    chain_img, facing, turning = front_chain(alpha)
+    chain, marks, values, lines = measure_chain(oriented(chain_img, facing, width))
+    back = oriented(chain, facing, width)  # to image pixels again
+
+    def to_image(p):
+        x, y = float(p[0]), float(p[1])
+        return ((width - 1) - x if facing == "left" else x, y)
+
+    return ProfileGeometry(
+        chain_px=back,
+        facing=facing,
+        points_px={name: to_image(chain[i]) for name, i in marks.items()},
+        lines_px={k: (to_image(a), to_image(b)) for k, (a, b) in lines.items()},
+        values=values,
+        turning=turning,
+    )
+
+
+def profile_side(facing: Facing) -> Literal["left", "right"]:
+    """The subject's side facing the camera in an un-mirrored photo whose face points
+    ``facing``: turning to their own left shows their right cheek, the nose to image right.
+
+    >>> profile_side("right"), profile_side("left")
+    ('right', 'left')
+    """
+    return "right" if facing == "right" else "left"

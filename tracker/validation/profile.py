@@ -1,0 +1,305 @@
+"""The profile view on the project's 3-D head: a chin-neck angle whose truth is known.
+
+The test head of :mod:`tracker.validation.head3d` is a depth map seen from the front: below
+its chin the neck is a step straight back, which seen from the side makes a horizontal
+submental line and a neck only 2 cm deep. :func:`profile_head` gives it a real chin-neck
+region, in the head frame (mm; X to the subject's left, Y up, Z to the camera):
+
+* the *submental surface*: from the chin's lowest Face Mesh point (152, the menton) a plane
+  going back and down, rising towards the chin at ``submental_deg`` above the horizontal,
+  curving back towards the sides (``SUBMENTAL_CURVE_MM``) so the midline is its front;
+* the *neck*: its front a straight line ``NECK_FRONT_Z_MM`` behind the eyes at the menton's
+  height, leaning forward by ``neck_tilt_deg`` as it goes down, receding towards the sides
+  over ``NECK_DEPTH_MM`` so that from the side it is as deep as a neck;
+
+and the surface is the front-most of the two (a concave corner at the cervical point). Seen
+exactly from the side the silhouette's chin-neck part is two straight lines, and the
+cervicomental angle is 90 + ``submental_deg`` - ``neck_tilt_deg`` by construction. The
+truth of every render is not taken from that formula but from the model's exact side
+silhouette (:func:`true_profile`): the front-most point of the head's surface at each height,
+measured with the same landmark and line definitions as a photo
+(:func:`tracker.metrics.profile.measure_chain`).
+
+*Submental tightening* (``profile_head(submental_deg=...)`` smaller) turns the submental
+plane about the menton: the cervicomental angle changes by exactly the change of
+``submental_deg`` (the neck line is unchanged).
+
+The studies: :func:`profile_sides_study` (both profiles, the side read right),
+:func:`profile_change_study` (a known 5 deg change), :func:`profile_noise_study` (selfie
+nuisances around the profile) and :func:`profile_refusal_study` (a front render given as a
+profile, a profile before a busy background).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, replace
+from functools import lru_cache
+
+import numpy as np
+
+from tracker.landmarks import indices as ix
+from tracker.metrics.profile import measure_chain
+from tracker.validation.head3d import Capture, Head, render, sample_head
+
+# the profile head's chin-neck region (mm, head frame)
+SUBMENTAL_DEG = 25.0  # the submental line's rise towards the chin, above the horizontal
+NECK_TILT_DEG = 5.0  # the neck's front leans forward by this as it goes down
+NECK_FRONT_Z_MM = -50.0  # the neck's front at the menton's height
+NECK_DEPTH_MM = 90.0  # the neck recedes by this at |X| = NECK_HALF_WIDTH_MM (side view depth)
+NECK_HALF_WIDTH_MM = 50.0
+SUBMENTAL_CURVE_MM = 30.0  # radius of the submental surface's curve towards the sides
+MENTON = 152  # Face Mesh's lowest chin point
+TRUTH_BOTTOM_Y_MM = -210.0  # the exact silhouette is taken down to here (the neck ends at -230)
+PROFILE_METRICS = ("cervicomental_angle_deg", "profile_jaw_angle_deg", "chin_projection_pct")
+
+
+def _in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    from matplotlib.path import Path
+
+    inside = Path(polygon).contains_points(np.column_stack([x.ravel(), y.ravel()]))
+    return inside.reshape(x.shape)
+
+
+@lru_cache(maxsize=8)
+def profile_head(
+    submental_deg: float = SUBMENTAL_DEG, neck_tilt_deg: float = NECK_TILT_DEG
+) -> Head:
+    """The sample head with a submental surface and a tilting neck (see the module docstring).
+
+    Parameters
+    ----------
+    submental_deg : the submental line's rise towards the chin (deg above the horizontal);
+        smaller is a tighter chin-neck angle (submental tightening).
+    neck_tilt_deg : the neck front's forward lean going down (deg from the vertical).
+
+    Returns
+    -------
+    Head
+        ``changes["submental_deg"]`` and ``changes["neck_tilt_deg"]`` record the geometry.
+    """
+    base = sample_head()
+    points = np.array(base.points_mm, dtype=np.float64)
+    x, y = points[..., 0], points[..., 1]
+    landmarks = base.landmarks_mm
+    oval = landmarks[list(ix.SILHOUETTE), :2]
+    ear_y = min(landmarks[234, 1], landmarks[454, 1])
+    in_face = _in_polygon(x, y, oval)
+    neck = base.mask & ~in_face & (y < ear_y) & (np.abs(x) < NECK_HALF_WIDTH_MM)
+    y_m, z_m = float(landmarks[MENTON, 1]), float(landmarks[MENTON, 2])
+    lateral = x**2 / (2.0 * SUBMENTAL_CURVE_MM)
+    rise = math.tan(math.radians(submental_deg))
+    below = y - y_m  # negative below the menton
+    z_sub = np.where(below <= 0, z_m + below / rise, z_m - 2.0 * below) - lateral
+    z_neck = (
+        NECK_FRONT_Z_MM
+        - below * math.tan(math.radians(neck_tilt_deg))
+        - NECK_DEPTH_MM * (x / NECK_HALF_WIDTH_MM) ** 2
+    )
+    points[..., 2] = np.where(neck, np.maximum(z_sub, z_neck), points[..., 2])
+    changes = {k: dict(v) for k, v in base.changes.items()}
+    changes["submental_deg"] = {"midline": float(submental_deg)}
+    changes["neck_tilt_deg"] = {"midline": float(neck_tilt_deg)}
+    head = replace(base, points_mm=points.astype(np.float32), changes=changes)
+    head.points_mm.setflags(write=False)
+    return head
+
+
+def true_chain(head: Head, *, bin_mm: float = 0.25) -> np.ndarray:
+    """The head's exact side silhouette (orthographic): at each height (``bin_mm`` bins of
+    Y), the front-most surface point; as a chain (x = Z forward, y = -Y down, mm) from the
+    top of the head down, the face pointing to +x."""
+    y = head.points_mm[..., 1][head.mask].astype(np.float64)
+    z = head.points_mm[..., 2][head.mask].astype(np.float64)
+    # the neck's end is no part of a profile: the renders cut the neck above it
+    y, z = y[y >= TRUTH_BOTTOM_Y_MM], z[y >= TRUTH_BOTTOM_Y_MM]
+    bins = np.floor((y.max() - y) / bin_mm).astype(np.int64)
+    front = np.full(bins.max() + 1, -np.inf)
+    np.maximum.at(front, bins, z)
+    rows = np.nonzero(np.isfinite(front))[0]
+    return np.column_stack([front[rows], (rows + 0.5) * bin_mm])
+
+
+def true_profile(head: Head) -> dict[str, float]:
+    """The truth: the profile metrics of the head's exact side silhouette, with the same
+    landmark and line definitions as a photo's."""
+    _, _, values, _ = measure_chain(true_chain(head))
+    return values
+
+
+def profile_capture(**fields) -> Capture:
+    """A capture of the head from the side (yaw 90 unless given) framed like a profile photo:
+    the face moved down so that the image's lower border cuts the neck above the model's
+    end (``NECK_BOTTOM_Y_MM``), as a photo's border cuts a real neck. ``fields`` are
+    :class:`Capture` fields."""
+    from tracker.photos.camera import focal_length_px
+    from tracker.validation.head3d import AIM_MM
+    from tracker.validation.head3d import NECK_BOTTOM_Y_MM as END_Y
+
+    capture = Capture(**{"yaw_deg": 90.0, **fields})
+    width, height = capture.image_size_px
+    f_px = focal_length_px(capture.focal_length_35mm, capture.image_size_px)
+    end_px = (AIM_MM[1] - END_Y) * f_px / capture.distance_mm
+    margin = 0.03 * height
+    down = max(0.0, height - 1 + margin - (height - 1) / 2.0 - end_px)
+    return replace(capture, offset_px=(capture.offset_px[0], capture.offset_px[1] + down))
+
+
+def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):
+    """The pipeline's profile measurement of a rendered image (``view="profile"``)."""
+    from tracker.pipeline import measure_profile_pixels
+    from tracker.photos.camera import default_camera
+    from tracker.types import Camera
+
+    height, width = pixels.shape[:2]
+    camera = (
+        default_camera((width, height))
+        if focal_length_px is None
+        else Camera(focal_length_px, 26.0, "exif-35mm")
+    )
+    return measure_profile_pixels(pixels, camera=camera)
+
+
+def _read(result) -> dict[str, float]:
+    if result.measurement is None:
+        return {}
+    return dict(result.measurement.metrics)
+
+
+def profile_sides_study(*, head: Head | None = None) -> list[dict]:
+    """Both profiles of the head (yaw +90: the subject's right side to the camera; -90: the
+    left side): the side read, the metrics, and the truth."""
+    head = profile_head() if head is None else head
+    truth = true_profile(head)
+    rows = []
+    for yaw, side in ((90.0, "right"), (-90.0, "left")):
+        rendered = render(head, profile_capture(yaw_deg=yaw))
+        result = measure_render(rendered.pixels, rendered.focal_length_px)
+        rows.append(
+            {
+                "yaw_deg": yaw,
+                "true_side": side,
+                "side": result.profile_side,
+                "status": result.status,
+                **{f"true_{k}": truth[k] for k in PROFILE_METRICS},
+                **_read(result),
+            }
+        )
+    return rows
+
+
+def profile_change_study(
+    *, change_deg: float = 5.0, captures: tuple[Capture, ...] | None = None
+) -> list[dict]:
+    """A known submental tightening: the head before and after ``submental_deg`` falls by
+    ``change_deg``, rendered with the same captures; per capture the measured change of the
+    cervicomental angle and the true one (from the exact silhouettes)."""
+    before, after = profile_head(), profile_head(submental_deg=SUBMENTAL_DEG - change_deg)
+    true_change = (
+        true_profile(after)["cervicomental_angle_deg"]
+        - true_profile(before)["cervicomental_angle_deg"]
+    )
+    if captures is None:
+        captures = (profile_capture(yaw_deg=90.0), profile_capture(yaw_deg=-90.0))
+    rows = []
+    for capture in captures:
+        a = measure_render(render(before, capture).pixels, None)
+        b = measure_render(render(after, capture).pixels, None)
+        ma, mb = _read(a), _read(b)
+        key = "cervicomental_angle_deg"
+        rows.append(
+            {
+                "yaw_deg": capture.yaw_deg,
+                "pitch_deg": capture.pitch_deg,
+                "distance_mm": capture.distance_mm,
+                "true_change_deg": true_change,
+                "measured_change_deg": mb.get(key, math.nan) - ma.get(key, math.nan),
+                "before_deg": ma.get(key, math.nan),
+                "after_deg": mb.get(key, math.nan),
+            }
+        )
+    return rows
+
+
+def random_profile_capture(rng: np.random.Generator, side: str = "right") -> Capture:
+    """A hand-held profile capture: yaw within 5 deg of the profile, pitch and roll +/-5 deg,
+    distance 33-50 cm, light +/-15 %, colour cast +/-4 %, noise SD 1-2.5, JPEG 80-95."""
+    from tracker.validation.head3d import random_selfie_capture
+
+    base = 90.0 if side == "right" else -90.0
+    drawn = random_selfie_capture(
+        rng,
+        yaw_deg=base + float(rng.uniform(-5, 5)),
+        pitch_deg=float(rng.uniform(-5, 5)),
+        roll_deg=float(rng.uniform(-5, 5)),
+    )
+    return profile_capture(**asdict(drawn))
+
+
+def profile_noise_study(n: int = 30, *, seed: int = 11, head: Head | None = None) -> list[dict]:
+    """The metrics over ``n`` random profile selfies of one head (half each side): one row
+    per render, with its capture and status."""
+    head = profile_head() if head is None else head
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        side = "right" if i % 2 == 0 else "left"
+        capture = random_profile_capture(rng, side)
+        result = measure_render(render(head, capture).pixels, None)
+        rows.append(
+            {
+                "side": side,
+                "read_side": result.profile_side,
+                "status": result.status,
+                "reasons": "; ".join(result.reasons),
+                "yaw_deg": capture.yaw_deg,
+                "pitch_deg": capture.pitch_deg,
+                "roll_deg": capture.roll_deg,
+                "distance_mm": capture.distance_mm,
+                **_read(result),
+            }
+        )
+    return rows
+
+
+def busy_background(pixels: np.ndarray, background_rgb, *, seed: int = 0) -> np.ndarray:
+    """``pixels`` with the plain background (``background_rgb``) replaced by a busy one: a
+    random pattern of coloured blocks and stripes (a bookshelf, a patterned curtain)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    height, width = pixels.shape[:2]
+    blocks = rng.integers(0, 256, size=(height // 40 + 1, width // 25 + 1, 3)).astype(np.uint8)
+    pattern = cv2.resize(blocks, (width, height), interpolation=cv2.INTER_NEAREST)
+    stripes = (np.sin(np.arange(width) / 3.0) * 40).astype(np.int16)[None, :, None]
+    pattern = np.clip(pattern.astype(np.int16) + stripes, 0, 255).astype(np.uint8)
+    plain = np.all(np.abs(pixels.astype(np.int16) - np.asarray(background_rgb)) <= 2, axis=-1)
+    out = pixels.copy()
+    out[plain] = pattern[plain]
+    return out
+
+
+def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
+    """Bad input: a front render measured as a profile, a profile measured as a front photo,
+    a profile before a busy background. One row each: the status and the reason given."""
+    from tracker.pipeline import measure_pixels
+
+    head = profile_head() if head is None else head
+    front = render(head, Capture())
+    side = render(head, profile_capture(yaw_deg=90.0))
+    busy = busy_background(side.pixels, head.background_rgb)
+    rows = []
+    for case, result in (
+        ("front photo given as profile", measure_render(front.pixels, None)),
+        ("profile given as front photo", measure_pixels(side.pixels)),
+        ("profile before a busy background", measure_render(busy, None)),
+    ):
+        rows.append(
+            {
+                "case": case,
+                "status": result.status,
+                "codes": ",".join(r.code.value for r in result.reasons),
+                "reasons": "; ".join(result.reasons),
+            }
+        )
+    return rows
