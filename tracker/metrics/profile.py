@@ -14,23 +14,26 @@ A profile photo is measured from the person's outline. The steps, each a pure fu
    from the body's axis (the middle of the neck at the photo's bottom). The chain is returned
    top to bottom in a frame where the face points to +x.
 3. :func:`profile_landmarks` -- points found on that chain by convex-hull geometry alone
-   (no thresholds fitted to photos): the *cervical point* is the deepest point of the deepest
-   concavity of the chain (between the chin and the neck), the *pogonion* the hull vertex
-   above it (the chin's most prominent point), the *nose tip* the most anterior point above
-   the chin; the *nasion* and *subnasale* are the deepest points of the hull concavities just
-   above and just below the nose tip, the *glabella* the hull vertex above the nasion, the
-   *menton* the point of the chin's curve farthest from the chord pogonion -> cervical point.
+   (no thresholds fitted to photos): the *nose tip* is the most anterior point above the
+   chain's deepest concavity, the *cervical point* the deepest point of the deepest concavity
+   below the nose tip (between the chin and the neck), the *pogonion* the point between them
+   farthest ahead of the chord nose tip -> cervical point (the chin's most prominent point); the *nasion* and *subnasale* are the deepest points of the hull concavities just
+   above the nose tip and (within the first 40 % of the contour from the nose tip to the
+   pogonion) below it, the *glabella* the hull vertex above the nasion, the
+   *menton* (constructed, like a cephalometric gnathion) the contour point nearest to where
+   the submental line meets the face line (nasion -> pogonion).
 4. :func:`profile_metrics` -- the angles and ratios (no scale needed):
 
    * ``cervicomental_angle_deg``: between the *submental line* (a total-least-squares line
-     through the middle 60 % of the contour from the menton to the cervical point) and the
-     *neck line* (fitted through the contour from 25 % to 100 % of the submental length
-     below the cervical point). About 105-120 deg in young adults; larger is a less defined
+     through the contour from 50 % to 90 % of the way from the pogonion to the cervical
+     point, past the chin's curve) and the
+     *neck line* (fitted through the contour from 25 % to 100 % of the pogonion-cervical
+     contour length below the cervical point). About 105-120 deg in young adults; larger is a less defined
      chin-neck angle.
-   * ``profile_jaw_angle_deg``: between the chord menton -> cervical point (the lower border
-     of the jaw as the silhouette shows it) and the neck line; fullness under the chin bows
-     the contour below the chord and lowers the fitted submental line, so this angle and the
-     cervicomental angle part.
+   * ``profile_jaw_angle_deg``: between the chord pogonion -> cervical point (the chin and
+     the lower border of the jaw as the silhouette shows them) and the neck line; fullness
+     under the chin bows the contour below the chord and turns the fitted submental line, so
+     this angle and the cervicomental angle part.
    * ``chin_projection_pct``: how far the pogonion lies ahead of the line nasion ->
      subnasale, as a percentage of the nasion-menton height (positive: ahead).
    * ``face_line_tilt_deg``: the line nasion -> pogonion against the image vertical,
@@ -63,8 +66,9 @@ LANDMARKS = (
     "cervical_point",
 )
 # fit windows, as fractions (see the module docstring); the truth on the 3-D head uses them too
-SUBMENTAL_WINDOW = (0.2, 0.8)  # of the contour from the menton to the cervical point
-NECK_WINDOW = (0.25, 1.0)  # of the submental contour length, below the cervical point
+SUBMENTAL_WINDOW = (0.5, 0.9)  # of the contour from the pogonion to the cervical point
+NECK_WINDOW = (0.25, 1.0)  # of that contour's length, below the cervical point
+SUBNASALE_WINDOW = (0.0, 0.4)  # of the contour from the nose tip to the pogonion
 CHAIN_SAMPLES = 4000  # the chain is resampled to this many points, equally spaced
 
 
@@ -361,12 +365,13 @@ def profile_landmarks(chain: np.ndarray) -> dict[str, int]:
     """The landmark indices on a front chain (top to bottom, the face pointing to +x).
 
     Convex-hull geometry only: the nose tip is the most anterior point above the chain's
-    deepest concavity; the cervical point the deepest point of the concavity of the chain
-    below the chin (the hull of the chain from the pogonion down); the pogonion the chin's
-    point of tangency seen from the cervical point; the nasion and subnasale the deepest
-    points of the nearest concavities (deeper than ``MIN_DEFECT``) above and below the nose
-    tip; the glabella the hull vertex above the nasion; the menton the point of the chin's
-    curve farthest from the chord pogonion -> cervical point.
+    deepest concavity; the cervical point the deepest point of the deepest concavity of the
+    chain from the nose tip down; the pogonion the point between them farthest ahead of the
+    chord nose tip -> cervical point (the chin's most prominent point); the nasion and subnasale the deepest
+    points of the nearest concavity (deeper than ``MIN_DEFECT``) above the nose tip and of
+    the contour's first 40 % from the nose tip to the pogonion (against their chord); the glabella the hull vertex above the nasion; the menton the contour point nearest
+    to where the submental line (``SUBMENTAL_WINDOW``) meets the face line nasion ->
+    pogonion.
 
     Parameters
     ----------
@@ -393,25 +398,27 @@ def profile_landmarks(chain: np.ndarray) -> dict[str, int]:
     below_nose = _defects(chain[nose:], nose)
     if not below_nose:
         raise ProfileError("not_a_profile", "no chin-neck angle below the nose")
-    c0 = max(below_nose)[3]
-    to_c0 = _hull_vertices(chain[nose : c0 + 1]) + nose
-    pogonion = int(to_c0[to_c0 < c0].max()) if np.any(to_c0 < c0) else nose
-    after = _defects(chain[pogonion:], pogonion)
-    first_after = [d for d in after if d[1] == pogonion]
-    if not first_after or pogonion <= nose:
+    cervical = max(below_nose)[3]
+    if cervical - nose < 10:
         raise ProfileError("not_a_profile", "no chin between the nose and the neck")
-    cervical = first_after[0][3]
+    span = chain[nose : cervical + 1]
+    pogonion = nose + int(np.argmax(_distance_from_line(span, span[0], span[-1])))
+    if not nose < pogonion < cervical:
+        raise ProfileError("not_a_profile", "no chin between the nose and the neck")
     scale = float(np.hypot(*(chain[cervical] - chain[nose])))
     above = [d for d in _defects(chain[: nose + 1]) if d[0] >= MIN_DEFECT * scale]
-    lips = [d for d in _defects(chain[nose : pogonion + 1], nose) if d[0] >= MIN_DEFECT * scale]
-    if not above or not lips:
+    if not above:
         raise ProfileError("not_a_profile", "no nose between two concavities")
     _, glabella, _, nasion = above[-1]
-    subnasale = lips[0][3]
+    upper_lip = _window(chain, nose, pogonion, SUBNASALE_WINDOW)
+    depth = _distance_from_line(upper_lip, chain[nose], chain[pogonion])
+    subnasale = int(np.argmin(np.linalg.norm(chain - upper_lip[int(np.argmax(depth))], axis=1)))
     arc = chain[pogonion : cervical + 1]
     if len(arc) < 5:
         raise ProfileError("not_a_profile", "no submental contour")
-    menton = pogonion + int(np.argmax(_distance_from_line(arc, arc[0], arc[-1])))
+    centre, u_sub = _fit_line(_window(chain, pogonion, cervical, SUBMENTAL_WINDOW))
+    corner = _intersection(centre, u_sub, chain[pogonion], chain[pogonion] - chain[nasion])
+    menton = pogonion + int(np.argmin(np.linalg.norm(arc - corner, axis=1)))
     return {
         "glabella": glabella,
         "nasion": nasion,
@@ -421,6 +428,29 @@ def profile_landmarks(chain: np.ndarray) -> dict[str, int]:
         "menton": menton,
         "cervical_point": cervical,
     }
+
+
+def _arc_length(chain: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(chain, axis=0), axis=1))])
+
+
+def _window(chain: np.ndarray, a: int, b: int, fractions, *, beyond: bool = False):
+    """The chain points from ``fractions`` of the contour length a -> b, measured from a
+    (``beyond``: measured from b onwards, in units of that length)."""
+    s = _arc_length(chain)
+    length = s[b] - s[a]
+    lo, hi = fractions
+    start = s[b] if beyond else s[a]
+    return chain[(s >= start + lo * length) & (s <= start + hi * length)]
+
+
+def _intersection(p: np.ndarray, u: np.ndarray, q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Where the lines p + t u and q + r v meet (p when they are parallel)."""
+    matrix = np.column_stack([u, -v])
+    if abs(np.linalg.det(matrix)) < 1e-12:
+        return p
+    t, _ = np.linalg.solve(matrix, q - p)
+    return p + t * u
 
 
 def _fit_line(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -448,31 +478,24 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
         "neck_hidden" when less of the neck shows below the cervical point than the neck
         window needs.
     """
-    steps = np.linalg.norm(np.diff(chain, axis=0), axis=1)
-    s = np.concatenate([[0.0], np.cumsum(steps)])
-    m, c = marks["menton"], marks["cervical_point"]
-    length = s[c] - s[m]
-    if length <= 0:
-        raise ProfileError("not_a_profile", "no submental contour")
-    lo, hi = SUBMENTAL_WINDOW
-    sub = chain[(s >= s[m] + lo * length) & (s <= s[m] + hi * length)]
-    lo, hi = NECK_WINDOW
-    submental_length = s[c] - s[marks["pogonion"]]
-    if s[-1] < s[c] + hi * submental_length:
+    s = _arc_length(chain)
+    p, c = marks["pogonion"], marks["cervical_point"]
+    if s[-1] < s[c] + NECK_WINDOW[1] * (s[c] - s[p]):
         raise ProfileError("neck_hidden", "too little of the neck shows below the chin")
-    neck = chain[(s >= s[c] + lo * submental_length) & (s <= s[c] + hi * submental_length)]
+    sub = _window(chain, p, c, SUBMENTAL_WINDOW)
+    neck = _window(chain, p, c, NECK_WINDOW, beyond=True)
     if len(sub) < 3 or len(neck) < 3:
         raise ProfileError("neck_hidden", "too little of the chin-neck outline")
     centre_s, u_sub = _fit_line(sub)
     centre_n, u_neck = _fit_line(neck)
     # orient: the submental line towards the chin, the neck line down the neck
-    if u_sub @ (chain[m] - chain[c]) < 0:
+    if u_sub @ (chain[p] - chain[c]) < 0:
         u_sub = -u_sub
     if u_neck @ (neck[-1] - neck[0]) < 0:
         u_neck = -u_neck
     values = {
         "cervicomental_angle_deg": _angle_deg(u_sub, u_neck),
-        "profile_jaw_angle_deg": _angle_deg(chain[m] - chain[c], u_neck),
+        "profile_jaw_angle_deg": _angle_deg(chain[p] - chain[c], u_neck),
     }
     na, sn, pg = chain[marks["nasion"]], chain[marks["subnasale"]], chain[marks["pogonion"]]
     vertical = sn - na
@@ -480,7 +503,7 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
     ahead = ((pg[0] - na[0]) * vertical[1] - (pg[1] - na[1]) * vertical[0]) / (
         float(np.hypot(*vertical)) or 1.0
     )
-    height = float(np.hypot(*(chain[m] - na))) or 1.0
+    height = float(np.hypot(*(chain[marks["menton"]] - na))) or 1.0
     values["chin_projection_pct"] = float(100.0 * ahead / height)
     face_line = pg - na
     values["face_line_tilt_deg"] = float(np.degrees(np.arctan2(face_line[0], face_line[1])))

@@ -161,9 +161,17 @@ def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):
 
 
 def _read(result) -> dict[str, float]:
-    if result.measurement is None:
+    """A profile result's metrics under their unsided names (one photo shows one side)."""
+    from tracker.metrics import registry
+
+    if result.measurement is None or result.profile_side is None:
         return {}
-    return dict(result.measurement.metrics)
+    return {
+        registry.profile_name(family): result.measurement.metrics[
+            registry.sided(family, result.profile_side)
+        ]
+        for family in registry.PROFILE_FAMILIES
+    }
 
 
 def profile_sides_study(*, head: Head | None = None) -> list[dict]:
