@@ -7,7 +7,9 @@ region, in the head frame (mm; X to the subject's left, Y up, Z to the camera):
 
 * the *submental surface*: from the chin's lowest Face Mesh point (152, the menton) a plane
   going back and down, rising towards the chin at ``submental_deg`` above the horizontal,
-  curving back towards the sides (``SUBMENTAL_CURVE_MM``) so the midline is its front;
+  and rising towards the sides (a parabola of radius ``SUBMENTAL_CURVE_MM``: the floor of
+  the mouth between the two halves of the jaw), so that its lowest and front-most line is
+  the midline, from a camera at eye level too;
 * the *neck*: its front a straight line ``NECK_FRONT_Z_MM`` behind the eyes at the menton's
   height, leaning forward by ``neck_tilt_deg`` as it goes down, receding towards the sides
   over ``NECK_DEPTH_MM`` so that from the side it is as deep as a neck;
@@ -48,7 +50,7 @@ NECK_TILT_DEG = 5.0  # the neck's front leans forward by this as it goes down
 NECK_FRONT_Z_MM = -50.0  # the neck's front at the menton's height
 NECK_DEPTH_MM = 90.0  # the neck recedes by this at |X| = NECK_HALF_WIDTH_MM (side view depth)
 NECK_HALF_WIDTH_MM = 50.0
-SUBMENTAL_CURVE_MM = 30.0  # radius of the submental surface's curve towards the sides
+SUBMENTAL_CURVE_MM = 40.0  # radius of the submental surface's rise towards the sides
 MENTON = 152  # Face Mesh's lowest chin point
 TRUTH_BOTTOM_Y_MM = -210.0  # the exact silhouette is taken down to here (the neck ends at -230)
 PROFILE_METRICS = ("cervicomental_angle_deg", "profile_jaw_angle_deg", "chin_projection_pct")
@@ -87,10 +89,11 @@ def profile_head(
     in_face = _in_polygon(x, y, oval)
     neck = base.mask & ~in_face & (y < ear_y) & (np.abs(x) < NECK_HALF_WIDTH_MM)
     y_m, z_m = float(landmarks[MENTON, 1]), float(landmarks[MENTON, 2])
-    lateral = x**2 / (2.0 * SUBMENTAL_CURVE_MM)
     rise = math.tan(math.radians(submental_deg))
-    below = y - y_m  # negative below the menton
-    z_sub = np.where(below <= 0, z_m + below / rise, z_m - 2.0 * below) - lateral
+    # below the menton (negative), the surface rising towards the sides like the floor of
+    # the mouth between the two halves of the jaw
+    below = y - y_m - x**2 / (2.0 * SUBMENTAL_CURVE_MM)
+    z_sub = np.where(below <= 0, z_m + below / rise, z_m - 2.0 * below)
     z_neck = (
         NECK_FRONT_Z_MM
         - below * math.tan(math.radians(neck_tilt_deg))
@@ -114,10 +117,12 @@ def true_chain(head: Head, *, bin_mm: float = 0.25) -> np.ndarray:
     # the neck's end is no part of a profile: the renders cut the neck above it
     y, z = y[y >= TRUTH_BOTTOM_Y_MM], z[y >= TRUTH_BOTTOM_Y_MM]
     bins = np.floor((y.max() - y) / bin_mm).astype(np.int64)
-    front = np.full(bins.max() + 1, -np.inf)
-    np.maximum.at(front, bins, z)
-    rows = np.nonzero(np.isfinite(front))[0]
-    return np.column_stack([front[rows], (rows + 0.5) * bin_mm])
+    # per bin, the front-most surface point itself (its own height, not the bin's)
+    order = np.lexsort((-z, bins))
+    first = np.ones(order.size, bool)
+    first[1:] = bins[order][1:] != bins[order][:-1]
+    best = order[first]
+    return np.column_stack([z[best], -y[best]])
 
 
 def true_profile(head: Head) -> dict[str, float]:
@@ -127,25 +132,39 @@ def true_profile(head: Head) -> dict[str, float]:
     return values
 
 
+CAMERA_Y_MM = -110.0  # profile photos are taken with the camera at the chin's height
+
+
 def profile_capture(**fields) -> Capture:
-    """A capture of the head from the side (yaw 90 unless given) framed like a profile photo:
-    the face moved down so that the image's lower border cuts the neck above the model's
-    end (``NECK_BOTTOM_Y_MM``), as a photo's border cuts a real neck. ``fields`` are
-    :class:`Capture` fields."""
+    """A capture of the head from the side (yaw 90 unless given) framed like a profile photo
+    taken as advised: the camera at the chin's height (``CAMERA_Y_MM``), level. The face is
+    placed in the image so that the camera's axis passes at that height (the head is above
+    the image centre). ``fields`` are :class:`Capture` fields."""
     from tracker.photos.camera import focal_length_px
     from tracker.validation.head3d import AIM_MM
-    from tracker.validation.head3d import NECK_BOTTOM_Y_MM as END_Y
 
     capture = Capture(**{"yaw_deg": 90.0, **fields})
+    f_px = focal_length_px(capture.focal_length_35mm, capture.image_size_px)
+    up = f_px * (AIM_MM[1] - CAMERA_Y_MM) / capture.distance_mm
+    return replace(capture, offset_px=(capture.offset_px[0], capture.offset_px[1] - up))
+
+
+def render_profile(head: Head, capture: Capture) -> np.ndarray:
+    """Render a profile capture, the image cut at the bottom above the model's neck end (as
+    a photo's border cuts a real neck): (H', W, 3) uint8 RGB."""
+    from tracker.photos.camera import focal_length_px
+    from tracker.validation.head3d import NECK_BOTTOM_Y_MM, _camera_transform
+
+    rendered = render(head, capture)
     width, height = capture.image_size_px
     f_px = focal_length_px(capture.focal_length_35mm, capture.image_size_px)
-    end_px = (AIM_MM[1] - END_Y) * f_px / capture.distance_mm
-    margin = 0.03 * height
-    down = max(0.0, height - 1 + margin - (height - 1) / 2.0 - end_px)
-    return replace(capture, offset_px=(capture.offset_px[0], capture.offset_px[1] + down))
+    linear, translation = _camera_transform(capture, f_px)
+    end = np.array([0.0, NECK_BOTTOM_Y_MM + 15.0, NECK_FRONT_Z_MM]) @ linear.T + translation
+    row = int(f_px * end[1] / end[2] + (height - 1) / 2.0)
+    return np.ascontiguousarray(rendered.pixels[: max(1, min(height, row))])
 
 
-def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):
+def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):  # noqa: D103
     """The pipeline's profile measurement of a rendered image (``view="profile"``)."""
     from tracker.pipeline import measure_profile_pixels
     from tracker.photos.camera import default_camera
@@ -181,8 +200,8 @@ def profile_sides_study(*, head: Head | None = None) -> list[dict]:
     truth = true_profile(head)
     rows = []
     for yaw, side in ((90.0, "right"), (-90.0, "left")):
-        rendered = render(head, profile_capture(yaw_deg=yaw))
-        result = measure_render(rendered.pixels, rendered.focal_length_px)
+        pixels = render_profile(head, profile_capture(yaw_deg=yaw))
+        result = measure_render(pixels)
         rows.append(
             {
                 "yaw_deg": yaw,
@@ -211,8 +230,8 @@ def profile_change_study(
         captures = (profile_capture(yaw_deg=90.0), profile_capture(yaw_deg=-90.0))
     rows = []
     for capture in captures:
-        a = measure_render(render(before, capture).pixels, None)
-        b = measure_render(render(after, capture).pixels, None)
+        a = measure_render(render_profile(before, capture))
+        b = measure_render(render_profile(after, capture))
         ma, mb = _read(a), _read(b)
         key = "cervicomental_angle_deg"
         rows.append(
@@ -253,7 +272,7 @@ def profile_noise_study(n: int = 30, *, seed: int = 11, head: Head | None = None
     for i in range(n):
         side = "right" if i % 2 == 0 else "left"
         capture = random_profile_capture(rng, side)
-        result = measure_render(render(head, capture).pixels, None)
+        result = measure_render(render_profile(head, capture))
         rows.append(
             {
                 "side": side,
@@ -290,16 +309,16 @@ def busy_background(pixels: np.ndarray, background_rgb, *, seed: int = 0) -> np.
 def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
     """Bad input: a front render measured as a profile, a profile measured as a front photo,
     a profile before a busy background. One row each: the status and the reason given."""
-    from tracker.pipeline import measure_pixels
+    from tracker.pipeline import measure_any_pixels
 
     head = profile_head() if head is None else head
     front = render(head, Capture())
-    side = render(head, profile_capture(yaw_deg=90.0))
-    busy = busy_background(side.pixels, head.background_rgb)
+    side = render_profile(head, profile_capture(yaw_deg=90.0))
+    busy = busy_background(side, head.background_rgb)
     rows = []
     for case, result in (
-        ("front photo given as profile", measure_render(front.pixels, None)),
-        ("profile given as front photo", measure_pixels(side.pixels)),
+        ("front photo given as profile", measure_render(front.pixels)),
+        ("profile given as front photo", measure_any_pixels(side, view="front")),
         ("profile before a busy background", measure_render(busy, None)),
     ):
         rows.append(
