@@ -115,12 +115,22 @@ def main() -> None:
     metavar="MM",
     help="The person's interpupillary distance in mm: sets the scale instead of the iris diameter.",
 )
+@click.option(
+    "--view",
+    type=click.Choice(["auto", "front", "profile"]),
+    default="auto",
+    show_default=True,
+    help="front: face the camera; profile: a side view, measured on the outline of the "
+    "head and neck (chin-neck angle); auto: a front photo when a face turned less than "
+    "45 deg is found, otherwise a profile when the outline is one.",
+)
 def measure(
     photos: tuple[Path, ...],
     as_json: bool,
     mirrored: bool,
     overlay_dir: Path | None,
     ipd_mm: float | None,
+    view: str,
 ) -> None:
     """Measure photos without storing anything.
 
@@ -134,6 +144,9 @@ def measure(
     camera_distance_mm (from the camera to the eyes) and focal_source (where the focal length
     came from: exif-35mm, exif-focal-plane or default-front-camera),
     quality and metrics; missing values and NaN are null. Errors then go to stdout only.
+    A profile photo's object also holds view ("profile"), profile_side (the subject's side
+    facing the camera) and its metrics under unsided names (cervicomental_angle_deg,
+    profile_jaw_angle_deg, chin_projection_pct); a front photo's view is "front".
 
     Exit status: 0 when every photo was measured (ok or rejected), 1 when any could not be
     read or no photo was found.
@@ -156,7 +169,7 @@ def measure(
                 param_hint="'--overlay'",
             ) from None
 
-    from tracker.pipeline import measure_photo  # deferred: keeps --help and --version quick
+    from tracker.pipeline import measure_photo_view  # deferred: keeps --help quick
 
     name_width = max(len("file"), *(len(_terminal_text(str(f))) for f in files))
     if not as_json:
@@ -168,7 +181,9 @@ def measure(
     with _progress(len(files)) as bar:
         for file in files:
             try:
-                result, photo = measure_photo(file, mirrored=mirrored, ipd_mm=ipd_mm)
+                result, photo = measure_photo_view(
+                    file, view=view, mirrored=mirrored, ipd_mm=ipd_mm
+                )
             except Exception as exc:  # a bug must not cost the rest of the batch
                 result, photo = (
                     PhotoResult(
@@ -184,7 +199,8 @@ def measure(
                 )
             counts[result.status] = counts.get(result.status, 0) + 1
             overlay_path = None
-            if overlay_dir is not None and photo is not None and result.landmarks is not None:
+            drawable = result.landmarks is not None or result.profile is not None
+            if overlay_dir is not None and photo is not None and drawable:
                 overlay_path = _unique_overlay_path(overlay_dir, file, overlay_names)
                 failed |= not _write_overlay(overlay_path, photo.pixels, result, bar)
             with _write_mode(bar):
@@ -314,9 +330,19 @@ def result_record(result: PhotoResult) -> dict:
     pose = None
     if quality is not None:
         pose = {key: _round(value) for key, value in asdict(quality.pose).items()}
+    metrics = dict(measurement.metrics) if measurement else {}
+    if result.view == "profile" and result.profile_side is not None:
+        # one photo shows one side: its metrics under their unsided names
+        metrics = {
+            registry.profile_name(family): metrics[registry.sided(family, result.profile_side)]
+            for family in registry.PROFILE_FAMILIES
+            if registry.sided(family, result.profile_side) in metrics
+        }
     return {
         "file": result.file,
         "status": result.status,
+        "view": result.view,
+        "profile_side": result.profile_side,
         "reasons": list(result.reasons),
         "advice": reason_advice(result.reasons),
         "pose": pose,
@@ -326,7 +352,7 @@ def result_record(result: PhotoResult) -> dict:
         "camera_distance_mm": _round(measurement.camera_distance_mm) if measurement else None,
         "focal_source": (measurement.focal_source or None) if measurement else None,
         "quality": {k: _round(v) for k, v in quality.scores.items()} if quality else {},
-        "metrics": {k: _round(v) for k, v in measurement.metrics.items()} if measurement else {},
+        "metrics": {k: _round(v) for k, v in metrics.items()},
     }
 
 
@@ -357,6 +383,17 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
     ]
     advice = reason_advice(result.reasons) if result.status == "rejected" else []
     text = "; ".join(result.reasons) + (f" -> {'; '.join(advice)}" if advice else "")
+    if result.view == "profile" and result.profile_side is not None and result.measurement:
+        values = result.measurement.metrics
+        shown = ", ".join(
+            f"{registry.label(name).rsplit(' (', 1)[0].lower()} "
+            f"{number(values[name], registry.decimals(name))} {registry.unit_text(name)}"
+            for name in (
+                registry.sided(family, result.profile_side) for family in registry.PROFILE_FAMILIES
+            )
+            if name in values
+        )
+        text = f"{result.profile_side} profile: {shown}" + (f"; {text}" if text else "")
     cells.append(_terminal_text(text))
     return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
 

@@ -207,6 +207,21 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
     status_colour = {"ok": OK_COLOUR, "rejected": REJECTED_COLOUR}.get(result.status, ERROR_COLOUR)
     lines = [(Path(result.file).name, TEXT_COLOUR), (result.status.upper(), status_colour)]
     lines += [(reason, REASON_COLOUR) for reason in result.reasons]
+    if result.view == "profile":
+        from tracker.metrics import registry
+
+        m = result.measurement.metrics if result.measurement is not None else {}
+        side = result.profile_side
+        if side is not None:
+            lines.append((f"{side} profile (the subject's {side} side)", TEXT_COLOUR))
+            for family in registry.PROFILE_FAMILIES:
+                name = registry.sided(family, side)
+                label = registry.label(name).rsplit(" (", 1)[0].lower()
+                unit = " %" if registry.unit_text(name) == "%" else " deg"
+                lines.append(
+                    (f"{label} {_fmt(m.get(name), registry.decimals(name), unit)}", TEXT_COLOUR)
+                )
+        return lines
     if result.quality is not None:
         p = result.quality.pose
         lines.append(
@@ -294,7 +309,10 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
     img = np.ascontiguousarray(np.array(pixels, dtype=np.uint8, copy=True))
     scores = result.quality.scores if result.quality is not None else {}
     avoid = None
-    if result.landmarks is None:
+    if result.profile is not None:
+        pen = _Pen(img.shape, 0.0)
+        avoid = _draw_profile(img, result, pen)
+    elif result.landmarks is None:
         pen = _Pen(img.shape, 0.0)
     else:
         geo = overlay_geometry(result)
@@ -369,6 +387,56 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                 )
     _draw_panel(img, result, pen.panel_scale, avoid)
     return img
+
+
+PROFILE_COLOUR = (0, 220, 255)
+SUBMENTAL_COLOUR = (120, 255, 120)
+NECK_COLOUR = (255, 235, 0)
+
+
+def _draw_profile(img: np.ndarray, result: PhotoResult, pen: _Pen):
+    """A profile's outline, its landmarks, the submental and neck lines (extended to their
+    meeting point) and the chin-neck angle; returns the box the panel should avoid."""
+    geometry = result.profile
+    chain = np.asarray(geometry.chain_px)
+    points = np.array([_fixed(p) for p in chain], dtype=np.int32)
+    cv2.polylines(img, [points], False, PROFILE_COLOUR, pen.line, cv2.LINE_AA, _SHIFT)
+    for point in geometry.points_px.values():
+        cv2.circle(
+            img,
+            _fixed(point),
+            max(1, int(round(pen.dot * 1.5 * _ONE))),
+            PROFILE_COLOUR,
+            -1,
+            cv2.LINE_AA,
+            _SHIFT,
+        )
+    (s0, s1), (n0, n1) = (np.asarray(x) for x in geometry.lines_px["submental"]), (
+        np.asarray(x) for x in geometry.lines_px["neck"]
+    )
+    # the vertex: where the two lines meet
+    u, v = s1 - s0, n1 - n0
+    matrix = np.column_stack([u, -v])
+    vertex = (
+        s0 + np.linalg.solve(matrix, n0 - s0)[0] * u if abs(np.linalg.det(matrix)) > 1e-9 else s0
+    )
+    far_sub = s0 if np.linalg.norm(s0 - vertex) > np.linalg.norm(s1 - vertex) else s1
+    far_neck = n0 if np.linalg.norm(n0 - vertex) > np.linalg.norm(n1 - vertex) else n1
+    _line(img, vertex, far_sub, SUBMENTAL_COLOUR, pen.line)
+    _line(img, vertex, far_neck, NECK_COLOUR, pen.line)
+    metrics = result.measurement.metrics if result.measurement is not None else {}
+    value = metrics.get(f"cervicomental_angle_{result.profile_side}_deg")
+    if pen.labels:
+        away = -1.0 if geometry.facing == "left" else 1.0
+        _text(
+            img,
+            f"{_fmt(value, 1)} deg",
+            vertex + np.array([away * 3.0, 2.0]) * pen.label_scale * 22,
+            pen.label_scale,
+            SUBMENTAL_COLOUR,
+            align="left" if away > 0 else "right",
+        )
+    return (chain.min(axis=0), chain.max(axis=0))
 
 
 def save_overlay(path: str | Path, rgb: np.ndarray) -> None:

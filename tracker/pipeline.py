@@ -267,14 +267,16 @@ def measure_profile_pixels(
         "face_line_tilt_deg": tilt,
         "background_sd": silhouette.background_sd,
         "contrast": silhouette.contrast,
-        "turning_face_deg": geometry_.turning[0],
-        "turning_back_deg": geometry_.turning[1],
+        "overhang_face_px": geometry_.turning[0],
+        "overhang_back_px": geometry_.turning[1],
     }
     return PhotoResult(
         file=file,
         status="rejected" if reasons else "ok",
         reasons=reasons,
-        quality=Quality(pose=Pose(float("nan"), tilt, float("nan")), scores=evidence),
+        # no head pose in a profile (Face Mesh's frame needs both eyes): its level is the
+        # face line's tilt, among the scores
+        quality=Quality(pose=Pose(float("nan"), float("nan"), float("nan")), scores=evidence),
         measurement=Measurement(
             metrics=metrics, scale_mm_per_px=float("nan"), scale_source="none"
         ),
@@ -301,7 +303,8 @@ def measure_any_pixels(
     face (no face, or turned beyond ``settings.profile_min_yaw_deg``) whose silhouette is a
     profile is refused as "a profile photo, not a front one". "profile":
     :func:`measure_profile_pixels`. "auto": a front photo when Face Mesh finds a face turned
-    less than ``profile_min_yaw_deg``, otherwise a profile.
+    less than ``profile_min_yaw_deg``; otherwise a profile when the silhouette is one, and
+    the front measurement's own result (no face, head turned) when it is not.
 
     Raises
     ------
@@ -312,26 +315,63 @@ def measure_any_pixels(
         raise ValueError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
     if view == "profile":
         return measure_profile_pixels(pixels, file=file, camera=camera, settings=settings)
-    yaw, _ = frontal_yaw_deg(pixels, camera=camera)
-    frontal = yaw is not None and abs(yaw) < settings.profile_min_yaw_deg
-    if view == "auto" and not frontal:
-        return measure_profile_pixels(
-            pixels, file=file, camera=camera, check_front=False, settings=settings
-        )
     result = measure_pixels(pixels, file=file, ipd_mm=ipd_mm, camera=camera, settings=settings)
-    if not frontal:
-        side = measure_profile_pixels(
-            pixels, file=file, camera=camera, check_front=False, settings=settings
+    yaw = result.quality.pose.yaw_deg if result.quality is not None else None
+    if yaw is not None and abs(yaw) < settings.profile_min_yaw_deg:
+        return result  # a front face: Face Mesh has read it
+    # no face, or one turned far: a profile when the silhouette is one
+    side = measure_profile_pixels(
+        pixels, file=file, camera=camera, check_front=False, settings=settings
+    )
+    if side.measurement is None:
+        return result  # not a profile either: the front photo's own reasons
+    if view == "auto":
+        return side
+    return replace(
+        result,
+        status="rejected",
+        reasons=(
+            Reason(
+                ReasonCode.PROFILE_GIVEN_AS_FRONT,
+                f"a profile photo ({side.profile_side} side), not a front one",
+            ),
+        ),
+    )
+
+
+def measure_photo_view(
+    path: str | Path,
+    *,
+    view: str = "auto",
+    mirrored: bool = False,
+    ipd_mm: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[PhotoResult, Photo | None]:
+    """:func:`measure_photo` for any view (see :func:`measure_any_pixels`); never raises for
+    a bad file."""
+    try:
+        photo = open_photo(
+            path,
+            mirrored=mirrored,
+            min_long_side_px=settings.decode_min_long_side_px,
+            settings=settings,
         )
-        if side.measurement is not None:
-            return replace(
-                result,
-                status="rejected",
-                reasons=(
-                    Reason(
-                        ReasonCode.PROFILE_GIVEN_AS_FRONT,
-                        f"a profile photo ({side.profile_side} side), not a front one",
-                    ),
-                ),
-            )
-    return result
+    except PhotoError as exc:
+        return PhotoResult(
+            file=str(path), status="error", reasons=(Reason(ReasonCode.UNREADABLE, exc.reason),)
+        ), None
+    result = measure_any_pixels(
+        photo.pixels,
+        view=view,
+        file=str(path),
+        ipd_mm=ipd_mm,
+        camera=photo.camera,
+        settings=settings,
+    )
+    result = replace(
+        result,
+        decode_scale=photo.decode_scale,
+        original_size_px=photo.original_size_px,
+        format=photo.format,
+    )
+    return result, photo
