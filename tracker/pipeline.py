@@ -267,6 +267,7 @@ def measure_profile_pixels(
         "face_line_tilt_deg": tilt,
         "background_sd": silhouette.background_sd,
         "contrast": silhouette.contrast,
+        "nose_prominence": float(values.get("nose_prominence", float("nan"))),
         "overhang_face_px": geometry_.turning[0],
         "overhang_back_px": geometry_.turning[1],
     }

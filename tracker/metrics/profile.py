@@ -239,14 +239,14 @@ def _turning_deg(chain: np.ndarray) -> float:
     return float(np.degrees(np.abs(np.diff(angles)).sum()))
 
 
-def front_chain(alpha: np.ndarray) -> tuple[np.ndarray, Facing, tuple[float, float]]:
-    """The face's half of the outline, top to bottom, in image pixels.
+def front_chain(alpha: np.ndarray):
+    """The face's half of the outline by the overhang, top to bottom, in image pixels.
 
     Returns
     -------
     (chain (N, 2) x, y in image pixels; the way the face points; (overhang of the face's
-    side, of the back's) in pixels, the evidence for the way: see ``_overhangs``). The
-    points on the image border are left out.
+    side, of the back's) in pixels, the evidence for the way: see ``_overhangs``; the other
+    half, top to bottom). The points on the image border are left out.
 
     Raises
     ------
@@ -286,8 +286,9 @@ def front_chain(alpha: np.ndarray) -> tuple[np.ndarray, Facing, tuple[float, flo
     # the halves: which one lies on the right (larger x) at mid-height
     right_first = np.median(halves[0][:, 0]) > np.median(halves[1][:, 0])
     chain = halves[0] if right_first == (facing == "right") else halves[1]
+    other = halves[1] if chain is halves[0] else halves[0]
     ratio = (max(overhang), min(overhang))
-    return chain, facing, ratio
+    return chain, facing, ratio, other
 
 
 def _overhangs(region: np.ndarray) -> tuple[float, float]:
@@ -535,8 +536,25 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
         With the reason's code when the outline is not a usable profile.
     """
     width = alpha.shape[1]
-    chain_img, facing, turning = front_chain(alpha)
-    chain, marks, values, lines = measure_chain(oriented(chain_img, facing, width))
+    chain_img, facing, turning, other = front_chain(alpha)
+    # both halves are read as a profile; the face's is the one with a nose (the most
+    # prominent nose tip against the line nasion -> pogonion), the overhang decides a tie
+    found = []
+    first_error = None
+    for rank, (half, way) in enumerate(
+        ((chain_img, facing), (other, "left" if facing == "right" else "right"))
+    ):
+        try:
+            measured = measure_chain(oriented(half, way, width))  # type: ignore[arg-type]
+        except ProfileError as exc:
+            first_error = first_error or exc
+            continue
+        found.append((_nose_prominence(measured[0], measured[1]), -rank, way, measured))
+    if not found:
+        assert first_error is not None
+        raise first_error
+    _, _, facing, (chain, marks, values, lines) = max(found, key=lambda f: (f[0], f[1]))
+    values = {**values, "nose_prominence": max(found, key=lambda f: (f[0], f[1]))[0]}
     back = oriented(chain, facing, width)  # to image pixels again
 
     def to_image(p):
@@ -551,6 +569,14 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
         values=values,
         turning=turning,
     )
+
+
+def _nose_prominence(chain: np.ndarray, marks: dict[str, int]) -> float:
+    """How far the nose tip stands ahead of the line nasion -> pogonion, per length of that
+    line: 0.15-0.3 for a nose; a bump of hair or an ear, taken for one, stands out less."""
+    na, tip, pg = (chain[marks[k]] for k in ("nasion", "nose_tip", "pogonion"))
+    length = float(np.hypot(*(pg - na))) or 1.0
+    return float(_distance_from_line(tip[None], na, pg)[0]) / length
 
 
 def profile_side(facing: Facing) -> Literal["left", "right"]:

@@ -132,14 +132,14 @@ def true_profile(head: Head) -> dict[str, float]:
     return values
 
 
-CAMERA_Y_MM = -110.0  # profile photos are taken with the camera at the chin's height
+CAMERA_Y_MM = -80.0  # profile photos are taken with the camera between mouth and chin
 
 
 def profile_capture(**fields) -> Capture:
     """A capture of the head from the side (yaw 90 unless given) framed like a profile photo
-    taken as advised: the camera at the chin's height (``CAMERA_Y_MM``), level. The face is
-    placed in the image so that the camera's axis passes at that height (the head is above
-    the image centre). ``fields`` are :class:`Capture` fields."""
+    taken as advised: the camera level, at the height of the mouth and chin
+    (``CAMERA_Y_MM``). The face is placed in the image so that the camera's axis passes at
+    that height (the head is above the image centre). ``fields`` are :class:`Capture` fields."""
     from tracker.photos.camera import focal_length_px
     from tracker.validation.head3d import AIM_MM
 
