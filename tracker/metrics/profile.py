@@ -173,15 +173,18 @@ def refine_silhouette(
         keep = residual < max(6.0 * sd, 6.0)
     background_sd = 1.4826 * float(np.median(residual)) / math.sqrt(2.0)
 
-    # each pixel's colour distance from the background field, within the band
-    near = (out_dist < band) & (in_dist < band)
-    ny, nx = np.nonzero(near)
-    fitted = _quadratic_design(nx / scale, ny / scale) @ coefficients
-    distance = np.zeros((height, width), np.float32)
-    distance[ny, nx] = np.linalg.norm(image[ny, nx] - fitted, axis=1)
+    # each pixel's colour distance from the background field
+    gy, gx = np.mgrid[0:height, 0:width]
+    fitted = (
+        _quadratic_design(gx.ravel() / scale, gy.ravel() / scale).astype(np.float32)
+        @ coefficients.astype(np.float32)
+    ).reshape(height, width, 3)
+    distance = np.linalg.norm(image - fitted, axis=2).astype(np.float32)
     noise = max(background_sd, 1.0)
-    # the person: far from the background colour, connected to the model's person
-    solid = (distance > 8.0 * noise) | (in_dist >= band)
+    near = (out_dist < band) & (in_dist < band)
+    # the person: far from the background colour (the model's mask is only a guide: its
+    # inside may hold background), connected to the model's person; holes filled
+    solid = distance > max(8.0 * noise, 12.0)
     count, labels = cv2.connectedComponents(solid.astype(np.uint8), connectivity=8)
     if count > 1:
         overlap = np.bincount(labels[person], minlength=count)

@@ -71,7 +71,9 @@ def run_validation(
     include_bundled : also use the astronaut and ``sample_images``.
     capture_study : also run the capture-geometry study on the project's 3-D head
         (:mod:`tracker.validation.capture`): head turn, camera distance, selfie noise and
-        3-D brow lifts, per metric.
+        3-D brow lifts, per metric; and the profile study on it
+        (:mod:`tracker.validation.profile`): the chin-neck angle's truth, a known change,
+        selfie noise, refusals.
     progress : called with one line per step.
     """
     import pandas as pd
@@ -208,6 +210,11 @@ def run_validation(
                     else float("nan")
                 )
                 row[column] = float(value)
+    profile = None
+    if capture_study:
+        from tracker.validation.profile import run_profile_study
+
+        profile = run_profile_study(quick=quick, progress=say)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     # face_scale_mm is the fixed scale itself: its person-scaled value cannot vary
     for column in ("noise_sd", "sem", "mdc95", "pose_slope_per_deg"):
@@ -288,6 +295,11 @@ def run_validation(
             + capture_markdown(summarise_capture(captures))
             + "\n"
         )
+    if profile is not None:
+        from tracker.validation.profile import profile_details, profile_markdown
+
+        markdown += "\n\n" + profile_markdown(profile)
+        details += profile_details(profile)
     return ValidationReport(
         table=table,
         details=details,
