@@ -36,7 +36,7 @@ from skimage import data
 
 import tracker
 from tracker.errors import PhotoError, TrackerError
-from tracker.importing import import_photos, remeasure
+from tracker.importing import import_photos, mark_mirrored, remeasure
 from tracker.landmarks.indices import reference_face
 from tracker.library import ImportSummary, Library, LibraryError
 from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
@@ -641,6 +641,35 @@ def test_remeasure_equals_the_stored_measurement(library, photos, monkeypatch):
     assert {r["algorithm_version"] for r in library.photo_records()} == {"next"}
     assert remeasure(library) == 6  # again: replaces, does not duplicate
     assert len(library.photos()) == 6
+
+
+def test_a_failed_remeasure_changes_nothing(library, photos, monkeypatch):
+    """``remeasure`` and ``mark_mirrored`` store their change and the metrics measured from it
+    in one transaction: when writing the metrics fails half-way, the photos keep exactly the
+    metrics, pose and mirroring they had (compared value for value, tolerance 0)."""
+    fake_import(library, photos[:3], workers=1)
+    before = library.photos()
+    flags = library._conn.execute("SELECT flipped FROM landmarks ORDER BY photo_id").fetchall()
+    photo_id = int(before["id"].iloc[0])
+
+    def fail(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(Library, "write_measurements", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        remeasure(library)
+    with pytest.raises(OSError, match="disk gone"):
+        mark_mirrored(library, photo_id)
+    monkeypatch.undo()
+
+    after = library.photos()
+    pd.testing.assert_frame_equal(after, before)
+    assert (
+        library._conn.execute("SELECT flipped FROM landmarks ORDER BY photo_id").fetchall() == flags
+    )
+    assert not library.photo(photo_id)["mirrored"]
+    assert not library._conn.in_transaction
+    assert mark_mirrored(library, photo_id) is True  # the library is usable after the failure
 
 
 def test_remeasure_of_10000_photos_in_one_stack(tmp_path):
