@@ -406,7 +406,7 @@ def import_files(
     mirrored: bool = False,
 ) -> list[dict]:
     """Import uploaded files (name, and the content, a temporary path or an open file) through
-    ``Library.import_photos``; one result per file, in order: ``name``, ``outcome``
+    ``tracker.importing.import_photos``; one result per file, in order: ``name``, ``outcome``
     ("imported", "already there", "error"), ``status`` and ``reasons`` (imported photos),
     ``error`` (one line), ``id``."""
     from tracker.photos import SUPPORTED_SUFFIXES
@@ -448,7 +448,10 @@ def import_files(
             paths[str(target)] = index
         if paths:
             with state.library() as library:
-                summary = library.import_photos(
+                from tracker.importing import import_photos
+
+                summary = import_photos(
+                    library,
                     list(paths),
                     session=session,
                     tag=tag,
