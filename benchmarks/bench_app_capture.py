@@ -48,7 +48,7 @@ def main() -> None:
     import httpx
     from PIL import Image
 
-    from tracker import Library
+    from tracker import Library, import_photos
     from tracker.app import AppServer
     from tracker.app.fakecam import frame_from_photo
     from tracker.app.live import frame_feedback
@@ -56,7 +56,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-app-"))
     with Library(folder / "library") as library:
-        library.import_photos([SERIES / f"selfie_0{i}.jpg" for i in (1, 2, 4, 5, 6)], workers=1)
+        import_photos(library, [SERIES / f"selfie_0{i}.jpg" for i in (1, 2, 4, 5, 6)], workers=1)
         usual = library._usual_capture()
     frame = frame_from_photo(SERIES / "selfie_01.jpg")
     buffer = io.BytesIO()

@@ -102,12 +102,12 @@ class MemorySampler(threading.Thread):
 
 
 def throughput(jpeg: bytes, work: Path, photos: int, workers: int) -> dict:
-    from tracker import Library
+    from tracker import Library, import_photos
 
     files = make_copies(jpeg, work / f"in_{workers}", photos)
     library = Library(work / f"lib_{workers}")
     start = time.perf_counter()
-    summary = library.import_photos([files[0].parent], workers=workers)
+    summary = import_photos(library, [files[0].parent], workers=workers)
     elapsed = time.perf_counter() - start
     return {
         "workers": workers,
@@ -119,7 +119,7 @@ def throughput(jpeg: bytes, work: Path, photos: int, workers: int) -> dict:
 
 
 def memory_over_import(jpeg: bytes, work: Path, photos: int, workers: int) -> dict:
-    from tracker import Library
+    from tracker import Library, import_photos
 
     files = make_copies(jpeg, work / "in_memory", photos)
     library = Library(work / "lib_memory")
@@ -127,7 +127,8 @@ def memory_over_import(jpeg: bytes, work: Path, photos: int, workers: int) -> di
     sampler = MemorySampler()
     start = time.perf_counter()
     sampler.start()
-    summary = library.import_photos(
+    summary = import_photos(
+        library,
         [files[0].parent],
         workers=workers,
         progress=lambda done, total: done_at.append((time.perf_counter() - start, done)),
@@ -156,8 +157,8 @@ def memory_over_import(jpeg: bytes, work: Path, photos: int, workers: int) -> di
 
 def remeasure_time(work: Path, count: int) -> dict:
     """Store ``count`` landmark sets directly (a perturbed reference face each) and time
-    ``Library.remeasure``."""
-    from tracker import Library
+    ``tracker.importing.remeasure``."""
+    from tracker import Library, remeasure
     from tracker.landmarks.indices import reference_face
 
     library = Library(work / "lib_remeasure")
@@ -168,7 +169,7 @@ def remeasure_time(work: Path, count: int) -> dict:
     library._store_synthetic_landmarks(points, scale_mm_per_px=np.full(count, 0.2))
     stored = time.perf_counter() - start
     start = time.perf_counter()
-    n = library.remeasure()
+    n = remeasure(library)
     elapsed = time.perf_counter() - start
     return {"landmark_sets": n, "store_seconds": stored, "remeasure_seconds": elapsed}
 

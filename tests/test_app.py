@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker import Library
+from tracker import Library, import_photos
 
 SERIES = Path(__file__).resolve().parent.parent / "sample_images" / "series"
 # baseline photos (two weeks), one rejected (blurred: selfie_03), then treatment
@@ -40,7 +40,7 @@ def library_dir(tmp_path_factory) -> Path:
     """A small library: 7 sample selfies (6 accepted, 1 blurred) and 3 logged sessions."""
     path = tmp_path_factory.mktemp("app") / "library"
     with Library(path) as library:
-        library.import_photos([SERIES / name for name in LIBRARY_PHOTOS], workers=1)
+        import_photos(library, [SERIES / name for name in LIBRARY_PHOTOS], workers=1)
         for started in SESSIONS:
             library.log_session(started, minutes=20, mode="lift")
     return path

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from matplotlib.figure import Figure
 from PIL import Image
 
-from tracker import Library, charts
+from tracker import Library, charts, import_photos
 from tracker.cli import main
 from tracker.errors import PhotoError
 from tracker.landmarks import indices as ix
@@ -122,8 +122,8 @@ def build_library(
                 seed=10_000 + i,
                 size=size,
             )
-    library = Library(root / "library", measure=fake_measure)
-    library.import_photos(folder, workers=1, tag=tag)
+    library = Library(root / "library")
+    import_photos(library, folder, workers=1, tag=tag, measure=fake_measure)
     for i in range(first_session_day, days, sessions_every):
         library.log_session(
             START + timedelta(days=i, hours=1),

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from tracker.analysis.trend import analyse
+from tracker.importing import import_photos
 from tracker.landmarks import indices as ix
 from tracker.library import Library
 from tracker.pipeline import measure_photo
@@ -33,7 +34,7 @@ def demo(tmp_path_factory):
     with open(SERIES / "sessions.csv", newline="") as fh:
         sessions = list(csv.DictReader(fh))
     with Library(tmp_path_factory.mktemp("demo") / "library") as library:
-        library.import_photos([SERIES], workers=2)
+        import_photos(library, [SERIES], workers=2)
         for row in sessions:
             library.log_session(row["started_at"], minutes=float(row["minutes"]), mode=row["mode"])
         photos = library.photos(person_scale=True)

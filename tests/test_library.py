@@ -36,6 +36,7 @@ from skimage import data
 
 import tracker
 from tracker.errors import PhotoError, TrackerError
+from tracker.importing import import_photos, mark_mirrored, remeasure
 from tracker.landmarks.indices import reference_face
 from tracker.library import ImportSummary, Library, LibraryError
 from tracker.library.migrations import LATEST_VERSION, MIGRATIONS
@@ -147,7 +148,12 @@ def sha256(path: Path) -> str:
 
 
 def fake_library(path: Path, **kwargs) -> Library:
-    return Library(path, measure=fake_measure, **kwargs)
+    return Library(path, **kwargs)
+
+
+def fake_import(library: Library, paths, **kwargs) -> ImportSummary:
+    """``tracker.importing.import_photos`` with ``fake_measure`` (no model is run)."""
+    return import_photos(library, paths, measure=fake_measure, **kwargs)
 
 
 def check_consistent(library_path: Path) -> sqlite3.Connection:
@@ -186,10 +192,10 @@ IMPORT_SCRIPT = """
 import json, sys
 sys.path.insert(0, {tests!r})
 from test_library import fake_measure
-from tracker import Library
+from tracker import Library, import_photos
 if __name__ == "__main__":
-    library = Library(sys.argv[1], measure=fake_measure)
-    summary = library.import_photos(sys.argv[3:], workers=int(sys.argv[2]))
+    library = Library(sys.argv[1])
+    summary = import_photos(library, sys.argv[3:], workers=int(sys.argv[2]), measure=fake_measure)
     print(json.dumps({{"imported": summary.imported, "already_there": summary.already_there,
                       "errors": summary.errors}}))
 """
@@ -293,7 +299,7 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
     (folder / "notes.txt").write_text("not a photo")
     (folder / ".hidden.jpg").write_bytes(b"resource fork")
 
-    summary = library.import_photos(folder, workers=1)
+    summary = fake_import(library, folder, workers=1)
 
     assert len(summary.imported) == 4 and summary.errors == {} and summary.ignored == 2
     got = {Path(r["file"]).name: r for r in library.photo_records()}
@@ -310,8 +316,12 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
     assert summary.date_sources == {"exif": 2, "filename": 1, "mtime": 1}
 
     manual = fake_library(tmp_path / "manual")
-    manual.import_photos(
-        folder / "with_offset.jpg", manual_date=date(2026, 2, 2), prefer_manual_date=True, workers=1
+    fake_import(
+        manual,
+        folder / "with_offset.jpg",
+        manual_date=date(2026, 2, 2),
+        prefer_manual_date=True,
+        workers=1,
     )
     (record,) = manual.photo_records()
     assert (record["captured_at"], record["date_source"]) == ("2026-02-02T12:00:00", "manual")
@@ -321,7 +331,7 @@ def test_import_stores_every_photo_with_its_capture_time_and_source(tmp_path, li
 def test_import_record_has_the_json_fields(library, photos):
     """Each record holds id, file (original path), captured_at (ISO 8601), date_source,
     status, reasons, session and metrics, and survives json.dumps without NaN."""
-    library.import_photos(photos[:1], session="after", tag="week 1", workers=1)
+    fake_import(library, photos[:1], session="after", tag="week 1", workers=1)
     (record,) = library.photo_records()
     assert {
         "id",
@@ -352,12 +362,12 @@ def test_import_record_has_the_json_fields(library, photos):
 def test_reimport_adds_nothing_and_says_so(library, photos, tmp_path):
     """Importing the same files again adds no row and lists each as already there; a copy
     under another name is already there too; an edited file (new content) is a new photo."""
-    first = library.import_photos(photos, workers=1)
+    first = fake_import(library, photos, workers=1)
     assert len(first.imported) == 6
     copy = tmp_path / "copy_of_0.jpg"
     copy.write_bytes(photos[0].read_bytes())
 
-    second = library.import_photos([*photos, copy], workers=1)
+    second = fake_import(library, [*photos, copy], workers=1)
 
     assert second.imported == () and second.errors == {}
     assert second.already_there == (*map(str, photos), str(copy))
@@ -366,7 +376,7 @@ def test_reimport_adds_nothing_and_says_so(library, photos, tmp_path):
     assert second.lines()[0] == "No new photos imported."
 
     astronaut_image(99).save(photos[0], exif=exif_date(datetime(2026, 1, 1, 8)))
-    third = library.import_photos(photos[0], workers=1)
+    third = fake_import(library, photos[0], workers=1)
     assert len(third.imported) == 1 and library.count() == 7
 
 
@@ -382,7 +392,7 @@ def test_bad_files_are_reported_and_never_cost_the_good_ones(tmp_path, library, 
     astronaut_image(50).save(bad / "reject_me.jpg")
     astronaut_image(51).save(bad / "noface.jpg")
 
-    summary = library.import_photos([photos[0], bad, photos[2], tmp_path / "missing"], workers=1)
+    summary = fake_import(library, [photos[0], bad, photos[2], tmp_path / "missing"], workers=1)
 
     assert summary.errors == {
         str(bad / "empty.jpg"): "empty file",
@@ -452,10 +462,10 @@ def test_summary_lines_name_each_outcome():
 
 def test_progress_is_reported_for_every_file(library, photos):
     """``progress(done, total)`` starts at 0 and counts every photo file, new or not."""
-    library.import_photos(photos[:2], workers=1)
+    fake_import(library, photos[:2], workers=1)
     calls = []
-    library.import_photos(
-        photos, workers=1, progress=lambda done, total: calls.append((done, total))
+    fake_import(
+        library, photos, workers=1, progress=lambda done, total: calls.append((done, total))
     )
     assert calls == [(i, 6) for i in range(7)]
 
@@ -464,8 +474,8 @@ def test_worker_processes_give_the_same_library(tmp_path, photos):
     """Measuring in two spawned worker processes stores the same photos, in file order, with
     the same metrics as measuring in-process."""
     with fake_library(tmp_path / "one") as one, fake_library(tmp_path / "two") as two:
-        a = one.import_photos(photos, workers=1)
-        b = two.import_photos(photos, workers=2)
+        a = fake_import(one, photos, workers=1)
+        b = fake_import(two, photos, workers=2)
         assert b.notes == () and a.imported == b.imported
         columns = ["file", "captured_at", "status", *METRIC_NAMES]
         pd.testing.assert_frame_equal(one.photos()[columns], two.photos()[columns])
@@ -476,7 +486,7 @@ def test_a_crashing_worker_costs_only_its_file(tmp_path, photos):
     photos that were in flight with it are measured again and imported."""
     astronaut_image(70).save(photos[0].parent / "photo_002_crash.jpg")
     with fake_library(tmp_path / "lib") as library:
-        summary = library.import_photos(photos[0].parent, workers=2)
+        summary = fake_import(library, photos[0].parent, workers=2)
         assert summary.errors == {
             str(
                 photos[0].parent / "photo_002_crash.jpg"
@@ -488,15 +498,17 @@ def test_a_crashing_worker_costs_only_its_file(tmp_path, photos):
 def test_unpicklable_measure_falls_back_to_one_process(tmp_path, photos):
     """A measure function that cannot be sent to worker processes still imports everything,
     in this process, and the summary says so."""
-    with Library(tmp_path / "lib", measure=lambda p, mirrored: fake_measure(p)) as library:
-        summary = library.import_photos(photos[:2], workers=2)
+    with Library(tmp_path / "lib") as library:
+        summary = import_photos(
+            library, photos[:2], workers=2, measure=lambda p, mirrored: fake_measure(p)
+        )
     assert len(summary.imported) == 2
     assert "measured in this process" in summary.notes[0]
 
 
 def test_linked_photos_are_referenced_in_place(library, photos):
     """With link=True nothing is copied: the stored path is the original file."""
-    summary = library.import_photos(photos[:2], link=True, workers=1)
+    summary = fake_import(library, photos[:2], link=True, workers=1)
     assert len(summary.imported) == 2
     assert stored_files(library.path) == []
     assert library.photos()["stored_path"].tolist() == [str(p.absolute()) for p in photos[:2]]
@@ -505,7 +517,7 @@ def test_linked_photos_are_referenced_in_place(library, photos):
 def test_bad_arguments_raise_library_errors(library, photos):
     """A session other than before/after is refused before anything is imported."""
     with pytest.raises(LibraryError, match="session must be 'before' or 'after', not 'during'"):
-        library.import_photos(photos, session="during")
+        fake_import(library, photos, session="during")
     assert library.count() == 0
 
 
@@ -520,7 +532,7 @@ def test_photos_dataframe_has_one_row_per_photo_and_one_column_per_metric(librar
     astronaut_image(60).save(
         photos[0].parent / "reject_late.jpg", exif=exif_date(datetime(2026, 2, 1, 8))
     )
-    library.import_photos(photos[0].parent, session="before", workers=1)
+    fake_import(library, photos[0].parent, session="before", workers=1)
 
     frame = library.photos()
     assert len(frame) == 7 and frame["id"].is_unique
@@ -544,7 +556,7 @@ def test_photos_dataframe_has_one_row_per_photo_and_one_column_per_metric(librar
 def test_export_csv_writes_one_row_per_photo(tmp_path, library, photos):
     """The CSV has one row per photo and one column per metric, times in ISO 8601 with their
     offset, lists joined with "; "."""
-    library.import_photos(photos, workers=1)
+    fake_import(library, photos, workers=1)
     assert library.export_csv(tmp_path / "out.csv") == 6
     table = pd.read_csv(tmp_path / "out.csv")
     assert len(table) == 6 and set(METRIC_NAMES) <= set(table.columns)
@@ -607,13 +619,13 @@ def test_a_session_can_be_corrected(library):
 def test_remeasure_equals_the_stored_measurement(library, photos, monkeypatch):
     """After the metric code changes (a new ALGORITHM_VERSION), the metrics are missing until
     ``remeasure``; it recomputes them from the stored landmarks equal to the import's to 1e-9."""
-    library.import_photos(photos, workers=1)
+    fake_import(library, photos, workers=1)
     before = library.photos()
     monkeypatch.setattr(geometry, "ALGORITHM_VERSION", "next")
     assert library.outdated() == 6
     assert library.photos()[list(METRIC_NAMES)].isna().all().all()
 
-    assert library.remeasure() == 6
+    assert remeasure(library) == 6
 
     after = library.photos()
     assert library.outdated() == 0
@@ -627,8 +639,37 @@ def test_remeasure_equals_the_stored_measurement(library, photos, monkeypatch):
         atol=1e-9,
     )
     assert {r["algorithm_version"] for r in library.photo_records()} == {"next"}
-    assert library.remeasure() == 6  # again: replaces, does not duplicate
+    assert remeasure(library) == 6  # again: replaces, does not duplicate
     assert len(library.photos()) == 6
+
+
+def test_a_failed_remeasure_changes_nothing(library, photos, monkeypatch):
+    """``remeasure`` and ``mark_mirrored`` store their change and the metrics measured from it
+    in one transaction: when writing the metrics fails half-way, the photos keep exactly the
+    metrics, pose and mirroring they had (compared value for value, tolerance 0)."""
+    fake_import(library, photos[:3], workers=1)
+    before = library.photos()
+    flags = library._conn.execute("SELECT flipped FROM landmarks ORDER BY photo_id").fetchall()
+    photo_id = int(before["id"].iloc[0])
+
+    def fail(*args, **kwargs):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(Library, "write_measurements", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        remeasure(library)
+    with pytest.raises(OSError, match="disk gone"):
+        mark_mirrored(library, photo_id)
+    monkeypatch.undo()
+
+    after = library.photos()
+    pd.testing.assert_frame_equal(after, before)
+    assert (
+        library._conn.execute("SELECT flipped FROM landmarks ORDER BY photo_id").fetchall() == flags
+    )
+    assert not library.photo(photo_id)["mirrored"]
+    assert not library._conn.in_transaction
+    assert mark_mirrored(library, photo_id) is True  # the library is usable after the failure
 
 
 def test_remeasure_of_10000_photos_in_one_stack(tmp_path):
@@ -641,7 +682,7 @@ def test_remeasure_of_10000_photos_in_one_stack(tmp_path):
         rng = np.random.default_rng(0)
         stack = reference * 60.0 + 300.0 + rng.normal(0, 0.3, (n, *reference.shape))
         library._store_synthetic_landmarks(stack, scale_mm_per_px=0.1)
-        assert library.remeasure() == n
+        assert remeasure(library) == n
         frame = library.photos()
         expected = compute_metrics(stack, 0.1)
         for name in METRIC_NAMES:
@@ -660,7 +701,7 @@ def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
     big = cv2.resize(data.astronaut(), None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
     Image.fromarray(big).save(path, quality=95, exif=exif_date(datetime(2026, 1, 5, 8)))
     with Library(tmp_path / "lib") as library:
-        summary = library.import_photos(path, workers=1)
+        summary = import_photos(library, path, workers=1)
         assert len(summary.imported) == 1
         stored = library.photos().iloc[0]
         fresh, _ = measure_photo(path)
@@ -677,7 +718,7 @@ def test_real_remeasure_equals_a_fresh_measure(tmp_path, monkeypatch):
         assert stored["focal_source"] == fresh.measurement.focal_source
 
         monkeypatch.setattr(geometry, "ALGORITHM_VERSION", "next")
-        assert library.remeasure() == 1
+        assert remeasure(library) == 1
         again = library.photos().iloc[0]
         for name in [*METRIC_NAMES, "camera_distance_mm"]:
             assert again[name] == pytest.approx(stored[name], abs=1e-9), name
@@ -690,8 +731,8 @@ def test_forget_removes_rows_and_the_stored_copy(library, photos, tmp_path):
     """``forget`` deletes a photo's rows (landmarks and metrics too) and its stored copy;
     ``forget_all`` empties the library but keeps the treatment log; a linked original is never
     deleted; an unknown id raises and removes nothing."""
-    summary = library.import_photos(photos[:3], workers=1)
-    linked = library.import_photos(photos[3], link=True, workers=1).imported[0]
+    summary = fake_import(library, photos[:3], workers=1)
+    linked = fake_import(library, photos[3], link=True, workers=1).imported[0]
     library.log_session("2026-01-05", minutes=10)
     first = summary.imported[0]
     copy = Path(library.photo(first)["stored_path"])
@@ -752,7 +793,7 @@ def test_killed_import_leaves_a_consistent_library_that_resumes(tmp_path, worker
     assert 5 <= kept < 20
     with fake_library(path) as library:
         assert all(not Path(f).name.startswith(".") for f in library.photos()["stored_path"])
-        summary = library.import_photos(tmp_path / "in", workers=1)
+        summary = fake_import(library, tmp_path / "in", workers=1)
         assert summary.errors == {}
         assert len(summary.already_there) == kept and len(summary.imported) == 20 - kept
         assert sorted(library.photos()["sha256"]) == sorted(map(sha256, files))
@@ -770,13 +811,13 @@ def test_a_copy_without_its_row_is_cleaned_up(library, photos, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(Library, "_insert", crash)
         with pytest.raises(KeyboardInterrupt):
-            library.import_photos(photos[0], workers=1)
+            fake_import(library, photos[0], workers=1)
     assert library.count() == 0 and len(stored_files(library.path)) == 1
     temp = library.path / "photos" / "ab" / ".abc.jpg.123.tmp"
     temp.parent.mkdir()
     temp.write_bytes(b"half a copy")
 
-    summary = library.import_photos(photos[:2], workers=1)
+    summary = fake_import(library, photos[:2], workers=1)
 
     assert len(summary.imported) == 2
     assert len(stored_files(library.path)) == 2 and not temp.exists()
@@ -814,7 +855,7 @@ def test_library_files_are_private(tmp_path, photos):
         for photo in photos:
             photo.chmod(0o644)
         with fake_library(tmp_path / "deep" / "lib") as library:
-            library.import_photos(photos, workers=1)
+            fake_import(library, photos, workers=1)
             folders = [library.path, *(p for p in library.path.rglob("*") if p.is_dir())]
             files = [p for p in library.path.rglob("*") if p.is_file()]
             assert {f.name for f in files} >= {
@@ -925,7 +966,7 @@ def phone_library(tmp_path_factory):
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} not found")
     library = Library(tmp_path_factory.mktemp("phone") / "lib")
-    summary = library.import_photos(SHARED / "phone", workers=2)
+    summary = import_photos(library, SHARED / "phone", workers=2)
     yield library, summary
     library.close()
 
@@ -952,7 +993,7 @@ def test_phone_import_dates_every_photo(phone_library):
 def test_phone_import_twice_adds_nothing(phone_library):
     """Importing phone/ again adds nothing and lists all seven files as already there."""
     library, _ = phone_library
-    again = library.import_photos(SHARED / "phone", workers=2)
+    again = import_photos(library, SHARED / "phone", workers=2)
     assert again.imported == () and len(again.already_there) == 7
     assert library.count() == 7
 
@@ -963,8 +1004,8 @@ def test_bad_files_with_good_ones_real_model(tmp_path):
     the rest are stored (no_face and tiny_face rejected with reasons, the unusual formats
     measured), the implausible EXIF dates flagged, and the good photo is in."""
     with Library(tmp_path / "lib") as library:
-        summary = library.import_photos(
-            [SHARED / "bad", SHARED / "phone" / "IMG_0001.JPG"], workers=2
+        summary = import_photos(
+            library, [SHARED / "bad", SHARED / "phone" / "IMG_0001.JPG"], workers=2
         )
         errors = {Path(f).name: reason for f, reason in summary.errors.items()}
         assert set(errors) == {"empty.jpg", "truncated.jpg", "not_an_image.jpg", "bomb.png"}
@@ -1016,7 +1057,7 @@ def test_camera_distance_and_focal_source_are_stored_per_photo(library, tmp_path
     without gets the 26 mm default; the distance is f x 11.71 mm / its iris, in ``photos()``
     and ``photo_records()`` alike."""
     paths = make_photos_with_focal(tmp_path / "in", [28, None])
-    library.import_photos(paths, workers=1)
+    fake_import(library, paths, workers=1)
     frame = library.photos()
     assert frame["focal_source"].tolist() == ["exif-35mm", "default-front-camera"]
     assert frame["focal_length_35mm"].tolist() == [28.0, 26.0]
@@ -1055,7 +1096,7 @@ def test_advice_compares_each_photo_with_the_usual_of_the_library(library, photo
     astronaut_image(70).save(
         photos[0].parent / "reject_me.jpg", exif=exif_date(datetime(2026, 2, 1, 8))
     )
-    library.import_photos(photos[0].parent, workers=1)
+    fake_import(library, photos[0].parent, workers=1)
     ids = library.photos()["id"].tolist()
     for photo_id in ids:
         set_capture(library, photo_id, distance_mm=400.0)
@@ -1086,7 +1127,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
     paths = make_photos_with_focal(tmp_path / "in", [28, None, 24])
     path = tmp_path / "lib"
     with fake_library(path) as library:
-        library.import_photos(paths, workers=1)
+        fake_import(library, paths, workers=1)
         fresh = library.photos()
     db = sqlite3.connect(path / "library.sqlite", isolation_level=None)
     for table, column in (
@@ -1128,7 +1169,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
         old = library.photos()
         assert old["camera_distance_mm"].isna().all()
         assert old["focal_source"].tolist() == [None] * 3
-        assert library.remeasure() == 3
+        assert remeasure(library) == 3
         again = library.photos()
     assert again["focal_source"].tolist() == ["exif-35mm", "default-front-camera", "exif-35mm"]
     np.testing.assert_allclose(again["camera_distance_mm"], fresh["camera_distance_mm"], rtol=1e-9)
@@ -1137,7 +1178,7 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
 
 def test_export_csv_has_the_camera_columns(library, tmp_path):
     """The CSV export carries distance, focal length, focal source and advice."""
-    library.import_photos(make_photos_with_focal(tmp_path / "in", [28, 28, 28]), workers=1)
+    fake_import(library, make_photos_with_focal(tmp_path / "in", [28, 28, 28]), workers=1)
     assert library.export_csv(tmp_path / "out.csv") == 3
     table = pd.read_csv(tmp_path / "out.csv")
     assert {"camera_distance_mm", "focal_length_35mm", "focal_source", "advice"} <= set(table)

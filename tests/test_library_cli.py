@@ -272,11 +272,11 @@ def test_photos_table_gives_advice_for_the_next_photo(tmp_path):
     """With accepted photos at 40 cm, the table puts the advice for the photo taken at 32 cm
     on a line of its own under it; photos that match get no advice line; --json and --csv
     give every photo's advice."""
-    from test_library import fake_library, make_photos, set_capture
+    from test_library import fake_import, fake_library, make_photos, set_capture
 
     path = tmp_path / "lib"
     with fake_library(path) as library:
-        library.import_photos(make_photos(tmp_path / "in", 4), workers=1)
+        fake_import(library, make_photos(tmp_path / "in", 4), workers=1)
         ids = library.photos()["id"].tolist()
         for photo_id in ids:
             set_capture(library, photo_id, distance_mm=400.0)

@@ -22,6 +22,7 @@ from conftest import SHARED, needs_shared
 from PIL import Image
 
 from tracker.cli import main
+from tracker.importing import import_photos, mark_mirrored
 from tracker.library import Library
 from tracker.metrics import identity
 from tracker.metrics.geometry import METRIC_NAMES, compute_metrics
@@ -104,6 +105,11 @@ def head_measure(path, *, mirrored: bool = False) -> PhotoResult:
     )
 
 
+def head_import(library: Library, paths, **kwargs):
+    """``tracker.importing.import_photos`` with ``head_measure``."""
+    return import_photos(library, paths, measure=head_measure, **kwargs)
+
+
 def write_photos(folder: Path, names: list[str], start: datetime = datetime(2026, 1, 5, 8)):
     """Small JPEGs with the given names (distinct content), a day apart, with an EXIF date
     and a phone's 26 mm focal length."""
@@ -125,7 +131,7 @@ def write_photos(folder: Path, names: list[str], start: datetime = datetime(2026
 
 @pytest.fixture
 def library(tmp_path):
-    with Library(tmp_path / "lib", measure=head_measure) as lib:
+    with Library(tmp_path / "lib") as lib:
         yield lib
 
 
@@ -134,7 +140,7 @@ def test_another_persons_photo_is_kept_but_rejected_and_out_of_the_trend(library
     reason that says so (the distance and the person's own range), kept in the library, left
     out of the accepted photos the trends use; the person's later photos stay accepted."""
     names = [f"me_{k}" for k in range(5)] + ["other_1", "me_5", "other_2", "me_6"]
-    summary = library.import_photos(write_photos(tmp_path / "in", names), workers=1)
+    summary = head_import(library, write_photos(tmp_path / "in", names), workers=1)
     frame = library.photos()
     assert len(frame) == 9
     stems = frame["file"].map(lambda f: Path(f).stem)
@@ -160,10 +166,10 @@ def test_the_person_is_learned_from_the_first_photos_whatever_the_import_order(l
     person (the median signature), and is rejected."""
     names = ["me_0", "other_1", "me_1", "me_2", "me_3", "me_4"]
     paths = write_photos(tmp_path / "in", names)
-    library.import_photos(paths[:3], workers=1)
+    head_import(library, paths[:3], workers=1)
     assert library.photos()["identity"].isna().all()  # too few photos to know the person
     assert (library.photos()["status"] == "ok").all()
-    library.import_photos(paths[3:], workers=1)
+    head_import(library, paths[3:], workers=1)
     frame = library.photos()
     # the first five by capture time hold the other face; the sixth is checked against them
     assert frame.set_index("file")["identity"].to_dict() == {
@@ -177,12 +183,12 @@ def test_several_people_each_with_their_own_baseline(library, tmp_path):
     from their own photos, accepted), and is rejected only when filed under "me"."""
     mine = write_photos(tmp_path / "me", [f"me_{k}" for k in range(5)])
     theirs = write_photos(tmp_path / "them", [f"other_{k}" for k in range(10, 16)])
-    library.import_photos(mine, workers=1)
-    library.import_photos(theirs, workers=1, person="sam")
+    head_import(library, mine, workers=1)
+    head_import(library, theirs, workers=1, person="sam")
     assert (library.photos(person="sam")["status"] == "ok").all()
     assert len(library.photos(person="sam")) == 6
     stray = write_photos(tmp_path / "stray", ["other_30"], start=datetime(2026, 3, 1))
-    library.import_photos(stray, workers=1)
+    head_import(library, stray, workers=1)
     me = library.photos(person="me")
     assert me.iloc[-1]["identity"] == "different"
 
@@ -192,7 +198,7 @@ def test_a_mirror_image_is_detected_and_read_the_right_way_round(library, tmp_pa
     and measured the right way round: their left brow reads as the same photo unmirrored
     does; the import summary says so; unmirrored photos are not flagged."""
     names = [f"me_{k}" for k in range(6)] + ["me_mirror_6", "me_mirror_7", "me_8"]
-    summary = library.import_photos(write_photos(tmp_path / "in", names), workers=1)
+    summary = head_import(library, write_photos(tmp_path / "in", names), workers=1)
     frame = library.photos().set_index("file")
     flagged = frame[frame["mirror_source"] == "detected"]
     assert sorted(Path(f).stem for f in flagged.index) == ["me_mirror_6", "me_mirror_7"]
@@ -221,10 +227,10 @@ def test_a_stored_photo_can_be_marked_mirrored_or_not_without_reimporting(librar
     """``mark_mirrored`` swaps a stored photo's left and right from its stored landmarks
     (brows swap sides), back again with False, and the CLI does the same by id."""
     paths = write_photos(tmp_path / "in", [f"me_{k}" for k in range(3)])
-    library.import_photos(paths, workers=1)
+    head_import(library, paths, workers=1)
     photo_id = int(library.photos()["id"].iloc[1])
     before = library.photo(photo_id)["metrics"]
-    assert library.mark_mirrored(photo_id) is True
+    assert mark_mirrored(library, photo_id) is True
     after = library.photo(photo_id)
     assert after["mirrored"] and after["mirror_source"] == "marked"
     assert after["metrics"]["brow_height_left_mm"] == pytest.approx(
@@ -233,7 +239,7 @@ def test_a_stored_photo_can_be_marked_mirrored_or_not_without_reimporting(librar
     assert after["metrics"]["brow_height_right_mm"] == pytest.approx(
         before["brow_height_left_mm"], abs=0.05
     )
-    assert library.mark_mirrored(photo_id, False) is True
+    assert mark_mirrored(library, photo_id, False) is True
     again = library.photo(photo_id)
     assert not again["mirrored"]
     for name, value in before.items():
@@ -261,7 +267,7 @@ def test_photos_table_json_and_csv_give_the_reports_numbers(library, tmp_path):
     """One number per photo everywhere: ``photos`` (table, --json, --csv) shows each
     millimetre metric on the person's calibrated scale, as the trend and the report do
     (``photos(person_scale=True)``), not the photo's own iris scale, and says which scale."""
-    library.import_photos(write_photos(tmp_path / "in", [f"me_{k}" for k in range(4)]), workers=1)
+    head_import(library, write_photos(tmp_path / "in", [f"me_{k}" for k in range(4)]), workers=1)
     report = library.photos(person_scale=True).set_index("id")
     own = library.photos().set_index("id")
     assert not np.allclose(report["brow_height_left_mm"], own["brow_height_left_mm"])
@@ -327,7 +333,7 @@ def test_rendered_selfies_through_the_pipeline(tmp_path):
             captured_at=datetime(2026, 1, 5, 8) + timedelta(days=k),
         )
     with Library(tmp_path / "lib") as library:
-        summary = library.import_photos(folder, workers=1)
+        summary = import_photos(library, folder, workers=1)
         frame = library.photos().set_index(library.photos()["file"].map(lambda f: Path(f).stem))
     assert frame.loc["5_other", "identity"] == "different"
     assert DIFFERENT.match(frame.loc["5_other", "reasons"][-1])
@@ -400,10 +406,10 @@ def test_a_symmetric_face_is_never_flipped(tmp_path):
     """With no asymmetry of its own (the reference face, symmetric, with 0.2 px of landmark
     noise per photo), a face's pattern is noise: detection stays off (no photo is flipped),
     and the noisy photos' wider scatter widens the person's threshold (none is rejected)."""
-    from test_library import fake_library, make_photos
+    from test_library import fake_import, fake_library, make_photos
 
     with fake_library(tmp_path / "lib") as library:
-        summary = library.import_photos(make_photos(tmp_path / "in", 24), workers=1)
+        summary = fake_import(library, make_photos(tmp_path / "in", 24), workers=1)
         frame = library.photos()
         strength, threshold = library._conn.execute(
             "SELECT pattern_strength, threshold FROM people"

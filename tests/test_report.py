@@ -333,12 +333,12 @@ def test_photo_log_gives_camera_distance_and_advice(tmp_path):
     """The photo log shows each photo's camera distance, and advice for the next photo only
     where it should be taken differently (the photo at 32 cm against the usual 40 cm), in
     the HTML and in the text of the matplotlib PDF."""
-    from test_library import fake_library, make_photos, set_capture
+    from test_library import fake_import, fake_library, make_photos, set_capture
 
     from tracker.report.pdf import _photo_log_text
 
     with fake_library(tmp_path / "lib") as library:
-        library.import_photos(make_photos(tmp_path / "in", 4), workers=1)
+        fake_import(library, make_photos(tmp_path / "in", 4), workers=1)
         ids = library.photos()["id"].tolist()
         for photo_id in ids:
             set_capture(library, photo_id, distance_mm=400.0)

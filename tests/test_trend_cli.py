@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from tracker import Library
+from tracker import Library, import_photos
 from tracker.analysis import TABLE_COLUMNS
 from tracker.cli import main
 from tracker.metrics.geometry import METRIC_NAMES
@@ -122,9 +122,9 @@ def library_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("trend")
     groups = write_photos(root / "photos")
     path = root / "library"
-    with Library(path, measure=fake_measure) as library:
+    with Library(path) as library:
         for tag, files in groups.items():
-            summary = library.import_photos(files, session=tag, workers=1)
+            summary = import_photos(library, files, session=tag, workers=1, measure=fake_measure)
             assert summary.ok
         for day in SESSION_DAYS:
             library.log_session(DAY0 + timedelta(days=day, hours=19), minutes=20, mode="lift")

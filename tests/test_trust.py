@@ -17,8 +17,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_library import check_consistent, fake_library, fake_measure, make_photos, stored_files
+from test_library import (
+    check_consistent,
+    fake_import,
+    fake_library,
+    fake_measure,
+    make_photos,
+    stored_files,
+)
 
+from tracker import importing
 from tracker.cli import main
 from tracker.library import Library, LibraryError
 from tracker.report.pdf import (
@@ -36,7 +44,7 @@ def stocked(tmp_path) -> Path:
     """A library of 6 imported photos (fake measure), closed."""
     photos = make_photos(tmp_path / "in", 6)
     with fake_library(tmp_path / "lib") as library:
-        assert len(library.import_photos(photos, workers=1).imported) == 6
+        assert len(fake_import(library, photos, workers=1).imported) == 6
     return tmp_path / "lib"
 
 
@@ -69,7 +77,7 @@ def test_rebuild_recreates_every_row_from_the_copies(stocked):
     shas = sorted(p.name for p in stored_files(stocked))
     (stocked / "library.sqlite").write_bytes(b"")
 
-    library, summary, kept = Library.rebuild(stocked, measure=fake_measure, workers=1)
+    library, summary, kept = importing.rebuild(stocked, measure=fake_measure, workers=1)
     with library:
         assert len(summary.imported) == 6 and not summary.errors
         assert sorted(library.photos()["captured_at"].astype(str)) == times
@@ -99,7 +107,7 @@ def test_many_copies_without_rows_are_kept_not_swept(stocked, tmp_path):
         connection = library._conn
         connection.execute("DELETE FROM photos")  # rows gone, copies stay: like an old backup
     with fake_library(stocked) as library:
-        library.import_photos(make_photos(tmp_path / "more", 1, start=50), workers=1)
+        fake_import(library, make_photos(tmp_path / "more", 1, start=50), workers=1)
         assert len(library.unexplained_copies) == 6
     assert len(stored_files(stocked)) == 7
 
@@ -109,7 +117,7 @@ def test_a_linked_import_of_a_stored_copy_is_refused(stocked):
     with a one-line reason, and the copy stays."""
     copy = stored_files(stocked)[0]
     with fake_library(stocked) as library:
-        summary = library.import_photos([copy], link=True, workers=1)
+        summary = fake_import(library, [copy], link=True, workers=1)
         assert summary.errors == {
             str(copy): "is inside the library's own photos/ folder (it "
             "is stored already); import the original instead"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_library import fake_library, fake_measure, make_photos
+from test_library import fake_import, fake_library, fake_measure, make_photos
 
 from tracker.cli import main
 from tracker.library import Library, LibraryError
@@ -35,7 +35,7 @@ def stocked(tmp_path) -> Path:
     sessions, closed."""
     photos = make_photos(tmp_path / "in", 4)
     with fake_library(tmp_path / "lib") as library:
-        assert len(library.import_photos(photos, workers=1).imported) == 4
+        assert len(fake_import(library, photos, workers=1).imported) == 4
         library.log_session("2026-01-02T09:00", minutes=20, mode="lift")
         library.log_session("2026-01-03T09:00", minutes=15, mode="firm")
     return tmp_path / "lib"
@@ -346,7 +346,7 @@ def awkward(tmp_path, deny) -> Path:
 
 
 def test_import_names_every_path_it_cannot_use_and_imports_the_rest(awkward, monkeypatch):
-    monkeypatch.setattr("tracker.library.core.default_measure", fake_measure)
+    monkeypatch.setattr("tracker.importing.default_measure", fake_measure)
     result = run(
         "import",
         awkward / "bad.jpg",
@@ -403,7 +403,7 @@ def test_control_characters_in_names_and_notes_reach_the_terminal_escaped(tmp_pa
     """A file name with an escape sequence and a newline (and bytes that are not UTF-8), and a
     note with a screen-clearing sequence, are printed escaped; the name that is not UTF-8 is
     imported and leaves no orphan copy."""
-    monkeypatch.setattr("tracker.library.core.default_measure", fake_measure)
+    monkeypatch.setattr("tracker.importing.default_measure", fake_measure)
     folder = tmp_path / "in"
     [good] = make_photos(folder, 1)
     hostile = os.path.join(os.fsencode(folder), b"x\x1b]0;owned\x07\nerror: fake\xe9.jpg")
@@ -445,7 +445,7 @@ def test_tags_and_notes_are_limited_in_length(tmp_path):
             match=r"^tag is 501 characters long; at most 500 "
             r"are kept$",
         ):
-            library.import_photos(make_photos(tmp_path / "in", 1), tag="y" * 501, workers=1)
+            fake_import(library, make_photos(tmp_path / "in", 1), tag="y" * 501, workers=1)
         assert library.count() == 0
 
 
@@ -660,9 +660,9 @@ PLAIN_SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_library import fake_measure
-from tracker import Library
-with Library({lib!r}, measure=fake_measure) as library:
-    summary = library.import_photos([{photos!r}], workers=2)
+from tracker import Library, import_photos
+with Library({lib!r}) as library:
+    summary = import_photos(library, [{photos!r}], workers=2, measure=fake_measure)
     library.log_session("2026-01-05T08:00", minutes=20, mode="lift")
     print(len(summary.imported), summary.notes)
 """
@@ -708,7 +708,7 @@ def test_the_readme_example_runs_once_as_a_plain_script(tmp_path, guarded):
         env=env,
     )
     assert done.returncode == 0, done.stderr
-    from tracker.library.measuring import NOT_STARTED_NOTE, UNGUARDED_MAIN
+    from tracker.measuring import NOT_STARTED_NOTE, UNGUARDED_MAIN
 
     notes = () if guarded else (NOT_STARTED_NOTE.format(why=UNGUARDED_MAIN),)
     assert done.stdout == f"3 {notes}\n"
@@ -720,9 +720,9 @@ def test_import_photos_expands_the_home_folder_and_refuses_nothing(tmp_path, mon
     monkeypatch.setenv("HOME", str(tmp_path))
     make_photos(tmp_path / "Pictures", 2)
     with fake_library(tmp_path / "lib") as library:
-        assert len(library.import_photos(["~/Pictures"], workers=1).imported) == 2
+        assert len(fake_import(library, ["~/Pictures"], workers=1).imported) == 2
         with pytest.raises(LibraryError) as raised:
-            library.import_photos(["~/Pictures/*.jpg"], workers=1)
+            fake_import(library, ["~/Pictures/*.jpg"], workers=1)
         assert str(raised.value) == (
             f"no such file or folder: {tmp_path}/Pictures/*.jpg; nothing imported; wildcards "
             "such as * are not expanded here: give the folder, or the files themselves"
@@ -730,7 +730,7 @@ def test_import_photos_expands_the_home_folder_and_refuses_nothing(tmp_path, mon
         with pytest.raises(
             LibraryError, match="^no such file or folder: .*/Pictuers; nothing imported$"
         ):
-            library.import_photos("~/Pictuers", workers=1)
+            fake_import(library, "~/Pictuers", workers=1)
 
 
 # --- 14 (part): the monthly rows the README promises ---------------------------------------------

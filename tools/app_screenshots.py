@@ -33,10 +33,10 @@ PAGES = (
 
 
 def demo_library(path: Path) -> Path:
-    from tracker import Library
+    from tracker import Library, import_photos
 
     with Library(path) as library:
-        library.import_photos([SERIES], workers=2)
+        import_photos(library, [SERIES], workers=2)
         with open(SERIES / "sessions.csv", newline="") as handle:
             for row in csv.DictReader(handle):
                 library.log_session(

@@ -562,7 +562,10 @@ def import_(
             bar.refresh()
 
     try:
-        summary = library.import_photos(
+        from tracker.importing import import_photos
+
+        summary = import_photos(
+            library,
             list(paths),
             session=session,
             tag=tag,
@@ -746,13 +749,14 @@ def _scale_line(library, frame) -> str | None:
 
 def _mark(library, mirrored_ids, unmirrored_ids) -> None:
     """Mark stored photos mirrored or not and say what changed (photos --mark-...)."""
+    from tracker.importing import mark_mirrored
     from tracker.library import LibraryError
 
     with library:
         for ids, mirrored in ((mirrored_ids, True), (unmirrored_ids, False)):
             for photo_id in ids:
                 try:
-                    changed = library.mark_mirrored(photo_id, mirrored)
+                    changed = mark_mirrored(library, photo_id, mirrored)
                 except LibraryError as exc:
                     _fail(str(exc))
                 what = (
@@ -946,10 +950,12 @@ def remeasure(library_dir):
     """
     import time
 
+    from tracker import importing
+
     with _open_library(library_dir, create=False) as library:
         start = time.perf_counter()
-        count = library.remeasure()
-        library.settle_people()
+        count = importing.remeasure(library)
+        importing.settle_people(library)
     click.echo(f"Remeasured {plural(count, 'photo')} in {time.perf_counter() - start:.1f} s.")
 
 
@@ -1025,12 +1031,13 @@ def doctor(rebuild, workers, library_dir):
     anew, dated from EXIF); treatment sessions, tags and notes lived only in the database.
     Exit status: 0 when the library is sound (or was rebuilt), 1 otherwise.
     """
+    from tracker import importing
     from tracker.library import Library, LibraryError
 
     path = library_dir or Library.default_path()
     if rebuild:
         try:
-            library, summary, kept = Library.rebuild(path, workers=workers)
+            library, summary, kept = importing.rebuild(path, workers=workers)
         except (LibraryError, OSError) as exc:
             _fail(str(exc))
         with library:

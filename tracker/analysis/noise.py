@@ -183,8 +183,9 @@ def floor_sem(
 
     Examples
     --------
-    >>> floor_sem("brow_height_left_mm")
-    (0.47, 'selfie study (no repeat photos)')
+    >>> sem, source = floor_sem(registry.sided("brow_height", "left"))
+    >>> source, 0.0 < sem < 1.0
+    ('selfie study (no repeat photos)', True)
     """
     selfie = _sem(metric, design, SELFIE, floors)
     if math.isfinite(selfie):

@@ -345,7 +345,7 @@ def what_it_would_take(
     trend,
     *,
     change: float = 1.0,
-    metrics: tuple[str, ...] = ("brow_height_left_mm", "brow_height_right_mm"),
+    metrics: tuple[str, ...] = registry.names(family="brow_height"),
 ) -> list[str]:
     """When no primary outcome changed detectably: how many days of photos (at the person's
     own noise) a window would need for a real ``change`` in brow height to be found.

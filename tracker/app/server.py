@@ -36,6 +36,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tracker.app.security import CSRF_FIELD, CsrfError, Guard, check_csrf, new_token
+from tracker.formatting import number
+from tracker.metrics import registry
 
 HERE = Path(__file__).parent
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024  # per file; the import's pixel guard comes after
@@ -269,10 +271,22 @@ def _photo_cards(state: AppState) -> list[dict]:
                 "distance_cm": (
                     None if r["camera_distance_mm"] is None else round(r["camera_distance_mm"] / 10)
                 ),
-                "brow": [metrics.get("brow_height_left_mm"), metrics.get("brow_height_right_mm")],
+                "brow": [metrics.get(name) for name in registry.names(family="brow_height")],
             }
         )
     return cards
+
+
+def _pair_caption(metrics: dict[str, float]) -> str:
+    """The headline pairs of one aligned photo, e.g. "brow L 21.40 · R 20.95 mm; jaw L
+    121.3 · R 122.0 deg"; "–" for a value not measured."""
+    parts = []
+    for family in ("brow_height", "jaw_angle"):
+        left, right = registry.names(family=family)
+        metric = registry.get(left)
+        values = [number(metrics.get(name), metric.decimals, missing="–") for name in (left, right)]
+        parts.append(f"{metric.short} L {values[0]} · R {values[1]} {metric.unit_text}")
+    return "; ".join(parts)
 
 
 async def photos_page(request: Request, state: AppState):
@@ -392,7 +406,7 @@ def import_files(
     mirrored: bool = False,
 ) -> list[dict]:
     """Import uploaded files (name, and the content, a temporary path or an open file) through
-    ``Library.import_photos``; one result per file, in order: ``name``, ``outcome``
+    ``tracker.importing.import_photos``; one result per file, in order: ``name``, ``outcome``
     ("imported", "already there", "error"), ``status`` and ``reasons`` (imported photos),
     ``error`` (one line), ``id``."""
     from tracker.photos import SUPPORTED_SUFFIXES
@@ -434,7 +448,10 @@ def import_files(
             paths[str(target)] = index
         if paths:
             with state.library() as library:
-                summary = library.import_photos(
+                from tracker.importing import import_photos
+
+                summary = import_photos(
+                    library,
                     list(paths),
                     session=session,
                     tag=tag,
@@ -695,11 +712,7 @@ def _compare_data(state: AppState, a: int | None, b: int | None) -> dict:
                             "label": aligned.label.replace(role + ", ", ""),
                             "image": _jpeg_data_uri(aligned.pixels),
                             "lines": _svg_lines(aligned.geometry),
-                            "metrics": {
-                                k: f"{v:.2f}" if k.endswith("_mm") else f"{v:.1f}"
-                                for k, v in aligned.metrics.items()
-                                if math.isfinite(v)
-                            },
+                            "caption": _pair_caption(aligned.metrics),
                         }
                     )
             except (TrackerError, ValueError) as exc:

@@ -1,7 +1,8 @@
 """The photo library: a folder with ``library.sqlite`` and the imported photos.
 
-``Library`` is the facade: import photos, list them as a DataFrame, log treatment sessions,
-remeasure from stored landmarks, export, forget. See :mod:`tracker.library.core`.
+``Library`` is the facade: store photos, list them as a DataFrame, log treatment sessions,
+export, forget. See :mod:`tracker.library.core`. It measures nothing: importing and
+remeasuring are :mod:`tracker.importing`, which calls it.
 """
 
 from tracker.library.core import Library, LibraryError

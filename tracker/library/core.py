@@ -1,6 +1,8 @@
 """The photo library: one folder holding ``library.sqlite`` and the imported photo files.
 
-``Library`` is the only object the rest of facetrack (and the CLI) talks to. Layout::
+``Library`` is the only object the rest of facetrack (and the CLI) talks to about stored
+photos. It stores and reads; it measures nothing: importing (which measures) and remeasuring
+live in :mod:`tracker.importing`, which calls the storage methods here. Layout::
 
     <library>/                  0700
         library.sqlite          0600 (and its -wal and -shm files)
@@ -24,11 +26,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import sqlite3
-import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,13 +36,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.errors import LibraryError, PhotoError
+from tracker.errors import LibraryError
 from tracker.formatting import none_if_nan, parse_when
 from tracker.library import files as fs
-from tracker.library.measuring import Measurer, default_measure
 from tracker.library.migrations import SchemaError, migrate, schema_version
 from tracker.library.people import DEFAULT_PERSON, Settled
-from tracker.library.summary import ImportSummary, SummaryBuilder, date_flagged
+from tracker.library.summary import date_flagged
 from tracker.metrics import registry
 from tracker.photos.dates import format_utc_offset
 from tracker.types import PhotoResult, Reason
@@ -70,15 +69,23 @@ POSE_COLUMNS = ("yaw_deg", "pitch_deg", "roll_deg")
 CAMERA_COLUMNS = ("camera_distance_mm", "focal_length_35mm", "focal_source")
 
 
+class NotStored(Exception):
+    """One photo could not be stored; the message says why (the batch goes on)."""
+
+
 @dataclass(frozen=True)
-class _Candidate:
+class Candidate:
+    """A photo file about to be stored: its path, the SHA-256 of its content, its size."""
+
     path: Path
     sha256: str
     size_bytes: int
 
 
 @dataclass(frozen=True)
-class _ImportOptions:
+class ImportOptions:
+    """What is stored with every photo of one import (see ``tracker.importing``)."""
+
     session: str | None
     tag: str | None
     manual_date: datetime | date | None
@@ -86,6 +93,55 @@ class _ImportOptions:
     mirrored: bool
     link: bool
     person: str = "me"
+
+    @classmethod
+    def checked(
+        cls,
+        *,
+        session: str | None,
+        tag: str | None,
+        manual_date: datetime | date | str | None,
+        prefer_manual_date: bool,
+        mirrored: bool,
+        link: bool,
+        person: str | None,
+        default_person: str,
+    ) -> ImportOptions:
+        """The options with their values checked as the library stores them.
+
+        Raises LibraryError for a bad ``session``, a tag or person over 500 characters or a
+        ``manual_date`` text that is not a date."""
+        return cls(
+            session=_check_photo_session(session),
+            tag=_clean_text(tag, "tag"),
+            manual_date=(
+                _parse_moment(manual_date, "date") if isinstance(manual_date, str) else manual_date
+            ),
+            prefer_manual_date=prefer_manual_date,
+            mirrored=bool(mirrored),
+            link=bool(link),
+            person=_clean_text(person, "person") or default_person,
+        )
+
+
+@dataclass(frozen=True)
+class StoredLandmarks:
+    """A stack of stored landmarks, as :meth:`Library.stored_landmarks` reads them.
+
+    ``points_px`` (N, 478, 3) are the refined landmarks as stored (a mirror image's are not
+    yet mirrored: ``flipped`` says which are, ``image_width_px`` is NaN when unknown);
+    ``scale_mm_per_px`` (NaN when unknown) and ``scale_source`` are the stored scale;
+    ``focal_length_px`` (NaN when unknown) and ``principal_point_px`` (N, 2) the camera.
+    """
+
+    photo_ids: list[int]
+    points_px: np.ndarray
+    flipped: np.ndarray
+    image_width_px: np.ndarray
+    scale_mm_per_px: np.ndarray
+    scale_source: list[str | None]
+    focal_length_px: np.ndarray
+    principal_point_px: np.ndarray
 
 
 class Library:
@@ -104,10 +160,6 @@ class Library:
     person : str
         Whose photos imports file (unless told otherwise) and the trend, the charts and the
         report show ("me" by default; see ``tracker.library.people``).
-    measure : callable, optional
-        ``measure(path, *, mirrored) -> PhotoResult`` used by imports; default
-        ``tracker.pipeline.measure_photo`` (result only). With ``workers > 1`` it must be
-        picklable (a module-level function).
 
     Raises
     ------
@@ -128,7 +180,6 @@ class Library:
         *,
         memory: bool = False,
         create: bool = True,
-        measure: Callable[..., PhotoResult] | None = None,
         person: str = DEFAULT_PERSON,
         _rebuilding: bool = False,
     ) -> None:
@@ -145,10 +196,10 @@ class Library:
             path = self.default_path()
         self.path = Path(path).expanduser().absolute()
         self.db_path = self.path / DB_NAME
-        self._measure = measure or default_measure
         # whose photos imports file and the trend, charts and report show (``person=``)
         self.person = _clean_text(person, "person") or DEFAULT_PERSON
         self._db: sqlite3.Connection | None = None
+        self._writing = False  # inside a write transaction: library calls join it
         # a library on a read-only disk or without write permission is opened for reading
         self.read_only = False
         self._read_only_reason: str | None = None
@@ -330,15 +381,33 @@ class Library:
         return self._conn.execute(sql, params).fetchone()[0]
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around several library calls (all of them or none).
+
+        Holds the database's write lock from its start; the library's own changes made inside
+        it join it instead of committing on their own. Used by ``tracker.importing`` to store
+        a change and the metrics measured from it together.
+
+        Raises LibraryError when the library is read-only, locked for longer than the busy
+        timeout, or the commit fails (a full disk)."""
+        with self._write():
+            yield
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, holding the database's write lock from its start."""
+        """One write transaction, holding the database's write lock from its start; inside
+        ``transaction()`` it joins the transaction already open."""
         db = self._conn
+        if self._writing:
+            yield db
+            return
         if self._read_only_reason is not None:
             raise LibraryError(self._read_only_reason)
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise _library_error(self.db_path, exc) from None
+        self._writing = True
         try:
             yield db
             try:
@@ -352,6 +421,8 @@ class Library:
                 except sqlite3.Error:
                     pass  # SQLite rolled back on its own (a full disk, an I/O error)
             raise
+        finally:
+            self._writing = False
 
     @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -364,135 +435,24 @@ class Library:
             if db.in_transaction:
                 db.execute("COMMIT")
 
-    # --- importing --------------------------------------------------------------------------
+    # --- storing (tracker.importing measures, then calls these) ------------------------------
 
-    def import_photos(
-        self,
-        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-        *,
-        session: str | None = None,
-        tag: str | None = None,
-        manual_date: datetime | date | None = None,
-        prefer_manual_date: bool = False,
-        mirrored: bool = False,
-        link: bool = False,
-        workers: int = 2,
-        progress: Callable[[int, int], None] | None = None,
-        person: str | None = None,
-    ) -> ImportSummary:
-        """Import photo files and folders (searched recursively).
-
-        Each new file (by SHA-256 of its content) is measured, dated (EXIF, else a date in its
-        name, else its modification time, else ``manual_date``), copied into the library
-        (or, with ``link``, referenced where it is) and stored with its landmarks and metrics
-        in one transaction. Rejected photos are stored with their reasons; files that cannot
-        be read are reported and not stored. A bad file never stops the batch.
-
-        Parameters
-        ----------
-        paths : path or iterable of paths
-            Photo files (.jpg, .jpeg, .png, .heic, .heif, .webp) and folders.
-        session : {"before", "after"}, optional
-            The photos were taken just before or just after a treatment session.
-        tag : str, optional
-            Free text stored with every photo of this import.
-        manual_date : datetime, date or ISO 8601 str, optional
-            The capture time when the file gives none (the user's ``--date``); a date alone
-            means 12:00 that day.
-        prefer_manual_date : bool
-            Use ``manual_date`` even when the file has a date.
-        mirrored : bool
-            Front-camera mirror images: measured flipped back.
-        link : bool
-            Store the original path instead of a copy (the library then depends on the file
-            staying where it is; ``forget`` never deletes it).
-        workers : int
-            Processes measuring in parallel; 1 measures in this process. Called from a
-            script's top level without an ``if __name__ == "__main__":`` guard, it measures
-            in this process (a "spawn" worker would run the script again) and the summary's
-            notes say so.
-        progress : callable, optional
-            Called as ``progress(done, total)`` after each file (and once with 0 at the start).
-        person : str, optional
-            Whose photos these are (the library's ``person``, "me" by default): each person is
-            learned from their own
-            first accepted photos, and a photo that looks like someone else is rejected
-            (kept, out of every trend); a mirror image is read the right way round
-            (``tracker.library.people``).
-
-        Returns
-        -------
-        ImportSummary
-
-        Raises
-        ------
-        LibraryError
-            For a bad ``session``, a tag over 500 characters, when none of ``paths`` exists
-            (``~`` is expanded, wildcards are not), or when the library itself fails (disk
-            full for the database, locked for longer than the busy timeout). Photos committed
-            before stay.
-        """
-        options = _ImportOptions(
-            session=_check_photo_session(session),
-            tag=_clean_text(tag, "tag"),
-            manual_date=(
-                _parse_moment(manual_date, "date") if isinstance(manual_date, str) else manual_date
-            ),
-            prefer_manual_date=prefer_manual_date,
-            mirrored=bool(mirrored),
-            link=bool(link),
-            person=_clean_text(person, "person") or self.person,
-        )
-        summary = SummaryBuilder()
-        files = self._find(paths, summary)
-        self.remove_orphans()
-        total, done = len(files), 0
-        if progress is not None:
-            progress(0, total)
-
-        def finished() -> None:
-            nonlocal done
-            done += 1
-            if progress is not None:
-                progress(done, total)
-
-        # a pool costs a few seconds to start: not worth it for a single photo
-        with Measurer(
-            self._measure, mirrored=options.mirrored, workers=workers if total > 1 else 1
-        ) as measurer:
-            for file in files:
-                candidate = self._candidate(file, summary)
-                if candidate is None:
-                    finished()
-                    continue
-                measurer.submit(candidate, file)
-                for candidate, result in measurer.ready():
-                    self._store(candidate, result, options, summary)
-                    finished()
-            for candidate, result in measurer.drain():
-                self._store(candidate, result, options, summary)
-                finished()
-            summary.notes += measurer.notes
-        summary.settled(self.settle_people())
-        return summary.build()
-
-    def settle_people(self) -> Settled:
+    def decide_people(self) -> Settled:
         """Learn each person with enough accepted photos and decide every photo not yet
-        decided: another person's photo is rejected (kept), a mirror image is read the right
-        way round (``tracker.library.people``). Runs after every import; returns what it
-        decided."""
+        decided: another person's photo is rejected (kept), a mirror image is marked
+        (``tracker.library.people``). Returns what it decided; the photos found mirrored need
+        their metrics measured again in the same transaction (``tracker.importing.
+        settle_people`` does both)."""
         from tracker.library.people import settle
 
         with self._write() as db:
-            settled = settle(db, _now())
-            if settled.mirrored:
-                self._remeasure(db, photo_ids=settled.mirrored)
-        return settled
+            return settle(db, _now())
 
-    def mark_mirrored(self, photo_id: int, mirrored: bool = True) -> bool:
-        """Say that a stored photo is (or is not) a mirror image, and measure it again from
-        its stored landmarks the right way round (no photo is decoded). Detection never
-        overrules a mark. Returns True when this changed the photo.
+    def set_mirrored(self, photo_id: int, mirrored: bool = True) -> bool:
+        """Record that a stored photo is (or is not) a mirror image: its stored landmarks are
+        flipped when this changes it. Returns True when it did; its metrics then need
+        measuring again in the same transaction (``tracker.importing.mark_mirrored`` does
+        both).
 
         Raises LibraryError when the photo is unknown or has no landmarks."""
         with self._write() as db:
@@ -515,113 +475,41 @@ class Library:
                     "UPDATE landmarks SET flipped = 1 - flipped WHERE photo_id = ?",
                     (int(photo_id),),
                 )
-                self._remeasure(db, photo_ids=[int(photo_id)])
         return changed
 
-    def _find(self, paths, summary: SummaryBuilder) -> list[Path]:
-        """Photo files under ``paths`` (deduplicated, in order); counts the others as ignored
-        and reports missing paths and unreadable folders as errors."""
-        from tracker.photos import SUPPORTED_SUFFIXES, scan_photos
-
-        if isinstance(paths, (str, os.PathLike)):
-            paths = [paths]
-        roots = [Path(p).expanduser() for p in paths]
-        if not roots:
-            raise LibraryError("no photo file or folder given")
-        missing = [root for root in roots if not root.exists() and not root.is_symlink()]
-        if len(missing) == len(roots):  # nothing at all to import: say so, loudly
-            names = ", ".join(str(root) for root in missing)
-            wildcard = any(set("*?[") & set(str(root)) for root in missing)
-            raise LibraryError(
-                f"no such file or folder: {names}; nothing imported"
-                + (
-                    "; wildcards such as * are not expanded here: give the folder, or the "
-                    "files themselves"
-                    if wildcard
-                    else ""
-                )
-            )
-        photos: dict[Path, None] = {}
-        ignored: set[Path] = set()
-        stored = (self.path / PHOTOS_FOLDER).resolve()
-        for root in roots:
-            if root.resolve() == stored or stored in root.resolve().parents:
-                summary.errors[str(root)] = (
-                    "is inside the library's own photos/ folder (it is "
-                    "stored already); import the original instead"
-                )
-                continue
-            if not root.exists() and root.suffix.lower() not in SUPPORTED_SUFFIXES:
-                summary.errors[str(root)] = "no such file or folder"
-                continue
-            try:
-                found, others, problems = scan_photos(root)
-            except OSError as exc:
-                summary.errors[str(root)] = f"cannot read folder: {exc.strerror or exc}"
-                continue
-            for path, why in problems.items():  # named, never skipped silently
-                if why.startswith("link to a folder"):
-                    summary.notes.append(f"{path}: {why}")
-                else:
-                    summary.errors[str(path)] = why
-            photos.update(dict.fromkeys(found))
-            ignored.update(others)
-        summary.ignored = len(ignored)
-        return list(photos)
-
-    def _candidate(self, path: Path, summary: SummaryBuilder) -> _Candidate | None:
-        """Hash a file; None when it is already in the library or cannot be read (recorded)."""
-        name = str(path)
-        try:
-            info = path.stat()
-            if stat.S_ISDIR(info.st_mode):
-                summary.errors[name] = "is a directory, not a photo file"
-                return None
-            if not stat.S_ISREG(info.st_mode):
-                summary.errors[name] = "not a regular file"
-                return None
-            if info.st_size == 0:
-                summary.errors[name] = "empty file"
-                return None
-            sha256 = fs.sha256_file(path)
-        except FileNotFoundError:
-            summary.errors[name] = "file not found"
-            return None
-        except OSError as exc:
-            summary.errors[name] = f"cannot read file: {exc.strerror or exc}"
-            return None
-        if self._photo_id(sha256) is not None:
-            summary.already_there.append(name)
-            return None
-        return _Candidate(path, sha256, info.st_size)
-
-    def _photo_id(self, sha256: str) -> int | None:
+    def photo_id_of(self, sha256: str) -> int | None:
+        """The id of the photo with this content (SHA-256 hex digest), or None."""
         row = self._conn.execute("SELECT id FROM photos WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else int(row[0])
 
-    def _store(
-        self,
-        candidate: _Candidate,
-        result: PhotoResult,
-        options: _ImportOptions,
-        summary: SummaryBuilder,
-    ) -> None:
-        """Date, copy and insert one measured photo in one transaction (or record why not)."""
-        name = str(candidate.path)
-        if result.status == "error":
-            summary.errors[name] = "; ".join(result.reasons) or "could not be read"
-            return
-        when = _read_capture_time(candidate.path, options)
-        if isinstance(when, str):
-            summary.errors[name] = when
-            return
+    def store_photo(
+        self, candidate: Candidate, result: PhotoResult, when, options: ImportOptions
+    ) -> int | None:
+        """Copy (unless ``options.link``) and insert one measured, dated photo in one
+        transaction: its row, landmarks and metrics, or nothing.
+
+        ``result`` is complete: with landmarks it has its camera and camera distance
+        (``tracker.importing`` fills them in). ``when`` is the photo's ``CaptureTime``.
+
+        Returns
+        -------
+        The new photo's id, or None when a photo with the same content is there already
+        (another import was quicker).
+
+        Raises
+        ------
+        NotStored
+            With the reason for this photo alone (a name that cannot be linked, a file that
+            changed while it was copied, no room for the copy, malformed landmarks or values).
+        LibraryError
+            When the library itself fails (locked, full, unwritable).
+        """
         suffix = candidate.path.suffix.lower()
         if options.link and _path_text(candidate.path) != os.path.abspath(candidate.path):
-            summary.errors[name] = (
+            raise NotStored(
                 "its name is not valid UTF-8, so it cannot be linked; "
                 "import it without --link (it is then copied)"
             )
-            return
         stored = (
             os.path.abspath(candidate.path)
             if options.link
@@ -630,42 +518,36 @@ class Library:
         copy = None
         try:
             with self._write() as db:
-                if self._photo_id(candidate.sha256) is not None:  # another import was quicker
-                    summary.already_there.append(name)
-                    return
+                if self.photo_id_of(candidate.sha256) is not None:
+                    return None
                 try:
                     if not options.link:
                         fs.copy_atomically(candidate.path, self.path / stored, candidate.sha256)
                         copy = self.path / stored
-                    photo_id = self._insert(db, candidate, result, when, stored, options)
+                    return self._insert(db, candidate, result, when, stored, options)
                 except Exception:
                     if copy is not None:  # the row is rolled back: so is its copy
                         copy.unlink(missing_ok=True)
                     raise
         except fs.ContentChanged:
-            summary.errors[name] = "the file changed while it was imported; import it again"
-            return
+            raise NotStored("the file changed while it was imported; import it again") from None
         except OSError as exc:
-            summary.errors[name] = f"cannot store a copy: {exc.strerror or exc}"
-            return
+            raise NotStored(f"cannot store a copy: {exc.strerror or exc}") from None
         except ValueError as exc:  # a measure function that returned malformed landmarks
-            summary.errors[name] = f"cannot store the measurement: {exc}"
-            return
+            raise NotStored(f"cannot store the measurement: {exc}") from None
         except sqlite3.IntegrityError as exc:  # a measure function's values broke a CHECK
-            summary.errors[name] = f"cannot store the measurement: {exc}"
-            return
+            raise NotStored(f"cannot store the measurement: {exc}") from None
         except sqlite3.Error as exc:  # the library itself: locked, full, unwritable
             raise _library_error(self.db_path, exc) from None
-        summary.add_imported(name, photo_id, result.status, result.reasons, when.source, when.notes)
 
     def _insert(
         self,
         db: sqlite3.Connection,
-        candidate: _Candidate,
+        candidate: Candidate,
         result: PhotoResult,
         when,
         stored: str,
-        options: _ImportOptions,
+        options: ImportOptions,
     ) -> int:
         from tracker.metrics.geometry import ALGORITHM_VERSION
 
@@ -711,12 +593,8 @@ class Library:
         camera, distance_mm = result.camera, measurement.camera_distance_mm
         if landmarks is not None:
             points = landmarks.points_px if points is None else points
-            if camera is None:  # a measure function that does not give it: read the file
-                from tracker.photos.camera import read_camera_of_file
-
-                camera = read_camera_of_file(candidate.path, landmarks.image_size_px)
-            if none_if_nan(distance_mm) is None:
-                distance_mm = _distance_mm(points, camera, landmarks.image_size_px)
+            if camera is None:
+                raise ValueError("landmarks without the camera they were measured with")
             db.execute(
                 "INSERT INTO landmarks (photo_id, model, image_width_px, image_height_px, "
                 "decode_scale, scale_mm_per_px, scale_source, points, raw_points, "
@@ -840,25 +718,17 @@ class Library:
         }
 
     @classmethod
-    def rebuild(
-        cls,
-        path: str | os.PathLike[str],
-        *,
-        measure: Callable[..., PhotoResult] | None = None,
-        workers: int = 2,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> tuple[Library, ImportSummary, Path]:
-        """Re-create a lost or broken database from the photo copies the library holds.
+    def prepare_rebuild(cls, path: str | os.PathLike[str]) -> tuple[Library, Path, Path]:
+        """Set a lost or broken database aside to re-create it from the library's photo
+        copies (``tracker.importing.rebuild`` then imports them again).
 
         The old database files are kept beside it as ``library.sqlite.lost-<time>``; the
-        copies are moved to ``photos.rebuild-<time>/`` and imported again from there (each
-        measured anew, dated from its EXIF), then that folder is removed when every copy was
-        imported. What lived only in the database (treatment sessions, tags, notes, dates
-        from file names) cannot be recovered from the copies.
+        copies are moved to ``photos.rebuild-<time>/``.
 
         Returns
         -------
-        (the library, open; the import summary; the folder the old database was moved to)
+        (the new, empty library, open; the folder holding the copies; the old database's new
+        path)
 
         Raises
         ------
@@ -878,11 +748,8 @@ class Library:
                 os.replace(old, root / f"{DB_NAME}{suffix}.lost-{stamp}")
         holding = root / f"{PHOTOS_FOLDER}.rebuild-{stamp}"
         os.replace(photos, holding)
-        library = cls(root, measure=measure, _rebuilding=True)
-        summary = library.import_photos([holding], workers=workers, progress=progress)
-        if not summary.errors:
-            shutil.rmtree(holding, ignore_errors=True)
-        return library, summary, root / f"{DB_NAME}.lost-{stamp}"
+        library = cls(root, _rebuilding=True)
+        return library, holding, root / f"{DB_NAME}.lost-{stamp}"
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -1490,52 +1357,29 @@ class Library:
             (ALGORITHM_VERSION,),
         )
 
-    def remeasure(self, *, batch_size: int = 4096) -> int:
-        """Recompute every metric from the stored landmarks with the current metric code.
+    def delete_measurements(self, photo_ids: Iterable[int] | None = None) -> None:
+        """Delete the metrics of the current ``ALGORITHM_VERSION`` of every photo (or of
+        ``photo_ids``); rows of other versions stay. Call it inside ``transaction()`` with
+        the writes that replace them."""
+        from tracker.metrics.geometry import ALGORITHM_VERSION
 
-        No photo is decoded: each photo's refined landmarks and its stored scale go through
-        ``compute_metrics`` in stacks of ``batch_size``, and the rows for the current
-        ``ALGORITHM_VERSION`` are replaced in one transaction (rows of other versions stay).
-        Status and reasons are not recomputed (they need the pixels). The camera distance is
-        recomputed from the landmarks and the stored focal length; photos stored before the
-        focal length was (libraries from before schema version 3) first get it from their
-        file's EXIF, or the default front camera when the file is gone. Landmarks of a mirror
-        image (``flipped``) are mirrored first. Photos not yet checked against their person
-        are checked by ``settle_people`` (after every import; ``facetrack remeasure`` runs it).
-
-        Returns
-        -------
-        int
-            Number of photos measured.
-        """
+        which, params = _which_photos(photo_ids)
         with self._write() as db:
-            self._fill_in_cameras(db)
-            count = self._remeasure(db, batch_size=batch_size)
-        return count
+            for table in ("measurements", "measurement_info"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE algorithm_version = ?"
+                    f"{' AND ' + which if which else ''}",
+                    (ALGORITHM_VERSION, *params),
+                )
 
-    def _remeasure(
-        self, db: sqlite3.Connection, *, batch_size: int = 4096, photo_ids: list[int] | None = None
-    ) -> int:
-        """Recompute the metrics of every photo (or of ``photo_ids``) inside the caller's
-        write transaction; returns how many were measured."""
-        from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES, compute_metrics
-        from tracker.metrics.identity import mirror_points
-        from tracker.photos.camera import camera_distance_mm
-        from tracker.settings import DEFAULT_SETTINGS
-
-        count, now = 0, _now()
-        which = ""
-        params: tuple[int, ...] = ()
-        if photo_ids is not None:
-            params = tuple(int(i) for i in photo_ids)
-            which = f"photo_id IN ({', '.join('?' * len(params))})"
-        for table in ("measurements", "measurement_info"):
-            db.execute(
-                f"DELETE FROM {table} WHERE algorithm_version = ?"
-                f"{' AND ' + which if which else ''}",
-                (ALGORITHM_VERSION, *params),
-            )
-        reader = db.execute(
+    def stored_landmarks(
+        self, *, photo_ids: Iterable[int] | None = None, batch_size: int = 4096
+    ) -> Iterator[StoredLandmarks]:
+        """The stored landmarks of every photo with some (or of ``photo_ids``), by photo id,
+        in stacks of at most ``batch_size``. Read them inside ``transaction()`` when the
+        metrics measured from them are written back."""
+        which, params = _which_photos(photo_ids)
+        reader = self._conn.execute(
             "SELECT photo_id, points, scale_mm_per_px, scale_source, "
             "focal_length_px, focal_source, image_width_px, "
             "image_height_px, flipped FROM landmarks "
@@ -1543,33 +1387,50 @@ class Library:
             params,
         )
         while batch := reader.fetchmany(batch_size):
-            ids = [row[0] for row in batch]
             points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
-            scales = np.array([row[2] for row in batch], dtype=np.float64)
-            stack = points.reshape(len(batch), N_POINTS, 3)
-            flipped = np.array([bool(row[8]) and row[6] is not None for row in batch])
-            if flipped.any():
-                stack = stack.copy()
-                widths = np.array([row[6] for row, f in zip(batch, flipped) if f], dtype=float)
-                stack[flipped] = mirror_points(stack[flipped], widths)
             focal, centres = _cameras(batch)
-            values = compute_metrics(
-                stack, scales, focal_length_px=focal, principal_point_px=centres
+            yield StoredLandmarks(
+                photo_ids=[row[0] for row in batch],
+                points_px=points.reshape(len(batch), N_POINTS, 3),
+                flipped=np.array([bool(row[8]) and row[6] is not None for row in batch]),
+                image_width_px=np.array([_nan_if_none(row[6]) for row in batch], dtype=float),
+                scale_mm_per_px=np.array([row[2] for row in batch], dtype=np.float64),
+                scale_source=[row[3] for row in batch],
+                focal_length_px=focal,
+                principal_point_px=centres,
             )
-            columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
-            pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
-            distances = _none_for_nan(
-                camera_distance_mm(
-                    values["iris_diameter_px"], focal, DEFAULT_SETTINGS.iris_diameter_mm
-                )
-            )
+
+    def write_measurements(
+        self,
+        stack: StoredLandmarks,
+        metrics: dict[str, np.ndarray],
+        pose_deg: np.ndarray,
+        camera_distance_mm: np.ndarray,
+        *,
+        how: str = "remeasure",
+    ) -> None:
+        """Store the metrics measured from ``stack`` (metric name -> (N,) values, (N, 3) yaw,
+        pitch and roll in degrees, (N,) camera distances; NaN is stored as unknown) for the
+        current ``ALGORITHM_VERSION``, with the stack's stored scale. The photos must have
+        none for that version (see ``delete_measurements``)."""
+        from tracker.metrics.geometry import ALGORITHM_VERSION
+
+        now = _now()
+        columns = {name: _none_for_nan(values) for name, values in metrics.items()}
+        pose = [_none_for_nan(np.asarray(pose_deg)[:, k]) for k in range(len(POSE_COLUMNS))]
+        distances = _none_for_nan(camera_distance_mm)
+        scales = _none_for_nan(stack.scale_mm_per_px)
+        ids = stack.photo_ids
+        with self._write() as db:
             db.executemany(
                 "INSERT INTO measurement_info (photo_id, algorithm_version, "
                 "scale_mm_per_px, scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, "
-                "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'remeasure', ?)",
+                "how, camera_distance_mm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (photo_id, ALGORITHM_VERSION, row[2], row[3], *angles, now, distance)
-                    for photo_id, row, distance, *angles in zip(ids, batch, distances, *pose)
+                    (photo_id, ALGORITHM_VERSION, scale, source, *angles, now, how, distance)
+                    for photo_id, scale, source, distance, *angles in zip(
+                        ids, scales, stack.scale_source, distances, *pose
+                    )
                 ],
             )
             db.executemany(
@@ -1581,27 +1442,31 @@ class Library:
                     for photo_id, value in zip(ids, column)
                 ],
             )
-            count += len(batch)
-        return count
 
-    def _fill_in_cameras(self, db: sqlite3.Connection) -> int:
+    def fill_in_cameras(self) -> int:
         """Give the focal length to stored landmarks that lack it (photos imported before it
         was recorded), from each photo file's EXIF; returns how many were filled in."""
         from tracker.photos.camera import read_camera_of_file
 
-        missing = db.execute(
-            "SELECT l.photo_id, l.image_width_px, l.image_height_px, p.stored_path "
-            "FROM landmarks l JOIN photos p ON p.id = l.photo_id "
-            "WHERE l.focal_length_px IS NULL AND l.image_width_px IS NOT NULL "
-            "AND l.image_height_px IS NOT NULL"
-        ).fetchall()
-        for photo_id, width, height, stored in missing:
-            camera = read_camera_of_file(self._absolute(stored), (int(width), int(height)))
-            db.execute(
-                "UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
-                "focal_source = ? WHERE photo_id = ?",
-                (camera.focal_length_px, camera.focal_length_35mm, camera.focal_source, photo_id),
-            )
+        with self._write() as db:
+            missing = db.execute(
+                "SELECT l.photo_id, l.image_width_px, l.image_height_px, p.stored_path "
+                "FROM landmarks l JOIN photos p ON p.id = l.photo_id "
+                "WHERE l.focal_length_px IS NULL AND l.image_width_px IS NOT NULL "
+                "AND l.image_height_px IS NOT NULL"
+            ).fetchall()
+            for photo_id, width, height, stored in missing:
+                camera = read_camera_of_file(self._absolute(stored), (int(width), int(height)))
+                db.execute(
+                    "UPDATE landmarks SET focal_length_px = ?, focal_length_35mm = ?, "
+                    "focal_source = ? WHERE photo_id = ?",
+                    (
+                        camera.focal_length_px,
+                        camera.focal_length_35mm,
+                        camera.focal_source,
+                        photo_id,
+                    ),
+                )
         return len(missing)
 
     def _store_synthetic_landmarks(
@@ -1791,18 +1656,6 @@ def _path_text(path) -> str:
     return os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
 
 
-def _read_capture_time(path: Path, options: _ImportOptions):
-    """The photo's CaptureTime, or the reason there is none."""
-    from tracker.photos import read_capture_time
-
-    try:
-        return read_capture_time(
-            path, manual=options.manual_date, prefer_manual=options.prefer_manual_date
-        )
-    except PhotoError as exc:
-        return exc.reason
-
-
 def _session_values(started_at, minutes, mode, note, side) -> tuple:
     """A session's stored values (started_at text, minutes, mode, note, side), checked."""
     when = _parse_moment(started_at, "session start")
@@ -1929,24 +1782,12 @@ def _split_time(text: str, what: str = "a photo") -> tuple[datetime, datetime | 
     return moment.replace(tzinfo=None), moment.astimezone(UTC)
 
 
-def _distance_mm(points, camera, image_size_px) -> float:
-    """The camera's distance from the irises of one stored mesh (as the pipeline measures it),
-    for a measure function that did not give it."""
-    from tracker.metrics.geometry import compute_metrics
-    from tracker.photos.camera import camera_distance_mm, principal_point_px
-    from tracker.settings import DEFAULT_SETTINGS
-
-    values = compute_metrics(
-        np.asarray(points, dtype=np.float64),
-        1.0,
-        focal_length_px=camera.focal_length_px,
-        principal_point_px=principal_point_px(camera.focal_source, image_size_px),
-    )
-    return float(
-        camera_distance_mm(
-            values["iris_diameter_px"], camera.focal_length_px, DEFAULT_SETTINGS.iris_diameter_mm
-        )
-    )
+def _which_photos(photo_ids: Iterable[int] | None) -> tuple[str, tuple[int, ...]]:
+    """A ``photo_id IN (...)`` condition and its parameters ("" for every photo)."""
+    if photo_ids is None:
+        return "", ()
+    params = tuple(int(i) for i in photo_ids)
+    return f"photo_id IN ({', '.join('?' * len(params))})", params
 
 
 def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ def date_flagged(source: str, notes: tuple[str, ...] | list[str]) -> bool:
 
 @dataclass(frozen=True)
 class ImportSummary:
-    """The outcome of ``Library.import_photos``.
+    """The outcome of ``tracker.importing.import_photos``.
 
     Attributes
     ----------

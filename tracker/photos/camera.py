@@ -61,7 +61,7 @@ def focal_length_px(focal_length_35mm: float, image_size_px: tuple[int, int]) ->
     Examples
     --------
     >>> round(focal_length_px(26.0, (3000, 4000)), 1)
-    3004.4
+    3004.6
     >>> focal_length_px(26.0, (1500, 2000)) == focal_length_px(26.0, (3000, 4000)) / 2
     True
     """

@@ -51,7 +51,7 @@ __all__ = [
     "summarise_reports",
 ]
 
-BROWS = ("brow_height_left_mm", "brow_height_right_mm")
+BROWS = registry.names(family="brow_height")
 # The day effect's SD as a share of the per-photo SD. Nobody has measured it on real selfies
 # yet; half the photo noise (0.24 mm for brow height) is a deliberate, stated assumption that
 # makes one photo a day noisier than the photo noise alone.
