@@ -527,10 +527,29 @@ def _parse_when(value: str | None, what: str):
     show_default=True,
     help="Processes measuring in parallel.",
 )
+@click.option(
+    "--view",
+    type=click.Choice(["auto", "front", "profile"]),
+    default="auto",
+    show_default=True,
+    help="profile: side views, measured on the outline of the head and neck (chin-neck "
+    "angle; each side its own trend); front: face the camera; auto: a photo without a "
+    "front face whose outline is a profile is taken as one.",
+)
 @person_option
 @library_option
 def import_(
-    paths, session, tag, manual_date, date_overrides, mirrored, link, workers, person, library_dir
+    paths,
+    session,
+    tag,
+    manual_date,
+    date_overrides,
+    mirrored,
+    link,
+    workers,
+    view,
+    person,
+    library_dir,
 ):
     """Import photo files and folders into the library (measured once, kept safe).
 
@@ -575,6 +594,7 @@ def import_(
             link=link,
             workers=workers,
             progress=progress,
+            view=view,
         )
     except LibraryError as exc:
         _fail(str(exc))

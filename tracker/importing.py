@@ -59,6 +59,7 @@ def import_photos(
     progress: Callable[[int, int], None] | None = None,
     person: str | None = None,
     measure: MeasureFunction | None = None,
+    view: str = "auto",
 ) -> ImportSummary:
     """Import photo files and folders (searched recursively) into ``library``.
 
@@ -102,8 +103,15 @@ def import_photos(
         round (``tracker.library.people``).
     measure : callable, optional
         ``measure(path, *, mirrored) -> PhotoResult``; default
-        ``tracker.pipeline.measure_photo`` (result only). With ``workers > 1`` it must be
-        picklable (a module-level function).
+        ``tracker.pipeline.measure_photo_view`` (result only). With ``workers > 1`` it must
+        be picklable (a module-level function).
+    view : {"auto", "front", "profile"}
+        How the default measure reads each photo (``tracker.pipeline.measure_any_pixels``):
+        "auto" takes a photo without a front face whose outline is a profile for a profile
+        (a side view, measured on its silhouette: the chin-neck angle); "front" refuses
+        such a photo as a profile given as a front one; "profile" measures every photo as
+        a profile. A profile is stored with its view, side and outline; it has no
+        landmarks, so identity and mirror checks pass it by.
 
     Returns
     -------
@@ -149,9 +157,17 @@ def import_photos(
         if progress is not None:
             progress(done, total)
 
+    if view not in ("auto", "front", "profile"):
+        raise LibraryError(f"view must be auto, front or profile, not {view!r}")
+    if measure is None and view != "auto":
+        from functools import partial
+
+        measure = partial(default_measure, view=view)
+    elif measure is None:
+        measure = default_measure  # its view is "auto"
     # a pool costs a few seconds to start: not worth it for a single photo
     with Measurer(
-        measure or default_measure,
+        measure,
         mirrored=options.mirrored,
         workers=workers if total > 1 else 1,
     ) as measurer:
@@ -432,7 +448,7 @@ def _remeasure(
     """Recompute the metrics of every photo (or of ``photo_ids``) inside the caller's
     ``library.transaction()``; returns how many were measured."""
     library.delete_measurements(photo_ids)
-    count = 0
+    count = _remeasure_profiles(library, photo_ids)
     for stack in library.stored_landmarks(photo_ids=photo_ids, batch_size=batch_size):
         values = measure_stored(stack, settings=settings)
         library.write_measurements(
@@ -442,6 +458,31 @@ def _remeasure(
             values["camera_distance_mm"],
         )
         count += len(stack.photo_ids)
+    return count
+
+
+def _remeasure_profiles(library: Library, photo_ids: list[int] | None) -> int:
+    """Recompute the metrics of the profile photos (or of those among ``photo_ids``) from
+    their stored outlines; returns how many were measured. A stored outline that no longer
+    reads as a profile is left without metrics."""
+    from tracker.metrics import registry
+    from tracker.metrics.profile import ProfileError, measure_chain, oriented, profile_side
+
+    count = 0
+    for photo_id, chain, facing, width in library.stored_profiles(photo_ids=photo_ids):
+        try:
+            _, _, values, _ = measure_chain(oriented(chain, facing, width))  # type: ignore[arg-type]
+        except ProfileError:
+            continue
+        side = profile_side(facing)  # type: ignore[arg-type]
+        library.write_profile_measurements(
+            photo_id,
+            {
+                registry.sided(family, side): float(values[registry.profile_name(family)])
+                for family in registry.PROFILE_FAMILIES
+            },
+        )
+        count += 1
     return count
 
 

@@ -33,11 +33,11 @@ UNGUARDED_MAIN = (
 )
 
 
-def default_measure(path: str | Path, *, mirrored: bool = False) -> PhotoResult:
-    """``tracker.pipeline.measure_photo`` with the photo's pixels dropped."""
-    from tracker.pipeline import measure_photo
+def default_measure(path: str | Path, *, mirrored: bool = False, view: str = "auto") -> PhotoResult:
+    """``tracker.pipeline.measure_photo_view`` with the photo's pixels dropped."""
+    from tracker.pipeline import measure_photo_view
 
-    result, _ = measure_photo(path, mirrored=mirrored)
+    result, _ = measure_photo_view(path, view=view, mirrored=mirrored)
     return result
 
 

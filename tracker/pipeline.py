@@ -253,6 +253,12 @@ def measure_profile_pixels(
         return refused(ReasonCode(exc.code), str(exc))
     side = profile_side(geometry_.facing)
     values = geometry_.values
+    prominence = float(values.get("nose_prominence", 0.0))
+    if prominence < settings.profile_min_nose_prominence:
+        return refused(
+            ReasonCode.NOT_A_PROFILE,
+            f"not a profile: no nose stands out of the outline ({prominence:.2f})",
+        )
     metrics = {
         registry.sided(family, side): float(values[registry.profile_name(family)])
         for family in registry.PROFILE_FAMILIES

@@ -142,6 +142,10 @@ class Settings:
     # facial angles of level heads lie within about +/-10 deg of it; beyond this the chin is
     # raised (which opens the chin-neck angle) or tucked (which closes it).
     profile_max_face_tilt_deg: float = 15.0
+    # A profile's nose tip stands 0.15-0.3 of the nasion-pogonion length ahead of that line
+    # (the 3-D head: 0.23-0.24 over its renders); an outline whose "nose" stands out less
+    # is no face in profile (a ball, a bump of hair, a shoulder).
+    profile_min_nose_prominence: float = 0.08
 
 
 DEFAULT_SETTINGS = Settings()

@@ -558,8 +558,8 @@ class Library:
             "INSERT INTO photos (sha256, original_path, stored_path, linked, size_bytes, "
             "width_px, height_px, format, mirrored, captured_at, date_source, utc_offset, "
             "date_notes, imported_at, session, tag, status, reasons, reason_codes, quality, "
-            "person, mirror_source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "person, mirror_source, view, profile_side) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 candidate.sha256,
                 _path_text(candidate.path),
@@ -583,12 +583,32 @@ class Library:
                 json.dumps({k: none_if_nan(v) for k, v in quality.items()}),
                 options.person,
                 "import" if options.mirrored else None,
+                "profile" if result.view == "profile" else "front",
+                result.profile_side if result.view == "profile" else None,
             ),
         )
         photo_id = int(cursor.lastrowid or 0)  # set by the INSERT
         measurement, landmarks = result.measurement, result.landmarks
         if measurement is None:
             return photo_id
+        if result.profile is not None:
+            from tracker.landmarks.segmentation import MODEL_NAME as SEGMENTATION_MODEL
+
+            chain = np.ascontiguousarray(result.profile.chain_px, dtype="<f8")
+            width, height = result.photo_size_px or (None, None)
+            db.execute(
+                "INSERT INTO profiles (photo_id, model, image_width_px, image_height_px, "
+                "decode_scale, facing, chain) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    photo_id,
+                    SEGMENTATION_MODEL,
+                    width,
+                    height,
+                    none_if_nan(result.decode_scale),
+                    result.profile.facing,
+                    chain.tobytes(),
+                ),
+            )
         points = result.refined_points_px
         camera, distance_mm = result.camera, measurement.camera_distance_mm
         if landmarks is not None:
@@ -845,7 +865,7 @@ class Library:
         """
         import pandas as pd
 
-        from tracker.metrics.geometry import METRIC_NAMES
+        from tracker.metrics.registry import METRIC_NAMES  # front and profile
 
         rows = list(self._rows(status=status, since=since, person=person))
         usual = self._usual_capture()
@@ -996,6 +1016,8 @@ class Library:
             "person": row["person"],
             "identity": row["identity"],
             "face_shape_distance": none_if_nan(row["identity_distance"]),
+            "view": row["view"],
+            "profile_side": row["profile_side"],
         }
 
     def _usual_capture(self):
@@ -1040,7 +1062,8 @@ class Library:
         self, *, status=None, since=None, ids=None, person=None
     ) -> Iterator[tuple[sqlite3.Row, dict]]:
         """(photo row joined with its current measurement info, metric -> value) per photo."""
-        from tracker.metrics.geometry import ALGORITHM_VERSION, METRIC_NAMES
+        from tracker.metrics.geometry import ALGORITHM_VERSION
+        from tracker.metrics.registry import METRIC_NAMES
 
         where, params = [], []
         if status is not None:
@@ -1398,6 +1421,47 @@ class Library:
                 scale_source=[row[3] for row in batch],
                 focal_length_px=focal,
                 principal_point_px=centres,
+            )
+
+    def stored_profiles(
+        self, *, photo_ids: Iterable[int] | None = None
+    ) -> Iterator[tuple[int, np.ndarray, str, int]]:
+        """The stored profile outlines of every profile photo (or of ``photo_ids``), by photo
+        id: (photo id, (N, 2) chain in pixels, facing, image width in pixels)."""
+        which, params = _which_photos(photo_ids)
+        for photo_id, chain, facing, width in self._conn.execute(
+            "SELECT photo_id, chain, facing, image_width_px FROM profiles "
+            f"{'WHERE ' + which if which else ''} ORDER BY photo_id",
+            params,
+        ):
+            yield (
+                int(photo_id),
+                np.frombuffer(chain, dtype="<f8").reshape(-1, 2),
+                str(facing),
+                int(width),
+            )
+
+    def write_profile_measurements(self, photo_id: int, metrics: dict[str, float]) -> None:
+        """Store the metrics measured from a profile's stored outline for the current
+        ``ALGORITHM_VERSION`` (no scale, no pose). The photo must have none for that version
+        (see ``delete_measurements``)."""
+        from tracker.metrics.geometry import ALGORITHM_VERSION
+
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO measurement_info (photo_id, algorithm_version, scale_mm_per_px, "
+                "scale_source, yaw_deg, pitch_deg, roll_deg, measured_at, how, "
+                "camera_distance_mm) VALUES (?, ?, NULL, 'none', NULL, NULL, NULL, ?, "
+                "'remeasure', NULL)",
+                (int(photo_id), ALGORITHM_VERSION, _now()),
+            )
+            db.executemany(
+                "INSERT INTO measurements (photo_id, algorithm_version, metric, value) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (int(photo_id), ALGORITHM_VERSION, name, none_if_nan(value))
+                    for name, value in metrics.items()
+                ],
             )
 
     def write_measurements(

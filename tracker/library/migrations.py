@@ -252,6 +252,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        9,
+        "the profile view: a photo's view and side, and its outline",
+        """
+        -- 'front' (Face Mesh, the landmarks table) or 'profile' (a side view measured on its
+        -- silhouette, tracker.metrics.profile); a profile's side is the subject's side that
+        -- faced the camera. Photos imported before: front.
+        ALTER TABLE photos ADD COLUMN view TEXT NOT NULL DEFAULT 'front'
+            CHECK (view IN ('front', 'profile'));
+        ALTER TABLE photos ADD COLUMN profile_side TEXT
+            CHECK (profile_side IS NULL OR profile_side IN ('left', 'right'));
+
+        -- A profile's front outline, so that remeasure recomputes its metrics without the
+        -- model: chain (N, 2) float64 little-endian, x and y in pixels of the analysed
+        -- image, top to bottom; facing: the way the face points in the image.
+        CREATE TABLE profiles (
+            photo_id        INTEGER PRIMARY KEY REFERENCES photos (id) ON DELETE CASCADE,
+            model           TEXT NOT NULL,
+            image_width_px  INTEGER NOT NULL,
+            image_height_px INTEGER NOT NULL,
+            decode_scale    REAL,
+            facing          TEXT NOT NULL CHECK (facing IN ('left', 'right')),
+            chain           BLOB NOT NULL CHECK (length(chain) > 0 AND length(chain) % 16 = 0)
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -99,7 +99,8 @@ class Silhouette:
 class ProfileGeometry:
     """Everything measured on one profile.
 
-    ``chain_px`` (N, 2) the front outline in image pixels, top to bottom; ``facing`` the way
+    ``chain_px`` (N, 2) the front outline in image pixels, top to bottom, as found (the
+    input of :func:`measure_chain` after :func:`oriented`); ``facing`` the way
     the face points in the image; ``points_px`` landmark name -> (x, y) in image pixels;
     ``lines_px`` "submental" and "neck" -> ((x0, y0), (x1, y1)), the fitted lines over their
     windows; ``values`` the metrics (see the module docstring); ``turning`` how far the head
@@ -540,6 +541,7 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
     """
     width = alpha.shape[1]
     chain_img, facing, turning, other = front_chain(alpha)
+    found_facing = facing
     # both halves are read as a profile; the face's is the one with a nose (the most
     # prominent nose tip against the line nasion -> pogonion), the overhang decides a tie
     found = []
@@ -556,9 +558,12 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
     if not found:
         assert first_error is not None
         raise first_error
-    _, _, facing, (chain, marks, values, lines) = max(found, key=lambda f: (f[0], f[1]))
-    values = {**values, "nose_prominence": max(found, key=lambda f: (f[0], f[1]))[0]}
-    back = oriented(chain, facing, width)  # to image pixels again
+    best = max(found, key=lambda f: (f[0], f[1]))
+    _, _, facing, (chain, marks, values, lines) = best
+    values = {**values, "nose_prominence": best[0]}
+    # the half as found (before resampling): measure_chain(oriented(it)) gives these values
+    # again, which is what the library stores for remeasure
+    back = chain_img if facing == found_facing else other
 
     def to_image(p):
         x, y = float(p[0]), float(p[1])
