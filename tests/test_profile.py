@@ -185,9 +185,7 @@ def test_truth_is_the_construction():
     and, with the submental line at 20 deg, 105 deg (0.2 deg)."""
     from tracker.validation.profile import profile_head, true_profile
 
-    assert true_profile(profile_head())["cervicomental_angle_deg"] == pytest.approx(
-        110.0, abs=0.2
-    )
+    assert true_profile(profile_head())["cervicomental_angle_deg"] == pytest.approx(110.0, abs=0.2)
     assert true_profile(profile_head(20.0))["cervicomental_angle_deg"] == pytest.approx(
         105.0, abs=0.2
     )
@@ -202,9 +200,7 @@ def test_both_profiles_of_the_head(sides):
         assert row["cervicomental_angle_deg"] == pytest.approx(
             row["true_cervicomental_angle_deg"], abs=0.5
         )
-        assert row["chin_projection_pct"] == pytest.approx(
-            row["true_chin_projection_pct"], abs=1.5
-        )
+        assert row["chin_projection_pct"] == pytest.approx(row["true_chin_projection_pct"], abs=1.5)
 
 
 def test_known_submental_tightening():

@@ -6,10 +6,13 @@ package data ``tracker.analysis.noise`` reads). With ``--validation DIR`` it rew
 ``2d-nuisance`` rows from a ``facetrack validate --out DIR`` run's ``validation.csv`` instead
 (the SD and SEM of 2-D versions of real photos). Other rows are kept. Each row carries the
 metrics' ``ALGORITHM_VERSION``: tests/test_capture_floors.py fails when the file is older than
-the algorithm, so the floors cannot go stale. Usage::
+the algorithm, so the floors cannot go stale. ``--profile`` rewrites the profile metrics'
+``selfie-3d`` rows from :func:`tracker.validation.profile.profile_noise_study` (30 random
+profile selfies, about a minute). Usage::
 
     .venv/bin/python tools/write_noise_floors.py      # or: make floors
     .venv/bin/python tools/write_noise_floors.py --validation validation/
+    .venv/bin/python tools/write_noise_floors.py --profile
 """
 
 from __future__ import annotations
@@ -58,12 +61,54 @@ def two_d_rows(folder: Path, command: str) -> pd.DataFrame:
     )
 
 
+def profile_rows(n: int = 30) -> pd.DataFrame:
+    """The profile metrics' floors: the SD over ``n`` random profile selfies of the 3-D head
+    (tracker.validation.profile.profile_noise_study), per sided metric (each side's renders
+    alone), as "selfie-3d" rows."""
+    from tracker.metrics import registry
+    from tracker.validation.profile import profile_noise_study
+
+    study = pd.DataFrame(profile_noise_study(n))
+    study = study[study["status"] == "ok"]
+    rows = []
+    for family in registry.PROFILE_FAMILIES:
+        for side in registry.SIDES:
+            values = study.loc[study["side"] == side, registry.profile_name(family)]
+            sd = round(float(values.std(ddof=1)), 4)
+            rows.append(
+                {
+                    "metric": registry.sided(family, side),
+                    "design": "whole-face",
+                    "source": FLOOR_SOURCE,
+                    "sd": sd,
+                    "sem": sd,
+                    "n_photos": int(values.size),
+                    "algorithm_version": ALGORITHM_VERSION,
+                    "generated_by": f"tools/write_noise_floors.py --profile ({n} profile selfies)",
+                    "note": "SD over random profile selfies of the project's 3-D head "
+                    "(yaw 85-95 deg, pitch and roll +/-5 deg, 33-50 cm, light, colour, "
+                    "sensor noise, JPEG 80-95), this side's renders",
+                }
+            )
+    return pd.DataFrame(rows, columns=list(FLOOR_COLUMNS))
+
+
 def write(rows: pd.DataFrame, source: str) -> None:
     old = pd.read_csv(FLOORS) if FLOORS.exists() else pd.DataFrame(columns=list(FLOOR_COLUMNS))
-    kept = old[old["source"] != source]
+    # rows of the same source are replaced, for the metrics the new rows hold only when they
+    # are profile rows (the capture study and the profile study share "selfie-3d")
+    profile = set(rows["metric"]) <= set(_profile_names())
+    same = old["source"] == source
+    kept = old[~same | (old["metric"].isin(_profile_names()) != profile)]
     pd.concat([rows, kept], ignore_index=True)[list(FLOOR_COLUMNS)].to_csv(FLOORS, index=False)
     print(rows[["metric", "design", "sd", "sem"]].to_string(index=False))
     print(f"Written: {FLOORS}")
+
+
+def _profile_names() -> tuple[str, ...]:
+    from tracker.metrics import registry
+
+    return registry.PROFILE_METRIC_NAMES
 
 
 def main() -> None:
@@ -81,7 +126,15 @@ def main() -> None:
         "../shared/faces/real/clip/short_hamilton_clip.mp4",
         help="the validate command that made DIR (stored with the rows)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="rewrite the profile metrics' selfie-3d rows from the profile noise study",
+    )
     args = parser.parse_args()
+    if args.profile:
+        write(profile_rows(), FLOOR_SOURCE)
+        return
     if args.validation is not None:
         write(two_d_rows(args.validation, args.command), TWO_D_SOURCE)
         return

@@ -411,8 +411,9 @@ def _draw_profile(img: np.ndarray, result: PhotoResult, pen: _Pen):
             cv2.LINE_AA,
             _SHIFT,
         )
-    (s0, s1), (n0, n1) = (np.asarray(x) for x in geometry.lines_px["submental"]), (
-        np.asarray(x) for x in geometry.lines_px["neck"]
+    (s0, s1), (n0, n1) = (
+        (np.asarray(x) for x in geometry.lines_px["submental"]),
+        (np.asarray(x) for x in geometry.lines_px["neck"]),
     )
     # the vertex: where the two lines meet
     u, v = s1 - s0, n1 - n0

@@ -284,9 +284,7 @@ def measure_profile_pixels(
         # no head pose in a profile (Face Mesh's frame needs both eyes): its level is the
         # face line's tilt, among the scores
         quality=Quality(pose=Pose(float("nan"), float("nan"), float("nan")), scores=evidence),
-        measurement=Measurement(
-            metrics=metrics, scale_mm_per_px=float("nan"), scale_source="none"
-        ),
+        measurement=Measurement(metrics=metrics, scale_mm_per_px=float("nan"), scale_source="none"),
         photo_size_px=size,
         camera=camera,
         view="profile",

@@ -48,7 +48,7 @@ def person_mask(pixels: np.ndarray, *, model_selection: int = 0) -> np.ndarray:
     with _lock:  # a MediaPipe graph is not safe to call from several threads at once
         model = _segmenter(model_selection)
         with _quiet_native_logs():
-            result = model.process(np.ascontiguousarray(pixels, dtype=np.uint8))  # type: ignore[attr-defined]
+            result = model.process(np.ascontiguousarray(pixels, dtype=np.uint8))
     mask = result.segmentation_mask
     if mask is None:
         return np.zeros(pixels.shape[:2], np.float32)

@@ -235,9 +235,7 @@ def _turning_deg(chain: np.ndarray) -> float:
     points = _resample(chain, 400)
     from scipy.ndimage import gaussian_filter1d
 
-    points = np.column_stack(
-        [gaussian_filter1d(points[:, k], 2.0, mode="nearest") for k in (0, 1)]
-    )
+    points = np.column_stack([gaussian_filter1d(points[:, k], 2.0, mode="nearest") for k in (0, 1)])
     d = np.diff(points, axis=0)
     angles = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
     return float(np.degrees(np.abs(np.diff(angles)).sum()))
@@ -550,7 +548,7 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
         ((chain_img, facing), (other, "left" if facing == "right" else "right"))
     ):
         try:
-            measured = measure_chain(oriented(half, way, width))  # type: ignore[arg-type]
+            measured = measure_chain(oriented(half, way, width))
         except ProfileError as exc:
             first_error = first_error or exc
             continue

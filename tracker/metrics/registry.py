@@ -164,7 +164,7 @@ _JAW_METHOD = (
 
 _CERVICOMENTAL_METHOD = (
     "In a profile photo, measured on the outline of the head and neck: the angle between "
-    "the line under the chin (fitted to the outline from the chin's lowest point to the "
+    "the line under the chin (fitted to the outline between the chin's curve and the "
     "deepest point between chin and neck) and the line of the front of the neck. About "
     "105-120 deg in young adults; smaller is a sharper chin-neck angle. Left and right "
     "profiles are separate photos and separate measurements."
@@ -309,9 +309,10 @@ METRICS: tuple[Metric, ...] = (
         short="pjaw",
         chart_rank=11,
         view="profile",
-        method="In the profile photo, the angle between the line from the lowest point of "
-        "the chin (menton) to the deepest point between chin and neck, and the neck line. "
-        "Fullness under the chin bows the outline and parts it from the chin-neck angle.",
+        method="In the profile photo, the angle between the line from the most prominent "
+        "point of the chin to the deepest point between chin and neck, and the neck line. "
+        "Fullness under the chin bows the outline below that line and parts this angle "
+        "from the chin-neck angle.",
     ),
     *_pair(
         "chin_projection",
@@ -353,6 +354,7 @@ def profile_name(family: str) -> str:
         if m.family == family and m.view == "profile":
             return f"{family}_{m.unit}"
     raise KeyError(f"no profile family {family!r}")
+
 
 # Names of earlier versions, still readable: old name -> (name now, factor turning an old
 # value into the new one). Mouth corner and cheek heights were measured downward from the

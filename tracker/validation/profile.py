@@ -164,10 +164,10 @@ def render_profile(head: Head, capture: Capture) -> np.ndarray:
     return np.ascontiguousarray(rendered.pixels[: max(1, min(height, row))])
 
 
-def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):  # noqa: D103
+def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):
     """The pipeline's profile measurement of a rendered image (``view="profile"``)."""
-    from tracker.pipeline import measure_profile_pixels
     from tracker.photos.camera import default_camera
+    from tracker.pipeline import measure_profile_pixels
     from tracker.types import Camera
 
     height, width = pixels.shape[:2]
@@ -345,7 +345,7 @@ def run_profile_study(*, quick: bool = False, progress=None) -> dict:
             for yaw in (90.0, -90.0)
             for distance in (330.0, 500.0)
         ]
-    out = {
+    out: dict = {
         "sides": profile_sides_study(),
         "change": profile_change_study(captures=tuple(captures)),
         "noise": profile_noise_study(6 if quick else 30),
