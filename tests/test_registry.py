@@ -13,18 +13,19 @@ from tracker.report.content import KEY_METRICS, METRIC_METHODS
 
 
 def test_geometry_computes_exactly_the_registered_metrics():
-    """compute_metrics on the reference face returns every registered metric and the pose,
-    nothing else, each finite."""
+    """compute_metrics on the reference face returns every registered front-view metric and
+    the pose, nothing else, each finite; the profile view's metrics are the rest."""
     ref, _ = ix.reference_face()
     values = compute_metrics(np.asarray(ref, dtype=np.float64) * 100.0, 0.1)
-    assert set(values) == set(registry.METRIC_NAMES) | {
+    assert set(values) == set(registry.FRONT_METRIC_NAMES) | {
         "yaw_deg",
         "pitch_deg",
         "roll_deg",
         "iris_diameter_px",
     }
-    assert all(np.isfinite(values[name]) for name in registry.METRIC_NAMES)
-    assert METRIC_NAMES == registry.METRIC_NAMES
+    assert all(np.isfinite(values[name]) for name in registry.FRONT_METRIC_NAMES)
+    assert METRIC_NAMES == registry.FRONT_METRIC_NAMES
+    assert set(registry.METRIC_NAMES) == set(METRIC_NAMES) | set(registry.PROFILE_METRIC_NAMES)
 
 
 def test_names_carry_their_unit_and_side():
