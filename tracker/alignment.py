@@ -242,3 +242,117 @@ def align_photo(
         metrics=metrics,
         size=size,
     )
+
+
+# --- profiles -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlignedProfile:
+    """A profile photo turned, scaled and shifted so that its nasion and pogonion fall on
+    fixed points (a similarity: nothing stretched), the face pointing to the right.
+
+    ``pixels`` (H, W, 3) uint8 RGB; ``chain`` (N, 2) its outline and ``points`` its landmarks
+    and ``lines`` ("submental", "neck") in the aligned image's pixels; ``label`` the photo's
+    name in a chart; ``value`` its cervicomental angle (degrees).
+    """
+
+    photo_id: int
+    pixels: np.ndarray
+    chain: np.ndarray
+    points: dict
+    lines: dict
+    label: str
+    side: str
+    value: float
+
+
+# where the nasion and the pogonion go, as fractions of the aligned image's width and height
+PROFILE_ANCHORS = ((0.55, 0.22), (0.55, 0.58))
+
+
+def align_profile(
+    library, photo_id: int, *, role: str = "photo", size: tuple[int, int] = ALIGNED_SIZE
+) -> AlignedProfile:
+    """Read a library profile photo, open its file and align it (see ``AlignedProfile``).
+
+    Raises
+    ------
+    LibraryError
+        When the photo is unknown or has no stored outline (not a profile).
+    PhotoError
+        When its file cannot be opened.
+    ValueError
+        When its stored outline no longer reads as a profile.
+    """
+    import cv2
+
+    from tracker.errors import LibraryError
+    from tracker.metrics.profile import ProfileError, measure_chain, oriented
+    from tracker.photos import open_photo
+
+    record = library.photo(photo_id)
+    stored = list(library.stored_profiles(photo_ids=[photo_id]))
+    if not stored:
+        raise LibraryError(f"photo {photo_id} is not a profile")
+    _, chain_px, facing, width_px = stored[0]
+    photo = open_photo(record["stored_path"], mirrored=record["mirrored"])
+    pixels = photo.pixels
+    factor = pixels.shape[1] / float(width_px)  # the file as opened now vs as measured
+    if facing == "left":
+        pixels = np.ascontiguousarray(pixels[:, ::-1])
+    try:
+        chain, marks, values, lines = measure_chain(
+            oriented(chain_px, facing, width_px) * factor  # type: ignore[arg-type]
+        )
+    except ProfileError as exc:
+        raise ValueError(str(exc)) from None
+    width, height = size
+    source = np.array([chain[marks["nasion"]], chain[marks["pogonion"]]])
+    target = np.array([[fx * width, fy * height] for fx, fy in PROFILE_ANCHORS])
+    # the similarity taking the two source points onto the two target points
+    s_vec, t_vec = source[1] - source[0], target[1] - target[0]
+    scale = float(np.hypot(*t_vec) / max(np.hypot(*s_vec), 1e-9))
+    angle = math.atan2(t_vec[1], t_vec[0]) - math.atan2(s_vec[1], s_vec[0])
+    c, s = scale * math.cos(angle), scale * math.sin(angle)
+    linear = np.array([[c, -s], [s, c]])
+    shift = target[0] - linear @ source[0]
+    matrix = np.hstack([linear, shift[:, None]])
+    warped = cv2.warpAffine(pixels, matrix, size, flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
+
+    def move(p):
+        return np.asarray(p, dtype=np.float64) @ linear.T + shift
+
+    side = record.get("profile_side") or ("right" if facing == "right" else "left")
+    return AlignedProfile(
+        photo_id=int(photo_id),
+        pixels=warped,
+        chain=move(chain),
+        points={k: move(chain[i]) for k, i in marks.items()},
+        lines={k: (move(a), move(b)) for k, (a, b) in lines.items()},
+        label=f"{role} {record['captured_at'][:10]}",
+        side=str(side),
+        value=float(values["cervicomental_angle_deg"]),
+    )
+
+
+def aligned_profile_pair(
+    library, photos: pd.DataFrame, sessions: pd.DataFrame | None, side: str, **choose
+) -> tuple[AlignedProfile, AlignedProfile] | None:
+    """The baseline and latest profiles of one side (``choose_pair(view="profile")``),
+    aligned; None without two usable ones."""
+    from tracker.analysis.pairs import choose_pair
+    from tracker.errors import TrackerError
+
+    before_ids, after_ids = choose_pair(photos, sessions, view="profile", side=side, **choose)
+    chosen = []
+    for ids, role in ((before_ids, "Baseline"), (after_ids, "Latest")):
+        for photo_id in ids:
+            try:
+                chosen.append(align_profile(library, photo_id, role=role))
+                break
+            except (TrackerError, ValueError):
+                continue
+        else:
+            return None
+    return chosen[0], chosen[1]

@@ -975,3 +975,38 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 150)
     with private_output(path) as handle:  # 0600, complete or absent (no 0-byte file)
         figure.savefig(handle, dpi=dpi, format=path.suffix.lower().lstrip("."), metadata=metadata)
     return path
+
+
+# --- profile before/after ---------------------------------------------------------------------
+
+
+def profile_before_after_figure(before, after, *, fig: Figure | None = None) -> Figure:
+    """Two aligned profiles of one side (``tracker.alignment.AlignedProfile``) side by side
+    with their outline, submental and neck lines, and their outlines overlaid: where the
+    outlines part under the chin, the chin-neck angle changed (or the head carriage did)."""
+    if fig is None:
+        fig = Figure(figsize=(11.0, 5.0), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, shot, colour, style in (
+        (axes[0], before, SKY, "--"),
+        (axes[1], after, ORANGE, "-"),
+    ):
+        ax.imshow(shot.pixels, interpolation="antialiased")
+        ax.plot(shot.chain[:, 0], shot.chain[:, 1], color=colour, linewidth=1.2, linestyle=style)
+        for a, b in shot.lines.values():
+            ax.plot([a[0], b[0]], [a[1], b[1]], color="white", linewidth=2.0)
+        ax.set_title(
+            f"{shot.label}: {shot.value:.1f} deg", loc="left", fontsize=11, fontweight="bold"
+        )
+        ax.set_axis_off()
+    ax = axes[2]
+    blend = (before.pixels.astype(np.float32) + after.pixels.astype(np.float32)) / 2
+    ax.imshow(blend.round().astype(np.uint8), interpolation="antialiased")
+    ax.plot(after.chain[:, 0], after.chain[:, 1], color=ORANGE, linewidth=1.4)
+    ax.plot(before.chain[:, 0], before.chain[:, 1], color=SKY, linewidth=1.4, linestyle="--")
+    height, width = before.pixels.shape[:2]
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.set_axis_off()
+    ax.set_title("Outlines overlaid", loc="left", fontsize=11, fontweight="bold")
+    return fig

@@ -21,6 +21,8 @@ def choose_pair(
     baseline_until=None,
     before=None,
     after=None,
+    view: str = "front",
+    side: str | None = None,
 ) -> tuple[list[int], list[int]]:
     """Candidate photo ids for the before/after comparison, best first.
 
@@ -31,8 +33,18 @@ def choose_pair(
     immediate effect) last. With ``before`` or ``after`` (a date or date-time), that side's
     candidates are the accepted photos nearest to it instead. Empty lists when there is no
     baseline or nothing after it.
+
+    Only photos of ``view`` are candidates ("front", or "profile" with ``side``, the
+    subject's side that faced the camera: a profile is compared with one of the same side);
+    a frame without a ``view`` column holds front photos only.
     """
     kept = photos.loc[(photos["status"] == "ok") & photos["captured_at"].notna()]
+    if "view" in kept:
+        kept = kept.loc[kept["view"].fillna("front") == view]
+        if side is not None and "profile_side" in kept:
+            kept = kept.loc[kept["profile_side"] == side]
+    elif view != "front":
+        kept = kept.iloc[0:0]
     if kept.empty:
         return [], []
 

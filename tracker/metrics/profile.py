@@ -3,8 +3,8 @@
 A profile photo is measured from the person's outline. The steps, each a pure function:
 
 1. :func:`refine_silhouette` -- the coarse person mask of the selfie segmentation model, made
-   exact on the image: the background is modelled as a smooth colour field (a quadratic per
-   channel fitted to the pixels the model calls background), and across the outline each
+   exact on the image: the background is modelled as a smooth colour field (a plane per
+   channel fitted robustly to the pixels the model calls background), and across the outline each
    pixel's colour distance from it, divided by the distance of the nearby person pixels,
    is the pixel's coverage (a camera mixes the two colours in proportion to the area each
    covers). The 0.5 level of that coverage is the outline to a fraction of a pixel. This
@@ -120,8 +120,8 @@ class ProfileGeometry:
 # --- 1. the silhouette ---------------------------------------------------------------------------
 
 
-def _quadratic_design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.column_stack([np.ones_like(x), x, y, x * x, x * y, y * y])
+def _plane_design(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones_like(x), x, y])
 
 
 def refine_silhouette(
@@ -155,7 +155,7 @@ def refine_silhouette(
     in_dist = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 5)
     image = pixels.astype(np.float32)
 
-    # the background: a smooth colour field fitted to the model's background near the person
+    # the background: a colour plane fitted to the model's background near the person
     ring = (~person) & (out_dist > 0.25 * band) & (out_dist < 2.0 * band) & (mask < 0.1)
     ys, xs = np.nonzero(ring)
     if ys.size < 200:
@@ -163,10 +163,13 @@ def refine_silhouette(
     step = max(1, ys.size // 40000)
     ys, xs = ys[::step], xs[::step]
     scale = float(max(height, width))
-    design = _quadratic_design(xs / scale, ys / scale)
+    design = _plane_design(xs / scale, ys / scale)
     colours = image[ys, xs]
-    keep = np.ones(ys.size, bool)
-    coefficients = np.zeros((6, 3))
+    # start from the median colour (robust to the person's pixels the model calls
+    # background), then fit the plane to the pixels near it, and refit without outliers
+    spread = np.linalg.norm(colours - np.median(colours, axis=0), axis=1)
+    keep = spread <= max(6.0 * 1.4826 * float(np.median(spread)) / math.sqrt(2.0), 10.0)
+    coefficients = np.zeros((3, 3))
     for _ in range(3):  # refit without the outliers (a stray object, a shadow)
         coefficients, *_ = np.linalg.lstsq(design[keep], colours[keep], rcond=None)
         residual = np.linalg.norm(colours - design @ coefficients, axis=1)
@@ -177,7 +180,7 @@ def refine_silhouette(
     # each pixel's colour distance from the background field
     gy, gx = np.mgrid[0:height, 0:width]
     fitted = (
-        _quadratic_design(gx.ravel() / scale, gy.ravel() / scale).astype(np.float32)
+        _plane_design(gx.ravel() / scale, gy.ravel() / scale).astype(np.float32)
         @ coefficients.astype(np.float32)
     ).reshape(height, width, 3)
     distance = np.linalg.norm(image - fitted, axis=2).astype(np.float32)
