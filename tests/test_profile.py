@@ -259,3 +259,43 @@ def test_measure_json_on_a_profile(tmp_path):
     record = json.loads(lines[0])
     assert record["status"] == "rejected" and len(record["reasons"]) == 1
     assert record["reasons"][0].startswith("not a profile")
+
+
+def test_library_keeps_profiles_apart_by_side(tmp_path):
+    """Imported with --view auto, two profile renders are stored as profiles of the subject's
+    right and left side with their outlines; remeasure recomputes the same values from the
+    outlines (1e-9 deg); the front before/after never picks a profile, the profile one
+    pairs a side with itself."""
+    from tracker.analysis.pairs import choose_pair
+    from tracker.importing import import_photos, remeasure
+    from tracker.library import Library
+    from tracker.validation.profile import profile_capture, profile_head, render_profile
+
+    head = profile_head()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, yaw in (("right.jpg", 90.0), ("left.jpg", -90.0)):
+        Image.fromarray(render_profile(head, profile_capture(yaw_deg=yaw))).save(
+            folder / name, quality=92
+        )
+    with Library(tmp_path / "lib") as library:
+        summary = import_photos(library, folder, workers=1, manual_date="2026-01-05")
+        assert summary.ok
+        photos = library.photos()
+        assert set(photos["view"]) == {"profile"}
+        by_file = photos.set_index(photos["file"].map(lambda f: f.rsplit("/", 1)[-1]))
+        assert by_file.at["right.jpg", "profile_side"] == "right"
+        assert by_file.at["left.jpg", "profile_side"] == "left"
+        right = by_file.at["right.jpg", "cervicomental_angle_right_deg"]
+        assert np.isnan(by_file.at["right.jpg", "cervicomental_angle_left_deg"])
+        assert right == pytest.approx(110.0, abs=0.6)
+        remeasure(library)
+        again = library.photos().set_index("id")
+        for photo_id, row in photos.set_index("id").iterrows():
+            name = registry.sided("cervicomental_angle", row["profile_side"])
+            assert again.at[photo_id, name] == pytest.approx(row[name], abs=1e-9)
+        assert choose_pair(photos, None, before="2026-01-01", after="2026-01-09") == ([], [])
+        before, after = choose_pair(
+            photos, None, before="2026-01-01", after="2026-01-09", view="profile", side="left"
+        )
+        assert before == after == [int(by_file.at["left.jpg", "id"])]

@@ -998,6 +998,8 @@ def profile_before_after_figure(before, after, *, fig: Figure | None = None) -> 
         ax.set_title(
             f"{shot.label}: {shot.value:.1f} deg", loc="left", fontsize=11, fontweight="bold"
         )
+        ax.set_xlim(-0.5, shot.pixels.shape[1] - 0.5)
+        ax.set_ylim(shot.pixels.shape[0] - 0.5, -0.5)
         ax.set_axis_off()
     ax = axes[2]
     blend = (before.pixels.astype(np.float32) + after.pixels.astype(np.float32)) / 2

@@ -842,7 +842,8 @@ class Library:
         ``status``, ``reasons`` (list), ``session``, ``tag``, ``mirrored``, ``mirror_source``
         (how ``mirrored`` was decided: "import", "detected", "marked", or None), ``person``,
         ``identity`` ("baseline", "same", "different", None until the person is learned:
-        ``settle_people``), ``face_shape_distance``, ``yaw_deg``,
+        ``settle_people``), ``face_shape_distance``, ``view`` ("front" or "profile"),
+        ``profile_side`` (a profile's side that faced the camera, else None), ``yaw_deg``,
         ``pitch_deg``, ``roll_deg``, ``scale_mm_per_px``, ``scale_source``,
         ``camera_distance_mm`` (from the camera to the irises; NaN when unknown),
         ``focal_length_35mm`` and ``focal_source`` (the focal length that distance comes from
@@ -907,6 +908,8 @@ class Library:
             "person",
             "identity",
             "face_shape_distance",
+            "view",
+            "profile_side",
             *POSE_COLUMNS,
             "scale_mm_per_px",
             "scale_source",

@@ -262,6 +262,8 @@ def build_report(
                 face=True,
             )
 
+    chart_list += _profile_charts(library, photos, sessions, trend, include_photos)
+
     latest = photos["captured_at"].max() if len(photos) else None
     adherence_chart = None
     if n_sessions:
@@ -604,3 +606,46 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
         "the selfie study's (tracker/validation/noise_floors.csv).",
     ]
     return notes
+
+
+def _profile_charts(library, photos, sessions, trend, include_photos: bool) -> list[Chart]:
+    """The profile view's charts, when the library holds profile photos: the chin-neck
+    angle over time (each side its own line) and, with photos, a profile before/after per
+    side."""
+    if "view" not in photos or not (photos["view"] == "profile").any():
+        return []
+    out = []
+    figure = cast(
+        Figure,
+        charts.metric_chart(photos, sessions, metric="cervicomental_angle", trend=trend).figure,
+    )
+    figure.set_size_inches(10.0, 4.4)
+    out.append(
+        Chart(
+            charts.chart_title("cervicomental_angle"),
+            figure,
+            "Measured on profile photos, each side on its own: the angle between the line "
+            "under the chin and the front of the neck. Smaller is a sharper chin-neck angle.",
+        )
+    )
+    if not include_photos:
+        return out
+    from tracker.alignment import aligned_profile_pair
+
+    for side in registry.SIDES:
+        pair = aligned_profile_pair(library, photos, sessions, side)
+        if pair is None:
+            continue
+        out.append(
+            Chart(
+                f"Before and after: {side} profile",
+                charts.profile_before_after_figure(*pair),
+                "The latest baseline profile and the latest profile of the same side, turned, "
+                "scaled and shifted so that the root of the nose and the chin coincide; the "
+                "white lines are the submental and neck lines the angle is measured between. "
+                "Head carriage (chin raised or tucked) changes the angle as much as a real "
+                "change.",
+                face=True,
+            )
+        )
+    return out
