@@ -44,6 +44,7 @@ from tracker.analysis import (
 )
 from tracker.analysis.noise import lowest_sem
 from tracker.analysis.windows import pauses, short_reason, window_of
+from tracker.metrics import registry
 
 START = datetime(2026, 1, 1)
 DAY0 = START + timedelta(days=14)  # 2026-01-15, the first session
@@ -382,10 +383,13 @@ def test_noise_floors_file():
     assert (two_d.loc[LEFT, "sem"], two_d.loc[RIGHT, "sem"]) == (0.18, 0.12)
     whole = floors.loc[(floors["source"] == "selfie-3d") & (floors["design"] == "whole-face")]
     selfie = whole.set_index("metric")
-    assert set(selfie.index) == set(METRIC_NAMES) - {"face_scale_mm", "interpupillary_mm"}
+    front = set(METRIC_NAMES) - {"face_scale_mm", "interpupillary_mm"}
+    # the profile view's rows come from the profile study (tracker.validation.profile)
+    assert set(selfie.index) == front | set(registry.PROFILE_METRIC_NAMES)
     assert selfie.loc[LEFT, "sem"] == pytest.approx(0.14, abs=0.01)
     assert selfie.loc[RIGHT, "sem"] == pytest.approx(0.09, abs=0.01)
-    assert (selfie["n_photos"] == 40).all()
+    assert (selfie.loc[sorted(front), "n_photos"] == 40).all()
+    assert selfie.loc["cervicomental_angle_left_deg", "sem"] < 1.0
     assert floors["generated_by"].str.len().min() > 10
     assert floor_sem(LEFT) == (selfie.loc[LEFT, "sem"], SELFIE_SOURCE)
     assert floor_sem("jaw_angle_left_deg") == (
