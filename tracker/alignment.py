@@ -302,9 +302,7 @@ def align_profile(
     if facing == "left":
         pixels = np.ascontiguousarray(pixels[:, ::-1])
     try:
-        chain, marks, values, lines = measure_chain(
-            oriented(chain_px, facing, width_px) * factor  # type: ignore[arg-type]
-        )
+        chain, marks, values, lines = measure_chain(oriented(chain_px, facing, width_px) * factor)
     except ProfileError as exc:
         raise ValueError(str(exc)) from None
     width, height = size
