@@ -36,6 +36,8 @@ ADVICE = {
 RECORD_KEYS = {
     "file",
     "status",
+    "view",
+    "profile_side",
     "reasons",
     "advice",
     "pose",
@@ -121,6 +123,8 @@ def test_json_gives_one_object_per_photo(run):
         assert record == {
             "file": record["file"],
             "status": "error",
+            "view": "front",
+            "profile_side": None,
             "reasons": [reason],
             "advice": ["save the photo again as a JPEG or HEIC file"],
             "pose": None,
@@ -203,6 +207,8 @@ def test_json_has_no_nan_and_no_negative_zero():
     assert json.loads(text) == {
         "file": "x.jpg",
         "status": "ok",
+        "view": "front",
+        "profile_side": None,
         "reasons": [],
         "advice": [],
         "pose": {"yaw_deg": 0.0, "pitch_deg": 1.0, "roll_deg": None},
@@ -317,14 +323,14 @@ def test_overlay_construction_lies_on_the_face(folder):
 def test_unexpected_failure_costs_only_that_photo(run, monkeypatch):
     """An exception inside the measurement of one photo becomes that photo's error line (no
     traceback) and the batch goes on."""
-    real = tracker.pipeline.measure_photo
+    real = tracker.pipeline.measure_photo_view
 
     def flaky(path, **kwargs):
         if Path(path).name == "flipped.png":
             raise RuntimeError("simulated\nfailure")
         return real(path, **kwargs)
 
-    monkeypatch.setattr(tracker.pipeline, "measure_photo", flaky)
+    monkeypatch.setattr(tracker.pipeline, "measure_photo_view", flaky)
     result = run("measure", "flipped.png", "astronaut.png")
     assert result.exit_code == 1
     assert result.stderr == (

@@ -528,7 +528,8 @@ def test_photos_dataframe_has_one_row_per_photo_and_one_column_per_metric(librar
     """``photos()`` is tidy: one row per photo ordered by capture time, typed columns (local
     wall-clock captured_at, UTC captured_at_utc), every metric; filters by status and date."""
     empty = library.photos()
-    assert empty.empty and list(empty.columns[-len(METRIC_NAMES) :]) == list(METRIC_NAMES)
+    every = registry.METRIC_NAMES  # the front view's and the profile view's
+    assert empty.empty and list(empty.columns[-len(every) :]) == list(every)
     astronaut_image(60).save(
         photos[0].parent / "reject_late.jpg", exif=exif_date(datetime(2026, 2, 1, 8))
     )
@@ -1160,6 +1161,10 @@ def test_old_library_migrates_and_remeasure_fills_in_the_camera(tmp_path):
     db.execute("DROP TABLE people")
     # and what migration 8 added (plans)
     db.execute("DROP TABLE plans")
+    # and what migration 9 added (the profile view)
+    for column in ("view", "profile_side"):
+        db.execute(f"ALTER TABLE photos DROP COLUMN {column}")
+    db.execute("DROP TABLE profiles")
     db.execute("DELETE FROM schema_migrations WHERE version >= 3")
     db.execute("PRAGMA user_version = 2")
     db.close()

@@ -377,7 +377,7 @@ def test_import_names_every_path_it_cannot_use_and_imports_the_rest(awkward, mon
 
 def test_measure_names_every_path_it_cannot_use_and_measures_the_rest(awkward, monkeypatch):
     monkeypatch.setattr(
-        "tracker.pipeline.measure_photo", lambda path, **_: (fake_measure(path), None)
+        "tracker.pipeline.measure_photo_view", lambda path, **_: (fake_measure(path), None)
     )
     result = CliRunner().invoke(
         main, ["measure", str(awkward / "bad.jpg"), str(awkward / "in"), str(awkward / "closed")]

@@ -414,7 +414,13 @@ def trend_table(
 def _choose_metrics(photos: pd.DataFrame, metrics) -> list[str]:
     available = metric_columns(photos)
     if metrics is None:
-        return [m for m in available if registry.get(m).trended]  # the scales are not outcomes
+        # the scales are not outcomes; the profile view's metrics only once there are profiles
+        return [
+            m
+            for m in available
+            if registry.get(m).trended
+            and (registry.get(m).view == "front" or photos[m].notna().any())
+        ]
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in photos.columns]
     if unknown:
