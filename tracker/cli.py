@@ -1183,7 +1183,9 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
         design_lines(result) + overview_lines(result),
         lead_sentences(result, combine=many),
         table_lines(result.table),
-        summary_sentences(whole_face(result.table), fade=result.fade, combine=many)
+        summary_sentences(
+            whole_face(result.table), fade=result.fade, combine=many, settings=result.settings
+        )
         + what_it_would_take(result),
         months,
     ):
