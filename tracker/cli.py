@@ -1032,6 +1032,12 @@ def doctor(rebuild, workers, library_dir):
             f"{len(report['copies_without_row'])} stored copies have no row; "
             f"facetrack doctor --rebuild re-creates the database from every copy"
         )
+    if report["unreadable_values"]:
+        sound = False
+        click.echo(
+            "stored values that are not valid JSON (read as empty): "
+            + "; ".join(report["unreadable_values"])
+        )
     click.get_current_context().exit(0 if sound else 1)
 
 
