@@ -8,19 +8,22 @@ every table cell also to bench_measure.csv and the per-image values to bench_mea
 
 1. End-to-end time per 12 MP JPEG for the default reduced decode (half size), the naive
    full-size decode and a quarter-size decode, split into decode / Face Mesh / the rest
-   (iris and brow refinement, quality, metrics); and the default pipeline on 3 MP and 1 MP
-   versions of the same picture.
+   (iris and brow refinement, quality, metrics); and the validation's speed study
+   (``tracker.validation.studies.run_speed``) on 3 MP and 1 MP versions of the same picture.
 2. Precision lost by reduced decoding: the four orientations of the phone photo at full, 1/2,
    1/4 and 1/8 size; mean and SD per metric and each size's difference from full size.
 3. Sensitivity: known brow lifts (tracker.warps.brow_lift) of 0.5-3 mm with the scale held
-   fixed; reported/true ratio, slope through the origin, the other brow's false change; the
-   same for the raw Face Mesh landmarks (no image refinement).
-4. Noise floor: SD per metric across nuisance variants (JPEG re-encoding, brightness,
-   translation, rescaling, decode size), pooled over photos: SEM and MDC95, with the iris
-   scale and with a fixed person scale; raw Face Mesh for brow height; frame-to-frame noise
-   on a video clip.
+   fixed, by the validation's study (``run_sensitivity``, ``summarise_sensitivity``):
+   reported/true ratio, slope through the origin, the other brow's false change.
+4. Noise floor: the validation's noise study (``run_noise``, ``summarise_noise``) over the
+   full plan's nuisance versions, pooled over photos: SEM and MDC95, with the iris scale and
+   with a fixed person scale; the clip study (``clip_noise``): frame-to-frame noise.
 
-Photos come from ../shared/faces (relative to the project root). When that folder is absent,
+The studies live in ``tracker.validation.studies`` (``facetrack validate`` runs them too);
+this script chooses the photos, calls them and formats their results.
+
+Photos come from ../shared/faces (relative to the project root), or $FACETRACK_SHARED_FACES.
+When that folder is absent,
 images generated from skimage.data.astronaut() are used instead and the output says so.
 """
 
@@ -45,26 +48,30 @@ import numpy as np
 from PIL import Image
 
 import tracker.pipeline as pipeline
-from tracker.landmarks import indices as ix
 from tracker.metrics import geometry
-from tracker.metrics.frame import to_face_frame
+from tracker.metrics.scale import PERSON_SCALE_METRIC
 from tracker.photos import open_photo
-from tracker.pipeline import measure_photo, measure_pixels
+from tracker.pipeline import measure_photo
 from tracker.settings import DEFAULT_SETTINGS
-from tracker.validation import (
-    REPEAT_MAX_MEAN_ABS_DIFF,
-    jpeg_roundtrip,
-    pooled_sd,
-    read_clip,
-    translate,
+from tracker.validation import FULL_PLAN, QUICK_PLAN, Plan, ValidationPhoto
+from tracker.validation.stats import slope_through_origin
+from tracker.validation.studies import (
+    clip_noise,
+    measure_image,
+    photo_iris_px,
+    run_noise,
+    run_sensitivity,
+    run_speed,
+    summarise_noise,
+    summarise_sensitivity,
 )
-from tracker.warps import brow_lift
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_decode import make_12mp_jpeg  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "faces"
+# the shared test photos, as the tests find them (tests/conftest.py)
+SHARED = Path(os.environ.get("FACETRACK_SHARED_FACES") or ROOT / ".." / "shared" / "faces")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 PHONE = "phone/IMG_0001.JPG"
@@ -281,46 +288,6 @@ def iris_px_of(result) -> float:
     return DEFAULT_SETTINGS.iris_diameter_mm / result.measurement.scale_mm_per_px
 
 
-def raw_scales(points_px: np.ndarray, ipd_mm: float | None = None) -> float:
-    """Scale for un-refined Face Mesh points: from its own iris, or from a fixed person IPD."""
-    face = to_face_frame(points_px)[None]
-    if ipd_mm is not None:
-        return ipd_mm / float(geometry.interpupillary_px(face)[0])
-    return DEFAULT_SETTINGS.iris_diameter_mm / float(geometry.iris_diameter_px(face)[0])
-
-
-def raw_metrics(result, scale: float) -> dict[str, float]:
-    """Every metric from the un-refined Face Mesh landmarks at a given scale."""
-    values = geometry.compute_metrics(result.landmarks.points_px, scale)
-    return {k: float(v) for k, v in values.items()}
-
-
-def lift_brow(pixels: np.ndarray, points_px: np.ndarray, side: str, shift_px: float) -> np.ndarray:
-    """``tracker.warps.brow_lift`` applied to a crop around the brow and pasted back.
-
-    The warp moves nothing outside its region (the raised-cosine window is exactly 0 there), so
-    this equals warping the whole image (checked: within 1 grey level at a handful of pixels,
-    from float32 rounding) and is 10-20 times faster on a 3 MP image.
-    """
-    upper = ix.BROW_UPPER_LEFT if side == "left" else ix.BROW_UPPER_RIGHT
-    centre = ix.IRIS_CENTRE_LEFT if side == "left" else ix.IRIS_CENTRE_RIGHT
-    ipd = float(
-        np.linalg.norm(points_px[ix.IRIS_CENTRE_LEFT, :2] - points_px[ix.IRIS_CENTRE_RIGHT, :2])
-    )
-    # the warp's region reaches at most ~1.6 iris + 2 shifts beyond the brow and the iris
-    margin = int(np.ceil(2.5 * ipd / 5.3 + 3 * abs(shift_px) + 8))
-    box = points_px[list(upper) + [centre], :2]
-    x0, y0 = (int(max(0, v)) for v in np.floor(box.min(axis=0) - margin))
-    x1 = int(min(pixels.shape[1], np.ceil(box[:, 0].max() + margin)))
-    y1 = int(min(pixels.shape[0], np.ceil(box[:, 1].max() + margin)))
-    out = np.array(pixels)
-    crop = np.ascontiguousarray(pixels[y0:y1, x0:x1])
-    out[y0:y1, x0:x1] = brow_lift(
-        crop, points_px - np.array([x0, y0, 0.0]), side=side, shift_px=shift_px
-    )
-    return out
-
-
 def fmt_pm(mean: float, sd: float, digits: int = 2) -> str:
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
@@ -396,13 +363,6 @@ def section_speed(report: Report, tmp: Path, quick: bool) -> None:
         photo12, label = make_12mp_jpeg(tmp / "astronaut_12mp.jpg"), "astronaut 12 MP (generated)"
     full = np.asarray(open_photo(photo12, min_long_side_px=None).pixels)
     h, w = full.shape[:2]
-    smaller = []
-    for megapixels in (3, 1):
-        f = np.sqrt(megapixels * 1e6 / (w * h))
-        resized = cv2.resize(full, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-        file = tmp / f"{megapixels}mp.jpg"
-        Image.fromarray(resized).save(file, quality=92)
-        smaller.append((f"{label} resized to {megapixels} MP", file))
     t0 = time.perf_counter()
     measure_photo(photo12)  # imports mediapipe and creates the Face Mesh graph
     warmup = time.perf_counter() - t0
@@ -424,7 +384,6 @@ def section_speed(report: Report, tmp: Path, quick: bool) -> None:
         (label, photo12, "full (naive, `min_long_side_px=None`)", None),
         (label, photo12, "quarter (min long side 1000)", 1000),
     ]
-    configs += [(name, file, "default (no reduction possible)", 2000) for name, file in smaller]
     rows, full_total = [], None
     for name, file, mode, size in configs:
         t = time_measure(file, size, repeats)
@@ -477,6 +436,36 @@ def section_speed(report: Report, tmp: Path, quick: bool) -> None:
         ],
         rows,
     )
+    report.text(
+        f"The validation's speed study (`tracker.validation.studies.run_speed`): {label} "
+        "resized (INTER_AREA) and saved as JPEG (quality 92), `measure_photo` at the default "
+        f"decode, the median of {repeats} runs after a warm-up:\n"
+    )
+    speed = run_speed(full, (3, 1), repeats)
+    report.table(
+        "speed_by_size",
+        [
+            ("size", None),
+            ("pixels", None),
+            ("analysed", None),
+            ("median (ms)", "{:.0f}"),
+            ("fastest (ms)", "{:.0f}"),
+            ("status", None),
+        ],
+        [
+            [
+                f"{r['megapixels']:g} MP",
+                r["size"],
+                r["analysed"],
+                r["median_ms"],
+                r["fastest_ms"],
+                r["status"],
+            ]
+            for r in speed
+        ],
+    )
+    for r in speed:
+        report.raw.append({"section": "speed", "image": f"{label} {r['megapixels']:g} MP", **r})
 
 
 # --- 2. decode size -------------------------------------------------------------------------------
@@ -569,115 +558,106 @@ def section_decode_precision(report: Report, tmp: Path, quick: bool) -> dict[str
 # --- 3. sensitivity -------------------------------------------------------------------------------
 
 
+def validation_photos(rel_paths) -> list[ValidationPhoto]:
+    """The shared photos at the default decode as the validation studies take them, or
+    astronaut images when the shared folder is absent."""
+    if not have_shared():
+        return [
+            ValidationPhoto("astronaut x3 (generated)", "astronaut", astronaut(3)),
+            ValidationPhoto("astronaut x2 (generated)", "astronaut", astronaut(2)),
+        ]
+    out = []
+    for rel in rel_paths:
+        photo = open_photo(shared(rel), min_long_side_px=DEFAULT_SETTINGS.decode_min_long_side_px)
+        name = rel.split("/", 2)[-1] if rel.startswith("real/") else rel
+        out.append(
+            ValidationPhoto(
+                name,
+                name.split("/")[0],
+                np.ascontiguousarray(photo.pixels),
+                shared(rel),
+                photo.decode_scale,
+            )
+        )
+    return out
+
+
+def _brow(side: str) -> str:
+    return f"brow_height_{side}_mm"
+
+
 def section_sensitivity(report: Report, quick: bool) -> dict:
     report.text("## 3. Sensitivity: known brow lifts\n")
-    photos = _real_or_astronaut(SENSITIVITY_PHOTOS[:2] if quick else SENSITIVITY_PHOTOS)
     lifts = (1.0, 3.0) if quick else LIFTS_MM
+    plan = Plan(brow_lifts_mm=lifts, jaw_shifts_mm=(), mouth_lifts_mm=())
     report.text(
-        "Each brow is lifted on its own by `tracker.warps.brow_lift` (a smooth local warp; the "
-        "brow's upper edge moves exactly the given amount perpendicular to the interpupillary "
-        "line; applied to a crop around the brow). The lift in px is the lift in mm divided by "
-        "the original's iris scale; the warped image is measured with `ipd_mm` = the original's "
-        "`interpupillary_mm`, so the scale is held fixed and only the landmarks' change counts. "
-        "*Refined* = `measure_pixels` (brow edge found in the image); *raw Face Mesh* = "
-        "`geometry.compute_metrics(result.landmarks.points_px, original scale)` on both images. "
-        "Ratio = reported change / true lift of the lifted brow; false change = the other "
-        "brow's change. Photos are decoded at the default size.\n"
+        "The validation's sensitivity study (`tracker.validation.studies.run_sensitivity`, as "
+        "`facetrack validate` runs it) with brow lifts only: each brow lifted on its own by "
+        "`tracker.warps.brow_lift` (the brow's upper edge moves the given amount perpendicular "
+        "to the interpupillary line), the lift in px = the lift in mm / the original's iris "
+        "scale; the warped image measured by the pipeline and put on the original's person "
+        "scale (`face_scale_mm`), so only the landmarks' change counts. The true change of the "
+        "lifted brow's height allows for the depth of its points (`depth_gain`). Ratio = "
+        "reported / true change; false change = the other brow's change. Photos at the "
+        "default decode.\n"
     )
-    per_side: list[dict] = []
-    other_changes: dict[str, list[float]] = {m: [] for m in METRICS}
-    skipped = []
+    records: list[dict] = []
+    skipped: list[str] = []
     photo_rows = []
-    for name, pixels in photos:
-        r0 = measure_pixels(pixels, file=name)
-        if r0.measurement is None:
-            skipped.append(f"{name}: no face")
+    for photo in validation_photos(SENSITIVITY_PHOTOS[:2] if quick else SENSITIVITY_PHOTOS):
+        base = measure_image(photo.pixels, photo.name)
+        if base is None:
+            skipped.append(f"{photo.name}: no face")
             continue
-        scale0 = r0.measurement.scale_mm_per_px
-        ipd0 = r0.measurement.metrics["interpupillary_mm"]
-        points0 = r0.refined_points_px
-        raw0 = raw_metrics(r0, scale0)
         photo_rows.append(
-            [name, f"{pixels.shape[1]} x {pixels.shape[0]}", iris_px_of(r0), r0.status]
+            [
+                photo.name,
+                f"{photo.pixels.shape[1]} x {photo.pixels.shape[0]}",
+                photo_iris_px(base),
+                base.status,
+            ]
         )
-        for side in ("left", "right"):
-            other = "right" if side == "left" else "left"
-            entry = {
-                "photo": name,
-                "side": side,
-                "true": [],
-                "refined": [],
-                "raw": [],
-                "refined_other": [],
-                "raw_other": [],
-            }
-            for lift in lifts:
-                shift_px = lift / scale0
-                try:
-                    warped = lift_brow(pixels, points0, side, shift_px)
-                except ValueError:
-                    skipped.append(f"{name} {side} {lift:g} mm ({shift_px:.1f} px): does not fit")
-                    continue
-                rw = measure_pixels(warped, file=name, ipd_mm=ipd0)
-                if rw.measurement is None:
-                    skipped.append(f"{name} {side} {lift:g} mm: no face after warp")
-                    continue
-                mw = rw.measurement.metrics
-                raww = raw_metrics(rw, scale0)
-                key, okey = f"brow_height_{side}_mm", f"brow_height_{other}_mm"
-                d_ref = mw[key] - r0.measurement.metrics[key]
-                d_raw = raww[key] - raw0[key]
-                entry["true"].append(lift)
-                entry["refined"].append(d_ref)
-                entry["raw"].append(d_raw)
-                entry["refined_other"].append(mw[okey] - r0.measurement.metrics[okey])
-                entry["raw_other"].append(raww[okey] - raw0[okey])
-                for m in METRICS:
-                    if m not in (key, "brow_asymmetry_mm"):
-                        other_changes[m].append(mw[m] - r0.measurement.metrics[m])
-                report.raw.append(
-                    {
-                        "section": "sensitivity",
-                        "image": name,
-                        "side": side,
-                        "lift_mm": lift,
-                        "lift_px": shift_px,
-                        "refined_change_mm": d_ref,
-                        "raw_change_mm": d_raw,
-                        "refined_other_change_mm": entry["refined_other"][-1],
-                        "raw_other_change_mm": entry["raw_other"][-1],
-                        "scale_ratio": rw.measurement.scale_mm_per_px / scale0,
-                    }
-                )
-            if entry["true"]:
-                per_side.append(entry)
+        found, notes = run_sensitivity(photo, base, plan)
+        records += found
+        skipped += notes
+        for r in found:
+            other = "right" if r["side"] == "left" else "left"
+            report.raw.append(
+                {
+                    "section": "sensitivity",
+                    "image": r["photo"],
+                    "side": r["side"],
+                    "lift_mm": r["size_mm"],
+                    "lift_px": r["shift_px"],
+                    "true_change_mm": r["truth"][_brow(r["side"])],
+                    "change_mm": r["change"][_brow(r["side"])],
+                    "other_change_mm": r["change"][_brow(other)],
+                }
+            )
     report.table(
         "sensitivity_photos",
         [("photo", None), ("analysed size", None), ("iris (px)", "{:.1f}"), ("status", None)],
         photo_rows,
     )
-
     rows = []
     for lift in lifts:
-        sel = [(e, e["true"].index(lift)) for e in per_side if lift in e["true"]]
+        sel = [r for r in records if r["size_mm"] == lift]
         if not sel:
             continue
-        ref = np.array([e["refined"][i] for e, i in sel]) / lift
-        raw = np.array([e["raw"][i] for e, i in sel]) / lift
-        ref_o = np.abs([e["refined_other"][i] for e, i in sel])
-        raw_o = np.abs([e["raw_other"][i] for e, i in sel])
+        ratio = np.array(
+            [r["change"][_brow(r["side"])] / r["truth"][_brow(r["side"])] for r in sel]
+        )
+        other = np.abs(
+            [r["change"][_brow("right" if r["side"] == "left" else "left")] for r in sel]
+        )
         rows.append(
             [
                 f"{lift:g}",
                 len(sel),
-                ref.mean(),
-                f"{ref.min():.2f} – {ref.max():.2f}",
-                ref_o.mean(),
-                ref_o.max(),
-                raw.mean(),
-                f"{raw.min():.2f} – {raw.max():.2f}",
-                raw_o.mean(),
-                raw_o.max(),
+                ratio.mean(),
+                f"{ratio.min():.2f} – {ratio.max():.2f}",
+                other.mean(),
+                other.max(),
             ]
         )
     report.table(
@@ -685,55 +665,62 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
         [
             ("lift (mm)", None),
             ("face-sides", "{:d}"),
-            ("refined: ratio mean", "{:.2f}"),
-            ("refined: ratio range", None),
-            ("refined: false change mean abs (mm)", "{:.3f}"),
-            ("refined: false change max (mm)", "{:.3f}"),
-            ("raw FM: ratio mean", "{:.2f}"),
-            ("raw FM: ratio range", None),
-            ("raw FM: false change mean abs (mm)", "{:.3f}"),
-            ("raw FM: false change max (mm)", "{:.3f}"),
+            ("ratio mean", "{:.2f}"),
+            ("ratio range", None),
+            ("false change mean abs (mm)", "{:.3f}"),
+            ("false change max (mm)", "{:.3f}"),
         ],
         rows,
     )
-
-    def slope(x, y):
-        x, y = np.asarray(x), np.asarray(y)
-        return float((x * y).sum() / (x * x).sum())
-
-    rows = []
-    slopes = {"refined": [], "raw": []}
-    for e in per_side:
-        s_ref, s_raw = slope(e["true"], e["refined"]), slope(e["true"], e["raw"])
-        slopes["refined"].append(s_ref)
-        slopes["raw"].append(s_raw)
-        rows.append(
-            [f"{e['photo']} ({e['side']})", ", ".join(f"{t:g}" for t in e["true"]), s_ref, s_raw]
+    rows, slopes = [], []
+    for key in dict.fromkeys((r["photo"], r["side"]) for r in records):
+        sel = [r for r in records if (r["photo"], r["side"]) == key]
+        metric = _brow(key[1])
+        slope = slope_through_origin(
+            [r["truth"][metric] for r in sel], [r["change"][metric] for r in sel]
         )
-    rows.append(
-        [
-            "**mean (range)**",
-            "",
-            f"{np.mean(slopes['refined']):.2f} ({min(slopes['refined']):.2f} – "
-            f"{max(slopes['refined']):.2f})",
-            f"{np.mean(slopes['raw']):.2f} ({min(slopes['raw']):.2f} – {max(slopes['raw']):.2f})",
-        ]
-    )
-    report.text("Slope through the origin of reported change against true lift, per face-side:\n")
+        slopes.append(slope)
+        rows.append([f"{key[0]} ({key[1]})", ", ".join(f"{r['size_mm']:g}" for r in sel), slope])
+    if slopes:
+        rows.append(
+            [
+                "**mean (range)**",
+                "",
+                f"{np.mean(slopes):.2f} ({min(slopes):.2f} – {max(slopes):.2f})",
+            ]
+        )
+    report.text("Slope through the origin of reported against true change, per face-side:\n")
     report.table(
         "sensitivity_slopes",
-        [
-            ("photo (side)", None),
-            ("lifts (mm)", None),
-            ("refined slope", "{:.2f}"),
-            ("raw Face Mesh slope", "{:.2f}"),
-        ],
+        [("photo (side)", None), ("lifts (mm)", None), ("slope", "{:.2f}")],
         rows,
     )
-    rows = [[m, np.mean(np.abs(v)), np.max(np.abs(v))] for m, v in other_changes.items() if v]
+    summary = summarise_sensitivity(records)
     report.text(
-        "Change of the metrics a brow lift must not move (refined pipeline, over every "
-        "lift and side; brow asymmetry and the lifted brow left out):\n"
+        "Pooled over every lift and face-side (`summarise_sensitivity`): the slope of each "
+        "brow's reported on true change, and its mean abs change when the other brow is "
+        "lifted:\n"
+    )
+    report.table(
+        "sensitivity_pooled",
+        [("metric", None), ("sensitivity", "{:.2f}"), ("false change, other side", "{:.3f}")],
+        [[m, summary[m]["sensitivity"], summary[m]["false_change_other_side"]] for m in BROWS],
+    )
+    untouched = [
+        m for m in METRICS if m != PERSON_SCALE_METRIC and all(m not in r["truth"] for r in records)
+    ]
+    rows = [
+        [
+            m,
+            float(np.mean([abs(r["change"][m]) for r in records])),
+            float(np.max([abs(r["change"][m]) for r in records])),
+        ]
+        for m in untouched
+        if records
+    ]
+    report.text(
+        "Change of the metrics a brow lift must not move (true change 0; over every lift and "
+        "side; the brows and brow asymmetry left out):\n"
     )
     report.table(
         "sensitivity_other_metrics",
@@ -742,138 +729,58 @@ def section_sensitivity(report: Report, quick: bool) -> dict:
     )
     if skipped:
         report.text("Skipped: " + "; ".join(skipped) + ".\n")
-    return {"refined": slopes["refined"], "raw": slopes["raw"]}
-
-
-def _real_or_astronaut(rel_paths) -> list[tuple[str, np.ndarray]]:
-    """Default-decoded pixels of the shared photos, or astronaut images when they are absent."""
-    if not have_shared():
-        return [
-            ("astronaut x3 (generated)", astronaut(3)),
-            ("astronaut x2 (generated)", astronaut(2)),
-        ]
-    out = []
-    for rel in rel_paths:
-        photo = open_photo(shared(rel), min_long_side_px=DEFAULT_SETTINGS.decode_min_long_side_px)
-        out.append(
-            (rel.split("/", 2)[-1] if rel.startswith("real/") else rel, np.array(photo.pixels))
-        )
-    return out
+    return {"slopes": slopes}
 
 
 # --- 4. noise -------------------------------------------------------------------------------------
 
-_jpeg = jpeg_roundtrip
-_shift = translate
-
-
-def nuisance_variants(pixels: np.ndarray, quick: bool) -> list[tuple[str, np.ndarray]]:
-    variants = [
-        ("JPEG q60", lambda p: _jpeg(p, 60)),
-        ("JPEG q75", lambda p: _jpeg(p, 75)),
-        ("JPEG q95", lambda p: _jpeg(p, 95)),
-        ("brightness x0.75", lambda p: np.clip(p * 0.75 + 0.5, 0, 255).astype(np.uint8)),
-        ("brightness x1.25", lambda p: np.clip(p * 1.25 + 0.5, 0, 255).astype(np.uint8)),
-        ("shift (+13, +7) px", lambda p: _shift(p, 13, 7)),
-        (
-            "scale 0.8x (AREA)",
-            lambda p: cv2.resize(p, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA),
-        ),
-        (
-            "scale 1.25x (CUBIC)",
-            lambda p: cv2.resize(p, None, fx=1.25, fy=1.25, interpolation=cv2.INTER_CUBIC),
-        ),
-    ]
-    if quick:
-        variants = [variants[1], variants[5], variants[6]]
-    return [(name, f(pixels)) for name, f in variants]
-
 
 def section_noise(report: Report, quick: bool) -> dict:
     report.text("## 4. Noise floor\n")
-    photos = _real_or_astronaut(SENSITIVITY_PHOTOS[:2] if quick else SENSITIVITY_PHOTOS)
+    photos = validation_photos(SENSITIVITY_PHOTOS[:2] if quick else SENSITIVITY_PHOTOS)
     if have_shared():
-        photos.append(("astronaut x3 (generated)", astronaut(3)))
+        photos.append(ValidationPhoto("astronaut x3 (generated)", "astronaut", astronaut(3)))
+    plan = QUICK_PLAN if quick else FULL_PLAN
     report.text(
-        "Per photo: the original (default decode) and nuisance variants that do not change the "
-        "face: JPEG re-encoding at quality 60/75/95, brightness x0.75 and x1.25, a translation "
-        "by (+13, +7) px (border filled by reflection), rescaling by 0.8 (INTER_AREA) and 1.25 "
-        "(INTER_CUBIC), and for the phone photo also its full-size decode. SD per metric across "
-        "a photo's versions, pooled over photos (RMS, weighted by degrees of freedom) = SEM; "
-        "MDC95 = 1.96 √2 SEM, the smallest change between two photos that exceeds this noise "
-        "with 95 % confidence. *Iris scale* = each version's own iris diameter (the default); "
-        "*fixed scale* = `ipd_mm` = the original's `interpupillary_mm` (a calibrated person "
-        "scale). Every version is measured whatever its quality status.\n"
+        "The validation's noise study (`tracker.validation.studies.run_noise` and "
+        "`summarise_noise`, as `facetrack validate` runs it): per photo, the original (default "
+        "decode) and versions that leave the face as it is: "
+        + ", ".join(plan.nuisances)
+        + (
+            " (the full-size decode, halvings while the iris stays above "
+            f"{1.25 * DEFAULT_SETTINGS.min_iris_px:g} px, and the smallest size the quality "
+            "check accepts)"
+            if "resolution" in plan.nuisances
+            else ""
+        )
+        + ". SD per metric across a photo's versions, pooled over photos (RMS, weighted by "
+        "degrees of freedom) = SEM; MDC95 = 1.96 √2 SEM. *Fixed scale* = the original's "
+        "person scale (`face_scale_mm`, as the library's trends); *iris scale* = each "
+        "version's own iris. Every version is measured whatever its quality status.\n"
     )
-    groups = {kind: {m: [] for m in METRICS} for kind in ("iris", "fixed")}
-    raw_groups = {kind: {m: [] for m in BROWS} for kind in ("iris", "fixed")}
-    iris_sd_pct = []
-    by_variant: dict[str, list[float]] = {}
+    runs = []
     photo_rows = []
-    for name, pixels in photos:
-        r0 = measure_pixels(pixels, file=name)
-        if r0.measurement is None:
+    for photo in photos:
+        base = measure_image(photo.pixels, photo.name)
+        if base is None:
             continue
-        ipd0 = r0.measurement.metrics["interpupillary_mm"]
-        versions = [("original", pixels)] + nuisance_variants(pixels, quick)
-        if name == PHONE:
-            versions.append(
-                (
-                    "full-size decode",
-                    np.array(open_photo(shared(PHONE), min_long_side_px=None).pixels),
-                )
-            )
-        per = {kind: {m: [] for m in METRICS} for kind in ("iris", "fixed")}
-        raw_per = {kind: {m: [] for m in BROWS} for kind in ("iris", "fixed")}
-        irises = []
-        base_fixed = None
-        for vname, v in versions:
-            ri = measure_pixels(v, file=name) if vname != "original" else r0
-            rf = measure_pixels(v, file=name, ipd_mm=ipd0)
-            if ri.measurement is None or rf.measurement is None:
-                continue
-            irises.append(iris_px_of(ri) / (v.shape[1] / pixels.shape[1]))
-            raw_i = raw_metrics(ri, raw_scales(ri.landmarks.points_px))
-            raw_f = raw_metrics(ri, raw_scales(ri.landmarks.points_px, ipd0))
-            for m in METRICS:
-                per["iris"][m].append(ri.measurement.metrics[m])
-                per["fixed"][m].append(rf.measurement.metrics[m])
-            for m in BROWS:
-                raw_per["iris"][m].append(raw_i[m])
-                raw_per["fixed"][m].append(raw_f[m])
-            brow_fixed = np.array([rf.measurement.metrics[m] for m in BROWS])
-            if base_fixed is None:
-                base_fixed = brow_fixed
-            else:
-                by_variant.setdefault(vname, []).extend(np.abs(brow_fixed - base_fixed))
+        run = run_noise(photo, base, plan)
+        runs.append(run)
+        for variant in run["fixed"]:
             report.raw.append(
                 {
                     "section": "noise",
-                    "image": name,
-                    "variant": vname,
-                    "status": ri.status,
-                    "iris_px": iris_px_of(ri),
-                    **{f"iris_scale:{k}": x for k, x in ri.measurement.metrics.items()},
-                    **{f"fixed_scale:{k}": x for k, x in rf.measurement.metrics.items()},
-                    **{f"raw_iris_scale:{k}": raw_i[k] for k in BROWS},
-                    **{f"raw_fixed_scale:{k}": raw_f[k] for k in BROWS},
+                    "image": photo.name,
+                    "variant": variant,
+                    "iris_px": run["iris_px"][variant],
+                    **{f"iris_scale:{k}": x for k, x in run["iris"][variant].items()},
+                    **{f"fixed_scale:{k}": x for k, x in run["fixed"][variant].items()},
                 }
             )
-        for kind in ("iris", "fixed"):
-            for m in METRICS:
-                groups[kind][m].append(per[kind][m])
-            for m in BROWS:
-                raw_groups[kind][m].append(raw_per[kind][m])
-        iris_sd_pct.append(100 * np.std(irises, ddof=1) / np.mean(irises))
+        iris = list(run["iris_px"].values())
+        sds = [np.std([v[m] for v in run["fixed"].values()], ddof=1) for m in BROWS]
         photo_rows.append(
-            [
-                name,
-                len(irises),
-                iris_px_of(r0),
-                iris_sd_pct[-1],
-                np.std(per["fixed"]["brow_height_left_mm"], ddof=1),
-                np.std(per["fixed"]["brow_height_right_mm"], ddof=1),
-            ]
+            [photo.name, len(run["fixed"]), iris[0], f"{min(iris):.1f}–{max(iris):.1f}", *sds]
         )
     report.table(
         "noise_photos",
@@ -881,24 +788,14 @@ def section_noise(report: Report, quick: bool) -> dict:
             ("photo", None),
             ("versions", "{:d}"),
             ("iris (px)", "{:.1f}"),
-            ("iris scale SD (%)", "{:.2f}"),
+            ("iris of the versions (px)", None),
             ("brow L SD, fixed scale (mm)", "{:.3f}"),
             ("brow R SD, fixed scale (mm)", "{:.3f}"),
         ],
         photo_rows,
     )
-    sem = {kind: {m: pooled_sd(groups[kind][m]) for m in METRICS} for kind in groups}
-    rows = [
-        [
-            m,
-            sem["iris"][m],
-            MDC_FACTOR * sem["iris"][m],
-            sem["fixed"][m],
-            MDC_FACTOR * sem["fixed"][m],
-        ]
-        for m in METRICS
-    ]
-    report.text(f"Pooled over {len(photo_rows)} photos (units as in the metric's name):\n")
+    noise = summarise_noise(runs)
+    report.text(f"Pooled over {len(runs)} photos (units as in the metric's name):\n")
     report.table(
         "noise_floor",
         [
@@ -907,49 +804,31 @@ def section_noise(report: Report, quick: bool) -> dict:
             ("MDC95, iris scale", "{:.2f}"),
             ("SEM, fixed scale", "{:.3f}"),
             ("MDC95, fixed scale", "{:.2f}"),
+            ("median photo SD, fixed scale", "{:.3f}"),
+            ("noisiest photo SD, fixed scale", "{:.3f}"),
         ],
-        rows,
-    )
-    raw_sem = {kind: {m: pooled_sd(raw_groups[kind][m]) for m in BROWS} for kind in raw_groups}
-    rows = []
-    for m in BROWS:
-        rows.append(
+        [
             [
                 m,
-                sem["iris"][m],
-                MDC_FACTOR * sem["iris"][m],
-                raw_sem["iris"][m],
-                MDC_FACTOR * raw_sem["iris"][m],
-                sem["fixed"][m],
-                MDC_FACTOR * sem["fixed"][m],
-                raw_sem["fixed"][m],
-                MDC_FACTOR * raw_sem["fixed"][m],
+                noise[m]["sem_iris_scale"],
+                noise[m]["mdc95_iris_scale"],
+                noise[m]["sem"],
+                noise[m]["mdc95"],
+                noise[m]["noise_sd"],
+                noise[m]["max_photo_sd"],
             ]
-        )
-    report.text(
-        "Brow height, refined pipeline versus raw Face Mesh (un-refined landmarks; raw "
-        "iris scale = 11.71 mm / Face Mesh's own iris diameter in the face frame; raw "
-        "fixed scale = the same `ipd_mm` / Face Mesh's interpupillary distance):\n"
-    )
-    report.table(
-        "noise_brow_raw",
-        [
-            ("metric", None),
-            ("refined SEM, iris", "{:.3f}"),
-            ("refined MDC95, iris", "{:.2f}"),
-            ("raw FM SEM, iris", "{:.3f}"),
-            ("raw FM MDC95, iris", "{:.2f}"),
-            ("refined SEM, fixed", "{:.3f}"),
-            ("refined MDC95, fixed", "{:.2f}"),
-            ("raw FM SEM, fixed", "{:.3f}"),
-            ("raw FM MDC95, fixed", "{:.2f}"),
+            for m in METRICS
         ],
-        rows,
     )
-    rows = [[v, np.mean(d), np.max(d), len(d)] for v, d in by_variant.items()]
+    by_variant: dict[str, list[float]] = {}
+    for run in runs:
+        b0 = run["fixed"]["original"]
+        for variant, values in run["fixed"].items():
+            if variant != "original":
+                by_variant.setdefault(variant, []).extend(abs(values[m] - b0[m]) for m in BROWS)
     report.text(
-        "Which nuisance moves brow height most (refined, fixed scale; |change from the "
-        "original| over both brows of every photo):\n"
+        "Which version moves brow height most (fixed scale; |change from the original| over "
+        "both brows of every photo):\n"
     )
     report.table(
         "noise_by_variant",
@@ -959,10 +838,10 @@ def section_noise(report: Report, quick: bool) -> dict:
             ("max abs change (mm)", "{:.3f}"),
             ("n", "{:d}"),
         ],
-        rows,
+        [[v, np.mean(d), np.max(d), len(d)] for v, d in by_variant.items()],
     )
     clip = section_clip(report, quick)
-    return {"sem": sem, "raw_sem": raw_sem, "clip": clip}
+    return {"noise": noise, "clip": clip}
 
 
 def section_clip(report: Report, quick: bool) -> dict | None:
@@ -970,80 +849,30 @@ def section_clip(report: Report, quick: bool) -> dict | None:
     if not shared(CLIP).exists():
         report.text("The clip (../shared/faces/real/clip) is absent: skipped.\n")
         return None
-    indices, frames, repeats = read_clip(shared(CLIP), *CLIP_FRAMES)
     if quick:
-        indices, frames = indices[::4], frames[::4]
-    first = [measure_pixels(f, file=f"frame {i}") for i, f in zip(indices, frames)]
-    keep = [k for k, r in enumerate(first) if r.measurement is not None]
-    ipd_clip = float(np.median([first[k].measurement.metrics["interpupillary_mm"] for k in keep]))
-    series = {
-        kind: {m: [] for m in METRICS}
-        for kind in ("refined_iris", "refined_fixed", "raw_iris", "raw_fixed")
-    }
-    irises, statuses = [], {}
-    for k in keep:
-        r = first[k]
-        rf = measure_pixels(frames[k], ipd_mm=ipd_clip)
-        raw_i = raw_metrics(r, raw_scales(r.landmarks.points_px))
-        raw_f = raw_metrics(r, raw_scales(r.landmarks.points_px, ipd_clip))
-        for m in METRICS:
-            series["refined_iris"][m].append(r.measurement.metrics[m])
-            series["refined_fixed"][m].append(rf.measurement.metrics[m])
-            series["raw_iris"][m].append(raw_i[m])
-            series["raw_fixed"][m].append(raw_f[m])
-        irises.append(iris_px_of(r))
-        for reason in r.reasons or ("ok",):
-            statuses[reason.split(":")[0]] = statuses.get(reason.split(":")[0], 0) + 1
-        report.raw.append(
-            {
-                "section": "clip",
-                "image": f"frame {indices[k]}",
-                "status": r.status,
-                "iris_px": irises[-1],
-                "yaw_deg": r.quality.pose.yaw_deg,
-                "pitch_deg": r.quality.pose.pitch_deg,
-                **{f"iris_scale:{m}": r.measurement.metrics[m] for m in METRICS},
-                **{f"fixed_scale:{m}": rf.measurement.metrics[m] for m in METRICS},
-                **{f"raw_iris_scale:{m}": raw_i[m] for m in METRICS},
-                **{f"raw_fixed_scale:{m}": raw_f[m] for m in METRICS},
-            }
-        )
+        report.text("Skipped with --quick (every distinct frame of the clip is measured).\n")
+        return None
+    clip = clip_noise(shared(CLIP))
+    if clip["kept"] < 3:
+        report.text("No run of at least 3 frames with a face.\n")
+        return None
     report.text(
-        f"Frames {CLIP_FRAMES[0]}-{CLIP_FRAMES[1]}: {len(indices)} distinct frames measured "
-        f"({repeats} pulldown repeats skipped: mean absolute difference from the previous frame "
-        f"< {REPEAT_MAX_MEAN_ABS_DIFF:g} grey level; {len(indices) - len(keep)} without a face). "
-        f"Iris {np.median(irises):.1f} px (median; {np.min(irises):.1f}–{np.max(irises):.1f}). "
-        f"Quality: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) + ". "
-        f"Successive-difference SD = std(diff) / √2 over consecutive distinct frames; it "
-        f"includes the performer's real movement and expression. Fixed scale: `ipd_mm` = the "
-        f"clip's median `interpupillary_mm` ({ipd_clip:.1f} mm).\n"
+        "The validation's clip study (`tracker.validation.studies.clip_noise`): "
+        f"{clip['frames']} distinct frames ({clip['repeats']} pulldown repeats skipped); the "
+        f"longest uninterrupted run with a face, frames {clip['first']}–{clip['last']} "
+        f"({clip['kept']} frames, iris {clip['iris_px']:.1f} px median), with a fixed scale "
+        f"(the run's median `face_scale_mm`; interpupillary distance {clip['ipd_mm']:.1f} mm). "
+        "Successive-difference SD = std(diff) / √2; it includes the performer's real "
+        "movement and expression. Quality of those frames: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(clip["reasons"].items()))
+        + ".\n"
     )
-    noise = {
-        kind: {m: float(np.std(np.diff(v), ddof=1) / np.sqrt(2)) for m, v in s.items()}
-        for kind, s in series.items()
-    }
-    rows = [
-        [
-            m,
-            noise["refined_iris"][m],
-            noise["raw_iris"][m],
-            noise["refined_fixed"][m],
-            noise["raw_fixed"][m],
-        ]
-        for m in METRICS
-    ]
     report.table(
         "clip_noise",
-        [
-            ("metric", None),
-            ("refined, iris scale", "{:.2f}"),
-            ("raw FM, iris scale", "{:.2f}"),
-            ("refined, fixed scale", "{:.2f}"),
-            ("raw FM, fixed scale", "{:.2f}"),
-        ],
-        rows,
+        [("metric", None), ("frame-to-frame SD, fixed scale", "{:.2f}")],
+        [[m, clip["sd"][m]] for m in METRICS if m != PERSON_SCALE_METRIC],
     )
-    return noise
+    return clip
 
 
 # --- summary --------------------------------------------------------------------------------------
@@ -1051,7 +880,11 @@ def section_clip(report: Report, quick: bool) -> dict | None:
 
 def summary(report: Report, decode: dict, sens: dict, noise: dict) -> None:
     report.text("## Summary\n")
-    sem = noise["sem"]
+    floor = noise["noise"]
+    sem = {
+        "iris": {m: floor[m]["sem_iris_scale"] for m in METRICS},
+        "fixed": {m: floor[m]["sem"] for m in METRICS},
+    }
     lines = []
     for size_name, deltas in decode["deltas"].items():
         parts = []
@@ -1072,28 +905,20 @@ def summary(report: Report, decode: dict, sens: dict, noise: dict) -> None:
             + f". Brow height |Δ| up to "
             f"{abs(deltas[worst_abs]):.2f} mm."
         )
-    r, w = np.array(sens["refined"]), np.array(sens["raw"])
-    lines.append(
-        f"- Brow-lift slope: refined {r.mean():.2f} (range {r.min():.2f}–{r.max():.2f}), "
-        f"raw Face Mesh {w.mean():.2f} (range {w.min():.2f}–{w.max():.2f})."
-    )
+    if sens["slopes"]:
+        r = np.array(sens["slopes"])
+        lines.append(f"- Brow-lift slope: {r.mean():.2f} (range {r.min():.2f}–{r.max():.2f}).")
     b = BROWS
     lines.append(
-        "- Brow height MDC95 (mean of left and right): refined "
+        "- Brow height MDC95 (mean of left and right): "
         f"{MDC_FACTOR * np.mean([sem['iris'][m] for m in b]):.2f} mm with the iris scale, "
-        f"{MDC_FACTOR * np.mean([sem['fixed'][m] for m in b]):.2f} mm with a fixed person "
-        f"scale; raw Face Mesh "
-        f"{MDC_FACTOR * np.mean([noise['raw_sem']['iris'][m] for m in b]):.2f} / "
-        f"{MDC_FACTOR * np.mean([noise['raw_sem']['fixed'][m] for m in b]):.2f} mm."
+        f"{MDC_FACTOR * np.mean([sem['fixed'][m] for m in b]):.2f} mm with a fixed person scale."
     )
     if noise["clip"]:
         c = noise["clip"]
         lines.append(
-            "- Clip (iris ~6.5 px), brow height successive-difference SD: refined "
-            f"{np.mean([c['refined_iris'][m] for m in b]):.2f} mm (iris scale) / "
-            f"{np.mean([c['refined_fixed'][m] for m in b]):.2f} mm (fixed scale); raw "
-            f"Face Mesh {np.mean([c['raw_iris'][m] for m in b]):.2f} / "
-            f"{np.mean([c['raw_fixed'][m] for m in b]):.2f} mm."
+            f"- Clip (iris {c['iris_px']:.1f} px), brow height successive-difference SD: "
+            f"{np.mean([c['sd'][m] for m in b]):.2f} mm (fixed scale)."
         )
     report.text("\n".join(lines) + "\n")
 

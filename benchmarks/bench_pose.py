@@ -23,7 +23,6 @@ bench_pose_raw.csv (per-frame values); ``--quick`` writes bench_pose_quick.* ins
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import sys
 import time
@@ -40,7 +39,14 @@ from tracker.metrics import geometry  # noqa: E402
 from tracker.photos import open_photo  # noqa: E402
 from tracker.pipeline import measure_pixels  # noqa: E402
 from tracker.settings import DEFAULT_SETTINGS  # noqa: E402
-from tracker.validation import head_rotation, ols, render_rotated, rotate_canvas  # noqa: E402
+from tracker.validation import ValidationPhoto, ols, read_clip  # noqa: E402
+from tracker.validation.studies import (  # noqa: E402
+    measure_image,
+    photo_iris_px,
+    run_roll,
+    run_turns,
+    summarise_pose,
+)
 
 PEOPLE = "real/people"
 ROLL_PHOTO = "real/people/rose_leslie/img2.jpg"
@@ -76,29 +82,15 @@ def brow_heights_2d(points_px: np.ndarray, scale: float) -> dict[str, float]:
     return out
 
 
-@contextlib.contextmanager
-def _no_3d_rotation():
-    """Inside: geometry.compute_metrics fits no 3D pose (identity rotation), so its face frame
-    only removes the roll in the image plane. Affects this process's geometry module only."""
-    original = geometry.fit_rotation
-
-    def identity(points_px):
-        pts = np.asarray(points_px)
-        n = 1 if pts.ndim == 2 else pts.shape[0]
-        return np.repeat(np.eye(3)[None], n, axis=0)
-
-    geometry.fit_rotation = identity
-    try:
-        yield
-    finally:
-        geometry.fit_rotation = original
-
-
 def metrics_2d(points_px: np.ndarray, scale: float) -> dict[str, float]:
-    """Every metric measured in the image plane with only the roll removed."""
-    with _no_3d_rotation():
-        values = geometry.compute_metrics(points_px, scale)
-    out = {m: float(values[m]) for m in METRICS}
+    """Every metric measured in the image plane with only the roll removed: the face frame
+    with the identity rotation (no 3D pose; its level angle still removes the roll)."""
+    from tracker.metrics.frame import _with_rotation
+
+    pts = np.asarray(points_px, dtype=np.float64)[None]
+    frame = _with_rotation(pts, np.eye(3)[None])
+    values = geometry.compute_metrics(pts, scale, frame=frame)
+    out = {m: float(values[m][0]) for m in METRICS}
     explicit = brow_heights_2d(points_px, scale)
     for m in BROWS:  # the two implementations must agree
         assert abs(explicit[m] - out[m]) < 1e-6 * max(1.0, abs(out[m])), (m, explicit[m], out[m])
@@ -135,7 +127,7 @@ def collect_clip(report: Report, quick: bool) -> dict | None:
             "skipped.\n"
         )
         return None
-    indices, frames, repeats = bm.read_clip(shared(bm.CLIP), *bm.CLIP_FRAMES)
+    indices, frames, repeats = read_clip(shared(bm.CLIP), *bm.CLIP_FRAMES)
     if quick:
         indices, frames = indices[::3], frames[::3]
     first = [(i, f, measure_pixels(f, file=f"frame {i}")) for i, f in zip(indices, frames)]
@@ -340,149 +332,76 @@ def _raw_row(kind: str, r: dict) -> dict:
 
 # --- 2. roll --------------------------------------------------------------------------------------
 
-rotate = rotate_canvas
-
 
 def section_roll(report: Report, quick: bool) -> dict:
     report.text("## 2. Roll invariance\n")
     if bm.have_shared():
-        name = ROLL_PHOTO.split("/", 2)[-1]
-        pixels = np.array(open_photo(shared(ROLL_PHOTO)).pixels)
+        (photo,) = bm.validation_photos([ROLL_PHOTO])
     else:
-        name, pixels = "astronaut x3 (generated)", bm.astronaut(3)
-    angles = (-20, -10, 0, 10, 20) if quick else ROLL_ANGLES
-    base = measure_pixels(pixels, file=name)
-    ipd0 = base.measurement.metrics["interpupillary_mm"]
-    base_fixed = measure_pixels(pixels, file=name, ipd_mm=ipd0)
+        photo = ValidationPhoto("astronaut x3 (generated)", "astronaut", bm.astronaut(3))
+    angles = (-20, -10, 10, 20) if quick else tuple(a for a in ROLL_ANGLES if a != 0)
+    base = measure_image(photo.pixels, photo.name)
+    if base is None:
+        report.text(f"{photo.name}: no face: skipped.\n")
+        return {}
     report.text(
-        f"{name} ({pixels.shape[1]} x {pixels.shape[0]}, iris {bm.iris_px_of(base):.1f} px) "
-        "rotated in the image plane (cv2.warpAffine, INTER_CUBIC, canvas enlarged to hold the "
-        "whole picture; positive = counter-clockwise as displayed, which raises the subject's "
-        "left eye, i.e. positive roll). Expected roll = the unrotated photo's roll + the angle. "
-        "Metric changes are relative to the unrotated photo, with the iris scale and with the "
-        "fixed person scale (`ipd_mm` = the unrotated photo's interpupillary distance); the "
-        "rotation resamples the image, so part of the change is resampling noise (compare the "
-        "noise floor in bench_measure).\n"
+        f"The validation's roll study (`tracker.validation.studies.run_roll`, as `facetrack "
+        f"validate` runs it) on {photo.name} ({photo.pixels.shape[1]} x "
+        f"{photo.pixels.shape[0]}, iris {photo_iris_px(base):.1f} px): the photo rotated in "
+        "its plane (`rotate_canvas`: INTER_CUBIC, canvas enlarged to hold the whole picture; "
+        "positive = counter-clockwise as displayed, which raises the subject's left eye, i.e. "
+        "positive roll). Roll error = the measured roll's change minus the applied angle. "
+        "Metric changes are relative to the unrotated photo, on its person scale "
+        "(`face_scale_mm`); the rotation resamples the image, so part of the change is "
+        "resampling noise (compare the noise floor in bench_measure).\n"
     )
-    roll0 = base.quality.pose.roll_deg
-    rows, changes = [], {k: {m: [] for m in METRICS} for k in ("iris", "fixed")}
-    controls: dict[str, list[float]] = {}
-    for angle in angles:
-        img = pixels if angle == 0 else rotate(pixels, angle)
-        r = measure_pixels(img, file=name)
-        rf = measure_pixels(img, file=name, ipd_mm=ipd0)
-        if r.measurement is None:
-            rows.append(
-                [
-                    f"{angle:+d}",
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    "no face",
-                ]
-            )
-            continue
-        p = r.quality.pose
-        for m in METRICS:
-            changes["iris"][m].append(r.measurement.metrics[m] - base.measurement.metrics[m])
-            changes["fixed"][m].append(
-                rf.measurement.metrics[m] - base_fixed.measurement.metrics[m]
-            )
-        d = r.measurement.metrics
+    records = run_roll(photo, base, angles)
+    rows = []
+    for r in records:
         rows.append(
             [
-                f"{angle:+d}",
-                p.roll_deg,
-                p.roll_deg - roll0 - angle,
-                p.yaw_deg,
-                p.pitch_deg,
-                d["brow_height_left_mm"] - base.measurement.metrics["brow_height_left_mm"],
-                d["brow_height_right_mm"] - base.measurement.metrics["brow_height_right_mm"],
-                "; ".join(r.reasons) or "ok",
+                f"{r['applied']:+g}",
+                r["d_roll"],
+                r["d_roll"] - r["applied"],
+                r["change"]["brow_height_left_mm"],
+                r["change"]["brow_height_right_mm"],
             ]
         )
         report.raw.append(
             {
                 "section": "roll",
-                "image": name,
-                "angle_deg": angle,
-                "roll_deg": p.roll_deg,
-                "yaw_deg": p.yaw_deg,
-                "pitch_deg": p.pitch_deg,
-                "status": r.status,
-                **{f"iris:{m}": v for m, v in r.measurement.metrics.items()},
-                **{f"fixed:{m}": v for m, v in rf.measurement.metrics.items()},
+                "image": photo.name,
+                "angle_deg": r["applied"],
+                "roll_change_deg": r["d_roll"],
+                **{f"fixed:{m}": v for m, v in r["change"].items()},
             }
         )
-    # control: rotated there and back (net 0 deg), so only the two resamplings remain
-    for angle in (a for a in angles if a > 0 and a % 10 == 0):
-        img = rotate(rotate(pixels, angle), -angle)
-        dy, dx = (img.shape[0] - pixels.shape[0]) // 2, (img.shape[1] - pixels.shape[1]) // 2
-        img = np.ascontiguousarray(img[dy : dy + pixels.shape[0], dx : dx + pixels.shape[1]])
-        r = measure_pixels(img, file=name)
-        if r.measurement is None:
-            continue
-        p, d = r.quality.pose, r.measurement.metrics
-        rows.append(
-            [
-                f"{angle:+d} then {-angle:+d} (control)",
-                p.roll_deg,
-                p.roll_deg - roll0,
-                p.yaw_deg,
-                p.pitch_deg,
-                d["brow_height_left_mm"] - base.measurement.metrics["brow_height_left_mm"],
-                d["brow_height_right_mm"] - base.measurement.metrics["brow_height_right_mm"],
-                "; ".join(r.reasons) or "ok",
-            ]
-        )
-        for m in METRICS:
-            controls.setdefault(m, []).append(d[m] - base.measurement.metrics[m])
     report.table(
         "roll_angles",
         [
             ("rotation (deg)", None),
-            ("roll measured", "{:+.2f}"),
+            ("roll change measured", "{:+.2f}"),
             ("roll error", "{:+.2f}"),
-            ("yaw", "{:+.2f}"),
-            ("pitch", "{:+.2f}"),
             ("Δ brow L (mm)", "{:+.2f}"),
             ("Δ brow R (mm)", "{:+.2f}"),
-            ("quality", None),
         ],
         rows,
     )
-    table = [
-        [
-            m,
-            np.max(np.abs(changes["iris"][m])),
-            np.max(np.abs(changes["fixed"][m])),
-            np.max(np.abs(controls[m])) if controls.get(m) else float("nan"),
-        ]
-        for m in METRICS
-    ]
+    pose = summarise_pose(records, [], [])
+    if not records:
+        report.text("No rotated version had a face.\n")
+        return {}
     report.text(
-        "Largest change of each metric over the rotations (units as in the name); the "
-        "last column is the largest change of the controls (rotated and rotated back, "
-        "iris scale): resampling alone, no roll.\n"
+        "Each metric against the applied roll (`summarise_pose`: slope ± SE, the unrotated "
+        "photo as its zero point) and its largest change over the rotations (units as in "
+        "the name):\n"
     )
     report.table(
         "roll_metric_max_change",
-        [
-            ("metric", None),
-            ("max abs Δ, iris scale", "{:.3f}"),
-            ("max abs Δ, fixed scale", "{:.3f}"),
-            ("control max abs Δ", "{:.3f}"),
-        ],
-        table,
+        [("metric", None), ("slope per deg", None), ("max abs Δ, fixed scale", "{:.3f}")],
+        [[m, pm(*pose["roll"][m]), pose["roll_max_change"][m]] for m in METRICS],
     )
-    errors = np.array([row[2] for row in rows if "control" not in row[0]], dtype=float)
-    return {
-        "max_roll_error": float(np.nanmax(np.abs(errors))),
-        "max_change": {m: (t[1], t[2]) for m, t in zip(METRICS, table)},
-    }
+    return {"max_roll_error": pose["roll_error_max"], "max_change": pose["roll_max_change"]}
 
 
 # --- 3. synthetic rigid rotations ----------------------------------------------------------------
@@ -491,172 +410,96 @@ SYNTHETIC_PHOTOS = (bm.PHONE, "real/people/obama/obama.jpg", "real/people/alex_l
 SYNTHETIC_ANGLES = (-15, -10, -5, 5, 10, 15)
 
 
-_rotation = head_rotation  # render_rotated also comes from tracker.validation
-
-
 def section_synthetic(report: Report, quick: bool) -> dict | None:
-    from scipy.spatial import Delaunay
-
     report.text("## 3. Synthetic rigid head rotations (no expression change)\n")
     if bm.have_shared():
-        photos = [
-            (
-                rel.split("/")[-2] + "/" + rel.split("/")[-1],
-                np.array(open_photo(shared(rel)).pixels),
-            )
-            for rel in SYNTHETIC_PHOTOS
-        ]
+        photos = bm.validation_photos(SYNTHETIC_PHOTOS)
     else:
-        photos = [("astronaut x3 (generated)", bm.astronaut(3))]
+        photos = [ValidationPhoto("astronaut x3 (generated)", "astronaut", bm.astronaut(3))]
     if quick:
         photos = photos[:1]
     angles = (-10, 10) if quick else SYNTHETIC_ANGLES
     report.text(
-        "The clip cannot separate pose from expression (see below), so here a real frontal "
-        "photo's face is turned by a known rigid rotation: its Face Mesh surface (478 points "
-        "with Face Mesh's own depth, Delaunay-triangulated) is rotated about its centroid, "
-        "projected orthographically, and each triangle's texture moved with it; hair, ears and "
-        "neck stay put, so the face outline shows seams (contour metrics — jaw angles, lower "
-        "face width, asymmetry — are unreliable here; brows, eyes and iris lie well inside the "
-        "mesh). The true brow height does not change. Yaw series at pitch 0 and pitch series at "
-        "yaw 0, applied angles " + ", ".join(f"{a:+d}" for a in angles) + " deg. Photos at the "
-        "default decode: " + ", ".join(n for n, _ in photos) + ". Fixed scale = the unrotated "
-        "photo's `interpupillary_mm`. Slopes are against the *measured* change of yaw or pitch "
-        "(pooled within photo, ± SE), because Face Mesh's depth is shallower than the project's "
+        "The clip cannot separate pose from expression (see above), so the validation's "
+        "rigid-turn study (`tracker.validation.studies.run_turns`, as `facetrack validate` "
+        "runs it) turns a real frontal photo's face by a known rotation: its Face Mesh surface "
+        "(478 points with Face Mesh's own depth, Delaunay-triangulated) is rotated, projected "
+        "and each triangle's texture moved with it; hair, ears and neck stay put, so the face "
+        "outline shows seams (contour metrics — jaw angles, lower face width, asymmetry — are "
+        "unreliable here; brows, eyes and iris lie well inside the mesh). The true brow height "
+        "does not change. Yaw series at pitch 0 and pitch series at yaw 0, applied angles "
+        + ", ".join(f"{a:+d}" for a in angles)
+        + " deg. Photos at the default decode: "
+        + ", ".join(p.name for p in photos)
+        + ". Metrics on each photo's person scale (`face_scale_mm`), through the pipeline's "
+        "pose-corrected face frame. Slopes (`summarise_pose`) are against the *measured* "
+        "change of yaw or pitch (pooled within photo, each photo's unturned version as its "
+        "zero point, ± SE), because Face Mesh's depth is shallower than the project's "
         "reference face, so the pipeline sees only part of the applied turn (gain below).\n"
     )
     records = []
-    for name, pixels in photos:
-        base = measure_pixels(pixels, file=name)
-        if base.measurement is None:
+    for photo in photos:
+        base = measure_image(photo.pixels, photo.name)
+        if base is None:
             continue
-        ipd0 = base.measurement.metrics["interpupillary_mm"]
-        base_fixed = measure_pixels(pixels, file=name, ipd_mm=ipd0)
-        points = base.landmarks.points_px
-        triangles = Delaunay(points[:, :2]).simplices
-        b_iris, b_fixed = three_ways(base), three_ways(base_fixed)
-        for series in ("yaw", "pitch"):
-            # the unrotated photo is the series' zero point (every change 0 by definition)
-            zero = {
-                "photo": name,
-                "series": series,
-                "applied": 0,
-                "d_yaw": 0.0,
-                "d_pitch": 0.0,
-                "d_roll": 0.0,
-            }
-            records.append(
-                zero
-                | {f"{k}:{w}:{m}": 0.0 for k in ("iris", "fixed") for w in WAYS for m in METRICS}
-            )
-            for angle in angles:
-                yaw, pitch = (angle, 0) if series == "yaw" else (0, angle)
-                img = render_rotated(pixels, points, triangles, _rotation(yaw, pitch))
-                ri = measure_pixels(img, file=name)
-                rf = measure_pixels(img, file=name, ipd_mm=ipd0)
-                if ri.measurement is None or rf.measurement is None:
-                    continue
-                wi, wf = three_ways(ri), three_ways(rf)
-                rec = {
-                    "photo": name,
-                    "series": series,
-                    "applied": angle,
-                    "d_yaw": ri.quality.pose.yaw_deg - base.quality.pose.yaw_deg,
-                    "d_pitch": ri.quality.pose.pitch_deg - base.quality.pose.pitch_deg,
-                    "d_roll": ri.quality.pose.roll_deg - base.quality.pose.roll_deg,
+        found = run_turns(photo, base, angles)
+        records += found
+        for r in found:
+            report.raw.append(
+                {
+                    "section": "synthetic",
+                    "image": photo.name,
+                    "axis": r["axis"],
+                    "applied_deg": r["applied"],
+                    "pitch_change_deg": r["d_pitch"],
+                    "yaw_change_deg": r["d_yaw"],
+                    **{f"fixed:{m}": v for m, v in r["change"].items()},
                 }
-                for way in WAYS:
-                    for m in METRICS:
-                        rec[f"iris:{way}:{m}"] = wi[way][m] - b_iris[way][m]
-                        rec[f"fixed:{way}:{m}"] = wf[way][m] - b_fixed[way][m]
-                records.append(rec)
-                report.raw.append({"section": "synthetic", "image": name, **rec})
+            )
     if not records:
         report.text("No usable renders.\n")
         return None
-    # gain: measured change per applied degree
-    gain_rows = []
-    for series in ("yaw", "pitch"):
-        sel = [r for r in records if r["series"] == series]
-        other = "pitch" if series == "yaw" else "yaw"
-        g, gse = ols(
-            [r["applied"] for r in sel], [r[f"d_{series}"] for r in sel], [r["photo"] for r in sel]
-        )
-        c, cse = ols(
-            [r["applied"] for r in sel], [r[f"d_{other}"] for r in sel], [r["photo"] for r in sel]
-        )
-        gain_rows.append(
-            [series, pm(g, gse), pm(c, cse), float(np.max(np.abs([r["d_roll"] for r in sel])))]
-        )
+    pose = summarise_pose([], records, [])
     report.table(
         "synthetic_gain",
+        [("series", None), ("measured / applied", None)],
+        [[axis, pm(*pose[f"{axis}_gain"])] for axis in ("pitch", "yaw") if f"{axis}_gain" in pose],
+    )
+    report.text("Slopes per measured degree (person scale, pose-corrected):\n")
+    report.table(
+        "synthetic_slopes",
+        [("metric (unit per measured deg)", None), ("pitch", None), ("yaw", None)],
         [
-            ("series", None),
-            ("measured / applied", None),
-            ("cross-talk into the other angle (deg/deg)", None),
-            ("max abs roll change (deg)", "{:.2f}"),
+            [
+                m,
+                pm(*pose["pitch"].get(m, (np.nan, np.nan))),
+                pm(*pose["yaw"].get(m, (np.nan, np.nan))),
+            ]
+            for m in METRICS
         ],
-        gain_rows,
     )
-    out = {}
-    table = []
-    for m in METRICS:
-        row = [m]
-        for series in ("pitch", "yaw"):
-            sel = [r for r in records if r["series"] == series]
-            x = [r[f"d_{series}"] for r in sel]
-            groups = [r["photo"] for r in sel]
-            for way in WAYS:
-                slope, se = ols(x, [r[f"fixed:{way}:{m}"] for r in sel], groups)
-                out[("fixed", m, series, way)] = (slope, se)
-                row.append(pm(slope, se))
-            slope, se = ols(x, [r[f"iris:corrected:{m}"] for r in sel], groups)
-            out[("iris", m, series, "corrected")] = (slope, se)
-            row.append(pm(slope, se))
-        table.append(row)
-    columns = [("metric (unit per measured deg)", None)]
-    for series in ("pitch", "yaw"):
-        columns += [(f"{series}: {WAY_LABEL[w]}", None) for w in WAYS]
-        columns += [(f"{series}: corrected, iris scale", None)]
-    report.text(
-        "Slopes with the fixed scale (and, last column of each group, the pipeline's "
-        "default iris scale):\n"
-    )
-    report.table("synthetic_slopes", columns, table)
     rows = []
-    for series in ("pitch", "yaw"):
+    for axis in ("pitch", "yaw"):
         for angle in angles:
-            sel = [r for r in records if r["series"] == series and r["applied"] == angle]
-            if not sel or angle == 0:
+            sel = [r for r in records if r["axis"] == axis and r["applied"] == angle]
+            if not sel:
                 continue
             rows.append(
-                [f"{series} {angle:+d}", float(np.mean([r[f"d_{series}"] for r in sel]))]
-                + [
-                    float(np.mean([r[f"fixed:{w}:{m}"] for r in sel]))
-                    for m in BROWS
-                    for w in ("2d", "corrected")
-                ]
-                + [float(np.mean([r["iris:corrected:interpupillary_mm"] for r in sel]))]
+                [f"{axis} {angle:+d}", float(np.mean([r[f"d_{axis}"] for r in sel]))]
+                + [float(np.mean([r["change"][m] for r in sel])) for m in BROWS]
             )
-    report.text(
-        "Per applied angle, mean over the photos (fixed scale; the last column is the "
-        "iris-scale interpupillary distance's change, i.e. the iris scale's own pose "
-        "error):\n"
-    )
+    report.text("Per applied angle, mean over the photos (person scale):\n")
     report.table(
         "synthetic_angles",
         [
             ("applied (deg)", None),
             ("measured change (deg)", "{:+.1f}"),
-            ("Δ brow L 2D (mm)", "{:+.2f}"),
-            ("Δ brow L corrected (mm)", "{:+.2f}"),
-            ("Δ brow R 2D (mm)", "{:+.2f}"),
-            ("Δ brow R corrected (mm)", "{:+.2f}"),
-            ("Δ IPD, iris scale (mm)", "{:+.2f}"),
+            ("Δ brow L (mm)", "{:+.2f}"),
+            ("Δ brow R (mm)", "{:+.2f}"),
         ],
         rows,
     )
-    return out
+    return {(m, axis): pose[axis][m] for axis in ("pitch", "yaw") for m in pose[axis]}
 
 
 # --- 4. tolerances --------------------------------------------------------------------------------
@@ -682,20 +525,10 @@ def section_tolerances(report: Report, slopes: dict, synthetic: dict | None) -> 
     )
     rows = []
     if synthetic:
-        for scale_kind in ("fixed", "iris"):
-            for m in BROWS:
-                row = [f"synthetic renders: {m}, {scale_kind} scale, corrected"]
-                for angle in ("pitch", "yaw"):
-                    s_, se = synthetic[(scale_kind, m, angle, "corrected")]
-                    row.append(
-                        f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to "
-                        f"{10 * (s_ + 1.96 * se):+.2f})"
-                    )
-                rows.append(row)
         for m in BROWS:
-            row = [f"synthetic renders: {m}, fixed scale, 2D (no correction)"]
+            row = [f"synthetic renders: {m}, person scale, corrected"]
             for angle in ("pitch", "yaw"):
-                s_, se = synthetic[("fixed", m, angle, "2d")]
+                s_, se = synthetic[(m, angle)]
                 row.append(
                     f"{10 * s_:+.2f} ({10 * (s_ - 1.96 * se):+.2f} to {10 * (s_ + 1.96 * se):+.2f})"
                 )

@@ -45,6 +45,7 @@ from tracker.analysis import (
 from tracker.analysis.noise import lowest_sem
 from tracker.analysis.windows import pauses, short_reason, window_of
 from tracker.metrics import registry
+from tracker.settings import Settings
 
 START = datetime(2026, 1, 1)
 DAY0 = START + timedelta(days=14)  # 2026-01-15, the first session
@@ -620,10 +621,11 @@ def test_welch_interval_matches_scipy():
     assert (low, high) == pytest.approx((expected.low, expected.high))
 
 
-def test_small_samples_say_not_enough_photos():
-    """Two baseline days, two days in weeks 2-4 and two sessions: no number is called
-    detectable (None), the notes say what is missing, and the sentences say "not enough
-    photos yet"."""
+def small_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Three baseline days (-2, -1 and day 0 before its session: 16.8, 16.9, 17.0 mm), two
+    sessions (days 0 and 2, 19:00) each with a photo just before and after it (no change),
+    and two days in weeks 2-4 (days 15 and 20: 18.5 and 19.0 mm); ``LEFT`` is
+    17 + day / 10 exactly."""
     rows = []
     for day, hour, tag in [
         (-2, 8, None),
@@ -646,6 +648,14 @@ def test_small_samples_say_not_enough_photos():
         )
     photos = pd.DataFrame(rows)
     sessions = pd.DataFrame({"started_at": [DAY0 + timedelta(days=d, hours=19) for d in (0, 2)]})
+    return photos, sessions
+
+
+def test_small_samples_say_not_enough_photos():
+    """Two baseline days, two days in weeks 2-4 and two sessions: no number is called
+    detectable (None), the notes say what is missing, and the sentences say "not enough
+    photos yet"."""
+    photos, sessions = small_sample()
     table = trend_table(photos, sessions)
     assert table["detectable"].isna().all()
     assert table["change"].isna().all()
@@ -664,6 +674,54 @@ def test_small_samples_say_not_enough_photos():
         "Not enough photos yet for the long term: need at least 3 days in the window and 3 "
         "baseline days (have 0 and 3).",
     ]
+
+
+def test_settings_change_the_trend():
+    """The thresholds come from the ``settings`` given, not from module constants: with
+    ``min_days=2`` and ``min_pairs=2`` the small sample that is "not enough photos" by default
+    gives the exact changes (2-4 weeks: mean(18.5, 19.0) - mean(16.8, 16.9, 17.0) = +1.85 mm;
+    immediate: 0 mm over 2 sessions; tolerance 1e-9), and with ``min_days=4`` the notes ask
+    for 4 days."""
+    photos, sessions = small_sample()
+    fewer = analyse(photos, sessions, settings=Settings(min_days=2, min_pairs=2))
+    weeks = row(fewer.table, LEFT, "2-4 weeks")
+    assert weeks["n_days"] == 2 and weeks["n_baseline"] == 3
+    assert abs(weeks["change"] - 1.85) <= 1e-9
+    assert pd.isna(weeks["note"]) and weeks["detectable"] is not None
+    immediate = row(fewer.table, LEFT, "immediate")
+    assert immediate["n_sessions"] == 2 and abs(immediate["change"]) <= 1e-9
+    assert fewer.settings.min_days == 2
+
+    more = trend_table(photos, sessions, settings=Settings(min_days=4))
+    assert dict(zip(more["window"], more["note"]))["2-4 weeks"] == (
+        "not enough photos: need at least 4 days in the window and 4 baseline days (have 2 and 3)"
+    )
+
+
+def test_settings_move_the_windows_and_the_report_says_so():
+    """``weeks_2_4_days`` moves the window labels (with (7, 21): day 6 is in the first 2
+    weeks, days 7 and 21 in "2-4 weeks", day 22 long term), the analysis uses them, and the
+    report's method notes state the windows and hours the trend was computed with."""
+    from tracker.report.content import _method_notes
+
+    moved = Settings(weeks_2_4_days=(7, 21))
+    labels = window_of([6, 7, 21, 22], ["treated"] * 4, settings=moved)
+    assert labels.tolist() == ["first 2 weeks", "2-4 weeks", "2-4 weeks", "long term"]
+    photos, sessions = small_sample()
+    trend = analyse(photos, sessions, settings=moved, hours=2.0)
+    windows = trend.daily.set_index("day")["window"]
+    assert windows[15.0] == "2-4 weeks" and windows[20.0] == "2-4 weeks"
+    assert trend.settings.immediate_window_hours == 2.0
+    stored = photos.assign(scale_source="iris")  # as Library.photos() gives them
+    (note,) = [n for n in _method_notes(trend, stored) if n.startswith("Windows:")]
+    assert note.startswith(
+        "Windows: immediate = photos taken up to 2 hours after a session against those up to "
+        "2 hours before it"
+    )
+    assert "2–4 weeks = days 7–21; long term = after day 21." in note
+    default = analyse(photos, sessions)
+    (note,) = [n for n in _method_notes(default, stored) if n.startswith("Windows:")]
+    assert "up to 3 hours after" in note and "2–4 weeks = days 14–28" in note
 
 
 def test_empty_library():

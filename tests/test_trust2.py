@@ -603,6 +603,32 @@ def test_a_bad_stored_date_is_one_line(stocked):
     assert run("session", "list", "--library", stocked).exit_code == 0
 
 
+def test_a_malformed_stored_value_reads_as_empty_and_doctor_names_it(stocked):
+    """A JSON cell edited or damaged by hand (photo 2's reasons, date notes and quality not
+    JSON at all, photo 3's reason codes a number) costs no listing: those values read as
+    empty, every photo is listed, and ``doctor`` names each bad cell on one line."""
+    with sqlite3.connect(stocked / "library.sqlite") as db:
+        db.execute(
+            "UPDATE photos SET status = 'rejected', reasons = '{not json', "
+            "date_notes = 'x', quality = '[1' WHERE id = 2"
+        )
+        db.execute("UPDATE photos SET reason_codes = '5' WHERE id = 3")
+    listed = run("photos", "--library", stocked)
+    assert listed.exit_code == 0, listed.output
+    assert "4 photos." in listed.output
+    with Library(stocked) as library:
+        record = library.photo(2)
+        assert (record["status"], record["reasons"], record["date_notes"]) == ("rejected", [], [])
+        assert library.photo(3)["reasons"] == []
+        assert len(library.photos()) == 4
+    doctor = run("doctor", "--library", stocked)
+    assert doctor.exit_code == 1
+    assert doctor.output.splitlines()[1:] == [
+        "stored values that are not valid JSON (read as empty): photo 2: date_notes; "
+        "photo 2: reasons; photo 2: quality; photo 3: reason_codes"
+    ]
+
+
 @pytest.fixture
 def read_only_copy(stocked, tmp_path):
     """The stocked library on a read-only file system (a tmpfs remounted read-only, as root),

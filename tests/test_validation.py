@@ -405,6 +405,37 @@ def test_report_states_which_pose_the_slope_is_for(quick_run):
     assert "| **quality check limit (settings)** | 20 | 8 | 10 |" in markdown
 
 
+def test_report_markdown_is_well_formed(quick_run):
+    """validation.md up to the capture-geometry study (rendered from
+    templates/validation.md.j2): the title first, blocks separated by exactly one blank line,
+    a single final newline, the four numbered sections
+    in order, and every table's rows with as many cells as its header (11 tables: the
+    summary, 4 for sensitivity, 3 for noise, pose slopes and tolerances, speed)."""
+    text = (Path(quick_run[1]) / "validation.md").read_text()
+    # the capture-geometry study's section follows (tracker.validation.capture writes it)
+    markdown, capture = text.split("\n## Capture geometry on the project's 3-D head\n")
+    assert markdown.startswith("# facetrack validate (--quick)\n\n`facetrack validate --quick`: ")
+    assert markdown.endswith("\n\n") and not markdown.endswith("\n\n\n")
+    markdown = markdown[:-1]
+    assert "\n\n\n" not in markdown
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings[:5] == [
+        "## Summary",
+        "## 1. Sensitivity",
+        "## 2. Noise floor",
+        "## 3. Pose",
+        "## 4. Speed",
+    ]
+    tables = [b for b in markdown.split("\n\n") if b.startswith("| ")]
+    assert len(tables) == 11
+    for block in tables:
+        lines = block.strip("\n").splitlines()
+        assert lines[1].startswith("|:---|") and len(lines) >= 3, lines[:2]
+        width = lines[0].count(" | ")
+        assert lines[1].count("|") == width + 2
+        assert all(line.count(" | ") == width for line in lines[2:]), lines[0]
+
+
 # --- the capture-geometry study on the project's 3-D head (quick plan) ---------------------------
 
 

@@ -268,7 +268,14 @@ def metric_chart(
     start, end = times.min(), times.max()
     pad = max(pd.Timedelta(days=1), (end - start) * 0.02)
     x_low, x_high = start - pad, end + pad
-    _shade_windows(ax, trend.baseline, x_low, x_high, label_size=8.5 if legend else 7.5)
+    _shade_windows(
+        ax,
+        trend.baseline,
+        x_low,
+        x_high,
+        weeks_2_4_days=trend.settings.weeks_2_4_days,
+        label_size=8.5 if legend else 7.5,
+    )
 
     handles: list = []
     noise = trend.noise.set_index("metric")["mdc"]
@@ -374,15 +381,22 @@ def metric_chart(
     return ax
 
 
-def _shade_windows(ax: Axes, baseline, x_low, x_high, *, label_size: float = 8.5) -> None:
-    """Shade the baseline and the 2–4 weeks and long-term windows, labelled at the top."""
-    from tracker.analysis.windows import WEEKS_2_4_DAYS
-
+def _shade_windows(
+    ax: Axes,
+    baseline,
+    x_low,
+    x_high,
+    *,
+    weeks_2_4_days: tuple[int, int],
+    label_size: float = 8.5,
+) -> None:
+    """Shade the baseline and the 2–4 weeks (days ``weeks_2_4_days`` from day 0) and
+    long-term windows, labelled at the top."""
     spans = []
     if baseline.end is not None:
         spans.append(("baseline", x_low, min(baseline.end, x_high)))
     if baseline.day0 is not None:
-        low, high = WEEKS_2_4_DAYS
+        low, high = weeks_2_4_days
         first = baseline.day0 + pd.Timedelta(days=low)
         last = baseline.day0 + pd.Timedelta(days=high + 1)  # day 28 included
         spans.append(("2-4 weeks", max(first, x_low), min(last, x_high)))
@@ -555,7 +569,7 @@ def split_face_chart(trend, *, family: str = "brow_height", ax: Axes | None = No
     dates = pd.to_datetime(daily["date"])
     pad = pd.Timedelta(days=1)
     x_low, x_high = dates.min() - pad, dates.max() + pad
-    _shade_windows(ax, trend.baseline, x_low, x_high)
+    _shade_windows(ax, trend.baseline, x_low, x_high, weeks_2_4_days=trend.settings.weeks_2_4_days)
     colour = "#1f77b4"
     ax.plot(dates, daily["value"], "o", color=colour, markersize=5, zorder=4, label="Per day")
     base = daily.loc[daily["window"] == "baseline", "value"]

@@ -1089,6 +1089,12 @@ def doctor(rebuild, workers, library_dir):
             f"{len(report['copies_without_row'])} stored copies have no row; "
             f"facetrack doctor --rebuild re-creates the database from every copy"
         )
+    if report["unreadable_values"]:
+        sound = False
+        click.echo(
+            "stored values that are not valid JSON (read as empty): "
+            + "; ".join(report["unreadable_values"])
+        )
     click.get_current_context().exit(0 if sound else 1)
 
 
@@ -1240,7 +1246,9 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
         design_lines(result) + overview_lines(result),
         lead_sentences(result, combine=many),
         table_lines(result.table),
-        summary_sentences(whole_face(result.table), fade=result.fade, combine=many)
+        summary_sentences(
+            whole_face(result.table), fade=result.fade, combine=many, settings=result.settings
+        )
         + what_it_would_take(result),
         months,
     ):

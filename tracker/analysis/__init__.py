@@ -9,7 +9,7 @@ Input: the library's tidy frames (``Library.photos(person_scale=True)``,
     with Library() as library:
         trend = analyse(library.photos(person_scale=True), library.sessions())
     print(trend.table)                       # one row per metric and window
-    print("\\n".join(summary_sentences(trend.table, fade=trend.fade)))
+    print("\\n".join(summary_sentences(trend.table, fade=trend.fade, settings=trend.settings)))
 """
 
 from tracker.analysis.capture import (

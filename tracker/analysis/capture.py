@@ -186,7 +186,10 @@ def advice_column(
 
 
 def consistent_distance(
-    photos: pd.DataFrame, *, max_change_pct: float | None = None
+    photos: pd.DataFrame,
+    *,
+    max_change_pct: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """``photos`` with accepted photos of unusual camera distance marked rejected, with the
     reason.
@@ -198,9 +201,7 @@ def consistent_distance(
     photos: 31 cm, your usual is 42 cm (limit +/-20 %)"). Photos of unknown distance stay.
     Returns a copy; ``photos`` is not changed.
     """
-    limit = (
-        DEFAULT_SETTINGS.trend_max_distance_change_pct if max_change_pct is None else max_change_pct
-    )
+    limit = settings.trend_max_distance_change_pct if max_change_pct is None else max_change_pct
     out = photos.copy()
     if "camera_distance_mm" not in out:
         return out

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tracker.analysis.windows import choose_baseline, photo_roles
-from tracker.settings import DEFAULT_SETTINGS
+from tracker.settings import DEFAULT_SETTINGS, Settings
 
 
 def choose_pair(
@@ -23,6 +23,7 @@ def choose_pair(
     after=None,
     view: str = "front",
     side: str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> tuple[list[int], list[int]]:
     """Candidate photo ids for the before/after comparison, best first.
 
@@ -55,20 +56,20 @@ def choose_pair(
 
     if before is not None and after is not None:
         return nearest(before), nearest(after)
-    baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
+    baseline = choose_baseline(photos, sessions, baseline_until=baseline_until, settings=settings)
     if baseline.end is None:
         return [], []
     kept = kept.sort_values("captured_at", ascending=False)
     before_ids = kept.loc[kept["captured_at"] < baseline.end, "id"].astype(int).tolist()
     later = kept.loc[kept["captured_at"] >= baseline.end]
-    immediate = photo_roles(later, sessions)["role"] == "after"
+    immediate = photo_roles(later, sessions, settings=settings)["role"] == "after"
     on_treatment = pd.Series(True, index=later.index)
     if sessions is not None and len(sessions):
         starts = pd.to_datetime(sessions["started_at"]).sort_values().to_numpy()
         taken = later["captured_at"].to_numpy()
         last = starts[np.clip(np.searchsorted(starts, taken, side="right") - 1, 0, None)]
         gap = (taken - last) / np.timedelta64(1, "D")
-        on_treatment = pd.Series(gap <= DEFAULT_SETTINGS.pause_days, index=later.index)
+        on_treatment = pd.Series(gap <= settings.pause_days, index=later.index)
     after_ids = (
         later.loc[~immediate & on_treatment, "id"].astype(int).tolist()
         + later.loc[~immediate & ~on_treatment, "id"].astype(int).tolist()

@@ -17,10 +17,10 @@ from tracker.analysis.noise import (
     REPEATS_SOURCE,
     SELFIE_SOURCE,
 )
-from tracker.analysis.trend import FADE_DAYS, PLANNING_POWER, days_needed
-from tracker.analysis.windows import WEEKS_2_4_DAYS
+from tracker.analysis.trend import PLANNING_POWER, days_needed
 from tracker.formatting import none_if_nan, number, plural, text_table
 from tracker.metrics import registry
+from tracker.settings import DEFAULT_SETTINGS, Settings
 
 METRIC_LABELS = {m.name: m.label for m in registry.METRICS}
 # How each window reads after a change, and as the thing there are not enough photos for.
@@ -97,7 +97,11 @@ def _label(row) -> str:
 
 
 def summary_sentences(
-    table: pd.DataFrame, *, fade: pd.DataFrame | None = None, combine: bool = False
+    table: pd.DataFrame,
+    *,
+    fade: pd.DataFrame | None = None,
+    combine: bool = False,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> list[str]:
     """Plain-language lines for a window table (``Trend.table``), window by window.
 
@@ -108,7 +112,8 @@ def summary_sentences(
     metric's sentence starts "Exploratory:". A window with too few photos for every metric gets one
     "Not enough photos yet for ..." line. With ``combine``, the metrics of a window without
     a detectable change share one line (for tables of many metrics). With ``fade``
-    (``Trend.fade``), one line per metric and pause says whether the gain held.
+    (``Trend.fade``), one line per metric and pause says whether the gain held; give the
+    trend's ``settings`` (``Trend.settings``) for the length of the weeks it compares.
     """
     lines: list[str] = []
     for window in WINDOW_PHRASES:
@@ -140,7 +145,7 @@ def summary_sentences(
                 f"threshold): {', '.join(quiet)}."
             )
     if fade is not None:
-        lines += _fade_sentences(fade, combine=combine)
+        lines += _fade_sentences(fade, combine=combine, fade_days=settings.fade_days)
     return lines
 
 
@@ -151,7 +156,7 @@ def _pause_text(row) -> str:
     return f"during the {row.pause_days:.0f}-day pause after {when}"
 
 
-def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
+def _fade_sentences(fade: pd.DataFrame, *, combine: bool, fade_days: int) -> list[str]:
     lines: list[str] = []
     for _, rows in fade.groupby("last_session", sort=True):
         if rows["verdict"].isna().all():
@@ -174,7 +179,7 @@ def _fade_sentences(fade: pd.DataFrame, *, combine: bool = False) -> list[str]:
                 }
                 lines.append(
                     f"{label} {_change_text(row, row.metric)} {_pause_text(row)} "
-                    f"(its last {FADE_DAYS} days against the last {FADE_DAYS} on "
+                    f"(its last {fade_days} days against the last {fade_days} on "
                     f"treatment): {verdict[row.verdict]}."
                 )
         if held:
@@ -353,7 +358,7 @@ def what_it_would_take(
     The noisier of ``metrics`` is planned for, at the first (strictest) level of the
     report's family-wise control for one of its rows, with ``trend.PLANNING_POWER`` (80 %):
     see ``trend.days_needed``. Returns no line when a primary outcome is detectable, or
-    when the baseline has fewer than 3 days to measure the noise on.
+    when the baseline has fewer than ``trend.settings.min_days`` days to measure the noise on.
     """
     table = trend.table
     if (
@@ -403,7 +408,7 @@ def what_it_would_take(
             f"no number of photos afterwards can show a {size} change reliably; a "
             "steadier way of taking photos (same distance, light and pose) would."
         ]
-    low, high = WEEKS_2_4_DAYS
+    low, high = trend.settings.weeks_2_4_days
     span = high - low + 1
     options = []
     for k, days in plans.items():

@@ -36,7 +36,7 @@ a gate, because a window's change is a mean of many photos.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -62,7 +62,6 @@ from tracker.analysis.noise import (
     sem_upper_bound,
 )
 from tracker.analysis.windows import (
-    IMMEDIATE_HOURS,
     WINDOWS,
     Baseline,
     choose_baseline,
@@ -76,13 +75,10 @@ from tracker.analysis.windows import (
 )
 from tracker.metrics import registry
 from tracker.metrics.registry import SPLIT_FACE, WHOLE_FACE
-from tracker.settings import DEFAULT_SETTINGS
+from tracker.settings import DEFAULT_SETTINGS, Settings
 
-# Thresholds live in tracker.settings (their reasons are given there).
-MIN_DAYS = DEFAULT_SETTINGS.min_days
-MIN_PAIRS = DEFAULT_SETTINGS.min_pairs
-FADE_DAYS = DEFAULT_SETTINGS.fade_days
-MIN_SLOPE_SPAN_DAYS = DEFAULT_SETTINGS.min_slope_span_days
+# The thresholds (days and pairs needed, fade and slope spans) live in tracker.settings (their
+# reasons are given there) and are passed down as ``settings=``.
 CONFIDENCE = 0.95
 # Serial correlation between days is estimated only from this many pairs of consecutive
 # days (fewer give an estimate too noisy to use), and never taken above MAX (a series that
@@ -225,6 +221,9 @@ class Trend:
         drift), and why.
     adherence : dict or None
         With a plan: whether it was followed (``design.adherence``).
+    settings : Settings
+        The settings the trend was computed with (``immediate_window_hours`` is the
+        ``hours`` used): the text, the charts and the report describe the windows from them.
     """
 
     table: pd.DataFrame
@@ -240,6 +239,7 @@ class Trend:
     rejected: dict[str, int]
     design: Design = Design("whole-face")
     adherence: dict | None = None
+    settings: Settings = DEFAULT_SETTINGS
 
 
 def analyse(
@@ -249,8 +249,9 @@ def analyse(
     metrics: list[str] | tuple[str, ...] | None = None,
     baseline_until: date | datetime | str | None = None,
     sem: float | dict[str, float] | None = None,
-    hours: float = IMMEDIATE_HOURS,
+    hours: float | None = None,
     plan: Plan | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> Trend:
     """Analyse a photo library's metrics over time.
 
@@ -272,13 +273,17 @@ def analyse(
         the first session, else the first week of photos.
     sem : float or dict, optional
         The SEM to use (for every metric, or per metric) instead of measuring it.
-    hours : float
-        How close to a session an untagged photo must be to count as before or after it.
+    hours : float, optional
+        How close to a session an untagged photo must be to count as before or after it
+        (default ``settings.immediate_window_hours``).
     plan : Plan, optional
         The planned experiment (``facetrack plan``): an on/off plan adds the on/off rows,
         and the result says whether the plan was followed. The split-face rows need no
         plan: they come whenever every session treated the same one side (``side``
         column of ``sessions``).
+    settings : Settings
+        The windows, the days and pairs each comparison needs, the pose and distance limits
+        (``tracker.settings``).
 
     Returns
     -------
@@ -292,6 +297,8 @@ def analyse(
     missing = [c for c in REQUIRED_COLUMNS if c not in photos.columns]
     if missing:
         raise ValueError(f"photos lack the column(s) {', '.join(missing)}")
+    if hours is not None:
+        settings = replace(settings, immediate_window_hours=float(hours))
     # tables of earlier versions (mouth corner and cheek heights) read as today's
     photos = registry.upgrade_columns(photos)
     if metrics is not None:
@@ -300,14 +307,14 @@ def analyse(
     design = design_of(sessions, plan)
     photos, split = split_face_columns(photos, metrics, design.treated)
     metrics = [*split, *metrics]  # a split-face design leads with its split-face rows
-    photos = consistent_distance(consistent_pose(photos))
-    baseline = choose_baseline(photos, sessions, baseline_until=baseline_until)
-    long = prepare(photos, sessions, baseline, metrics, hours=hours)
-    daily = daily_values(long)
+    photos = consistent_distance(consistent_pose(photos, settings=settings), settings=settings)
+    baseline = choose_baseline(photos, sessions, baseline_until=baseline_until, settings=settings)
+    long = prepare(photos, sessions, baseline, metrics, settings=settings)
+    daily = daily_values(long, settings=settings)
     pairs = immediate_pairs(long)
-    noise = noise_floor(long, metrics, sem=sem, daily=daily)
+    noise = noise_floor(long, metrics, sem=sem, daily=daily, settings=settings)
     latest = long["captured_at"].max() if len(long) else None
-    pause_log = pauses(sessions, latest=latest)
+    pause_log = pauses(sessions, latest=latest, settings=settings)
     daily_by = {m: g for m, g in daily.groupby("metric", sort=False)}
     pairs_by = {m: g for m, g in pairs.groupby("metric", sort=False)}
     noise_by = noise.set_index("metric")
@@ -321,7 +328,7 @@ def analyse(
         treated = days.loc[
             ~days["window"].isin(["baseline", "before treatment"]) & (days["day"] >= 0)
         ]
-        slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy())
+        slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy(), settings=settings)
         outcome = outcome_of(metric)
         kind = registry.get(metric).design
         shared = {
@@ -339,17 +346,19 @@ def analyse(
             {
                 **shared,
                 "window": "immediate",
-                **_immediate(pairs_by.get(metric, empty_pairs), sem_used),
+                **_immediate(pairs_by.get(metric, empty_pairs), sem_used, settings),
             }
         )
         for window in WINDOWS[1:]:
             inside = days.loc[days["window"] == window]
-            rows.append({**shared, "window": window, **_compare(inside, base, sem_used)})
+            rows.append({**shared, "window": window, **_compare(inside, base, sem_used, settings)})
         common = {"metric": metric, "design": kind, "outcome": outcome, "mdc": mdc}
-        months += _monthly(common, treated, base, sem_used)
-        fades += _fades(common, days, base, pause_log, sem_used, latest)
+        months += _monthly(common, treated, base, sem_used, settings)
+        fades += _fades(common, days, base, pause_log, sem_used, latest, settings)
         if design.name == ON_OFF and plan is not None and metric not in split:
-            rows.append({**shared, "design": ON_OFF, **on_off(days, plan, sem_used)})
+            rows.append(
+                {**shared, "design": ON_OFF, **on_off(days, plan, sem_used, settings=settings)}
+            )
     family_control([*rows, *fades])
     family_control(months)
     for row in fades:
@@ -375,6 +384,7 @@ def analyse(
             if plan is None
             else adherence(plan, sessions, long["captured_at"] if len(long) else [])
         ),
+        settings=settings,
     )
 
 
@@ -437,6 +447,7 @@ def noise_floor(
     *,
     sem: float | dict[str, float] | None = None,
     daily: pd.DataFrame | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """The SEM and MDC95 of each metric (``NOISE_COLUMNS``).
 
@@ -449,7 +460,8 @@ def noise_floor(
     can. Without repeats, the selfie study's SEM (``noise.floor_sem``; the 2-D benchmark's,
     said to be a lower bound, for metrics the study has not measured yet).
 
-    ``daily`` (``windows.daily_values``) adds ``day_sd`` and ``photos_per_day``.
+    ``daily`` (``windows.daily_values``) adds ``day_sd`` and ``photos_per_day`` (the SD of
+    the baseline days, given ``settings.min_days`` of them or more).
     """
     rows = []
     repeats: dict[str, tuple[float, int]] = {}
@@ -461,7 +473,7 @@ def noise_floor(
             repeats[metric] = sem_from_repeats(
                 zip(per_group["var"].to_numpy(), per_group["n"].to_numpy()), variances=True
             )
-    day_sd, per_day = _day_noise(daily, metrics)
+    day_sd, per_day = _day_noise(daily, metrics, settings.min_days)
     for metric in metrics:
         extra = (day_sd.get(metric, math.nan), per_day.get(metric, math.nan))
         if isinstance(sem, (int, float)) or (isinstance(sem, dict) and metric in sem):
@@ -493,13 +505,13 @@ def noise_floor(
 
 
 def _day_noise(
-    daily: pd.DataFrame | None, metrics: list[str]
+    daily: pd.DataFrame | None, metrics: list[str], min_days: int
 ) -> tuple[dict[str, float], dict[str, float]]:
     if daily is None or daily.empty:
         return {}, {}
     base = daily.loc[daily["window"] == "baseline"]
     spread = base.groupby("metric")["value"].agg(
-        lambda v: float(v.std(ddof=1)) if v.size >= MIN_DAYS else math.nan
+        lambda v: float(v.std(ddof=1)) if v.size >= min_days else math.nan
     )
     counts = daily.groupby("metric")["n_photos"].median()
     return spread.to_dict(), counts.astype(np.float64).to_dict()
@@ -537,17 +549,19 @@ def mean_interval(values, *, confidence: float = CONFIDENCE) -> tuple[float, flo
     return mean, mean - half, mean + half
 
 
-def theil_sen(days, values, *, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+def theil_sen(
+    days, values, *, confidence: float = CONFIDENCE, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[float, float, float]:
     """Theil–Sen slope per week of ``values`` against ``days`` with its interval.
 
-    Returns ``(slope, low, high)`` in units per week; NaNs when fewer than ``MIN_DAYS`` days
-    or when they span less than ``MIN_SLOPE_SPAN_DAYS``.
+    Returns ``(slope, low, high)`` in units per week; NaNs when fewer than
+    ``settings.min_days`` days or when they span less than ``settings.min_slope_span_days``.
     """
     x = np.asarray(days, dtype=np.float64)
     y = np.asarray(values, dtype=np.float64)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
-    if np.unique(x).size < MIN_DAYS or np.ptp(x) < MIN_SLOPE_SPAN_DAYS:
+    if np.unique(x).size < settings.min_days or np.ptp(x) < settings.min_slope_span_days:
         return math.nan, math.nan, math.nan
     result = stats.theilslopes(y, x / 7.0, alpha=confidence)
     return float(result.slope), float(result.low_slope), float(result.high_slope)
@@ -799,7 +813,7 @@ _TOO_FEW = {
 }
 
 
-def _immediate(pairs: pd.DataFrame, sem: float) -> dict:
+def _immediate(pairs: pd.DataFrame, sem: float, settings: Settings) -> dict:
     n = len(pairs)
     counts = {
         "n_sessions": n,
@@ -807,12 +821,12 @@ def _immediate(pairs: pd.DataFrame, sem: float) -> dict:
         "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
         "n_baseline": None,
     }
-    if n < MIN_PAIRS:
+    if n < settings.min_pairs:
         return {
             **counts,
             **_TOO_FEW,
             "note": f"not enough photos: need before and after photos of at least "
-            f"{MIN_PAIRS} sessions (have {n})",
+            f"{settings.min_pairs} sessions (have {n})",
         }
     return {
         **counts,
@@ -839,7 +853,7 @@ def _day_numbers(days: pd.DataFrame) -> np.ndarray:
     return days["date"].to_numpy("datetime64[D]").astype(np.int64).astype(np.float64)
 
 
-def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
+def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float, settings: Settings) -> dict:
     n, nb = len(inside), len(base)
     counts = {
         "n_sessions": None,
@@ -847,19 +861,25 @@ def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
         "n_photos": int(inside["n_photos"].sum()),
         "n_baseline": nb,
     }
-    if n < MIN_DAYS or nb < MIN_DAYS:
-        return {**counts, **_TOO_FEW, "note": _too_few_days(n, nb, "in the window")}
+    if n < settings.min_days or nb < settings.min_days:
+        return {
+            **counts,
+            **_TOO_FEW,
+            "note": _too_few_days(n, nb, "in the window", settings.min_days),
+        }
     return {**counts, **_days(inside, base, sem), "note": None}
 
 
-def _too_few_days(n: int, nb: int, where: str) -> str:
+def _too_few_days(n: int, nb: int, where: str, min_days: int) -> str:
     return (
-        f"not enough photos: need at least {MIN_DAYS} days {where} and {MIN_DAYS} "
+        f"not enough photos: need at least {min_days} days {where} and {min_days} "
         f"baseline days (have {n} and {nb})"
     )
 
 
-def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float) -> list[dict]:
+def _monthly(
+    common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float, settings: Settings
+) -> list[dict]:
     rows: list[dict] = []
     if treated.empty:
         return rows
@@ -883,8 +903,10 @@ def _monthly(common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float
             "n_photos": int(photos[inside].sum()),
             "mean": float(value[inside].mean()),
         }
-        if n < MIN_DAYS or len(base) < MIN_DAYS:
-            row.update(_TOO_FEW, note=_too_few_days(n, len(base), "in the month"))
+        if n < settings.min_days or len(base) < settings.min_days:
+            row.update(
+                _TOO_FEW, note=_too_few_days(n, len(base), "in the month", settings.min_days)
+            )
         else:
             row.update(
                 compare_days(
@@ -907,12 +929,14 @@ def _fades(
     pause_log: pd.DataFrame,
     sem: float,
     latest,
+    settings: Settings,
 ) -> list[dict]:
     rows: list[dict] = []
     if pause_log.empty:
         return rows
     treated = days.loc[days["window"] != "baseline"]
     one_day = pd.Timedelta(days=1)
+    fade_days, min_days = settings.fade_days, settings.min_days
     for pause in pause_log.itertuples(index=False):
         last = pause.last_session.normalize()
         end = (
@@ -921,12 +945,12 @@ def _fades(
             else pause.resumed.normalize()
         )
         before = treated.loc[
-            (treated["date"] > last - FADE_DAYS * one_day) & (treated["date"] <= last)
+            (treated["date"] > last - fade_days * one_day) & (treated["date"] <= last)
         ]
         during = treated.loc[
             (treated["date"] > last)
             & (treated["date"] < end)
-            & (treated["date"] >= end - FADE_DAYS * one_day)
+            & (treated["date"] >= end - fade_days * one_day)
         ]
         row = {
             **common,
@@ -942,13 +966,13 @@ def _fades(
                 else math.nan
             ),
         }
-        if len(before) < MIN_DAYS or len(during) < MIN_DAYS:
+        if len(before) < min_days or len(during) < min_days:
             row.update(
                 _TOO_FEW,
                 note=(
-                    f"not enough photos: need at least {MIN_DAYS} days in the last "
-                    f"{FADE_DAYS} days on treatment and in the pause's last "
-                    f"{FADE_DAYS} days (have {len(before)} and {len(during)})"
+                    f"not enough photos: need at least {min_days} days in the last "
+                    f"{fade_days} days on treatment and in the pause's last "
+                    f"{fade_days} days (have {len(before)} and {len(during)})"
                 ),
             )
         else:
@@ -980,7 +1004,9 @@ def _frame(rows: list[dict], columns: list[str], *, ints: tuple[str, ...]) -> pd
 ON_OFF_WINDOW = "on vs off"
 
 
-def on_off(days: pd.DataFrame, plan: Plan, sem: float) -> dict:
+def on_off(
+    days: pd.DataFrame, plan: Plan, sem: float, *, settings: Settings = DEFAULT_SETTINGS
+) -> dict:
     """On days against off days of an on/off plan, allowing for a slow drift.
 
     The per-day values from the plan's start to its end are fitted by least squares with an
@@ -1007,12 +1033,13 @@ def on_off(days: pd.DataFrame, plan: Plan, sem: float) -> dict:
         "n_photos": int(inside["n_photos"].sum()),
         "n_baseline": n_off,
     }
-    if n_on < MIN_DAYS or n_off < MIN_DAYS:
+    min_days = settings.min_days
+    if n_on < min_days or n_off < min_days:
         return {
             **counts,
             **_TOO_FEW,
             "note": (
-                f"not enough photos: need at least {MIN_DAYS} days on and {MIN_DAYS} days "
+                f"not enough photos: need at least {min_days} days on and {min_days} days "
                 f"off treatment (have {n_on} and {n_off})"
             ),
         }

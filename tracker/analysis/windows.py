@@ -18,18 +18,14 @@ import pandas as pd
 
 # The windows of the seed guidance on microcurrent, in the order they are reported.
 from tracker.formatting import parse_when
-from tracker.settings import DEFAULT_SETTINGS
+from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Reason, ReasonCode
 
 WINDOWS = ("immediate", "2-4 weeks", "long term")
 # Day labels of per-day values: the baseline, then by days from day 0.
 DAY_WINDOWS = ("baseline", "before treatment", "first 2 weeks", "2-4 weeks", "long term")
-
-# Thresholds live in tracker.settings (their reasons are given there).
-IMMEDIATE_HOURS = DEFAULT_SETTINGS.immediate_window_hours
-FIRST_WEEK_DAYS = DEFAULT_SETTINGS.first_week_days
-WEEKS_2_4_DAYS = DEFAULT_SETTINGS.weeks_2_4_days
-PAUSE_DAYS = DEFAULT_SETTINGS.pause_days
+# The windows' lengths and the other thresholds live in tracker.settings (their reasons are
+# given there) and are passed down as ``settings=``.
 
 
 @dataclass(frozen=True)
@@ -69,12 +65,13 @@ def choose_baseline(
     sessions: pd.DataFrame | None = None,
     *,
     baseline_until: date | datetime | str | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> Baseline:
     """Choose the baseline photos and day 0.
 
     Rules, in order: ``baseline_until`` (a date includes that whole day; a date-time
     includes photos up to it); else the accepted photos taken before the first logged
-    session; else the first week of accepted photos (``FIRST_WEEK_DAYS``), also when
+    session; else the first week of accepted photos (``settings.first_week_days``), also when
     sessions are logged but no accepted photo precedes them (the note then says that the
     baseline includes treated days). Day 0 is the first session's day, else the day after
     the baseline.
@@ -92,7 +89,7 @@ def choose_baseline(
     elif first is not None and (taken < first).any():
         end, rule = first, "before the first session"
     elif not taken.empty:
-        end = taken.min().normalize() + pd.Timedelta(days=FIRST_WEEK_DAYS)
+        end = taken.min().normalize() + pd.Timedelta(days=settings.first_week_days)
         rule = "first week"
         if first is not None:
             note = (
@@ -125,7 +122,11 @@ def _until(value: date | datetime | str) -> tuple[pd.Timestamp, str]:
 
 
 def photo_roles(
-    photos: pd.DataFrame, sessions: pd.DataFrame | None = None, *, hours: float = IMMEDIATE_HOURS
+    photos: pd.DataFrame,
+    sessions: pd.DataFrame | None = None,
+    *,
+    hours: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Each photo's place around a treatment session: before, after or neither.
 
@@ -133,7 +134,8 @@ def photo_roles(
     the logged session of the same day nearest in time, or to that day when no session is
     logged then. An untagged photo taken within ``hours`` before a session's start is
     "before" it; one taken from the start to ``hours`` after its end (start + minutes) is
-    "after" it (the nearest session's start wins when several qualify).
+    "after" it (the nearest session's start wins when several qualify). ``hours`` defaults
+    to ``settings.immediate_window_hours``.
 
     Returns
     -------
@@ -142,6 +144,8 @@ def photo_roles(
         shared by the photos of one session: "session <id>" or "day YYYY-MM-DD"; None) and
         ``session_id`` (nullable Int64).
     """
+    if hours is None:
+        hours = settings.immediate_window_hours
     taken = pd.to_datetime(photos["captured_at"]).to_numpy("datetime64[ns]")
     tags = (
         photos["session"]
@@ -204,7 +208,8 @@ def prepare(
     baseline: Baseline,
     metrics: list[str],
     *,
-    hours: float = IMMEDIATE_HOURS,
+    hours: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """The accepted photos in long form: one row per photo and metric with a value.
 
@@ -236,7 +241,7 @@ def prepare(
     frame["phase"] = np.select(
         [in_baseline, untreated], ["baseline", "before treatment"], default="treated"
     ).astype(object)
-    frame = frame.join(photo_roles(kept, sessions, hours=hours))
+    frame = frame.join(photo_roles(kept, sessions, hours=hours, settings=settings))
     frame = frame.join(kept[metrics].astype(np.float64))
     long = frame.melt(
         id_vars=[c for c in frame.columns if c not in metrics],
@@ -250,12 +255,13 @@ def prepare(
 _PHASE_ORDER = {"baseline": 0, "before treatment": 1, "treated": 2}
 
 
-def window_of(day, phase) -> np.ndarray:
-    """The label (``DAY_WINDOWS``) of each day number and phase (see ``prepare``): treated
-    days 0-13 are "first 2 weeks", 14-28 "2-4 weeks", from 29 "long term"."""
+def window_of(day, phase, *, settings: Settings = DEFAULT_SETTINGS) -> np.ndarray:
+    """The label (``DAY_WINDOWS``) of each day number and phase (see ``prepare``): with the
+    default ``settings.weeks_2_4_days`` (14, 28), treated days 0-13 are "first 2 weeks",
+    14-28 "2-4 weeks", from 29 "long term"."""
     day = np.asarray(day, dtype=np.float64)
     phase = np.asarray(phase, dtype=object)
-    low, high = WEEKS_2_4_DAYS
+    low, high = settings.weeks_2_4_days
     labels = np.select(
         [phase == "baseline", (phase == "before treatment") | (day < 0), day < low, day <= high],
         ["baseline", "before treatment", "first 2 weeks", "2-4 weeks"],
@@ -264,7 +270,7 @@ def window_of(day, phase) -> np.ndarray:
     return labels.astype(object)
 
 
-def daily_values(long: pd.DataFrame) -> pd.DataFrame:
+def daily_values(long: pd.DataFrame, *, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """Per-day values: the median of a day's accepted photos, per metric.
 
     Photos taken right after a session (role "after") are left out: they carry the
@@ -288,7 +294,7 @@ def daily_values(long: pd.DataFrame) -> pd.DataFrame:
         ],
         axis=1,
     ).reset_index()
-    daily["window"] = window_of(daily["day"], daily["phase"])
+    daily["window"] = window_of(daily["day"], daily["phase"], settings=settings)
     order = {name: i for i, name in enumerate(pd.unique(long["metric"]))}
     daily = daily.sort_values(
         ["metric", "date", "phase"],
@@ -348,9 +354,11 @@ def pauses(
     sessions: pd.DataFrame | None,
     *,
     latest: pd.Timestamp | None = None,
-    min_days: float = PAUSE_DAYS,
+    min_days: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Pauses in the treatment log: gaps of more than ``min_days`` between sessions.
+    """Pauses in the treatment log: gaps of more than ``min_days`` (default
+    ``settings.pause_days``) between sessions.
 
     With ``latest`` (the latest photo's time), the time since the last session counts too
     (an ongoing pause, ``resumed`` NaT).
@@ -362,6 +370,8 @@ def pauses(
         the next one, NaT when ongoing), ``days`` (length up to ``resumed`` or ``latest``),
         ``ongoing`` (bool).
     """
+    if min_days is None:
+        min_days = settings.pause_days
     columns = ["last_session", "resumed", "days", "ongoing"]
     starts = (
         pd.Series(dtype="datetime64[ns]")
@@ -394,7 +404,11 @@ def short_reason(reason: str) -> str:
 
 
 def consistent_pose(
-    photos: pd.DataFrame, *, max_pitch_deg: float | None = None, max_yaw_deg: float | None = None
+    photos: pd.DataFrame,
+    *,
+    max_pitch_deg: float | None = None,
+    max_yaw_deg: float | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """``photos`` with accepted photos of unusual pose marked rejected, with the reason.
 
@@ -403,10 +417,8 @@ def consistent_pose(
     of the accepted photos by more than the limits (default: the settings') is left out and
     counted with the other rejected photos. Returns a copy; ``photos`` is not changed.
     """
-    max_pitch = (
-        DEFAULT_SETTINGS.trend_max_pitch_from_usual_deg if max_pitch_deg is None else max_pitch_deg
-    )
-    max_yaw = DEFAULT_SETTINGS.trend_max_yaw_from_usual_deg if max_yaw_deg is None else max_yaw_deg
+    max_pitch = settings.trend_max_pitch_from_usual_deg if max_pitch_deg is None else max_pitch_deg
+    max_yaw = settings.trend_max_yaw_from_usual_deg if max_yaw_deg is None else max_yaw_deg
     out = photos.copy()
     if "pitch_deg" not in out or "yaw_deg" not in out:
         return out

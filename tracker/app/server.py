@@ -230,7 +230,9 @@ def _dashboard_data(state: AppState) -> dict:
         # the design (and a split-face or on/off design's own rows) leads
         "sentences": design_lines(trend)
         + lead_sentences(trend, combine=True)
-        + summary_sentences(whole_face(trend.table), fade=trend.fade, combine=True),
+        + summary_sentences(
+            whole_face(trend.table), fade=trend.fade, combine=True, settings=trend.settings
+        ),
         "overview": overview_lines(trend),
         "charts": charts,
         "n_photos": len(photos),

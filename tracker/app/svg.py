@@ -41,7 +41,6 @@ def metric_svg(trend, sessions: pd.DataFrame | None, name: str, *, chart_id: str
         A chart name of ``tracker.charts.CHART_METRICS`` ("brow_height") or a metric column.
     """
     from tracker.analysis.text import metric_unit
-    from tracker.analysis.windows import WEEKS_2_4_DAYS
 
     columns = chart_metrics(name)
     unit = metric_unit(columns[0])[0]
@@ -98,8 +97,9 @@ def metric_svg(trend, sessions: pd.DataFrame | None, name: str, *, chart_id: str
     if base_info.end is not None:
         spans.append(("baseline", t0, min(base_info.end, t1)))
     if base_info.day0 is not None:
-        first = base_info.day0 + pd.Timedelta(days=WEEKS_2_4_DAYS[0])
-        last = base_info.day0 + pd.Timedelta(days=WEEKS_2_4_DAYS[1] + 1)
+        low, high = trend.settings.weeks_2_4_days
+        first = base_info.day0 + pd.Timedelta(days=low)
+        last = base_info.day0 + pd.Timedelta(days=high + 1)
         spans += [("2-4 weeks", max(first, t0), min(last, t1)), ("long term", max(last, t0), t1)]
     for window, a, b in spans:
         if b <= a:

@@ -67,6 +67,8 @@ POSE_COLUMNS = ("yaw_deg", "pitch_deg", "roll_deg")
 # The capture beyond the pose: camera distance (per measurement) and the focal length it came
 # from (per photo, see tracker.photos.camera).
 CAMERA_COLUMNS = ("camera_distance_mm", "focal_length_35mm", "focal_source")
+# photo columns holding JSON (a list; quality: a dict)
+JSON_COLUMNS = ("date_notes", "reasons", "reason_codes", "quality")
 
 
 class NotStored(Exception):
@@ -714,7 +716,9 @@ class Library:
         -------
         dict with ``integrity`` ("ok" or SQLite's first complaint), ``photos`` (rows),
         ``copies`` (files in photos/), ``missing_copies`` (ids of photos whose stored copy or
-        linked original is gone) and ``copies_without_row`` (paths relative to the library).
+        linked original is gone), ``copies_without_row`` (paths relative to the library) and
+        ``unreadable_values`` ("photo ID: column" for stored dates' notes, reasons or quality
+        scores that are not valid JSON: they read as empty).
         """
         integrity = self._conn.execute("PRAGMA integrity_check").fetchone()[0]
         rows = self._conn.execute("SELECT id, stored_path, linked FROM photos").fetchall()
@@ -735,6 +739,7 @@ class Library:
             "copies": len(self.stored_copies()),
             "missing_copies": missing,
             "copies_without_row": loose,
+            "unreadable_values": _bad_json_cells(self._conn),
         }
 
     @classmethod
@@ -997,7 +1002,7 @@ class Library:
 
     def _photo_fields(self, row: sqlite3.Row) -> dict:
         """The fields of a photo row shared by ``photos()`` and ``photo_records()``."""
-        notes = json.loads(row["date_notes"])
+        notes = _stored_json(row["date_notes"], [])
         return {
             "id": row["id"],
             "file": row["original_path"],
@@ -1010,7 +1015,9 @@ class Library:
             "status": row["status"],
             "reasons": [
                 Reason(code, text)
-                for code, text in zip(json.loads(row["reason_codes"]), json.loads(row["reasons"]))
+                for code, text in zip(
+                    _stored_json(row["reason_codes"], []), _stored_json(row["reasons"], [])
+                )
             ],
             "session": row["session"],
             "tag": row["tag"],
@@ -1766,6 +1773,37 @@ def _refuse_duplicate(db: sqlite3.Connection, values: tuple, other_than: int = 0
         )
 
 
+def _stored_json(text: str | None, default: list | dict):
+    """A stored JSON list or dict; ``default`` when the cell is empty or holds something else
+    (a database edited or damaged by hand): one bad cell must not make every listing of the
+    library fail. ``Library.doctor`` names such cells."""
+    if text is None:
+        return default
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def _bad_json_cells(db: sqlite3.Connection) -> list[str]:
+    """ "photo ID: column" for every photo cell that should hold a JSON list or dict and
+    does not."""
+    bad = []
+    rows = db.execute(f"SELECT id, {', '.join(JSON_COLUMNS)} FROM photos ORDER BY id")
+    for photo_id, *cells in rows:
+        for column, text in zip(JSON_COLUMNS, cells):
+            if text is None:
+                continue
+            try:
+                readable = isinstance(json.loads(text), dict if column == "quality" else list)
+            except (TypeError, ValueError):
+                readable = False
+            if not readable:
+                bad.append(f"photo {photo_id}: {column}")
+    return bad
+
+
 def _stored_time(text: str, what: str) -> datetime:
     """A stored ISO time; LibraryError (not a traceback) when the database holds a bad one."""
     try:
@@ -1879,8 +1917,8 @@ def _advice(row: sqlite3.Row, usual) -> str | None:
 
     fixes: list[str] = []
     if row["status"] == "rejected":
-        texts = json.loads(row["reasons"] or "[]")
-        codes = json.loads(row["reason_codes"] or "[]") if "reason_codes" in row.keys() else []
+        texts = _stored_json(row["reasons"], [])
+        codes = _stored_json(row["reason_codes"], []) if "reason_codes" in row.keys() else []
         reasons = (
             [Reason(c, t) for c, t in zip(codes, texts)] if len(codes) == len(texts) else texts
         )

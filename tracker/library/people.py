@@ -90,6 +90,7 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
     """Learn every person who has enough accepted photos, and decide every photo not yet
     decided (see the module docstring). Returns what was decided; photos found mirrored need
     remeasuring by the caller."""
+    from tracker.library.core import _stored_json
     from tracker.metrics.identity import mirror_correlation, signature_distance
 
     fill_readings(db)
@@ -107,7 +108,7 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
                 continue
             settled.learned.append(person)
         signature, pattern = _array(known[0]), _array(known[1])
-        own, threshold, strength = json.loads(known[2]), float(known[3]), known[4]
+        own, threshold, strength = _stored_json(known[2], []), float(known[3]), known[4]
         own = [d for d in own if d <= threshold]
         rows = db.execute(
             "SELECT p.id, p.reasons, p.reason_codes, p.mirror_source, p.identity, l.signature, "
@@ -131,8 +132,8 @@ def settle(db: sqlite3.Connection, now: str, *, settings: Settings = DEFAULT_SET
                     (
                         distance,
                         reason,
-                        json.dumps([*json.loads(reasons), str(reason)]),
-                        json.dumps([*json.loads(codes), reason.code.value]),
+                        json.dumps([*_stored_json(reasons, []), str(reason)]),
+                        json.dumps([*_stored_json(codes, []), reason.code.value]),
                         photo_id,
                     ),
                 )

@@ -22,6 +22,7 @@ from pathlib import Path
 from tracker.report.content import Chart, Report, build_report
 from tracker.report.html import render_html, write_html
 from tracker.report.pdf import RenderError, find_chromium, write_pdf
+from tracker.settings import DEFAULT_SETTINGS, Settings
 
 REPORT_SUFFIXES = (".html", ".htm", ".pdf")
 
@@ -58,6 +59,7 @@ def write_report(
     pdf_engine: str = "auto",
     before_date=None,
     after_date=None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> str:
     """Build the report of a library and write it as HTML or PDF (by the file's extension).
 
@@ -68,7 +70,7 @@ def write_report(
         FILE.html (or .htm) or FILE.pdf; created readable by its owner only.
     photos : bool
         False leaves every image of the face out (for sharing).
-    baseline_until, sem
+    baseline_until, sem, settings
         Passed to ``tracker.analysis.analyse``.
     pdf_engine : {"auto", "chromium", "matplotlib"}
         See ``write_pdf``.
@@ -93,6 +95,7 @@ def write_report(
         sem=sem,
         before_date=before_date,
         after_date=after_date,
+        settings=settings,
     )
     try:
         if path.suffix.lower() == ".pdf":

@@ -20,6 +20,7 @@ from tracker.analysis.family import PRIMARY_METRICS
 from tracker.formatting import none_if_nan, number, plural
 from tracker.library_charts import aligned_pair, load_frames
 from tracker.metrics import registry
+from tracker.settings import DEFAULT_SETTINGS, Settings
 
 # The metrics the summary leads with (the primary outcomes); any other metric joins it only
 # with a change detectable under the report's family-wise control, marked exploratory.
@@ -150,6 +151,7 @@ def build_report(
     now: datetime | None = None,
     before_date=None,
     after_date=None,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> Report:
     """Read the library, analyse it and prepare every part of the report.
 
@@ -158,8 +160,9 @@ def build_report(
     library : Library
     include_photos : bool
         False leaves every image of the face out (the aligned before/after photos).
-    baseline_until, sem
-        Passed to ``tracker.analysis.analyse``.
+    baseline_until, sem, settings
+        Passed to ``tracker.analysis.analyse`` (the method notes describe the windows of
+        ``settings``).
     now : datetime, optional
         The report's date (default: now).
 
@@ -178,7 +181,14 @@ def build_report(
     )
 
     photos, sessions = load_frames(library)
-    trend = analyse(photos, sessions, baseline_until=baseline_until, sem=sem, plan=library.plan())
+    trend = analyse(
+        photos,
+        sessions,
+        baseline_until=baseline_until,
+        sem=sem,
+        plan=library.plan(),
+        settings=settings,
+    )
     table = trend.table
     accepted = photos.loc[photos["status"] == "ok"]
     n_sessions = int(len(sessions))
@@ -272,7 +282,11 @@ def build_report(
     from tracker.analysis import summary_sentences
 
     key_fade = trend.fade.loc[trend.fade["metric"].isin(KEY_METRICS)]
-    fade = summary_sentences(table.iloc[:0], fade=key_fade, combine=True) if len(key_fade) else []
+    fade = (
+        summary_sentences(table.iloc[:0], fade=key_fade, combine=True, settings=trend.settings)
+        if len(key_fade)
+        else []
+    )
     from tracker.analysis import monthly_lines
 
     report = Report(
@@ -561,11 +575,10 @@ def _two_decimals(value) -> str:
 
 
 def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
-    from tracker.analysis.windows import IMMEDIATE_HOURS, WEEKS_2_4_DAYS
-
     base = trend.baseline
+    hours = trend.settings.immediate_window_hours
     person = bool((photos.get("scale_source") == "person").any()) if len(photos) else False
-    low, high = WEEKS_2_4_DAYS
+    low, high = trend.settings.weeks_2_4_days
     notes = [
         "Landmarks: MediaPipe Face Mesh (478 points, with the irises) on each photo, run on "
         "this computer. The face is turned to face the camera and the eyes made level before "
@@ -582,8 +595,8 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
         "with their reasons but left out of every number.",
         f"Baseline: {base.rule}. Day 0 is the day of the first treatment session"
         + (f" ({_date(base.day0)})." if base.day0 is not None else "."),
-        f"Windows: immediate = photos taken up to {IMMEDIATE_HOURS:g} hours after a session "
-        f"against those up to {IMMEDIATE_HOURS:g} hours before it (the mean of the sessions' "
+        f"Windows: immediate = photos taken up to {hours:g} hours after a session "
+        f"against those up to {hours:g} hours before it (the mean of the sessions' "
         f"differences); 2–4 weeks = days {low}–{high}; long term = after day {high}. Each "
         "window is compared with the baseline.",
         "Statistics: a day's value is the median of its accepted photos (photos right after a "

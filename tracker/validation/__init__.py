@@ -65,12 +65,8 @@ from tracker.validation.report import _SENSITIVITY_PANELS as _SENSITIVITY_PANELS
 from tracker.validation.report import _TABLE_FORMATS as _TABLE_FORMATS
 from tracker.validation.report import ValidationReport as ValidationReport
 from tracker.validation.report import _fmt as _fmt
-from tracker.validation.report import _markdown_noise as _markdown_noise
-from tracker.validation.report import _markdown_pose as _markdown_pose
-from tracker.validation.report import _markdown_sensitivity as _markdown_sensitivity
 from tracker.validation.report import _panel_title as _panel_title
 from tracker.validation.report import _pm as _pm
-from tracker.validation.report import _simple_table as _simple_table
 from tracker.validation.report import detail_rows as detail_rows
 from tracker.validation.report import environment as environment
 from tracker.validation.report import markdown_table as markdown_table

@@ -9,8 +9,9 @@ import datetime
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,6 @@ from tracker.validation.plan import (
     METRICS,
     OUTPUT_FILES,
     TABLE_COLUMNS,
-    Plan,
 )
 from tracker.validation.stats import slope_through_origin
 from tracker.validation.studies import (
@@ -118,12 +118,6 @@ def markdown_table(table) -> str:
     for row in table.itertuples(index=False):
         cells = [row.metric] + [_fmt(getattr(row, c), _TABLE_FORMATS[c]) for c in TABLE_COLUMNS[1:]]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _simple_table(columns: Sequence[str], rows: Iterable[Sequence]) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|:---|" + "---:|" * (len(columns) - 1)]
-    lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -223,7 +217,9 @@ def environment() -> str:
 
 
 def report_markdown(table, sens_records, sens, noise_runs, noise, pose, clip, speed, ctx) -> str:
-    """The whole report as Markdown (``validation.md``)."""
+    """The whole report as Markdown (``validation.md``), from the template
+    ``templates/validation.md.j2``: the numbers are prepared here, the prose and the layout
+    are the template's."""
     command = "facetrack validate" + (" --quick" if ctx["quick"] else "")
     command += "".join(f" --photos {d}" for d in ctx["photo_dirs"])
     command += f" --clip {ctx['clip']}" if ctx["clip"] else ""
@@ -234,66 +230,69 @@ def report_markdown(table, sens_records, sens, noise_runs, noise, pose, clip, sp
         + ")"
         for p, b in bases
     )
-    parts = [
-        f"# facetrack validate{' (--quick)' if ctx['quick'] else ''}\n",
-        f"`{command}`: {environment()}; {ctx['seconds']:.0f} s.\n",
-        f"Photos: {len(bases)} files of {len(bases) - len(copies)} distinct pictures "
-        f"(a copy stored another way, resized, mirrored or edited counts as the same "
-        f"picture): {photo_list}.\n",
-        "## Summary\n",
-        "Units are those of the metric's name (mm, deg, pct). *sensitivity*: reported / "
-        "true change for warps of known size (1.0 is perfect); *false_change_other_side*: "
-        "mean |change| of the metric when the same warp is applied to the other side "
-        "(true change 0); *noise_sd*: the typical photo's SD over nuisance versions "
-        "(median over photos); *sem*: that SD pooled over photos; *mdc95* = 1.96 √2 SEM, "
-        "the smallest change between two photos worth believing. Noise with a fixed "
-        "person scale (as the library's trends). "
-        f"*pose_slope_per_deg*: the metric's change per degree of measured "
-        f"**{ctx['pose_axis']}** "
-        + (
-            "(rigid turns of the face surface; pitch is the pose the metrics are most "
-            "sensitive to; roll and yaw in section 3)"
-            if ctx["pose_axis"] == "pitch"
-            else "(in-plane rotation)"
-        )
-        + ". face_scale_mm is the fixed scale itself, so its noise and pose slope "
-        "are not defined here (with each photo's iris scale: section 2).\n",
-        markdown_table(table),
-    ]
-    parts += _markdown_sensitivity(sens_records, sens, ctx)
-    parts += _markdown_noise(noise_runs, noise, clip, ctx)
-    parts += _markdown_pose(pose, noise, ctx)
-    parts.append("## 4. Speed\n")
-    parts.append(
-        f"`measure_photo` on {ctx['sample']} resized and saved as JPEG (quality 92); "
-        "median wall time per photo after a warm-up, on this machine "
-        f"({os.cpu_count()} cores).\n"
-    )
-    parts.append(
-        _simple_table(
-            ["size", "pixels", "analysed (default decode)", "median (ms)", "fastest (ms)", "runs"],
+    text = _template().render(
+        quick=ctx["quick"],
+        command=command,
+        environment=environment(),
+        seconds=ctx["seconds"],
+        n_files=len(bases),
+        n_distinct=len(bases) - len(copies),
+        photo_list=photo_list,
+        pose_axis=ctx["pose_axis"],
+        main_table=markdown_table(table),
+        plan=ctx["plan"],
+        settings=ctx["settings"],
+        sensitivity=_sensitivity_rows(sens_records, sens, ctx["excluded"]),
+        noise=_noise_rows(noise_runs, noise, clip, ctx["excluded"]),
+        clip=clip,
+        clip_path=ctx["clip"],
+        clip_quality=(
+            ", ".join(f"{k} {v}" for k, v in sorted(clip["reasons"].items()))
+            if clip and clip["kept"] >= 3
+            else ""
+        ),
+        pose=_pose_rows(pose, noise, ctx["settings"]),
+        sample=ctx["sample"],
+        cores=os.cpu_count(),
+        speed_rows=[
             [
-                [
-                    f"{r['megapixels']:g} MP",
-                    r["size"],
-                    r["analysed"],
-                    f"{r['median_ms']:.0f}",
-                    f"{r['fastest_ms']:.0f}",
-                    r["runs"],
-                ]
-                for r in speed
-            ],
-        )
+                f"{r['megapixels']:g} MP",
+                r["size"],
+                r["analysed"],
+                f"{r['median_ms']:.0f}",
+                f"{r['fastest_ms']:.0f}",
+                str(r["runs"]),
+            ]
+            for r in speed
+        ],
+        notes=ctx["notes"],
     )
-    if ctx["notes"]:
-        parts.append("## Notes\n")
-        parts.append("\n".join(f"- {n}" for n in ctx["notes"]) + "\n")
-    return "\n".join(parts)
+    return text.rstrip("\n") + "\n"
 
 
-def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
-    plan: Plan = ctx["plan"]
-    excluded = ctx["excluded"]
+@lru_cache(maxsize=1)
+def _template():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    # Markdown, not HTML: nothing is escaped (as tracker.report.html, with autoescape off)
+    environment = Environment(
+        loader=PackageLoader("tracker.validation", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["fmt"] = format
+    return environment.get_template("validation.md.j2")
+
+
+def _cells(row: Sequence) -> list[str]:
+    return [_fmt(cell) for cell in row]
+
+
+def _sensitivity_rows(all_records, sens, excluded) -> dict[str, list[list[str]]]:
+    """The cells of section 1's tables: ``metric_rows``, ``photo_rows``, ``size_rows``,
+    ``untouched_rows``."""
     records = [r for r in all_records if r["photo"] not in excluded]
 
     def photo_slope(photo, m):
@@ -304,24 +303,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
         ]
         return slope_through_origin(*zip(*pairs)) if pairs else float("nan")
 
-    parts = [
-        "## 1. Sensitivity\n",
-        "Warps of known size (`tracker.warps`): one brow's upper edge lifted by "
-        + ", ".join(f"{s:g}" for s in plan.brow_lifts_mm)
-        + " mm (`brow_lift`); one jaw "
-        "contour (ramus and lower border together) moved towards the midline by "
-        + ", ".join(f"{s:g}" for s in plan.jaw_shifts_mm)
-        + " mm (`jaw_contour_in`: the "
-        "gonion moves by the shift, so lower face width shrinks by it, and the jaw angles "
-        "do not change); one mouth corner lifted by "
-        + ", ".join(f"{s:g}" for s in plan.mouth_lifts_mm)
-        + " mm (`mouth_corner_lift`: "
-        "its elevation rises by the lift). Each warped image is measured "
-        "with the original's scale. *Ideal* = the sensitivity a perfect landmark detector "
-        "would show (the warp applied to the original landmarks, through the same face "
-        "frame): it checks the warp.\n",
-    ]
-    rows = []
+    metric_rows = []
     for m in METRICS:
         s = sens[m]
         if s["n"] == 0 and not np.isfinite(s["false_change_other_side"]):
@@ -333,7 +315,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
         ]
         per = [photo_slope(p, m) for p in dict.fromkeys(r["photo"] for r in records)]
         per = [v for v in per if np.isfinite(v)]
-        rows.append(
+        metric_rows.append(
             [
                 m,
                 s["n"],
@@ -344,44 +326,16 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
                 _fmt(s["own_side_false_change"]),
             ]
         )
-    parts.append(
-        _simple_table(
-            [
-                "metric",
-                "warps",
-                "sensitivity",
-                "per photo",
-                "ideal",
-                "false change, other side",
-                "false change, own side (truth 0)",
-            ],
-            rows,
-        )
-    )
     warped = _SENSITIVITY_PANELS[:-1]
-    parts.append("Sensitivity per photo (slope through the origin):\n")
-    parts.append(
-        _simple_table(
-            [
-                "photo",
-                "brow L",
-                "brow R",
-                "mouth corner L",
-                "mouth corner R",
-                "lower face width",
-                "pooled",
-            ],
-            [
-                [p] + [_fmt(photo_slope(p, m)) for m in warped] + [excluded.get(p, "yes")]
-                for p in dict.fromkeys(r["photo"] for r in all_records)
-            ],
-        )
-    )
-    rows = []
+    photo_rows = [
+        [p] + [_fmt(photo_slope(p, m)) for m in warped] + [excluded.get(p, "yes")]
+        for p in dict.fromkeys(r["photo"] for r in all_records)
+    ]
 
     def target(kind: str, side: str) -> str:  # the metric a warp changes by its size
         return LOWER_FACE_WIDTH if kind == "jaw" else warped_metric(kind, side)
 
+    size_rows = []
     for kind in ("brow", "jaw", "mouth"):
         for size in sorted({r["size_mm"] for r in records if r["kind"] == kind}):
             sel = [r for r in records if r["kind"] == kind and r["size_mm"] == size]
@@ -390,7 +344,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
                 for r in sel
             ]
             jaw_own = [abs(r["change"][warped_metric("jaw", r["side"])]) for r in sel]
-            rows.append(
+            size_rows.append(
                 [
                     f"{kind} {size:g} mm",
                     len(sel),
@@ -399,20 +353,7 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
                     _fmt(float(np.mean(jaw_own))) if kind == "jaw" else "-",
                 ]
             )
-    parts.append("Per warp size (ratio = reported / true change of the warped metric):\n")
-    parts.append(
-        _simple_table(
-            [
-                "warp",
-                "face-sides",
-                "ratio mean",
-                "ratio range",
-                "own jaw angle, mean abs change (deg)",
-            ],
-            rows,
-        )
-    )
-    rows = []
+    untouched_rows = []
     for kind in ("brow", "jaw", "mouth"):
         sel = [r for r in records if r["kind"] == kind]
         if not sel:
@@ -426,34 +367,19 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
         ]
         mean = {m: float(np.mean([abs(r["change"][m]) for r in sel])) for m in untouched}
         worst = sorted(untouched, key=lambda m: -mean[m])[:4]
-        rows.append([kind] + [f"{m} {mean[m]:.2f}" for m in worst])
-    parts.append(
-        "Metrics a warp should leave alone (true change 0; the warped side's metric "
-        "and the other side's are above), the four that moved most (mean abs "
-        "change):\n"
-    )
-    parts.append(_simple_table(["warp", "1st", "2nd", "3rd", "4th"], rows))
-    return parts
+        untouched_rows.append([kind] + [f"{m} {mean[m]:.2f}" for m in worst])
+    return {
+        "metric_rows": [_cells(r) for r in metric_rows],
+        "photo_rows": [_cells(r) for r in photo_rows],
+        "size_rows": [_cells(r) for r in size_rows],
+        "untouched_rows": [_cells(r) for r in untouched_rows],
+    }
 
 
-def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
-    plan: Plan = ctx["plan"]
-    settings: Settings = ctx["settings"]
-    excluded = ctx["excluded"]
-    parts = [
-        "## 2. Noise floor\n",
-        "Versions of each photo: "
-        + ", ".join(plan.nuisances)
-        + (
-            " (the full-size decode of a reduced JPEG decode, halvings while the iris "
-            f"stays above {1.25 * settings.min_iris_px:g} px, and the smallest size the "
-            f"quality check accepts: iris {1.05 * settings.min_iris_px:.1f} px)"
-            if "resolution" in plan.nuisances
-            else ""
-        )
-        + ". Every version is measured whatever its quality status.\n",
-    ]
-    rows = []
+def _noise_rows(all_runs, noise, clip, excluded) -> dict[str, list[list[str]]]:
+    """The cells of section 2's tables: ``photo_rows``, ``version_rows``, ``iris_rows``,
+    ``clip_rows``."""
+    photo_rows = []
     for run in all_runs:
         sds = [
             np.std([v[m] for v in run["fixed"].values()], ddof=1)
@@ -462,7 +388,7 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
             for m in BROWS
         ]
         iris = list(run["iris_px"].values())
-        rows.append(
+        photo_rows.append(
             [
                 run["photo"],
                 len(run["fixed"]),
@@ -472,12 +398,6 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
                 excluded.get(run["photo"], "yes"),
             ]
         )
-    parts.append(
-        _simple_table(
-            ["photo", "versions", "iris px (range)", "brow L SD (mm)", "brow R SD (mm)", "pooled"],
-            rows,
-        )
-    )
     by_variant: dict[str, list[float]] = {}
     for run in all_runs:
         if run["photo"] in excluded:
@@ -486,89 +406,34 @@ def _markdown_noise(all_runs, noise, clip, ctx) -> list[str]:
         for variant, values in run["fixed"].items():
             if variant != "original":
                 by_variant.setdefault(variant, []).extend(abs(values[m] - b0[m]) for m in BROWS)
-    parts.append(
-        "Which version moves brow height most (abs change from the original, both "
-        "brows of every pooled photo):\n"
-    )
-    parts.append(
-        _simple_table(
-            ["version", "mean (mm)", "max (mm)", "n"],
-            [[v, f"{np.mean(d):.3f}", f"{np.max(d):.3f}", len(d)] for v, d in by_variant.items()],
-        )
-    )
-    parts.append(
-        "With each version's own iris scale instead of the person scale (a single "
-        "photo without a calibrated scale), and the noisiest photo's SD:\n"
-    )
-    parts.append(
-        _simple_table(
-            ["metric", "SEM, iris scale", "MDC95, iris scale", "noisiest photo's SD, person scale"],
-            [
-                [
-                    m,
-                    f"{noise[m]['sem_iris_scale']:.3f}",
-                    f"{noise[m]['mdc95_iris_scale']:.2f}",
-                    _fmt(noise[m]["max_photo_sd"], "{:.3f}"),
-                ]
-                for m in METRICS
-            ],
-        )
-    )
-    if clip:
-        parts.append("### Video clip\n")
-        if clip["kept"] < 3:
-            parts.append(f"{ctx['clip']}: no run of at least 3 frames with a face.\n")
-        else:
-            parts.append(
-                f"{ctx['clip']}: {clip['frames']} distinct frames ({clip['repeats']} pulldown "
-                f"repeats skipped); the longest uninterrupted run with a face, frames "
-                f"{clip['first']}–{clip['last']} ({clip['kept']} frames, iris "
-                f"{clip['iris_px']:.1f} px median), with a fixed scale (its median "
-                f"interpupillary distance, {clip['ipd_mm']:.1f} mm). Successive-difference SD "
-                "= std(diff) / √2; it includes the subject's own movement and expression. "
-                "Quality of those frames: "
-                + ", ".join(f"{k} {v}" for k, v in sorted(clip["reasons"].items()))
-                + ".\n"
-            )
-            parts.append(
-                _simple_table(
-                    ["metric", "frame-to-frame SD"],
-                    [[m, f"{clip['sd'][m]:.2f}"] for m in METRICS if m != PERSON_SCALE_METRIC],
-                )
-            )
-    return parts
-
-
-def _markdown_pose(pose, noise, ctx) -> list[str]:
-    plan: Plan = ctx["plan"]
-    settings: Settings = ctx["settings"]
-    parts = [
-        "## 3. Pose\n",
-        "*Roll*: each photo rotated in its plane by "
-        + ", ".join(f"{a:+g}" for a in plan.roll_angles_deg)
-        + " deg (canvas enlarged); slope "
-        "against the applied angle, pooled within photo. *Pitch, yaw (rigid turns)*: the "
-        "face surface of one photo per person (Face Mesh's 478 points with their depth, "
-        "triangulated) turned rigidly by "
-        + ", ".join(f"{a:+g}" for a in plan.turn_angles_deg)
-        + " deg and re-rendered; hair, ears "
-        "and neck stay put, so the face outline shows seams (jaw angles, lower face width "
-        "and asymmetry, marked *, are unreliable there). Slopes are per *measured* "
-        "degree, which is what the quality check sees. *Real photos*: within-person "
-        "regression on the measured pose of the given real photos (people with 2 or more "
-        "distinct pictures; they also differ in day, light and expression, so a rough "
-        "cross-check). Person scale throughout.\n",
+    version_rows = [
+        [v, f"{np.mean(d):.3f}", f"{np.max(d):.3f}", len(d)] for v, d in by_variant.items()
     ]
-    if "pitch_gain" in pose:
-        parts.append(
-            f"Measured / applied angle of the rigid turns: pitch "
-            f"{_pm(pose['pitch_gain'], 2)}, yaw {_pm(pose['yaw_gain'], 2)} (Face "
-            "Mesh's depth is shallower than the reference face's).\n"
-        )
-    if "roll_error_max" in pose:
-        parts.append(
-            f"Roll recovered within {pose['roll_error_max']:.2f} deg of the applied rotation.\n"
-        )
+    iris_rows = [
+        [
+            m,
+            f"{noise[m]['sem_iris_scale']:.3f}",
+            f"{noise[m]['mdc95_iris_scale']:.2f}",
+            _fmt(noise[m]["max_photo_sd"], "{:.3f}"),
+        ]
+        for m in METRICS
+    ]
+    clip_rows = (
+        [[m, f"{clip['sd'][m]:.2f}"] for m in METRICS if m != PERSON_SCALE_METRIC]
+        if clip and clip["kept"] >= 3
+        else []
+    )
+    return {
+        "photo_rows": [_cells(r) for r in photo_rows],
+        "version_rows": [_cells(r) for r in version_rows],
+        "iris_rows": [_cells(r) for r in iris_rows],
+        "clip_rows": [_cells(r) for r in clip_rows],
+    }
+
+
+def _pose_rows(pose, noise, settings: Settings) -> dict[str, Any]:
+    """What section 3 shows: the rigid turns' gains and the roll error (text or None), the
+    slope and tolerance tables (columns and cells), the real photos' counts."""
     columns = ["metric", "roll", "roll max abs change", "pitch (rigid turns)", "yaw (rigid turns)"]
     people = bool(pose["people_pitch"])
     if people:
@@ -586,23 +451,9 @@ def _markdown_pose(pose, noise, ctx) -> list[str]:
         if people:
             row += [_pm(pose["people_pitch"][m]), _pm(pose["people_yaw"][m])]
         rows.append(row)
-    parts.append("Slopes ± SE, the metric's unit per degree:\n")
-    parts.append(_simple_table(columns, rows))
-    if pose.get("people_n"):
-        parts.append(
-            f"Real photos: {pose['people_n'][0]} distinct pictures of "
-            f"{pose['people_n'][1]} people.\n"
-        )
-    parts.append(
-        "### Pose tolerances\n\nThe angle at which pose alone (roll: the in-plane slope; pitch "
-        "and yaw: the rigid turns) moves a metric by its MDC95, for the more pose-sensitive "
-        "metric of each group, against the limits the quality check uses "
-        "(`tracker/settings.py`). Within that angle of another photo, pose alone moves the "
-        "metric by less than the smallest believable change.\n"
-    )
     tolerances = pose_tolerances(pose, noise)
     axes = [a for a in ("roll", "pitch", "yaw") if pose[a]]
-    rows = [
+    tolerance_rows = [
         [group] + [_fmt(t[a], "{:.1f}") if t[a] <= 90 else "> 90" for a in axes]
         for group, t in tolerances.items()
     ]
@@ -611,9 +462,17 @@ def _markdown_pose(pose, noise, ctx) -> list[str]:
         "pitch": settings.max_abs_pitch_deg,
         "yaw": settings.max_abs_yaw_deg,
     }
-    rows.append(["**quality check limit (settings)**"] + [f"{limits[a]:g}" for a in axes])
-    parts.append(_simple_table(["metric group"] + [f"{a} (deg)" for a in axes], rows))
-    return parts
+    tolerance_rows.append(["**quality check limit (settings)**"] + [f"{limits[a]:g}" for a in axes])
+    return {
+        "pitch_gain": _pm(pose["pitch_gain"], 2) if "pitch_gain" in pose else None,
+        "yaw_gain": _pm(pose["yaw_gain"], 2) if "pitch_gain" in pose else None,
+        "roll_error_max": pose.get("roll_error_max"),
+        "slope_columns": columns,
+        "slope_rows": [_cells(r) for r in rows],
+        "people_n": pose.get("people_n"),
+        "tolerance_columns": ["metric group"] + [f"{a} (deg)" for a in axes],
+        "tolerance_rows": [_cells(r) for r in tolerance_rows],
+    }
 
 
 # --- plots ----------------------------------------------------------------------------------------
