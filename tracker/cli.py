@@ -398,6 +398,21 @@ def _table_row(result: PhotoResult, name_width: int) -> str:
     return table_line(cells, _table_widths(name_width), right=_TABLE_RIGHT)
 
 
+def _profile_words(row) -> list[str]:
+    """A profile photo's row in words ("right profile: chin-neck angle 109.7 deg, ..."):
+    the photos table's columns are the front view's."""
+    side = getattr(row, "profile_side", None)
+    if getattr(row, "view", "front") != "profile" or side not in registry.SIDES:
+        return []
+    parts = []
+    for family in registry.PROFILE_FAMILIES:
+        name = registry.sided(family, side)
+        value = getattr(row, name, float("nan"))
+        label = registry.label(name).rsplit(" (", 1)[0].lower()
+        parts.append(f"{label} {number(value, registry.decimals(name))} {registry.unit_text(name)}")
+    return [f"{side} profile: {', '.join(parts)}"]
+
+
 def _outdated_note(outdated: int) -> None:
     verb = "was" if outdated == 1 else "were"
     click.echo(
@@ -726,7 +741,7 @@ def photos(status, since, person, as_json, as_csv, mark_mirrored, mark_unmirrore
             number(row.camera_distance_mm / 10, 0),
             _FOCAL_WORDS.get(row.focal_source, row.focal_source or "-"),
             "mirr" if row.mirrored else "",
-            "; ".join(row.reasons),
+            "; ".join([*_profile_words(row), *row.reasons]),
         ]
         for row in frame.itertuples(index=False)
     ]
