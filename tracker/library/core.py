@@ -1538,7 +1538,8 @@ class Library:
         reader = db.execute(
             "SELECT photo_id, points, scale_mm_per_px, scale_source, "
             "focal_length_px, focal_source, image_width_px, "
-            "image_height_px, flipped FROM landmarks "
+            "image_height_px, flipped, "
+            "(SELECT quality FROM photos WHERE photos.id = landmarks.photo_id) FROM landmarks "
             f"{'WHERE ' + which if which else ''} ORDER BY photo_id",
             params,
         )
@@ -1554,7 +1555,11 @@ class Library:
                 stack[flipped] = mirror_points(stack[flipped], widths)
             focal, centres = _cameras(batch)
             values = compute_metrics(
-                stack, scales, focal_length_px=focal, principal_point_px=centres
+                stack,
+                scales,
+                focal_length_px=focal,
+                principal_point_px=centres,
+                jaw_found=_jaw_found([row[9] for row in batch], flipped),
             )
             columns = {name: _none_for_nan(values[name]) for name in METRIC_NAMES}
             pose = [_none_for_nan(values[c]) for c in POSE_COLUMNS]
@@ -1947,6 +1952,22 @@ def _distance_mm(points, camera, image_size_px) -> float:
             values["iris_diameter_px"], camera.focal_length_px, DEFAULT_SETTINGS.iris_diameter_mm
         )
     )
+
+
+def _jaw_found(qualities: list, flipped: np.ndarray) -> np.ndarray:
+    """(N, 2) bool, [right, left]: whether each side's jaw outline was found in the image, from
+    the stored quality scores (``jaw_edge_profiles_<side>``; 0 = not found). Photos measured
+    before the jaw outline was refined have no such score: taken as found. A mirror image's
+    sides are swapped, as its landmarks are."""
+    out = np.ones((len(qualities), 2), dtype=bool)
+    for i, text in enumerate(qualities):
+        scores = json.loads(text) if text else {}
+        for column, side in enumerate(("right", "left")):
+            value = scores.get(f"jaw_edge_profiles_{side}")
+            if value is not None:
+                out[i, column] = float(value) > 0
+    out[flipped] = out[flipped, ::-1]
+    return out
 
 
 def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:

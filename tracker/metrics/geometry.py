@@ -19,7 +19,23 @@ from tracker.metrics.frame import FaceFrame
 # Stored with every measurement: bump it whenever a metric's definition or the geometry
 # changes, so that `facetrack remeasure` knows which stored rows to recompute.
 # 2026.11.30: perspective undone with the camera's focal length; face_scale_mm.
-ALGORITHM_VERSION = "2026.11.30"
+# 2026.11.30-jaw: the jaw outline found in the image (tracker.metrics.jaw); jaw contour
+# half-widths, jowl; jaw angles and lower face width on the refined outline, NaN when refused.
+ALGORITHM_VERSION = "2026.11.30-jaw"
+
+# the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
+JAW_CONTOUR_HEIGHTS_MM = (55, 75)
+# the jaw angle's ramus: the outline between these heights below the eyes (mm); its lower
+# border: the outline between these heights above the chin (mm)
+JAW_RAMUS_HEIGHTS_MM = (45.0, 65.0)
+JAW_BORDER_ABOVE_CHIN_MM = (22.0, 8.0)
+# the jaw corner's height below the eyes (mm): the jowl's chord and the lower face width
+JAW_CORNER_HEIGHT_MM = 75.0
+# the outline from the ramus over the jaw corner to the chin, per side (tracker.metrics.jaw)
+_OUTLINE = {
+    "right": (*ix.RAMUS_RIGHT, *ix.JAW_BORDER_RIGHT, ix.CHIN),
+    "left": (*ix.RAMUS_LEFT, *ix.JAW_BORDER_LEFT, ix.CHIN),
+}
 
 # the metrics computed here, in column order (:mod:`tracker.metrics.registry`)
 METRIC_NAMES = registry.METRIC_NAMES
@@ -125,6 +141,120 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+def with_outline_depth(points_px: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """(N, 478, 3) the meshes with the depth of the jaw's outline points (``_OUTLINE``) set to
+    that of the frontal reference face, scaled to each face and turned with its pose.
+
+    The outline found in the image is where the line of sight grazes the jaw: its depth is
+    that of the jaw's side (45-55 mm behind the eyes at the ramus), which Face Mesh's own
+    depth for these points follows only loosely and changes with the outline's shape. The
+    depth sets how much perspective magnified the outline and how a turn of the head moved
+    it; an error of e mm in it moves a contour distance by e / distance (perspective) and by
+    e sin(yaw) (turn)."""
+    pts = np.array(points_px, dtype=np.float64)
+    if pts.ndim == 2:
+        pts = pts[None]
+    reference, _ = ix.reference_face()
+    eyes = 0.5 * (reference[ix.IRIS_CENTRE_RIGHT] + reference[ix.IRIS_CENTRE_LEFT])
+    outline = sorted(set(_OUTLINE["right"] + _OUTLINE["left"]))
+    frontal = (reference[outline] - eyes) * np.array([1.0, -1.0, -1.0])
+    seen = frame.to_image(frontal[None] * frame.scale_px[:, None, None])
+    pts[:, outline, 2] = seen[..., 2]
+    return pts
+
+
+def midline_x(face: np.ndarray) -> np.ndarray:
+    """(N,) the facial midline's X in the face frame: the mean X of the rigid points (closed
+    under the left/right pairing, so the mean of mirror pairs' midpoints). Neither the jaw nor
+    gaze moves it."""
+    return face[:, list(ix.RIGID), 0].mean(axis=1)
+
+
+def _crossing_x(line: np.ndarray, y_at: np.ndarray) -> np.ndarray:
+    """(N,) X where the (N, K, 2) polylines first cross the height ``y_at`` (N,) going along
+    them; NaN when they do not reach it."""
+    y0, y1 = line[:, :-1, 1], line[:, 1:, 1]
+    x0, x1 = line[:, :-1, 0], line[:, 1:, 0]
+    target = y_at[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (target - y0) / (y1 - y0)
+    hit = (frac >= 0.0) & (frac <= 1.0) & (y1 != y0)
+    x = np.where(hit, x0 + frac * (x1 - x0), np.nan)
+    first = np.argmax(hit, axis=1)
+    out = x[np.arange(len(x)), first]
+    return np.where(hit.any(axis=1), out, np.nan)
+
+
+def jaw_contour_metrics(
+    face: np.ndarray, scale_mm_per_px, *, jaw_found: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The jaw outline's metrics per side, from (N, 478, >=2) face-frame points.
+
+    All are read on the outline at fixed heights, so that where Face Mesh puts its points
+    along the outline does not matter, and a move of the outline across (towards the midline)
+    moves the contour distances by the move and leaves the angle unchanged.
+
+    Parameters
+    ----------
+    face : points in the face frame (X to the subject's left, Y up, origin between the irises),
+        the outline (``ix.RAMUS_*``, ``ix.JAW_BORDER_*``, ``ix.CHIN``) found in the image.
+    scale_mm_per_px : scalar or (N,).
+    jaw_found : (N, 2) bool, [right, left]: whether each side's outline was found in the
+        image (:func:`tracker.metrics.jaw.refine_jaw`); False gives NaN for that side.
+        None: all found.
+
+    Returns
+    -------
+    dict
+        ``jaw_contour_<h>_<side>_mm``: the outline's distance from the midline
+        (:func:`midline_x`) at ``h`` mm below the eyes (``JAW_CONTOUR_HEIGHTS_MM``);
+        ``jaw_angle_<side>_deg``: the angle between the ramus (the outline from
+        ``JAW_RAMUS_HEIGHTS_MM`` below the eyes, towards the ear) and the lower border (the
+        outline from ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin, towards the chin);
+        ``jowl_<side>_mm``: how far the outline between the jaw corner (the outline at
+        ``JAW_CORNER_HEIGHT_MM`` below the eyes) and the chin bulges outside the straight line
+        joining them (0 when it lies inside); ``lower_face_width_mm``: the outline's width at
+        the jaw corner's height.
+    """
+    n = face.shape[0]
+    scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
+    found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
+    mid = midline_x(face)
+    chin = face[:, ix.CHIN, :2]
+    mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
+    m: dict[str, np.ndarray] = {}
+    width = np.zeros(n)
+    for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
+        line = face[:, list(_OUTLINE[side]), :2]
+        nan = np.where(found[:, column], 1.0, np.nan)
+
+        def at_depth(mm_below_eyes, line=line):
+            y = -mm_below_eyes / scale
+            return np.stack([_crossing_x(line, y), y], axis=-1)
+
+        for height in JAW_CONTOUR_HEIGHTS_MM:
+            x = at_depth(height)[:, 0]
+            m[f"jaw_contour_{height}_{side}_mm"] = sign * (x - mid) * scale * nan
+        upper, lower = (at_depth(h) for h in JAW_RAMUS_HEIGHTS_MM)
+        chin_depth_mm = -chin[:, 1] * scale
+        border_far, border_near = (at_depth(chin_depth_mm - h) for h in JAW_BORDER_ABOVE_CHIN_MM)
+        m[f"jaw_angle_{side}_deg"] = _angle_deg(upper - lower, border_near - border_far) * nan
+        corner = at_depth(np.full(n, float(JAW_CORNER_HEIGHT_MM)))
+        width += sign * (corner[:, 0] - mid)
+        chord = chin - corner
+        chord /= np.linalg.norm(chord, axis=-1, keepdims=True)
+        outward = np.stack([chord[:, 1], -chord[:, 0]], axis=-1)
+        flip = np.sign(np.einsum("nd,nd->n", corner - mouth, outward))
+        outward *= np.where(flip == 0, 1.0, flip)[:, None]
+        # the outline's vertices below the corner, up to (not including) the chin
+        distance = np.einsum("nkd,nd->nk", line[:, :-1] - corner[:, None, :], outward)
+        below = line[:, :-1, 1] < corner[:, None, 1]
+        bulge = np.where(below, distance, -np.inf).max(axis=1)
+        m[f"jowl_{side}_mm"] = np.clip(bulge, 0.0, None) * scale * nan
+    m["lower_face_width_mm"] = width * scale * np.where(found.all(axis=1), 1.0, np.nan)
+    return m
+
+
 def compute_metrics(
     points_px: np.ndarray,
     scale_mm_per_px,
@@ -132,6 +262,7 @@ def compute_metrics(
     focal_length_px=None,
     principal_point_px=None,
     frame: FaceFrame | None = None,
+    jaw_found: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Every facial metric for a stack of meshes.
 
@@ -146,6 +277,8 @@ def compute_metrics(
         the iris midpoint, which needs no principal point (see FaceFrame).
     frame : the meshes' face frame when the caller has fitted it already (on the same rigid
         and iris points: refining the brows does not move it); the camera is then its own.
+    jaw_found : (N, 2) or (2,) bool, [right, left]: whether each side's jaw outline was found
+        in the image; a side not found has NaN jaw metrics. None: all found.
 
     Returns
     -------
@@ -162,7 +295,7 @@ def compute_metrics(
         frame = FaceFrame.fit(
             pts, focal_length_px=focal_length_px, principal_point_px=principal_point_px
         )
-    face = frame.to_face(pts)
+    face = frame.to_face(with_outline_depth(pts, frame))
     pose = frame.pose_deg
 
     r_iris, l_iris = face[:, ix.IRIS_CENTRE_RIGHT], face[:, ix.IRIS_CENTRE_LEFT]
@@ -175,10 +308,10 @@ def compute_metrics(
     ) * scale
     m["brow_asymmetry_mm"] = np.abs(m["brow_height_left_mm"] - m["brow_height_right_mm"])
 
-    corners = jaw_corners(face)
-    for side in ("right", "left"):
-        _, ramus, border = corners[side]
-        m[f"jaw_angle_{side}_deg"] = _angle_deg(ramus, border)
+    found = None
+    if jaw_found is not None:
+        found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
+    m.update(jaw_contour_metrics(face, scale, jaw_found=found))
     m["jaw_angle_asymmetry_deg"] = np.abs(m["jaw_angle_left_deg"] - m["jaw_angle_right_deg"])
 
     ipd = interpupillary_px(face)
@@ -199,9 +332,6 @@ def compute_metrics(
     )
     m["cheek_elevation_right_mm"] = face[:, ix.CHEEK_RIGHT, 1] * scale
     m["cheek_elevation_left_mm"] = face[:, ix.CHEEK_LEFT, 1] * scale
-    m["lower_face_width_mm"] = (
-        np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
-    )
     m["interpupillary_mm"] = ipd * scale
     # the rigid points' size (nose, eye corners, cheekbones): the person's steadiest scale,
     # which gaze (vergence moves the irises), lids and brows do not change
