@@ -91,14 +91,16 @@ def measure_pixels(
     values = geometry.compute_metrics(jaw.points_px, scale, frame=frame, jaw_found=jaw_found)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
     hidden = [side for side in ("left", "right") if not jaw.found[side]]
-    notes = tuple(
-        Reason(
-            ReasonCode.JAW_EDGE_MISSING,
-            f"jaw outline not found in the image ({side}: {REFUSALS[jaw.refusal[side]]}); "
-            f"that side's jaw not measured",
+    notes: tuple[Reason, ...] = ()
+    if hidden:
+        why = "; ".join(f"{side}: {REFUSALS[jaw.refusal[side]]}" for side in hidden)
+        notes = (
+            Reason(
+                ReasonCode.JAW_EDGE_MISSING,
+                f"jaw outline not found in the image ({why}): "
+                f"{' and '.join(hidden)} jaw not measured",
+            ),
         )
-        for side in hidden
-    )
     return PhotoResult(
         file=file,
         status="rejected" if quality.reasons else "ok",

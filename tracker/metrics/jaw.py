@@ -12,9 +12,11 @@ the image, so an outline moved by d pixels reads d pixels.
 
 Per side, the profiles must agree: their offsets from Face Mesh's outline are fitted by a
 smooth curve along the arc (a quadratic, outliers beyond 3 robust SDs rejected), and a side is
-**refused** when too few profiles keep a clear edge, when the edges are weak, or when the band
+**refused** when too few profiles keep a clear edge, when the edges are weak, when the band
 just inside the outline does not look like the cheek's skin (much darker or much more
-textured: a beard, stubble or shadow covers the jaw). A refused side keeps Face Mesh's points
+textured: a beard, stubble or shadow covers the jaw), or when the band just beyond it is
+textured like hair (the edge found is the inner border of a beard or of a knitted collar; a
+neck in shadow and a plain background are smooth). A refused side keeps Face Mesh's points
 and has no jaw metrics. For an accepted side, each of Face Mesh's outline points is moved along
 its normal by the offset of the profiles around it (linear interpolation along the arc of the
 profiles kept): Face Mesh sets where along the outline each point is, the image sets the
@@ -65,6 +67,7 @@ REFUSALS = {
     "inconsistent": "the edge along the jaw is broken or inconsistent",
     "dark": "the jaw is much darker than the cheek",
     "textured": "the jaw is textured unlike the cheek's skin",
+    "textured_beyond": "hair, a beard or fabric textures the jaw's outline",
 }
 
 
@@ -346,6 +349,12 @@ def _skin_check(fine, crop, origin, base, normals, offsets, pts, side, iris_px) 
         return "dark"
     band_texture = _texture(sample(fine, band))
     cheek_texture = _texture(sample(fine, cheek))
-    if band_texture > MAX_SKIN_TEXTURE_RATIO * cheek_texture + SKIN_TEXTURE_FLOOR:
+    limit = MAX_SKIN_TEXTURE_RATIO * cheek_texture + SKIN_TEXTURE_FLOOR
+    if band_texture > limit:
         return "textured"
+    # beyond the edge: a neck in shadow or a plain background is smooth; the edge found at
+    # the inner border of a beard (or of a knitted collar over the jaw) has hair beyond it
+    beyond = np.concatenate([base + (offsets + d)[:, None] * normals for d in depths])
+    if _texture(sample(fine, beyond)) > limit:
+        return "textured_beyond"
     return ""
