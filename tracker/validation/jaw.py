@@ -149,7 +149,7 @@ def _mean(values: list[dict], person_mm: float) -> dict[str, float]:
 def jaw_study(
     *,
     head: Head | None = None,
-    base: Capture = Capture(),
+    base: Capture | None = None,
     offsets=STUDY_OFFSETS_PX,
     changes_mm=JAW_CHANGES_MM,
     yaws_deg=JAW_YAWS_DEG,
@@ -167,6 +167,7 @@ def jaw_study(
         for every metric of ``JAW_METRICS`` its change from the reference.
     """
     head = sample_head() if head is None else head
+    base = Capture() if base is None else base
     reference = _readings(head, base, offsets)
     if not reference:
         raise ValueError("the reference capture is rejected")
