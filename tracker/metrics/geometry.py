@@ -170,19 +170,75 @@ def midline_x(face: np.ndarray) -> np.ndarray:
     return face[:, list(ix.RIGID), 0].mean(axis=1)
 
 
-def _crossing_x(line: np.ndarray, y_at: np.ndarray) -> np.ndarray:
-    """(N,) X where the (N, K, 2) polylines first cross the height ``y_at`` (N,) going along
-    them; NaN when they do not reach it."""
+def _crossing(line: np.ndarray, y_at: np.ndarray) -> np.ndarray:
+    """(N, D) the point where the (N, K, D) polylines (D >= 2: x, y, ...) first cross the
+    height ``y_at`` (N,) going along them, every coordinate interpolated; NaN when they do not
+    reach it."""
     y0, y1 = line[:, :-1, 1], line[:, 1:, 1]
-    x0, x1 = line[:, :-1, 0], line[:, 1:, 0]
     target = y_at[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = (target - y0) / (y1 - y0)
     hit = (frac >= 0.0) & (frac <= 1.0) & (y1 != y0)
-    x = np.where(hit, x0 + frac * (x1 - x0), np.nan)
     first = np.argmax(hit, axis=1)
-    out = x[np.arange(len(x)), first]
-    return np.where(hit.any(axis=1), out, np.nan)
+    rows = np.arange(line.shape[0])
+    f = np.where(hit.any(axis=1), frac[rows, first], np.nan)[:, None]
+    return line[rows, first] + f * (line[rows, first + 1] - line[rows, first])
+
+
+def jaw_construction(face: np.ndarray, scale_mm_per_px) -> dict[str, dict[str, np.ndarray]]:
+    """The points every jaw metric is read from, per side ("right", "left"), in the face
+    frame (N, 3) (x, y in pixels at the eyes' scale, z the outline's depth): the construction
+    that :func:`jaw_contour_metrics` measures and the overlay draws.
+
+    Per side: ``contour_<h>`` the outline at ``h`` mm below the eyes and ``midline_<h>`` the
+    midline at the same height; ``ramus`` (N, 2, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``;
+    ``border`` (N, 2, 3) the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin;
+    ``corner`` the outline at ``JAW_CORNER_HEIGHT_MM``; ``chin``; ``bulge`` the outline's
+    vertex farthest outside the corner-chin line and ``bulge_foot`` its foot on that line;
+    ``bulge_px`` (N,) that distance in pixels (0 when the outline lies inside the line).
+    """
+    n = face.shape[0]
+    scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
+    mid = midline_x(face)
+    chin = face[:, ix.CHIN, :3]
+    mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for side in ("right", "left"):
+        line = face[:, list(_OUTLINE[side]), :3]
+
+        def at_depth(mm_below_eyes, line=line):
+            return _crossing(line, -np.broadcast_to(mm_below_eyes, (n,)) / scale)
+
+        c: dict[str, np.ndarray] = {}
+        for height in JAW_CONTOUR_HEIGHTS_MM:
+            c[f"contour_{height}"] = at_depth(float(height))
+            c[f"midline_{height}"] = np.stack(
+                [mid, -np.full(n, float(height)) / scale, np.zeros(n)], axis=-1
+            )
+        c["ramus"] = np.stack([at_depth(h) for h in JAW_RAMUS_HEIGHTS_MM], axis=1)
+        chin_depth_mm = -chin[:, 1] * scale
+        c["border"] = np.stack([at_depth(chin_depth_mm - h) for h in JAW_BORDER_ABOVE_CHIN_MM], 1)
+        corner = at_depth(float(JAW_CORNER_HEIGHT_MM))
+        chord = chin[:, :2] - corner[:, :2]
+        chord /= np.linalg.norm(chord, axis=-1, keepdims=True)
+        outward = np.stack([chord[:, 1], -chord[:, 0]], axis=-1)
+        flip = np.sign(np.einsum("nd,nd->n", corner[:, :2] - mouth, outward))
+        outward *= np.where(flip == 0, 1.0, flip)[:, None]
+        # the outline's vertices below the corner, up to (not including) the chin
+        distance = np.einsum("nkd,nd->nk", line[:, :-1, :2] - corner[:, None, :2], outward)
+        below = line[:, :-1, 1] < corner[:, None, 1]
+        distance = np.where(below, distance, -np.inf)
+        k = np.argmax(distance, axis=1)
+        rows = np.arange(n)
+        reach = distance[rows, k]
+        c["corner"], c["chin"] = corner, chin
+        c["bulge_px"] = np.clip(reach, 0.0, None)
+        c["bulge"] = line[rows, k]
+        foot = c["bulge"].copy()
+        foot[:, :2] -= np.where(np.isfinite(reach), reach, 0.0)[:, None] * outward
+        c["bulge_foot"] = foot
+        out[side] = c
+    return out
 
 
 def jaw_contour_metrics(
@@ -219,38 +275,21 @@ def jaw_contour_metrics(
     n = face.shape[0]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
     found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
-    mid = midline_x(face)
-    chin = face[:, ix.CHIN, :2]
-    mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
+    built = jaw_construction(face, scale)
     m: dict[str, np.ndarray] = {}
     width = np.zeros(n)
     for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
-        line = face[:, list(_OUTLINE[side]), :2]
+        c = built[side]
         nan = np.where(found[:, column], 1.0, np.nan)
-
-        def at_depth(mm_below_eyes, line=line):
-            y = -mm_below_eyes / scale
-            return np.stack([_crossing_x(line, y), y], axis=-1)
-
         for height in JAW_CONTOUR_HEIGHTS_MM:
-            x = at_depth(height)[:, 0]
-            m[f"jaw_contour_{height}_{side}_mm"] = sign * (x - mid) * scale * nan
-        upper, lower = (at_depth(h) for h in JAW_RAMUS_HEIGHTS_MM)
-        chin_depth_mm = -chin[:, 1] * scale
-        border_far, border_near = (at_depth(chin_depth_mm - h) for h in JAW_BORDER_ABOVE_CHIN_MM)
-        m[f"jaw_angle_{side}_deg"] = _angle_deg(upper - lower, border_near - border_far) * nan
-        corner = at_depth(np.full(n, float(JAW_CORNER_HEIGHT_MM)))
-        width += sign * (corner[:, 0] - mid)
-        chord = chin - corner
-        chord /= np.linalg.norm(chord, axis=-1, keepdims=True)
-        outward = np.stack([chord[:, 1], -chord[:, 0]], axis=-1)
-        flip = np.sign(np.einsum("nd,nd->n", corner - mouth, outward))
-        outward *= np.where(flip == 0, 1.0, flip)[:, None]
-        # the outline's vertices below the corner, up to (not including) the chin
-        distance = np.einsum("nkd,nd->nk", line[:, :-1] - corner[:, None, :], outward)
-        below = line[:, :-1, 1] < corner[:, None, 1]
-        bulge = np.where(below, distance, -np.inf).max(axis=1)
-        m[f"jowl_{side}_mm"] = np.clip(bulge, 0.0, None) * scale * nan
+            x = c[f"contour_{height}"][:, 0] - c[f"midline_{height}"][:, 0]
+            m[f"jaw_contour_{height}_{side}_mm"] = sign * x * scale * nan
+        ramus, border = c["ramus"][..., :2], c["border"][..., :2]
+        m[f"jaw_angle_{side}_deg"] = (
+            _angle_deg(ramus[:, 0] - ramus[:, 1], border[:, 1] - border[:, 0]) * nan
+        )
+        width += sign * (c["corner"][:, 0] - midline_x(face))
+        m[f"jowl_{side}_mm"] = c["bulge_px"] * scale * nan
     m["lower_face_width_mm"] = width * scale * np.where(found.all(axis=1), 1.0, np.nan)
     return m
 
