@@ -25,10 +25,11 @@ ALGORITHM_VERSION = "2026.11.30-jaw"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
 JAW_CONTOUR_HEIGHTS_MM = (55, 75)
-# the jaw angle's ramus: the outline between these heights below the eyes (mm); its lower
-# border: the outline between these heights above the chin (mm)
-JAW_RAMUS_HEIGHTS_MM = (45.0, 65.0)
-JAW_BORDER_ABOVE_CHIN_MM = (22.0, 8.0)
+# the jaw angle's ramus: a line fitted to the outline at these heights below the eyes (mm);
+# its lower border: a line fitted to the outline at these heights above the chin (mm), where
+# the border still slopes (a move of the outline across leaves both sets of points in place)
+JAW_RAMUS_HEIGHTS_MM = (40.0, 44.0, 48.0, 52.0, 56.0, 60.0, 64.0, 68.0)
+JAW_BORDER_ABOVE_CHIN_MM = (26.0, 23.0, 20.0, 17.0, 14.0, 11.0, 8.0)
 # the jaw corner's height below the eyes (mm): the jowl's chord and the lower face width
 JAW_CORNER_HEIGHT_MM = 75.0
 # the outline from the ramus over the jaw corner to the chin, per side (tracker.metrics.jaw)
@@ -170,11 +171,11 @@ def midline_x(face: np.ndarray) -> np.ndarray:
     return face[:, list(ix.RIGID), 0].mean(axis=1)
 
 
-def _crossing(line: np.ndarray, y_at: np.ndarray) -> np.ndarray:
+def _crossing(line: np.ndarray, y_at: np.ndarray, axis: int = 1) -> np.ndarray:
     """(N, D) the point where the (N, K, D) polylines (D >= 2: x, y, ...) first cross the
-    height ``y_at`` (N,) going along them, every coordinate interpolated; NaN when they do not
-    reach it."""
-    y0, y1 = line[:, :-1, 1], line[:, 1:, 1]
+    value ``y_at`` (N,) of coordinate ``axis`` (1: a height, 0: an abscissa) going along them,
+    every coordinate interpolated; NaN when they do not reach it."""
+    y0, y1 = line[:, :-1, axis], line[:, 1:, axis]
     target = y_at[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = (target - y0) / (y1 - y0)
@@ -185,14 +186,40 @@ def _crossing(line: np.ndarray, y_at: np.ndarray) -> np.ndarray:
     return line[rows, first] + f * (line[rows, first + 1] - line[rows, first])
 
 
+def _fit_directions(points: np.ndarray) -> np.ndarray:
+    """(N, 2) unit directions of total-least-squares lines through (N, K, 2) points, NaN
+    points left out (NaN when fewer than two remain), pointing from the first point to the
+    last."""
+    out = np.full((points.shape[0], 2), np.nan)
+    for i, pts in enumerate(points):
+        ok = np.isfinite(pts).all(axis=1)
+        if ok.sum() < 2:
+            continue
+        centred = pts[ok] - pts[ok].mean(axis=0)
+        direction = np.linalg.svd(centred)[2][0]
+        ends = pts[ok][-1] - pts[ok][0]
+        out[i] = direction * (1.0 if direction @ ends >= 0 else -1.0)
+    return out
+
+
+def jaw_lines_angle_deg(ramus: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """(N,) the angle (deg) between the ramus line (fitted to (N, R, >=2) points ordered from
+    the ear down) turned towards the ear and the border line (fitted to (N, B, >=2) points
+    ordered from the jaw corner to the chin) turned towards the chin."""
+    up = -_fit_directions(ramus[..., :2])
+    to_chin = _fit_directions(border[..., :2])
+    return _angle_deg(up, to_chin)
+
+
 def jaw_construction(face: np.ndarray, scale_mm_per_px) -> dict[str, dict[str, np.ndarray]]:
     """The points every jaw metric is read from, per side ("right", "left"), in the face
     frame (N, 3) (x, y in pixels at the eyes' scale, z the outline's depth): the construction
     that :func:`jaw_contour_metrics` measures and the overlay draws.
 
     Per side: ``contour_<h>`` the outline at ``h`` mm below the eyes and ``midline_<h>`` the
-    midline at the same height; ``ramus`` (N, 2, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``;
-    ``border`` (N, 2, 3) the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin;
+    midline at the same height; ``ramus`` (N, R, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``
+    below the eyes; ``border`` (N, B, 3) the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above
+    the chin;
     ``corner`` the outline at ``JAW_CORNER_HEIGHT_MM``; ``chin``; ``bulge`` the outline's
     vertex farthest outside the corner-chin line and ``bulge_foot`` its foot on that line;
     ``bulge_px`` (N,) that distance in pixels (0 when the outline lies inside the line).
@@ -264,9 +291,10 @@ def jaw_contour_metrics(
     dict
         ``jaw_contour_<h>_<side>_mm``: the outline's distance from the midline
         (:func:`midline_x`) at ``h`` mm below the eyes (``JAW_CONTOUR_HEIGHTS_MM``);
-        ``jaw_angle_<side>_deg``: the angle between the ramus (the outline from
-        ``JAW_RAMUS_HEIGHTS_MM`` below the eyes, towards the ear) and the lower border (the
-        outline from ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin, towards the chin);
+        ``jaw_angle_<side>_deg``: the angle between the ramus (a line fitted to the outline
+        at ``JAW_RAMUS_HEIGHTS_MM`` below the eyes, towards the ear) and the lower border (a
+        line fitted to the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin, towards the
+        chin) (:func:`jaw_lines_angle_deg`);
         ``jowl_<side>_mm``: how far the outline between the jaw corner (the outline at
         ``JAW_CORNER_HEIGHT_MM`` below the eyes) and the chin bulges outside the straight line
         joining them (0 when it lies inside); ``lower_face_width_mm``: the outline's width at
@@ -284,10 +312,7 @@ def jaw_contour_metrics(
         for height in JAW_CONTOUR_HEIGHTS_MM:
             x = c[f"contour_{height}"][:, 0] - c[f"midline_{height}"][:, 0]
             m[f"jaw_contour_{height}_{side}_mm"] = sign * x * scale * nan
-        ramus, border = c["ramus"][..., :2], c["border"][..., :2]
-        m[f"jaw_angle_{side}_deg"] = (
-            _angle_deg(ramus[:, 0] - ramus[:, 1], border[:, 1] - border[:, 0]) * nan
-        )
+        m[f"jaw_angle_{side}_deg"] = jaw_lines_angle_deg(c["ramus"], c["border"]) * nan
         width += sign * (c["corner"][:, 0] - midline_x(face))
         m[f"jowl_{side}_mm"] = c["bulge_px"] * scale * nan
     m["lower_face_width_mm"] = width * scale * np.where(found.all(axis=1), 1.0, np.nan)
