@@ -51,7 +51,11 @@ SHORT = {
 
 
 def _f(value, spec="{:+.2f}") -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else spec.format(value)
+    return (
+        "n/a"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else spec.format(value)
+    )
 
 
 def refusals() -> list[str]:
@@ -61,7 +65,11 @@ def refusals() -> list[str]:
 
     lines = []
     head = sample_head()
-    for name, model in (("plain", head), ("beard", with_beard(head)), ("collar", with_collar(head))):
+    for name, model in (
+        ("plain", head),
+        ("beard", with_beard(head)),
+        ("collar", with_collar(head)),
+    ):
         rendered = render(model, Capture())
         result = measure_pixels(
             rendered.pixels, camera=Camera(rendered.focal_length_px, 26.0, "exif-35mm")

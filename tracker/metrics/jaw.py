@@ -10,8 +10,8 @@ or darker than beyond), located to a fraction of a pixel by the centroid of the 
 brow's edge, :mod:`tracker.metrics.refine`). Every step moves exactly with a translation of
 the image, so an outline moved by d pixels reads d pixels.
 
-Per side, the profiles must agree: their offsets from Face Mesh's outline are fitted by a
-smooth curve along the arc (a quadratic, outliers beyond 3 robust SDs rejected), and a side is
+Per side, the profiles must agree: each offset from Face Mesh's outline is compared with the
+median of its neighbours along the arc (outliers beyond 3 robust SDs rejected), and a side is
 **refused** when too few profiles keep a clear edge, when the edges are weak, when the band
 just inside the outline does not look like the cheek's skin (much darker or much more
 textured: a beard, stubble or shadow covers the jaw), or when the band just beyond it is
@@ -47,7 +47,8 @@ BAND_HALF_WIDTH = 0.12  # each profile averages the image across this half-width
 PROFILES_PER_SIDE = 24
 MIN_EDGE_CONTRAST = 10.0  # grey levels; a weaker step is not an edge
 MIN_KEPT_FRACTION = 0.6  # of a side's profiles, with a clear and consistent edge
-CONSISTENCY_FLOOR = 0.05  # outliers: beyond max(this, 3 robust SDs) off the smooth fit
+CONSISTENCY_FLOOR = 0.05  # outliers: beyond max(this, 3 robust SDs) off the local median
+CONSISTENCY_SPAN = 5  # profiles in the local median
 # the skin check: the band just inside the outline against the cheek's skin
 SKIN_BAND = (0.12, 0.40)  # inside the found edge, from .. to (iris diameters)
 MIN_SKIN_BRIGHTNESS_RATIO = 0.6  # the band's median over the cheek's
@@ -195,19 +196,22 @@ def _find_edges(profile: np.ndarray, t: np.ndarray, iris_px: float, step: float)
 
 
 def _consistent(arc: np.ndarray, offsets: np.ndarray, iris_px: float) -> np.ndarray:
-    """Boolean mask of offsets consistent with a smooth (quadratic) outline along the arc."""
-    keep = np.isfinite(offsets)
-    for _ in range(4):
-        if keep.sum() < 4:
-            return keep
-        coef = np.polyfit(arc[keep], offsets[keep], 2)
-        resid = offsets - np.polyval(coef, arc)
-        mad = 1.4826 * np.median(np.abs(resid[keep]))
-        new = np.isfinite(offsets) & (np.abs(resid) <= max(CONSISTENCY_FLOOR * iris_px, 3 * mad))
-        if np.array_equal(new, keep):
-            break
-        keep = new
-    return keep
+    """Boolean mask of the offsets that agree with their neighbours along the arc: within
+    max(``CONSISTENCY_FLOOR`` iris, 3 robust SDs) of the median of the ``CONSISTENCY_SPAN``
+    nearest profiles (itself included). Face Mesh's outline may stray from the image's
+    smoothly; an isolated jump (a strand of hair, a shadow's edge) is not the outline."""
+    finite = np.isfinite(offsets)
+    local = np.full(offsets.shape, np.nan)
+    idx = np.nonzero(finite)[0]
+    half = CONSISTENCY_SPAN // 2
+    for j, i in enumerate(idx):
+        lo, hi = max(0, j - half), min(idx.size, j + half + 1)
+        local[i] = np.median(offsets[idx[lo:hi]])
+    resid = offsets - local
+    if not finite.any():
+        return finite
+    mad = 1.4826 * float(np.median(np.abs(resid[finite])))
+    return finite & (np.abs(resid) <= max(CONSISTENCY_FLOOR * iris_px, 3.0 * mad))
 
 
 def _texture(values: np.ndarray) -> float:
