@@ -50,9 +50,10 @@ MIN_KEPT_FRACTION = 0.6  # of a side's profiles, with a clear and consistent edg
 CONSISTENCY_FLOOR = 0.05  # outliers: beyond max(this, 3 robust SDs) off the local median
 CONSISTENCY_SPAN = 5  # profiles in the local median
 # the skin check: the band just inside the outline against the cheek's skin
-SKIN_BAND = (0.12, 0.40)  # inside the found edge, from .. to (iris diameters)
+SKIN_BAND = (0.25, 0.5)  # inside (and beyond) the found edge, from .. to (iris diameters)
 MIN_SKIN_BRIGHTNESS_RATIO = 0.6  # the band's median over the cheek's
 MAX_SKIN_TEXTURE_RATIO = 3.0  # the band's fine texture (SD of a high-pass) over the cheek's
+FINE_SIGMA = 0.05  # the fine texture's high-pass, in iris diameters
 SKIN_TEXTURE_FLOOR = 2.0  # grey levels added to the cheek's texture (flat, noiseless skin)
 
 # the outline from the ramus to the chin, per side (the chin itself is shared)
@@ -255,8 +256,10 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
     colour = cv2.GaussianBlur(colour, (0, 0), sigma)
     if colour.ndim == 2:
         colour = colour[..., None]
-    # fine texture: the image minus a blur at a tenth of the iris (stubble, noise, skin pores)
-    fine = raw - cv2.GaussianBlur(raw, (0, 0), max(1.0, 0.1 * iris_px))
+    # fine texture: the image minus a blur at a twentieth of the iris (hair strands, stubble,
+    # knit; skin pores and noise are weaker), whose response to the outline's own step has
+    # faded well before the bands where it is read (SKIN_BAND)
+    fine = raw - cv2.GaussianBlur(raw, (0, 0), max(1.0, FINE_SIGMA * iris_px))
     origin = np.array([x0, y0], dtype=np.float64)
     centre = pts[list(ix.RIGID), :2].mean(axis=0) - 0.0 * up  # the face's middle
 
