@@ -32,6 +32,9 @@ JAW_RAMUS_HEIGHTS_MM = (40.0, 44.0, 48.0, 52.0, 56.0, 60.0, 64.0, 68.0)
 JAW_BORDER_ABOVE_CHIN_MM = (26.0, 23.0, 20.0, 17.0, 14.0, 11.0, 8.0)
 # the jaw corner's height below the eyes (mm): the jowl's chord and the lower face width
 JAW_CORNER_HEIGHT_MM = 75.0
+# every height above is for a face of this rigid size (face_scale_mm, about the distance
+# between the pupils), and scaled in proportion on every other face
+JAW_HEIGHT_UNIT_MM = 63.0
 # the outline from the ramus over the jaw corner to the chin, per side (tracker.metrics.jaw)
 _OUTLINE = {
     "right": (*ix.RAMUS_RIGHT, *ix.JAW_BORDER_RIGHT, ix.CHIN),
@@ -142,28 +145,6 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
-def with_outline_depth(points_px: np.ndarray, frame: FaceFrame) -> np.ndarray:
-    """(N, 478, 3) the meshes with the depth of the jaw's outline points (``_OUTLINE``) set to
-    that of the frontal reference face, scaled to each face and turned with its pose.
-
-    The outline found in the image is where the line of sight grazes the jaw: its depth is
-    that of the jaw's side (45-55 mm behind the eyes at the ramus), which Face Mesh's own
-    depth for these points follows only loosely and changes with the outline's shape. The
-    depth sets how much perspective magnified the outline and how a turn of the head moved
-    it; an error of e mm in it moves a contour distance by e / distance (perspective) and by
-    e sin(yaw) (turn)."""
-    pts = np.array(points_px, dtype=np.float64)
-    if pts.ndim == 2:
-        pts = pts[None]
-    reference, _ = ix.reference_face()
-    eyes = 0.5 * (reference[ix.IRIS_CENTRE_RIGHT] + reference[ix.IRIS_CENTRE_LEFT])
-    outline = sorted(set(_OUTLINE["right"] + _OUTLINE["left"]))
-    frontal = (reference[outline] - eyes) * np.array([1.0, -1.0, -1.0])
-    seen = frame.to_image(frontal[None] * frame.scale_px[:, None, None])
-    pts[:, outline, 2] = seen[..., 2]
-    return pts
-
-
 def midline_x(face: np.ndarray) -> np.ndarray:
     """(N,) the facial midline's X in the face frame: the mean X of the rigid points (closed
     under the left/right pairing, so the mean of mirror pairs' midpoints). Neither the jaw nor
@@ -211,13 +192,25 @@ def jaw_lines_angle_deg(ramus: np.ndarray, border: np.ndarray) -> np.ndarray:
     return _angle_deg(up, to_chin)
 
 
-def jaw_construction(face: np.ndarray, scale_mm_per_px) -> dict[str, dict[str, np.ndarray]]:
+def face_scale_px(face: np.ndarray) -> np.ndarray:
+    """(N,) the size of the rigid points of (N, 478, 3) face-frame points (the frontal
+    reference face's interpupillary distance fitted to them, as ``FaceFrame.scale_px``)."""
+    return FaceFrame.fit(np.asarray(face, dtype=np.float64) * np.array([1.0, -1.0, -1.0])).scale_px
+
+
+def jaw_construction(face: np.ndarray, scale_px=None) -> dict[str, dict[str, np.ndarray]]:
     """The points every jaw metric is read from, per side ("right", "left"), in the face
     frame (N, 3) (x, y in pixels at the eyes' scale, z the outline's depth): the construction
     that :func:`jaw_contour_metrics` measures and the overlay draws.
 
+    Heights are given in millimetres for a face whose rigid points are the size of
+    ``JAW_HEIGHT_UNIT_MM`` (:func:`face_scale_px`: ``scale_px``, or fitted when None), and
+    taken in proportion on every face: the same place on a small and a large face, and
+    independent of the photo's millimetre scale (the iris), whose noise would otherwise slide
+    them along the outline.
+
     Per side: ``contour_<h>`` the outline at ``h`` mm below the eyes and ``midline_<h>`` the
-    midline at the same height; ``ramus`` (N, R, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``
+    midline's point level with it (at its depth); ``ramus`` (N, R, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``
     below the eyes; ``border`` (N, B, 3) the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above
     the chin;
     ``corner`` the outline at ``JAW_CORNER_HEIGHT_MM``; ``chin``; ``bulge`` the outline's
@@ -225,7 +218,8 @@ def jaw_construction(face: np.ndarray, scale_mm_per_px) -> dict[str, dict[str, n
     ``bulge_px`` (N,) that distance in pixels (0 when the outline lies inside the line).
     """
     n = face.shape[0]
-    scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
+    size = face_scale_px(face) if scale_px is None else np.asarray(scale_px, dtype=np.float64)
+    px_per_mm = np.broadcast_to(size, (n,)) / JAW_HEIGHT_UNIT_MM
     mid = midline_x(face)
     chin = face[:, ix.CHIN, :3]
     mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
@@ -234,16 +228,16 @@ def jaw_construction(face: np.ndarray, scale_mm_per_px) -> dict[str, dict[str, n
         line = face[:, list(_OUTLINE[side]), :3]
 
         def at_depth(mm_below_eyes, line=line):
-            return _crossing(line, -np.broadcast_to(mm_below_eyes, (n,)) / scale)
+            return _crossing(line, -np.broadcast_to(mm_below_eyes, (n,)) * px_per_mm)
 
         c: dict[str, np.ndarray] = {}
         for height in JAW_CONTOUR_HEIGHTS_MM:
             c[f"contour_{height}"] = at_depth(float(height))
-            c[f"midline_{height}"] = np.stack(
-                [mid, -np.full(n, float(height)) / scale, np.zeros(n)], axis=-1
-            )
+            # the midline point level with the outline point, at its depth
+            c[f"midline_{height}"] = c[f"contour_{height}"].copy()
+            c[f"midline_{height}"][:, 0] = mid
         c["ramus"] = np.stack([at_depth(h) for h in JAW_RAMUS_HEIGHTS_MM], axis=1)
-        chin_depth_mm = -chin[:, 1] * scale
+        chin_depth_mm = -chin[:, 1] / px_per_mm
         c["border"] = np.stack([at_depth(chin_depth_mm - h) for h in JAW_BORDER_ABOVE_CHIN_MM], 1)
         corner = at_depth(float(JAW_CORNER_HEIGHT_MM))
         chord = chin[:, :2] - corner[:, :2]
@@ -269,7 +263,11 @@ def jaw_construction(face: np.ndarray, scale_mm_per_px) -> dict[str, dict[str, n
 
 
 def jaw_contour_metrics(
-    face: np.ndarray, scale_mm_per_px, *, jaw_found: np.ndarray | None = None
+    face: np.ndarray,
+    scale_mm_per_px,
+    *,
+    jaw_found: np.ndarray | None = None,
+    scale_px=None,
 ) -> dict[str, np.ndarray]:
     """The jaw outline's metrics per side, from (N, 478, >=2) face-frame points.
 
@@ -285,6 +283,8 @@ def jaw_contour_metrics(
     jaw_found : (N, 2) bool, [right, left]: whether each side's outline was found in the
         image (:func:`tracker.metrics.jaw.refine_jaw`); False gives NaN for that side.
         None: all found.
+    scale_px : (N,) the faces' rigid size (``FaceFrame.scale_px``; fitted when None): the
+        heights' unit (:func:`jaw_construction`).
 
     Returns
     -------
@@ -303,7 +303,7 @@ def jaw_contour_metrics(
     n = face.shape[0]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
     found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
-    built = jaw_construction(face, scale)
+    built = jaw_construction(face, scale_px)
     m: dict[str, np.ndarray] = {}
     width = np.zeros(n)
     for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
@@ -359,7 +359,7 @@ def compute_metrics(
         frame = FaceFrame.fit(
             pts, focal_length_px=focal_length_px, principal_point_px=principal_point_px
         )
-    face = frame.to_face(with_outline_depth(pts, frame))
+    face = frame.to_face(pts)
     pose = frame.pose_deg
 
     r_iris, l_iris = face[:, ix.IRIS_CENTRE_RIGHT], face[:, ix.IRIS_CENTRE_LEFT]
@@ -375,7 +375,7 @@ def compute_metrics(
     found = None
     if jaw_found is not None:
         found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
-    m.update(jaw_contour_metrics(face, scale, jaw_found=found))
+    m.update(jaw_contour_metrics(face, scale, jaw_found=found, scale_px=frame.scale_px))
     m["jaw_angle_asymmetry_deg"] = np.abs(m["jaw_angle_left_deg"] - m["jaw_angle_right_deg"])
 
     ipd = interpupillary_px(face)
