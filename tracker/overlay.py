@@ -132,7 +132,7 @@ def overlay_geometry(result: PhotoResult) -> dict:
     out["jaw"], out["jaw_contour"], out["jowl"] = {}, {}, {}
     out["jaw_outline"], out["jaw_edge"] = {}, {}
     metrics = result.measurement.metrics if result.measurement is not None else {}
-    built = geometry.jaw_construction(face[None], frame.frame.scale_px)
+    built = geometry.jaw_construction(face[None])
     jaw_edges = result.jaw_edge_px or {}
     for side in ("right", "left"):
         outline = geometry._OUTLINE[side]

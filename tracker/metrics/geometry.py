@@ -32,8 +32,8 @@ JAW_RAMUS_HEIGHTS_MM = (40.0, 44.0, 48.0, 52.0, 56.0, 60.0, 64.0, 68.0)
 JAW_BORDER_ABOVE_CHIN_MM = (26.0, 23.0, 20.0, 17.0, 14.0, 11.0, 8.0)
 # the jaw corner's height below the eyes (mm): the jowl's chord and the lower face width
 JAW_CORNER_HEIGHT_MM = 75.0
-# every height above is for a face of this rigid size (face_scale_mm, about the distance
-# between the pupils), and scaled in proportion on every other face
+# every height above is for a face with this distance between the pupils, and scaled in
+# proportion to it on every other face
 JAW_HEIGHT_UNIT_MM = 63.0
 # the outline from the ramus over the jaw corner to the chin, per side (tracker.metrics.jaw)
 _OUTLINE = {
@@ -145,11 +145,16 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+# the facial midline for the jaw: the nose's rigid points and the inner eye corners (closed
+# under the left/right pairing), far from the jaw: the rigid cheek points lie where a jaw
+# change (or a warp of it) reaches
+MIDLINE_REFERENCE = (1, 4, 5, 6, 168, 195, 197, 133, 362, 243, 463)
+
+
 def midline_x(face: np.ndarray) -> np.ndarray:
-    """(N,) the facial midline's X in the face frame: the mean X of the rigid points (closed
-    under the left/right pairing, so the mean of mirror pairs' midpoints). Neither the jaw nor
-    gaze moves it."""
-    return face[:, list(ix.RIGID), 0].mean(axis=1)
+    """(N,) the facial midline's X in the face frame: the mean X of ``MIDLINE_REFERENCE`` (the
+    nose and the inner eye corners). Neither the jaw nor gaze moves it."""
+    return face[:, list(MIDLINE_REFERENCE), 0].mean(axis=1)
 
 
 def _crossing(line: np.ndarray, y_at: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -192,22 +197,16 @@ def jaw_lines_angle_deg(ramus: np.ndarray, border: np.ndarray) -> np.ndarray:
     return _angle_deg(up, to_chin)
 
 
-def face_scale_px(face: np.ndarray) -> np.ndarray:
-    """(N,) the size of the rigid points of (N, 478, 3) face-frame points (the frontal
-    reference face's interpupillary distance fitted to them, as ``FaceFrame.scale_px``)."""
-    return FaceFrame.fit(np.asarray(face, dtype=np.float64) * np.array([1.0, -1.0, -1.0])).scale_px
-
-
-def jaw_construction(face: np.ndarray, scale_px=None) -> dict[str, dict[str, np.ndarray]]:
+def jaw_construction(face: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
     """The points every jaw metric is read from, per side ("right", "left"), in the face
     frame (N, 3) (x, y in pixels at the eyes' scale, z the outline's depth): the construction
     that :func:`jaw_contour_metrics` measures and the overlay draws.
 
-    Heights are given in millimetres for a face whose rigid points are the size of
-    ``JAW_HEIGHT_UNIT_MM`` (:func:`face_scale_px`: ``scale_px``, or fitted when None), and
-    taken in proportion on every face: the same place on a small and a large face, and
-    independent of the photo's millimetre scale (the iris), whose noise would otherwise slide
-    them along the outline.
+    Heights are given in millimetres for a face with ``JAW_HEIGHT_UNIT_MM`` between the
+    pupils, and taken in proportion to the interpupillary distance on every face: the same
+    place on a small and a large face, independent of the photo's millimetre scale (the iris
+    diameter, whose noise would otherwise slide them along the outline) and of Face Mesh's
+    other points (the iris centres are found in the image).
 
     Per side: ``contour_<h>`` the outline at ``h`` mm below the eyes and ``midline_<h>`` the
     midline's point level with it (at its depth); ``ramus`` (N, R, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``
@@ -218,8 +217,7 @@ def jaw_construction(face: np.ndarray, scale_px=None) -> dict[str, dict[str, np.
     ``bulge_px`` (N,) that distance in pixels (0 when the outline lies inside the line).
     """
     n = face.shape[0]
-    size = face_scale_px(face) if scale_px is None else np.asarray(scale_px, dtype=np.float64)
-    px_per_mm = np.broadcast_to(size, (n,)) / JAW_HEIGHT_UNIT_MM
+    px_per_mm = interpupillary_px(face) / JAW_HEIGHT_UNIT_MM
     mid = midline_x(face)
     chin = face[:, ix.CHIN, :3]
     mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
@@ -267,7 +265,6 @@ def jaw_contour_metrics(
     scale_mm_per_px,
     *,
     jaw_found: np.ndarray | None = None,
-    scale_px=None,
 ) -> dict[str, np.ndarray]:
     """The jaw outline's metrics per side, from (N, 478, >=2) face-frame points.
 
@@ -283,8 +280,6 @@ def jaw_contour_metrics(
     jaw_found : (N, 2) bool, [right, left]: whether each side's outline was found in the
         image (:func:`tracker.metrics.jaw.refine_jaw`); False gives NaN for that side.
         None: all found.
-    scale_px : (N,) the faces' rigid size (``FaceFrame.scale_px``; fitted when None): the
-        heights' unit (:func:`jaw_construction`).
 
     Returns
     -------
@@ -303,7 +298,7 @@ def jaw_contour_metrics(
     n = face.shape[0]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
     found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
-    built = jaw_construction(face, scale_px)
+    built = jaw_construction(face)
     m: dict[str, np.ndarray] = {}
     width = np.zeros(n)
     for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
@@ -375,7 +370,7 @@ def compute_metrics(
     found = None
     if jaw_found is not None:
         found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
-    m.update(jaw_contour_metrics(face, scale, jaw_found=found, scale_px=frame.scale_px))
+    m.update(jaw_contour_metrics(face, scale, jaw_found=found))
     m["jaw_angle_asymmetry_deg"] = np.abs(m["jaw_angle_left_deg"] - m["jaw_angle_right_deg"])
 
     ipd = interpupillary_px(face)

@@ -312,8 +312,8 @@ def _markdown_sensitivity(all_records, sens, ctx) -> list[str]:
         "contour (ramus and lower border together) moved towards the midline by "
         + ", ".join(f"{s:g}" for s in plan.jaw_shifts_mm)
         + " mm (`jaw_contour_in`: the "
-        "gonion moves by the shift, so lower face width shrinks by it, and the jaw angles "
-        "do not change); one mouth corner lifted by "
+        "jaw outline moves by the shift, so its contour distances and the lower face width "
+        "shrink by it, and the jaw angles do not change); one mouth corner lifted by "
         + ", ".join(f"{s:g}" for s in plan.mouth_lifts_mm)
         + " mm (`mouth_corner_lift`: "
         "its elevation rises by the lift). Each warped image is measured "

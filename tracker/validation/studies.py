@@ -97,8 +97,10 @@ def _truths(
     turns the warp's size in the image into its size on the face (:func:`depth_gain`)."""
     size_mm = size_mm * gain
     if kind == "jaw":
-        # the gonion moves towards the midline, both jaw lines translate rigidly
-        return {LOWER_FACE_WIDTH: -size_mm}
+        # the outline moves towards the midline: its contour distances shrink by the move, the
+        # lower face width with them; both jaw lines translate rigidly (the angle: 0)
+        contours = {m: -size_mm for m in _JAW_CONTOURS if registry.get(m).side == side}
+        return {LOWER_FACE_WIDTH: -size_mm, **contours}
     # a brow or mouth-corner lift raises its (upward) height by the lift
     own = warped_metric(kind, side)
     theirs = registry.get(own).partner or own
@@ -114,6 +116,10 @@ _WARPED = {
     m.name: (m.warp, m.side) for m in registry.METRICS if m.warp is not None and m.side is not None
 }
 LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
+# the jaw outline's contour distances (a jaw warp's known change)
+_JAW_CONTOURS = tuple(
+    m.name for m in registry.METRICS if m.family.startswith("jaw_contour_") and m.side
+)
 
 
 def warped_metric(kind: str, side: str) -> str:
@@ -207,7 +213,7 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
                 if r["kind"] == kind and r["side"] == OTHER_SIDE[side]
             ]
             false = float(np.mean(other)) if other else float("nan")
-            if kind == "jaw":
+            if kind == "jaw" and m not in _JAW_CONTOURS:
                 mine = [
                     abs(r["change"][m]) for r in records if r["kind"] == "jaw" and r["side"] == side
                 ]
