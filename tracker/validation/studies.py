@@ -202,7 +202,12 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
     moves: the true change is 0)."""
     out = {}
     for m in METRICS:
-        pairs = [(r["truth"][m], r["change"][m]) for r in records if r["truth"].get(m, 0.0) != 0.0]
+        # a jaw side not found in the image reads NaN: left out, not propagated
+        pairs = [
+            (r["truth"][m], r["change"][m])
+            for r in records
+            if r["truth"].get(m, 0.0) != 0.0 and np.isfinite(r["change"][m])
+        ]
         sens = slope_through_origin(*zip(*pairs)) if pairs else float("nan")
         false = own = float("nan")
         kind, side = _WARPED.get(m, (None, None))
@@ -210,12 +215,16 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
             other = [
                 abs(r["change"][m])
                 for r in records
-                if r["kind"] == kind and r["side"] == OTHER_SIDE[side]
+                if r["kind"] == kind
+                and r["side"] == OTHER_SIDE[side]
+                and np.isfinite(r["change"][m])
             ]
             false = float(np.mean(other)) if other else float("nan")
             if kind == "jaw" and m not in _JAW_CONTOURS:
                 mine = [
-                    abs(r["change"][m]) for r in records if r["kind"] == "jaw" and r["side"] == side
+                    abs(r["change"][m])
+                    for r in records
+                    if r["kind"] == "jaw" and r["side"] == side and np.isfinite(r["change"][m])
                 ]
                 own = float(np.mean(mine)) if mine else float("nan")
         out[m] = {
