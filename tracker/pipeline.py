@@ -87,7 +87,7 @@ def measure_pixels(
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
     # the frame fitted above: the brow refinement moves no rigid or iris point
     # and the jaw refinement moves only outline points, which the frame is not fitted on
-    jaw_found = [jaw.found["right"], jaw.found["left"]]
+    jaw_found = np.array([jaw.found["right"], jaw.found["left"]])
     values = geometry.compute_metrics(jaw.points_px, scale, frame=frame, jaw_found=jaw_found)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
     hidden = [side for side in ("left", "right") if not jaw.found[side]]

@@ -3,12 +3,13 @@
 Face Mesh's face oval is held to an average face shape: moving the jaw's outline in a photo by
 1-2 mm moves its points only partly. Here the outline is found in the image itself. Along the
 lower face oval, from the ramus (93 / 323) over the jaw corner and the lower border to the
-chin (152), intensity profiles are sampled along the outline's outward normal, evenly spaced
+chin (152), colour profiles are sampled along the outline's outward normal, evenly spaced
 by arc length. On each, the edge between the face and what lies beyond it (the neck, set back
-in shadow, or the background) is the steepest step of the side's polarity (the face brighter
-or darker than beyond), located to a fraction of a pixel by the centroid of the slope (as the
-brow's edge, :mod:`tracker.metrics.refine`). Every step moves exactly with a translation of
-the image, so an outline moved by d pixels reads d pixels.
+in shadow, or the background) is the steepest change of colour (the length of the colour's
+derivative along the profile; a face in shadow against a grey wall of the same brightness
+still differs in hue), the nearest to Face Mesh's outline among several, located to a
+fraction of a pixel by the centroid of its peak. Every step moves exactly with a translation
+of the image, so an outline moved by d pixels reads d pixels.
 
 Per side, the profiles must agree: each offset from Face Mesh's outline is compared with the
 median of its neighbours along the arc (outliers beyond 3 robust SDs rejected), and a side is
@@ -45,7 +46,7 @@ SMOOTHING_SIGMA = 0.03  # Gaussian pre-smoothing of the image
 ANCHOR_SIGMA = 0.05  # extra smoothing of the profile for choosing the step
 BAND_HALF_WIDTH = 0.12  # each profile averages the image across this half-width along the arc
 PROFILES_PER_SIDE = 24
-MIN_EDGE_CONTRAST = 10.0  # grey levels; a weaker step is not an edge
+MIN_EDGE_CONTRAST = 10.0  # the colour step across an edge (RGB distance); weaker is not one
 MIN_KEPT_FRACTION = 0.6  # of a side's profiles, with a clear and consistent edge
 CONSISTENCY_FLOOR = 0.05  # outliers: beyond max(this, 3 robust SDs) off the local median
 CONSISTENCY_SPAN = 5  # profiles in the local median
@@ -250,18 +251,15 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
     raw = _luminance(region)
     sigma = max(0.5, SMOOTHING_SIGMA * iris_px)
     crop = cv2.GaussianBlur(raw, (0, 0), sigma)
-    colour = region.astype(np.float32)
-    if colour.ndim == 2:
-        colour = colour[..., None]
-    colour = cv2.GaussianBlur(colour, (0, 0), sigma)
-    if colour.ndim == 2:
+    colour = cv2.GaussianBlur(region.astype(np.float32), (0, 0), sigma)
+    if colour.ndim == 2:  # a grey image: one channel (OpenCV drops a single channel's axis)
         colour = colour[..., None]
     # fine texture: the image minus a blur at a twentieth of the iris (hair strands, stubble,
     # knit; skin pores and noise are weaker), whose response to the outline's own step has
     # faded well before the bands where it is read (SKIN_BAND)
     fine = raw - cv2.GaussianBlur(raw, (0, 0), max(1.0, FINE_SIGMA * iris_px))
     origin = np.array([x0, y0], dtype=np.float64)
-    centre = pts[list(ix.RIGID), :2].mean(axis=0) - 0.0 * up  # the face's middle
+    centre = pts[list(ix.RIGID), :2].mean(axis=0)  # the face's middle: normals point away
 
     found, used, contrast_out, refusal, edge_out = {}, {}, {}, {}, {}
     offsets_at: dict[str, tuple[np.ndarray, np.ndarray]] = {}
