@@ -316,3 +316,30 @@ def test_selfie_noise_of_the_jaw_metrics():
     ):
         for name in registry.names(family=family):
             assert noise[name] <= bound, name
+
+
+def test_a_hidden_jaw_stays_unmeasured_after_remeasure(tmp_path, monkeypatch):
+    """A bearded render imported into a library: stored "ok" with its note, jaw metrics empty;
+    ``remeasure`` (from the stored points, no pixels) keeps them empty, reading the refusal
+    from the stored quality scores, and recomputes the brow heights to 1e-9 mm."""
+    from datetime import datetime
+
+    from tracker.library import Library
+    from tracker.metrics import geometry as geo
+    from tracker.validation.head3d import save_jpeg
+
+    rendered = render(with_beard(sample_head()), Capture())
+    path = save_jpeg(tmp_path / "beard.jpg", rendered, captured_at=datetime(2026, 1, 5, 8))
+    with Library(tmp_path / "lib") as library:
+        library.import_photos(path, workers=1)
+        stored = library.photos().iloc[0]
+        assert stored["status"] == "ok"
+        record = next(iter(library.photo_records()))
+        assert [r.code for r in record["reasons"]] == [ReasonCode.JAW_EDGE_MISSING]
+        monkeypatch.setattr(geo, "ALGORITHM_VERSION", "next")
+        assert library.remeasure() == 1
+        again = library.photos().iloc[0]
+        for name in ("jaw_contour_55_left_mm", "jaw_angle_right_deg", "jowl_left_mm"):
+            assert np.isnan(stored[name]) and np.isnan(again[name]), name
+        for name in ("brow_height_left_mm", "brow_height_right_mm"):
+            assert again[name] == pytest.approx(stored[name], abs=1e-9)
