@@ -140,7 +140,10 @@ def overlay_geometry(result: PhotoResult) -> dict:
         out["jaw_edge"][side] = np.asarray(
             jaw_edges.get(side, np.empty((0, 2))), dtype=np.float64
         ).reshape(-1, 2)
-        if not np.isfinite(metrics.get(f"jaw_angle_{side}_deg", np.nan)):
+        # a side whose outline was not found measured NaN (a result rebuilt from stored
+        # points without its measurement draws every side)
+        angle = metrics.get(f"jaw_angle_{side}_deg")
+        if angle is not None and not np.isfinite(angle):
             continue
         c = {k: v[0] for k, v in built[side].items()}
         out["jaw_contour"][side] = {
