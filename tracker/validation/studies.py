@@ -271,6 +271,7 @@ def summarise_noise(runs: list[dict]) -> dict[str, dict[str, float]]:
     for m in METRICS:
         groups = [[v[m] for v in run["fixed"].values()] for run in runs]
         groups_iris = [[v[m] for v in run["iris"].values()] for run in runs]
+        groups = [[v for v in g if np.isfinite(v)] for g in groups]
         sds = [float(np.std(g, ddof=1)) for g in groups if len(g) > 1]
         sem, sem_iris = pooled_sd(groups), pooled_sd(groups_iris)
         out[m] = {
@@ -434,7 +435,9 @@ def summarise_pose(roll: list[dict], turns: list[dict], people: list[dict]) -> d
         for m in METRICS:
             y = [r["change"][m] for r in roll] + [0.0] * len(photos)
             out["roll"][m] = ols(x, y, groups)
-            out["roll_max_change"][m] = float(np.max(np.abs([r["change"][m] for r in roll])))
+            changes = np.abs([r["change"][m] for r in roll])
+            finite = changes[np.isfinite(changes)]
+            out["roll_max_change"][m] = float(finite.max()) if finite.size else float("nan")
         out["roll_error_max"] = float(np.max(np.abs([r["d_roll"] - r["applied"] for r in roll])))
     for axis in ("pitch", "yaw"):
         sel = [r for r in turns if r["axis"] == axis]
