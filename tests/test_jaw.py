@@ -33,7 +33,8 @@ def _synthetic_face(bulge_mm: float = 0.0) -> np.ndarray:
     ``bulge_mm`` pushes the border's middle vertex out of that line (outwards, across it)."""
     reference, _ = ix.reference_face()
     eyes = 0.5 * (reference[ix.IRIS_CENTRE_RIGHT] + reference[ix.IRIS_CENTRE_LEFT])
-    face = (reference - eyes) * np.array([1.0, -1.0, -1.0]) * 63.0
+    ipd = np.linalg.norm(reference[ix.IRIS_CENTRE_LEFT] - reference[ix.IRIS_CENTRE_RIGHT])
+    face = (reference - eyes) * np.array([1.0, -1.0, -1.0]) * 63.0 / ipd
     face[:, 0] -= face[list(ix.RIGID), 0].mean()  # the midline at x = 0
     face[ix.CHIN, :2] = (0.0, -110.0)
     for side, sign in (("right", -1.0), ("left", 1.0)):
