@@ -63,8 +63,9 @@ def project(
     sight /= np.linalg.norm(sight)
     cam = turned + distance_mm * sight
     # Face Mesh's outline points show the face's outline: emulated as points at the eyes'
-    # depth (their own depth along the line of sight does not magnify them)
-    outline = list(ix.SILHOUETTE)
+    # depth (their own depth along the line of sight does not magnify them); the jaw's
+    # outline is found in the image, at its own depth (tracker.metrics.jaw)
+    outline = list(ix.OUTLINE_AT_EYES_DEPTH)
     along = cam @ sight
     cam[outline] += np.outer(distance_mm - along[outline], sight)
     u = CENTRE[0] + F_PX * cam[:, 0] / cam[:, 2]

@@ -206,8 +206,10 @@ def test_rotation_changes_metrics_little(measured_x3, rotations, angle):
     Bounds (largest change measured over the four angles): brow heights 0.4 mm (0.31 mm, at
     the brow's noise floor: MDC95 0.35-0.5 mm),
     interpupillary distance 1.5 % (1.06 %: it carries the per-photo iris scale's
-    variation, SEM about 0.9 %), jaw angles
-    1.5 degrees (0.62 degree: the jaw points are Face Mesh's alone, unrefined).
+    variation, SEM about 0.9 %), jaw angles 2.5 degrees (2.32 degrees: read on the jaw's
+    outline found in the image, of a photo upscaled 3 x whose outline is soft; Face Mesh's
+    own outline, held to an average shape, moved 0.62 degree but did not follow real
+    changes either), jaw contour distances 1.0 mm (0.83 mm).
     """
     before, after = measured_x3, rotations[angle]
     changes = {name: metric(after, name) - metric(before, name) for name in METRIC_NAMES}
@@ -215,8 +217,10 @@ def test_rotation_changes_metrics_little(measured_x3, rotations, angle):
     assert abs(changes["brow_height_left_mm"]) < 0.4
     assert abs(changes["brow_height_right_mm"]) < 0.4
     assert abs(changes["interpupillary_mm"]) < 0.015 * metric(before, "interpupillary_mm")
-    assert abs(changes["jaw_angle_left_deg"]) < 1.5
-    assert abs(changes["jaw_angle_right_deg"]) < 1.5
+    assert abs(changes["jaw_angle_left_deg"]) < 2.5
+    assert abs(changes["jaw_angle_right_deg"]) < 2.5
+    for name in ("jaw_contour_55_left_mm", "jaw_contour_55_right_mm"):
+        assert abs(changes[name]) < 1.0
 
 
 # --- quality checks --------------------------------------------------------------------------

@@ -96,9 +96,9 @@ def value(rows: list[dict], metric: str, column: str) -> float:
 def test_jaw_contour_in_translates_both_jaw_lines(reference_px, side, shift_px):
     """Every ramus and lower-border point of one side moves towards the midline by exactly the
     shift, along the interpupillary line, and nothing else the metrics use moves: the lower
-    face width shrinks by the shift (within 1e-4 px; measured 8e-6 px, from the face frame's
-    rotation fit seeing one rigid cheek point move), the jaw angles stay within 0.001 deg and
-    the brows within 0.001 mm."""
+    face width (the outline's width at the jaw corner's height) shrinks by the shift (within
+    1e-4 px; the face frame's rotation fit sees one rigid cheek point move), the jaw angles
+    stay within 0.005 deg (measured 0.002) and the brows within 0.001 mm."""
     ramus, border = (
         (ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT)
         if side == "left"
@@ -115,7 +115,7 @@ def test_jaw_contour_in_translates_both_jaw_lines(reference_px, side, shift_px):
     width_change_px = (after["lower_face_width_mm"] - before["lower_face_width_mm"]) / SCALE
     assert width_change_px == pytest.approx(-shift_px, abs=1e-4)
     for name in ("jaw_angle_left_deg", "jaw_angle_right_deg"):
-        assert after[name] == pytest.approx(before[name], abs=1e-3)
+        assert after[name] == pytest.approx(before[name], abs=5e-3)
     for name in BROWS:
         assert after[name] == pytest.approx(before[name], abs=1e-3)
 
@@ -345,9 +345,13 @@ SENSITIVITY_MISS = {
     MOUTH[0]: 0.36,  # measured 0.76
     MOUTH[1]: 0.36,  # measured 0.72
     "mouth_corner_asymmetry_mm": 0.46,  # measured 0.65
-    # measured 0.55 with the perspective face frame (0.74 with the 2-D frame before it): Face
-    # Mesh's outline follows a jaw contour moved in the image only partly (issue 11)
-    "lower_face_width_mm": 0.64,
+    # the jaw's outline found in the image (issue 11): measured 1.11 (Face Mesh's own outline
+    # read 0.55); the contour distances 0.68-1.08
+    "lower_face_width_mm": 0.25,
+    "jaw_contour_55_left_mm": 0.45,
+    "jaw_contour_55_right_mm": 0.45,
+    "jaw_contour_75_left_mm": 0.45,
+    "jaw_contour_75_right_mm": 0.45,
 }
 
 
@@ -370,11 +374,14 @@ def test_mouth_lift_leaves_the_other_corner(quick_run, metric):
 @pytest.mark.parametrize("metric", JAW_ANGLES)
 def test_jaw_shift_false_change_of_the_jaw_angle(quick_run, metric):
     """Moving a jaw contour rigidly towards the midline does not change the jaw's angle
-    (truth 0): its own jaw angle moves by less than 1.75 deg on average and the other side's
-    by less than 0.45 deg (measured 0.98 / 1.30 deg own side and 0.29 / 0.33 deg other side,
-    left / right; the bounds are about 1.3 x the worse)."""
+    (truth 0): its own jaw angle moves by less than 2.5 deg on average and the other side's
+    by less than 2.3 deg (measured 1.61 / 1.92 deg own side and 1.17 / 1.78 deg other side,
+    left / right, on the jaw's outline found in the image: its angle is read between short
+    lines, and the edge wanders by a few tenths of a millimetre between Face Mesh's runs on the
+    warped and the original photo; Face Mesh's own angle moved 0.98 / 1.30 and 0.29 / 0.33;
+    the bounds are about 1.3 x the worse)."""
     rows = quick_run[2]
-    assert value(rows, metric, "false_change_other_side") < 0.45
+    assert value(rows, metric, "false_change_other_side") < 2.3
     _, out, _ = quick_run
     with open(out / "validation_details.csv", newline="") as fh:
         own = next(
@@ -384,7 +391,7 @@ def test_jaw_shift_false_change_of_the_jaw_angle(quick_run, metric):
             and r["metric"] == metric
             and r["quantity"] == "own_side_false_change"
         )
-    assert own < 1.75
+    assert own < 2.5
 
 
 def test_every_metric_has_a_noise_floor(quick_run):

@@ -711,15 +711,17 @@ def _draw_lines(
             linestyle=linestyle,
             path_effects=_OUTLINE,
         )
-        jaw = g["jaw"][side] + shift
-        ax.plot(
-            jaw[:, 0],
-            jaw[:, 1],
-            color=jaw_colour,
-            linewidth=2.0,
-            linestyle=linestyle,
-            path_effects=_OUTLINE,
-        )
+        # no jaw lines on a side whose jaw outline was not found in the image
+        jaw = g["jaw"][side] + shift if side in g["jaw"] else None
+        if jaw is not None:
+            ax.plot(
+                jaw[:, 0],
+                jaw[:, 1],
+                color=jaw_colour,
+                linewidth=2.0,
+                linestyle=linestyle,
+                path_effects=_OUTLINE,
+            )
         if not labels:
             continue
         # the subject's right appears on the image's left: its labels go leftwards
@@ -738,7 +740,7 @@ def _draw_lines(
                 path_effects=_OUTLINE,
             )
         value = photo.metrics.get(registry.sided("jaw_angle", side), math.nan)
-        if math.isfinite(value):
+        if jaw is not None and math.isfinite(value):
             ax.text(
                 jaw[1, 0] + nudge,
                 jaw[1, 1],

@@ -508,6 +508,7 @@ def measure_stored(
             stack.scale_mm_per_px,
             focal_length_px=stack.focal_length_px,
             principal_point_px=stack.principal_point_px,
+            jaw_found=stack.jaw_found,
         )
     )
     values["camera_distance_mm"] = camera_distance_mm(

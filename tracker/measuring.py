@@ -46,7 +46,7 @@ def measure_one(measure: MeasureFunction, path: str, mirrored: bool) -> PhotoRes
     try:
         result = measure(path, mirrored=mirrored)
         # the brow edge samples are for overlays only: not worth sending between processes
-        return replace(result, brow_edge_px=None)
+        return replace(result, brow_edge_px=None, jaw_edge_px=None)
     except Exception as exc:  # a bug on one photo must not cost the batch
         message = " ".join(str(exc).split())
         what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__

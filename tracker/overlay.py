@@ -2,8 +2,12 @@
 
 The overlay shows the interpupillary line, each brow height (from the iris centre up to the
 brow's upper edge, perpendicular to the interpupillary line in the face frame), the detected
-brow-edge points, the two fitted lines of each jaw angle meeting at the gonion, the facial
-midline, and a text panel with the status, pose, scale, key metrics and reasons.
+brow-edge points, the jaw's outline found in the image (its edge samples and the outline
+through the refined points), the jaw contour distances (from the midline to the outline at
+55 and 75 mm below the eyes), the two fitted lines of each jaw angle meeting where they cross,
+the jowl (the corner-to-chin line and the outline's farthest bulge beyond it), the facial
+midline, and a text panel with the status, pose, scale, key metrics and reasons. A side whose
+outline was not found is drawn without its jaw construction.
 
 The brow and jaw constructions are made in the face frame (:mod:`tracker.metrics.frame`),
 exactly as the metrics are, and mapped back into the image, so that what is drawn is what was
@@ -32,6 +36,8 @@ IPD_COLOUR = (0, 220, 255)
 BROW_COLOUR = (255, 235, 0)
 EDGE_COLOUR = (255, 0, 200)
 JAW_COLOUR = (120, 255, 120)
+CONTOUR_COLOUR = (80, 200, 255)
+JOWL_COLOUR = (255, 120, 220)
 MIDLINE_COLOUR = (255, 255, 255)
 TEXT_COLOUR = (255, 255, 255)
 OUTLINE_COLOUR = (0, 0, 0)
@@ -78,7 +84,12 @@ def overlay_geometry(result: PhotoResult) -> dict:
         ``ipd``: (2, 2) right and left iris centres;
         ``brow``: side -> (2, 2) iris centre and the brow-edge point above it;
         ``brow_edge``: side -> (K, 2) detected brow-edge points (may be empty);
-        ``jaw``: side -> (3, 2) ramus end, gonion, border end;
+        ``jaw``: side -> (3, 2) ramus end, the lines' crossing, border end (the jaw angle);
+        ``jaw_outline``: side -> (K, 2) the refined outline points, ramus to chin;
+        ``jaw_edge``: side -> (K, 2) the outline's edge samples found in the image;
+        ``jaw_contour``: side -> {height mm: (2, 2) midline point, outline point};
+        ``jowl``: side -> (4, 2) jaw corner, chin, the bulge's foot on their line, the bulge;
+        sides whose outline was not found have no ``jaw``, ``jaw_contour`` or ``jowl``;
         ``midline``: (2, 2) ends of the facial midline.
 
     Raises
@@ -118,24 +129,47 @@ def overlay_geometry(result: PhotoResult) -> dict:
         for side in ("right", "left")
     }
 
-    out["jaw"] = {}
-    corners = geometry.jaw_corners(face[None])
-    for side, ramus, border in (
-        ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
-        ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT),
-    ):
-        gonion, ramus_dir, border_dir = (v[0] for v in corners[side])
-        ends, gonion_z = [], []
-        for idx, direction in ((ramus, ramus_dir), (border, border_dir)):
-            # reach as far as the fitted landmarks; depth varies linearly along the line
-            t = (face[list(idx), :2] - gonion) @ direction
-            z_fit = np.polyfit(t, face[list(idx), 2], 1)
-            length = max(float(t.max()), 0.0) * 1.1
-            end = np.append(gonion + length * direction, np.polyval(z_fit, length))
-            ends.append(end)
-            gonion_z.append(np.polyval(z_fit, 0.0))
-        corner = np.append(gonion, np.mean(gonion_z))
-        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]), outline=True)
+    out["jaw"], out["jaw_contour"], out["jowl"] = {}, {}, {}
+    out["jaw_outline"], out["jaw_edge"] = {}, {}
+    metrics = result.measurement.metrics if result.measurement is not None else {}
+    built = geometry.jaw_construction(face[None])
+    jaw_edges = result.jaw_edge_px or {}
+    for side in ("right", "left"):
+        outline = geometry._OUTLINE[side]
+        out["jaw_outline"][side] = points[list(outline), :2]
+        out["jaw_edge"][side] = np.asarray(
+            jaw_edges.get(side, np.empty((0, 2))), dtype=np.float64
+        ).reshape(-1, 2)
+        # a side whose outline was not found measured NaN (a result rebuilt from stored
+        # points without its measurement draws every side)
+        angle = metrics.get(f"jaw_angle_{side}_deg")
+        if angle is not None and not np.isfinite(angle):
+            continue
+        c = {k: v[0] for k, v in built[side].items()}
+        out["jaw_contour"][side] = {
+            h: frame.to_image(np.array([c[f"midline_{h}"], c[f"contour_{h}"]]))
+            for h in geometry.JAW_CONTOUR_HEIGHTS_MM
+        }
+        # the two fitted lines, drawn from their crossing out to their farthest sample
+        lines = []
+        for samples in (c["ramus"], c["border"]):
+            ok = np.isfinite(samples).all(axis=1)
+            centre = samples[ok].mean(axis=0)
+            direction = np.linalg.svd(samples[ok, :2] - centre[:2])[2][0]
+            lines.append((centre, direction, samples[ok]))
+        (c1, d1, r_pts), (c2, d2, b_pts) = lines
+        st = np.linalg.solve(np.stack([d1, -d2], axis=1), c2[:2] - c1[:2])
+        corner2 = c1[:2] + st[0] * d1
+        corner = np.append(corner2, c["corner"][2])
+        ends = []
+        for _, direction, samples in lines:
+            t = (samples[:, :2] - corner2) @ direction
+            far = t[np.argmax(np.abs(t))]
+            ends.append(np.append(corner2 + far * direction, samples[np.argmax(np.abs(t)), 2]))
+        out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]))
+        out["jowl"][side] = frame.to_image(
+            np.array([c["corner"], c["chin"], c["bulge_foot"], c["bulge"]])
+        )
 
     # the midline fitted in image coordinates (symmetry_line needs only x and y, and the line
     # it finds does not depend on the axes' handedness)
@@ -240,6 +274,9 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
             ),
             (_sides_line(m, "brow_height", "brow height"), BROW_COLOUR),
             (_sides_line(m, "jaw_angle", "jaw angle"), JAW_COLOUR),
+            (_sides_line(m, "jaw_contour_55", "jaw contour 55"), CONTOUR_COLOUR),
+            (_sides_line(m, "jaw_contour_75", "jaw contour 75"), CONTOUR_COLOUR),
+            (_sides_line(m, "jowl", "jowl"), JOWL_COLOUR),
             (
                 f"asymmetry {_fmt(m.get('asymmetry_pct'), 2, ' %')}  "
                 f"IPD {_fmt(m.get('interpupillary_mm'), 1, ' mm')}",
@@ -363,6 +400,36 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                     align=align,
                 )
 
+            outline = geo["jaw_outline"][side]
+            for a, b in zip(outline[:-1], outline[1:]):
+                _line(img, a, b, JAW_COLOUR, max(1, pen.line // 2))
+            for point in geo["jaw_edge"][side]:
+                cv2.circle(
+                    img,
+                    _fixed(point),
+                    max(1, int(round(pen.dot * _ONE))),
+                    EDGE_COLOUR,
+                    -1,
+                    cv2.LINE_AA,
+                    _SHIFT,
+                )
+            if side not in geo["jaw"]:
+                continue
+            for height, (mid, at) in geo["jaw_contour"][side].items():
+                _line(img, mid, at, CONTOUR_COLOUR, max(1, pen.line // 2))
+                value = metrics.get(f"jaw_contour_{height}_{side}_mm")
+                if pen.labels:
+                    _text(
+                        img,
+                        f"{_fmt(value, 1)}",
+                        at + sign * lateral * gap * 0.5,
+                        pen.label_scale * 0.8,
+                        CONTOUR_COLOUR,
+                        align=align,
+                    )
+            corner, chin, foot, bulge = geo["jowl"][side]
+            _line(img, corner, chin, JOWL_COLOUR, max(1, pen.line // 2))
+            _line(img, foot, bulge, JOWL_COLOUR, pen.line)
             ramus_end, gonion, border_end = geo["jaw"][side]
             _line(img, ramus_end, gonion, JAW_COLOUR, pen.line)
             _line(img, gonion, border_end, JAW_COLOUR, pen.line)
@@ -380,7 +447,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                 _text(
                     img,
                     f"{letter} {_fmt(value, 1)} deg",
-                    gonion + sign * lateral * gap,
+                    gonion + sign * lateral * gap - up * 1.5 * gap,
                     pen.label_scale,
                     JAW_COLOUR,
                     align=align,

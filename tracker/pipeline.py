@@ -11,6 +11,7 @@ from tracker.errors import NoFaceError, PhotoError
 from tracker.landmarks import detect_landmarks
 from tracker.metrics import geometry
 from tracker.metrics.frame import FaceFrame
+from tracker.metrics.jaw import REFUSALS, refine_jaw
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
 from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
@@ -77,11 +78,15 @@ def measure_pixels(
     face = frame.to_face(irises.points_px)
     iris_px = float(geometry.iris_diameter_px(face)[0])
     refinement = refine_brows(pixels, irises.points_px, iris_px)
+    # the jaw's outline: a side hidden by a beard, collar, hair or shadow keeps Face Mesh's
+    # points and gets NaN jaw metrics, with a note; the photo's other metrics stand
+    jaw = refine_jaw(pixels, refinement.points_px, iris_px)
     pose = Pose(*(float(a) for a in frame.pose_deg[0]))
     evidence = {}
     for side in ("left", "right"):
         evidence[f"brow_edge_columns_{side}"] = float(refinement.columns_used[side])
         evidence[f"iris_edges_{side}"] = float(irises.edges_used[side])
+    evidence.update(jaw.evidence())
     quality = assess(
         pixels, landmarks, face[0], pose, iris_px, refinement=evidence, settings=settings
     )
@@ -90,12 +95,25 @@ def measure_pixels(
     else:
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
     # the frame fitted above: the brow refinement moves no rigid or iris point
-    values = geometry.compute_metrics(refinement.points_px, scale, frame=frame)
+    # and the jaw refinement moves only outline points, which the frame is not fitted on
+    jaw_found = np.array([jaw.found["right"], jaw.found["left"]])
+    values = geometry.compute_metrics(jaw.points_px, scale, frame=frame, jaw_found=jaw_found)
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
+    hidden = [side for side in ("left", "right") if not jaw.found[side]]
+    notes: tuple[Reason, ...] = ()
+    if hidden:
+        why = "; ".join(f"{side}: {REFUSALS[jaw.refusal[side]]}" for side in hidden)
+        notes = (
+            Reason(
+                ReasonCode.JAW_EDGE_MISSING,
+                f"jaw outline not found in the image ({why}): "
+                f"{' and '.join(hidden)} jaw not measured",
+            ),
+        )
     return PhotoResult(
         file=file,
         status="rejected" if quality.reasons else "ok",
-        reasons=quality.reasons,
+        reasons=quality.reasons + notes,
         quality=quality,
         measurement=Measurement(
             metrics=metrics,
@@ -110,8 +128,9 @@ def measure_pixels(
         ),
         landmarks=landmarks,
         photo_size_px=(pixels.shape[1], pixels.shape[0]),
-        refined_points_px=refinement.points_px,
+        refined_points_px=jaw.points_px,
         brow_edge_px=refinement.edge_px,
+        jaw_edge_px=jaw.edge_px,
         camera=camera,
     )
 

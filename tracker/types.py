@@ -36,6 +36,8 @@ class ReasonCode(StrEnum):
     MOUTH_OPEN = "mouth_open"
     SMILING = "smiling"
     BROW_EDGE_MISSING = "brow_edge_missing"
+    # a note, not a rejection: the photo stays "ok" with that side's jaw metrics NaN
+    JAW_EDGE_MISSING = "jaw_edge_missing"
     UNUSUAL_POSE = "unusual_pose"
     DIFFERENT_PERSON = "different_person"
     NO_FACE = "no_face"
@@ -83,6 +85,7 @@ _REASON_KINDS = {
     ReasonCode.EYES_CLOSED: "eyes closed or nearly closed",
     ReasonCode.GAZE_AWAY: "eyes not looking at the camera",
     ReasonCode.BROW_EDGE_MISSING: "brow edge not found in the image",
+    ReasonCode.JAW_EDGE_MISSING: "jaw outline not found in the image",
     ReasonCode.UNUSUAL_POSE: "pose unlike your other photos",
     ReasonCode.DIFFERENT_PERSON: "looks like a different person",
     ReasonCode.NO_FACE: "no face found",
@@ -108,6 +111,7 @@ _REASON_ADVICE = {
     ReasonCode.MOUTH_OPEN: "close your lips and relax your mouth",
     ReasonCode.SMILING: "relax your mouth: a neutral face, no smile",
     ReasonCode.BROW_EDGE_MISSING: "keep hair and glasses off your eyebrows",
+    ReasonCode.JAW_EDGE_MISSING: "keep hair, a beard or a collar off your jawline",
     ReasonCode.UNUSUAL_POSE: "hold your head as in your other photos",
     ReasonCode.DIFFERENT_PERSON: "import only your own photos here (another person: --person)",
     ReasonCode.NO_FACE: "make sure your face is in the photo",
@@ -299,7 +303,8 @@ class PhotoResult:
 
     ``refined_points_px`` are the (478, 3) landmarks the metrics were computed from (the
     model's, with the iris outline and the brow edge refined on the image); ``brow_edge_px``
-    the brow-edge samples found in the image, per side (for overlays). ``decode_scale``
+    the brow-edge samples found in the image, per side (for overlays), ``jaw_edge_px`` the
+    jaw-outline samples. ``decode_scale``
     (analysed pixels per stored pixel), ``original_size_px`` (upright width, height of the
     full-size image) and ``format`` describe the photo file, when one was opened; ``camera``
     is the camera model the measurement used (its focal length undoes the perspective).
@@ -314,6 +319,7 @@ class PhotoResult:
     photo_size_px: tuple[int, int] | None = None
     refined_points_px: np.ndarray | None = None
     brow_edge_px: dict[str, np.ndarray] | None = None
+    jaw_edge_px: dict[str, np.ndarray] | None = None
     decode_scale: float | None = None
     original_size_px: tuple[int, int] | None = None
     format: str | None = None

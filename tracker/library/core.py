@@ -133,7 +133,9 @@ class StoredLandmarks:
     ``points_px`` (N, 478, 3) are the refined landmarks as stored (a mirror image's are not
     yet mirrored: ``flipped`` says which are, ``image_width_px`` is NaN when unknown);
     ``scale_mm_per_px`` (NaN when unknown) and ``scale_source`` are the stored scale;
-    ``focal_length_px`` (NaN when unknown) and ``principal_point_px`` (N, 2) the camera.
+    ``focal_length_px`` (NaN when unknown) and ``principal_point_px`` (N, 2) the camera;
+    ``jaw_found`` (N, 2) bool, [right, left], whether each side's jaw outline was found in the
+    image (already swapped for a mirror image, like its landmarks once mirrored).
     """
 
     photo_ids: list[int]
@@ -144,6 +146,7 @@ class StoredLandmarks:
     scale_source: list[str | None]
     focal_length_px: np.ndarray
     principal_point_px: np.ndarray
+    jaw_found: np.ndarray
 
 
 class Library:
@@ -1415,22 +1418,25 @@ class Library:
         reader = self._conn.execute(
             "SELECT photo_id, points, scale_mm_per_px, scale_source, "
             "focal_length_px, focal_source, image_width_px, "
-            "image_height_px, flipped FROM landmarks "
+            "image_height_px, flipped, "
+            "(SELECT quality FROM photos WHERE photos.id = landmarks.photo_id) FROM landmarks "
             f"{'WHERE ' + which if which else ''} ORDER BY photo_id",
             params,
         )
         while batch := reader.fetchmany(batch_size):
             points = np.frombuffer(b"".join(row[1] for row in batch), dtype="<f8")
             focal, centres = _cameras(batch)
+            flipped = np.array([bool(row[8]) and row[6] is not None for row in batch])
             yield StoredLandmarks(
                 photo_ids=[row[0] for row in batch],
                 points_px=points.reshape(len(batch), N_POINTS, 3),
-                flipped=np.array([bool(row[8]) and row[6] is not None for row in batch]),
+                flipped=flipped,
                 image_width_px=np.array([_nan_if_none(row[6]) for row in batch], dtype=float),
                 scale_mm_per_px=np.array([row[2] for row in batch], dtype=np.float64),
                 scale_source=[row[3] for row in batch],
                 focal_length_px=focal,
                 principal_point_px=centres,
+                jaw_found=_jaw_found([row[9] for row in batch], flipped),
             )
 
     def stored_profiles(
@@ -1893,6 +1899,22 @@ def _which_photos(photo_ids: Iterable[int] | None) -> tuple[str, tuple[int, ...]
         return "", ()
     params = tuple(int(i) for i in photo_ids)
     return f"photo_id IN ({', '.join('?' * len(params))})", params
+
+
+def _jaw_found(qualities: list, flipped: np.ndarray) -> np.ndarray:
+    """(N, 2) bool, [right, left]: whether each side's jaw outline was found in the image, from
+    the stored quality scores (``jaw_edge_profiles_<side>``; 0 = not found). Photos measured
+    before the jaw outline was refined have no such score: taken as found. A mirror image's
+    sides are swapped, as its landmarks are."""
+    out = np.ones((len(qualities), 2), dtype=bool)
+    for i, text in enumerate(qualities):
+        scores = _stored_json(text, {})
+        for column, side in enumerate(("right", "left")):
+            value = scores.get(f"jaw_edge_profiles_{side}")
+            if value is not None:
+                out[i, column] = float(value) > 0
+    out[flipped] = out[flipped, ::-1]
+    return out
 
 
 def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:

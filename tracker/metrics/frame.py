@@ -174,13 +174,15 @@ def undo_perspective(points_px: np.ndarray, focal_length_px, principal_point_px)
 
 def _magnification(pts: np.ndarray, f: np.ndarray, eyes_z: np.ndarray | None = None) -> np.ndarray:
     """(N, K) ``1 + zc / f``: how much nearer (< 1) or farther (> 1) than the eyes each point
-    is, as a ratio of distances. For a full mesh, the outline points (``ix.SILHOUETTE``) are
-    taken at the eyes' depth: their image positions are the face's outline, not their own."""
+    is, as a ratio of distances. For a full mesh, Face Mesh's outline points
+    (``ix.OUTLINE_AT_EYES_DEPTH``) are taken at the eyes' depth: their image positions are the
+    face's outline, not their own. The jaw's outline is found in the image
+    (:mod:`tracker.metrics.jaw`) and follows the magnification of its own depth."""
     if eyes_z is None:
         eyes_z = _eyes(pts)[:, 2]
     factor = 1.0 + (pts[..., 2] - eyes_z[:, None]) / f[:, None]
     if pts.shape[1] == ix.N_POINTS:
-        factor[:, list(ix.SILHOUETTE)] = 1.0
+        factor[:, list(ix.OUTLINE_AT_EYES_DEPTH)] = 1.0
     return factor
 
 

@@ -19,7 +19,27 @@ from tracker.metrics.frame import FaceFrame
 # Stored with every measurement: bump it whenever a metric's definition or the geometry
 # changes, so that `facetrack remeasure` knows which stored rows to recompute.
 # 2026.11.30: perspective undone with the camera's focal length; face_scale_mm.
-ALGORITHM_VERSION = "2026.11.30"
+# 2026.11.30-jaw: the jaw outline found in the image (tracker.metrics.jaw); jaw contour
+# half-widths, jowl; jaw angles and lower face width on the refined outline, NaN when refused.
+ALGORITHM_VERSION = "2026.11.30-jaw"
+
+# the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
+JAW_CONTOUR_HEIGHTS_MM = (55, 75)
+# the jaw angle's ramus: a line fitted to the outline at these heights below the eyes (mm);
+# its lower border: a line fitted to the outline at these heights above the chin (mm), where
+# the border still slopes (a move of the outline across leaves both sets of points in place)
+JAW_RAMUS_HEIGHTS_MM = (40.0, 44.0, 48.0, 52.0, 56.0, 60.0, 64.0, 68.0)
+JAW_BORDER_ABOVE_CHIN_MM = (26.0, 23.0, 20.0, 17.0, 14.0, 11.0, 8.0)
+# the jaw corner's height below the eyes (mm): the jowl's chord and the lower face width
+JAW_CORNER_HEIGHT_MM = 75.0
+# every height above is for a face with this distance between the pupils, and scaled in
+# proportion to it on every other face
+JAW_HEIGHT_UNIT_MM = 63.0
+# the outline from the ramus over the jaw corner to the chin, per side (tracker.metrics.jaw)
+_OUTLINE = {
+    "right": (*ix.RAMUS_RIGHT, *ix.JAW_BORDER_RIGHT, ix.CHIN),
+    "left": (*ix.RAMUS_LEFT, *ix.JAW_BORDER_LEFT, ix.CHIN),
+}
 
 # the metrics computed here, in column order (:mod:`tracker.metrics.registry`)
 METRIC_NAMES = registry.FRONT_METRIC_NAMES  # Face Mesh's metrics (not the profile's)
@@ -125,6 +145,175 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
+# the facial midline for the jaw: the nose's rigid points and the inner eye corners (closed
+# under the left/right pairing), far from the jaw: the rigid cheek points lie where a jaw
+# change (or a warp of it) reaches
+MIDLINE_REFERENCE = (1, 4, 5, 6, 168, 195, 197, 133, 362, 243, 463)
+
+
+def midline_x(face: np.ndarray) -> np.ndarray:
+    """(N,) the facial midline's X in the face frame: the mean X of ``MIDLINE_REFERENCE`` (the
+    nose and the inner eye corners). Neither the jaw nor gaze moves it."""
+    return face[:, list(MIDLINE_REFERENCE), 0].mean(axis=1)
+
+
+def _crossing(line: np.ndarray, y_at: np.ndarray, axis: int = 1) -> np.ndarray:
+    """(N, D) the point where the (N, K, D) polylines (D >= 2: x, y, ...) first cross the
+    value ``y_at`` (N,) of coordinate ``axis`` (1: a height, 0: an abscissa) going along them,
+    every coordinate interpolated; NaN when they do not reach it."""
+    y0, y1 = line[:, :-1, axis], line[:, 1:, axis]
+    target = y_at[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (target - y0) / (y1 - y0)
+    hit = (frac >= 0.0) & (frac <= 1.0) & (y1 != y0)
+    first = np.argmax(hit, axis=1)
+    rows = np.arange(line.shape[0])
+    f = np.where(hit.any(axis=1), frac[rows, first], np.nan)[:, None]
+    return line[rows, first] + f * (line[rows, first + 1] - line[rows, first])
+
+
+def _fit_directions(points: np.ndarray) -> np.ndarray:
+    """(N, 2) unit directions of total-least-squares lines through (N, K, 2) points, NaN
+    points left out (NaN when fewer than two remain), pointing from the first point to the
+    last."""
+    out = np.full((points.shape[0], 2), np.nan)
+    for i, pts in enumerate(points):
+        ok = np.isfinite(pts).all(axis=1)
+        if ok.sum() < 2:
+            continue
+        centred = pts[ok] - pts[ok].mean(axis=0)
+        direction = np.linalg.svd(centred)[2][0]
+        ends = pts[ok][-1] - pts[ok][0]
+        out[i] = direction * (1.0 if direction @ ends >= 0 else -1.0)
+    return out
+
+
+def jaw_lines_angle_deg(ramus: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """(N,) the angle (deg) between the ramus line (fitted to (N, R, >=2) points ordered from
+    the ear down) turned towards the ear and the border line (fitted to (N, B, >=2) points
+    ordered from the jaw corner to the chin) turned towards the chin."""
+    up = -_fit_directions(ramus[..., :2])
+    to_chin = _fit_directions(border[..., :2])
+    return _angle_deg(up, to_chin)
+
+
+def jaw_construction(face: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """The points every jaw metric is read from, per side ("right", "left"), in the face
+    frame (N, 3) (x, y in pixels at the eyes' scale, z the outline's depth): the construction
+    that :func:`jaw_contour_metrics` measures and the overlay draws.
+
+    Heights are given in millimetres for a face with ``JAW_HEIGHT_UNIT_MM`` between the
+    pupils, and taken in proportion to the interpupillary distance on every face: the same
+    place on a small and a large face, independent of the photo's millimetre scale (the iris
+    diameter, whose noise would otherwise slide them along the outline) and of Face Mesh's
+    other points (the iris centres are found in the image).
+
+    Per side: ``contour_<h>`` the outline at ``h`` mm below the eyes and ``midline_<h>`` the
+    midline's point level with it (at its depth); ``ramus`` (N, R, 3) the outline at ``JAW_RAMUS_HEIGHTS_MM``
+    below the eyes; ``border`` (N, B, 3) the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above
+    the chin;
+    ``corner`` the outline at ``JAW_CORNER_HEIGHT_MM``; ``chin``; ``bulge`` the outline's
+    vertex farthest outside the corner-chin line and ``bulge_foot`` its foot on that line;
+    ``bulge_px`` (N,) that distance in pixels (0 when the outline lies inside the line).
+    """
+    n = face.shape[0]
+    px_per_mm = interpupillary_px(face) / JAW_HEIGHT_UNIT_MM
+    mid = midline_x(face)
+    chin = face[:, ix.CHIN, :3]
+    mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for side in ("right", "left"):
+        line = face[:, list(_OUTLINE[side]), :3]
+
+        def at_depth(mm_below_eyes, line=line):
+            return _crossing(line, -np.broadcast_to(mm_below_eyes, (n,)) * px_per_mm)
+
+        c: dict[str, np.ndarray] = {}
+        for height in JAW_CONTOUR_HEIGHTS_MM:
+            c[f"contour_{height}"] = at_depth(float(height))
+            # the midline point level with the outline point, at its depth
+            c[f"midline_{height}"] = c[f"contour_{height}"].copy()
+            c[f"midline_{height}"][:, 0] = mid
+        c["ramus"] = np.stack([at_depth(h) for h in JAW_RAMUS_HEIGHTS_MM], axis=1)
+        chin_depth_mm = -chin[:, 1] / px_per_mm
+        c["border"] = np.stack([at_depth(chin_depth_mm - h) for h in JAW_BORDER_ABOVE_CHIN_MM], 1)
+        corner = at_depth(float(JAW_CORNER_HEIGHT_MM))
+        chord = chin[:, :2] - corner[:, :2]
+        chord /= np.linalg.norm(chord, axis=-1, keepdims=True)
+        outward = np.stack([chord[:, 1], -chord[:, 0]], axis=-1)
+        flip = np.sign(np.einsum("nd,nd->n", corner[:, :2] - mouth, outward))
+        outward *= np.where(flip == 0, 1.0, flip)[:, None]
+        # the outline's vertices below the corner, up to (not including) the chin
+        distance = np.einsum("nkd,nd->nk", line[:, :-1, :2] - corner[:, None, :2], outward)
+        below = line[:, :-1, 1] < corner[:, None, 1]
+        distance = np.where(below, distance, -np.inf)
+        k = np.argmax(distance, axis=1)
+        rows = np.arange(n)
+        reach = distance[rows, k]
+        c["corner"], c["chin"] = corner, chin
+        c["bulge_px"] = np.clip(reach, 0.0, None)
+        c["bulge"] = line[rows, k]
+        foot = c["bulge"].copy()
+        foot[:, :2] -= np.where(np.isfinite(reach), reach, 0.0)[:, None] * outward
+        c["bulge_foot"] = foot
+        out[side] = c
+    return out
+
+
+def jaw_contour_metrics(
+    face: np.ndarray,
+    scale_mm_per_px,
+    *,
+    jaw_found: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """The jaw outline's metrics per side, from (N, 478, >=2) face-frame points.
+
+    All are read on the outline at fixed heights, so that where Face Mesh puts its points
+    along the outline does not matter, and a move of the outline across (towards the midline)
+    moves the contour distances by the move and leaves the angle unchanged.
+
+    Parameters
+    ----------
+    face : points in the face frame (X to the subject's left, Y up, origin between the irises),
+        the outline (``ix.RAMUS_*``, ``ix.JAW_BORDER_*``, ``ix.CHIN``) found in the image.
+    scale_mm_per_px : scalar or (N,).
+    jaw_found : (N, 2) bool, [right, left]: whether each side's outline was found in the
+        image (:func:`tracker.metrics.jaw.refine_jaw`); False gives NaN for that side.
+        None: all found.
+
+    Returns
+    -------
+    dict
+        ``jaw_contour_<h>_<side>_mm``: the outline's distance from the midline
+        (:func:`midline_x`) at ``h`` mm below the eyes (``JAW_CONTOUR_HEIGHTS_MM``);
+        ``jaw_angle_<side>_deg``: the angle between the ramus (a line fitted to the outline
+        at ``JAW_RAMUS_HEIGHTS_MM`` below the eyes, towards the ear) and the lower border (a
+        line fitted to the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin, towards the
+        chin) (:func:`jaw_lines_angle_deg`);
+        ``jowl_<side>_mm``: how far the outline between the jaw corner (the outline at
+        ``JAW_CORNER_HEIGHT_MM`` below the eyes) and the chin bulges outside the straight line
+        joining them (0 when it lies inside); ``lower_face_width_mm``: the outline's width at
+        the jaw corner's height.
+    """
+    n = face.shape[0]
+    scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
+    found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
+    built = jaw_construction(face)
+    m: dict[str, np.ndarray] = {}
+    width = np.zeros(n)
+    for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
+        c = built[side]
+        nan = np.where(found[:, column], 1.0, np.nan)
+        for height in JAW_CONTOUR_HEIGHTS_MM:
+            x = c[f"contour_{height}"][:, 0] - c[f"midline_{height}"][:, 0]
+            m[f"jaw_contour_{height}_{side}_mm"] = sign * x * scale * nan
+        m[f"jaw_angle_{side}_deg"] = jaw_lines_angle_deg(c["ramus"], c["border"]) * nan
+        width += sign * (c["corner"][:, 0] - midline_x(face))
+        m[f"jowl_{side}_mm"] = c["bulge_px"] * scale * nan
+    m["lower_face_width_mm"] = width * scale * np.where(found.all(axis=1), 1.0, np.nan)
+    return m
+
+
 def compute_metrics(
     points_px: np.ndarray,
     scale_mm_per_px,
@@ -132,6 +321,7 @@ def compute_metrics(
     focal_length_px=None,
     principal_point_px=None,
     frame: FaceFrame | None = None,
+    jaw_found: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Every facial metric for a stack of meshes.
 
@@ -146,6 +336,8 @@ def compute_metrics(
         the iris midpoint, which needs no principal point (see FaceFrame).
     frame : the meshes' face frame when the caller has fitted it already (on the same rigid
         and iris points: refining the brows does not move it); the camera is then its own.
+    jaw_found : (N, 2) or (2,) bool, [right, left]: whether each side's jaw outline was found
+        in the image; a side not found has NaN jaw metrics. None: all found.
 
     Returns
     -------
@@ -175,10 +367,10 @@ def compute_metrics(
     ) * scale
     m["brow_asymmetry_mm"] = np.abs(m["brow_height_left_mm"] - m["brow_height_right_mm"])
 
-    corners = jaw_corners(face)
-    for side in ("right", "left"):
-        _, ramus, border = corners[side]
-        m[f"jaw_angle_{side}_deg"] = _angle_deg(ramus, border)
+    found = None
+    if jaw_found is not None:
+        found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
+    m.update(jaw_contour_metrics(face, scale, jaw_found=found))
     m["jaw_angle_asymmetry_deg"] = np.abs(m["jaw_angle_left_deg"] - m["jaw_angle_right_deg"])
 
     ipd = interpupillary_px(face)
@@ -199,9 +391,6 @@ def compute_metrics(
     )
     m["cheek_elevation_right_mm"] = face[:, ix.CHEEK_RIGHT, 1] * scale
     m["cheek_elevation_left_mm"] = face[:, ix.CHEEK_LEFT, 1] * scale
-    m["lower_face_width_mm"] = (
-        np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
-    )
     m["interpupillary_mm"] = ipd * scale
     # the rigid points' size (nose, eye corners, cheekbones): the person's steadiest scale,
     # which gaze (vergence moves the irises), lids and brows do not change

@@ -158,8 +158,20 @@ _BROW_METHOD = (
 )
 _JAW_METHOD = (
     "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
-    "and its lower border, each a line fitted through several landmarks, in the "
-    "frontal view. Smaller means a more defined jaw."
+    "and its lower border, each a line fitted through several points of the jaw's "
+    "outline, in the frontal view. The outline is found on the image itself (the edge "
+    "between the face and the neck or the background). Smaller means a more defined jaw."
+)
+_JAW_CONTOUR_METHOD = (
+    "The distance from the face's midline to the outline of the jaw, {h} mm below the eyes, "
+    "with the face turned to the camera and the eyes level. The outline is found on the "
+    "image itself (the edge between the face and the neck or the background); a beard, a "
+    "collar, hair or shadow over the jaw leaves it unmeasured."
+)
+_JOWL_METHOD = (
+    "How far the outline of the jaw bulges outside the straight line from the corner of the "
+    "jaw to the chin, in the frontal view (0 when it does not). The outline is found on the "
+    "image itself."
 )
 
 _CERVICOMENTAL_METHOD = (
@@ -288,7 +300,44 @@ METRICS: tuple[Metric, ...] = (
         chart_rank=9,
         tolerance_group="lower face width *",
         tolerance_rank=5,
-        method="The distance between the two corners of the jaw.",
+        method="The distance between the two corners of the jaw, on the jaw's outline "
+        "found in the image.",
+    ),
+    # the jaw's outline found in the image (tracker.metrics.jaw), issue 11
+    *_pair(
+        "jaw_contour_55",
+        "jaw",
+        "mm",
+        "Jaw contour 55 mm below the eyes",
+        short="jaw55",
+        method=_JAW_CONTOUR_METHOD.format(h=55),
+        chart_rank=10,
+        tolerance_group="jaw contour",
+        tolerance_rank=7,
+        warp="jaw",
+    ),
+    *_pair(
+        "jaw_contour_75",
+        "jaw",
+        "mm",
+        "Jaw contour 75 mm below the eyes",
+        short="jaw75",
+        method=_JAW_CONTOUR_METHOD.format(h=75),
+        chart_rank=11,
+        tolerance_group="jaw contour",
+        tolerance_rank=7,
+        warp="jaw",
+    ),
+    *_pair(
+        "jowl",
+        "jaw",
+        "mm",
+        "Jowl",
+        short="jowl",
+        method=_JOWL_METHOD,
+        chart_rank=12,
+        tolerance_group="jowl *",
+        tolerance_rank=8,
     ),
     # the profile view (tracker.metrics.profile): each side's profile is its own photo
     *_pair(

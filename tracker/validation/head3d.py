@@ -99,6 +99,11 @@ DEPTH_SMOOTHING_MM = 1.5  # Gaussian sigma of the final depth map
 NECK_FRONT_Z_MM = -45.0  # the front of the neck, relative to the iris midpoint
 NECK_RADIUS_MM = (60.0, 45.0)  # the neck's elliptic cross-section: half-width, half-depth
 NECK_BOTTOM_Y_MM = -230.0
+# the neck's texels are darkened by this factor: a neck lies in the jaw's shadow, and the
+# photo's texels between Face Mesh's face oval and the photo's own outline are skin, which
+# would otherwise draw a second, false outline on the neck 45 mm behind the face. Shaded,
+# the visible jaw outline is the model's face rim: the oval through the landmarks (the truth)
+NECK_SHADE = 0.6
 PIVOT_MM = (0.0, 0.0, -90.0)  # head turns about this point of the head frame
 AIM_MM = (0.0, -25.0, 0.0)  # the head point placed at the image centre (between nose and eyes)
 FULL_FRAME_DIAGONAL_MM = 43.267
@@ -326,7 +331,7 @@ def build_head(
     x_hi = min(w_img, int(math.ceil(origin[0] + hair_a / texel_mm)) + 3)
     y_lo = max(0, int(math.floor(origin[1] - top / texel_mm)) - 2)
     y_hi = min(h_img, int(math.ceil(origin[1] - NECK_BOTTOM_Y_MM / texel_mm)) + 3)
-    texture = np.ascontiguousarray(pixels[y_lo:y_hi, x_lo:x_hi])
+    texture = np.array(pixels[y_lo:y_hi, x_lo:x_hi])
     gy, gx = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float64)
     x = (gx - origin[0]) * texel_mm
     y = -(gy - origin[1]) * texel_mm
@@ -375,6 +380,7 @@ def build_head(
     head_part = in_hair & (in_face | (y >= ear_y))
     z = np.where(neck, z_neck, z)
     mask = head_part | neck
+    texture[neck] = np.rint(texture[neck] * NECK_SHADE).astype(np.uint8)
 
     photo = np.stack([x, y, z], axis=-1)
     points = (photo @ to_head.T).astype(np.float32)

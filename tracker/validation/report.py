@@ -339,18 +339,21 @@ def _sensitivity_rows(all_records, sens, excluded) -> dict[str, list[list[str]]]
     for kind in ("brow", "jaw", "mouth"):
         for size in sorted({r["size_mm"] for r in records if r["kind"] == kind}):
             sel = [r for r in records if r["kind"] == kind and r["size_mm"] == size]
+            # a jaw side not found in the image reads NaN: left out
             ratios = [
                 r["change"][target(kind, r["side"])] / r["truth"][target(kind, r["side"])]
                 for r in sel
+                if np.isfinite(r["change"][target(kind, r["side"])])
             ]
             jaw_own = [abs(r["change"][warped_metric("jaw", r["side"])]) for r in sel]
+            jaw_own = [v for v in jaw_own if np.isfinite(v)]
             size_rows.append(
                 [
                     f"{kind} {size:g} mm",
-                    len(sel),
-                    _fmt(float(np.mean(ratios))),
-                    f"{min(ratios):.2f} – {max(ratios):.2f}",
-                    _fmt(float(np.mean(jaw_own))) if kind == "jaw" else "-",
+                    len(ratios),
+                    _fmt(float(np.mean(ratios))) if ratios else "-",
+                    f"{min(ratios):.2f} – {max(ratios):.2f}" if ratios else "-",
+                    _fmt(float(np.mean(jaw_own))) if kind == "jaw" and jaw_own else "-",
                 ]
             )
     untouched_rows = []
@@ -365,7 +368,11 @@ def _sensitivity_rows(all_records, sens, excluded) -> dict[str, list[list[str]]]
             and all(m not in r["truth"] for r in sel)
             and not (kind in ("brow", "mouth") and registry.get(m).group == kind)
         ]
-        mean = {m: float(np.mean([abs(r["change"][m]) for r in sel])) for m in untouched}
+        changes = {m: np.abs([r["change"][m] for r in sel]) for m in untouched}
+        mean = {
+            m: float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else 0.0
+            for m, v in changes.items()
+        }
         worst = sorted(untouched, key=lambda m: -mean[m])[:4]
         untouched_rows.append([kind] + [f"{m} {mean[m]:.2f}" for m in worst])
     return {

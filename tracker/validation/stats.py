@@ -49,8 +49,10 @@ def slope_through_origin(true: Sequence[float], reported: Sequence[float]) -> fl
 
 
 def pooled_sd(groups: Iterable[Sequence[float]]) -> float:
-    """sqrt of the variance pooled over groups (weighted by degrees of freedom); NaN if none."""
+    """sqrt of the variance pooled over groups (weighted by degrees of freedom); NaN if none.
+    NaN values (a metric not measured on one version: a jaw side not found) are left out."""
     arrays = [np.asarray(g, dtype=float) for g in groups]
+    arrays = [g[np.isfinite(g)] for g in arrays]
     num = sum((g.size - 1) * np.var(g, ddof=1) for g in arrays if g.size > 1)
     dof = sum(g.size - 1 for g in arrays if g.size > 1)
     return float(np.sqrt(num / dof)) if dof else float("nan")
@@ -59,9 +61,11 @@ def pooled_sd(groups: Iterable[Sequence[float]]) -> float:
 def ols(x, y, groups=None) -> tuple[float, float]:
     """Slope and its standard error of y on x (ordinary least squares); with ``groups``,
     within-group: both centred per group, one degree of freedom lost per group. NaN when
-    there is nothing to fit."""
+    there is nothing to fit. Pairs with a NaN (a metric not measured) are left out."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     groups = np.zeros(x.size) if groups is None else np.asarray(groups)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y, groups = x[ok], y[ok], groups[ok]
     xc, yc = x.copy(), y.copy()
     for g in np.unique(groups):
         sel = groups == g

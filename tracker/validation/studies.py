@@ -97,8 +97,10 @@ def _truths(
     turns the warp's size in the image into its size on the face (:func:`depth_gain`)."""
     size_mm = size_mm * gain
     if kind == "jaw":
-        # the gonion moves towards the midline, both jaw lines translate rigidly
-        return {LOWER_FACE_WIDTH: -size_mm}
+        # the outline moves towards the midline: its contour distances shrink by the move, the
+        # lower face width with them; both jaw lines translate rigidly (the angle: 0)
+        contours = {m: -size_mm for m in _JAW_CONTOURS if registry.get(m).side == side}
+        return {LOWER_FACE_WIDTH: -size_mm, **contours}
     # a brow or mouth-corner lift raises its (upward) height by the lift
     own = warped_metric(kind, side)
     theirs = registry.get(own).partner or own
@@ -114,6 +116,10 @@ _WARPED = {
     m.name: (m.warp, m.side) for m in registry.METRICS if m.warp is not None and m.side is not None
 }
 LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
+# the jaw outline's contour distances (a jaw warp's known change)
+_JAW_CONTOURS = tuple(
+    m.name for m in registry.METRICS if m.family.startswith("jaw_contour_") and m.side
+)
 
 
 def warped_metric(kind: str, side: str) -> str:
@@ -196,7 +202,12 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
     moves: the true change is 0)."""
     out = {}
     for m in METRICS:
-        pairs = [(r["truth"][m], r["change"][m]) for r in records if r["truth"].get(m, 0.0) != 0.0]
+        # a jaw side not found in the image reads NaN: left out, not propagated
+        pairs = [
+            (r["truth"][m], r["change"][m])
+            for r in records
+            if r["truth"].get(m, 0.0) != 0.0 and np.isfinite(r["change"][m])
+        ]
         sens = slope_through_origin(*zip(*pairs)) if pairs else float("nan")
         false = own = float("nan")
         kind, side = _WARPED.get(m, (None, None))
@@ -204,12 +215,16 @@ def summarise_sensitivity(records: list[dict]) -> dict[str, dict[str, float]]:
             other = [
                 abs(r["change"][m])
                 for r in records
-                if r["kind"] == kind and r["side"] == OTHER_SIDE[side]
+                if r["kind"] == kind
+                and r["side"] == OTHER_SIDE[side]
+                and np.isfinite(r["change"][m])
             ]
             false = float(np.mean(other)) if other else float("nan")
-            if kind == "jaw":
+            if kind == "jaw" and m not in _JAW_CONTOURS:
                 mine = [
-                    abs(r["change"][m]) for r in records if r["kind"] == "jaw" and r["side"] == side
+                    abs(r["change"][m])
+                    for r in records
+                    if r["kind"] == "jaw" and r["side"] == side and np.isfinite(r["change"][m])
                 ]
                 own = float(np.mean(mine)) if mine else float("nan")
         out[m] = {
@@ -256,6 +271,7 @@ def summarise_noise(runs: list[dict]) -> dict[str, dict[str, float]]:
     for m in METRICS:
         groups = [[v[m] for v in run["fixed"].values()] for run in runs]
         groups_iris = [[v[m] for v in run["iris"].values()] for run in runs]
+        groups = [[v for v in g if np.isfinite(v)] for g in groups]
         sds = [float(np.std(g, ddof=1)) for g in groups if len(g) > 1]
         sem, sem_iris = pooled_sd(groups), pooled_sd(groups_iris)
         out[m] = {
@@ -419,7 +435,9 @@ def summarise_pose(roll: list[dict], turns: list[dict], people: list[dict]) -> d
         for m in METRICS:
             y = [r["change"][m] for r in roll] + [0.0] * len(photos)
             out["roll"][m] = ols(x, y, groups)
-            out["roll_max_change"][m] = float(np.max(np.abs([r["change"][m] for r in roll])))
+            changes = np.abs([r["change"][m] for r in roll])
+            finite = changes[np.isfinite(changes)]
+            out["roll_max_change"][m] = float(finite.max()) if finite.size else float("nan")
         out["roll_error_max"] = float(np.max(np.abs([r["d_roll"] - r["applied"] for r in roll])))
     for axis in ("pitch", "yaw"):
         sel = [r for r in turns if r["axis"] == axis]
