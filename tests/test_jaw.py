@@ -26,6 +26,10 @@ from tracker.validation.jaw import jaw_study, selfie_noise, summarise, with_bear
 # --- exact geometry on synthetic outlines -----------------------------------------------------
 
 
+# the metrics read on the jaw's outline found in the image (NaN on a side not found)
+OUTLINE_FAMILIES = ("jaw_contour_55", "jaw_contour_75", "jaw_contour_angle", "jowl")
+
+
 def _synthetic_face(bulge_mm: float = 0.0) -> np.ndarray:
     """(1, 478, 3) face-frame points (1 px = 1 mm): the reference face scaled to a 63 mm
     interpupillary distance, with each side's jaw outline replaced by a ramus from
@@ -68,10 +72,9 @@ def test_contour_distances_are_read_on_the_outline():
     for side in ("left", "right"):
         assert m[f"jaw_contour_55_{side}_mm"][0] == pytest.approx(60 - 4 * 25 / 45, abs=1e-9)
         assert m[f"jaw_contour_75_{side}_mm"][0] == pytest.approx(56.0, abs=1e-9)
-    assert m["lower_face_width_mm"][0] == pytest.approx(112.0, abs=1e-9)
 
 
-def test_jaw_angle_is_the_angle_between_the_two_lines():
+def test_jaw_contour_angle_is_the_angle_between_the_two_lines():
     """A straight ramus and a straight border meet at the angle between their directions
     (towards the ear, towards the chin): exact to 1e-6 deg."""
     ramus_up = np.array([60.0 - 56.0, -30.0 + 75.0])
@@ -79,13 +82,13 @@ def test_jaw_angle_is_the_angle_between_the_two_lines():
     cos = ramus_up @ to_chin / np.linalg.norm(ramus_up) / np.linalg.norm(to_chin)
     expected = np.degrees(np.arccos(cos))
     m = geometry.jaw_contour_metrics(_synthetic_face(), 1.0)
-    assert m["jaw_angle_left_deg"][0] == pytest.approx(expected, abs=1e-6)
-    assert m["jaw_angle_right_deg"][0] == pytest.approx(expected, abs=1e-6)
+    assert m["jaw_contour_angle_left_deg"][0] == pytest.approx(expected, abs=1e-6)
+    assert m["jaw_contour_angle_right_deg"][0] == pytest.approx(expected, abs=1e-6)
 
 
 def test_one_side_moved_across_moves_its_contour_by_the_move_only():
     """The left outline moved 1.5 mm towards the midline: its contour distances read -1.5 mm
-    (1e-9), the right side's 0, both jaw angles unchanged (1e-9 deg)."""
+    (1e-9), the right side's 0, both jaw contour angles unchanged (1e-9 deg)."""
     face = _synthetic_face()
     before = geometry.jaw_contour_metrics(face, 1.0)
     moved = face.copy()
@@ -100,8 +103,8 @@ def test_one_side_moved_across_moves_its_contour_by_the_move_only():
             before[f"jaw_contour_{h}_right_mm"][0], abs=1e-9
         )
     for side in ("left", "right"):
-        assert after[f"jaw_angle_{side}_deg"][0] == pytest.approx(
-            before[f"jaw_angle_{side}_deg"][0], abs=1e-9
+        assert after[f"jaw_contour_angle_{side}_deg"][0] == pytest.approx(
+            before[f"jaw_contour_angle_{side}_deg"][0], abs=1e-9
         )
 
 
@@ -116,12 +119,11 @@ def test_jowl_is_the_bulge_outside_the_corner_chin_line():
 
 
 def test_a_side_not_found_has_no_jaw_metrics():
-    """jaw_found False on the left: its jaw metrics and the width are NaN, the right's kept."""
+    """jaw_found False on the left: its jaw outline metrics are NaN, the right's kept."""
     m = geometry.jaw_contour_metrics(_synthetic_face(), 1.0, jaw_found=np.array([[True, False]]))
-    for family in ("jaw_contour_55", "jaw_contour_75", "jaw_angle", "jowl"):
+    for family in OUTLINE_FAMILIES:
         assert np.isnan(m[registry.sided(family, "left")][0])
         assert np.isfinite(m[registry.sided(family, "right")][0])
-    assert np.isnan(m["lower_face_width_mm"][0])
 
 
 def test_remeasure_reads_the_refusal_from_the_stored_scores():
@@ -224,7 +226,8 @@ def plain():
 @pytest.mark.parametrize("maker", [with_beard, with_collar], ids=["beard", "collar"])
 def test_a_hidden_jaw_is_one_note_and_nothing_else_lost(plain, maker):
     """A beard over the jaw, or a knitted collar over its border: the photo stays "ok" with
-    one JAW_EDGE_MISSING note naming both sides; every jaw metric is NaN; the brow heights
+    one JAW_EDGE_MISSING note naming both sides; every jaw outline metric is NaN (Face Mesh's
+    jaw angle and lower face width stay, as every other metric); the brow heights
     are within 0.9 mm of the plain head's (the beard's dark band moves nothing of the brow)
     and every other metric is a number."""
     result = _measure(maker(sample_head()))
@@ -233,11 +236,11 @@ def test_a_hidden_jaw_is_one_note_and_nothing_else_lost(plain, maker):
     assert "left" in result.reasons[0] and "right" in result.reasons[0]
     assert ReasonCode.JAW_EDGE_MISSING.advice == "keep hair, a beard or a collar off your jawline"
     metrics = result.measurement.metrics
-    jaw = set(registry.names(group="jaw")) - {"jaw_angle_asymmetry_deg"}
+    jaw = {name for family in OUTLINE_FAMILIES for name in registry.names(family=family)}
     for name in jaw:
         assert np.isnan(metrics[name]), name
     for name, value in metrics.items():
-        if name not in jaw and name != "jaw_angle_asymmetry_deg":
+        if name not in jaw:
             assert np.isfinite(value), name
     for side in ("left", "right"):
         assert metrics[f"brow_height_{side}_mm"] == pytest.approx(
@@ -273,11 +276,12 @@ def study():
 def test_known_jaw_changes_read_close_to_their_size(study):
     """A jaw outline moved 1-2 mm towards the midline: its contour distances read 0.6-1.2 of
     the change (measured 0.69-1.16; the issue's target 0.9-1.1 is not reached on the right
-    side: Face Mesh's pose moves with the jaw, see the README), the lower face width 0.7-1.3
-    of it (0.76-1.20)."""
+    side: Face Mesh's pose moves with the jaw, see the README). The lower face width, on Face
+    Mesh's own jaw corners, follows only 0.2-0.7 of it (0.38 at the least, measured): why the outline
+    is found in the image."""
     figures = summarise(study)
     assert 0.6 <= figures["ratio_min"] and figures["ratio_max"] <= 1.2
-    assert 0.7 <= figures["width_ratio_min"] and figures["width_ratio_max"] <= 1.3
+    assert 0.2 <= figures["width_ratio_min"] and figures["width_ratio_max"] <= 0.7
 
 
 def test_the_untouched_side_and_the_angles_hardly_move(study):
@@ -313,7 +317,7 @@ def test_selfie_noise_of_the_jaw_metrics():
         ("jaw_contour_55", 1.0),
         ("jaw_contour_75", 1.0),
         ("jowl", 0.7),
-        ("jaw_angle", 2.0),
+        ("jaw_contour_angle", 2.0),
     ):
         for name in registry.names(family=family):
             assert noise[name] <= bound, name
@@ -325,6 +329,7 @@ def test_a_hidden_jaw_stays_unmeasured_after_remeasure(tmp_path, monkeypatch):
     from the stored quality scores, and recomputes the brow heights to 1e-9 mm."""
     from datetime import datetime
 
+    from tracker.importing import import_photos, remeasure
     from tracker.library import Library
     from tracker.metrics import geometry as geo
     from tracker.validation.head3d import save_jpeg
@@ -332,15 +337,15 @@ def test_a_hidden_jaw_stays_unmeasured_after_remeasure(tmp_path, monkeypatch):
     rendered = render(with_beard(sample_head()), Capture())
     path = save_jpeg(tmp_path / "beard.jpg", rendered, captured_at=datetime(2026, 1, 5, 8))
     with Library(tmp_path / "lib") as library:
-        library.import_photos(path, workers=1)
+        import_photos(library, path, workers=1)
         stored = library.photos().iloc[0]
         assert stored["status"] == "ok"
         record = next(iter(library.photo_records()))
         assert [r.code for r in record["reasons"]] == [ReasonCode.JAW_EDGE_MISSING]
         monkeypatch.setattr(geo, "ALGORITHM_VERSION", "next")
-        assert library.remeasure() == 1
+        assert remeasure(library) == 1
         again = library.photos().iloc[0]
-        for name in ("jaw_contour_55_left_mm", "jaw_angle_right_deg", "jowl_left_mm"):
+        for name in ("jaw_contour_55_left_mm", "jaw_contour_angle_right_deg", "jowl_left_mm"):
             assert np.isnan(stored[name]) and np.isnan(again[name]), name
         for name in ("brow_height_left_mm", "brow_height_right_mm"):
             assert again[name] == pytest.approx(stored[name], abs=1e-9)

@@ -496,12 +496,13 @@ def measure_stored(
     from tracker.metrics.identity import mirror_points
     from tracker.photos.camera import camera_distance_mm
 
-    points = stack.points_px
+    points, mesh = stack.points_px, stack.face_mesh_points_px
     if stack.flipped.any():
-        points = points.copy()
-        points[stack.flipped] = mirror_points(
-            points[stack.flipped], stack.image_width_px[stack.flipped]
-        )
+        points, mesh = points.copy(), mesh.copy()
+        for stacked in (points, mesh):
+            stacked[stack.flipped] = mirror_points(
+                stacked[stack.flipped], stack.image_width_px[stack.flipped]
+            )
     values = dict(
         compute_metrics(
             points,
@@ -509,6 +510,7 @@ def measure_stored(
             focal_length_px=stack.focal_length_px,
             principal_point_px=stack.principal_point_px,
             jaw_found=stack.jaw_found,
+            face_mesh_points_px=mesh,
         )
     )
     values["camera_distance_mm"] = camera_distance_mm(

@@ -142,7 +142,7 @@ def overlay_geometry(result: PhotoResult) -> dict:
         ).reshape(-1, 2)
         # a side whose outline was not found measured NaN (a result rebuilt from stored
         # points without its measurement draws every side)
-        angle = metrics.get(f"jaw_angle_{side}_deg")
+        angle = metrics.get(f"jaw_contour_angle_{side}_deg")
         if angle is not None and not np.isfinite(angle):
             continue
         c = {k: v[0] for k, v in built[side].items()}
@@ -273,7 +273,8 @@ def _panel_lines(result: PhotoResult) -> list[tuple[str, tuple[int, int, int]]]:
                 TEXT_COLOUR,
             ),
             (_sides_line(m, "brow_height", "brow height"), BROW_COLOUR),
-            (_sides_line(m, "jaw_angle", "jaw angle"), JAW_COLOUR),
+            (_sides_line(m, "jaw_angle", "jaw angle (Face Mesh)"), JAW_COLOUR),
+            (_sides_line(m, "jaw_contour_angle", "jaw contour angle"), JAW_COLOUR),
             (_sides_line(m, "jaw_contour_55", "jaw contour 55"), CONTOUR_COLOUR),
             (_sides_line(m, "jaw_contour_75", "jaw contour 75"), CONTOUR_COLOUR),
             (_sides_line(m, "jowl", "jowl"), JOWL_COLOUR),
@@ -442,7 +443,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                 cv2.LINE_AA,
                 _SHIFT,
             )
-            value = metrics.get(f"jaw_angle_{side}_deg")
+            value = metrics.get(f"jaw_contour_angle_{side}_deg")
             if pen.labels:
                 _text(
                     img,

@@ -97,7 +97,13 @@ def measure_pixels(
     # the frame fitted above: the brow refinement moves no rigid or iris point
     # and the jaw refinement moves only outline points, which the frame is not fitted on
     jaw_found = np.array([jaw.found["right"], jaw.found["left"]])
-    values = geometry.compute_metrics(jaw.points_px, scale, frame=frame, jaw_found=jaw_found)
+    values = geometry.compute_metrics(
+        jaw.points_px,
+        scale,
+        frame=frame,
+        jaw_found=jaw_found,
+        face_mesh_points_px=landmarks.points_px,
+    )
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
     hidden = [side for side in ("left", "right") if not jaw.found[side]]
     notes: tuple[Reason, ...] = ()

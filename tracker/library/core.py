@@ -135,7 +135,9 @@ class StoredLandmarks:
     ``scale_mm_per_px`` (NaN when unknown) and ``scale_source`` are the stored scale;
     ``focal_length_px`` (NaN when unknown) and ``principal_point_px`` (N, 2) the camera;
     ``jaw_found`` (N, 2) bool, [right, left], whether each side's jaw outline was found in the
-    image (already swapped for a mirror image, like its landmarks once mirrored).
+    image (already swapped for a mirror image, like its landmarks once mirrored);
+    ``face_mesh_points_px`` Face Mesh's own landmarks before refinement (the refined ones for
+    a photo stored without them), flipped like ``points_px``.
     """
 
     photo_ids: list[int]
@@ -147,6 +149,7 @@ class StoredLandmarks:
     focal_length_px: np.ndarray
     principal_point_px: np.ndarray
     jaw_found: np.ndarray
+    face_mesh_points_px: np.ndarray
 
 
 class Library:
@@ -1419,7 +1422,8 @@ class Library:
             "SELECT photo_id, points, scale_mm_per_px, scale_source, "
             "focal_length_px, focal_source, image_width_px, "
             "image_height_px, flipped, "
-            "(SELECT quality FROM photos WHERE photos.id = landmarks.photo_id) FROM landmarks "
+            "(SELECT quality FROM photos WHERE photos.id = landmarks.photo_id), "
+            "coalesce(raw_points, points) FROM landmarks "
             f"{'WHERE ' + which if which else ''} ORDER BY photo_id",
             params,
         )
@@ -1437,6 +1441,9 @@ class Library:
                 focal_length_px=focal,
                 principal_point_px=centres,
                 jaw_found=_jaw_found([row[9] for row in batch], flipped),
+                face_mesh_points_px=np.frombuffer(
+                    b"".join(row[10] for row in batch), dtype="<f8"
+                ).reshape(len(batch), N_POINTS, 3),
             )
 
     def stored_profiles(

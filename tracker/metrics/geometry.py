@@ -20,7 +20,8 @@ from tracker.metrics.frame import FaceFrame
 # changes, so that `facetrack remeasure` knows which stored rows to recompute.
 # 2026.11.30: perspective undone with the camera's focal length; face_scale_mm.
 # 2026.11.30-jaw: the jaw outline found in the image (tracker.metrics.jaw); jaw contour
-# half-widths, jowl; jaw angles and lower face width on the refined outline, NaN when refused.
+# distances, jowl and the jaw contour angle on it, NaN when refused; the jaw angle and the
+# lower face width stay on Face Mesh's own jaw lines.
 ALGORITHM_VERSION = "2026.11.30-jaw"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
@@ -286,31 +287,27 @@ def jaw_contour_metrics(
     dict
         ``jaw_contour_<h>_<side>_mm``: the outline's distance from the midline
         (:func:`midline_x`) at ``h`` mm below the eyes (``JAW_CONTOUR_HEIGHTS_MM``);
-        ``jaw_angle_<side>_deg``: the angle between the ramus (a line fitted to the outline
+        ``jaw_contour_angle_<side>_deg``: the angle between the ramus (a line fitted to the outline
         at ``JAW_RAMUS_HEIGHTS_MM`` below the eyes, towards the ear) and the lower border (a
         line fitted to the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin, towards the
         chin) (:func:`jaw_lines_angle_deg`);
         ``jowl_<side>_mm``: how far the outline between the jaw corner (the outline at
         ``JAW_CORNER_HEIGHT_MM`` below the eyes) and the chin bulges outside the straight line
-        joining them (0 when it lies inside); ``lower_face_width_mm``: the outline's width at
-        the jaw corner's height.
+        joining them (0 when it lies inside).
     """
     n = face.shape[0]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
     found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
     built = jaw_construction(face)
     m: dict[str, np.ndarray] = {}
-    width = np.zeros(n)
     for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
         c = built[side]
         nan = np.where(found[:, column], 1.0, np.nan)
         for height in JAW_CONTOUR_HEIGHTS_MM:
             x = c[f"contour_{height}"][:, 0] - c[f"midline_{height}"][:, 0]
             m[f"jaw_contour_{height}_{side}_mm"] = sign * x * scale * nan
-        m[f"jaw_angle_{side}_deg"] = jaw_lines_angle_deg(c["ramus"], c["border"]) * nan
-        width += sign * (c["corner"][:, 0] - midline_x(face))
+        m[f"jaw_contour_angle_{side}_deg"] = jaw_lines_angle_deg(c["ramus"], c["border"]) * nan
         m[f"jowl_{side}_mm"] = c["bulge_px"] * scale * nan
-    m["lower_face_width_mm"] = width * scale * np.where(found.all(axis=1), 1.0, np.nan)
     return m
 
 
@@ -322,6 +319,7 @@ def compute_metrics(
     principal_point_px=None,
     frame: FaceFrame | None = None,
     jaw_found: np.ndarray | None = None,
+    face_mesh_points_px: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Every facial metric for a stack of meshes.
 
@@ -337,7 +335,11 @@ def compute_metrics(
     frame : the meshes' face frame when the caller has fitted it already (on the same rigid
         and iris points: refining the brows does not move it); the camera is then its own.
     jaw_found : (N, 2) or (2,) bool, [right, left]: whether each side's jaw outline was found
-        in the image; a side not found has NaN jaw metrics. None: all found.
+        in the image; a side not found has NaN jaw outline metrics. None: all found.
+    face_mesh_points_px : Face Mesh's own landmarks of the same meshes (before any image
+        refinement), for the jaw angles and the lower face width, which are read on Face
+        Mesh's jaw lines: steadier than the outline found in the image on real photos
+        (README). None: ``points_px`` are used.
 
     Returns
     -------
@@ -371,6 +373,14 @@ def compute_metrics(
     if jaw_found is not None:
         found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
     m.update(jaw_contour_metrics(face, scale, jaw_found=found))
+    mesh = face
+    if face_mesh_points_px is not None:
+        raw = np.asarray(face_mesh_points_px, dtype=np.float64)
+        mesh = frame.to_face(raw[None] if raw.ndim == 2 else raw)
+    corners = jaw_corners(mesh)
+    for side in ("right", "left"):
+        _, ramus, border = corners[side]
+        m[f"jaw_angle_{side}_deg"] = _angle_deg(ramus, border)
     m["jaw_angle_asymmetry_deg"] = np.abs(m["jaw_angle_left_deg"] - m["jaw_angle_right_deg"])
 
     ipd = interpupillary_px(face)
@@ -391,6 +401,9 @@ def compute_metrics(
     )
     m["cheek_elevation_right_mm"] = face[:, ix.CHEEK_RIGHT, 1] * scale
     m["cheek_elevation_left_mm"] = face[:, ix.CHEEK_LEFT, 1] * scale
+    m["lower_face_width_mm"] = (
+        np.linalg.norm(corners["left"][0] - corners["right"][0], axis=-1) * scale
+    )
     m["interpupillary_mm"] = ipd * scale
     # the rigid points' size (nose, eye corners, cheekbones): the person's steadiest scale,
     # which gaze (vergence moves the irises), lids and brows do not change

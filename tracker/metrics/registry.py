@@ -158,9 +158,15 @@ _BROW_METHOD = (
 )
 _JAW_METHOD = (
     "The angle at the corner of the jaw between the back edge of the jaw (ramus) "
-    "and its lower border, each a line fitted through several points of the jaw's "
-    "outline, in the frontal view. The outline is found on the image itself (the edge "
-    "between the face and the neck or the background). Smaller means a more defined jaw."
+    "and its lower border, each a line fitted through several landmarks, in the "
+    "frontal view. Smaller means a more defined jaw."
+)
+_JAW_CONTOUR_ANGLE_METHOD = (
+    "The angle at the corner of the jaw between the back edge of the jaw (ramus) and its "
+    "lower border, each a line fitted to the jaw's outline at fixed heights, in the frontal "
+    "view. The outline is found on the image itself (the edge between the face and the "
+    "neck or the background), so a move of the outline across leaves it unchanged. "
+    "Experimental: steadier than the jaw angle on the 3-D test head, noisier on real photos."
 )
 _JAW_CONTOUR_METHOD = (
     "The distance from the face's midline to the outline of the jaw, {h} mm below the eyes, "
@@ -300,8 +306,7 @@ METRICS: tuple[Metric, ...] = (
         chart_rank=9,
         tolerance_group="lower face width *",
         tolerance_rank=5,
-        method="The distance between the two corners of the jaw, on the jaw's outline "
-        "found in the image.",
+        method="The distance between the two corners of the jaw.",
     ),
     # the jaw's outline found in the image (tracker.metrics.jaw), issue 11
     *_pair(
@@ -338,6 +343,17 @@ METRICS: tuple[Metric, ...] = (
         chart_rank=12,
         tolerance_group="jowl *",
         tolerance_rank=8,
+    ),
+    *_pair(
+        "jaw_contour_angle",
+        "jaw",
+        "deg",
+        "Jaw contour angle",
+        short="jawc",
+        method=_JAW_CONTOUR_ANGLE_METHOD,
+        chart_rank=13,
+        tolerance_group="jaw contour angle *",
+        tolerance_rank=9,
     ),
     # the profile view (tracker.metrics.profile): each side's profile is its own photo
     *_pair(

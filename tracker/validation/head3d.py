@@ -759,7 +759,10 @@ def measure_2d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] |
         return None
     assert result.refined_points_px is not None and result.measurement is not None  # "ok"
     values = geometry.compute_metrics(
-        result.refined_points_px, result.measurement.scale_mm_per_px, focal_length_px=None
+        result.refined_points_px,
+        result.measurement.scale_mm_per_px,
+        focal_length_px=None,
+        face_mesh_points_px=None if result.landmarks is None else result.landmarks.points_px,
     )
     return {k: float(v) for k, v in values.items()}
 

@@ -49,7 +49,7 @@ __all__ = [
 JAW_METRICS: tuple[str, ...] = (
     *registry.names(family="jaw_contour_55"),
     *registry.names(family="jaw_contour_75"),
-    *registry.names(family="jaw_angle"),
+    *registry.names(family="jaw_contour_angle"),
     *registry.names(family="jowl"),
     "lower_face_width_mm",
 )
@@ -248,8 +248,8 @@ def summarise(rows: list[dict]) -> dict[str, float]:
         for family in _CONTOURS:
             ratios.append(-r[f"{family}_{side}_mm"] / size)
             other.append(abs(r[f"{family}_{theirs}_mm"]))
-        own_angle.append(abs(r[f"jaw_angle_{side}_deg"]))
-        other_angle.append(abs(r[f"jaw_angle_{theirs}_deg"]))
+        own_angle.append(abs(r[f"jaw_contour_angle_{side}_deg"]))
+        other_angle.append(abs(r[f"jaw_contour_angle_{theirs}_deg"]))
         width.append(-r["lower_face_width_mm"] / size)
     out = {
         "ratio_min": float(np.min(ratios)),
@@ -267,7 +267,7 @@ def summarise(rows: list[dict]) -> dict[str, float]:
             if r["kind"] == "yaw" and abs(abs(float(r["condition"].split()[1])) - yaw) < 1e-9
         ]
         contour = [abs(r[m]) for r in turned for f in _CONTOURS for m in registry.names(family=f)]
-        angle = [abs(r[m]) for r in turned for m in registry.names(family="jaw_angle")]
+        angle = [abs(r[m]) for r in turned for m in registry.names(family="jaw_contour_angle")]
         jowl = [abs(r[m]) for r in turned for m in registry.names(family="jowl")]
         out[f"yaw{yaw}_contour_max_mm"] = float(np.max(contour)) if contour else float("nan")
         out[f"yaw{yaw}_angle_max_deg"] = float(np.max(angle)) if angle else float("nan")
