@@ -172,17 +172,23 @@ def undo_perspective(points_px: np.ndarray, focal_length_px, principal_point_px)
     return out[0] if single else out
 
 
-def _magnification(pts: np.ndarray, f: np.ndarray, eyes_z: np.ndarray | None = None) -> np.ndarray:
+def _magnification(
+    pts: np.ndarray,
+    f: np.ndarray,
+    eyes_z: np.ndarray | None = None,
+    at_eyes_depth: tuple[int, ...] = ix.OUTLINE_AT_EYES_DEPTH,
+) -> np.ndarray:
     """(N, K) ``1 + zc / f``: how much nearer (< 1) or farther (> 1) than the eyes each point
     is, as a ratio of distances. For a full mesh, Face Mesh's outline points
     (``ix.OUTLINE_AT_EYES_DEPTH``) are taken at the eyes' depth: their image positions are the
     face's outline, not their own. The jaw's outline is found in the image
-    (:mod:`tracker.metrics.jaw`) and follows the magnification of its own depth."""
+    (:mod:`tracker.metrics.jaw`) and follows the magnification of its own depth; Face Mesh's
+    own jaw points (``at_eyes_depth=ix.SILHOUETTE``) are outline points like the rest."""
     if eyes_z is None:
         eyes_z = _eyes(pts)[:, 2]
     factor = 1.0 + (pts[..., 2] - eyes_z[:, None]) / f[:, None]
     if pts.shape[1] == ix.N_POINTS:
-        factor[:, list(ix.OUTLINE_AT_EYES_DEPTH)] = 1.0
+        factor[:, list(at_eyes_depth)] = 1.0
     return factor
 
 
@@ -261,15 +267,18 @@ class FaceFrame:
         """(N, 3) yaw, pitch, roll in degrees (see :func:`pose_angles`)."""
         return pose_angles(self.rotation)
 
-    def to_face(self, points_px: np.ndarray) -> np.ndarray:
+    def to_face(self, points_px: np.ndarray, *, face_mesh_outline: bool = False) -> np.ndarray:
         """(N, K, 3) face-frame coordinates of (N, K, 3) or (K, 3) image points (x, y in
-        pixels, z in Face Mesh's depth scale)."""
+        pixels, z in Face Mesh's depth scale). ``face_mesh_outline``: the points are Face
+        Mesh's own (no jaw outline found in the image), so its whole outline
+        (``ix.SILHOUETTE``) is taken at the eyes' depth."""
         pts = np.asarray(points_px, dtype=np.float64)
         if pts.ndim == 2:
             pts = np.broadcast_to(pts, (len(self), *pts.shape))
         if self.focal_length_px is not None:
             f, centre = self.focal_length_px, self.principal_point_px
-            factor = _magnification(pts, f, self.eyes_z)
+            at_eyes_depth = ix.SILHOUETTE if face_mesh_outline else ix.OUTLINE_AT_EYES_DEPTH
+            factor = _magnification(pts, f, self.eyes_z, at_eyes_depth)
             pts = pts.copy()
             pts[..., :2] = _turn_rays(pts[..., :2], self.sight, f, centre)
             pts[..., :2] = (

@@ -373,10 +373,12 @@ def compute_metrics(
     if jaw_found is not None:
         found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
     m.update(jaw_contour_metrics(face, scale, jaw_found=found))
+    # Face Mesh's own jaw points: its outline, taken at the eyes' depth like the face oval
+    # (they follow only part of the true magnification: tracker.metrics.frame)
     mesh = face
     if face_mesh_points_px is not None:
         raw = np.asarray(face_mesh_points_px, dtype=np.float64)
-        mesh = frame.to_face(raw[None] if raw.ndim == 2 else raw)
+        mesh = frame.to_face(raw[None] if raw.ndim == 2 else raw, face_mesh_outline=True)
     corners = jaw_corners(mesh)
     for side in ("right", "left"):
         _, ramus, border = corners[side]

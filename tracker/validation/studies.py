@@ -118,7 +118,9 @@ _WARPED = {
 LOWER_FACE_WIDTH = registry.names(family="lower_face_width")[0]
 # the jaw outline's contour distances (a jaw warp's known change)
 _JAW_CONTOURS = tuple(
-    m.name for m in registry.METRICS if m.family.startswith("jaw_contour_") and m.side
+    m.name
+    for m in registry.METRICS
+    if m.family.startswith("jaw_contour_") and m.side and m.unit == "mm"
 )
 
 
