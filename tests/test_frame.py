@@ -52,12 +52,20 @@ def face_mm() -> np.ndarray:
 
 
 def project(
-    face: np.ndarray, *, distance_mm: float, yaw=0.0, pitch=0.0, roll=0.0, offset_px=(0.0, 0.0)
+    face: np.ndarray,
+    *,
+    distance_mm: float,
+    yaw=0.0,
+    pitch=0.0,
+    roll=0.0,
+    offset_px=(0.0, 0.0),
+    at_eyes_depth=ix.OUTLINE_AT_EYES_DEPTH,
 ) -> np.ndarray:
     """Exact central projection: (478, 3) with x, y in pixels and z the depth along the line
     of sight relative to the eyes, in pixels at the eyes' scale (as Face Mesh gives it).
     ``distance_mm`` is the eyes' distance from the camera; ``offset_px`` where they appear
-    relative to the principal point."""
+    relative to the principal point. ``at_eyes_depth``: the outline points seen at the eyes'
+    depth (the image outline's jaw points are not; Face Mesh's own are: ``ix.SILHOUETTE``)."""
     turned = face @ rotation(yaw, pitch, roll).T
     sight = np.array([offset_px[0] / F_PX, offset_px[1] / F_PX, 1.0])
     sight /= np.linalg.norm(sight)
@@ -65,7 +73,7 @@ def project(
     # Face Mesh's outline points show the face's outline: emulated as points at the eyes'
     # depth (their own depth along the line of sight does not magnify them); the jaw's
     # outline is found in the image, at its own depth (tracker.metrics.jaw)
-    outline = list(ix.OUTLINE_AT_EYES_DEPTH)
+    outline = list(at_eyes_depth)
     along = cam @ sight
     cam[outline] += np.outer(distance_mm - along[outline], sight)
     u = CENTRE[0] + F_PX * cam[:, 0] / cam[:, 2]
@@ -94,8 +102,21 @@ def test_perspective_and_pose_drop_out_exactly_with_the_principal_point(
     points = project(
         face_mm(), distance_mm=distance_mm, yaw=yaw, pitch=pitch, roll=roll, offset_px=offset_px
     )
+    face_mesh = project(
+        face_mm(),
+        distance_mm=distance_mm,
+        yaw=yaw,
+        pitch=pitch,
+        roll=roll,
+        offset_px=offset_px,
+        at_eyes_depth=ix.SILHOUETTE,
+    )
     measured = compute_metrics(
-        points, distance_mm / F_PX, focal_length_px=F_PX, principal_point_px=CENTRE
+        points,
+        distance_mm / F_PX,
+        focal_length_px=F_PX,
+        principal_point_px=CENTRE,
+        face_mesh_points_px=face_mesh,
     )
     expected = truth()
     for name in METRICS:

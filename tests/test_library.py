@@ -84,12 +84,15 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
     reference, _ = reference_face()
     points = reference * 40.0 + np.array([64.0, 60.0, 0.0]) + rng.normal(0, 0.2, reference.shape)
     scale = float(0.30 + 0.01 * rng.random())
-    # as the pipeline does: perspective undone with the photo's camera
+    face_mesh = points + 0.25  # the model's own points (the refined ones are ``points``)
+    # as the pipeline does: perspective undone with the photo's camera; the jaw angles and
+    # the lower face width on the model's own points
     values = compute_metrics(
         points,
         scale,
         focal_length_px=photo.camera.focal_length_px,
         principal_point_px=principal_point_px(photo.camera.focal_source, (width, height)),
+        face_mesh_points_px=face_mesh,
     )
     reasons = (REJECT_REASON,) if "reject" in name else ()
     pose = Pose(values["yaw_deg"], values["pitch_deg"], values["roll_deg"])
@@ -99,9 +102,7 @@ def fake_measure(path, *, mirrored: bool = False) -> PhotoResult:
         reasons=reasons,
         quality=Quality(pose=pose, scores={"sharpness": 100.0}, reasons=reasons),
         measurement=Measurement({n: values[n] for n in METRIC_NAMES}, scale, "iris"),
-        landmarks=Landmarks(
-            points_px=points + 0.25, image_size_px=(width, height), model="fake-mesh"
-        ),
+        landmarks=Landmarks(points_px=face_mesh, image_size_px=(width, height), model="fake-mesh"),
         photo_size_px=(width, height),
         refined_points_px=points,
         decode_scale=1.0,

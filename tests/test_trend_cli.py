@@ -254,11 +254,11 @@ def test_readable_many_metrics_combined(library_dir):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     # the other metrics' photo noise is 0.1: its upper bound exceeds the 2-D floor of one
-    # (asymmetry_pct), the 2-D floors of the other 17 exceed it
+    # (asymmetry_pct), the 2-D floors of the other 19 exceed it
     assert lines[3] == (
         "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken "
         "the same day (upper 95% bound) (4 metrics); the 2-D benchmark's "
-        "floor, as repeat photos varied less (17 metrics)."
+        "floor, as repeat photos varied less (19 metrics)."
     )
     quiet = [line for line in lines if line.startswith("No detectable change")]
     assert len(quiet) == 3
@@ -267,8 +267,8 @@ def test_readable_many_metrics_combined(library_dir):
         "threshold): Brow height (right) "
     )
     # 14 before the jaw outline's six contour and jowl metrics (and the jaw angles and lower
-    # face width, whose floors changed with it)
-    assert quiet[1].count(" mm") + quiet[1].count(" deg") + quiet[1].count("%") == 24
+    # face width, whose floors changed with it), 26 with the two jaw contour angles
+    assert quiet[1].count(" mm") + quiet[1].count(" deg") + quiet[1].count("%") == 26
 
 
 def test_errors(library_dir, tmp_path):

@@ -339,7 +339,7 @@ def compute_metrics(
     face_mesh_points_px : Face Mesh's own landmarks of the same meshes (before any image
         refinement), for the jaw angles and the lower face width, which are read on Face
         Mesh's jaw lines: steadier than the outline found in the image on real photos
-        (README). None: ``points_px`` are used.
+        (README), all of its outline taken at the eyes' depth. None: ``points_px``.
 
     Returns
     -------
@@ -375,10 +375,8 @@ def compute_metrics(
     m.update(jaw_contour_metrics(face, scale, jaw_found=found))
     # Face Mesh's own jaw points: its outline, taken at the eyes' depth like the face oval
     # (they follow only part of the true magnification: tracker.metrics.frame)
-    mesh = face
-    if face_mesh_points_px is not None:
-        raw = np.asarray(face_mesh_points_px, dtype=np.float64)
-        mesh = frame.to_face(raw[None] if raw.ndim == 2 else raw, face_mesh_outline=True)
+    raw = pts if face_mesh_points_px is None else np.asarray(face_mesh_points_px, np.float64)
+    mesh = frame.to_face(raw[None] if raw.ndim == 2 else raw, face_mesh_outline=True)
     corners = jaw_corners(mesh)
     for side in ("right", "left"):
         _, ramus, border = corners[side]

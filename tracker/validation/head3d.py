@@ -294,8 +294,10 @@ def build_head(
     points_px: np.ndarray,
     *,
     iris_diameter_mm: float = DEFAULT_SETTINGS.iris_diameter_mm,
+    neck_shade: float = NECK_SHADE,
 ) -> Head:
     """A textured 3-D head from a frontal photo and its (iris-refined) Face Mesh landmarks.
+    ``neck_shade`` darkens the neck's texture (1.0: as lit as the face).
 
     Parameters
     ----------
@@ -380,7 +382,7 @@ def build_head(
     head_part = in_hair & (in_face | (y >= ear_y))
     z = np.where(neck, z_neck, z)
     mask = head_part | neck
-    texture[neck] = np.rint(texture[neck] * NECK_SHADE).astype(np.uint8)
+    texture[neck] = np.rint(texture[neck] * neck_shade).astype(np.uint8)
 
     photo = np.stack([x, y, z], axis=-1)
     points = (photo @ to_head.T).astype(np.float32)
@@ -412,9 +414,12 @@ def build_head(
     )
 
 
-@lru_cache(maxsize=1)
-def sample_head() -> Head:
+@lru_cache(maxsize=2)
+def sample_head(neck_shade: float = NECK_SHADE) -> Head:
     """The project's 3-D test head, built from the neutral sample face (cached in-process).
+    ``neck_shade``: see :func:`build_head` (the front view's studies shade the neck, so that
+    its edge 45 mm behind the jaw is no second jaw outline; the profile's light it as the
+    face).
 
     Returns
     -------
@@ -427,7 +432,7 @@ def sample_head() -> Head:
     pixels, result = neutral_base_face()
     assert result.landmarks is not None  # the neutral base face is always found
     irises = refine_irises(pixels, result.landmarks.points_px)
-    head = build_head(pixels, irises.points_px)
+    head = build_head(pixels, irises.points_px, neck_shade=neck_shade)
     for array in (head.texture, head.mask, head.points_mm, head.landmarks_mm):
         array.setflags(write=False)
     return head
