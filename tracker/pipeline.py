@@ -156,6 +156,21 @@ def measure_photo(
     the file cannot be read. ``scale_mm_per_px`` refers to the analysed (possibly reduced-size)
     image; ``decode_scale`` relates it to the stored image.
     """
+    return _measure_file(
+        path,
+        lambda photo: measure_pixels(
+            photo.pixels, file=str(path), ipd_mm=ipd_mm, camera=photo.camera, settings=settings
+        ),
+        mirrored=mirrored,
+        settings=settings,
+    )
+
+
+def _measure_file(
+    path: str | Path, measure, *, mirrored: bool, settings: Settings
+) -> tuple[PhotoResult, Photo | None]:
+    """Open one photo file and ``measure(photo)`` it, with the decode's facts added; an
+    unreadable file is an "error" result with its one-line reason (never raises)."""
     try:
         photo = open_photo(
             path,
@@ -167,11 +182,8 @@ def measure_photo(
         return PhotoResult(
             file=str(path), status="error", reasons=(Reason(ReasonCode.UNREADABLE, exc.reason),)
         ), None
-    result = measure_pixels(
-        photo.pixels, file=str(path), ipd_mm=ipd_mm, camera=photo.camera, settings=settings
-    )
     result = replace(
-        result,
+        measure(photo),
         decode_scale=photo.decode_scale,
         original_size_px=photo.original_size_px,
         format=photo.format,
@@ -379,29 +391,16 @@ def measure_photo_view(
 ) -> tuple[PhotoResult, Photo | None]:
     """:func:`measure_photo` for any view (see :func:`measure_any_pixels`); never raises for
     a bad file."""
-    try:
-        photo = open_photo(
-            path,
-            mirrored=mirrored,
-            min_long_side_px=settings.decode_min_long_side_px,
+    return _measure_file(
+        path,
+        lambda photo: measure_any_pixels(
+            photo.pixels,
+            view=view,
+            file=str(path),
+            ipd_mm=ipd_mm,
+            camera=photo.camera,
             settings=settings,
-        )
-    except PhotoError as exc:
-        return PhotoResult(
-            file=str(path), status="error", reasons=(Reason(ReasonCode.UNREADABLE, exc.reason),)
-        ), None
-    result = measure_any_pixels(
-        photo.pixels,
-        view=view,
-        file=str(path),
-        ipd_mm=ipd_mm,
-        camera=photo.camera,
+        ),
+        mirrored=mirrored,
         settings=settings,
     )
-    result = replace(
-        result,
-        decode_scale=photo.decode_scale,
-        original_size_px=photo.original_size_px,
-        format=photo.format,
-    )
-    return result, photo

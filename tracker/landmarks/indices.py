@@ -111,32 +111,7 @@ SILHOUETTE = (
 # the outline points left at the eyes' depth by the face frame: the face oval but the jaw's
 # outline from the ramus to the chin, which tracker.metrics.jaw finds in the image itself, so
 # that it follows the true magnification of the jaw (about 45-55 mm behind the eyes)
-OUTLINE_AT_EYES_DEPTH = tuple(
-    i
-    for i in SILHOUETTE
-    if i
-    not in (
-        93,
-        132,
-        58,
-        172,
-        136,
-        150,
-        149,
-        176,
-        148,
-        152,
-        377,
-        400,
-        378,
-        379,
-        365,
-        397,
-        288,
-        361,
-        323,
-    )
-)
+OUTLINE_AT_EYES_DEPTH = tuple(i for i in SILHOUETTE if i not in JAW_CONTOUR[1:-1])
 # jaw angle: the ramus (contour from the ear down to the jaw corner) and the lower border
 # (from the jaw corner to the chin) as two fitted lines; the gonion is where they cross
 RAMUS_RIGHT = (93, 132, 58, 172)
