@@ -34,7 +34,7 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.metrics.frame import face_axes_in_image
-from tracker.metrics.refine import _luminance
+from tracker.metrics.refine import _luminance, band_profiles
 
 # All lengths in iris diameters, so that the method behaves alike at every image size.
 SEARCH_INSIDE = 0.55  # each profile runs this far inside Face Mesh's outline ...
@@ -121,27 +121,7 @@ def _profiles(crop, origin, base, normals, tangents, t, half_band, step):
     """(P, T) or (P, T, C) profiles of ``crop`` along ``normals`` at ``base`` (image px),
     averaged across +/- ``half_band`` along ``tangents``."""
     s = np.linspace(-half_band, half_band, max(3, int(2 * half_band / step / 3) + 1))
-    xs = (
-        base[:, None, None, 0]
-        - origin[0]
-        + t[None, :, None] * normals[:, None, None, 0]
-        + s[None, None, :] * tangents[:, None, None, 0]
-    )
-    ys = (
-        base[:, None, None, 1]
-        - origin[1]
-        + t[None, :, None] * normals[:, None, None, 1]
-        + s[None, None, :] * tangents[:, None, None, 1]
-    )
-    p, nt, ns = xs.shape
-    samples = cv2.remap(
-        crop,
-        xs.reshape(p * nt, ns).astype(np.float32),
-        ys.reshape(p * nt, ns).astype(np.float32),
-        interpolation=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-    return samples.reshape(p, nt, ns, *crop.shape[2:]).mean(axis=2).astype(np.float64)
+    return band_profiles(crop, origin, base, normals, tangents, t, s)
 
 
 def _find_edges(profile: np.ndarray, t: np.ndarray, iris_px: float, step: float):

@@ -56,6 +56,39 @@ def _luminance(pixels: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float32)
 
 
+def band_profiles(crop, origin_px, base_px, along, across, t, s) -> np.ndarray:
+    """Intensity profiles of ``crop`` (whose pixel (0, 0) is image point ``origin_px``), each
+    averaged across a band: (P, T) for a grey crop, (P, T, C) for a colour one.
+
+    Profile p samples the image at ``base_px[p] + t * along + s * across`` for every offset
+    in ``t`` (T,) and averages over ``s`` (S,); ``along`` and ``across`` are unit directions,
+    (2,) for every profile or (P, 2) one per profile. Bilinear, the border replicated."""
+    base = np.asarray(base_px, dtype=np.float64)
+    along = np.broadcast_to(np.asarray(along, dtype=np.float64), base.shape)
+    across = np.broadcast_to(np.asarray(across, dtype=np.float64), base.shape)
+    xs = (
+        base[:, None, None, 0]
+        - origin_px[0]
+        + t[None, :, None] * along[:, None, None, 0]
+        + s[None, None, :] * across[:, None, None, 0]
+    )
+    ys = (
+        base[:, None, None, 1]
+        - origin_px[1]
+        + t[None, :, None] * along[:, None, None, 1]
+        + s[None, None, :] * across[:, None, None, 1]
+    )
+    p, nt, ns = xs.shape
+    samples = cv2.remap(
+        crop,
+        xs.reshape(p * nt, ns).astype(np.float32),
+        ys.reshape(p * nt, ns).astype(np.float32),
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return samples.reshape(p, nt, ns, *crop.shape[2:]).mean(axis=2).astype(np.float64)
+
+
 def _level_crossings(profile: np.ndarray, anchor_profile: np.ndarray, t: np.ndarray, window: int):
     """Per row: the half-level crossing nearest the steepest rise, and the step's contrast."""
     rows, n = profile.shape
@@ -170,17 +203,7 @@ def refine_brows(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> B
         half_band = 0.5 * (u_cols[1] - u_cols[0])
         s = np.linspace(-half_band, half_band, max(3, int(2 * half_band / step / 4) + 1))
         base = u_cols[:, None] * lateral + v_cols[:, None] * up  # (C, 2) image points
-        xs = base[:, None, None, 0] - x0 + t[None, :, None] * up[0] + s[None, None, :] * lateral[0]
-        ys = base[:, None, None, 1] - y0 + t[None, :, None] * up[1] + s[None, None, :] * lateral[1]
-        c, nt, ns = xs.shape
-        samples = cv2.remap(
-            crop,
-            xs.reshape(c * nt, ns).astype(np.float32),
-            ys.reshape(c * nt, ns).astype(np.float32),
-            interpolation=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        profile = samples.reshape(c, nt, ns).mean(axis=2).astype(np.float64)
+        profile = band_profiles(crop, (x0, y0), base, up, lateral, t, s)
         # polarity: is the brow (just below Face Mesh's line) darker than the skin above it?
         brow_zone = (t > -0.30 * iris_px) & (t < -0.05 * iris_px)
         skin_zone = (t > 0.10 * iris_px) & (t < 0.35 * iris_px)
