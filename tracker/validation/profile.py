@@ -80,9 +80,9 @@ def profile_head(
     Head
         ``changes["submental_deg"]`` and ``changes["neck_tilt_deg"]`` record the geometry.
     """
-    # the neck lit like the face: in the front view's shade (head3d.NECK_SHADE, 60 %) its
-    # colour comes within reach of the grey background's, and the outline under the chin is
-    # lost on one side (a 4.78 deg tightening read 1.44 deg at yaw +90): a known limit
+    # the neck lit like the face: in the front view's shade (head3d.NECK_SHADE, 60 %) the
+    # submental surface ends in a small lip over the darker neck, the outline wraps it and
+    # the cervical point moves (a 4.78 deg tightening read 1.44 deg at yaw +90): a known limit
     base = sample_head(neck_shade=1.0)
     points = np.array(base.points_mm, dtype=np.float64)
     x, y = points[..., 0], points[..., 1]
