@@ -232,6 +232,13 @@ def _line(img, a, b, colour, width) -> None:
     cv2.line(img, _fixed(a), _fixed(b), colour, width, cv2.LINE_AA, _SHIFT)
 
 
+def _dot(img, point, radius_px: float, colour) -> None:
+    """A filled, anti-aliased dot of ``radius_px`` (at least one pixel) at a sub-pixel point."""
+    cv2.circle(
+        img, _fixed(point), max(1, int(round(radius_px * _ONE))), colour, -1, cv2.LINE_AA, _SHIFT
+    )
+
+
 def _fmt(value, decimals: int, unit: str = "") -> str:
     text = number(value, decimals)
     return text if text == "-" else text + unit
@@ -371,25 +378,9 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
             align = "left" if sign * lateral[0] >= 0 else "right"
             iris, top = geo["brow"][side]
             _line(img, iris, top, BROW_COLOUR, pen.line)
-            cv2.circle(
-                img,
-                _fixed(iris),
-                max(1, int(round(pen.dot * 1.5 * _ONE))),
-                IPD_COLOUR,
-                -1,
-                cv2.LINE_AA,
-                _SHIFT,
-            )
+            _dot(img, iris, pen.dot * 1.5, IPD_COLOUR)
             for point in geo["brow_edge"][side]:
-                cv2.circle(
-                    img,
-                    _fixed(point),
-                    max(1, int(round(pen.dot * _ONE))),
-                    EDGE_COLOUR,
-                    -1,
-                    cv2.LINE_AA,
-                    _SHIFT,
-                )
+                _dot(img, point, pen.dot, EDGE_COLOUR)
             value = metrics.get(f"brow_height_{side}_mm")
             if pen.labels:
                 _text(
@@ -405,15 +396,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
             for a, b in zip(outline[:-1], outline[1:]):
                 _line(img, a, b, JAW_COLOUR, max(1, pen.line // 2))
             for point in geo["jaw_edge"][side]:
-                cv2.circle(
-                    img,
-                    _fixed(point),
-                    max(1, int(round(pen.dot * _ONE))),
-                    EDGE_COLOUR,
-                    -1,
-                    cv2.LINE_AA,
-                    _SHIFT,
-                )
+                _dot(img, point, pen.dot, EDGE_COLOUR)
             if side not in geo["jaw"]:
                 continue
             for height, (mid, at) in geo["jaw_contour"][side].items():
@@ -434,15 +417,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
             ramus_end, gonion, border_end = geo["jaw"][side]
             _line(img, ramus_end, gonion, JAW_COLOUR, pen.line)
             _line(img, gonion, border_end, JAW_COLOUR, pen.line)
-            cv2.circle(
-                img,
-                _fixed(gonion),
-                max(1, int(round(pen.dot * 1.5 * _ONE))),
-                JAW_COLOUR,
-                -1,
-                cv2.LINE_AA,
-                _SHIFT,
-            )
+            _dot(img, gonion, pen.dot * 1.5, JAW_COLOUR)
             value = metrics.get(f"jaw_contour_angle_{side}_deg")
             if pen.labels:
                 _text(
@@ -470,15 +445,7 @@ def _draw_profile(img: np.ndarray, result: PhotoResult, pen: _Pen):
     points = np.array([_fixed(p) for p in chain], dtype=np.int32)
     cv2.polylines(img, [points], False, PROFILE_COLOUR, pen.line, cv2.LINE_AA, _SHIFT)
     for point in geometry.points_px.values():
-        cv2.circle(
-            img,
-            _fixed(point),
-            max(1, int(round(pen.dot * 1.5 * _ONE))),
-            PROFILE_COLOUR,
-            -1,
-            cv2.LINE_AA,
-            _SHIFT,
-        )
+        _dot(img, point, pen.dot * 1.5, PROFILE_COLOUR)
     (s0, s1), (n0, n1) = (
         (np.asarray(x) for x in geometry.lines_px["submental"]),
         (np.asarray(x) for x in geometry.lines_px["neck"]),

@@ -45,6 +45,7 @@ from tracker.validation.head3d import (
     render,
     sample_head,
 )
+from tracker.validation.plan import CAPTURE_COLUMNS
 
 MDC_FACTOR = 1.96 * math.sqrt(2.0)
 # the outcomes: every metric but the two scales
@@ -254,16 +255,7 @@ def summarise_capture(frame: pd.DataFrame) -> pd.DataFrame:
 
 def capture_markdown(summary: pd.DataFrame, *, metrics: Sequence[str] | None = None) -> str:
     """The summary as a Markdown table (units as the metric's)."""
-    columns = (
-        "yaw_slope_per_deg",
-        "yaw_max_change",
-        "distance_effect_mm",
-        "selfie_noise_sd",
-        "selfie_mdc95",
-        "split_face_noise_sd",
-        "sensitivity_3d",
-        "other_side_max_mm",
-    )
+    columns = CAPTURE_COLUMNS
     shown = summary if metrics is None else summary[summary["metric"].isin(metrics)]
     lines = ["| metric | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for row in shown.itertuples(index=False):
