@@ -80,6 +80,18 @@ class Settings:
     # depends on yaw, jaw angles ~0.25 deg per degree of yaw.
     trend_max_pitch_from_usual_deg: float = 3.0
     trend_max_yaw_from_usual_deg: float = 5.0
+    # Some metrics are read at the person's usual capture (tracker.analysis.levers): how much
+    # the head's turn and nod and the camera's distance move each is learnt from the person's
+    # own photos, within weeks. A slope's standard error is about SD / (spread * sqrt(n)):
+    # with the jaw outline's selfie SD of 0.6 mm (validation), 12 photos whose yaw spreads by
+    # 1.5 deg (SD) give 0.12 mm per degree, i.e. 0.12 mm on a window whose mean turn differs
+    # by 1 deg. With fewer photos the metric is left as measured; a covariate that spreads
+    # less than its minimum (a head held that steadily, a camera held at one distance:
+    # 0.1 /m is 1.6 cm at 40 cm) moves the metric little and is left out.
+    lever_min_photos: int = 12
+    lever_min_yaw_sd_deg: float = 1.5
+    lever_min_pitch_sd_deg: float = 1.0
+    lever_min_inverse_distance_sd_per_m: float = 0.1
     # Like camera distance within a trend: an accepted photo whose camera distance differs from
     # the median of the person's accepted photos by more than this percentage is left out.
     # The iris sets the scale at the irises' depth; a feature Delta = 15 mm nearer or further

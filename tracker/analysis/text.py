@@ -263,6 +263,38 @@ def left_out_line(total: int, reasons: dict[str, int]) -> str:
     return f"{plural(total, 'photo')} left out: {kinds}."
 
 
+def lever_sentence(trend) -> str | None:
+    """One sentence on the metrics read at the usual capture (``Trend.levers``), naming the
+    largest turn lever found; None when no metric was adjusted or could have been."""
+    levers = getattr(trend, "levers", None)
+    if levers is None or not len(levers):
+        return None
+    used = levers.loc[levers["used"].astype(bool)]
+    metrics = list(dict.fromkeys(levers["metric"]))
+    if not len(used):
+        note = next((str(n) for n in levers["note"] if str(n)), "")
+        return (
+            f"Capture: {plural(len(metrics), 'metric')} of the jaw, mouth and cheeks left as "
+            f"measured ({note})."
+        )
+    adjusted = list(dict.fromkeys(used["metric"]))
+    covariates = {"yaw_deg": "turn", "pitch_deg": "nod", "inverse_distance_per_m": "distance"}
+    learnt = ", ".join(covariates[c] for c in dict.fromkeys(used["covariate"]))
+    turns = used.loc[used["covariate"] == "yaw_deg"]
+    strongest = ""
+    if len(turns):
+        top = turns.loc[turns["slope"].abs().idxmax()]
+        unit = registry.unit_text(str(top["metric"]))
+        strongest = (
+            f"; the largest, {metric_label(str(top['metric']))}, moved "
+            f"{abs(float(top['slope'])):.2f} {unit} per degree of turn"
+        )
+    return (
+        f"Capture: {plural(len(adjusted), 'metric')} of the jaw, mouth and cheeks read at "
+        f"your usual capture ({learnt} learnt from your own photos within weeks{strongest})."
+    )
+
+
 def overview_lines(trend) -> list[str]:
     """What the analysis is based on: the baseline, day 0, the noise floor, photos left out."""
     base = trend.baseline
@@ -296,6 +328,9 @@ def overview_lines(trend) -> list[str]:
             for source, count in counts.items()
         ]
         lines.append(f"Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from {'; '.join(parts)}.")
+    capture = lever_sentence(trend)
+    if capture:
+        lines.append(capture)
     lines.append(left_out_line(trend.n_rejected, trend.rejected))
     return lines
 

@@ -36,7 +36,7 @@ a gate, because a window's change is a mean of many photos.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -51,6 +51,7 @@ from tracker.analysis.family import (
     outcome_of,
     weighted_holm,
 )
+from tracker.analysis.levers import LEVER_COLUMNS, adjust_for_capture
 from tracker.analysis.noise import (
     FLOOR_SOURCE,
     GIVEN_SOURCE,
@@ -224,6 +225,10 @@ class Trend:
     settings : Settings
         The settings the trend was computed with (``immediate_window_hours`` is the
         ``hours`` used): the text, the charts and the report describe the windows from them.
+    levers : DataFrame
+        ``levers.LEVER_COLUMNS``: per capture-adjusted metric and covariate (turn, nod,
+        camera distance), how much it moves the metric in this person's photos and whether
+        the trend read the metric at the usual capture (:mod:`tracker.analysis.levers`).
     """
 
     table: pd.DataFrame
@@ -240,6 +245,7 @@ class Trend:
     design: Design = Design("whole-face")
     adherence: dict | None = None
     settings: Settings = DEFAULT_SETTINGS
+    levers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEVER_COLUMNS))
 
 
 def analyse(
@@ -305,9 +311,11 @@ def analyse(
         metrics = [registry.resolve(m) for m in metrics]
     metrics = _choose_metrics(photos, metrics)
     design = design_of(sessions, plan)
+    photos = consistent_distance(consistent_pose(photos, settings=settings), settings=settings)
+    # read at the usual capture (before the split-face differences, which take it over)
+    photos, levers = adjust_for_capture(photos, metrics, settings=settings)
     photos, split = split_face_columns(photos, metrics, design.treated)
     metrics = [*split, *metrics]  # a split-face design leads with its split-face rows
-    photos = consistent_distance(consistent_pose(photos, settings=settings), settings=settings)
     baseline = choose_baseline(photos, sessions, baseline_until=baseline_until, settings=settings)
     long = prepare(photos, sessions, baseline, metrics, settings=settings)
     daily = daily_values(long, settings=settings)
@@ -385,6 +393,7 @@ def analyse(
             else adherence(plan, sessions, long["captured_at"] if len(long) else [])
         ),
         settings=settings,
+        levers=levers,
     )
 
 

@@ -74,6 +74,11 @@ class Metric:
         "*" marks a group whose response to a real change is not validated) and its place.
     warp : str or None
         The validation's warp aimed at this metric ("brow", "mouth", "jaw").
+    capture_adjusted : bool
+        The trend reads it at the person's usual capture (:mod:`tracker.analysis.levers`): a
+        front-view metric of features well behind or in front of the eyes (the jaw 40-60 mm
+        behind them, the mouth corners and cheeks in front), which the head's turn and nod
+        and the camera's distance move through the face frame's depth model.
     view : str
         The photo it is measured on: "front" (Face Mesh) or "profile" (the silhouette of a
         side view, :mod:`tracker.metrics.profile`). A profile metric's side is the subject's
@@ -99,6 +104,7 @@ class Metric:
     warp: str | None = None
     design: str = "whole-face"
     difference_of: tuple[str, str] | None = None
+    capture_adjusted: bool = False
     view: View = "front"
 
     @property
@@ -228,6 +234,7 @@ METRICS: tuple[Metric, ...] = (
         tolerance_group="jaw angle *",
         tolerance_rank=4,
         warp="jaw",
+        capture_adjusted=True,
     ),
     _one(
         "jaw_angle_asymmetry",
@@ -276,6 +283,7 @@ METRICS: tuple[Metric, ...] = (
         method="The height of the corner of the mouth above the line joining the pupils, "
         "measured upward: the corner lies below that line, so the value is "
         "negative, and a higher corner gives a larger value.",
+        capture_adjusted=True,
     ),
     _one(
         "mouth_corner_asymmetry",
@@ -297,6 +305,7 @@ METRICS: tuple[Metric, ...] = (
         method="The height of the most prominent point of the cheekbone above the line "
         "joining the pupils, measured upward: it lies below that line, so the value "
         "is negative, and a higher cheek gives a larger value.",
+        capture_adjusted=True,
     ),
     _one(
         "lower_face_width",
@@ -307,6 +316,7 @@ METRICS: tuple[Metric, ...] = (
         tolerance_group="lower face width *",
         tolerance_rank=5,
         method="The distance between the two corners of the jaw.",
+        capture_adjusted=True,
     ),
     # the jaw's outline found in the image (tracker.metrics.jaw), issue 11
     *_pair(
@@ -320,6 +330,7 @@ METRICS: tuple[Metric, ...] = (
         tolerance_group="jaw contour",
         tolerance_rank=7,
         warp="jaw",
+        capture_adjusted=True,
     ),
     *_pair(
         "jaw_contour_75",
@@ -332,6 +343,7 @@ METRICS: tuple[Metric, ...] = (
         tolerance_group="jaw contour",
         tolerance_rank=7,
         warp="jaw",
+        capture_adjusted=True,
     ),
     *_pair(
         "jowl",
@@ -343,6 +355,7 @@ METRICS: tuple[Metric, ...] = (
         chart_rank=12,
         tolerance_group="jowl *",
         tolerance_rank=8,
+        capture_adjusted=True,
     ),
     *_pair(
         "jaw_contour_angle",
@@ -354,6 +367,7 @@ METRICS: tuple[Metric, ...] = (
         chart_rank=13,
         tolerance_group="jaw contour angle *",
         tolerance_rank=9,
+        capture_adjusted=True,
     ),
     # the profile view (tracker.metrics.profile): each side's profile is its own photo
     *_pair(

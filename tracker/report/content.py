@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from tracker import charts
 from tracker.analysis.family import PRIMARY_METRICS
+from tracker.analysis.text import lever_sentence
 from tracker.formatting import none_if_nan, number, plural
 from tracker.library_charts import aligned_pair, load_frames
 from tracker.metrics import registry
@@ -618,6 +619,15 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
         "three days have them, never below the 2-D benchmark's; without repeat photos it is "
         "the selfie study's (tracker/validation/noise_floors.csv).",
     ]
+    capture = lever_sentence(trend)
+    if capture:
+        notes.append(
+            "Capture levers: the jaw, the mouth corners and the cheeks lie well behind or in front of "
+            "the eyes, so a head turned or nodded a little differently, or a camera held nearer or "
+            "farther, moves them through the face model's depth. How much, for your face, is "
+            "learnt from your own photos (within each week, where the face itself is the same) "
+            "and every photo is read at your usual turn, nod and distance. " + capture
+        )
     return notes
 
 

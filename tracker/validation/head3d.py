@@ -104,6 +104,7 @@ NECK_BOTTOM_Y_MM = -230.0
 # would otherwise draw a second, false outline on the neck 45 mm behind the face. Shaded,
 # the visible jaw outline is the model's face rim: the oval through the landmarks (the truth)
 NECK_SHADE = 0.6
+JAW_ROUNDING_MM = 12.0  # the lower face rounds off to its outline over this (quarter circle)
 PIVOT_MM = (0.0, 0.0, -90.0)  # head turns about this point of the head frame
 AIM_MM = (0.0, -25.0, 0.0)  # the head point placed at the image centre (between nose and eyes)
 FULL_FRAME_DIAGONAL_MM = 43.267
@@ -372,6 +373,7 @@ def build_head(
     fade = _window(distance * texel_mm, -1.0, 0.0, 1.0, RESIDUAL_FADE_MM)
     residual = cv2.GaussianBlur((residual * fade).astype(np.float32), (0, 0), sigma_px)
     z = ellipsoid + residual
+    z = z + _jaw_rounding(in_face, y, ear_y, texel_mm)
 
     # the neck: below the jaw line and near the midline, an elliptic cylinder set back
     neck = ~in_face & (y < ear_y) & (np.abs(x) < NECK_HALF_WIDTH_MM) & (y >= NECK_BOTTOM_Y_MM)
@@ -380,6 +382,7 @@ def build_head(
     # beyond the skull (|X| > 80 mm) the hair is a rim at the skull's widest depth
     in_hair = (x / hair_a) ** 2 + ((y - HEAD_CENTRE_Y_MM) / hair_b) ** 2 < 1.0
     head_part = in_hair & (in_face | (y >= ear_y))
+    face_z = z  # the face's surface, continued past its outline (for the landmarks' depth)
     z = np.where(neck, z_neck, z)
     mask = head_part | neck
     texture[neck] = np.rint(texture[neck] * neck_shade).astype(np.uint8)
@@ -389,7 +392,7 @@ def build_head(
 
     # the landmarks ride on the surface: the (smoothed) depth at their texel position
     z_at = cv2.remap(
-        z.astype(np.float32),
+        face_z.astype(np.float32),
         (pts[:, 0] - x_lo).astype(np.float32)[None],
         (pts[:, 1] - y_lo).astype(np.float32)[None],
         cv2.INTER_LINEAR,
@@ -412,6 +415,22 @@ def build_head(
         background_rgb=background,
         texel_mm=texel_mm,
     )
+
+
+def _jaw_rounding(in_face: np.ndarray, y: np.ndarray, ear_y: float, texel_mm: float) -> np.ndarray:
+    """(H, W) depth (mm, <= 0) that rounds the lower face off towards its outline: within
+    ``JAW_ROUNDING_MM`` inside the face oval below the ear line, a quarter circle of that
+    radius, tangent to the surface inside and to the line of sight at the outline. A real
+    jaw's outline is where the line of sight grazes the skin (an occluding contour), not a rim
+    where the surface ends facing the camera; only such an outline moves with a head turn
+    as a point of the surface does (to first order)."""
+    from scipy.ndimage import distance_transform_edt
+
+    inside_mm = distance_transform_edt(in_face) * texel_mm - 0.5 * texel_mm
+    d = np.clip(inside_mm, 0.0, JAW_ROUNDING_MM)
+    r = JAW_ROUNDING_MM
+    drop = -(r - np.sqrt(np.clip(r * r - (r - d) ** 2, 0.0, None)))
+    return np.where(y < ear_y, drop, 0.0)
 
 
 @lru_cache(maxsize=2)
@@ -772,9 +791,14 @@ def measure_2d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] |
     return {k: float(v) for k, v in values.items()}
 
 
-def measure_3d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] | None:
+def measure_3d(
+    pixels: np.ndarray, focal_length_px: float, *, with_distance: bool = False
+) -> dict[str, float] | None:
     """The pipeline with its perspective face frame, told the camera's focal length (as from
-    EXIF; the principal point at the image centre). None when the image is rejected."""
+    EXIF; the principal point at the image centre): the metrics and the pose (``yaw_deg``,
+    ``pitch_deg``, ``roll_deg``), with ``with_distance`` also the camera's distance measured
+    from the iris (``camera_distance_mm``, not a metric: pop it before rescaling). None when
+    the image is rejected."""
     from tracker.pipeline import measure_pixels
     from tracker.types import Camera
 
@@ -787,6 +811,8 @@ def measure_3d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] |
     metrics = dict(result.measurement.metrics)
     pose = result.quality.pose
     metrics.update(yaw_deg=pose.yaw_deg, pitch_deg=pose.pitch_deg, roll_deg=pose.roll_deg)
+    if with_distance:
+        metrics["camera_distance_mm"] = result.measurement.camera_distance_mm
     return metrics
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from tracker.metrics.scale import PERSON_SCALE_METRIC
 from tracker.settings import DEFAULT_SETTINGS, Settings
+from tracker.validation.head3d import STUDY_OFFSETS_PX
 from tracker.validation.inputs import (
     bundled_photos,
     photos_from_folders,
@@ -210,11 +211,18 @@ def run_validation(
                     else float("nan")
                 )
                 row[column] = float(value)
-    profile = None
+    profile = levers = None
     if capture_study:
+        from tracker.validation.levers import capture_lever_study
         from tracker.validation.profile import run_profile_study
 
         profile = run_profile_study(quick=quick, progress=say)
+        say("3-D head: capture levers (turn, nod, distance learnt from a selfie series)")
+        levers = (
+            capture_lever_study(12, offsets=STUDY_OFFSETS_PX[:2])
+            if quick
+            else capture_lever_study(24)
+        )
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     # face_scale_mm is the fixed scale itself: its person-scaled value cannot vary
     for column in ("noise_sd", "sem", "mdc95", "pose_slope_per_deg"):
@@ -300,6 +308,22 @@ def run_validation(
 
         markdown += "\n\n" + profile_markdown(profile)
         details += profile_details(profile)
+    if levers is not None:
+        from tracker.validation.levers import lever_markdown, lever_table
+
+        markdown += "\n\n" + lever_markdown(levers)
+        for row in lever_table(levers).to_dict("records"):
+            for quantity, value in row.items():
+                if quantity != "metric":
+                    details.append(
+                        {
+                            "section": "capture_levers",
+                            "item": "3-D head",
+                            "metric": row["metric"],
+                            "quantity": quantity,
+                            "value": f"{value:.6g}",
+                        }
+                    )
     return ValidationReport(
         table=table,
         details=details,

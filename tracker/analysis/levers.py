@@ -1,0 +1,239 @@
+"""The capture levers: each metric read at the person's usual capture, learnt from their photos.
+
+The face frame undoes perspective and head pose with a model: Face Mesh's pose and the depth
+it gives each point. A point whose true depth differs from the model's by ``dz`` mm is then
+left with errors that are levers of the capture, the same in every photo of one person:
+
+* a head turn ``yaw`` moves it across by ``dz * sin(yaw)``;
+* a nod ``pitch`` moves it up or down by ``dz * sin(pitch)``;
+* the camera's distance ``D`` magnifies it against the eyes by ``1 + dz / D``: an error
+  linear in ``1 / D``.
+
+The jaw's outline lies 40-60 mm behind the eyes, the mouth corners and cheeks in front of
+them, and a person's face is deeper or shallower than the model by millimetres, so these
+levers move their metrics by tenths of a millimetre to millimetres at the turns, nods and
+distances of hand-held selfies (on the project's 3-D head: the jaw angle by 0.3-0.5 deg per
+degree of turn). To first order the move is linear in ``sin(yaw)`` (about the yaw in
+degrees), ``sin(pitch)`` and ``1 / D``, also for the jaw's outline, which is where the line
+of sight grazes the skin rather than a fixed point of it: to first order in the turn, such an
+outline moves as the point it passes through does.
+
+No single photo can tell ``dz``; a series can, whatever the person's anatomy. Photos of one
+week share the face (a treatment changes it over weeks, not between photos), so within a week
+what moves a metric with the capture is the lever. :func:`capture_levers` fits, per metric
+flagged ``capture_adjusted`` in the registry, an ordinary least-squares regression of the
+metric on the capture (yaw and pitch in degrees, ``1000 / camera_distance_mm`` in 1/m)
+within groups of photos of one calendar week and one session role (before / after a session:
+the immediate effect is not a lever), with photos beyond 3.5 robust SDs of the fit left out
+once (a misfound outline). A covariate enters only when it varies within weeks (SD at least
+the settings' ``lever_min_*``): a steady capture moves a metric little and teaches nothing.
+:func:`adjust_for_capture` then reads every photo at the person's usual (median) capture:
+``value - sum(slope * (covariate - usual))``; with fewer than
+``settings.lever_min_photos`` photos in weeks with two or more, a metric is left as measured
+and the table says why.
+
+The slopes are estimated, so the adjustment moves a window's mean by ``slope error *
+(the window's mean capture - the usual)``; for a 1 deg difference of mean turn and the
+slope's standard error on the 3-D head's 24-selfie series (0.02-0.05 per degree) that is
+0.02-0.05 mm or deg, well under the noise floors (``tracker.analysis.noise``), and the trend
+does not add it to its intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from tracker.metrics import registry
+from tracker.settings import DEFAULT_SETTINGS, Settings
+
+# the capture's levers: name -> (the photos' column it comes from, the setting of its least
+# spread within weeks)
+COVARIATES: dict[str, tuple[str, str]] = {
+    "yaw_deg": ("yaw_deg", "lever_min_yaw_sd_deg"),
+    "pitch_deg": ("pitch_deg", "lever_min_pitch_sd_deg"),
+    "inverse_distance_per_m": ("camera_distance_mm", "lever_min_inverse_distance_sd_per_m"),
+}
+LEVER_COLUMNS = [
+    "metric",
+    "covariate",
+    "slope",
+    "slope_ci_low",
+    "slope_ci_high",
+    "spread",
+    "usual",
+    "n_photos",
+    "residual_sd",
+    "used",
+    "note",
+]
+OUTLIER_SDS = 3.5
+
+
+def adjusted_metrics(metrics) -> list[str]:
+    """The metrics of ``metrics`` that the trend reads at the usual capture."""
+    return [
+        m for m in metrics if (info := registry.lookup(m)) is not None and info.capture_adjusted
+    ]
+
+
+def _groups(photos: pd.DataFrame) -> pd.Series:
+    """A label per photo: its ISO year and week, and its session role when known."""
+    when = pd.to_datetime(photos["captured_at"])
+    iso = when.dt.isocalendar()
+    label = iso["year"].astype(str) + "-" + iso["week"].astype(str)
+    if "session" in photos:
+        label = label + "-" + photos["session"].fillna("").astype(str)
+    return label
+
+
+def covariate_values(photos: pd.DataFrame) -> pd.DataFrame:
+    """The capture covariates of every photo (NaN where unknown), one column per
+    ``COVARIATES`` key: yaw and pitch in degrees, ``1000 / camera_distance_mm``."""
+    out = pd.DataFrame(index=photos.index)
+    for name, (column, _) in COVARIATES.items():
+        values = (
+            pd.to_numeric(photos[column], errors="coerce")
+            if column in photos
+            else pd.Series(np.nan, index=photos.index)
+        )
+        if name == "inverse_distance_per_m":
+            values = 1000.0 / values.where(values > 0)
+        out[name] = values.astype(np.float64)
+    return out
+
+
+def _fit(x: np.ndarray, y: np.ndarray, dof_lost: int):
+    """OLS of y on the columns of x (both centred within groups), one pass of outlier
+    removal; (slopes, their SEs, residual SD, kept mask)."""
+    keep = np.ones(len(y), bool)
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(x[keep], y[keep], rcond=None)
+        resid = y - x @ coef
+        mad = 1.4826 * float(np.median(np.abs(resid[keep] - np.median(resid[keep]))))
+        within = np.abs(resid) <= OUTLIER_SDS * max(mad, 1e-12)
+        if within.all() or within.sum() == keep.sum():
+            break
+        keep = within
+    dof = int(keep.sum()) - x.shape[1] - dof_lost
+    resid = y[keep] - x[keep] @ coef
+    sigma2 = float(resid @ resid) / max(dof, 1)
+    cov = sigma2 * np.linalg.pinv(x[keep].T @ x[keep])
+    return coef, np.sqrt(np.diag(cov)), float(np.sqrt(sigma2)), keep, max(dof, 1)
+
+
+def capture_levers(
+    photos: pd.DataFrame, metrics, *, settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
+    """How the capture moves each of ``metrics`` in this person's photos.
+
+    Parameters
+    ----------
+    photos : one row per photo with ``captured_at``, ``status``, the metric columns and the
+        capture (``yaw_deg``, ``pitch_deg``, ``camera_distance_mm``; ``session`` used when
+        present); only ``status == "ok"`` rows are used.
+    metrics : the metrics to fit (any; the trend passes :func:`adjusted_metrics`).
+
+    Returns
+    -------
+    DataFrame
+        ``LEVER_COLUMNS``, one row per metric and covariate: the slope (the metric's unit per
+        degree, or per 1/m) with its 95 % interval, the covariate's SD within weeks
+        (``spread``) and usual (median) value, the photos used, the fit's residual SD, whether
+        the slope is used and, when it is not, why.
+    """
+    rows = []
+    ok = photos.loc[photos["status"] == "ok"] if "status" in photos else photos
+    capture = covariate_values(ok)
+    groups = _groups(ok) if "captured_at" in ok else pd.Series("", index=ok.index)
+    for metric in metrics:
+        base = {"metric": metric, "n_photos": 0, "used": False, "note": ""}
+        values = pd.to_numeric(ok[metric], errors="coerce") if metric in ok else None
+        frame = capture.assign(value=values, group=groups).dropna(subset=["value"])
+        per = {}
+        for name in COVARIATES:
+            usual = float(frame[name].median()) if frame[name].notna().any() else np.nan
+            per[name] = {**base, "covariate": name, "usual": usual}
+        known = [c for c in COVARIATES if frame[c].notna().all() and len(frame)]
+        frame = frame.loc[frame.groupby("group")["value"].transform("size") >= 2]
+        n = int(len(frame))
+        centred = frame[["value", *known]] - frame.groupby("group")[["value", *known]].transform(
+            "mean"
+        )
+        dof_groups = int(frame["group"].nunique())
+        spreads = {
+            c: float(np.sqrt(np.sum(centred[c] ** 2) / max(n - dof_groups, 1))) for c in known
+        }
+        least = {c: float(getattr(settings, COVARIATES[c][1])) for c in COVARIATES}
+        chosen = [c for c in known if spreads[c] >= least[c]]
+        for name in COVARIATES:
+            row = per[name]
+            row.update(n_photos=n, spread=spreads.get(name, np.nan))
+            if name not in known:
+                row["note"] = "not recorded for every photo: left out"
+            elif n < settings.lever_min_photos:
+                row["note"] = (
+                    f"{n} photos in weeks with two or more "
+                    f"(needs {settings.lever_min_photos}): left as measured"
+                )
+            elif name not in chosen:
+                row["note"] = (
+                    f"steady within weeks (SD {spreads[name]:.2g}, needs "
+                    f"{least[name]:g}): nothing to learn"
+                )
+        if chosen and n >= settings.lever_min_photos:
+            x = centred[chosen].to_numpy(np.float64)
+            y = centred["value"].to_numpy(np.float64)
+            coef, se, sigma, keep, dof = _fit(x, y, dof_groups)
+            t = float(stats.t.ppf(0.975, dof))
+            for j, name in enumerate(chosen):
+                per[name].update(
+                    slope=float(coef[j]),
+                    slope_ci_low=float(coef[j] - t * se[j]),
+                    slope_ci_high=float(coef[j] + t * se[j]),
+                    n_photos=int(keep.sum()),
+                    residual_sd=sigma,
+                    used=True,
+                )
+        rows += list(per.values())
+    frame = pd.DataFrame(rows, columns=LEVER_COLUMNS)
+    return frame.astype({"used": bool})
+
+
+def adjust_for_capture(
+    photos: pd.DataFrame, metrics, *, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``photos`` with each capture-adjusted metric of ``metrics`` read at the usual capture,
+    and the levers (:func:`capture_levers`).
+
+    Every row with the covariates is adjusted (rejected ones too, so that they stay
+    comparable); a photo lacking a used covariate keeps its value. Returns a copy; ``photos``
+    is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> yaw = [-3.0, -1.0, 1.0, 3.0] * 6
+    >>> photos = pd.DataFrame({
+    ...     "captured_at": pd.to_datetime(["2026-01-05 08:00"] * 12 + ["2026-01-12 08:00"] * 12),
+    ...     "status": "ok", "yaw_deg": yaw, "pitch_deg": 0.0, "camera_distance_mm": 400.0,
+    ...     "jaw_angle_left_deg": [125.0 + 0.3 * y for y in yaw],
+    ... })
+    >>> out, levers = adjust_for_capture(photos, ["jaw_angle_left_deg"])
+    >>> used = levers.loc[levers["used"]]
+    >>> list(used["covariate"]), round(float(used["slope"].iloc[0]), 3)
+    (['yaw_deg'], 0.3)
+    >>> sorted(set(out["jaw_angle_left_deg"].round(9)))
+    [125.0]
+    """
+    chosen = adjusted_metrics(metrics)
+    levers = capture_levers(photos, chosen, settings=settings)
+    out = photos.copy()
+    capture = covariate_values(out)
+    for metric, table in levers.loc[levers["used"]].groupby("metric", sort=False):
+        shift = pd.Series(0.0, index=out.index)
+        for row in table.itertuples(index=False):
+            shift += (row.slope * (capture[row.covariate] - row.usual)).fillna(0.0)
+        out[metric] = pd.to_numeric(out[metric], errors="coerce") - shift
+    return out, levers
