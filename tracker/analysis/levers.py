@@ -41,6 +41,8 @@ does not add it to its intervals.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -65,8 +67,11 @@ LEVER_COLUMNS = [
     "usual",
     "n_photos",
     "residual_sd",
+    "dof",
     "used",
     "note",
+    # the slopes' covariance (row: this covariate; column: each covariate)
+    *(f"cov_{name}" for name in ("yaw_deg", "pitch_deg", "inverse_distance_per_m")),
 ]
 OUTLIER_SDS = 3.5
 
@@ -106,7 +111,7 @@ def covariate_values(photos: pd.DataFrame) -> pd.DataFrame:
 
 def _fit(x: np.ndarray, y: np.ndarray, dof_lost: int):
     """OLS of y on the columns of x (both centred within groups), one pass of outlier
-    removal; (slopes, their SEs, residual SD, kept mask)."""
+    removal; (slopes, their covariance, residual SD, kept mask, degrees of freedom)."""
     keep = np.ones(len(y), bool)
     for _ in range(2):
         coef, *_ = np.linalg.lstsq(x[keep], y[keep], rcond=None)
@@ -120,7 +125,7 @@ def _fit(x: np.ndarray, y: np.ndarray, dof_lost: int):
     resid = y[keep] - x[keep] @ coef
     sigma2 = float(resid @ resid) / max(dof, 1)
     cov = sigma2 * np.linalg.pinv(x[keep].T @ x[keep])
-    return coef, np.sqrt(np.diag(cov)), float(np.sqrt(sigma2)), keep, max(dof, 1)
+    return coef, cov, float(np.sqrt(sigma2)), keep, max(dof, 1)
 
 
 def capture_levers(
@@ -185,7 +190,8 @@ def capture_levers(
         if chosen and n >= settings.lever_min_photos:
             x = centred[chosen].to_numpy(np.float64)
             y = centred["value"].to_numpy(np.float64)
-            coef, se, sigma, keep, dof = _fit(x, y, dof_groups)
+            coef, cov, sigma, keep, dof = _fit(x, y, dof_groups)
+            se = np.sqrt(np.diag(cov))
             t = float(stats.t.ppf(0.975, dof))
             for j, name in enumerate(chosen):
                 per[name].update(
@@ -194,7 +200,9 @@ def capture_levers(
                     slope_ci_high=float(coef[j] + t * se[j]),
                     n_photos=int(keep.sum()),
                     residual_sd=sigma,
+                    dof=float(dof),
                     used=True,
+                    **{f"cov_{other}": float(cov[j, i]) for i, other in enumerate(chosen)},
                 )
         rows += list(per.values())
     frame = pd.DataFrame(rows, columns=LEVER_COLUMNS)
@@ -237,3 +245,41 @@ def adjust_for_capture(
             shift += (row.slope * (capture[row.covariate] - row.usual)).fillna(0.0)
         out[metric] = pd.to_numeric(out[metric], errors="coerce") - shift
     return out, levers
+
+
+def lever_uncertainty(levers: pd.DataFrame, metric: str) -> tuple[list[str], np.ndarray, float]:
+    """The used covariates of ``metric`` in a ``capture_levers`` table, their slopes'
+    covariance and the fit's degrees of freedom; ([], empty, inf) when none is used.
+
+    A metric read at the usual capture carries the slopes' error into every comparison:
+    a window whose mean capture differs from the baseline's by ``d`` (a vector over the
+    covariates) is off by ``d . (slope error)``, of variance ``d' C d``
+    (:func:`capture_variance`)."""
+    rows = levers.loc[(levers["metric"] == metric) & levers["used"].astype(bool)]
+    names = [str(c) for c in rows["covariate"]]
+    if not names:
+        return [], np.zeros((0, 0)), math.inf
+    cov = rows[[f"cov_{c}" for c in names]].to_numpy(np.float64)
+    return names, cov, float(rows["dof"].iloc[0])
+
+
+def capture_variance(
+    names: list[str], cov: np.ndarray, sample: pd.DataFrame, reference: pd.DataFrame
+) -> float:
+    """``d' C d``: the variance a comparison of ``sample`` with ``reference`` (per-day
+    frames with a ``capture_<covariate>`` column each, as ``windows.daily_values`` gives)
+    takes from the slopes' error, ``d`` the difference of their mean captures. 0 without
+    covariates, NaN captures count as the usual (no difference)."""
+    if not names:
+        return 0.0
+    d = np.array(
+        [
+            np.nan_to_num(
+                float(sample[f"capture_{c}"].mean()) - float(reference[f"capture_{c}"].mean())
+            )
+            if f"capture_{c}" in sample and f"capture_{c}" in reference
+            else 0.0
+            for c in names
+        ]
+    )
+    return float(d @ cov @ d)

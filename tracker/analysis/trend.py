@@ -51,7 +51,12 @@ from tracker.analysis.family import (
     outcome_of,
     weighted_holm,
 )
-from tracker.analysis.levers import LEVER_COLUMNS, adjust_for_capture
+from tracker.analysis.levers import (
+    LEVER_COLUMNS,
+    adjust_for_capture,
+    capture_variance,
+    lever_uncertainty,
+)
 from tracker.analysis.noise import (
     FLOOR_SOURCE,
     GIVEN_SOURCE,
@@ -339,6 +344,7 @@ def analyse(
         slope = theil_sen(treated["day"].to_numpy(), treated["value"].to_numpy(), settings=settings)
         outcome = outcome_of(metric)
         kind = registry.get(metric).design
+        lever = _lever_of(levers, metric)
         shared = {
             "metric": metric,
             "design": kind,
@@ -359,10 +365,12 @@ def analyse(
         )
         for window in WINDOWS[1:]:
             inside = days.loc[days["window"] == window]
-            rows.append({**shared, "window": window, **_compare(inside, base, sem_used, settings)})
+            rows.append(
+                {**shared, "window": window, **_compare(inside, base, sem_used, settings, lever)}
+            )
         common = {"metric": metric, "design": kind, "outcome": outcome, "mdc": mdc}
-        months += _monthly(common, treated, base, sem_used, settings)
-        fades += _fades(common, days, base, pause_log, sem_used, latest, settings)
+        months += _monthly(common, treated, base, sem_used, settings, lever)
+        fades += _fades(common, days, base, pause_log, sem_used, latest, settings, lever)
         if design.name == ON_OFF and plan is not None and metric not in split:
             rows.append(
                 {**shared, "design": ON_OFF, **on_off(days, plan, sem_used, settings=settings)}
@@ -395,6 +403,30 @@ def analyse(
         settings=settings,
         levers=levers,
     )
+
+
+def _lever_of(levers: pd.DataFrame, metric: str):
+    """The capture levers' slope error of ``metric`` (``levers.lever_uncertainty``); for a
+    split-face difference, its two sides' (their covariances summed: the two fits' errors
+    taken as independent), with the fewer degrees of freedom."""
+    info = registry.lookup(metric)
+    parts = info.difference_of if info is not None and info.difference_of else (metric,)
+    names: list[str] = []
+    blocks = []
+    dof = math.inf
+    for part in parts:
+        n, cov, d = lever_uncertainty(levers, part)
+        if n:
+            blocks.append((n, cov))
+            names = list(dict.fromkeys([*names, *n]))
+            dof = min(dof, d)
+    if not names:
+        return None
+    total = np.zeros((len(names), len(names)))
+    for n, cov in blocks:
+        at = [names.index(c) for c in n]
+        total[np.ix_(at, at)] += cov
+    return names, total, dof
 
 
 def split_face_columns(
@@ -649,9 +681,13 @@ def compare_days(
     sample_days=None,
     reference_days=None,
     confidence: float = CONFIDENCE,
+    extra_variance: float = 0.0,
+    extra_dof: float = math.inf,
 ) -> dict:
     """The change ``mean(sample) - mean(reference)`` of per-day values and its Welch test,
-    with the noise floor and the serial correlation allowed for (see the module).
+    with the noise floor and the serial correlation allowed for (see the module), and
+    ``extra_variance`` (with ``extra_dof`` degrees of freedom) added to the change's: the
+    error of the capture levers' slopes (``tracker.analysis.levers.capture_variance``).
 
     Parameters
     ----------
@@ -686,9 +722,13 @@ def compare_days(
             var = max(var, sem**2 * float(np.mean(1.0 / photos)))
         terms.append(inflate * var / values.size)
         effective.append(max(values.size / inflate, 2.0))
-    se2 = sum(terms)
+    se2 = sum(terms) + extra_variance
     dof = (
-        se2**2 / sum(t**2 / (n - 1.0) for t, n in zip(terms, effective))
+        se2**2
+        / (
+            sum(t**2 / (n - 1.0) for t, n in zip(terms, effective))
+            + (extra_variance**2 / extra_dof if extra_variance > 0 else 0.0)
+        )
         if se2 > 0
         else float(sum(effective) - 2.0)
     )
@@ -846,7 +886,10 @@ def _immediate(pairs: pd.DataFrame, sem: float, settings: Settings) -> dict:
     }
 
 
-def _days(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
+def _days(inside: pd.DataFrame, base: pd.DataFrame, sem: float, lever=None) -> dict:
+    """``compare_days`` of two per-day frames; ``lever`` (``levers.lever_uncertainty``) adds
+    the error of the capture levers' slopes for the difference of their mean captures."""
+    names, cov, dof = lever if lever is not None else ([], None, math.inf)
     return compare_days(
         inside["value"].to_numpy(),
         base["value"].to_numpy(),
@@ -855,6 +898,8 @@ def _days(inside: pd.DataFrame, base: pd.DataFrame, sem: float) -> dict:
         reference_photos=base["n_photos"].to_numpy(),
         sample_days=_day_numbers(inside),
         reference_days=_day_numbers(base),
+        extra_variance=capture_variance(names, cov, inside, base) if names else 0.0,
+        extra_dof=dof,
     )
 
 
@@ -862,7 +907,9 @@ def _day_numbers(days: pd.DataFrame) -> np.ndarray:
     return days["date"].to_numpy("datetime64[D]").astype(np.int64).astype(np.float64)
 
 
-def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float, settings: Settings) -> dict:
+def _compare(
+    inside: pd.DataFrame, base: pd.DataFrame, sem: float, settings: Settings, lever=None
+) -> dict:
     n, nb = len(inside), len(base)
     counts = {
         "n_sessions": None,
@@ -876,7 +923,7 @@ def _compare(inside: pd.DataFrame, base: pd.DataFrame, sem: float, settings: Set
             **_TOO_FEW,
             "note": _too_few_days(n, nb, "in the window", settings.min_days),
         }
-    return {**counts, **_days(inside, base, sem), "note": None}
+    return {**counts, **_days(inside, base, sem, lever), "note": None}
 
 
 def _too_few_days(n: int, nb: int, where: str, min_days: int) -> str:
@@ -887,19 +934,19 @@ def _too_few_days(n: int, nb: int, where: str, min_days: int) -> str:
 
 
 def _monthly(
-    common: dict, treated: pd.DataFrame, base: pd.DataFrame, sem: float, settings: Settings
+    common: dict,
+    treated: pd.DataFrame,
+    base: pd.DataFrame,
+    sem: float,
+    settings: Settings,
+    lever=None,
 ) -> list[dict]:
     rows: list[dict] = []
     if treated.empty:
         return rows
     months = treated["date"].to_numpy("datetime64[M]")
     day, value = treated["day"].to_numpy(), treated["value"].to_numpy()
-    photos, numbers = treated["n_photos"].to_numpy(), _day_numbers(treated)
-    base_args = {
-        "reference": base["value"].to_numpy(),
-        "reference_photos": base["n_photos"].to_numpy(),
-        "reference_days": _day_numbers(base),
-    }
+    photos = treated["n_photos"].to_numpy()
     for month in np.unique(months):
         inside = months == month
         n = int(inside.sum())
@@ -917,16 +964,7 @@ def _monthly(
                 _TOO_FEW, note=_too_few_days(n, len(base), "in the month", settings.min_days)
             )
         else:
-            row.update(
-                compare_days(
-                    value[inside],
-                    sem=sem,
-                    sample_photos=photos[inside],
-                    sample_days=numbers[inside],
-                    **base_args,
-                ),
-                note=None,
-            )
+            row.update(_days(treated.loc[inside], base, sem, lever), note=None)
         rows.append(row)
     return rows
 
@@ -939,6 +977,7 @@ def _fades(
     sem: float,
     latest,
     settings: Settings,
+    lever=None,
 ) -> list[dict]:
     rows: list[dict] = []
     if pause_log.empty:
@@ -985,7 +1024,7 @@ def _fades(
                 ),
             )
         else:
-            row.update(_days(during, before, sem), note=None)
+            row.update(_days(during, before, sem, lever), note=None)
         rows.append(row)
     return rows
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 # The windows of the seed guidance on microcurrent, in the order they are reported.
+from tracker.analysis.levers import covariate_values
 from tracker.formatting import parse_when
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Reason, ReasonCode
@@ -242,6 +243,8 @@ def prepare(
         [in_baseline, untreated], ["baseline", "before treatment"], default="treated"
     ).astype(object)
     frame = frame.join(photo_roles(kept, sessions, hours=hours, settings=settings))
+    # the capture (turn, nod, inverse distance), which the capture levers' error follows
+    frame = frame.join(covariate_values(kept).add_prefix("capture_"))
     frame = frame.join(kept[metrics].astype(np.float64))
     long = frame.melt(
         id_vars=[c for c in frame.columns if c not in metrics],
@@ -282,15 +285,18 @@ def daily_values(long: pd.DataFrame, *, settings: Settings = DEFAULT_SETTINGS) -
     -------
     DataFrame
         ``metric``, ``date``, ``day``, ``window`` (``DAY_WINDOWS``), ``value``, ``n_photos``,
+        and the day's mean capture (``capture_yaw_deg`` ..., when ``long`` has them),
         sorted by metric (in the order met), date and phase.
     """
     resting = long.loc[long["role"] != "after"]
     grouped = resting.groupby(["metric", "date", "phase"], sort=False)
+    capture = [c for c in resting.columns if c.startswith("capture_")]
     daily = pd.concat(
         [
             grouped["value"].median(),
             grouped["value"].size().rename("n_photos"),
             grouped["day"].first(),
+            *([grouped[capture].mean()] if capture else []),
         ],
         axis=1,
     ).reset_index()
@@ -302,7 +308,8 @@ def daily_values(long: pd.DataFrame, *, settings: Settings = DEFAULT_SETTINGS) -
             s.map(order if s.name == "metric" else _PHASE_ORDER) if s.name != "date" else s
         ),
     )
-    return daily[["metric", "date", "day", "window", "value", "n_photos"]].reset_index(drop=True)
+    columns = ["metric", "date", "day", "window", "value", "n_photos", *capture]
+    return daily[columns].reset_index(drop=True)
 
 
 def immediate_pairs(long: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from tracker.analysis.design import Plan
 from tracker.analysis.noise import SELFIE, TWO_D, read_noise_floors
 from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
+from tracker.settings import DEFAULT_SETTINGS, Settings
 
 __all__ = [
     "BROWS",
@@ -90,9 +91,18 @@ def simulate_series(
     day_correlation: float = 0.0,
     session_photos: bool = False,
     noise_sd: dict[str, float] | None = None,
+    turn_levers: dict[str, float] | None = None,
+    habit_yaw_deg: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One simulated person's photos and sessions (see the module), shaped like
     ``Library.photos()`` and ``Library.sessions()``.
+
+    With ``turn_levers`` (metric -> its change per degree of head turn; ``{}`` for none) the
+    photos also have a capture: a turn ``yaw_deg`` drawn normal with SD 2 deg about 0 before
+    day 0 and about ``habit_yaw_deg`` from day 0 (a habit that changes with the treatment),
+    ``pitch_deg`` (SD 1.2 deg) and ``camera_distance_mm`` (400, SD 30), and each metric of
+    ``turn_levers`` moves by its lever times the turn: what the trend's capture levers
+    (``tracker.analysis.levers``) must undo without inventing a change.
 
     Returns
     -------
@@ -137,6 +147,14 @@ def simulate_series(
         day_effect = _day_effects(rng, days.size, day_effect_ratio * sd, day_correlation)
         values = 20.0 + day_effect[index] + rng.normal(0.0, sd, day_of.size)
         photos[metric] = values + (lift if metric in BROWS else 0.0)
+    if turn_levers is not None:
+        n = day_of.size
+        photos["yaw_deg"] = np.where(day_of < 0, 0.0, habit_yaw_deg) + rng.normal(0.0, 2.0, n)
+        photos["pitch_deg"] = rng.normal(0.0, 1.2, n)
+        photos["roll_deg"] = 0.0
+        photos["camera_distance_mm"] = 400.0 + rng.normal(0.0, 30.0, n)
+        for metric, lever in turn_levers.items():
+            photos[metric] = photos[metric] + lever * photos["yaw_deg"]
     for metric, (left, right) in _ABS_DIFFERENCES.items():
         if metric in noise_sd and left in photos and right in photos:
             photos[metric] = (photos[left] - photos[right]).abs()
@@ -286,9 +304,13 @@ def simulate_reports(
     day_correlation: float = 0.0,
     session_photos: bool = False,
     noise_sd: dict[str, float] | None = None,
+    turn_levers: dict[str, float] | None = None,
+    habit_yaw_deg: float = 0.0,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
-    """Simulate ``n_series`` people (``simulate_series``) and analyse each as
-    ``facetrack trend`` does.
+    """Simulate ``n_series`` people (``simulate_series``; ``turn_levers`` and
+    ``habit_yaw_deg`` as there) and analyse each as ``facetrack trend`` does, with
+    ``settings``.
 
     Returns
     -------
@@ -312,8 +334,10 @@ def simulate_reports(
             day_correlation=day_correlation,
             session_photos=session_photos,
             noise_sd=noise_sd,
+            turn_levers=turn_levers,
+            habit_yaw_deg=habit_yaw_deg,
         )
-        trend = analyse(photos, sessions)
+        trend = analyse(photos, sessions, settings=settings)
         verdicts = pd.concat([trend.table["detectable"], trend.fade["detectable"]])
         called = verdicts.map(lambda v: v is True)
         table = trend.table.set_index(["metric", "window"])
