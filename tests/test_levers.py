@@ -196,3 +196,37 @@ def test_the_head_series_learns_its_levers(head_study):
             metric = f"{family}_{side}_mm"
             assert table.loc[metric, "distance_measured"] >= 0.8
             assert table.loc[metric, "distance_at_usual"] <= 0.6
+
+
+def test_the_floor_of_a_metric_read_at_the_usual_capture():
+    """Without repeat photos, a metric the trend read at the usual capture falls back on the
+    selfie study read so ("selfie-3d-usual"), else on the plain selfie study; the shipped
+    floors file has such a row for every capture-adjusted metric, no larger than the plain
+    one."""
+    from tracker.analysis.noise import (
+        SELFIE_AT_USUAL,
+        SELFIE_AT_USUAL_SOURCE,
+        SELFIE_SOURCE,
+        floor_sem,
+        read_noise_floors,
+    )
+    from tracker.metrics import registry
+
+    floors = pd.DataFrame(
+        {
+            "metric": [JAW, JAW],
+            "design": "whole-face",
+            "source": ["selfie-3d", SELFIE_AT_USUAL],
+            "sd": [0.6, 0.2],
+            "sem": [0.6, 0.2],
+        }
+    )
+    assert floor_sem(JAW, floors=floors) == (0.6, SELFIE_SOURCE)
+    assert floor_sem(JAW, floors=floors, at_usual_capture=True) == (0.2, SELFIE_AT_USUAL_SOURCE)
+    assert floor_sem(JAW, floors=floors.iloc[:1], at_usual_capture=True) == (0.6, SELFIE_SOURCE)
+    shipped = read_noise_floors()
+    for metric in registry.names(capture_adjusted=True):
+        usual, source = floor_sem(metric, floors=shipped, at_usual_capture=True)
+        plain, _ = floor_sem(metric, floors=shipped)
+        assert source == SELFIE_AT_USUAL_SOURCE, metric
+        assert usual <= plain, metric

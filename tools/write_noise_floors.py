@@ -8,11 +8,14 @@ package data ``tracker.analysis.noise`` reads). With ``--validation DIR`` it rew
 metrics' ``ALGORITHM_VERSION``: tests/test_capture_floors.py fails when the file is older than
 the algorithm, so the floors cannot go stale. ``--profile`` rewrites the profile metrics'
 ``selfie-3d`` rows from :func:`tracker.validation.profile.profile_noise_study` (30 random
-profile selfies, about a minute). Usage::
+profile selfies, about a minute); ``--levers`` the ``selfie-3d-usual`` rows of the metrics the
+trend reads at the usual capture, from :func:`tracker.validation.levers.capture_lever_study`
+(40 + 40 selfies, about two minutes). Usage::
 
     .venv/bin/python tools/write_noise_floors.py      # or: make floors
     .venv/bin/python tools/write_noise_floors.py --validation validation/
     .venv/bin/python tools/write_noise_floors.py --profile
+    .venv/bin/python tools/write_noise_floors.py --levers
 """
 
 from __future__ import annotations
@@ -93,6 +96,37 @@ def profile_rows(n: int = 30) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(FLOOR_COLUMNS))
 
 
+def lever_rows(n: int = 40) -> pd.DataFrame:
+    """The capture-adjusted metrics' floors read at the usual capture: the SD over ``n``
+    random selfies of the 3-D head not used to learn the levers, each read at the usual
+    capture with the levers of ``n`` others (tracker.validation.levers.capture_lever_study),
+    as "selfie-3d-usual" rows."""
+    from tracker.analysis.noise import SELFIE_AT_USUAL
+    from tracker.validation.levers import LEVER_METRICS, capture_lever_study
+
+    study = capture_lever_study(n)
+    rows = []
+    for metric in LEVER_METRICS:
+        sd = round(float(study["noise"][metric][1]), 4)
+        rows.append(
+            {
+                "metric": metric,
+                "design": "whole-face",
+                "source": SELFIE_AT_USUAL,
+                "sd": sd,
+                "sem": sd,
+                "n_photos": int(study["n_later"]),
+                "algorithm_version": ALGORITHM_VERSION,
+                "generated_by": f"tools/write_noise_floors.py --levers ({n} + {n} selfies)",
+                "note": "SD over randomised selfies of the project's 3-D head (yaw +/-5, "
+                "pitch +/-3, roll +/-6 deg, 33-50 cm, light, colour, sensor noise, JPEG), "
+                f"each read at the usual capture with the levers learnt from {n} others, "
+                "person scale",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(FLOOR_COLUMNS))
+
+
 def write(rows: pd.DataFrame, source: str) -> None:
     old = pd.read_csv(FLOORS) if FLOORS.exists() else pd.DataFrame(columns=list(FLOOR_COLUMNS))
     # rows of the same source are replaced, for the metrics the new rows hold only when they
@@ -131,7 +165,17 @@ def main() -> None:
         action="store_true",
         help="rewrite the profile metrics' selfie-3d rows from the profile noise study",
     )
+    parser.add_argument(
+        "--levers",
+        action="store_true",
+        help="rewrite the capture-adjusted metrics' selfie-3d-usual rows (the lever study)",
+    )
     args = parser.parse_args()
+    if args.levers:
+        from tracker.analysis.noise import SELFIE_AT_USUAL
+
+        write(lever_rows(), SELFIE_AT_USUAL)
+        return
     if args.profile:
         write(profile_rows(), FLOOR_SOURCE)
         return

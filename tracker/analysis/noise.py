@@ -38,6 +38,9 @@ FLOOR_COLUMNS = [
     "note",
 ]
 SELFIE = "selfie-3d"
+# the selfie study of a metric the trend reads at the usual capture, so read
+# (tracker.analysis.levers; tools/write_noise_floors.py --levers)
+SELFIE_AT_USUAL = "selfie-3d-usual"
 TWO_D = "2d-nuisance"
 
 
@@ -51,6 +54,7 @@ def _two_d_sems() -> dict[str, float]:
 
 
 SELFIE_SOURCE = "selfie study (no repeat photos)"
+SELFIE_AT_USUAL_SOURCE = "selfie study read at the usual capture (no repeat photos)"
 DEFAULT_SEM_SOURCE = "2-D benchmark (no repeat photos, no selfie study yet: a lower bound)"
 REPEATS_SOURCE = "repeat photos"
 FLOOR_SOURCE = "2-D benchmark (repeat photos vary less)"
@@ -173,13 +177,19 @@ def _read_floors(path: str | None) -> pd.DataFrame:
 
 
 def floor_sem(
-    metric: str, *, design: str = "whole-face", floors: pd.DataFrame | None = None
+    metric: str,
+    *,
+    design: str = "whole-face",
+    floors: pd.DataFrame | None = None,
+    at_usual_capture: bool = False,
 ) -> tuple[float, str]:
     """The SEM to assume for ``metric`` when the person has no repeat photos.
 
-    The selfie study's SEM (``source == "selfie-3d"``) when the floors file has one; else
-    the 2-D benchmark's, said to be a lower bound. ``(nan, DEFAULT_SEM_SOURCE)`` for a metric
-    the file does not know.
+    The selfie study's SEM (``source == "selfie-3d"``) when the floors file has one; with
+    ``at_usual_capture`` (the trend read the metric at the person's usual capture,
+    ``tracker.analysis.levers``) the study's SEM so read (``"selfie-3d-usual"``) when it has
+    one; else the 2-D benchmark's, said to be a lower bound. ``(nan, DEFAULT_SEM_SOURCE)``
+    for a metric the file does not know.
 
     Examples
     --------
@@ -187,6 +197,10 @@ def floor_sem(
     >>> source, 0.0 < sem < 1.0
     ('selfie study (no repeat photos)', True)
     """
+    if at_usual_capture:
+        usual = _sem(metric, design, SELFIE_AT_USUAL, floors)
+        if math.isfinite(usual):
+            return usual, SELFIE_AT_USUAL_SOURCE
     selfie = _sem(metric, design, SELFIE, floors)
     if math.isfinite(selfie):
         return selfie, SELFIE_SOURCE

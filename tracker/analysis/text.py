@@ -15,6 +15,7 @@ from tracker.analysis.noise import (
     FLOOR_SOURCE,
     GIVEN_SOURCE,
     REPEATS_SOURCE,
+    SELFIE_AT_USUAL_SOURCE,
     SELFIE_SOURCE,
 )
 from tracker.analysis.trend import PLANNING_POWER, days_needed
@@ -41,6 +42,8 @@ _SOURCE_TEXT = {
     FLOOR_SOURCE: "the 2-D benchmark's floor, as repeat photos varied less",
     SELFIE_SOURCE: "the selfie study, as there are no repeat photos (take two photos per "
     "sitting to measure your own)",
+    SELFIE_AT_USUAL_SOURCE: "the selfie study read at the usual capture, as there are no "
+    "repeat photos",
     DEFAULT_SEM_SOURCE: "the 2-D benchmark, a lower bound, as there are no repeat photos and "
     "no selfie study yet",
     GIVEN_SOURCE: "the values given",

@@ -325,7 +325,10 @@ def analyse(
     long = prepare(photos, sessions, baseline, metrics, settings=settings)
     daily = daily_values(long, settings=settings)
     pairs = immediate_pairs(long)
-    noise = noise_floor(long, metrics, sem=sem, daily=daily, settings=settings)
+    read_at_usual = frozenset(levers.loc[levers["used"].astype(bool), "metric"])
+    noise = noise_floor(
+        long, metrics, sem=sem, daily=daily, settings=settings, at_usual_capture=read_at_usual
+    )
     latest = long["captured_at"].max() if len(long) else None
     pause_log = pauses(sessions, latest=latest, settings=settings)
     daily_by = {m: g for m, g in daily.groupby("metric", sort=False)}
@@ -489,6 +492,7 @@ def noise_floor(
     sem: float | dict[str, float] | None = None,
     daily: pd.DataFrame | None = None,
     settings: Settings = DEFAULT_SETTINGS,
+    at_usual_capture=frozenset(),
 ) -> pd.DataFrame:
     """The SEM and MDC95 of each metric (``NOISE_COLUMNS``).
 
@@ -499,7 +503,8 @@ def noise_floor(
     noise look small by luck; it is never taken below the 2-D benchmark's floor
     (``noise.lowest_sem``): burst shots of one sitting agree better than the measurement
     can. Without repeats, the selfie study's SEM (``noise.floor_sem``; the 2-D benchmark's,
-    said to be a lower bound, for metrics the study has not measured yet).
+    said to be a lower bound, for metrics the study has not measured yet); for the metrics in
+    ``at_usual_capture`` (read at the person's usual capture), the study's SEM so read.
 
     ``daily`` (``windows.daily_values``) adds ``day_sd`` and ``photos_per_day`` (the SD of
     the baseline days, given ``settings.min_days`` of them or more).
@@ -535,7 +540,9 @@ def noise_floor(
         elif dof:
             rows.append((metric, lowest, measured, dof, FLOOR_SOURCE, *extra))
         else:
-            value, source = floor_sem(key, design=kind)
+            value, source = floor_sem(
+                key, design=kind, at_usual_capture=metric in at_usual_capture
+            )
             rows.append((metric, value, value, 0, source, *extra))
     frame = pd.DataFrame(rows, columns=NOISE_COLUMNS[:-1])
     for column in ("sem", "sem_point", "day_sd", "photos_per_day"):

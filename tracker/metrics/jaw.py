@@ -39,8 +39,7 @@ from tracker.metrics.refine import _luminance, band_profiles
 # All lengths in iris diameters, so that the method behaves alike at every image size.
 SEARCH_INSIDE = 0.55  # each profile runs this far inside Face Mesh's outline ...
 SEARCH_OUTSIDE = 0.55  # ... and this far outside it (a few mm of Face Mesh error and a change)
-PRIOR_SIGMA = 0.5  # steps are weighted by nearness to Face Mesh's outline (Gaussian) ...
-OUTERMOST_FRACTION = 0.6  # ... and the outermost reaching this fraction of the strongest wins
+PRIOR_SIGMA = 0.5  # among several steps, prefer the one nearest Face Mesh (Gaussian weight)
 LEVEL_WINDOW = 0.15  # the slope centroid is taken within this distance of the step
 LEVEL_ZONE = (0.05, 0.25)  # the colours either side of a step: this far from it
 SMOOTHING_SIGMA = 0.03  # Gaussian pre-smoothing of the image
@@ -144,7 +143,7 @@ def _find_edges(profile: np.ndarray, t: np.ndarray, iris_px: float, step: float)
         else strength
     ).astype(np.float64)
     prior = np.exp(-0.5 * (mid_t / (PRIOR_SIGMA * iris_px)) ** 2)
-    peak = _outermost_step(anchor * prior)
+    peak = np.argmax(anchor * prior, axis=1)
     window = max(2, int(round(LEVEL_WINDOW * iris_px / step)))
     zone = (t[None, :] - mid_t[peak][:, None]) / iris_px
     edge = np.full(rows, np.nan)
@@ -176,22 +175,6 @@ def _find_edges(profile: np.ndarray, t: np.ndarray, iris_px: float, step: float)
                 )
             )
     return edge, contrast
-
-
-def _outermost_step(weighted: np.ndarray) -> np.ndarray:
-    """(P,) per profile the index of the outermost local peak of ``weighted`` (P, T) that
-    reaches ``OUTERMOST_FRACTION`` of the profile's highest one: the face ends at its outline,
-    so a crease, a shadow or a foreshortened band of shading inside it is not the outline
-    however strong, while the step from the face to what lies beyond is the last one."""
-    rows, n = weighted.shape
-    best = weighted.max(axis=1, keepdims=True)
-    interior = np.zeros_like(weighted, dtype=bool)
-    interior[:, 1:-1] = (weighted[:, 1:-1] >= weighted[:, :-2]) & (
-        weighted[:, 1:-1] >= weighted[:, 2:]
-    )
-    strong = interior & (weighted >= OUTERMOST_FRACTION * best) & (best > 0)
-    last = n - 1 - np.argmax(strong[:, ::-1], axis=1)
-    return np.where(strong.any(axis=1), last, np.argmax(weighted, axis=1))
 
 
 def _consistent(arc: np.ndarray, offsets: np.ndarray, iris_px: float) -> np.ndarray:
