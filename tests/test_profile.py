@@ -214,8 +214,9 @@ def test_known_submental_tightening():
 
 
 def test_bad_input_is_one_clear_reason():
-    """A front render given as a profile, a profile given as a front photo and a profile
-    before a busy background are each rejected with exactly one reason of their own code."""
+    """A front render given as a profile, a profile given as a front photo, a profile before
+    a busy background, blurred, under- or over-exposed, cut under the chin or with a fold
+    under the chin are each rejected with exactly one reason of their own code."""
     from tracker.validation.profile import profile_refusal_study
 
     codes = {row["case"]: row["codes"] for row in profile_refusal_study()}
@@ -223,6 +224,11 @@ def test_bad_input_is_one_clear_reason():
         "front photo given as profile": "not_a_profile",
         "profile given as front photo": "profile_given_as_front",
         "profile before a busy background": "busy_background",
+        "profile blurred": "blurred",
+        "profile under-exposed": "under_exposed",
+        "profile over-exposed": "over_exposed",
+        "profile cut just under the chin": "neck_hidden",
+        "profile with a fold under the chin": "chin_neck_step",
     }
 
 
@@ -299,3 +305,241 @@ def test_library_keeps_profiles_apart_by_side(tmp_path):
             photos, None, before="2026-01-01", after="2026-01-09", view="profile", side="left"
         )
         assert before == after == [int(by_file.at["left.jpg", "id"])]
+
+
+# --- the image and outline checks: blur, exposure, a neck cut by the border, a fold ---------------
+
+
+@pytest.fixture(scope="module")
+def lit_renders():
+    """The lit profile head (``profile_head()``: 109.93 deg on its exact silhouette) rendered
+    at yaw +90 and -90 as in ``test_both_profiles_of_the_head`` (1512 x 1533 px, no noise, no
+    JPEG), each with the pipeline's result: {yaw: (pixels, result)}."""
+    from tracker.validation.profile import (
+        measure_render,
+        profile_capture,
+        profile_head,
+        render_profile,
+    )
+
+    head = profile_head()
+    out = {}
+    for yaw in (90.0, -90.0):
+        pixels = render_profile(head, profile_capture(yaw_deg=yaw))
+        out[yaw] = (pixels, measure_render(pixels))
+    return out
+
+
+def _angle(result) -> float:
+    assert result.profile is not None
+    return float(result.profile.values["cervicomental_angle_deg"])
+
+
+def _one_reason(result, code: str) -> str:
+    assert result.status == "rejected"
+    assert [r.code.value for r in result.reasons] == [code]
+    assert "\n" not in result.reasons[0] and result.reasons[0].code.advice
+    return str(result.reasons[0])
+
+
+def test_blur_widens_the_outline_edge_as_a_gaussian(lit_renders):
+    """A Gaussian blur of SD sigma widens the 10-90 % rise of the outline's edge to
+    sqrt(w0^2 + (2.563 sigma)^2), w0 the sharp render's own (within 5 %); up to SD 3 px the
+    profile passes with the cervicomental angle within 0.6 deg of the exact silhouette's
+    109.93; from SD 4 px (2.5 % of the face's height) it is refused as blurred, one line."""
+    from tracker.validation.profile import blurred, measure_render, profile_head, true_profile
+
+    truth = true_profile(profile_head())["cervicomental_angle_deg"]
+    for pixels, sharp in lit_renders.values():
+        assert sharp.status == "ok"
+        w0 = sharp.quality.scores["outline_edge_width_px"]
+        assert w0 < 1.5  # a pixel's anti-aliasing and the bilinear sampling
+        for sigma in (1.0, 2.0, 3.0, 4.0):
+            result = measure_render(blurred(pixels, sigma))
+            width = result.quality.scores["outline_edge_width_px"]
+            assert width == pytest.approx(math.hypot(w0, 2.5631 * sigma), rel=0.05)
+            if sigma <= 3.0:
+                assert result.status == "ok"
+                assert _angle(result) == pytest.approx(truth, abs=0.6)
+            else:
+                assert _one_reason(result, "blurred").startswith("blurred: the outline's edge")
+
+
+def test_heavy_blur_is_one_line(lit_renders):
+    """A blur of SD 6 px: the edge 2.563 x 6 px wide (10 %) of the face's height, far over the
+    2 % limit, and one reason."""
+    from tracker.validation.profile import REFUSAL_BLUR_PX, blurred, measure_render
+
+    for pixels, sharp in lit_renders.values():
+        result = measure_render(blurred(pixels, REFUSAL_BLUR_PX))
+        message = _one_reason(result, "blurred")
+        face_px = np.hypot(
+            *np.subtract(sharp.profile.points_px["menton"], sharp.profile.points_px["nasion"])
+        )
+        expected_pct = 100.0 * 2.5631 * REFUSAL_BLUR_PX / face_px
+        assert result.quality.scores["outline_edge_width_pct"] == pytest.approx(
+            expected_pct, rel=0.10
+        )
+        assert message.endswith("(sharp: under 2%)")
+
+
+def test_exposure_is_checked_on_the_face(lit_renders):
+    """Light within a selfie's +/-15 % passes: the face's brightness is the gain times the
+    unchanged render's (2 grey levels: rounding, a few clipped highlights) and the angle the
+    same (0.02 deg). A fifth of the light is refused as under-exposed, 1.7 times as
+    over-exposed, one line each."""
+    from tracker.validation.profile import REFUSAL_GAINS, exposed, measure_render
+
+    for pixels, sharp in lit_renders.values():
+        base = sharp.quality.scores["face_brightness"]
+        for gain in (0.85, 1.15):
+            result = measure_render(exposed(pixels, gain))
+            assert result.status == "ok"
+            assert result.quality.scores["face_brightness"] == pytest.approx(gain * base, abs=2.0)
+            assert _angle(result) == pytest.approx(_angle(sharp), abs=0.02)
+        dark, bright = (measure_render(exposed(pixels, gain)) for gain in REFUSAL_GAINS)
+        assert _one_reason(dark, "under_exposed").startswith("under-exposed: ")
+        assert _one_reason(bright, "over_exposed").startswith("over-exposed: ")
+
+
+def _window_end_row(result, width: int) -> float:
+    """The image row where the neck window (NECK_WINDOW, below the cervical point) ends."""
+    from tracker.metrics.profile import NECK_WINDOW
+
+    chain, marks, _, _ = measure_chain(
+        oriented(result.profile.chain_px, result.profile.facing, width)
+    )
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(chain, axis=0), axis=1))])
+    p, c = marks["pogonion"], marks["cervical_point"]
+    end = s[c] + NECK_WINDOW[1] * (s[c] - s[p])
+    return float(np.interp(end, s, chain[:, 1]))
+
+
+def test_a_neck_cut_off_by_the_photo_edge(lit_renders):
+    """Photos cut at the bottom: from just under the chin to 10 px short of the neck window's
+    end, refused as neck hidden with one line saying the photo's edge cuts it off; cut 15 and
+    60 px past the window's end, the same angle as the whole render (0.02 deg: the shorter
+    outline is resampled to its 4000 points differently) and as the whole render's outline
+    cut at the same row (1e-3 deg: the refined outline itself is unchanged)."""
+    from tracker.validation.profile import measure_render
+
+    for pixels, whole in lit_renders.values():
+        width = pixels.shape[1]
+        menton = whole.profile.points_px["menton"][1]
+        cervical = whole.profile.points_px["cervical_point"][1]
+        window_end = _window_end_row(whole, width)
+        for row in (menton + 5, 0.5 * (menton + cervical), cervical + 50, window_end - 10):
+            result = measure_render(pixels[: int(round(row))].copy())
+            message = _one_reason(result, "neck_hidden")
+            assert (
+                message
+                == "neck cut off by the photo's bottom edge: too little of it below the chin"
+            )
+        for row in (window_end + 15, window_end + 60):
+            rows = int(round(row))
+            result = measure_render(pixels[:rows].copy())
+            assert result.status == "ok"
+            assert _angle(result) == pytest.approx(_angle(whole), abs=0.02)
+            chain = whole.profile.chain_px
+            visible = chain[chain[:, 1] < rows - 1 - 0.5]
+            _, _, values, _ = measure_chain(oriented(visible, whole.profile.facing, width))
+            assert _angle(result) == pytest.approx(values["cervicomental_angle_deg"], abs=1e-3)
+
+
+def test_a_cut_outline_is_continued_before_it_is_read():
+    """The drawn profile (submental line 30 deg, upright neck: 120 deg) cut 2 mm above the
+    cervical point reads a chin-neck angle of 82.7 deg on its own (the labiomental fold taken
+    for the cervical point); continued straight down it is found cut off. The whole outline
+    is not, and reads 120 deg (0.05). Cut just under the chin (the 25 deg profile at y =
+    120), no chin-neck angle is left below the nose: neck hidden."""
+    from tracker.metrics.profile import neck_cut_off
+
+    chain = densify(profile_polygon(30.0, 0.0))
+    cut = chain[chain[:, 1] <= 128.0]
+    _, _, values, _ = measure_chain(cut)
+    assert values["cervicomental_angle_deg"] == pytest.approx(82.7, abs=0.5)
+    assert neck_cut_off(cut)
+    assert not neck_cut_off(chain)
+    assert measure_chain(chain)[2]["cervicomental_angle_deg"] == pytest.approx(120.0, abs=0.05)
+    short = densify(profile_polygon())
+    with pytest.raises(ProfileError) as info:
+        measure_chain(short[short[:, 1] <= 120.0])
+    assert info.value.code == "neck_hidden"
+    assert str(info.value) == "no neck below the chin: the outline ends there"
+
+
+def _slotted(depth: float, width: float) -> np.ndarray:
+    """The drawn profile (25/5 deg) with a slot cut back into it at the cervical point
+    (-50, 130): ``depth`` mm deep, ``width`` mm wide, horizontal."""
+    polygon = [tuple(p) for p in profile_polygon()]
+    k = polygon.index((-50.0, 130.0))
+    slot = [
+        (-50.0, 130.0 - width / 2),
+        (-50.0 - depth, 130.0 - width / 2),
+        (-50.0 - depth, 130.0 + width / 2),
+        (-50.0, 130.0 + width / 2),
+    ]
+    return np.array(polygon[:k] + slot + polygon[k + 1 :])
+
+
+@pytest.mark.parametrize(("depth", "width"), [(10.0, 2.0), (6.0, 1.0), (20.0, 4.0)])
+def test_fold_of_a_drawn_slot(depth, width):
+    """A slot of depth D and width w cut into the outline under the chin folds it back by
+    D - w/2 (0.3 mm); the drawn profiles without one fold by 0 (by construction: no corner
+    sharper than 60 deg), but the 30 deg drawing, whose chin is such a spike (its pogonion
+    below its menton), by 0.23 % of its chin-neck length (0.05)."""
+    from tracker.metrics.profile import chin_neck_fold_pct
+
+    chain, marks, _, _ = measure_chain(densify(_slotted(depth, width), 0.1))
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(chain, axis=0), axis=1))])
+    length = s[marks["cervical_point"]] - s[marks["pogonion"]]
+    fold_mm = chin_neck_fold_pct(chain, marks) * length / 100.0
+    assert fold_mm == pytest.approx(depth - width / 2, abs=0.3)
+    for beta, tau, fold in [(25.0, 5.0, 0.0), (20.0, 5.0, 0.0), (15.0, 12.0, 0.0), (30, 0, 0.23)]:
+        chain, marks, _, _ = measure_chain(densify(profile_polygon(beta, tau)))
+        assert chin_neck_fold_pct(chain, marks) == pytest.approx(fold, abs=0.05)
+
+
+@pytest.fixture(scope="module")
+def shaded_renders():
+    """The profile head with its neck shaded to 60 % (``head3d.NECK_SHADE``: the skin under
+    the chin within 10-20 grey levels of the background), submental surface at 25 and 20 deg
+    (its geometry and truth those of the lit head), at yaw +90 and -90: {(deg, yaw): (truth
+    of the cervicomental angle, result)}."""
+    from tracker.validation.head3d import NECK_SHADE
+    from tracker.validation.profile import (
+        measure_render,
+        profile_capture,
+        profile_head,
+        render_profile,
+        true_profile,
+    )
+
+    out = {}
+    for submental in (25.0, 20.0):
+        head = profile_head(submental, neck_shade=NECK_SHADE)
+        truth = true_profile(head)["cervicomental_angle_deg"]
+        for yaw in (90.0, -90.0):
+            result = measure_render(render_profile(head, profile_capture(yaw_deg=yaw)))
+            out[(submental, yaw)] = (truth, result)
+    return out
+
+
+def test_a_fold_under_the_chin_is_caught(shaded_renders, lit_renders):
+    """With the neck shaded, each profile is either measured within 0.5 deg of the exact
+    silhouette or refused, in one line, as a step under the chin; the known failure (20 deg at
+    yaw +90, read 108.40 for a truth of 105.15) is refused, its outline folding back by more
+    than 10 % of the chin-neck length. The lit neck's outline folds by under 2 %, and passes."""
+    for truth, result in shaded_renders.values():
+        if result.status == "ok":
+            assert _angle(result) == pytest.approx(truth, abs=0.5)
+        else:
+            assert _one_reason(result, "chin_neck_step").startswith(
+                "step in the outline under the chin"
+            )
+    _, known = shaded_renders[(20.0, 90.0)]
+    assert known.status == "rejected"
+    assert known.quality.scores["chin_neck_fold_pct"] > 10.0
+    for _, lit in lit_renders.values():
+        assert lit.status == "ok"
+        assert lit.quality.scores["chin_neck_fold_pct"] < 2.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from tracker.errors import NoFaceError, PhotoError
@@ -15,7 +16,7 @@ from tracker.metrics.jaw import REFUSALS, refine_jaw
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
 from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
-from tracker.quality import assess
+from tracker.quality import assess, assess_profile, exposure
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import (
     Camera,
@@ -23,7 +24,6 @@ from tracker.types import (
     Photo,
     PhotoResult,
     Pose,
-    Quality,
     Reason,
     ReasonCode,
 )
@@ -274,12 +274,26 @@ def measure_profile_pixels(
                 ReasonCode.NOT_A_PROFILE,
                 f"not a profile: a face turned only {abs(yaw):.0f} deg (a front photo?)",
             )
+    mask = person_mask(pixels)
+
+    def refused_unread(code: ReasonCode, message: str) -> PhotoResult:
+        # an outline that cannot be read is named by the photo's exposure when that is bad:
+        # too dark or too bright, the outline itself fails (the person's region, or the whole
+        # photo when the model finds no person)
+        person = mask > 0.5
+        gray = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY)
+        values = gray[person] if person.mean() >= 0.01 else gray.ravel()
+        _, exposure_reason = exposure(values, region="person", settings=settings)
+        if exposure_reason is not None:
+            return refused(exposure_reason.code, str(exposure_reason))
+        return refused(code, message)
+
     try:
-        silhouette = refine_silhouette(pixels, person_mask(pixels))
+        silhouette = refine_silhouette(pixels, mask)
     except ProfileError as exc:
-        return refused(ReasonCode(exc.code), str(exc))
+        return refused_unread(ReasonCode(exc.code), str(exc))
     if silhouette.background_sd > settings.profile_max_background_sd:
-        return refused(
+        return refused_unread(
             ReasonCode.BUSY_BACKGROUND,
             f"busy background: its texture {silhouette.background_sd:.0f} grey levels "
             f"(plain: under {settings.profile_max_background_sd:.0f})",
@@ -287,12 +301,12 @@ def measure_profile_pixels(
     try:
         geometry_ = measure_silhouette(silhouette.alpha)
     except ProfileError as exc:
-        return refused(ReasonCode(exc.code), str(exc))
+        return refused_unread(ReasonCode(exc.code), str(exc))
     side = profile_side(geometry_.facing)
     values = geometry_.values
     prominence = float(values.get("nose_prominence", 0.0))
     if prominence < settings.profile_min_nose_prominence:
-        return refused(
+        return refused_unread(
             ReasonCode.NOT_A_PROFILE,
             f"not a profile: no nose stands out of the outline ({prominence:.2f})",
         )
@@ -300,14 +314,10 @@ def measure_profile_pixels(
         registry.sided(family, side): float(values[registry.profile_name(family)])
         for family in registry.PROFILE_FAMILIES
     }
-    tilt = float(values["face_line_tilt_deg"])
-    reasons: tuple[Reason, ...] = ()
-    if tilt > settings.profile_max_face_tilt_deg:
-        reasons = (Reason(ReasonCode.HEAD_NOT_LEVEL, f"chin raised ({tilt:.0f} deg)"),)
-    elif tilt < -settings.profile_max_face_tilt_deg:
-        reasons = (Reason(ReasonCode.CHIN_TUCKED, f"chin tucked ({-tilt:.0f} deg)"),)
+    quality = assess_profile(pixels, geometry_, settings=settings)
+    reasons = quality.reasons
     evidence = {
-        "face_line_tilt_deg": tilt,
+        **quality.scores,
         "background_sd": silhouette.background_sd,
         "contrast": silhouette.contrast,
         "nose_prominence": float(values.get("nose_prominence", float("nan"))),
@@ -320,7 +330,7 @@ def measure_profile_pixels(
         reasons=reasons,
         # no head pose in a profile (Face Mesh's frame needs both eyes): its level is the
         # face line's tilt, among the scores
-        quality=Quality(pose=Pose(float("nan"), float("nan"), float("nan")), scores=evidence),
+        quality=replace(quality, scores=evidence),
         measurement=Measurement(metrics=metrics, scale_mm_per_px=float("nan"), scale_source="none"),
         photo_size_px=size,
         camera=camera,

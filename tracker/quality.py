@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from tracker.landmarks import indices as ix
+from tracker.metrics.profile import ProfileGeometry, face_height_px, face_outline, face_region
+from tracker.metrics.refine import band_profiles
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Landmarks, Pose, Quality, Reason, ReasonCode
 
@@ -42,6 +45,115 @@ def sharpness(gray: np.ndarray, points_px: np.ndarray, iris_px: float) -> float:
     small = small * (128.0 / max(float(small[mask].mean()), 1.0))  # contrast ~ brightness
     lap = cv2.Laplacian(small, cv2.CV_32F)
     return float(lap[mask].var())
+
+
+def exposure(
+    grey: np.ndarray, *, region: str = "face", settings: Settings = DEFAULT_SETTINGS
+) -> tuple[dict[str, float], Reason | None]:
+    """The exposure of a region's grey levels (0-255), a front photo's face oval or a
+    profile's face.
+
+    Returns
+    -------
+    (scores, reason): ``{region}_brightness`` (the mean), ``clipped_dark_fraction`` (at most
+    5) and ``clipped_bright_fraction`` (at least 250); the UNDER_EXPOSED or OVER_EXPOSED
+    reason when the region is too dark or too bright (``settings.min_face_brightness``,
+    ``max_face_brightness``, ``max_clipped_fraction``), else None.
+    """
+    s = settings
+    values = np.asarray(grey, dtype=np.float64).ravel()
+    brightness = float(values.mean()) if values.size else float("nan")
+    dark = float(np.mean(values <= 5)) if values.size else float("nan")
+    bright = float(np.mean(values >= 250)) if values.size else float("nan")
+    scores = {
+        f"{region}_brightness": brightness,
+        "clipped_dark_fraction": dark,
+        "clipped_bright_fraction": bright,
+    }
+    reason = None
+    if brightness < s.min_face_brightness or dark > s.max_clipped_fraction:
+        reason = Reason(
+            ReasonCode.UNDER_EXPOSED, f"under-exposed: {region} brightness {brightness:.0f} of 255"
+        )
+    elif brightness > s.max_face_brightness or bright > s.max_clipped_fraction:
+        reason = Reason(
+            ReasonCode.OVER_EXPOSED,
+            f"over-exposed: {region} brightness {brightness:.0f} of 255, "
+            f"{100 * bright:.0f}% clipped",
+        )
+    return scores, reason
+
+
+EDGE_MIN_STEP = 12.0  # grey levels: a fainter step across the outline is not read (refine's own)
+
+
+def edge_rise_px(
+    pixels: np.ndarray, points_px: np.ndarray, inward: np.ndarray, *, reach_px: float
+) -> float:
+    """The 10-90 % rise (pixels) of the colour step across an outline on a plain background:
+    how blurred the outline is.
+
+    At every outline point the colour is sampled along its normal from ``reach_px`` outside
+    to ``reach_px`` inside (bilinear, every 0.25 px, averaged over 3 px along the outline),
+    as its colour distance from the outer end, per its distance between the two ends; the
+    median of these profiles is read. Its steepest point (the slope smoothed over a pixel)
+    is the middle of the step (half its height, for a blur that spreads light alike both
+    ways), and the rise is twice the
+    distance from there out to where the profile falls to a fifth of its value there (the
+    10 % level). Only the background side is read: it is plain, while the inside is
+    textured, shaded skin. For a sharp step blurred by a Gaussian of SD sigma the rise is
+    2 x 1.2816 sigma = 2.563 sigma.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB.
+    points_px : (N, 2) outline points, about a pixel apart.
+    inward : (N, 2) unit normals pointing from the background into the subject.
+    reach_px : how far to sample on each side: more than three times the blur's SD.
+
+    Returns
+    -------
+    float
+        The rise in pixels; NaN when no outline point has a step of ``EDGE_MIN_STEP``.
+    """
+    points = np.asarray(points_px, dtype=np.float64)
+    normals = np.asarray(inward, dtype=np.float64)
+    along = np.column_stack([-normals[:, 1], normals[:, 0]])
+    t = np.arange(-reach_px, reach_px + 1e-9, 0.25)
+    profiles = band_profiles(
+        np.asarray(pixels, dtype=np.float32),
+        (0.0, 0.0),
+        points,
+        normals,
+        along,
+        t,
+        np.array([-1.0, 0.0, 1.0]),
+    )
+    outer = profiles[:, t <= -0.8 * reach_px].mean(axis=1)
+    inner = profiles[:, t >= 0.8 * reach_px].mean(axis=1)
+    step = np.linalg.norm(inner - outer, axis=1)
+    keep = step >= EDGE_MIN_STEP
+    if not keep.any():
+        return float("nan")
+    distance = np.linalg.norm(profiles[keep] - outer[keep, None, :], axis=2) / step[keep, None]
+    median = np.median(distance, axis=0)
+    # the slope smoothed over a pixel: the median of textured profiles steps in small jumps
+    slope = gaussian_filter1d(np.gradient(median, t), 1.0 / (t[1] - t[0]))
+    slope[np.abs(t) > 0.5 * reach_px] = -np.inf
+    k = int(np.clip(np.argmax(slope), 1, t.size - 2))
+    # the steepest point to a fraction of a sample (a parabola through the slope's peak)
+    a, b, c = slope[k - 1], slope[k], slope[k + 1]
+    curvature = a - 2.0 * b + c
+    shift = 0.5 * (a - c) / curvature if np.isfinite(curvature) and curvature < 0 else 0.0
+    t_mid = float(t[k] + np.clip(shift, -0.5, 0.5) * (t[1] - t[0]))
+    level = 0.2 * float(np.interp(t_mid, t, median))
+    j = k
+    while j > 0 and median[j] > level:
+        j -= 1
+    if median[j] > level:
+        return float("nan")
+    t_low = float(t[j] + (level - median[j]) / (median[j + 1] - median[j]) * (t[j + 1] - t[j]))
+    return 2.0 * (t_mid - t_low)
 
 
 def expression_scores(face: np.ndarray) -> dict[str, float]:
@@ -172,31 +284,12 @@ def assess(
         )
 
     mask = _face_oval_mask(gray.shape, pts)
-    values = gray[mask] if mask.any() else gray.ravel()
-    scores["face_brightness"] = float(values.mean())
-    scores["clipped_dark_fraction"] = float(np.mean(values <= 5))
-    scores["clipped_bright_fraction"] = float(np.mean(values >= 250))
-    if (
-        scores["face_brightness"] < s.min_face_brightness
-        or scores["clipped_dark_fraction"] > s.max_clipped_fraction
-    ):
-        reasons.append(
-            Reason(
-                ReasonCode.UNDER_EXPOSED,
-                f"under-exposed: face brightness {scores['face_brightness']:.0f} of 255",
-            )
-        )
-    elif (
-        scores["face_brightness"] > s.max_face_brightness
-        or scores["clipped_bright_fraction"] > s.max_clipped_fraction
-    ):
-        reasons.append(
-            Reason(
-                ReasonCode.OVER_EXPOSED,
-                f"over-exposed: face brightness {scores['face_brightness']:.0f} of 255, "
-                f"{100 * scores['clipped_bright_fraction']:.0f}% clipped",
-            )
-        )
+    exposure_scores, exposure_reason = exposure(
+        gray[mask] if mask.any() else gray.ravel(), settings=s
+    )
+    scores.update(exposure_scores)
+    if exposure_reason is not None:
+        reasons.append(exposure_reason)
 
     expr = expression_scores(face)
     scores.update(expr)
@@ -233,3 +326,61 @@ def assess(
             )
         )
     return Quality(pose=pose, scores=scores, reasons=tuple(reasons))
+
+
+def assess_profile(
+    pixels: np.ndarray, profile: ProfileGeometry, *, settings: Settings = DEFAULT_SETTINGS
+) -> Quality:
+    """Score a profile read from its outline, and give the first check it fails.
+
+    The checks, in order: the exposure of the face (:func:`exposure` over
+    :func:`tracker.metrics.profile.face_region`, with a front photo's limits); the
+    sharpness of its outline (:func:`edge_rise_px` from the nasion to the menton, per cent
+    of the nasion-menton distance, at most ``settings.profile_max_edge_width_pct``); a fold
+    in the outline under the chin (``chin_neck_fold_pct``, at most
+    ``settings.profile_max_chin_neck_fold_pct``); the head's level (the face line's tilt,
+    within ``settings.profile_max_face_tilt_deg``).
+
+    Returns
+    -------
+    Quality with no pose (NaN: a profile has no Face Mesh frame), the scores, and at most
+    one reason: a profile is refused for one thing at a time.
+    """
+    s = settings
+    gray = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY)
+    scores, exposure_reason = exposure(gray[face_region(profile, gray.shape)], settings=s)
+    face_px = face_height_px(profile)
+    points, inward = face_outline(profile)
+    # the sampled reach covers a blur of SD 2 % of the face (its rise 5 %), well past the limit
+    rise = edge_rise_px(pixels, points, inward, reach_px=max(10.0, 0.06 * face_px))
+    scores["outline_edge_width_px"] = rise
+    scores["outline_edge_width_pct"] = 100.0 * rise / max(face_px, 1e-9)
+    fold = float(profile.evidence.get("chin_neck_fold_pct", 0.0))
+    scores["chin_neck_fold_pct"] = fold
+    tilt = float(profile.values["face_line_tilt_deg"])
+    scores["face_line_tilt_deg"] = tilt
+
+    candidates: list[Reason | None] = [exposure_reason]
+    if scores["outline_edge_width_pct"] > s.profile_max_edge_width_pct:
+        candidates.append(
+            Reason(
+                ReasonCode.BLURRED,
+                f"blurred: the outline's edge is {scores['outline_edge_width_pct']:.1f}% of "
+                f"the face's height wide (sharp: under {s.profile_max_edge_width_pct:g}%)",
+            )
+        )
+    if fold > s.profile_max_chin_neck_fold_pct:
+        candidates.append(
+            Reason(
+                ReasonCode.CHIN_NECK_STEP,
+                f"step in the outline under the chin: it folds back by {fold:.0f}% of the "
+                "chin-neck length (a shadow, a skin fold or the larynx)",
+            )
+        )
+    if tilt > s.profile_max_face_tilt_deg:
+        candidates.append(Reason(ReasonCode.HEAD_NOT_LEVEL, f"chin raised ({tilt:.0f} deg)"))
+    elif tilt < -s.profile_max_face_tilt_deg:
+        candidates.append(Reason(ReasonCode.CHIN_TUCKED, f"chin tucked ({-tilt:.0f} deg)"))
+    reasons = tuple(r for r in candidates if r is not None)[:1]
+    nan = float("nan")
+    return Quality(pose=Pose(nan, nan, nan), scores=scores, reasons=reasons)

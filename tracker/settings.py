@@ -158,6 +158,21 @@ class Settings:
     # (the 3-D head: 0.23-0.24 over its renders); an outline whose "nose" stands out less
     # is no face in profile (a ball, a bump of hair, a shoulder).
     profile_min_nose_prominence: float = 0.08
+    # Sharpness of a profile: the 10-90 % rise of the colour step across the outline from the
+    # nasion to the menton (tracker.quality.edge_rise_px), per cent of the nasion-menton
+    # distance. A sharp render of the 3-D head gives 0.26 % (1.1 px; 30 random profile
+    # selfies with noise and JPEG 0.26-0.60 %); a Gaussian blur of SD sigma widens a rise w0
+    # to sqrt(w0^2 + (2.563 sigma)^2). On the 3-D head (face 413 px) a blur of SD 3 px (rise
+    # 1.9 %) moves the cervicomental angle by up to 0.5 deg, the selfie noise; SD 4 px (2.5 %)
+    # by 0.5-0.9 deg. The front view's limit is of the same order: an SD of a tenth of the
+    # iris, 1.2 mm, against a nasion-menton distance of about 120 mm, a rise of 2.6 %.
+    profile_max_edge_width_pct: float = 2.0
+    # A fold in the outline under the chin (tracker.metrics.profile.chin_neck_fold_pct, per
+    # cent of the pogonion-cervical contour): an outline without one gives 0 by
+    # construction; the 3-D head's renders up to 2 % (30 random profile selfies: at most
+    # 1.6 %; a pixel's jog at the corner). Its neck in shadow (60 %) cuts a slot under the
+    # chin that moves the cervical point: 13 %.
+    profile_max_chin_neck_fold_pct: float = 5.0
 
 
 DEFAULT_SETTINGS = Settings()

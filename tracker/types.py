@@ -48,6 +48,7 @@ class ReasonCode(StrEnum):
     NECK_HIDDEN = "neck_hidden"
     CHIN_TUCKED = "chin_tucked"
     HEAD_NOT_LEVEL = "head_not_level"
+    CHIN_NECK_STEP = "chin_neck_step"
     UNREADABLE = "unreadable"
     CRASHED = "crashed"
     UNEXPECTED_ERROR = "unexpected_error"
@@ -95,6 +96,7 @@ _REASON_KINDS = {
     ReasonCode.BUSY_BACKGROUND: "busy background behind the profile",
     ReasonCode.NECK_HIDDEN: "neck not visible below the chin",
     ReasonCode.HEAD_NOT_LEVEL: "head not level in the profile",
+    ReasonCode.CHIN_NECK_STEP: "step in the outline under the chin",
 }
 _REASON_ADVICE = {
     ReasonCode.HEAD_TURNED: "look straight into the camera",
@@ -123,6 +125,8 @@ _REASON_ADVICE = {
     ReasonCode.NECK_HIDDEN: "show your neck down to the collarbone: no collar, scarf or hair",
     ReasonCode.CHIN_TUCKED: "raise your chin to a level, relaxed position",
     ReasonCode.HEAD_NOT_LEVEL: "lower your chin to a level, relaxed position",
+    ReasonCode.CHIN_NECK_STEP: "face the light so that your neck is lit like your face, "
+    "and hold your chin level",
 }
 
 

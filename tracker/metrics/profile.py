@@ -39,6 +39,15 @@ A profile photo is measured from the person's outline. The steps, each a pure fu
    * ``face_line_tilt_deg``: the line nasion -> pogonion against the image vertical,
      positive when the chin is forward (head tipped back): the head-level check.
 
+5. The outline's own checks: :func:`edge_left_by` and :func:`neck_cut_off` (the neck cut
+   off by the photo's edge before the neck window is covered, found also when the cut leaves
+   no chin-neck angle to find: the outline is continued straight down past the border and
+   read again), :func:`ends_at_the_chin` (the deepest concavity below the nose is the nose's
+   or the lips', not a chin-neck angle) and :func:`chin_neck_fold_pct` (a slot or lip in the
+   outline under the chin, which moves the cervical point). :func:`face_outline` and
+   :func:`face_region` give the stretch of outline and the pixels the image checks of
+   :mod:`tracker.quality` read (sharpness, exposure).
+
 Image coordinates are x right, y down, pixel centres at integers. Which side of the subject
 faces the camera follows from the way the face points: in an un-mirrored photo a face
 pointing to the image's right shows the subject's right side.
@@ -105,7 +114,8 @@ class ProfileGeometry:
     ``lines_px`` "submental" and "neck" -> ((x0, y0), (x1, y1)), the fitted lines over their
     windows; ``values`` the metrics (see the module docstring); ``turning`` how far the head
     overhangs the neck on the face's side and on the back's (pixels), the evidence for
-    ``facing``.
+    ``facing``; ``evidence`` the outline's own checks: ``chin_neck_fold_pct`` (see
+    :func:`chin_neck_fold_pct`).
     """
 
     chain_px: np.ndarray
@@ -470,6 +480,18 @@ def _angle_deg(u: np.ndarray, v: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(u @ v / (np.hypot(*u) * np.hypot(*v)), -1, 1))))
 
 
+def ends_at_the_chin(chain: np.ndarray, marks: dict[str, int]) -> bool:
+    """Whether the cervical point found lies closer to the nose tip, along the outline, than
+    the nasion does: then it is no chin-neck angle but the nose's or the lips' concavity,
+    and the outline ends at the chin (the neck lost against the background, or cut off by
+    the photo's edge). A chin-neck angle lies below the lips and the chin, about three times
+    as far from the nose tip as the nasion: 2.8 on the 3-D head's exact silhouette, 3.4 on
+    its renders and on the drawn profiles of the tests."""
+    s = _arc_length(chain)
+    tip = marks["nose_tip"]
+    return bool(s[marks["cervical_point"]] - s[tip] < s[tip] - s[marks["nasion"]])
+
+
 def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dict]:
     """The profile metrics of a front chain and its landmarks (any unit: all are scale-free).
 
@@ -482,10 +504,13 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
     ------
     ProfileError
         "neck_hidden" when less of the neck shows below the cervical point than the neck
-        window needs.
+        window needs, or when the outline has no chin-neck angle (see
+        :func:`ends_at_the_chin`).
     """
     s = _arc_length(chain)
     p, c = marks["pogonion"], marks["cervical_point"]
+    if ends_at_the_chin(chain, marks):
+        raise ProfileError("neck_hidden", "no neck below the chin: the outline ends there")
     if s[-1] < s[c] + NECK_WINDOW[1] * (s[c] - s[p]):
         raise ProfileError("neck_hidden", "too little of the neck shows below the chin")
     sub = _window(chain, p, c, SUBMENTAL_WINDOW)
@@ -546,25 +571,35 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
     # both halves are read as a profile; the face's is the one with a nose (the most
     # prominent nose tip against the line nasion -> pogonion), the overhang decides a tie
     found = []
-    first_error = None
+    errors: list[ProfileError] = []
     for rank, (half, way) in enumerate(
         ((chain_img, facing), (other, "left" if facing == "right" else "right"))
     ):
         try:
             measured = measure_chain(oriented(half, way, width))
         except ProfileError as exc:
-            first_error = first_error or exc
+            # an outline that leaves the photo too soon below the chin: its neck is cut off
+            # (too little of it, or so little that no chin-neck angle is left to find)
+            edge = edge_left_by(half, alpha.shape)
+            if edge is not None and (
+                exc.code == "neck_hidden" or neck_cut_off(oriented(half, way, width))
+            ):
+                exc = _neck_cut(edge)
+            errors.append(exc)
             continue
         found.append((_nose_prominence(measured[0], measured[1]), -rank, way, measured))
     if not found:
-        assert first_error is not None
-        raise first_error
+        # a half that is a profile but for its neck tells more than one that is none
+        raise next((e for e in errors if e.code == "neck_hidden"), errors[0])
     best = max(found, key=lambda f: (f[0], f[1]))
     _, _, facing, (chain, marks, values, lines) = best
     values = {**values, "nose_prominence": best[0]}
     # the half as found (before resampling): measure_chain(oriented(it)) gives these values
     # again, which is what the library stores for remeasure
     back = chain_img if facing == found_facing else other
+    edge = edge_left_by(back, alpha.shape)
+    if edge is not None and neck_cut_off(oriented(back, facing, width)):
+        raise _neck_cut(edge)
 
     def to_image(p):
         x, y = float(p[0]), float(p[1])
@@ -577,7 +612,146 @@ def measure_silhouette(alpha: np.ndarray) -> ProfileGeometry:
         lines_px={k: (to_image(a), to_image(b)) for k, (a, b) in lines.items()},
         values=values,
         turning=turning,
+        evidence={"chin_neck_fold_pct": chin_neck_fold_pct(chain, marks)},
     )
+
+
+# --- 5. the outline's own checks -----------------------------------------------------------------
+
+BORDER_PX = 2.0  # a chain whose lower end is this close to the image border leaves the photo
+# A chain that leaves the photo is continued straight down (a neck goes down to the shoulders)
+# by this fraction of its own height when its landmarks are checked: long enough that an
+# outline cut on the submental line gets a chin-neck angle at the border deeper than the
+# lips' (the drawn profile of the tests, cut 2 mm above its cervical point), short enough
+# that a whole neck keeps its own angle the deepest (the 3-D head rolled by up to 20 deg
+# either way reads as without the continuation).
+NECK_EXTENSION = 0.15
+
+
+def edge_left_by(chain_px: np.ndarray, size_hw: tuple[int, ...]) -> str | None:
+    """The image edge ("bottom", "left" or "right") by which a front chain (image pixels, top
+    to bottom) leaves the photo at its lower end, or None when it ends inside the photo.
+    ``size_hw`` is the image's (height, width)."""
+    height, width = size_hw[:2]
+    x, y = (float(v) for v in chain_px[-1])
+    if y >= height - 1 - BORDER_PX:
+        return "bottom"
+    if x <= BORDER_PX:
+        return "left"
+    if x >= width - 1 - BORDER_PX:
+        return "right"
+    return None
+
+
+def _neck_cut(edge: str) -> ProfileError:
+    return ProfileError(
+        "neck_hidden", f"neck cut off by the photo's {edge} edge: too little of it below the chin"
+    )
+
+
+def neck_cut_off(chain: np.ndarray) -> bool:
+    """Whether a front chain that leaves the photo (see :func:`edge_left_by`) is cut off
+    before the neck window below its chin-neck angle is covered.
+
+    The chain (face to +x, top to bottom) is continued straight down beyond its end (a neck
+    goes down to the shoulders) by ``NECK_EXTENSION`` of its height, and the landmarks are
+    found on that longer outline. Cut just under the chin, the visible outline's deepest
+    concavity is no chin-neck angle but the nose's or the lips', while the continued one's
+    is, at the border or beyond it. The chain is cut off when the end of the neck window
+    below that cervical point (``NECK_WINDOW``) lies past the visible chain's end, or when
+    even the continued outline ends at the chin (:func:`ends_at_the_chin`).
+    """
+    chain = np.asarray(chain, dtype=np.float64)
+    steps = np.linalg.norm(np.diff(chain, axis=0), axis=1)
+    step = float(np.mean(steps)) if steps.size else 1.0
+    reach = NECK_EXTENSION * float(np.ptp(chain[:, 1]))
+    count = max(2, int(np.ceil(reach / max(step, 1e-9))))
+    down = chain[-1] + np.column_stack([np.zeros(count), step * np.arange(1, count + 1)])
+    longer = _resample(np.vstack([chain, down]), CHAIN_SAMPLES)
+    visible = float(steps.sum())
+    try:
+        marks = profile_landmarks(longer)
+    except ProfileError:
+        return False  # no profile on the continued outline either: nothing to say about it
+    if ends_at_the_chin(longer, marks):
+        return True
+    s = _arc_length(longer)
+    p, c = marks["pogonion"], marks["cervical_point"]
+    return bool(s[c] + NECK_WINDOW[1] * (s[c] - s[p]) > visible)
+
+
+FOLD_SAMPLES = 400  # the fold is looked for on this many points per pogonion-cervical length
+
+
+def chin_neck_fold_pct(chain: np.ndarray, marks: dict[str, int]) -> float:
+    """How far the outline folds back on itself from the pogonion to the end of the neck
+    window, in per cent of the pogonion-cervical contour length.
+
+    Over every pair of points of that stretch, the largest (arc between them - 2 x their
+    distance) / 2. An outline without a fold gives at most 0 by construction: a corner
+    reaches 0 only when it turns by 120 deg (a cervicomental angle of 60 deg), a smooth bend
+    only past 200 deg. A slot of depth D and width w cut into the outline (a lip of skin
+    over the neck, a crease under a double chin, a shadowed neck lost against the
+    background) gives about D - w/2: the deepest point of the chin-neck concavity, the
+    cervical point, then lies at the slot's end.
+    """
+    s = _arc_length(chain)
+    p, c = marks["pogonion"], marks["cervical_point"]
+    length = float(s[c] - s[p])
+    if length <= 0:
+        return 0.0
+    inside = np.nonzero((s >= s[p]) & (s <= s[c] + NECK_WINDOW[1] * length))[0]
+    spacing = float(s[-1]) / max(len(s) - 1, 1)
+    every = max(1, int(length / FOLD_SAMPLES / max(spacing, 1e-12)))
+    inside = inside[::every]
+    points, arc = chain[inside], s[inside]
+    distance = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    excess = 0.5 * (np.abs(arc[:, None] - arc[None, :]) - 2.0 * distance)
+    return float(100.0 * max(0.0, float(excess.max())) / length)
+
+
+def face_outline(geometry: ProfileGeometry, *, spacing_px: float = 1.0):
+    """The front outline from the nasion to the menton in image pixels, resampled every
+    ``spacing_px``, and its unit normals pointing into the face: ((N, 2), (N, 2)). This
+    stretch (forehead's foot, nose, lips, chin) is skin against the background in any
+    profile."""
+    from scipy.ndimage import gaussian_filter1d
+
+    chain = np.asarray(geometry.chain_px, dtype=np.float64)
+    ends = [
+        int(np.argmin(np.linalg.norm(chain - np.asarray(geometry.points_px[k]), axis=1)))
+        for k in ("nasion", "menton")
+    ]
+    part = chain[min(ends) : max(ends) + 1]
+    length = float(_arc_length(part)[-1])
+    points = _resample(part, max(2, int(length / spacing_px) + 1))
+    smooth = np.column_stack([gaussian_filter1d(points[:, k], 2.0, mode="nearest") for k in (0, 1)])
+    tangent = np.gradient(smooth, axis=0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-12)
+    # going down a face that points to +x, the background lies on the +x side
+    outward = np.column_stack([tangent[:, 1], -tangent[:, 0]])
+    if geometry.facing == "left":
+        outward = -outward
+    return points, -outward
+
+
+def face_height_px(geometry: ProfileGeometry) -> float:
+    """The nasion-menton distance in image pixels: the face's size in a profile."""
+    return float(np.hypot(*np.subtract(geometry.points_px["menton"], geometry.points_px["nasion"])))
+
+
+def face_region(geometry: ProfileGeometry, size_hw: tuple[int, ...]) -> np.ndarray:
+    """The face in a profile: the image pixels from the nasion's to the menton's height,
+    from the front outline back by half the nasion-menton distance (the nose, the cheek
+    before the ear, the lips and the chin): (H, W) bool."""
+    points, _ = face_outline(geometry)
+    back = points.copy()
+    depth = 0.5 * face_height_px(geometry)
+    back[:, 0] += -depth if geometry.facing == "right" else depth
+    polygon = np.vstack([points, back[::-1]])
+    region = np.zeros(size_hw[:2], np.uint8)
+    cv2.fillPoly(region, [np.round(polygon * 16).astype(np.int32)], 1, cv2.LINE_8, 4)  # type: ignore[call-overload]
+    return region.astype(bool)
 
 
 def _nose_prominence(chain: np.ndarray, marks: dict[str, int]) -> float:

@@ -79,12 +79,20 @@ def band_profiles(crop, origin_px, base_px, along, across, t, s) -> np.ndarray:
         + s[None, None, :] * across[:, None, None, 1]
     )
     p, nt, ns = xs.shape
-    samples = cv2.remap(
-        crop,
-        xs.reshape(p * nt, ns).astype(np.float32),
-        ys.reshape(p * nt, ns).astype(np.float32),
-        interpolation=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
+    map_x = xs.reshape(p * nt, ns).astype(np.float32)
+    map_y = ys.reshape(p * nt, ns).astype(np.float32)
+    rows = 32000  # cv2.remap takes maps of fewer than 32767 rows: sampled in blocks
+    samples = np.concatenate(
+        [
+            cv2.remap(
+                crop,
+                map_x[start : start + rows],
+                map_y[start : start + rows],
+                interpolation=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+            for start in range(0, p * nt, rows)
+        ]
     )
     return samples.reshape(p, nt, ns, *crop.shape[2:]).mean(axis=2).astype(np.float64)
 

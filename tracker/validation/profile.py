@@ -29,7 +29,8 @@ plane about the menton: the cervicomental angle changes by exactly the change of
 The studies: :func:`profile_sides_study` (both profiles, the side read right),
 :func:`profile_change_study` (a known 5 deg change), :func:`profile_noise_study` (selfie
 nuisances around the profile) and :func:`profile_refusal_study` (a front render given as a
-profile, a profile before a busy background).
+profile, a profile before a busy background, blurred, badly exposed, cut under the chin,
+with a fold under the chin).
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def _in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray
 
 @lru_cache(maxsize=8)
 def profile_head(
-    submental_deg: float = SUBMENTAL_DEG, neck_tilt_deg: float = NECK_TILT_DEG
+    submental_deg: float = SUBMENTAL_DEG,
+    neck_tilt_deg: float = NECK_TILT_DEG,
+    *,
+    neck_shade: float = 1.0,
 ) -> Head:
     """The sample head with a submental surface and a tilting neck (see the module docstring).
 
@@ -74,16 +78,20 @@ def profile_head(
     submental_deg : the submental line's rise towards the chin (deg above the horizontal);
         smaller is a tighter chin-neck angle (submental tightening).
     neck_tilt_deg : the neck front's forward lean going down (deg from the vertical).
+    neck_shade : the neck's texture darkened by this (1.0: lit like the face; the front
+        view's studies use head3d.NECK_SHADE). The geometry, and so the truth, is the same.
 
     Returns
     -------
     Head
         ``changes["submental_deg"]`` and ``changes["neck_tilt_deg"]`` record the geometry.
     """
-    # the neck lit like the face: in the front view's shade (head3d.NECK_SHADE, 60 %) the
-    # submental surface ends in a small lip over the darker neck, the outline wraps it and
-    # the cervical point moves (a 4.78 deg tightening read 1.44 deg at yaw +90): a known limit
-    base = sample_head(neck_shade=1.0)
+    # the neck lit like the face by default: in the front view's shade (head3d.NECK_SHADE,
+    # 60 %) the skin under the chin comes within 10-20 grey levels of the background, the
+    # outline loses it in a slot under the chin and the cervical point moves to the slot's
+    # end (a 4.78 deg tightening read 1.44 deg at yaw +90); such an outline is now refused
+    # as a step under the chin (chin_neck_fold_pct)
+    base = sample_head(neck_shade=neck_shade)
     points = np.array(base.points_mm, dtype=np.float64)
     x, y = points[..., 0], points[..., 1]
     landmarks = base.landmarks_mm
@@ -309,20 +317,52 @@ def busy_background(pixels: np.ndarray, background_rgb, *, seed: int = 0) -> np.
     return out
 
 
+def blurred(pixels: np.ndarray, sigma_px: float) -> np.ndarray:
+    """``pixels`` blurred by a Gaussian of SD ``sigma_px`` (a shaken or unfocused photo)."""
+    import cv2
+
+    return cv2.GaussianBlur(pixels, (0, 0), sigma_px) if sigma_px > 0 else pixels.copy()
+
+
+def exposed(pixels: np.ndarray, gain: float) -> np.ndarray:
+    """``pixels`` times ``gain`` (every channel), clipped to 0-255: an exposure error."""
+    return np.clip(np.rint(pixels * float(gain)), 0, 255).astype(np.uint8)
+
+
+REFUSAL_BLUR_PX = 6.0  # heavy blur (the limit lies between SD 3 and 4 px on these renders)
+REFUSAL_GAINS = (0.2, 1.7)  # a fifth of the light; 1.7 times, the face mostly clipped
+
+
 def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
     """Bad input: a front render measured as a profile, a profile measured as a front photo,
-    a profile before a busy background. One row each: the status and the reason given."""
+    a profile before a busy background, blurred (``REFUSAL_BLUR_PX``), under- and
+    over-exposed (``REFUSAL_GAINS``), cut just under the chin (the photo's bottom edge 40 %
+    of the way from the menton to the cervical point), and the known fold under the chin
+    (the neck shaded to 60 %, the submental surface 5 deg lower, yaw +90). One row each:
+    the status and the reason given."""
     from tracker.pipeline import measure_any_pixels
+    from tracker.validation.head3d import NECK_SHADE
 
     head = profile_head() if head is None else head
     front = render(head, Capture())
     side = render_profile(head, profile_capture(yaw_deg=90.0))
     busy = busy_background(side, head.background_rgb)
+    located = measure_render(side).profile
+    assert located is not None  # the lit profile is read (test_both_profiles_of_the_head)
+    menton, cervical = located.points_px["menton"][1], located.points_px["cervical_point"][1]
+    cut = side[: int(round(menton + 0.4 * (cervical - menton)))].copy()
+    shaded = profile_head(SUBMENTAL_DEG - 5.0, neck_shade=NECK_SHADE)
+    fold = render_profile(shaded, profile_capture(yaw_deg=90.0))
     rows = []
     for case, result in (
         ("front photo given as profile", measure_render(front.pixels)),
         ("profile given as front photo", measure_any_pixels(side, view="front")),
         ("profile before a busy background", measure_render(busy, None)),
+        ("profile blurred", measure_render(blurred(side, REFUSAL_BLUR_PX))),
+        ("profile under-exposed", measure_render(exposed(side, REFUSAL_GAINS[0]))),
+        ("profile over-exposed", measure_render(exposed(side, REFUSAL_GAINS[1]))),
+        ("profile cut just under the chin", measure_render(cut)),
+        ("profile with a fold under the chin", measure_render(fold)),
     ):
         rows.append(
             {
