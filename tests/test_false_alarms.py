@@ -59,12 +59,12 @@ def test_a_real_lift_is_found_with_two_photos_a_day():
 
 
 def test_simulated_series_have_the_stated_noise():
-    """The simulated brow height has the file's per-photo SD (the selfie study's, 0.13 mm)
+    """The simulated brow height has the file's per-photo SD (the selfie study's, 0.15 mm)
     within a day's repeat photos, and day means that vary by sqrt((sd / 2)^2 + sd^2 / 2), each
     within 5 % (root mean square over 20 seeded 43-day series of 2 photos a day); 13 sessions
     are logged and the baseline mean is 20 mm."""
     sd = photo_noise_sd()["brow_height_left_mm"]
-    assert sd == pytest.approx(0.13, abs=0.01)
+    assert sd == pytest.approx(0.15, abs=0.01)
     within, between = [], []
     for seed in range(20):
         photos, sessions = simulate_series(np.random.default_rng(seed), photos_per_day=2)
@@ -141,11 +141,11 @@ HEAD_TURN_LEVERS = {
 
 
 def test_a_changed_head_turn_habit_is_not_told_as_a_change():
-    """An unchanged face photographed 3 deg more turned once treatment starts (a habit), with
+    """An unchanged face photographed 4 deg more turned once treatment starts (a habit), with
     the 3-D head's turn levers: read as measured, the trend tells something changed in at
-    least 20 % of series (measured 10 of 40); read at the usual capture, with the slopes'
-    error carried into the intervals, at most the 99th percentile of Binomial(40, 0.05) (5;
-    measured 0)."""
+    least 25 % of series (measured 14 of 40; 6 of 40 with a 3 deg habit); read at the usual
+    capture, with the slopes' error carried into the intervals, at most the 99th percentile
+    of Binomial(40, 0.05) (5; measured 0, and 0 with 3 deg)."""
     from dataclasses import replace
 
     from tracker.settings import DEFAULT_SETTINGS
@@ -156,11 +156,11 @@ def test_a_changed_head_turn_habit_is_not_told_as_a_change():
         n_series=40,
         seed=104,
         turn_levers=HEAD_TURN_LEVERS,
-        habit_yaw_deg=3.0,
+        habit_yaw_deg=4.0,
     )
     measured = simulate_reports(
         **common, settings=replace(DEFAULT_SETTINGS, lever_min_photos=10**6)
     )
     adjusted = simulate_reports(**common)
-    assert int(measured["told_changed"].sum()) >= 8
+    assert int(measured["told_changed"].sum()) >= 10
     assert int(adjusted["told_changed"].sum()) <= stats.binom.ppf(0.99, 40, FALSE_ALARM_TARGET)
