@@ -540,9 +540,7 @@ def noise_floor(
         elif dof:
             rows.append((metric, lowest, measured, dof, FLOOR_SOURCE, *extra))
         else:
-            value, source = floor_sem(
-                key, design=kind, at_usual_capture=metric in at_usual_capture
-            )
+            value, source = floor_sem(key, design=kind, at_usual_capture=metric in at_usual_capture)
             rows.append((metric, value, value, 0, source, *extra))
     frame = pd.DataFrame(rows, columns=NOISE_COLUMNS[:-1])
     for column in ("sem", "sem_point", "day_sd", "photos_per_day"):
