@@ -110,14 +110,25 @@ def test_split_face_false_alarms_at_most_5_percent():
 
 def test_split_face_reads_the_split_face_floor_without_repeats():
     """With one photo a day (no repeats) the split-face rows fall back on the split-face
-    selfie floor of noise_floors.csv (SD of left minus right, 0.1081 mm: MDC95 0.30 mm)."""
+    selfie floor of noise_floors.csv (SD of left minus right: 0.1392 mm in the 2026-11-30
+    study with the rounded-jaw head, 0.1081 before; MDC95 = 1.96 sqrt(2) SEM)."""
+    from tracker.analysis.noise import read_noise_floors
+
+    floors = read_noise_floors()
+    row = floors.loc[
+        (floors["metric"] == "brow_height_left_mm")
+        & (floors["design"] == "split-face")
+        & (floors["source"] == "selfie-3d")
+    ]
     photos, sessions = simulate_plan_series(np.random.default_rng(5), SPLIT, lift_mm=1.0)
     first = photos.loc[photos["captured_at"].dt.minute == 0]
     trend = analyse(first, sessions)
     noise = trend.noise.set_index("metric").loc[BROW]
-    assert noise["sem"] == 0.1081
+    assert noise["sem"] == float(row["sem"].iloc[0]) == pytest.approx(0.14, abs=0.03)
     assert noise["noise_source"] == "selfie study (no repeat photos)"
-    assert _row(trend, BROW, "2-4 weeks")["mdc"] == pytest.approx(0.2996, abs=1e-3)
+    assert _row(trend, BROW, "2-4 weeks")["mdc"] == pytest.approx(
+        1.959964 * np.sqrt(2) * noise["sem"], abs=1e-3
+    )
 
 
 def test_design_of_sessions():
