@@ -302,3 +302,28 @@ def test_metric_of_an_earlier_version(library_dir):
     elevation that replaced it."""
     table = records(library_dir, "--metric", "mouth_corner_height_left_mm")
     assert {metric for metric, _ in table} == {"mouth_corner_elevation_left_mm"}
+
+
+def test_levers_of_a_library_held_steady(library_dir):
+    """`trend --levers`: every photo of this library was taken at yaw 0 and pitch 0 with no
+    camera distance known, so no lever is learnt: one row per capture-adjusted metric and
+    capture (15 x 3), none used, each with its reason; the text names them the same way."""
+    from tracker.analysis.levers import LEVER_COLUMNS
+    from tracker.metrics import registry
+
+    result = run("--levers", "--json", "--library", library_dir)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    adjusted = registry.names(capture_adjusted=True)
+    assert len(rows) == 3 * len(adjusted)
+    assert {r["metric"] for r in rows} == set(adjusted)
+    assert set(rows[0]) == {c for c in LEVER_COLUMNS if not c.startswith("cov_")}
+    assert not any(r["used"] for r in rows)
+    by = {(r["metric"], r["covariate"]): r for r in rows}
+    turn = by["jaw_angle_left_deg", "yaw_deg"]
+    assert turn["spread"] == 0.0 and "steady within weeks" in turn["note"]
+    assert "not recorded" in by["jaw_angle_left_deg", "inverse_distance_per_m"]["note"]
+    text = run("--levers", "--library", library_dir)
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[0].split()[:3] == ["metric", "capture", "slope"]
+    assert "no: steady within weeks" in text.output

@@ -1182,9 +1182,17 @@ def validate(out_dir, photo_dirs, clip, quick):
     "--json", "as_json", is_flag=True, help="One JSON object per metric, window and line."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="The window table as CSV.")
+@click.option(
+    "--levers",
+    "show_levers",
+    is_flag=True,
+    help="Instead of the windows: how the head's turn and nod and the camera's distance "
+    "move each jaw, mouth and cheek metric in your photos, the slopes the trend reads them "
+    "at your usual capture with (with --json / --csv: one row per metric and capture).",
+)
 @person_option
 @library_option
-def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
+def trend(metrics, baseline_until, as_json, as_csv, show_levers, person, library_dir):
     """Changes against the baseline: immediate, after 2-4 weeks and in the long term.
 
     Accepted photos only, in the person's calibrated scale; a day counts as the median of its
@@ -1212,6 +1220,7 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
         analyse,
         design_lines,
         lead_sentences,
+        lever_lines,
         overview_lines,
         summary_sentences,
         table_lines,
@@ -1242,6 +1251,18 @@ def trend(metrics, baseline_until, as_json, as_csv, person, library_dir):
     result = analyse(
         photos, sessions, metrics=list(metrics) or None, baseline_until=until, plan=plan
     )
+    if show_levers:
+        from tracker.analysis.levers import LEVER_COLUMNS
+
+        shown = result.levers[[c for c in LEVER_COLUMNS if not c.startswith("cov_")]]
+        if as_json:
+            for record in shown.to_dict("records"):
+                click.echo(json.dumps(json_safe(record), allow_nan=False))
+        elif as_csv:
+            click.echo(shown.round(4).to_csv(index=False), nl=False)
+        else:
+            click.echo("\n".join(lever_lines(result.levers)))
+        return
     if as_json:
         for record in table_records(result.table):
             click.echo(json.dumps(record, allow_nan=False))

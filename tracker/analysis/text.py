@@ -298,6 +298,33 @@ def lever_sentence(trend) -> str | None:
     )
 
 
+def lever_lines(levers: pd.DataFrame) -> list[str]:
+    """The capture levers (``Trend.levers``) as aligned text lines: per metric and covariate
+    the slope with its 95 % interval, the spread within weeks, the usual value, and whether
+    it was used (else why not)."""
+    if levers is None or not len(levers):
+        return ["No metric the trend reads at the usual capture was analysed."]
+    per = {"yaw_deg": "per deg of turn", "pitch_deg": "per deg of nod"}
+    rows = [["metric", "capture", "slope", "95% CI", "spread", "usual", "photos", "used"]]
+    for row in levers.itertuples(index=False):
+        unit = registry.unit_text(str(row.metric))
+        what = per.get(str(row.covariate), "per 1/m of 1/distance")
+        used = bool(row.used)
+        rows.append(
+            [
+                str(row.metric),
+                what,
+                f"{row.slope:+.3f} {unit}" if used else "-",
+                f"{row.slope_ci_low:+.3f} to {row.slope_ci_high:+.3f}" if used else "-",
+                f"{row.spread:.2f}" if _finite(row.spread) else "-",
+                f"{row.usual:.2f}" if _finite(row.usual) else "-",
+                str(int(row.n_photos)),
+                "yes" if used else f"no: {row.note}",
+            ]
+        )
+    return text_table(rows, right={2, 4, 5, 6})
+
+
 def overview_lines(trend) -> list[str]:
     """What the analysis is based on: the baseline, day 0, the noise floor, photos left out."""
     base = trend.baseline
