@@ -230,3 +230,27 @@ def test_the_floor_of_a_metric_read_at_the_usual_capture():
         plain, _ = floor_sem(metric, floors=shipped)
         assert source == SELFIE_AT_USUAL_SOURCE, metric
         assert usual <= plain, metric
+
+
+def test_a_photo_without_a_distance_keeps_the_others_learning(series):
+    """Ten photos whose camera distance is unknown (no focal length): the distance lever is
+    still learnt from the others (within 0.3 m of the truth), the turn's within 0.05; those
+    photos are read at the usual turn and nod but keep their distance's effect."""
+    photos, _ = series
+    gaps = photos.copy()
+    ok = gaps.index[gaps["status"] == "ok"]
+    gaps.loc[ok[:10], "camera_distance_mm"] = np.nan
+    levers = capture_levers(gaps, [JAW]).set_index("covariate")
+    assert levers["used"].all()
+    assert levers.loc["inverse_distance_per_m", "slope"] == pytest.approx(1.5, abs=0.3)
+    assert levers.loc["yaw_deg", "slope"] == pytest.approx(0.4, abs=0.05)
+    out, _ = adjust_for_capture(gaps, [JAW])
+    usual = levers["usual"]
+    slope = levers["slope"]
+    row = ok[0]
+    expected = (
+        gaps.at[row, JAW]
+        - slope["yaw_deg"] * (gaps.at[row, "yaw_deg"] - usual["yaw_deg"])
+        - slope["pitch_deg"] * (gaps.at[row, "pitch_deg"] - usual["pitch_deg"])
+    )
+    assert out.at[row, JAW] == pytest.approx(expected, abs=1e-9)

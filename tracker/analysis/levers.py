@@ -160,7 +160,15 @@ def capture_levers(
         for name in COVARIATES:
             usual = float(frame[name].median()) if frame[name].notna().any() else np.nan
             per[name] = {**base, "covariate": name, "usual": usual}
-        known = [c for c in COVARIATES if frame[c].notna().all() and len(frame)]
+        # a covariate recorded for too few photos is left out; the others are fitted on the
+        # photos that have them all (a photo lacking one is still read at the usual capture
+        # for the rest)
+        grouped = frame.loc[frame.groupby("group")["value"].transform("size") >= 2]
+        enough = settings.lever_min_photos
+        known = [c for c in COVARIATES if int(frame[c].notna().sum()) >= enough]
+        if len(grouped) < enough:
+            known = [c for c in COVARIATES if frame[c].notna().any()]  # too few either way
+        frame = frame.dropna(subset=known)
         frame = frame.loc[frame.groupby("group")["value"].transform("size") >= 2]
         n = int(len(frame))
         centred = frame[["value", *known]] - frame.groupby("group")[["value", *known]].transform(
@@ -175,13 +183,12 @@ def capture_levers(
         for name in COVARIATES:
             row = per[name]
             row.update(n_photos=n, spread=spreads.get(name, np.nan))
-            if name not in known:
-                row["note"] = "not recorded for every photo: left out"
-            elif n < settings.lever_min_photos:
+            if n < enough:
                 row["note"] = (
-                    f"{n} photos in weeks with two or more "
-                    f"(needs {settings.lever_min_photos}): left as measured"
+                    f"{n} photos in weeks with two or more (needs {enough}): left as measured"
                 )
+            elif name not in known:
+                row["note"] = f"recorded for fewer than {enough} photos: left out"
             elif name not in chosen:
                 row["note"] = (
                     f"steady within weeks (SD {spreads[name]:.2g}, needs "
