@@ -254,3 +254,25 @@ def test_a_photo_without_a_distance_keeps_the_others_learning(series):
         - slope["pitch_deg"] * (gaps.at[row, "pitch_deg"] - usual["pitch_deg"])
     )
     assert out.at[row, JAW] == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_report_says_whether_the_capture_was_undone(series):
+    """The report's methods: with levers learnt, "every photo is read at your usual turn, nod
+    and distance" and the largest slope (0.41 mm per degree of turn, the truth 0.4); with a
+    library held steady, that the metrics were left as measured, and why."""
+    from test_analysis import treatment_series
+
+    from tracker.report.content import _method_notes
+
+    photos, sessions = series
+    photos = photos.assign(scale_source="person")
+    notes = [n for n in _method_notes(analyse(photos, sessions), photos) if "Capture" in n]
+    assert len(notes) == 1
+    assert "every photo is read at your usual turn, nod and distance" in notes[0]
+    assert "moved 0.41 mm per degree of turn" in notes[0]
+    steady, steady_sessions = treatment_series(1)
+    steady = steady.assign(scale_source="person", jaw_angle_left_deg=125.0)
+    notes = _method_notes(analyse(steady, steady_sessions), steady)
+    capture = [n for n in notes if "Capture" in n]
+    assert len(capture) == 1 and "left as measured" in capture[0]
+    assert "every photo is read" not in capture[0]

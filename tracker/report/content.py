@@ -621,12 +621,19 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
     ]
     capture = lever_sentence(trend)
     if capture:
+        used = bool(len(trend.levers)) and bool(trend.levers["used"].astype(bool).any())
         notes.append(
-            "Capture levers: the jaw, the mouth corners and the cheeks lie well behind or in front of "
-            "the eyes, so a head turned or nodded a little differently, or a camera held nearer or "
-            "farther, moves them through the face model's depth. How much, for your face, is "
-            "learnt from your own photos (within each week, where the face itself is the same) "
-            "and every photo is read at your usual turn, nod and distance. " + capture
+            "Capture levers: the jaw, the mouth corners and the cheeks lie well behind or in "
+            "front of the eyes, so a head turned or nodded a little differently, or a camera "
+            "held nearer or farther, moves them through the face model's depth. How much, for "
+            "your face, is learnt from your own photos (within each week, where the face "
+            "itself is the same), "
+            + (
+                "and every photo is read at your usual turn, nod and distance. "
+                if used
+                else "once they vary enough for it to be learnt. "
+            )
+            + capture
         )
     return notes
 
