@@ -691,37 +691,25 @@ def _draw_lines(
     g = photo.geometry
     brow_colour, jaw_colour = (colour or YELLOW), (colour or SKY)
     shift = np.array([dx, 0.0])
-    ipd = g["ipd"] + shift
-    ax.plot(
-        ipd[:, 0],
-        ipd[:, 1],
-        color=colour or "white",
-        linewidth=1.0,
-        linestyle=linestyle,
-        alpha=0.8,
-        path_effects=_OUTLINE,
-    )
-    for side, letter in (("right", "R"), ("left", "L")):
-        brow = g["brow"][side] + shift
+
+    def stroke(points: np.ndarray, line_colour, **style) -> None:
         ax.plot(
-            brow[:, 0],
-            brow[:, 1],
-            color=brow_colour,
-            linewidth=2.0,
+            points[:, 0],
+            points[:, 1],
+            color=line_colour,
             linestyle=linestyle,
             path_effects=_OUTLINE,
+            **{"linewidth": 2.0, **style},
         )
+
+    stroke(g["ipd"] + shift, colour or "white", linewidth=1.0, alpha=0.8)
+    for side, letter in (("right", "R"), ("left", "L")):
+        brow = g["brow"][side] + shift
+        stroke(brow, brow_colour)
         # no jaw lines on a side whose jaw outline was not found in the image
         jaw = g["jaw"][side] + shift if side in g["jaw"] else None
         if jaw is not None:
-            ax.plot(
-                jaw[:, 0],
-                jaw[:, 1],
-                color=jaw_colour,
-                linewidth=2.0,
-                linestyle=linestyle,
-                path_effects=_OUTLINE,
-            )
+            stroke(jaw, jaw_colour)
         if not labels:
             continue
         # the subject's right appears on the image's left: its labels go leftwards

@@ -20,7 +20,7 @@ from tracker.formatting import (
     text_table,
 )
 from tracker.metrics import registry
-from tracker.types import PhotoResult, Reason, ReasonCode, reason_advice
+from tracker.types import VIEWS, PhotoResult, Reason, ReasonCode, reason_advice
 
 
 def _column_header(metric) -> str:
@@ -80,6 +80,17 @@ def main() -> None:
     """facetrack: facial metrics in millimetres from selfies."""
 
 
+def _view_option(help_text: str):
+    """``--view auto|front|profile`` (``types.VIEWS``), "auto" by default."""
+    return click.option(
+        "--view",
+        type=click.Choice(sorted(VIEWS)),
+        default="auto",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @main.command(epilog=EXAMPLE)
 @click.argument(
     "photos",
@@ -115,14 +126,10 @@ def main() -> None:
     metavar="MM",
     help="The person's interpupillary distance in mm: sets the scale instead of the iris diameter.",
 )
-@click.option(
-    "--view",
-    type=click.Choice(["auto", "front", "profile"]),
-    default="auto",
-    show_default=True,
-    help="front: face the camera; profile: a side view, measured on the outline of the "
+@_view_option(
+    "front: face the camera; profile: a side view, measured on the outline of the "
     "head and neck (chin-neck angle); auto: a front photo when a face turned less than "
-    "45 deg is found, otherwise a profile when the outline is one.",
+    "45 deg is found, otherwise a profile when the outline is one."
 )
 def measure(
     photos: tuple[Path, ...],
@@ -542,14 +549,10 @@ def _parse_when(value: str | None, what: str):
     show_default=True,
     help="Processes measuring in parallel.",
 )
-@click.option(
-    "--view",
-    type=click.Choice(["auto", "front", "profile"]),
-    default="auto",
-    show_default=True,
-    help="profile: side views, measured on the outline of the head and neck (chin-neck "
+@_view_option(
+    "profile: side views, measured on the outline of the head and neck (chin-neck "
     "angle; each side its own trend); front: face the camera; auto: a photo without a "
-    "front face whose outline is a profile is taken as one.",
+    "front face whose outline is a profile is taken as one."
 )
 @person_option
 @library_option

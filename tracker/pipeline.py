@@ -19,6 +19,7 @@ from tracker.photos.camera import camera_distance_mm, default_camera, principal_
 from tracker.quality import assess, assess_profile, exposure
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import (
+    VIEWS,
     Camera,
     Measurement,
     Photo,
@@ -192,8 +193,6 @@ def _measure_file(
 
 
 # --- the profile view ------------------------------------------------------------------------
-
-VIEWS = ("front", "profile", "auto")
 
 
 def frontal_yaw_deg(

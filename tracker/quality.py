@@ -11,7 +11,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from tracker.landmarks import indices as ix
-from tracker.metrics.profile import ProfileGeometry, face_height_px, face_outline, face_region
+from tracker.metrics.profile import (
+    MIN_SUBJECT_STEP,
+    ProfileGeometry,
+    face_height_px,
+    face_outline,
+    face_region,
+)
 from tracker.metrics.refine import band_profiles
 from tracker.settings import DEFAULT_SETTINGS, Settings
 from tracker.types import Landmarks, Pose, Quality, Reason, ReasonCode
@@ -84,9 +90,6 @@ def exposure(
     return scores, reason
 
 
-EDGE_MIN_STEP = 12.0  # grey levels: a fainter step across the outline is not read (refine's own)
-
-
 def edge_rise_px(
     pixels: np.ndarray, points_px: np.ndarray, inward: np.ndarray, *, reach_px: float
 ) -> float:
@@ -114,7 +117,7 @@ def edge_rise_px(
     Returns
     -------
     float
-        The rise in pixels; NaN when no outline point has a step of ``EDGE_MIN_STEP``.
+        The rise in pixels; NaN when no outline point has a step of ``profile.MIN_SUBJECT_STEP``.
     """
     points = np.asarray(points_px, dtype=np.float64)
     normals = np.asarray(inward, dtype=np.float64)
@@ -132,7 +135,7 @@ def edge_rise_px(
     outer = profiles[:, t <= -0.8 * reach_px].mean(axis=1)
     inner = profiles[:, t >= 0.8 * reach_px].mean(axis=1)
     step = np.linalg.norm(inner - outer, axis=1)
-    keep = step >= EDGE_MIN_STEP
+    keep = step >= MIN_SUBJECT_STEP
     if not keep.any():
         return float("nan")
     distance = np.linalg.norm(profiles[keep] - outer[keep, None, :], axis=2) / step[keep, None]

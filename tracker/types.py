@@ -19,6 +19,11 @@ import numpy as np
 Status = Literal["ok", "rejected", "error"]
 
 
+# the views a photo can be measured as (``pipeline.measure_any_pixels``): a front photo, a
+# profile, or whichever it is
+VIEWS = ("front", "profile", "auto")
+
+
 class ReasonCode(StrEnum):
     """Why a photo was rejected or could not be read. The value is stored in the library."""
 

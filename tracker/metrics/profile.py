@@ -78,6 +78,7 @@ LANDMARKS = (
 SUBMENTAL_WINDOW = (0.5, 0.9)  # of the contour from the pogonion to the cervical point
 NECK_WINDOW = (0.25, 1.0)  # of that contour's length, below the cervical point
 SUBNASALE_WINDOW = (0.0, 0.4)  # of the contour from the nose tip to the pogonion
+MIN_SUBJECT_STEP = 12.0  # grey levels: a fainter colour step from the background is no subject
 CHAIN_SAMPLES = 4000  # the chain is resampled to this many points, equally spaced
 
 
@@ -198,7 +199,7 @@ def refine_silhouette(
     near = (out_dist < band) & (in_dist < band)
     # the person: far from the background colour (the model's mask is only a guide: its
     # inside may hold background), connected to the model's person; holes filled
-    solid = distance > max(8.0 * noise, 12.0)
+    solid = distance > max(8.0 * noise, MIN_SUBJECT_STEP)
     count, labels = cv2.connectedComponents(solid.astype(np.uint8), connectivity=8)
     if count > 1:
         overlap = np.bincount(labels[person], minlength=count)

@@ -29,7 +29,6 @@ __all__ = [
     "LEVER_METRICS",
     "LEVER_CONDITIONS",
     "capture_lever_study",
-    "summarise_capture_levers",
     "lever_markdown",
 ]
 
@@ -160,40 +159,6 @@ def capture_lever_study(
         "n": len(series),
         "n_later": len(held),
     }
-
-
-def summarise_capture_levers(study: dict) -> dict[str, float]:
-    """The largest |change| per kind of condition of :func:`capture_lever_study` (``yaw4``,
-    ``yaw8``, ``pitch3``, ``distance``), as measured and read at the frontal capture:
-    ``<kind>_<family>_<raw|adjusted>`` for the families ``contour`` (55 and 75 mm), ``angle``
-    (the outline's), ``jowl``, ``width``, ``jaw_angle`` (Face Mesh's), ``mouth`` and
-    ``cheek``."""
-    families = {
-        "contour": [
-            *registry.names(family="jaw_contour_55"),
-            *registry.names(family="jaw_contour_75"),
-        ],
-        "angle": list(registry.names(family="jaw_contour_angle")),
-        "jowl": list(registry.names(family="jowl")),
-        "width": ["lower_face_width_mm"],
-        "jaw_angle": list(registry.names(family="jaw_angle")),
-        "mouth": list(registry.names(family="mouth_corner_elevation")),
-        "cheek": list(registry.names(family="cheek_elevation")),
-    }
-    kinds = {
-        "yaw4": lambda c: c in ("yaw +4 deg", "yaw -4 deg"),
-        "yaw8": lambda c: c in ("yaw +8 deg", "yaw -8 deg"),
-        "pitch3": lambda c: c.startswith("pitch"),
-        "distance": lambda c: c.startswith("distance"),
-    }
-    out: dict[str, float] = {}
-    for kind, chosen in kinds.items():
-        rows = [r for r in study["rows"] if chosen(r["condition"])]
-        for name, metrics in families.items():
-            for label, suffix in (("raw", ""), ("adjusted", "_adjusted")):
-                values = [abs(r[m + suffix]) for r in rows for m in metrics]
-                out[f"{kind}_{name}_{label}"] = float(np.max(values)) if values else np.nan
-    return out
 
 
 def lever_table(study: dict):
