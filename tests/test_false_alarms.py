@@ -23,6 +23,7 @@ from scipy import stats
 
 from tracker.analysis import analyse, days_needed, what_it_would_take
 from tracker.validation.false_alarms import (
+    HEAD_TURN_LEVERS,
     clopper_pearson,
     photo_noise_sd,
     simulate_reports,
@@ -124,20 +125,6 @@ def test_what_it_would_take():
     )
     assert match, line
     assert 3 <= int(match[2]) <= 14 and int(match[3]) <= int(match[2])
-
-
-# the turn levers of the 3-D head's metrics (per degree of yaw; benchmarks/bench_levers.py)
-HEAD_TURN_LEVERS = {
-    "jaw_angle_left_deg": 0.233,
-    "jaw_angle_right_deg": -0.465,
-    "lower_face_width_mm": 0.152,
-    "jowl_left_mm": -0.208,
-    "jowl_right_mm": 0.150,
-    "jaw_contour_angle_left_deg": 0.410,
-    "jaw_contour_55_left_mm": 0.097,
-    "jaw_contour_55_right_mm": -0.098,
-    "jaw_contour_75_left_mm": -0.137,
-}
 
 
 def test_a_changed_head_turn_habit_is_not_told_as_a_change():

@@ -276,3 +276,36 @@ def test_the_report_says_whether_the_capture_was_undone(series):
     capture = [n for n in notes if "Capture" in n]
     assert len(capture) == 1 and "left as measured" in capture[0]
     assert "every photo is read" not in capture[0]
+
+
+def test_a_turn_after_each_session_is_undone_in_the_immediate_window():
+    """Every photo after a session is taken 4 deg more turned than the one before it: read as
+    measured, the immediate change of the jaw contour is off by ~1.6 mm (0.4 mm/deg); read
+    at the usual capture it is the true immediate change (-1 mm) within 0.25 mm and inside
+    its 95 % interval, and the slopes' error for a mean 4 deg shift is in that interval:
+    its variance exceeds the pairs' own by d' C d, d the pairs' mean change of capture."""
+    from tracker.analysis.levers import lever_uncertainty, weighted_capture_variance
+
+    photos, sessions = jaw_series(usual_yaw=(0.0, 0.0))
+    after = (photos["session"] == "after").to_numpy()
+    photos.loc[after, "yaw_deg"] += 4.0
+    photos.loc[after, JAW] += LEVERS["yaw_deg"] * 4.0
+    truth = -1.0  # treatment_series' immediate effect, pulling the contour in
+    raw = row(analyse(photos, sessions, settings=NO_LEVERS).table, JAW, "immediate")
+    adjusted = analyse(photos, sessions)
+    immediate = row(adjusted.table, JAW, "immediate")
+    assert float(raw["change"]) - truth > 1.2
+    assert float(immediate["change"]) == pytest.approx(truth, abs=0.25)
+    assert immediate["ci_low"] <= truth <= immediate["ci_high"]
+    pairs = adjusted.pairs.loc[adjusted.pairs["metric"] == JAW]
+    # 4 deg less the photos the pose window leaves out (turned over 5 deg from the usual)
+    assert 2.0 < pairs["capture_yaw_deg"].mean() <= 4.5
+    names, cov, _ = lever_uncertainty(adjusted.levers, JAW)
+    extra = weighted_capture_variance(names, cov, pairs, np.full(len(pairs), 1.0 / len(pairs)))
+    assert extra > 0
+    own = max(
+        float(pairs["change"].var(ddof=1)),
+        float(immediate["sem"]) ** 2
+        * float(np.mean(1.0 / pairs["n_before"] + 1.0 / pairs["n_after"])),
+    ) / len(pairs)
+    assert float(immediate["se"]) ** 2 == pytest.approx(own + extra, rel=1e-9)

@@ -205,6 +205,51 @@ def test_on_off_design_finds_on_blocks():
         assert abs(row["change"] - lift) <= 0.3
 
 
+def test_on_off_reads_a_turn_habit_of_on_days_at_the_usual_capture():
+    """On/off plan, no effect, but every photo of an on day taken 4 deg more turned, the
+    jaw contour moving 0.4 mm per degree of turn: read as measured, its on-vs-off row is
+    off by about 1.6 mm; read at the usual capture, within 0.3 mm of 0 and not detectable,
+    with the slopes' error for the on days' mean shift of capture in its interval (its
+    variance exceeds the fit's own by d' C d)."""
+    from dataclasses import replace
+
+    from tracker.analysis.levers import lever_uncertainty
+    from tracker.analysis.trend import on_off
+    from tracker.settings import DEFAULT_SETTINGS
+
+    jaw = "jaw_contour_55_right_mm"
+    rng = np.random.default_rng(12)
+    photos, sessions = simulate_plan_series(rng, ON_OFF)
+    on = np.array([ON_OFF.on(t.date()) for t in photos["captured_at"]])
+    n = len(photos)
+    photos["yaw_deg"] = rng.normal(0.0, 2.0, n) + 4.0 * on
+    photos["pitch_deg"] = rng.normal(0.0, 1.2, n)
+    photos["roll_deg"] = 0.0
+    photos["camera_distance_mm"] = 400.0 + rng.normal(0.0, 30.0, n)
+    photos[jaw] = photos[jaw] + 0.4 * photos["yaw_deg"]
+    raw = analyse(
+        photos, sessions, plan=ON_OFF, settings=replace(DEFAULT_SETTINGS, lever_min_photos=10**6)
+    )
+    trend = analyse(photos, sessions, plan=ON_OFF)
+    assert _row(raw, jaw, "on vs off")["change"] > 1.0
+    row = _row(trend, jaw, "on vs off")
+    assert abs(row["change"]) <= 0.3
+    assert row["detectable"] is False
+    lever = lever_uncertainty(trend.levers, jaw)
+    names, cov, _ = lever
+    assert "yaw_deg" in names
+    slope_var = float(cov[names.index("yaw_deg"), names.index("yaw_deg")])
+    days = trend.daily.loc[trend.daily["metric"] == jaw]
+    sem = float(trend.noise.set_index("metric").loc[jaw, "sem"])
+    without = on_off(days, ON_OFF, sem)
+    with_lever = on_off(days, ON_OFF, sem, lever=lever)
+    assert with_lever["change"] == pytest.approx(row["change"], abs=1e-12)
+    assert with_lever["se"] == pytest.approx(row["se"], rel=1e-12)
+    # the on days' mean turn exceeds the off days' by about 4 deg (less: the pose window)
+    extra = with_lever["se"] ** 2 - without["se"] ** 2
+    assert (2.0**2) * slope_var <= extra <= (4.5**2) * slope_var * 1.2
+
+
 # --- the command line --------------------------------------------------------------------
 
 from click.testing import CliRunner  # noqa: E402

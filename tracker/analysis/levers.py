@@ -290,3 +290,25 @@ def capture_variance(
         ]
     )
     return float(d @ cov @ d)
+
+
+def weighted_capture_variance(
+    names: list[str], cov: np.ndarray, frame: pd.DataFrame, weights
+) -> float:
+    """``d' C d`` for an estimate ``sum_i weights_i * value_i`` over the rows of ``frame``
+    (per-day values or before/after pairs with a ``capture_<covariate>`` column each): the
+    slopes' error moves it by ``d . (slope error)``, ``d = sum_i weights_i capture_i``. NaN
+    captures count as the frame's mean capture; 0 without covariates."""
+    if not names:
+        return 0.0
+    w = np.asarray(weights, dtype=np.float64)
+    d = np.zeros(len(names))
+    for k, c in enumerate(names):
+        column = f"capture_{c}"
+        if column not in frame:
+            continue
+        values = frame[column].to_numpy(np.float64)
+        if not np.isfinite(values).any():
+            continue
+        d[k] = float(w @ np.where(np.isfinite(values), values, np.nanmean(values)))
+    return float(d @ cov @ d)

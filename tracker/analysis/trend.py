@@ -56,6 +56,7 @@ from tracker.analysis.levers import (
     adjust_for_capture,
     capture_variance,
     lever_uncertainty,
+    weighted_capture_variance,
 )
 from tracker.analysis.noise import (
     FLOOR_SOURCE,
@@ -363,7 +364,7 @@ def analyse(
             {
                 **shared,
                 "window": "immediate",
-                **_immediate(pairs_by.get(metric, empty_pairs), sem_used, settings),
+                **_immediate(pairs_by.get(metric, empty_pairs), sem_used, settings, lever),
             }
         )
         for window in WINDOWS[1:]:
@@ -376,7 +377,11 @@ def analyse(
         fades += _fades(common, days, base, pause_log, sem_used, latest, settings, lever)
         if design.name == ON_OFF and plan is not None and metric not in split:
             rows.append(
-                {**shared, "design": ON_OFF, **on_off(days, plan, sem_used, settings=settings)}
+                {
+                    **shared,
+                    "design": ON_OFF,
+                    **on_off(days, plan, sem_used, settings=settings, lever=lever),
+                }
             )
     family_control([*rows, *fades])
     family_control(months)
@@ -747,10 +752,14 @@ def compare_pairs(
     photos_before=None,
     photos_after=None,
     confidence: float = CONFIDENCE,
+    extra_variance: float = 0.0,
+    extra_dof: float = math.inf,
 ) -> dict:
     """The mean of sessions' after-minus-before changes and its one-sample t test; each
     change's variance is taken as at least ``sem**2 * (1 / photos before + 1 / photos
-    after)``. Returns the keys of ``compare_days``."""
+    after)``, and ``extra_variance`` (``extra_dof`` degrees of freedom; the capture levers'
+    slope error, as in ``compare_days``) is added to the mean's. Returns the keys of
+    ``compare_days``."""
     x = np.asarray(changes, dtype=np.float64)
     var = float(x.var(ddof=1))
     if math.isfinite(sem):
@@ -758,8 +767,21 @@ def compare_pairs(
         after = np.ones(x.size) if photos_after is None else np.asarray(photos_after, float)
         var = max(var, sem**2 * float(np.mean(1.0 / before + 1.0 / after)))
     return _t_result(
-        float(x.mean()), math.sqrt(var / x.size), x.size - 1.0, 0.0, confidence=confidence
+        float(x.mean()),
+        math.sqrt(var / x.size + extra_variance),
+        _welch_dof(var / x.size, x.size - 1.0, extra_variance, extra_dof),
+        0.0,
+        confidence=confidence,
     )
+
+
+def _welch_dof(variance: float, dof: float, extra_variance: float, extra_dof: float) -> float:
+    """Satterthwaite's degrees of freedom of ``variance`` (``dof``) plus ``extra_variance``
+    (``extra_dof``)."""
+    if extra_variance <= 0:
+        return dof
+    total = variance + extra_variance
+    return total**2 / (variance**2 / dof + extra_variance**2 / extra_dof)
 
 
 def _t_result(change: float, se: float, dof: float, rho: float, *, confidence: float) -> dict:
@@ -867,7 +889,10 @@ _TOO_FEW = {
 }
 
 
-def _immediate(pairs: pd.DataFrame, sem: float, settings: Settings) -> dict:
+def _immediate(pairs: pd.DataFrame, sem: float, settings: Settings, lever=None) -> dict:
+    """The immediate window: the mean before/after change of the sessions' pairs; ``lever``
+    (``levers.lever_uncertainty``) adds the slopes' error for the mean change of capture
+    between the photos before and after."""
     n = len(pairs)
     counts = {
         "n_sessions": n,
@@ -875,6 +900,7 @@ def _immediate(pairs: pd.DataFrame, sem: float, settings: Settings) -> dict:
         "n_photos": int(pairs["n_before"].sum() + pairs["n_after"].sum()),
         "n_baseline": None,
     }
+    names, cov, dof = lever if lever is not None else ([], None, math.inf)
     if n < settings.min_pairs:
         return {
             **counts,
@@ -885,7 +911,12 @@ def _immediate(pairs: pd.DataFrame, sem: float, settings: Settings) -> dict:
     return {
         **counts,
         **compare_pairs(
-            pairs["change"], sem=sem, photos_before=pairs["n_before"], photos_after=pairs["n_after"]
+            pairs["change"],
+            sem=sem,
+            photos_before=pairs["n_before"],
+            photos_after=pairs["n_after"],
+            extra_variance=weighted_capture_variance(names, cov, pairs, np.full(n, 1.0 / n)),
+            extra_dof=dof,
         ),
         "note": None,
     }
@@ -1058,7 +1089,12 @@ ON_OFF_WINDOW = "on vs off"
 
 
 def on_off(
-    days: pd.DataFrame, plan: Plan, sem: float, *, settings: Settings = DEFAULT_SETTINGS
+    days: pd.DataFrame,
+    plan: Plan,
+    sem: float,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    lever=None,
 ) -> dict:
     """On days against off days of an on/off plan, allowing for a slow drift.
 
@@ -1068,6 +1104,8 @@ def on_off(
     indicator's coefficient. Blocks alternate, so a straight drift is not confused with the
     on/off difference. The residual variance is taken as at least the photo noise
     (``sem**2 / photos that day``), as in ``compare_days``.
+    ``lever`` (``levers.lever_uncertainty``) adds the capture levers' slope error for the
+    on/off coefficient (its weights applied to each day's mean capture).
 
     Returns
     -------
@@ -1107,6 +1145,16 @@ def on_off(
     var = float(residual @ residual) / dof
     if math.isfinite(sem):
         var = max(var, sem**2 * float(np.mean(1.0 / inside["n_photos"].to_numpy(np.float64))))
-    cov = var * np.linalg.inv(design.T @ design)
-    result = _t_result(float(coef[1]), math.sqrt(float(cov[1, 1])), dof, 0.0, confidence=CONFIDENCE)
+    inverse = np.linalg.inv(design.T @ design)
+    cov = var * inverse
+    names, lever_cov, lever_dof = lever if lever is not None else ([], None, math.inf)
+    # the on/off coefficient is (inverse @ design.T)[1] @ values
+    extra = weighted_capture_variance(names, lever_cov, inside, (inverse @ design.T)[1])
+    result = _t_result(
+        float(coef[1]),
+        math.sqrt(float(cov[1, 1]) + extra),
+        _welch_dof(float(cov[1, 1]), dof, extra, lever_dof),
+        0.0,
+        confidence=CONFIDENCE,
+    )
     return {**counts, **result, "note": None}

@@ -320,7 +320,9 @@ def immediate_pairs(long: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``metric``, ``event``, ``session_id``, ``date``, ``before``, ``after``, ``change``,
-        ``n_before``, ``n_after``; only events with photos on both sides.
+        ``n_before``, ``n_after``, and, when ``long`` has the photos' captures
+        (``capture_yaw_deg``, ...), each one's change: the mean capture of the photos after
+        minus that of the photos before; only events with photos on both sides.
     """
     columns = [
         "metric",
@@ -333,15 +335,30 @@ def immediate_pairs(long: pd.DataFrame) -> pd.DataFrame:
         "n_before",
         "n_after",
     ]
+    capture = [c for c in long.columns if c.startswith("capture_")]
+    columns += capture
     sided = long.loc[long["role"].isin(["before", "after"]) & long["event"].notna()]
     keys = [sided["metric"], sided["event"]]
     sides = []
     for role in ("before", "after"):
+        # a photo with no value has no part in the pair: its capture is left out too
         values = sided["value"].where(sided["role"] == role)  # NaN: ignored by median, count
         grouped = values.groupby(keys, sort=False)
         sides += [grouped.median().rename(role), grouped.count().rename(f"n_{role}")]
+    shifts = []
+    for column in capture:
+        mean = {
+            role: sided[column]
+            .where((sided["role"] == role) & sided["value"].notna())
+            .groupby(keys, sort=False)
+            .mean()
+            for role in ("before", "after")
+        }
+        shifts.append((mean["after"] - mean["before"]).rename(column))
     grouped = sided.groupby(keys, sort=False)
-    pairs = pd.concat([*sides, grouped["date"].min(), grouped["session_id"].first()], axis=1)
+    pairs = pd.concat(
+        [*sides, grouped["date"].min(), grouped["session_id"].first(), *shifts], axis=1
+    )
     pairs = pairs.loc[(pairs["n_before"] > 0) & (pairs["n_after"] > 0)]
     if pairs.empty:
         return pd.DataFrame(columns=columns)

@@ -41,6 +41,7 @@ from tracker.settings import DEFAULT_SETTINGS, Settings
 __all__ = [
     "BROWS",
     "DAY_EFFECT_RATIO",
+    "HEAD_TURN_LEVERS",
     "clopper_pearson",
     "false_alarm_study",
     "photo_noise_sd",
@@ -79,6 +80,21 @@ def photo_noise_sd(floors: pd.DataFrame | None = None) -> dict[str, float]:
         for row in whole.loc[whole["source"] == source].itertuples(index=False):
             sd[row.metric] = float(row.sd)
     return {m: sd[m] for m in METRIC_NAMES if m in sd and registry.get(m).trended}
+
+
+# the turn levers of the 3-D head's metrics, per degree of yaw (benchmarks/bench_levers.py):
+# a realistic ``turn_levers`` for a head-turn habit
+HEAD_TURN_LEVERS = {
+    "jaw_angle_left_deg": 0.233,
+    "jaw_angle_right_deg": -0.465,
+    "lower_face_width_mm": 0.152,
+    "jowl_left_mm": -0.208,
+    "jowl_right_mm": 0.150,
+    "jaw_contour_angle_left_deg": 0.410,
+    "jaw_contour_55_left_mm": 0.097,
+    "jaw_contour_55_right_mm": -0.098,
+    "jaw_contour_75_left_mm": -0.137,
+}
 
 
 def simulate_series(
