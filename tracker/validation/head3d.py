@@ -816,6 +816,53 @@ def measure_3d(
     return metrics
 
 
+def measure_3d_true_pose(rendered: Rendered) -> dict[str, float] | None:
+    """:func:`measure_3d`, with the face frame's pose fitted to the render's true landmarks
+    instead of Face Mesh's: the pipeline's refined points (the outlines found in the image)
+    and its scale, read in the frame of the head's true pose relative to the line of sight
+    (the same reference-face fit, on the model's exact points). What is left of a turn's
+    effect is then the outline's own (where the line of sight grazes the jaw), not an error
+    of the pose. ``yaw_deg`` ... are the true frame's. None when the image is rejected."""
+    from tracker.metrics import geometry
+    from tracker.metrics.frame import FaceFrame
+    from tracker.pipeline import measure_pixels
+    from tracker.types import Camera
+
+    pixels, f = rendered.pixels, rendered.focal_length_px
+    height, width = pixels.shape[:2]
+    f35 = f * FULL_FRAME_DIAGONAL_MM / math.hypot(width, height)
+    result = measure_pixels(pixels, camera=Camera(f, f35, "exif-35mm"))
+    if result.status != "ok":
+        return None
+    assert result.refined_points_px is not None and result.measurement is not None  # "ok"
+    assert result.landmarks is not None  # "ok"
+    camera = rendered.landmarks_camera_mm
+    eyes_z = 0.5 * (camera[ix.IRIS_CENTRE_RIGHT, 2] + camera[ix.IRIS_CENTRE_LEFT, 2])
+    # Face Mesh's convention: x, y in pixels, z the depth relative to the face in x's scale
+    true_px = np.column_stack([rendered.landmarks_px, (camera[:, 2] - eyes_z) * f / eyes_z])
+    centre = np.array([width / 2.0 - 0.5, height / 2.0 - 0.5])
+    frame = FaceFrame.fit(true_px, focal_length_px=f, principal_point_px=centre)
+    found = np.array(
+        [
+            [
+                not math.isnan(result.measurement.metrics[f"jaw_contour_55_{side}_mm"])
+                for side in ("right", "left")
+            ]
+        ]
+    )
+    values = geometry.compute_metrics(
+        result.refined_points_px[None],
+        result.measurement.scale_mm_per_px,
+        frame=frame,
+        jaw_found=found,
+        face_mesh_points_px=result.landmarks.points_px[None],
+    )
+    metrics = {name: float(np.ravel(values[name])[0]) for name in geometry.METRIC_NAMES}
+    yaw, pitch, roll = (float(a) for a in frame.pose_deg[0])
+    metrics.update(yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
+    return metrics
+
+
 def capture_geometry_study(
     measure=measure_2d, *, head: Head | None = None, base: Capture = Capture()
 ) -> list[dict]:

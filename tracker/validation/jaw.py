@@ -7,11 +7,11 @@ measured by the pipeline (:func:`tracker.validation.head3d.measure_3d`); and the
 cases the refinement must refuse: a beard over the jaw, a collar against it
 (:func:`with_beard`, :func:`with_collar`).
 
-The head's jaw outline is a rim: the face surface ends at Face Mesh's face oval, with the neck
-45 mm behind it, so the outline is a fixed curve of the surface. A real jaw's outline is an
-occluding contour that slides over the skin as the head turns; for a jaw corner rounded with
-a radius R (mm) it moves by about R (1 - cos(yaw)) across, 0.3 mm at R = 30 mm and 8 deg, which
-the head does not show.
+The head's lower face rounds off over its last ``head3d.JAW_ROUNDING_MM`` to where the line of
+sight grazes it, so its outline is an occluding contour that slides over the skin as the head
+turns, as a real jaw's does. ``jaw_study(true_pose=True)`` reads every capture in the frame of
+the head's true pose: what a turn still moves then is the outline itself, which no pose
+estimate from one photo can undo.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tracker.validation.head3d import (
     Capture,
     Head,
     measure_3d,
+    measure_3d_true_pose,
     random_selfie_capture,
     render,
     sample_head,
@@ -131,11 +132,15 @@ def with_collar(
     return replace(head, texture=texture)
 
 
-def _readings(head: Head, capture: Capture, offsets) -> list[dict]:
+def _readings(head: Head, capture: Capture, offsets, true_pose: bool = False) -> list[dict]:
     out = []
     for offset in offsets:
         rendered = render(head, replace(capture, offset_px=offset))
-        m = measure_3d(rendered.pixels, rendered.focal_length_px)
+        m = (
+            measure_3d_true_pose(rendered)
+            if true_pose
+            else measure_3d(rendered.pixels, rendered.focal_length_px)
+        )
         if m is not None:
             out.append(m)
     return out
@@ -153,11 +158,15 @@ def jaw_study(
     offsets=STUDY_OFFSETS_PX,
     changes_mm=JAW_CHANGES_MM,
     yaws_deg=JAW_YAWS_DEG,
+    true_pose: bool = False,
 ) -> list[dict]:
     """Known jaw changes and head turns on the 3-D head, against the untouched frontal capture.
 
     Every capture is rendered at ``offsets`` (framings) and the readings averaged, millimetres
     put on the reference capture's person scale (as :func:`head3d.capture_geometry_study`).
+    ``true_pose``: every capture read in the frame of the head's true pose
+    (:func:`head3d.measure_3d_true_pose`), which separates what the pose estimate adds from
+    what the outline itself does.
 
     Returns
     -------
@@ -168,7 +177,7 @@ def jaw_study(
     """
     head = sample_head() if head is None else head
     base = Capture() if base is None else base
-    reference = _readings(head, base, offsets)
+    reference = _readings(head, base, offsets, true_pose)
     if not reference:
         raise ValueError("the reference capture is rejected")
     person = float(np.mean([m[PERSON_SCALE_METRIC] for m in reference]))
@@ -176,7 +185,7 @@ def jaw_study(
     rows = []
     for side in ("left", "right"):
         for size in changes_mm:
-            values = _readings(head.deformed(jaw_in_mm={side: size}), base, offsets)
+            values = _readings(head.deformed(jaw_in_mm={side: size}), base, offsets, true_pose)
             mean = _mean(values, person) if values else dict.fromkeys(JAW_METRICS, np.nan)
             rows.append(
                 {
@@ -189,7 +198,7 @@ def jaw_study(
                 }
             )
     for yaw in yaws_deg:
-        values = _readings(head, replace(base, yaw_deg=yaw), offsets)
+        values = _readings(head, replace(base, yaw_deg=yaw), offsets, true_pose)
         mean = _mean(values, person) if values else dict.fromkeys(JAW_METRICS, np.nan)
         rows.append(
             {
