@@ -267,28 +267,6 @@ def test_measure_json_on_a_profile(tmp_path):
     assert record["reasons"][0].startswith("not a profile")
 
 
-def test_auto_view_names_why_a_profile_was_not_read():
-    """With ``view="auto"``, a profile before a busy background is one rejected line that
-    says why it was not read as a profile, not only that no front face was found; a photo
-    with no person in it keeps the front reading's reason alone."""
-    from tracker.pipeline import measure_any_pixels
-    from tracker.validation.profile import (
-        busy_background,
-        profile_capture,
-        profile_head,
-        render_profile,
-    )
-
-    head = profile_head()
-    side = render_profile(head, profile_capture(yaw_deg=90.0))
-    result = measure_any_pixels(busy_background(side, head.background_rgb), view="auto")
-    assert result.status == "rejected" and len(result.reasons) == 1
-    assert "; as a profile: busy background" in result.reasons[0]
-    plain = np.full_like(side, 128)
-    result = measure_any_pixels(plain, view="auto")
-    assert result.reasons == ("no face found",)
-
-
 def test_library_keeps_profiles_apart_by_side(tmp_path):
     """Imported with --view auto, two profile renders are stored as profiles of the subject's
     right and left side with their outlines; remeasure recomputes the same values from the

@@ -339,11 +339,6 @@ def measure_profile_pixels(
     )
 
 
-# a profile reading refused with these found no profile at all (no person, an outline that
-# is not one): the front reading's reason stands alone
-_NOT_A_PROFILE_CODES = frozenset({ReasonCode.NO_FACE, ReasonCode.NOT_A_PROFILE})
-
-
 def measure_any_pixels(
     pixels: np.ndarray,
     *,
@@ -360,10 +355,7 @@ def measure_any_pixels(
     profile is refused as "a profile photo, not a front one". "profile":
     :func:`measure_profile_pixels`. "auto": a front photo when Face Mesh finds a face turned
     less than ``profile_min_yaw_deg``; otherwise a profile when the silhouette is one, and
-    the front measurement's own result (no face, head turned) when it is not; when a
-    person's outline was found but could not be read as a profile, "auto" adds why to the
-    front result's reason in the same line ("no face found; as a profile: busy background:
-    ...").
+    the front measurement's own result (no face, head turned) when it is not.
 
     Raises
     ------
@@ -383,20 +375,7 @@ def measure_any_pixels(
         pixels, file=file, camera=camera, check_front=False, settings=settings
     )
     if side.measurement is None:
-        # not a profile either: the front photo's own reasons, and with "auto", what stopped
-        # its reading as a profile when a person's outline was found (a profile before a busy
-        # background, blurred, its neck hidden) rather than "no face found" alone
-        told = side.reasons[0] if side.reasons else None
-        if view == "auto" and told is not None and told.code not in _NOT_A_PROFILE_CODES:
-            return replace(
-                result,
-                reasons=tuple(
-                    Reason(reason.code, f"{reason}; as a profile: {told}")
-                    for reason in result.reasons[:1]
-                )
-                + result.reasons[1:],
-            )
-        return result
+        return result  # not a profile either: the front photo's own reasons
     if view == "auto":
         return side
     return replace(
