@@ -791,6 +791,18 @@ def measure_2d(pixels: np.ndarray, focal_length_px: float) -> dict[str, float] |
     return {k: float(v) for k, v in values.items()}
 
 
+def _measured(pixels: np.ndarray, focal_length_px: float):
+    """The pipeline's result for a render, told its focal length (as from EXIF; the principal
+    point at the image centre); None when the image is rejected."""
+    from tracker.pipeline import measure_pixels
+    from tracker.types import Camera
+
+    height, width = pixels.shape[:2]
+    f35 = focal_length_px * FULL_FRAME_DIAGONAL_MM / math.hypot(width, height)
+    result = measure_pixels(pixels, camera=Camera(focal_length_px, f35, "exif-35mm"))
+    return result if result.status == "ok" else None
+
+
 def measure_3d(
     pixels: np.ndarray, focal_length_px: float, *, with_distance: bool = False
 ) -> dict[str, float] | None:
@@ -799,13 +811,8 @@ def measure_3d(
     ``pitch_deg``, ``roll_deg``), with ``with_distance`` also the camera's distance measured
     from the iris (``camera_distance_mm``, not a metric: pop it before rescaling). None when
     the image is rejected."""
-    from tracker.pipeline import measure_pixels
-    from tracker.types import Camera
-
-    height, width = pixels.shape[:2]
-    f35 = focal_length_px * FULL_FRAME_DIAGONAL_MM / math.hypot(width, height)
-    result = measure_pixels(pixels, camera=Camera(focal_length_px, f35, "exif-35mm"))
-    if result.status != "ok":
+    result = _measured(pixels, focal_length_px)
+    if result is None:
         return None
     assert result.measurement is not None and result.quality is not None  # "ok"
     metrics = dict(result.measurement.metrics)
@@ -825,14 +832,11 @@ def measure_3d_true_pose(rendered: Rendered) -> dict[str, float] | None:
     of the pose. ``yaw_deg`` ... are the true frame's. None when the image is rejected."""
     from tracker.metrics import geometry
     from tracker.metrics.frame import FaceFrame
-    from tracker.pipeline import measure_pixels
-    from tracker.types import Camera
 
     pixels, f = rendered.pixels, rendered.focal_length_px
     height, width = pixels.shape[:2]
-    f35 = f * FULL_FRAME_DIAGONAL_MM / math.hypot(width, height)
-    result = measure_pixels(pixels, camera=Camera(f, f35, "exif-35mm"))
-    if result.status != "ok":
+    result = _measured(pixels, f)
+    if result is None:
         return None
     assert result.refined_points_px is not None and result.measurement is not None  # "ok"
     assert result.landmarks is not None  # "ok"
