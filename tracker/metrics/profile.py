@@ -24,11 +24,15 @@ A profile photo is measured from the person's outline. The steps, each a pure fu
    the submental line meets the face line (nasion -> pogonion).
 4. :func:`profile_metrics` -- the angles and ratios (no scale needed):
 
-   * ``cervicomental_angle_deg``: between the *submental line* (a total-least-squares line
-     through the contour from 50 % to 90 % of the way from the pogonion to the cervical
-     point, past the chin's curve) and the
-     *neck line* (fitted through the contour from 25 % to 100 % of the pogonion-cervical
-     contour length below the cervical point). About 105-120 deg in young adults; larger is a less defined
+   * ``cervicomental_angle_deg``: between the *submental line* and the *neck line* of the
+     chin-neck outline modelled as two straight lines joined by a circular arc
+     (:func:`fit_chin_neck`), fitted to the contour from 50 % of the way from the pogonion
+     to the cervical point (past the chin's curve) down to 0.75 pogonion-cervical contour
+     lengths below the cervical point. Total-least-squares lines through the submental
+     window (50-90 % of the way) and the neck window (25-100 % of that length below the
+     cervical point) start the fit. A rounded corner (soft tissue under the chin) leaves
+     the lines those of the straight parts, where lines fitted near the corner would bend
+     towards each other. About 105-120 deg in young adults; larger is a less defined
      chin-neck angle.
    * ``profile_jaw_angle_deg``: between the chord pogonion -> cervical point (the chin and
      the lower border of the jaw as the silhouette shows them) and the neck line; fullness
@@ -78,6 +82,20 @@ LANDMARKS = (
 SUBMENTAL_WINDOW = (0.5, 0.9)  # of the contour from the pogonion to the cervical point
 NECK_WINDOW = (0.25, 1.0)  # of that contour's length, below the cervical point
 SUBNASALE_WINDOW = (0.0, 0.4)  # of the contour from the nose tip to the pogonion
+# the chin-neck corner's fit (:func:`fit_chin_neck`): the arc's radius starts from these
+# fractions of the pogonion-cervical contour length (the best fit is kept) and stays under the
+# last; residuals beyond this fraction of that length count less (soft L1: the outline's
+# own small steps and the pixels' noise do not pull the lines)
+CORNER_START_RADII = (0.01, 0.1, 0.2, 0.35, 0.5)
+CORNER_MAX_RADIUS = 0.8
+CORNER_ROBUST_SCALE = 0.005
+CORNER_FIT_POINTS = 600  # at most this many contour points enter the fit (evenly taken)
+# the fit runs down the neck this far below the cervical point (of the pogonion-cervical
+# contour length): seen from a phone at 33-50 cm level with the chin, a neck's outline bends
+# slightly as it goes below the camera's level, and the stretch read moves down with the
+# cervical point when the submental line turns; over 0.6-0.75 of the length a known 5 deg
+# change reads 4.93-5.09 deg at 33-50 cm on the 3-D head, over 1.0 up to 5.50
+CORNER_NECK_REACH = 0.75
 MIN_SUBJECT_STEP = 12.0  # grey levels: a fainter colour step from the background is no subject
 CHAIN_SAMPLES = 4000  # the chain is resampled to this many points, equally spaced
 
@@ -477,6 +495,137 @@ def _fit_line(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return centre, vt[0]
 
 
+@dataclass(frozen=True)
+class ChinNeck:
+    """The chin-neck outline as two straight lines joined by a circular arc (see
+    :func:`fit_chin_neck`): ``corner`` where the lines meet, ``submental`` the submental
+    line's unit direction (from the corner towards the chin), ``neck`` the neck line's (from
+    the corner down the neck), ``radius`` the arc's (the chain's unit; 0 for a sharp angle),
+    ``rms`` the fit's root-mean-square distance from the outline."""
+
+    corner: np.ndarray
+    submental: np.ndarray
+    neck: np.ndarray
+    radius: float
+    rms: float
+
+    @property
+    def tangent_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where the arc meets the submental line and the neck line."""
+        reach = _tangent_reach(self.submental, self.neck, self.radius)
+        return self.corner + reach * self.submental, self.corner + reach * self.neck
+
+
+def _unit(angle: float) -> np.ndarray:
+    return np.array([math.cos(angle), math.sin(angle)])
+
+
+def _tangent_reach(a: np.ndarray, b: np.ndarray, radius: float) -> float:
+    """How far from the corner of the unit directions ``a`` and ``b`` a circle of ``radius``
+    tangent to both touches them."""
+    half = 0.5 * math.acos(float(np.clip(a @ b, -1.0, 1.0)))
+    return radius / math.tan(half) if half > 1e-9 else math.inf
+
+
+def _corner_distances(params: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(K,) each point's distance from the rounded corner ``params`` = (corner x, corner y,
+    angle of the submental direction, angle of the neck direction, radius): the two rays
+    from their tangent points outwards and the arc between them, inside the angle."""
+    corner = params[:2]
+    a, b, radius = _unit(params[2]), _unit(params[3]), float(params[4])
+    reach = _tangent_reach(a, b, radius)
+    rel = points - corner
+    cross_a = np.abs(rel[:, 0] * a[1] - rel[:, 1] * a[0])
+    cross_b = np.abs(rel[:, 0] * b[1] - rel[:, 1] * b[0])
+    on_a = np.where(rel @ a >= reach, cross_a, np.inf)
+    on_b = np.where(rel @ b >= reach, cross_b, np.inf)
+    bisector = a + b
+    norm = float(np.hypot(*bisector))
+    if radius <= 0 or norm < 1e-9 or not math.isfinite(reach):
+        best = np.minimum(on_a, on_b)
+        return np.where(np.isfinite(best), best, np.hypot(rel[:, 0], rel[:, 1]))
+    centre = corner + bisector / norm * math.hypot(radius, reach)
+    t_a, t_b = corner + reach * a - centre, corner + reach * b - centre
+    from_centre = points - centre
+
+    def cross(u, v):
+        return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+    turn = math.copysign(1.0, float(cross(t_a, t_b)))
+    inside = (turn * cross(t_a[None], from_centre) >= 0) & (
+        turn * cross(from_centre, t_b[None]) >= 0
+    )
+    on_arc = np.where(
+        inside, np.abs(np.hypot(from_centre[:, 0], from_centre[:, 1]) - radius), np.inf
+    )
+    best = np.minimum(np.minimum(on_a, on_b), on_arc)
+    ends = np.minimum(
+        np.linalg.norm(points - (corner + reach * a), axis=1),
+        np.linalg.norm(points - (corner + reach * b), axis=1),
+    )
+    return np.where(np.isfinite(best), best, ends)
+
+
+def fit_chin_neck(
+    points: np.ndarray, submental: np.ndarray, neck: np.ndarray, corner: np.ndarray, length: float
+) -> ChinNeck:
+    """Fit two straight lines joined by a circular arc to the chin-neck outline.
+
+    A neck seldom meets the submental surface in a sharp angle: the skin rounds the corner,
+    more with soft tissue under the chin. Lines fitted to windows of the outline near the
+    corner bend towards each other by an amount that depends on the rounding and on where
+    the deepest point falls on it. The model here -- the submental line, the neck line and a
+    circle tangent to both inside the angle -- is the shape of a rounded corner by
+    construction: its lines are those of the straight parts whatever the radius (0 for a
+    sharp angle), and the cervicomental angle is the angle between them.
+
+    Parameters
+    ----------
+    points : (K, 2) the outline from the submental line's straight part to the neck's, in
+        order.
+    submental, neck : starting unit directions (towards the chin; down the neck).
+    corner : starting point where the lines meet.
+    length : the pogonion-cervical contour length (sets the radius' range and the robust
+        scale).
+
+    Returns
+    -------
+    ChinNeck
+        The best of the fits started at the radii ``CORNER_START_RADII`` x ``length``
+        (scipy.optimize.least_squares, soft L1 loss).
+    """
+    from scipy.optimize import least_squares
+
+    step = max(1, int(math.ceil(len(points) / CORNER_FIT_POINTS)))
+    pts = np.asarray(points, dtype=np.float64)[::step]
+    angles = [math.atan2(submental[1], submental[0]), math.atan2(neck[1], neck[0])]
+    lower = [-np.inf, -np.inf, -np.inf, -np.inf, 0.0]
+    upper = [np.inf, np.inf, np.inf, np.inf, CORNER_MAX_RADIUS * length]
+    best = None
+    for start in CORNER_START_RADII:
+        x0 = np.array([corner[0], corner[1], *angles, start * length])
+        fit = least_squares(
+            _corner_distances,
+            x0,
+            bounds=(lower, upper),
+            args=(pts,),
+            loss="soft_l1",
+            f_scale=CORNER_ROBUST_SCALE * length,
+        )
+        if best is None or fit.cost < best.cost:
+            best = fit
+    assert best is not None
+    params = best.x
+    residuals = _corner_distances(params, pts)
+    return ChinNeck(
+        corner=params[:2].copy(),
+        submental=_unit(params[2]),
+        neck=_unit(params[3]),
+        radius=float(params[4]),
+        rms=float(np.sqrt(np.mean(residuals**2))),
+    )
+
+
 def _angle_deg(u: np.ndarray, v: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(u @ v / (np.hypot(*u) * np.hypot(*v)), -1, 1))))
 
@@ -525,6 +674,18 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
         u_sub = -u_sub
     if u_neck @ (neck[-1] - neck[0]) < 0:
         u_neck = -u_neck
+    # the windows' lines start the fit of the rounded corner, over the outline from the
+    # submental window's start to the neck window's end
+    length = s[c] - s[p]
+    span = (s >= s[p] + SUBMENTAL_WINDOW[0] * length) & (s <= s[c] + CORNER_NECK_REACH * length)
+    corner = fit_chin_neck(
+        chain[span], u_sub, u_neck, _intersection(centre_s, u_sub, centre_n, u_neck), length
+    )
+    u_sub, u_neck = corner.submental, corner.neck
+    if u_sub @ (chain[p] - corner.corner) < 0:
+        u_sub = -u_sub
+    if u_neck @ (neck[-1] - corner.corner) < 0:
+        u_neck = -u_neck
     values = {
         "cervicomental_angle_deg": _angle_deg(u_sub, u_neck),
         "profile_jaw_angle_deg": _angle_deg(chain[p] - chain[c], u_neck),
@@ -540,11 +701,20 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
     face_line = pg - na
     values["face_line_tilt_deg"] = float(np.degrees(np.arctan2(face_line[0], face_line[1])))
 
-    def segment(points, centre, u):
-        t = (points - centre) @ u
-        return (tuple(centre + t.min() * u), tuple(centre + t.max() * u))
-
-    lines = {"submental": segment(sub, centre_s, u_sub), "neck": segment(neck, centre_n, u_neck)}
+    # the straight parts: from the arc's ends out to the fitted outline's ends
+    ends = chain[span][[0, -1]]
+    reach = _tangent_reach(u_sub, u_neck, corner.radius)
+    start_sub, start_neck = corner.corner + reach * u_sub, corner.corner + reach * u_neck
+    lines = {
+        "submental": (
+            tuple(start_sub),
+            tuple(corner.corner + float((ends[0] - corner.corner) @ u_sub) * u_sub),
+        ),
+        "neck": (
+            tuple(start_neck),
+            tuple(corner.corner + float((ends[1] - corner.corner) @ u_neck) * u_neck),
+        ),
+    }
     return values, lines
 
 

@@ -64,12 +64,45 @@ def _in_polygon(x: np.ndarray, y: np.ndarray, polygon: np.ndarray) -> np.ndarray
     return inside.reshape(x.shape)
 
 
-@lru_cache(maxsize=8)
+def _rounded(
+    z: np.ndarray,
+    below: np.ndarray,
+    z_neck_at_menton: np.ndarray,
+    z_menton: float,
+    rise: float,
+    neck_slope: float,
+    radius_mm: float,
+) -> np.ndarray:
+    """The depth ``z`` with the chin-neck corner rounded: in each texel's profile plane
+    (``below`` mm below the menton, depth), the submental line z_menton + below / rise and
+    the neck line z_neck_at_menton - below * neck_slope meet at a corner, and a circle of
+    ``radius_mm`` tangent to both, inside the angle (in front of the corner), replaces the
+    corner between its two tangent points."""
+    up_submental = np.array([1.0, 1.0 / rise]) / math.hypot(1.0, 1.0 / rise)
+    down_neck = np.array([-1.0, neck_slope]) / math.hypot(1.0, neck_slope)
+    half = 0.5 * math.acos(float(up_submental @ down_neck))
+    reach = radius_mm / math.tan(half)
+    bisector = (up_submental + down_neck) / np.linalg.norm(up_submental + down_neck)
+    # the corner per texel (the neck's front recedes towards the sides)
+    below_corner = (z_neck_at_menton - z_menton) / (1.0 / rise + neck_slope)
+    z_corner = z_menton + below_corner / rise
+    to_centre = radius_mm / math.sin(half)
+    below_centre = below_corner + bisector[0] * to_centre
+    z_centre = z_corner + bisector[1] * to_centre
+    upper = below_corner + up_submental[0] * reach
+    lower = below_corner + down_neck[0] * reach
+    on_arc = (below >= lower) & (below <= upper)
+    arc = z_centre - np.sqrt(np.clip(radius_mm**2 - (below - below_centre) ** 2, 0.0, None))
+    return np.where(on_arc, np.maximum(z, arc), z)
+
+
+@lru_cache(maxsize=16)
 def profile_head(
     submental_deg: float = SUBMENTAL_DEG,
     neck_tilt_deg: float = NECK_TILT_DEG,
     *,
     neck_shade: float = 1.0,
+    corner_radius_mm: float = 0.0,
 ) -> Head:
     """The sample head with a submental surface and a tilting neck (see the module docstring).
 
@@ -80,11 +113,15 @@ def profile_head(
     neck_tilt_deg : the neck front's forward lean going down (deg from the vertical).
     neck_shade : the neck's texture darkened by this (1.0: lit like the face; the front
         view's studies use head3d.NECK_SHADE). The geometry, and so the truth, is the same.
+    corner_radius_mm : the chin-neck corner rounded by a circle of this radius in every
+        profile plane (soft tissue under the chin; 0: a sharp angle). The two surfaces, and
+        so the cervicomental angle of their lines, are unchanged.
 
     Returns
     -------
     Head
-        ``changes["submental_deg"]`` and ``changes["neck_tilt_deg"]`` record the geometry.
+        ``changes["submental_deg"]``, ``changes["neck_tilt_deg"]`` and
+        ``changes["corner_radius_mm"]`` record the geometry.
     """
     # the neck lit like the face by default: in the front view's shade (head3d.NECK_SHADE,
     # 60 %) the skin under the chin comes within 10-20 grey levels of the background, the
@@ -110,10 +147,17 @@ def profile_head(
         - below * math.tan(math.radians(neck_tilt_deg))
         - NECK_DEPTH_MM * (x / NECK_HALF_WIDTH_MM) ** 2
     )
-    points[..., 2] = np.where(neck, np.maximum(z_sub, z_neck), points[..., 2])
+    surface = np.maximum(z_sub, z_neck)
+    if corner_radius_mm > 0:
+        slope = math.tan(math.radians(neck_tilt_deg))
+        surface = _rounded(
+            surface, below, z_neck + below * slope, z_m, rise, slope, corner_radius_mm
+        )
+    points[..., 2] = np.where(neck, surface, points[..., 2])
     changes = {k: dict(v) for k, v in base.changes.items()}
     changes["submental_deg"] = {"midline": float(submental_deg)}
     changes["neck_tilt_deg"] = {"midline": float(neck_tilt_deg)}
+    changes["corner_radius_mm"] = {"midline": float(corner_radius_mm)}
     head = replace(base, points_mm=points.astype(np.float32), changes=changes)
     head.points_mm.setflags(write=False)
     return head
@@ -259,6 +303,63 @@ def profile_change_study(
     return rows
 
 
+# the rounding study: chin-neck corners rounded by these radii, on chin-neck shapes
+# (submental rise, neck tilt; deg) of cervicomental angles 98-115 deg by construction
+ROUNDING_RADII_MM = (0.0, 10.0, 20.0)
+ROUNDING_SHAPES_DEG = ((25.0, 5.0), (35.0, 10.0), (20.0, 12.0))
+
+
+def profile_rounding_study(
+    *,
+    radii_mm: tuple[float, ...] = ROUNDING_RADII_MM,
+    shapes_deg: tuple[tuple[float, float], ...] = ROUNDING_SHAPES_DEG,
+    change_deg: float = 5.0,
+    yaws_deg: tuple[float, ...] = (90.0, -90.0),
+) -> list[dict]:
+    """The known tightening on chin-neck corners rounded like a real neck's.
+
+    Each shape (submental rise, neck tilt) is built with its corner rounded by each radius
+    (:func:`profile_head` ``corner_radius_mm``), before and after the submental surface turns
+    by ``change_deg`` about the menton, and rendered from both sides. The design is known by
+    construction: the cervicomental angle of the two surfaces' lines is 90 + rise - tilt
+    and the change is ``-change_deg``, whatever the radius.
+
+    Returns
+    -------
+    list of dict
+        One row per radius, shape and side: ``radius_mm``, ``submental_deg``,
+        ``neck_tilt_deg``, ``yaw_deg``, ``design_deg`` (before), ``design_change_deg``,
+        ``before_deg``, ``after_deg``, ``measured_change_deg`` and the statuses.
+    """
+    rows = []
+    for radius in radii_mm:
+        for submental, tilt in shapes_deg:
+            before = profile_head(submental, tilt, corner_radius_mm=radius)
+            after = profile_head(submental - change_deg, tilt, corner_radius_mm=radius)
+            for yaw in yaws_deg:
+                capture = profile_capture(yaw_deg=yaw)
+                a = measure_render(render_profile(before, capture))
+                b = measure_render(render_profile(after, capture))
+                key = "cervicomental_angle_deg"
+                ma, mb = _read(a).get(key, math.nan), _read(b).get(key, math.nan)
+                rows.append(
+                    {
+                        "radius_mm": float(radius),
+                        "submental_deg": float(submental),
+                        "neck_tilt_deg": float(tilt),
+                        "yaw_deg": float(yaw),
+                        "design_deg": 90.0 + submental - tilt,
+                        "design_change_deg": -float(change_deg),
+                        "before_deg": ma,
+                        "after_deg": mb,
+                        "measured_change_deg": mb - ma,
+                        "status_before": a.status,
+                        "status_after": b.status,
+                    }
+                )
+    return rows
+
+
 def random_profile_capture(rng: np.random.Generator, side: str = "right") -> Capture:
     """A hand-held profile capture: yaw within 5 deg of the profile, pitch and roll +/-5 deg,
     distance 33-50 cm, light +/-15 %, colour cast +/-4 %, noise SD 1-2.5, JPEG 80-95."""
@@ -377,8 +478,9 @@ def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
 
 def run_profile_study(*, quick: bool = False, progress=None) -> dict:
     """The whole profile validation: both sides, a known 5 deg change at both sides (and,
-    in full, at 33 and 50 cm), the noise over random profile selfies (30; quick: 6) and the
-    refusals. Returns the studies' rows and a summary (see :func:`profile_summary`)."""
+    in full, at 33 and 50 cm), the same change on rounded chin-neck corners (in full, three
+    radii and three shapes, both sides; quick: 20 mm, one shape), the noise over random
+    profile selfies (30; quick: 6) and the refusals. Returns the studies' rows and a summary (see :func:`profile_summary`)."""
     say = progress or (lambda message: None)
     say("3-D head in profile: sides, a known chin-neck change, selfie noise, refusals")
     captures = [profile_capture(yaw_deg=90.0), profile_capture(yaw_deg=-90.0)]
@@ -391,6 +493,10 @@ def run_profile_study(*, quick: bool = False, progress=None) -> dict:
     out: dict = {
         "sides": profile_sides_study(),
         "change": profile_change_study(captures=tuple(captures)),
+        "rounding": profile_rounding_study(
+            radii_mm=(20.0,) if quick else ROUNDING_RADII_MM,
+            shapes_deg=ROUNDING_SHAPES_DEG[:1] if quick else ROUNDING_SHAPES_DEG,
+        ),
         "noise": profile_noise_study(6 if quick else 30),
         "refusals": profile_refusal_study(),
     }
@@ -427,7 +533,27 @@ def profile_summary(study: dict) -> dict[str, float]:
         )
     )
     summary["refused"] = float(sum(r["status"] == "rejected" for r in study["refusals"]))
+    rounding = study.get("rounding") or []
+    if rounding:
+        summary.update(rounding_summary(rounding))
     return summary
+
+
+def rounding_summary(rows: list[dict]) -> dict[str, float]:
+    """The figures of :func:`profile_rounding_study`: the measured change's range (the
+    design's is ``rounding_design_change_deg``), the largest error of the angle against the
+    design (before the change), the renders read and their count, and the largest radius."""
+    changes = np.array([r["measured_change_deg"] for r in rows], dtype=np.float64)
+    errors = np.array([r["before_deg"] - r["design_deg"] for r in rows], dtype=np.float64)
+    return {
+        "rounding_design_change_deg": float(rows[0]["design_change_deg"]),
+        "rounding_change_min_deg": float(np.nanmin(changes)),
+        "rounding_change_max_deg": float(np.nanmax(changes)),
+        "rounding_error_max_deg": float(np.nanmax(np.abs(errors))),
+        "rounding_read": float(np.isfinite(changes).sum()),
+        "rounding_pairs": float(len(rows)),
+        "rounding_radius_max_mm": float(max(r["radius_mm"] for r in rows)),
+    }
 
 
 def profile_markdown(study: dict) -> str:
@@ -449,6 +575,15 @@ def profile_markdown(study: dict) -> str:
         f"on the silhouette): read | {s['known_change_min_deg']:.2f} to "
         f"{s['known_change_max_deg']:.2f} deg over {len(study['change'])} captures |",
     ]
+    if "rounding_pairs" in s:
+        lines.append(
+            f"| the same tightening ({-s['rounding_design_change_deg']:.0f} deg by design) on "
+            f"chin-neck corners rounded up to {s['rounding_radius_max_mm']:.0f} mm, "
+            "shapes of 98-115 deg, both sides: read | "
+            f"{s['rounding_change_min_deg']:.2f} to {s['rounding_change_max_deg']:.2f} deg "
+            f"({s['rounding_read']:.0f} of {s['rounding_pairs']:.0f} pairs read); angle within "
+            f"{s['rounding_error_max_deg']:.2f} deg of the design |"
+        )
     for key in PROFILE_METRICS:
         unit = "%" if key.endswith("_pct") else "deg"
         lines.append(
