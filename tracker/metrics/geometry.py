@@ -22,7 +22,9 @@ from tracker.metrics.frame import FaceFrame
 # 2026.11.30-jaw: the jaw outline found in the image (tracker.metrics.jaw); jaw contour
 # distances, jowl and the jaw contour angle on it, NaN when refused; the jaw angle and the
 # lower face width stay on Face Mesh's own jaw lines.
-ALGORITHM_VERSION = "2026.11.30-jaw"
+# 2026.11.30-cma: the cervicomental angle between the lines of the chin-neck outline fitted
+# as two lines joined by a circular arc (tracker.metrics.profile.fit_chin_neck).
+ALGORITHM_VERSION = "2026.11.30-cma"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
 JAW_CONTOUR_HEIGHTS_MM = (55, 75)

@@ -509,12 +509,6 @@ class ChinNeck:
     radius: float
     rms: float
 
-    @property
-    def tangent_points(self) -> tuple[np.ndarray, np.ndarray]:
-        """Where the arc meets the submental line and the neck line."""
-        reach = _tangent_reach(self.submental, self.neck, self.radius)
-        return self.corner + reach * self.submental, self.corner + reach * self.neck
-
 
 def _unit(angle: float) -> np.ndarray:
     return np.array([math.cos(angle), math.sin(angle)])
