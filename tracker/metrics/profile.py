@@ -500,14 +500,13 @@ class ChinNeck:
     """The chin-neck outline as two straight lines joined by a circular arc (see
     :func:`fit_chin_neck`): ``corner`` where the lines meet, ``submental`` the submental
     line's unit direction (from the corner towards the chin), ``neck`` the neck line's (from
-    the corner down the neck), ``radius`` the arc's (the chain's unit; 0 for a sharp angle),
-    ``rms`` the fit's root-mean-square distance from the outline."""
+    the corner down the neck), ``radius`` the arc's (the chain's unit; 0 for a sharp
+    angle)."""
 
     corner: np.ndarray
     submental: np.ndarray
     neck: np.ndarray
     radius: float
-    rms: float
 
 
 def _unit(angle: float) -> np.ndarray:
@@ -610,13 +609,11 @@ def fit_chin_neck(
             best = fit
     assert best is not None
     params = best.x
-    residuals = _corner_distances(params, pts)
     return ChinNeck(
         corner=params[:2].copy(),
         submental=_unit(params[2]),
         neck=_unit(params[3]),
         radius=float(params[4]),
-        rms=float(np.sqrt(np.mean(residuals**2))),
     )
 
 
@@ -669,7 +666,7 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
     if u_neck @ (neck[-1] - neck[0]) < 0:
         u_neck = -u_neck
     # the windows' lines start the fit of the rounded corner, over the outline from the
-    # submental window's start to the neck window's end
+    # submental window's start to CORNER_NECK_REACH below the cervical point
     length = s[c] - s[p]
     span = (s >= s[p] + SUBMENTAL_WINDOW[0] * length) & (s <= s[c] + CORNER_NECK_REACH * length)
     corner = fit_chin_neck(
