@@ -27,8 +27,9 @@ plane about the menton: the cervicomental angle changes by exactly the change of
 ``submental_deg`` (the neck line is unchanged).
 
 The studies: :func:`profile_sides_study` (both profiles, the side read right),
-:func:`profile_change_study` (a known 5 deg change), :func:`profile_noise_study` (selfie
-nuisances around the profile) and :func:`profile_refusal_study` (a front render given as a
+:func:`profile_change_study` (a known 5 deg change), :func:`profile_rounding_study` (the
+same change on chin-neck corners rounded by up to 20 mm, three shapes),
+:func:`profile_noise_study` (selfie nuisances around the profile) and :func:`profile_refusal_study` (a front render given as a
 profile, a profile before a busy background, blurred, badly exposed, cut under the chin,
 with a fold under the chin).
 """
