@@ -600,3 +600,33 @@ def test_a_fold_under_the_chin_is_caught(shaded_renders, lit_renders):
     for _, lit in lit_renders.values():
         assert lit.status == "ok"
         assert lit.quality.scores["chin_neck_fold_pct"] < 2.0
+
+
+def test_the_overlay_draws_the_corner_arc_tangent_to_both_lines():
+    """A right-angled corner at (100, 100) whose lines start 40 px from it: the arc drawn is
+    the circle of radius 40 centred at (140, 140), its near half only (the point at 225 deg
+    is drawn, the one at 45 deg is not); a sharp corner (segments from the vertex) draws no
+    arc."""
+    from tracker.overlay import SUBMENTAL_COLOUR, _draw_corner_arc, _Pen
+
+    pen = _Pen((240, 240), 10.0)
+    vertex = np.array([100.0, 100.0])
+    far_sub, far_neck = np.array([220.0, 100.0]), np.array([100.0, 220.0])
+    lines = {
+        "submental": ((140.0, 100.0), (220.0, 100.0)),
+        "neck": ((100.0, 140.0), (100.0, 220.0)),
+    }
+    img = np.zeros((240, 240, 3), np.uint8)
+    _draw_corner_arc(img, vertex, far_sub, far_neck, lines, pen)
+    near = np.round(140.0 - 40.0 / math.sqrt(2.0)).astype(int)
+    far = np.round(140.0 + 40.0 / math.sqrt(2.0)).astype(int)
+    drawn = img[near - 1 : near + 2, near - 1 : near + 2].reshape(-1, 3)
+    assert drawn[:, 1].max() >= 0.8 * SUBMENTAL_COLOUR[1]  # anti-aliased: the line's core
+    assert not img[far - 2 : far + 3, far - 2 : far + 3].any()
+    sharp = np.zeros_like(img)
+    corner = {
+        "submental": ((100.0, 100.0), (220.0, 100.0)),
+        "neck": ((100.0, 100.0), (100.0, 220.0)),
+    }
+    _draw_corner_arc(sharp, vertex, far_sub, far_neck, corner, pen)
+    assert not sharp.any()

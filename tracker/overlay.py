@@ -16,6 +16,7 @@ measured. Left and right are the subject's own ("L", "R").
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import cv2
@@ -437,6 +438,34 @@ SUBMENTAL_COLOUR = (120, 255, 120)
 NECK_COLOUR = (255, 235, 0)
 
 
+def _draw_corner_arc(img, vertex, far_sub, far_neck, lines_px, pen: _Pen) -> None:
+    """The arc that rounds the chin-neck corner (tracker.metrics.profile.fit_chin_neck): each
+    line's drawn segment starts where the arc touches it, so the circle tangent to both lines
+    there follows from the segments alone. Nothing is drawn for a sharp corner."""
+    near_sub = min(
+        (np.asarray(p) for p in lines_px["submental"]), key=lambda p: np.hypot(*(p - vertex))
+    )
+    near_neck = min(
+        (np.asarray(p) for p in lines_px["neck"]), key=lambda p: np.hypot(*(p - vertex))
+    )
+    reach = float(np.hypot(*(near_sub - vertex)))
+    a = (far_sub - vertex) / max(float(np.hypot(*(far_sub - vertex))), 1e-9)
+    b = (far_neck - vertex) / max(float(np.hypot(*(far_neck - vertex))), 1e-9)
+    half = 0.5 * math.acos(float(np.clip(a @ b, -1.0, 1.0)))
+    radius = reach * math.tan(half)
+    if radius < 1.0 or half < 1e-3:
+        return
+    inward = b - float(b @ a) * a
+    centre = near_sub + radius * inward / max(float(np.hypot(*inward)), 1e-9)
+    start = math.atan2(*(near_sub - centre)[::-1])
+    end = math.atan2(*(near_neck - centre)[::-1])
+    sweep = (end - start + math.pi) % (2 * math.pi) - math.pi
+    t = start + np.linspace(0.0, sweep, 32)
+    arc = centre + radius * np.column_stack([np.cos(t), np.sin(t)])
+    points = np.array([_fixed(p) for p in arc], dtype=np.int32)
+    cv2.polylines(img, [points], False, SUBMENTAL_COLOUR, pen.line, cv2.LINE_AA, _SHIFT)
+
+
 def _draw_profile(img: np.ndarray, result: PhotoResult, pen: _Pen):
     """A profile's outline, its landmarks, the submental and neck lines (extended to their
     meeting point) and the chin-neck angle; returns the box the panel should avoid."""
@@ -460,6 +489,7 @@ def _draw_profile(img: np.ndarray, result: PhotoResult, pen: _Pen):
     far_neck = n0 if np.linalg.norm(n0 - vertex) > np.linalg.norm(n1 - vertex) else n1
     _line(img, vertex, far_sub, SUBMENTAL_COLOUR, pen.line)
     _line(img, vertex, far_neck, NECK_COLOUR, pen.line)
+    _draw_corner_arc(img, vertex, far_sub, far_neck, geometry.lines_px, pen)
     metrics = result.measurement.metrics if result.measurement is not None else {}
     value = metrics.get(f"cervicomental_angle_{result.profile_side}_deg")
     if pen.labels:
