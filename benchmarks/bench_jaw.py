@@ -115,12 +115,17 @@ def main() -> None:
         "|" + "---|" * len(head),
     ]
     for r in rows:
-        cells = [r["condition"], *(_f(r[m]) for m in JAW_METRICS), str(r["n"])]
+        cells = [r["condition"], *(_f(r[m]) for m in JAW_METRICS), _n(r)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
-        f"| selfie noise SD ({noise['n']} renders, {noise['refused']} sides refused) | "
+        f"| selfie noise SD ({noise['n']} renders, {noise['refused']} sides refused, "
+        f"{noise['unread']} outline readings unread) | "
         + " | ".join(_f(noise[m], "{:.2f}") for m in JAW_METRICS)
         + " | |",
+        "",
+        "n: framings measured; unread: readings of the outline's metrics left NaN because the "
+        "image did not place the outline where they are read (each change is the mean of the "
+        "framings that read it).",
         "",
         "Against the issue's targets:",
         "",
@@ -146,9 +151,7 @@ def main() -> None:
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
         *(
-            "| "
-            + " | ".join([r["condition"], *(_f(r[m]) for m in JAW_METRICS), str(r["n"])])
-            + " |"
+            "| " + " | ".join([r["condition"], *(_f(r[m]) for m in JAW_METRICS), _n(r)]) + " |"
             for r in exact
         ),
         "",
@@ -169,6 +172,10 @@ def main() -> None:
     ]
     OUT.write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def _n(row: dict) -> str:
+    return f"{row['n']}" + (f", {row['unread']} unread" if row["unread"] else "")
 
 
 if __name__ == "__main__":

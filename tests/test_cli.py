@@ -296,31 +296,51 @@ def test_overlay_is_written_for_measured_photos(run, folder, tmp_path):
 
 def test_overlay_construction_lies_on_the_face(folder):
     """The overlay draws what was measured, mapped from the face frame back into the image:
-    each jaw line passes within 0.25 iris diameters of the refined outline points in the range
-    it was fitted to (the ramus 40-68 mm below the eyes: 132 58 / 361 288; the border 8-26 mm
-    above the chin, before it flattens: 136 150 149 / 365 379 378), and each brow line runs
-    from the iris centre to within 0.1 iris diameters of the refined brow."""
-    result, _ = measure_photo(folder / "astronaut.png")
-    geo = overlay_geometry(result)
-    points = result.refined_points_px[:, :2]
-    iris = result.quality.scores["iris_px"]
+    on the 3-D head, whose outline the image places whole, each jaw line passes within 0.25
+    iris diameters of the refined outline points in the range it was fitted to (the ramus
+    40-68 mm below the eyes: 132 58 / 361 288; the border 8-26 mm above the chin, before it
+    flattens: 136 150 149 / 365 379 378); on the astronaut each brow line runs from the iris
+    centre to within 0.1 iris diameters of the refined brow, and a jaw construction is drawn
+    exactly where its metric was read (her outline is not placed along the whole jaw)."""
+    from tracker.validation.head3d import Capture, _measured, render, sample_head
 
     def distance_to_line(p, a, b):
         direction = (b - a) / np.linalg.norm(b - a)
         return np.abs((p - a) @ np.array([-direction[1], direction[0]]))
 
-    for side, ramus, border, brow, centre in (
-        ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT, ix.BROW_UPPER_RIGHT, ix.IRIS_CENTRE_RIGHT),
-        ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT, ix.BROW_UPPER_LEFT, ix.IRIS_CENTRE_LEFT),
+    rendered = render(sample_head(), Capture())
+    head = _measured(rendered.pixels, rendered.focal_length_px)
+    geo = overlay_geometry(head)
+    points = head.refined_points_px[:, :2]
+    iris = head.quality.scores["iris_px"]
+    for side, ramus, border in (
+        ("right", ix.RAMUS_RIGHT, ix.JAW_BORDER_RIGHT),
+        ("left", ix.RAMUS_LEFT, ix.JAW_BORDER_LEFT),
     ):
         ramus_end, gonion, border_end = geo["jaw"][side]
         fitted_ramus, fitted_border = list(ramus[1:3]), list(border[:3])
         assert distance_to_line(points[fitted_ramus], ramus_end, gonion).max() < 0.25 * iris
         assert distance_to_line(points[fitted_border], gonion, border_end).max() < 0.25 * iris
+        assert set(geo["jaw_contour"][side]) == {55, 75} and side in geo["jowl"]
+
+    result, _ = measure_photo(folder / "astronaut.png")
+    geo = overlay_geometry(result)
+    points = result.refined_points_px[:, :2]
+    iris = result.quality.scores["iris_px"]
+    metrics = result.measurement.metrics
+    for side, brow, centre in (
+        ("right", ix.BROW_UPPER_RIGHT, ix.IRIS_CENTRE_RIGHT),
+        ("left", ix.BROW_UPPER_LEFT, ix.IRIS_CENTRE_LEFT),
+    ):
         start, top = geo["brow"][side]
         assert np.linalg.norm(start - points[centre]) < 1e-6
         curve = points[list(brow)][np.argsort(points[list(brow), 0])]
         assert abs(top[1] - np.interp(top[0], curve[:, 0], curve[:, 1])) < 0.1 * iris
+        read = {h for h in (55, 75) if np.isfinite(metrics[f"jaw_contour_{h}_{side}_mm"])}
+        assert set(geo["jaw_contour"].get(side, {})) == read
+        assert (side in geo["jowl"]) == bool(np.isfinite(metrics[f"jowl_{side}_mm"]))
+        angle = metrics[f"jaw_contour_angle_{side}_deg"]
+        assert (side in geo["jaw"]) == bool(np.isfinite(angle))
 
 
 def test_unexpected_failure_costs_only_that_photo(run, monkeypatch):

@@ -17,7 +17,14 @@ import pytest
 from tracker.landmarks import indices as ix
 from tracker.library.core import _jaw_found
 from tracker.metrics import geometry, registry
-from tracker.metrics.jaw import JAW_OUTLINE, refine_jaw
+from tracker.metrics.jaw import (
+    JAW_OUTLINE,
+    PROFILES_PER_SIDE,
+    _in_runs,
+    _placed,
+    placed_from_scores,
+    refine_jaw,
+)
 from tracker.pipeline import measure_pixels
 from tracker.types import Camera, ReasonCode
 from tracker.validation.head3d import Capture, render, sample_head
@@ -127,15 +134,64 @@ def test_a_side_not_found_has_no_jaw_metrics():
 
 
 def test_remeasure_reads_the_refusal_from_the_stored_scores():
-    """The stored quality scores say which side was found (0 profiles: not found); rows from
-    before the jaw refinement count as found; a mirrored photo swaps the sides."""
+    """The stored quality scores say which side was found (0 profiles: not found) and which
+    of its outline points the image placed (from .. to); rows from before the jaw refinement,
+    or before its points were marked, count as placed; a mirrored photo swaps the sides."""
     rows = [
         json.dumps({"jaw_edge_profiles_left": 0.0, "jaw_edge_profiles_right": 21.0}),
         json.dumps({"iris_px": 40.0}),
         json.dumps({"jaw_edge_profiles_left": 0.0, "jaw_edge_profiles_right": 21.0}),
+        json.dumps(
+            {
+                "jaw_edge_profiles_left": 17.0,
+                "jaw_edge_from_left": 2.0,
+                "jaw_edge_to_left": 9.0,
+                "jaw_edge_profiles_right": 20.0,
+                "jaw_edge_from_right": 0.0,
+                "jaw_edge_to_right": 6.0,
+            }
+        ),
     ]
-    found = _jaw_found(rows, np.array([False, False, True]))
-    assert found.tolist() == [[True, False], [True, True], [False, True]]
+    found = _jaw_found(rows, np.array([False, False, True, False]))
+    assert found.shape == (4, 2, 10)
+    assert found[:3].all(axis=2).tolist() == [[True, False], [True, True], [False, True]]
+    assert (~found[:3]).all(axis=2).tolist() == [[False, True], [False, False], [True, False]]
+    assert found[3, 1].tolist() == [False, False] + [True] * 8
+    assert found[3, 0].tolist() == [True] * 7 + [False] * 3
+
+
+# the synthetic face's outline points per side: 0-3 the ramus (y -30, -45, -60, -75), 4-8 the
+# border (-80.8 .. -104.2), 9 the chin (-110): the contour at 55 mm lies on 1-2, at 75 mm on
+# point 3 itself, the ramus line's heights (40-68) on 0-3, the border's (84-102) on 4-8 and
+# the chin; the jowl needs 3-9
+@pytest.mark.parametrize(
+    ("unplaced", "nan"),
+    [
+        ((0,), {"jaw_contour_angle"}),
+        ((9,), {"jaw_contour_angle", "jowl"}),
+        ((2,), {"jaw_contour_55", "jaw_contour_angle"}),
+        ((3,), {"jaw_contour_75", "jaw_contour_angle", "jowl"}),
+        ((6,), {"jaw_contour_angle", "jowl"}),
+        ((), set()),
+    ],
+    ids=["ramus-top", "chin", "mid-ramus", "corner", "border", "none"],
+)
+def test_a_metric_read_across_an_unplaced_point_is_nan(unplaced, nan):
+    """Left outline points the image did not place: every left metric read across one of them
+    is NaN, every other left metric and every right one equals the fully placed reading
+    exactly."""
+    face = _synthetic_face()
+    full = geometry.jaw_contour_metrics(face, 1.0)
+    placed = np.ones((1, 2, 10), bool)
+    placed[0, 1, list(unplaced)] = False
+    m = geometry.jaw_contour_metrics(face, 1.0, jaw_found=placed)
+    for family in OUTLINE_FAMILIES:
+        left, right = registry.sided(family, "left"), registry.sided(family, "right")
+        assert m[right][0] == full[right][0]
+        if family in nan:
+            assert np.isnan(m[left][0]), family
+        else:
+            assert m[left][0] == full[left][0], family
 
 
 # --- the image edge on synthetic images --------------------------------------------------------
@@ -209,6 +265,106 @@ def test_an_image_moved_sideways_moves_the_outline_by_as_much():
         assert float(move @ move) / move[0] == pytest.approx(2.3, abs=0.1)
 
 
+def test_lone_kept_profiles_are_not_a_stretch_of_outline():
+    """Kept profiles form stretches (one missing profile joins two); a stretch of fewer than
+    three is dropped, whatever its offsets."""
+    keep = np.array([1, 0, 0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1], bool)
+    expected = np.array([0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], bool)
+    assert np.array_equal(_in_runs(keep), expected)
+    assert np.array_equal(_in_runs(np.ones(24, bool)), np.ones(24, bool))
+    assert not _in_runs(np.zeros(24, bool)).any()
+
+
+def _profile_places(points, side):
+    """Arc lengths along the side's outline (to the chin) of its profiles, and of its points."""
+    line = points[list(JAW_OUTLINE[side]) + [ix.CHIN], :2]
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(line, axis=0), axis=1))])
+    return np.linspace(0.0, arc[-1], PROFILES_PER_SIDE + 2)[1:-1], arc, line
+
+
+def _erase_outline(image, line, arc, s_from, s_to, reach_px):
+    """Paint the face's colour over the outline between arc lengths ``s_from`` and ``s_to``,
+    ``reach_px`` either side of it across the outline: no edge is left there."""
+    s = np.linspace(s_from, s_to, 20)
+    at = np.column_stack([np.interp(s, arc, line[:, 0]), np.interp(s, arc, line[:, 1])])
+    tangent = np.gradient(at, axis=0)
+    normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    band = np.vstack([at + reach_px * normal, (at - reach_px * normal)[::-1]])
+    cv2.fillPoly(image, [np.round(band).astype(np.int32)], (200, 160, 135))
+
+
+def test_a_lone_profile_beyond_a_broken_stretch_does_not_set_the_outline():
+    """On the drawn face, the left outline's profiles 2-4 are erased (no edge: a broken
+    stretch, as where a jaw runs into hair) and Face Mesh's top ramus point (323) is put
+    1.5 px further inside than the rest, so that the one profile above the stretch reads the
+    outline 1.5 px further out than the profiles below it: consistent enough to be kept
+    alone. Whether that lone profile has its edge (image A) or not (image B, erased too) then
+    decides nothing: every refined outline point agrees between A and B within 0.05 px (the
+    lone profile would otherwise pull 323 by about 1.5 px)."""
+    image, points = _drawn_face()
+    centre = points[list(ix.RIGID), :2].mean(axis=0)
+    towards = centre - points[323, :2]
+    points[323, :2] += 1.5 * towards / np.linalg.norm(towards)
+    s_prof, arc, line = _profile_places(points, "left")
+    spacing = s_prof[1] - s_prof[0]
+    iris_px = 30.0  # each profile averages +/- 3.6 px along the outline: 0.4 spacing
+    reach = 0.55 * iris_px + 3
+    image_a = image.copy()
+    _erase_outline(image_a, line, arc, s_prof[0] + 0.5 * spacing, s_prof[3] + 0.5 * spacing, reach)
+    image_b = image.copy()
+    _erase_outline(image_b, line, arc, 0.0, s_prof[3] + 0.5 * spacing, reach)
+    a = refine_jaw(image_a, points, iris_px=iris_px)
+    b = refine_jaw(image_b, points, iris_px=iris_px)
+    assert a.found["left"] and b.found["left"]
+    idx = list(JAW_OUTLINE["left"])
+    assert np.abs(a.points_px[idx, :2] - b.points_px[idx, :2]).max() < 0.05
+
+
+def test_outline_points_are_placed_between_kept_profiles_close_together():
+    """Profiles one unit apart at 1..24, outline points at 0, 3, .., 24 and the chin at 25: a
+    point is placed when the kept profiles either side of it are at most 3 apart (two missing
+    bridged), or the nearest kept one beyond the first or last is within 3; the longest
+    stretch of placed points is kept."""
+    s_prof = np.arange(1.0, 25.0)
+    arc = np.array([0.0, 3, 6, 9, 12, 15, 18, 21, 24, 25])
+    keep = np.ones(24, bool)
+    assert _placed(arc, s_prof, keep).all()
+    two_missing = keep.copy()
+    two_missing[[5, 6]] = False  # profiles at 6 and 7: the kept at 5 and 8 are 3 apart
+    assert _placed(arc, s_prof, two_missing).all()
+    four_missing = keep.copy()
+    four_missing[5:9] = False  # profiles at 6-9: the points at 6 and 9 lie in a gap of 5
+    assert _placed(arc, s_prof, four_missing).tolist() == [False] * 4 + [True] * 6
+    top_missing = keep.copy()
+    top_missing[:3] = False  # the first kept profile at 4: the point at 0 is 4 from it
+    assert _placed(arc, s_prof, top_missing).tolist() == [False] + [True] * 9
+    assert not _placed(arc, s_prof, np.zeros(24, bool)).any()
+
+
+def test_a_broken_stretch_at_the_ramus_top_leaves_its_points_unplaced():
+    """The drawn face with the left outline erased from its top down past its fifth profile:
+    the left side is still found, its outline points from the ramus's top into the erased
+    stretch are not placed, the rest are (one stretch, down to the chin), the right side's all
+    are; the quality scores give the same mask back."""
+    image, points = _drawn_face()
+    s_prof, arc, line = _profile_places(points, "left")
+    spacing = s_prof[1] - s_prof[0]
+    iris_px = 30.0
+    _erase_outline(image, line, arc, 0.0, s_prof[4] + 0.5 * spacing, 0.55 * iris_px + 3)
+    refined = refine_jaw(image, points, iris_px=iris_px)
+    assert refined.found == {"right": True, "left": True}
+    placed = refined.placed["left"]
+    first = int(np.argmax(placed))
+    gap_end = s_prof[5]  # the first profile below the erased stretch
+    assert first > 0 and placed[first:].all()
+    assert (arc[:first] < gap_end - 3.0 * spacing).all()
+    assert refined.placed["right"].all()
+    scores = refined.evidence()
+    for side in ("left", "right"):
+        assert placed_from_scores(scores, side).tolist() == refined.placed[side].tolist()
+
+
 # --- the 3-D head: refusals ---------------------------------------------------------------------
 
 
@@ -280,8 +436,10 @@ def test_known_jaw_changes_read_close_to_their_size(study):
     (its nose and cheek points by 0.1-0.6 mm), which turns the fitted pose by 0.2-0.45 deg;
     read with the head's true pose, 0.90-1.15: the test below). The lower face width, on Face Mesh's own
     jaw corners, follows only 0.25-0.7 of it (0.39-0.53, measured): why the outline is found
-    in the image."""
+    in the image. Every change is read in all three framings (the image places the whole
+    outline)."""
     figures = summarise(study)
+    assert all(r["unread"] == 0 for r in study if r["kind"] == "jaw_in")
     assert 0.55 <= figures["ratio_min"] and figures["ratio_max"] <= 1.1
     assert 0.25 <= figures["width_ratio_min"] and figures["width_ratio_max"] <= 0.7
 
@@ -298,26 +456,29 @@ def test_the_untouched_side_and_the_angles_hardly_move(study):
 def test_head_turns_move_the_contour_by_about_a_millimetre(study):
     """Yaw +/-4 and +/-8 deg, as measured in one photo: every side found; contour distances
     move <= 0.9 mm at +/-4 (measured 0.70) and <= 1.8 mm at +/-8 (1.51), the jowl <= 1.3 mm
-    (1.00) and <= 1.6 mm (1.29), the outline's angle <= 2.5 deg (2.05) and <= 8.0 deg (7.20:
-    at +8 deg the edge along the left ramus jumps to a crease of the turned-away cheek).
+    (1.00) and <= 1.6 mm (1.29), the outline's angle <= 2.5 deg (2.05) and <= 9.5 deg (8.52:
+    at +8 deg the edge along the left ramus jumps to a crease of the turned-away cheek; in
+    one of the three framings the outline's top is not placed and the angle is not read,
+    the two others read the crease). Every change at +/-4 deg is read in all three framings.
     The issue's targets (0.3 mm, 0.5 deg) are not reached in one photo; the trend reads these
     metrics at the person's usual capture (tests/test_levers.py, the README)."""
     figures = summarise(study)
     assert all(r["n"] == 3 for r in study)
+    assert all(r["unread"] == 0 for r in study if "4 deg" in r["condition"])
     assert figures["yaw4_contour_max_mm"] <= 0.9
     assert figures["yaw8_contour_max_mm"] <= 1.8
     assert figures["yaw4_jowl_max_mm"] <= 1.3
     assert figures["yaw8_jowl_max_mm"] <= 1.6
     assert figures["yaw4_angle_max_deg"] <= 2.5
-    assert figures["yaw8_angle_max_deg"] <= 8.0
+    assert figures["yaw8_angle_max_deg"] <= 9.5
 
 
 def test_selfie_noise_of_the_jaw_metrics():
     """12 hand-held selfies of the unchanged head (random_selfie_capture, seed 11): no side
-    refused; SD of the contour distances <= 1.0 mm, of the jowl <= 0.7 mm, of the outline's
+    refused, every outline metric read; SD of the contour distances <= 1.0 mm, of the jowl <= 0.7 mm, of the outline's
     angles <= 2.0 deg (measured with 24 selfies: 0.51-0.75, 0.34-0.63, 0.44-1.04)."""
     noise = selfie_noise(12)
-    assert noise["n"] == 12 and noise["refused"] == 0
+    assert noise["n"] == 12 and noise["refused"] == 0 and noise["unread"] == 0
     for family, bound in (
         ("jaw_contour_55", 1.0),
         ("jaw_contour_75", 1.0),

@@ -87,16 +87,21 @@ def measured():
 # Adult ranges, wider than any adult face, so that only a failed measurement falls outside
 # (a wrong scale, a lost landmark, a brow edge found on the eyelid or the hairline).
 # the metrics read on the jaw's outline found in the image (NaN on a side where it is not),
-# and how far they may differ between two encodings of one picture: measured up to 1.73 mm
-# (contour 55 left) and 6.26 deg (jaw contour angle left) between IMG_0001 and IMG_0003 on
-# 2026.11.30-jaw: on real photos the outline's edge is not stable between encodings (not
-# reached: the issue asks for the brows' steadiness)
+# and how far they may differ between two encodings of one picture. Measured on 2026.11.30-runs
+# against IMG_0001: the other encodings (IMG_0002-0005, IMG_0006 read as a mirror image) up to
+# 0.77 mm, IMG_0006 as stored (sides swapped) 0.93 mm; the picture's contour angle is read on
+# none of them (the outline's top runs into hair and is not placed). Before lone profiles
+# were dropped and unplaced outline points left unread (2026.11.30-jaw), IMG_0003 read
+# 1.73 mm and 6.26 deg off IMG_0001: whether one profile above a broken stretch of the
+# outline was kept turned on a few grey levels. The brows are steadier (0.4 mm, 0.4 deg):
+# the outline's edge on real photos still wanders by a few tenths of a millimetre. A metric
+# read on one encoding and not on another is a difference beyond any tolerance.
 JAW_OUTLINE_METRICS = frozenset(
     m.name
     for m in registry.METRICS
     if m.family in ("jaw_contour_55", "jaw_contour_75", "jowl", "jaw_contour_angle")
 )
-JAW_OUTLINE_TOLERANCE = {"mm": 2.2, "deg": 8.0}
+JAW_OUTLINE_TOLERANCE = {"mm": 1.2, "deg": 2.5}
 
 PLAUSIBLE = {
     "brow_height_left_mm": (8.0, 30.0),  # brow top above the pupil centre: ~15-25 mm
@@ -227,9 +232,13 @@ def differences_outside(
     """Every metric of ``a`` minus the same (or, with ``names_b``, the mapped) metric of
     ``b``; printed, and returned for those beyond their tolerance."""
     names_b = names_b or {name: name for name in METRIC_NAMES}
-    diffs = {name: metric(a, name) - metric(b, names_b[name]) for name in METRIC_NAMES}
-    # a jaw side found in one photo and not in the other has nothing to compare
-    diffs = {name: d for name, d in diffs.items() if not math.isnan(d)}
+    diffs = {}
+    for name in METRIC_NAMES:
+        va, vb = metric(a, name), metric(b, names_b[name])
+        if math.isnan(va) and math.isnan(vb):
+            continue  # not read on either (a jaw side refused on both): nothing to compare
+        # read on one and not on the other: a difference beyond any tolerance
+        diffs[name] = math.inf if math.isnan(va) != math.isnan(vb) else va - vb
     print(Path(a.file).name, "-", Path(b.file).name, {n: round(d, 3) for n, d in diffs.items()})
     return {
         name: round(d, 3) for name, d in diffs.items() if abs(d) > tolerance(name, mm, deg, pct)
@@ -351,10 +360,17 @@ def test_unusual_colour_modes_are_measured(measured, name):
 
 def test_two_people_flagged_and_measured(measured):
     """With two faces in the picture the largest is measured and a "several faces" reason
-    says so."""
+    says so. Every metric is read but those of the jaw's outline found in the image, which
+    are NaN where the image does not show the outline (here the left side's lower border
+    fades: its contour distances are read, its jowl and angle are not)."""
     result, _ = measured("real/multi/two_people.jpg")
     assert has_reason(result, "several faces"), result.reasons
-    assert all(math.isfinite(metric(result, name)) for name in METRIC_NAMES)
+    assert all(
+        math.isfinite(metric(result, name))
+        for name in METRIC_NAMES
+        if name not in JAW_OUTLINE_METRICS
+    )
+    assert sum(math.isfinite(metric(result, name)) for name in JAW_OUTLINE_METRICS) >= 4
 
 
 def test_group_photo_rejected_without_crash(measured):

@@ -6,8 +6,8 @@ brow-edge points, the jaw's outline found in the image (its edge samples and the
 through the refined points), the jaw contour distances (from the midline to the outline at
 55 and 75 mm below the eyes), the two fitted lines of each jaw angle meeting where they cross,
 the jowl (the corner-to-chin line and the outline's farthest bulge beyond it), the facial
-midline, and a text panel with the status, pose, scale, key metrics and reasons. A side whose
-outline was not found is drawn without its jaw construction.
+midline, and a text panel with the status, pose, scale, key metrics and reasons. A jaw
+construction read where the outline was not found (its metric NaN) is not drawn.
 
 The brow and jaw constructions are made in the face frame (:mod:`tracker.metrics.frame`),
 exactly as the metrics are, and mapped back into the image, so that what is drawn is what was
@@ -90,7 +90,8 @@ def overlay_geometry(result: PhotoResult) -> dict:
         ``jaw_edge``: side -> (K, 2) the outline's edge samples found in the image;
         ``jaw_contour``: side -> {height mm: (2, 2) midline point, outline point};
         ``jowl``: side -> (4, 2) jaw corner, chin, the bulge's foot on their line, the bulge;
-        sides whose outline was not found have no ``jaw``, ``jaw_contour`` or ``jowl``;
+        a side has no ``jaw``, no ``jowl`` and no ``jaw_contour`` height whose metric is NaN
+        (its outline not found there);
         ``midline``: (2, 2) ends of the facial midline.
 
     Raises
@@ -135,22 +136,33 @@ def overlay_geometry(result: PhotoResult) -> dict:
     metrics = result.measurement.metrics if result.measurement is not None else {}
     built = geometry.jaw_construction(face[None])
     jaw_edges = result.jaw_edge_px or {}
+
+    def shown(name: str) -> bool:
+        """A metric read where the outline was not found is NaN: its construction is not
+        drawn (a result rebuilt from stored points without its measurement draws them all)."""
+        value = metrics.get(name)
+        return value is None or bool(np.isfinite(value))
+
     for side in ("right", "left"):
-        outline = geometry._OUTLINE[side]
+        outline = geometry.JAW_OUTLINE_POINTS[side]
         out["jaw_outline"][side] = points[list(outline), :2]
         out["jaw_edge"][side] = np.asarray(
             jaw_edges.get(side, np.empty((0, 2))), dtype=np.float64
         ).reshape(-1, 2)
-        # a side whose outline was not found measured NaN (a result rebuilt from stored
-        # points without its measurement draws every side)
-        angle = metrics.get(f"jaw_contour_angle_{side}_deg")
-        if angle is not None and not np.isfinite(angle):
-            continue
         c = {k: v[0] for k, v in built[side].items()}
-        out["jaw_contour"][side] = {
+        contours = {
             h: frame.to_image(np.array([c[f"midline_{h}"], c[f"contour_{h}"]]))
             for h in geometry.JAW_CONTOUR_HEIGHTS_MM
+            if shown(f"jaw_contour_{h}_{side}_mm")
         }
+        if contours:
+            out["jaw_contour"][side] = contours
+        if shown(f"jowl_{side}_mm"):
+            out["jowl"][side] = frame.to_image(
+                np.array([c["corner"], c["chin"], c["bulge_foot"], c["bulge"]])
+            )
+        if not shown(f"jaw_contour_angle_{side}_deg"):
+            continue
         # the two fitted lines, drawn from their crossing out to their farthest sample
         lines = []
         for samples in (c["ramus"], c["border"]):
@@ -168,9 +180,6 @@ def overlay_geometry(result: PhotoResult) -> dict:
             far = t[np.argmax(np.abs(t))]
             ends.append(np.append(corner2 + far * direction, samples[np.argmax(np.abs(t)), 2]))
         out["jaw"][side] = frame.to_image(np.array([ends[0], corner, ends[1]]))
-        out["jowl"][side] = frame.to_image(
-            np.array([c["corner"], c["chin"], c["bulge_foot"], c["bulge"]])
-        )
 
     # the midline fitted in image coordinates (symmetry_line needs only x and y, and the line
     # it finds does not depend on the axes' handedness)
@@ -398,9 +407,7 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                 _line(img, a, b, JAW_COLOUR, max(1, pen.line // 2))
             for point in geo["jaw_edge"][side]:
                 _dot(img, point, pen.dot, EDGE_COLOUR)
-            if side not in geo["jaw"]:
-                continue
-            for height, (mid, at) in geo["jaw_contour"][side].items():
+            for height, (mid, at) in geo["jaw_contour"].get(side, {}).items():
                 _line(img, mid, at, CONTOUR_COLOUR, max(1, pen.line // 2))
                 value = metrics.get(f"jaw_contour_{height}_{side}_mm")
                 if pen.labels:
@@ -412,9 +419,12 @@ def draw_overlay(pixels: np.ndarray, result: PhotoResult) -> np.ndarray:
                         CONTOUR_COLOUR,
                         align=align,
                     )
-            corner, chin, foot, bulge = geo["jowl"][side]
-            _line(img, corner, chin, JOWL_COLOUR, max(1, pen.line // 2))
-            _line(img, foot, bulge, JOWL_COLOUR, pen.line)
+            if side in geo["jowl"]:
+                corner, chin, foot, bulge = geo["jowl"][side]
+                _line(img, corner, chin, JOWL_COLOUR, max(1, pen.line // 2))
+                _line(img, foot, bulge, JOWL_COLOUR, pen.line)
+            if side not in geo["jaw"]:
+                continue
             ramus_end, gonion, border_end = geo["jaw"][side]
             _line(img, ramus_end, gonion, JAW_COLOUR, pen.line)
             _line(img, gonion, border_end, JAW_COLOUR, pen.line)

@@ -97,7 +97,8 @@ def measure_pixels(
         scale, source = settings.iris_diameter_mm / iris_px, "iris"
     # the frame fitted above: the brow refinement moves no rigid or iris point
     # and the jaw refinement moves only outline points, which the frame is not fitted on
-    jaw_found = np.array([jaw.found["right"], jaw.found["left"]])
+    # the outline points each side's image placed (none on a side refused)
+    jaw_found = np.stack([jaw.placed["right"], jaw.placed["left"]])
     values = geometry.compute_metrics(
         jaw.points_px,
         scale,

@@ -1909,17 +1909,18 @@ def _which_photos(photo_ids: Iterable[int] | None) -> tuple[str, tuple[int, ...]
 
 
 def _jaw_found(qualities: list, flipped: np.ndarray) -> np.ndarray:
-    """(N, 2) bool, [right, left]: whether each side's jaw outline was found in the image, from
-    the stored quality scores (``jaw_edge_profiles_<side>``; 0 = not found). Photos measured
-    before the jaw outline was refined have no such score: taken as found. A mirror image's
-    sides are swapped, as its landmarks are."""
-    out = np.ones((len(qualities), 2), dtype=bool)
+    """(N, 2, V) bool, [right, left]: which of each side's jaw outline points the image placed
+    (:func:`tracker.metrics.jaw.placed_from_scores`, from the stored quality scores: none on
+    a side refused, ``jaw_edge_profiles_<side>`` 0). Photos measured before the jaw outline was
+    refined, or before its points were marked, have no such scores: taken as placed. A mirror
+    image's sides are swapped, as its landmarks are."""
+    from tracker.metrics.jaw import JAW_OUTLINE, placed_from_scores
+
+    out = np.ones((len(qualities), 2, len(JAW_OUTLINE["left"]) + 1), dtype=bool)
     for i, text in enumerate(qualities):
         scores = _stored_json(text, {})
         for column, side in enumerate(("right", "left")):
-            value = scores.get(f"jaw_edge_profiles_{side}")
-            if value is not None:
-                out[i, column] = float(value) > 0
+            out[i, column] = placed_from_scores(scores, side)
     out[flipped] = out[flipped, ::-1]
     return out
 

@@ -24,7 +24,10 @@ from tracker.metrics.frame import FaceFrame
 # lower face width stay on Face Mesh's own jaw lines.
 # 2026.11.30-cma: the cervicomental angle between the lines of the chin-neck outline fitted
 # as two lines joined by a circular arc (tracker.metrics.profile.fit_chin_neck).
-ALGORITHM_VERSION = "2026.11.30-cma"
+# 2026.11.30-runs: the front jaw outline drops lone kept profiles (tracker.metrics.jaw): a
+# photo's outline points no longer hang on one profile beyond a broken stretch. The stored
+# outline points of photos imported before keep the earlier rule (they are image-refined).
+ALGORITHM_VERSION = "2026.11.30-runs"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
 JAW_CONTOUR_HEIGHTS_MM = (55, 75)
@@ -39,7 +42,7 @@ JAW_CORNER_HEIGHT_MM = 75.0
 # proportion to it on every other face
 JAW_HEIGHT_UNIT_MM = 63.0
 # the outline from the ramus over the jaw corner to the chin, per side (tracker.metrics.jaw)
-_OUTLINE = {
+JAW_OUTLINE_POINTS = {
     "right": (*ix.RAMUS_RIGHT, *ix.JAW_BORDER_RIGHT, ix.CHIN),
     "left": (*ix.RAMUS_LEFT, *ix.JAW_BORDER_LEFT, ix.CHIN),
 }
@@ -226,7 +229,7 @@ def jaw_construction(face: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
     mouth = 0.5 * (face[:, ix.MOUTH_CORNER_LEFT, :2] + face[:, ix.MOUTH_CORNER_RIGHT, :2])
     out: dict[str, dict[str, np.ndarray]] = {}
     for side in ("right", "left"):
-        line = face[:, list(_OUTLINE[side]), :3]
+        line = face[:, list(JAW_OUTLINE_POINTS[side]), :3]
 
         def at_depth(mm_below_eyes, line=line):
             return _crossing(line, -np.broadcast_to(mm_below_eyes, (n,)) * px_per_mm)
@@ -281,8 +284,10 @@ def jaw_contour_metrics(
         the outline (``ix.RAMUS_*``, ``ix.JAW_BORDER_*``, ``ix.CHIN``) found in the image.
     scale_mm_per_px : scalar or (N,).
     jaw_found : (N, 2) bool, [right, left]: whether each side's outline was found in the
-        image (:func:`tracker.metrics.jaw.refine_jaw`); False gives NaN for that side.
-        None: all found.
+        image (:func:`tracker.metrics.jaw.refine_jaw`); or (N, 2, V) bool: which of each
+        side's V outline points (``JAW_OUTLINE_POINTS[side]``, ramus to chin) the image
+        placed. A metric read where the outline has a point the image did not place is NaN;
+        a side not found has none. None: all found.
 
     Returns
     -------
@@ -292,25 +297,51 @@ def jaw_contour_metrics(
         ``jaw_contour_angle_<side>_deg``: the angle between the ramus (a line fitted to the outline
         at ``JAW_RAMUS_HEIGHTS_MM`` below the eyes, towards the ear) and the lower border (a
         line fitted to the outline at ``JAW_BORDER_ABOVE_CHIN_MM`` above the chin, towards the
-        chin) (:func:`jaw_lines_angle_deg`);
+        chin) (:func:`jaw_lines_angle_deg`), NaN unless every one of those heights is read;
         ``jowl_<side>_mm``: how far the outline between the jaw corner (the outline at
         ``JAW_CORNER_HEIGHT_MM`` below the eyes) and the chin bulges outside the straight line
-        joining them (0 when it lies inside).
+        joining them (0 when it lies inside), NaN unless the image placed every outline
+        point from the corner's segment to the chin.
     """
     n = face.shape[0]
     scale = np.broadcast_to(np.asarray(scale_mm_per_px, dtype=np.float64), (n,))
-    found = np.ones((n, 2), bool) if jaw_found is None else np.asarray(jaw_found, bool)
-    built = jaw_construction(face)
+    placed = _placed_points(jaw_found, n)
     m: dict[str, np.ndarray] = {}
     for column, (side, sign) in enumerate((("right", -1.0), ("left", 1.0))):
-        c = built[side]
-        nan = np.where(found[:, column], 1.0, np.nan)
+        # the outline points the image did not place are left out: a height read across
+        # one of them (and everything built on it) is NaN
+        masked = np.array(face, dtype=np.float64, copy=True)
+        outline = list(JAW_OUTLINE_POINTS[side])
+        unplaced = ~placed[:, column, :]
+        masked[:, outline, :] = np.where(unplaced[..., None], np.nan, masked[:, outline, :])
+        c = jaw_construction(masked)[side]
         for height in JAW_CONTOUR_HEIGHTS_MM:
             x = c[f"contour_{height}"][:, 0] - c[f"midline_{height}"][:, 0]
-            m[f"jaw_contour_{height}_{side}_mm"] = sign * x * scale * nan
-        m[f"jaw_contour_angle_{side}_deg"] = jaw_lines_angle_deg(c["ramus"], c["border"]) * nan
-        m[f"jowl_{side}_mm"] = c["bulge_px"] * scale * nan
+            m[f"jaw_contour_{height}_{side}_mm"] = sign * x * scale
+        complete = np.isfinite(c["ramus"][..., :2]).all(axis=(1, 2)) & np.isfinite(
+            c["border"][..., :2]
+        ).all(axis=(1, 2))
+        angle = jaw_lines_angle_deg(c["ramus"], c["border"])
+        m[f"jaw_contour_angle_{side}_deg"] = np.where(complete, angle, np.nan)
+        # the jowl: every point from the corner's segment down to the chin placed
+        with np.errstate(invalid="ignore"):
+            below = face[:, outline, 1] < c["corner"][:, None, 1]
+        needed = below.copy()
+        needed[:, :-1] |= below[:, 1:]  # and the upper point of the corner's segment
+        whole = np.isfinite(c["corner"][:, 1]) & ~(unplaced & needed).any(axis=1)
+        m[f"jowl_{side}_mm"] = np.where(whole, c["bulge_px"] * scale, np.nan)
     return m
+
+
+def _placed_points(jaw_found: np.ndarray | None, n: int) -> np.ndarray:
+    """(N, 2, V) bool from ``jaw_found`` given per side (N, 2) or per outline point (N, 2, V)."""
+    count = len(JAW_OUTLINE_POINTS["left"])
+    if jaw_found is None:
+        return np.ones((n, 2, count), bool)
+    found = np.asarray(jaw_found, bool)
+    if found.ndim == 3 or (found.ndim == 2 and found.shape == (2, count) and n == 1):
+        return np.broadcast_to(found, (n, 2, count))
+    return np.broadcast_to(np.broadcast_to(found, (n, 2))[..., None], (n, 2, count))
 
 
 def compute_metrics(
@@ -337,7 +368,9 @@ def compute_metrics(
     frame : the meshes' face frame when the caller has fitted it already (on the same rigid
         and iris points: refining the brows does not move it); the camera is then its own.
     jaw_found : (N, 2) or (2,) bool, [right, left]: whether each side's jaw outline was found
-        in the image; a side not found has NaN jaw outline metrics. None: all found.
+        in the image; a side not found has NaN jaw outline metrics; or (N, 2, V) or (2, V):
+        which of each side's outline points the image placed (:func:`jaw_contour_metrics`).
+        None: all found.
     face_mesh_points_px : Face Mesh's own landmarks of the same meshes (before any image
         refinement), for the jaw angles and the lower face width, which are read on Face
         Mesh's jaw lines: steadier than the outline found in the image on real photos
@@ -371,10 +404,7 @@ def compute_metrics(
     ) * scale
     m["brow_asymmetry_mm"] = np.abs(m["brow_height_left_mm"] - m["brow_height_right_mm"])
 
-    found = None
-    if jaw_found is not None:
-        found = np.broadcast_to(np.asarray(jaw_found, dtype=bool), (pts.shape[0], 2))
-    m.update(jaw_contour_metrics(face, scale, jaw_found=found))
+    m.update(jaw_contour_metrics(face, scale, jaw_found=jaw_found))
     # Face Mesh's own jaw points: its outline, taken at the eyes' depth like the face oval
     # (they follow only part of the true magnification: tracker.metrics.frame)
     raw = pts if face_mesh_points_px is None else np.asarray(face_mesh_points_px, np.float64)

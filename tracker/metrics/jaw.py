@@ -12,7 +12,10 @@ fraction of a pixel by the centroid of its peak. Every step moves exactly with a
 of the image, so an outline moved by d pixels reads d pixels.
 
 Per side, the profiles must agree: each offset from Face Mesh's outline is compared with the
-median of its neighbours along the arc (outliers beyond 3 robust SDs rejected), and a side is
+median of its neighbours along the arc (outliers beyond 3 robust SDs rejected); kept profiles
+form stretches of the outline (one missing profile joins two), and a stretch of fewer than
+three is dropped (a lone profile beyond a broken stretch, where the jaw runs into hair or an
+ear, would otherwise set the outline up to it, or not, on a few grey levels). A side is
 **refused** when too few profiles keep a clear edge, when the edges are weak, when the band
 just inside the outline does not look like the cheek's skin (much darker or much more
 textured: a beard, stubble or shadow covers the jaw), or when the band just beyond it is
@@ -50,6 +53,11 @@ MIN_EDGE_CONTRAST = 10.0  # the colour step across an edge (RGB distance); weake
 MIN_KEPT_FRACTION = 0.6  # of a side's profiles, with a clear and consistent edge
 CONSISTENCY_FLOOR = 0.05  # outliers: beyond max(this, 3 robust SDs) off the local median
 CONSISTENCY_SPAN = 5  # profiles in the local median
+MIN_RUN = 3  # kept profiles in a stretch of the outline (one missing profile joins two)
+# an outline point is placed by the image when kept profiles lie on both sides of it at most
+# this many profile spacings apart (two missing profiles are bridged, three are not), or, beyond
+# the first or last kept profile, within this many spacings of it
+MAX_GAP_SPACINGS = 3.0
 # the skin check: the band just inside the outline against the cheek's skin
 SKIN_BAND = (0.25, 0.5)  # inside (and beyond) the found edge, from .. to (iris diameters)
 MIN_SKIN_BRIGHTNESS_RATIO = 0.6  # the band's median over the cheek's
@@ -84,7 +92,10 @@ class JawRefinement:
     metrics); ``profiles_used`` how many profiles kept a consistent edge (0 when refused);
     ``contrast`` the median step in grey levels; ``refusal`` the reason a side was refused
     (a key of ``REFUSALS``; "" when found); ``edge_px`` the (K, 2) image points of the kept
-    edges (for overlays).
+    edges (for overlays); ``placed`` the (V,) bool mask of the side's outline points
+    (``JAW_OUTLINE[side]`` and the chin) that the image placed: the longest stretch of points
+    with kept profiles close on both sides (all False when refused). The others are moved
+    too, by the nearest profiles' offsets, but no metric is read across them.
     """
 
     points_px: np.ndarray
@@ -93,15 +104,39 @@ class JawRefinement:
     contrast: dict
     refusal: dict
     edge_px: dict
+    placed: dict
 
     def evidence(self) -> dict[str, float]:
-        """Scores for the quality record: ``jaw_edge_profiles_left``/``_right`` (0: refused)
-        and ``jaw_edge_contrast_left``/``_right``."""
+        """Scores for the quality record: ``jaw_edge_profiles_left``/``_right`` (0: refused),
+        ``jaw_edge_contrast_left``/``_right``, and ``jaw_edge_from_<side>`` /
+        ``jaw_edge_to_<side>``: the first and last outline point the image placed (0 the
+        ramus's top, 9 the chin; -1 when none), from which :func:`placed_from_scores` gives
+        the mask back."""
         out = {}
         for side in ("left", "right"):
             out[f"jaw_edge_profiles_{side}"] = float(self.profiles_used[side])
             out[f"jaw_edge_contrast_{side}"] = float(self.contrast[side])
+            where = np.nonzero(self.placed[side])[0]
+            out[f"jaw_edge_from_{side}"] = float(where[0]) if where.size else -1.0
+            out[f"jaw_edge_to_{side}"] = float(where[-1]) if where.size else -1.0
         return out
+
+
+def placed_from_scores(scores: dict, side: str) -> np.ndarray:
+    """The (V,) mask of the side's outline points placed by the image, from the quality
+    scores of :meth:`JawRefinement.evidence`: none when the side was refused
+    (``jaw_edge_profiles_<side>`` 0), all when the scores predate the placing (photos
+    measured before it)."""
+    count = len(JAW_OUTLINE[side]) + 1
+    mask = np.ones(count, bool)
+    profiles = scores.get(f"jaw_edge_profiles_{side}")
+    if profiles is not None and float(profiles) <= 0:
+        return np.zeros(count, bool)
+    first, last = scores.get(f"jaw_edge_from_{side}"), scores.get(f"jaw_edge_to_{side}")
+    if first is None or last is None:
+        return mask
+    k = np.arange(count)
+    return (k >= float(first)) & (k <= float(last)) & (float(first) >= 0)
 
 
 def _arc(polyline: np.ndarray) -> np.ndarray:
@@ -196,6 +231,60 @@ def _consistent(arc: np.ndarray, offsets: np.ndarray, iris_px: float) -> np.ndar
     return finite & (np.abs(resid) <= max(CONSISTENCY_FLOOR * iris_px, 3.0 * mad))
 
 
+def _in_runs(keep: np.ndarray) -> np.ndarray:
+    """``keep`` without the kept profiles that stand alone: stretches of kept profiles (one
+    missing profile between two kept ones joins them) shorter than ``MIN_RUN``.
+
+    A lone profile beyond a broken stretch of the outline (where it runs into hair or an
+    ear) would set the outline's points up to that stretch, and whether it passes the
+    consistency check or not turns on a few grey levels: the outline points there would
+    jump by millimetres between two encodings of the same picture."""
+    out = keep.copy()
+    idx = np.nonzero(keep)[0]
+    if idx.size == 0:
+        return out
+    breaks = np.nonzero(np.diff(idx) > 2)[0]
+    for run in np.split(idx, breaks + 1):
+        if run.size < MIN_RUN:
+            out[run] = False
+    return out
+
+
+def _placed(arc: np.ndarray, s_prof: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """(V,) bool: the outline's points (at arc lengths ``arc``, the chin last) that kept
+    profiles place, the longest stretch of consecutive ones.
+
+    A point is placed when the kept profiles on either side of it are at most
+    ``MAX_GAP_SPACINGS`` profile spacings apart, or, before the first or after the last kept
+    profile, when that profile is within as many spacings of it. Elsewhere the point would be
+    set by interpolating across a broken stretch of the outline (or by the nearest profile's
+    offset beyond it), not by the image."""
+    kept = s_prof[keep]
+    out = np.zeros(arc.size, bool)
+    if kept.size == 0:
+        return out
+    limit = MAX_GAP_SPACINGS * (s_prof[1] - s_prof[0]) * (1 + 1e-9)
+    for i, a in enumerate(arc):
+        before, after = kept[kept <= a], kept[kept >= a]
+        if before.size and after.size:
+            gap = after.min() - before.max()
+        else:
+            gap = (after.min() - a) if after.size else (a - before.max())
+        out[i] = gap <= limit
+    # the longest stretch of consecutive placed points
+    best, start = (0, 0), None
+    for i, ok in enumerate(np.append(out, False)):
+        if ok and start is None:
+            start = i
+        elif not ok and start is not None:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    longest = np.zeros(arc.size, bool)
+    longest[best[0] : best[1]] = True
+    return longest
+
+
 def _texture(values: np.ndarray) -> float:
     return float(np.std(values)) if values.size else 0.0
 
@@ -241,7 +330,7 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
     origin = np.array([x0, y0], dtype=np.float64)
     centre = pts[list(ix.RIGID), :2].mean(axis=0)  # the face's middle: normals point away
 
-    found, used, contrast_out, refusal, edge_out = {}, {}, {}, {}, {}
+    found, used, contrast_out, refusal, edge_out, placed = {}, {}, {}, {}, {}, {}
     offsets_at: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for side in ("right", "left"):
         idx = list(JAW_OUTLINE[side]) + [ix.CHIN]
@@ -264,7 +353,7 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
         edge_t, contrast = _find_edges(rgb, t, iris_px, step)
         clear = np.isfinite(edge_t) & (contrast >= MIN_EDGE_CONTRAST)
         offsets = np.where(clear, edge_t, np.nan)
-        keep = _consistent(s_prof, offsets, iris_px)
+        keep = _in_runs(_consistent(s_prof, offsets, iris_px))
         contrast_out[side] = float(np.median(contrast[clear])) if clear.any() else 0.0
         why = ""
         if clear.mean() < MIN_KEPT_FRACTION:
@@ -276,6 +365,7 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
                 fine, crop, origin, base[keep], normals[keep], offsets[keep], pts, side, iris_px
             )
         found[side] = not why
+        placed[side] = _placed(arc, s_prof, keep) if not why else np.zeros(arc.size, bool)
         refusal[side] = why
         used[side] = int(keep.sum()) if not why else 0
         edge_out[side] = (
@@ -302,6 +392,7 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
         contrast=contrast_out,
         refusal=refusal,
         edge_px=edge_out,
+        placed=placed,
     )
 
 

@@ -54,6 +54,8 @@ JAW_METRICS: tuple[str, ...] = (
     *registry.names(family="jowl"),
     "lower_face_width_mm",
 )
+# the metrics read on the outline found in the image (NaN where it is not)
+OUTLINE_METRICS = JAW_METRICS[:-1]
 JAW_CHANGES_MM = (1.0, 2.0)
 JAW_YAWS_DEG = (-8.0, -4.0, 4.0, 8.0)
 # the contour distances move by the change (towards the midline); the angle does not move
@@ -147,8 +149,19 @@ def _readings(head: Head, capture: Capture, offsets, true_pose: bool = False) ->
 
 
 def _mean(values: list[dict], person_mm: float) -> dict[str, float]:
+    """Each metric's mean over the framings that read it (NaN when none did)."""
     scaled = [rescale_metrics(m, person_mm) for m in values]
-    return {k: float(np.mean([m[k] for m in scaled])) for k in JAW_METRICS}
+    out = {}
+    for k in JAW_METRICS:
+        read = [m[k] for m in scaled if np.isfinite(m[k])]
+        out[k] = float(np.mean(read)) if read else float("nan")
+    return out
+
+
+def _unread(values: list[dict]) -> int:
+    """How many readings of the outline's metrics are NaN (a side refused, or a height where
+    the image did not place the outline) over the framings ``values``."""
+    return sum(int(not np.isfinite(m[k])) for m in values for k in OUTLINE_METRICS)
 
 
 def jaw_study(
@@ -194,6 +207,7 @@ def jaw_study(
                     "side": side,
                     "true_mm": float(size),
                     "n": len(values),
+                    "unread": _unread(values),
                     **{k: mean[k] - ref[k] for k in JAW_METRICS},
                 }
             )
@@ -207,6 +221,7 @@ def jaw_study(
                 "side": "",
                 "true_mm": 0.0,
                 "n": len(values),
+                "unread": _unread(values),
                 **{k: mean[k] - ref[k] for k in JAW_METRICS},
             }
         )
@@ -216,8 +231,9 @@ def jaw_study(
 def selfie_noise(renders: int = 24, *, head: Head | None = None, seed: int = 11) -> dict:
     """SD of every jaw metric over ``renders`` hand-held selfies of the unchanged head
     (:func:`random_selfie_capture`: yaw +/-4, pitch +/-3, roll +/-6 deg, 33-50 cm, light,
-    colour, sensor noise, JPEG), person-scaled. Returns metric -> SD, with ``n`` (accepted)
-    and ``refused`` (jaw sides not found)."""
+    colour, sensor noise, JPEG), person-scaled. Returns metric -> SD, with ``n`` (accepted),
+    ``refused`` (jaw sides not found) and ``unread`` (readings of the outline's metrics left
+    NaN, refused sides included)."""
     head = sample_head() if head is None else head
     rng = np.random.default_rng(seed)
     values = []
@@ -236,6 +252,7 @@ def selfie_noise(renders: int = 24, *, head: Head | None = None, seed: int = 11)
     out: dict = {k: float(np.nanstd([m[k] for m in scaled], ddof=1)) for k in JAW_METRICS}
     out["n"] = len(values)
     out["refused"] = refused
+    out["unread"] = _unread(values)
     return out
 
 
@@ -248,6 +265,7 @@ def summarise(rows: list[dict]) -> dict[str, float]:
     |change| of the jaw angles (true change 0); ``width_ratio_min``/``_max``: the lower face
     width's narrowing over the change; ``yaw8_contour_max_mm``, ``yaw8_angle_max_deg``,
     ``yaw8_jowl_max_mm``: the largest |change| at yaw +/-8 deg (and ``yaw4_...`` at +/-4).
+    Changes left NaN (no framing read them) are left out.
     """
     jaw = [r for r in rows if r["kind"] == "jaw_in"]
     ratios, other, own_angle, other_angle, width = [], [], [], [], []
@@ -260,14 +278,19 @@ def summarise(rows: list[dict]) -> dict[str, float]:
         own_angle.append(abs(r[f"jaw_contour_angle_{side}_deg"]))
         other_angle.append(abs(r[f"jaw_contour_angle_{theirs}_deg"]))
         width.append(-r["lower_face_width_mm"] / size)
+
+    def finite(values: list[float]) -> np.ndarray:
+        a = np.asarray(values, dtype=np.float64)
+        return a[np.isfinite(a)] if np.isfinite(a).any() else np.array([np.nan])
+
     out = {
-        "ratio_min": float(np.min(ratios)),
-        "ratio_max": float(np.max(ratios)),
-        "other_side_max_mm": float(np.max(other)),
-        "angle_own_max_deg": float(np.max(own_angle)),
-        "angle_other_max_deg": float(np.max(other_angle)),
-        "width_ratio_min": float(np.min(width)),
-        "width_ratio_max": float(np.max(width)),
+        "ratio_min": float(np.min(finite(ratios))),
+        "ratio_max": float(np.max(finite(ratios))),
+        "other_side_max_mm": float(np.max(finite(other))),
+        "angle_own_max_deg": float(np.max(finite(own_angle))),
+        "angle_other_max_deg": float(np.max(finite(other_angle))),
+        "width_ratio_min": float(np.min(finite(width))),
+        "width_ratio_max": float(np.max(finite(width))),
     }
     for yaw in (4, 8):
         turned = [
@@ -278,7 +301,7 @@ def summarise(rows: list[dict]) -> dict[str, float]:
         contour = [abs(r[m]) for r in turned for f in _CONTOURS for m in registry.names(family=f)]
         angle = [abs(r[m]) for r in turned for m in registry.names(family="jaw_contour_angle")]
         jowl = [abs(r[m]) for r in turned for m in registry.names(family="jowl")]
-        out[f"yaw{yaw}_contour_max_mm"] = float(np.max(contour)) if contour else float("nan")
-        out[f"yaw{yaw}_angle_max_deg"] = float(np.max(angle)) if angle else float("nan")
-        out[f"yaw{yaw}_jowl_max_mm"] = float(np.max(jowl)) if jowl else float("nan")
+        out[f"yaw{yaw}_contour_max_mm"] = float(np.max(finite(contour)))
+        out[f"yaw{yaw}_angle_max_deg"] = float(np.max(finite(angle)))
+        out[f"yaw{yaw}_jowl_max_mm"] = float(np.max(finite(jowl)))
     return out
