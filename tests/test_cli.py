@@ -32,6 +32,7 @@ ADVICE = {
     "mouth_open": "close your lips and relax your mouth",
     "smiling": "relax your mouth: a neutral face, no smile",
     "face_too_small": "hold the phone closer, or import the full-size photo",
+    "jaw_edge_missing": "keep hair, a beard or a collar off your jawline",
 }
 RECORD_KEYS = {
     "file",

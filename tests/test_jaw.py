@@ -321,24 +321,26 @@ def test_a_lone_profile_beyond_a_broken_stretch_does_not_set_the_outline():
     assert np.abs(a.points_px[idx, :2] - b.points_px[idx, :2]).max() < 0.05
 
 
-def test_outline_points_are_placed_between_kept_profiles_close_together():
-    """Profiles one unit apart at 1..24, outline points at 0, 3, .., 24 and the chin at 25: a
-    point is placed when the kept profiles either side of it are at most 3 apart (two missing
-    bridged), or the nearest kept one beyond the first or last is within 3; the longest
-    stretch of placed points is kept."""
+def test_outline_points_are_placed_between_and_near_the_kept_profiles():
+    """Profiles one unit apart at 1..24, outline points at 0, 3, .., 24 and the chin at 25:
+    every point between the first and the last kept profile is placed, whatever the gaps
+    between (interpolated, as the refinement moves them); beyond them, only within 3."""
     s_prof = np.arange(1.0, 25.0)
     arc = np.array([0.0, 3, 6, 9, 12, 15, 18, 21, 24, 25])
     keep = np.ones(24, bool)
     assert _placed(arc, s_prof, keep).all()
-    two_missing = keep.copy()
-    two_missing[[5, 6]] = False  # profiles at 6 and 7: the kept at 5 and 8 are 3 apart
-    assert _placed(arc, s_prof, two_missing).all()
-    four_missing = keep.copy()
-    four_missing[5:9] = False  # profiles at 6-9: the points at 6 and 9 lie in a gap of 5
-    assert _placed(arc, s_prof, four_missing).tolist() == [False] * 4 + [True] * 6
+    gap = keep.copy()
+    gap[5:12] = False  # profiles at 6-12 missing, kept at 5 and 13
+    assert _placed(arc, s_prof, gap).all()
     top_missing = keep.copy()
     top_missing[:3] = False  # the first kept profile at 4: the point at 0 is 4 from it
     assert _placed(arc, s_prof, top_missing).tolist() == [False] + [True] * 9
+    two_missing = keep.copy()
+    two_missing[:2] = False  # the first kept at 3: the point at 0 is 3 from it
+    assert _placed(arc, s_prof, two_missing).all()
+    end_missing = keep.copy()
+    end_missing[17:] = False  # the last kept at 17: the points at 21, 24 and 25 lie beyond 20
+    assert _placed(arc, s_prof, end_missing).tolist() == [True] * 7 + [False] * 3
     assert not _placed(arc, s_prof, np.zeros(24, bool)).any()
 
 
@@ -356,9 +358,9 @@ def test_a_broken_stretch_at_the_ramus_top_leaves_its_points_unplaced():
     assert refined.found == {"right": True, "left": True}
     placed = refined.placed["left"]
     first = int(np.argmax(placed))
-    gap_end = s_prof[5]  # the first profile below the erased stretch
+    below = s_prof[5]  # the first profile below the erased stretch
     assert first > 0 and placed[first:].all()
-    assert (arc[:first] < gap_end - 3.0 * spacing).all()
+    assert (arc[:first] < below - 3.0 * spacing).all()
     assert refined.placed["right"].all()
     scores = refined.evidence()
     for side in ("left", "right"):

@@ -546,7 +546,12 @@ def test_photos_dataframe_has_one_row_per_photo_and_one_column_per_metric(librar
     assert (frame["session"] == "before").all()
     assert frame["tag"].tolist() == [None] * 7  # None, never NaN, for missing text
     for name in ("yaw_deg", "pitch_deg", "roll_deg", "scale_mm_per_px", *METRIC_NAMES):
-        assert frame[name].dtype == np.float64 and frame[name].notna().all(), name
+        assert frame[name].dtype == np.float64, name
+        # the jaw outline's metrics are NaN where the image does not show the outline (the
+        # astronaut's left ramus runs into her hair: its contour angle is not read)
+        outline = name.startswith(("jaw_contour_", "jowl_"))
+        assert frame[name].notna().all() or outline, name
+    assert frame["jaw_contour_75_left_mm"].notna().all()
     assert library.photos(status="ok")["status"].eq("ok").sum() == 6
     assert len(library.photos(status="rejected")) == 1
     assert library.photos(since=date(2026, 1, 4))["captured_at"].min() == pd.Timestamp(

@@ -26,7 +26,7 @@ from skimage import data
 from tracker.landmarks import indices as ix
 from tracker.metrics.geometry import METRIC_NAMES
 from tracker.pipeline import measure_pixels
-from tracker.types import PhotoResult
+from tracker.types import PhotoResult, ReasonCode
 from tracker.validation import depth_gain
 from tracker.warps import brow_lift
 
@@ -133,14 +133,22 @@ def rotations(astronaut_x3) -> dict:
 
 
 def test_astronaut_measured_and_rejected_for_its_expression(astronaut):
-    """A smiling, open-mouthed face is measured (every metric finite) but rejected, and the
-    reasons say why: "mouth open" and "smiling". Its iris is 7.5-9.5 px (measured 7.96, just
-    under the 8 px minimum, so "face too small" may come with them)."""
+    """A smiling, open-mouthed face is measured (every metric finite but the left jaw contour
+    angle) but rejected, and the reasons say why: "mouth open" and "smiling". Her left jaw
+    outline runs into her hair near the ear: the image does not place its top, so the
+    contour angle (whose ramus line starts 40 mm below the eyes) is not read, and a note
+    says so. Its iris is 7.5-9.5 px (measured 7.96, just under the 8 px minimum, so "face
+    too small" may come with them)."""
     result = measure_pixels(astronaut, file="astronaut")
     assert result.status == "rejected"
     assert "mouth open" in result.reasons
     assert "smiling" in result.reasons
-    assert all(math.isfinite(metric(result, name)) for name in METRIC_NAMES)
+    unread = {name for name in METRIC_NAMES if not math.isfinite(metric(result, name))}
+    assert unread == {"jaw_contour_angle_left_deg"}
+    assert any(
+        r.code is ReasonCode.JAW_EDGE_MISSING and "left jaw contour angle not measured" in r
+        for r in result.reasons
+    )
     assert 7.5 < result.quality.scores["iris_px"] < 9.5
 
 

@@ -8,7 +8,9 @@ when they are not there. What is checked:
   mirrored, gives the same metrics (within tolerances measured and stated per test);
 - bad files give a clear error or rejection; odd colour modes are still measured;
 - a brow lift of known size on a real face is read at its true size (scale held fixed);
-- the frame-to-frame noise of a small face in a video clip stays under a measured floor.
+- the frame-to-frame noise of a small face in a video clip stays under a measured floor;
+- the clip's shot of a person in profile, read as profile photos, is refused frame by frame
+  with one reason each, never accepted.
 
 Every tolerance is stated in its test's docstring with the values measured when it was set.
 Expensive measurements are made once per module (fixtures); the file runs in under a minute.
@@ -26,7 +28,7 @@ from conftest import SHARED, needs_shared
 
 from tracker.metrics import registry
 from tracker.metrics.geometry import METRIC_NAMES
-from tracker.pipeline import measure_photo, measure_pixels
+from tracker.pipeline import measure_any_pixels, measure_photo, measure_pixels
 from tracker.types import PhotoResult, ReasonCode
 from tracker.warps import brow_lift
 
@@ -675,3 +677,33 @@ def test_clip_brow_noise_with_calibrated_scale(clip_series, side):
     assert sd < CALIBRATED_NOISE_BOUNDS[side]
     # the calibrated scale removes the iris's jitter: less noise than with the iris scale
     assert sd < 0.75 * successive_difference_sd(clip_series[f"brow_height_{side}_mm"])
+
+
+# --- a real profile: the clip's second shot ----------------------------------------------------
+
+
+def test_a_real_profile_shot_is_refused_frame_by_frame():
+    """Frames 20-81 of the clip (the README: another person in profile) read as profile
+    photos (``view="profile"``): a 640 x 360 video frame of a bearded man against a theatre's
+    dark, busy audience, his neck cut by the frame. None of the 62 frames may be accepted
+    (a rejected photo keeps what was read, and no trend uses it), and each is refused with
+    exactly one reason, a line of its own. Measured (2026.11.30-runs):
+    40 "busy background", 5 "under-exposed", 4 "blurred", 4 "no neck below the chin", 3 "the
+    outline is too short to be a profile", 3 "neck cut off by the photo's bottom edge", 2 "not
+    a profile", 1 "step in the outline under the chin"; about 6 s."""
+    capture = cv2.VideoCapture(str(SHARED / CLIP))
+    results = []
+    index = 0
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        if 20 <= index <= 81:
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            results.append(measure_any_pixels(rgb, view="profile", file=f"frame {index}"))
+        index += 1
+    capture.release()
+    assert len(results) == 62
+    for result in results:
+        assert result.status == "rejected", (result.file, result.reasons)
+        assert len(result.reasons) == 1 and "\n" not in result.reasons[0], result.reasons

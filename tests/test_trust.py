@@ -233,14 +233,18 @@ def test_chromium_command_carries_every_offline_flag():
 def test_rejections_say_what_to_do_and_a_sample_is_accepted(tmp_path):
     """Every sample photo but one is rejected for its expression (open mouth, smile) or blur;
     measure --json gives each rejection's plain advice beside its figures, and
-    sample_images/astronaut_neutral.jpg (the series' neutral face) is accepted."""
+    sample_images/astronaut_neutral.jpg (the series' neutral face) is accepted, with at most
+    the note that part of its jaw's outline was not found (hair near her right ear) and its
+    advice."""
     import json
 
     samples = Path(__file__).resolve().parents[1] / "sample_images"
     result = CliRunner().invoke(main, ["measure", "--json", str(samples)])
     records = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
     assert records["astronaut_neutral.jpg"]["status"] == "ok"
-    assert records["astronaut_neutral.jpg"]["advice"] == []
+    neutral = records["astronaut_neutral.jpg"]
+    assert set(neutral["advice"]) <= {"keep hair, a beard or a collar off your jawline"}
+    assert all(r.startswith("jaw outline not found in the image") for r in neutral["reasons"])
     smiling = records["astronaut.jpg"]
     assert smiling["status"] == "rejected"
     assert "relax your mouth: a neutral face, no smile" in smiling["advice"]

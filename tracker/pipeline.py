@@ -10,7 +10,7 @@ import numpy as np
 
 from tracker.errors import NoFaceError, PhotoError
 from tracker.landmarks import detect_landmarks
-from tracker.metrics import geometry
+from tracker.metrics import geometry, registry
 from tracker.metrics.frame import FaceFrame
 from tracker.metrics.jaw import REFUSALS, refine_jaw
 from tracker.metrics.refine import refine_brows, refine_irises
@@ -107,17 +107,7 @@ def measure_pixels(
         face_mesh_points_px=landmarks.points_px,
     )
     metrics = {name: float(values[name]) for name in geometry.METRIC_NAMES}
-    hidden = [side for side in ("left", "right") if not jaw.found[side]]
-    notes: tuple[Reason, ...] = ()
-    if hidden:
-        why = "; ".join(f"{side}: {REFUSALS[jaw.refusal[side]]}" for side in hidden)
-        notes = (
-            Reason(
-                ReasonCode.JAW_EDGE_MISSING,
-                f"jaw outline not found in the image ({why}): "
-                f"{' and '.join(hidden)} jaw not measured",
-            ),
-        )
+    notes = _jaw_notes(jaw, metrics)
     return PhotoResult(
         file=file,
         status="rejected" if quality.reasons else "ok",
@@ -140,6 +130,53 @@ def measure_pixels(
         brow_edge_px=refinement.edge_px,
         jaw_edge_px=jaw.edge_px,
         camera=camera,
+    )
+
+
+# the metrics read on the jaw's outline, as a note names them
+_JAW_OUTLINE_LABELS = {
+    "jaw_contour_55": "contour 55",
+    "jaw_contour_75": "contour 75",
+    "jaw_contour_angle": "contour angle",
+    "jowl": "jowl",
+}
+
+
+def _jaw_notes(jaw, metrics: dict[str, float]) -> tuple[Reason, ...]:
+    """One note for the jaw sides whose outline the image did not show: a side refused
+    (none of its outline metrics), and a side whose edge breaks along part of the jaw (the
+    outline metrics read across the break), e.g. "jaw outline not found in the image (left:
+    the edge breaks along part of the jaw): left jaw contour angle and jowl not measured";
+    a side none of whose outline metrics was read is "<side> jaw"; nothing when every outline
+    metric was read."""
+    why, refused, lost = [], [], []
+    for side in ("left", "right"):
+        if not jaw.found[side]:
+            why.append(f"{side}: {REFUSALS[jaw.refusal[side]]}")
+            refused.append(side)
+            continue
+        unread = [
+            label
+            for family, label in _JAW_OUTLINE_LABELS.items()
+            if not np.isfinite(metrics[registry.sided(family, side)])
+        ]
+        if unread:
+            why.append(f"{side}: the edge breaks along part of the jaw")
+            if len(unread) == len(_JAW_OUTLINE_LABELS):
+                refused.append(side)
+            else:
+                listed = ", ".join(unread[:-1]) + (" and " if len(unread) > 1 else "") + unread[-1]
+                lost.append(f"{side} jaw {listed}")
+    if not why:
+        return ()
+    if refused:
+        lost.insert(0, f"{' and '.join(refused)} jaw")
+    return (
+        Reason(
+            ReasonCode.JAW_EDGE_MISSING,
+            f"jaw outline not found in the image ({'; '.join(why)}): "
+            f"{', '.join(lost)} not measured",
+        ),
     )
 
 

@@ -14,8 +14,9 @@ of the image, so an outline moved by d pixels reads d pixels.
 Per side, the profiles must agree: each offset from Face Mesh's outline is compared with the
 median of its neighbours along the arc (outliers beyond 3 robust SDs rejected); kept profiles
 form stretches of the outline (one missing profile joins two), and a stretch of fewer than
-three is dropped (a lone profile beyond a broken stretch, where the jaw runs into hair or an
-ear, would otherwise set the outline up to it, or not, on a few grey levels). A side is
+three does not set the outline (a lone profile beyond a broken stretch, where the jaw runs
+into hair or an ear, would otherwise set the outline up to it, or not, on a few grey
+levels), though it counts towards the side's kept fraction. A side is
 **refused** when too few profiles keep a clear edge, when the edges are weak, when the band
 just inside the outline does not look like the cheek's skin (much darker or much more
 textured: a beard, stubble or shadow covers the jaw), or when the band just beyond it is
@@ -24,8 +25,13 @@ neck in shadow and a plain background are smooth). A refused side keeps Face Mes
 and has no jaw metrics. For an accepted side, each of Face Mesh's outline points is moved along
 its normal by the offset of the profiles around it (linear interpolation along the arc of the
 profiles kept): Face Mesh sets where along the outline each point is, the image sets the
-outline. The refined points are stored with the others, so that the metrics
-(:func:`tracker.metrics.geometry.jaw_contour_metrics`) are recomputed from them without pixels.
+outline. Beyond the outermost kept profile (where the outline runs into hair, an ear or a
+collar) a point is placed by the image only within three profile spacings of it; the points
+farther out are still moved (by that profile's offset), but every metric read across one of
+them is NaN (the side's placed points are kept among the quality scores as
+``jaw_edge_from_<side>`` / ``jaw_edge_to_<side>``). The refined points are stored with the
+others, so that the metrics (:func:`tracker.metrics.geometry.jaw_contour_metrics`) are
+recomputed from them without pixels.
 """
 
 from __future__ import annotations
@@ -54,10 +60,10 @@ MIN_KEPT_FRACTION = 0.6  # of a side's profiles, with a clear and consistent edg
 CONSISTENCY_FLOOR = 0.05  # outliers: beyond max(this, 3 robust SDs) off the local median
 CONSISTENCY_SPAN = 5  # profiles in the local median
 MIN_RUN = 3  # kept profiles in a stretch of the outline (one missing profile joins two)
-# an outline point is placed by the image when kept profiles lie on both sides of it at most
-# this many profile spacings apart (two missing profiles are bridged, three are not), or, beyond
-# the first or last kept profile, within this many spacings of it
-MAX_GAP_SPACINGS = 3.0
+# an outline point beyond the first or last kept profile is placed by the image only within
+# this many profile spacings of it (two missing profiles: the arc's ends lie one spacing
+# beyond the end profiles); between kept profiles every point is placed
+END_REACH_SPACINGS = 3.0
 # the skin check: the band just inside the outline against the cheek's skin
 SKIN_BAND = (0.25, 0.5)  # inside (and beyond) the found edge, from .. to (iris diameters)
 MIN_SKIN_BRIGHTNESS_RATIO = 0.6  # the band's median over the cheek's
@@ -93,9 +99,9 @@ class JawRefinement:
     ``contrast`` the median step in grey levels; ``refusal`` the reason a side was refused
     (a key of ``REFUSALS``; "" when found); ``edge_px`` the (K, 2) image points of the kept
     edges (for overlays); ``placed`` the (V,) bool mask of the side's outline points
-    (``JAW_OUTLINE[side]`` and the chin) that the image placed: the longest stretch of points
-    with kept profiles close on both sides (all False when refused). The others are moved
-    too, by the nearest profiles' offsets, but no metric is read across them.
+    (``JAW_OUTLINE[side]`` and the chin) that the image placed (:func:`_placed`; all False
+    when refused). The others are moved too, by the outermost profile's offset, but no metric
+    is read across them.
     """
 
     points_px: np.ndarray
@@ -251,38 +257,20 @@ def _in_runs(keep: np.ndarray) -> np.ndarray:
 
 
 def _placed(arc: np.ndarray, s_prof: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """(V,) bool: the outline's points (at arc lengths ``arc``, the chin last) that kept
-    profiles place, the longest stretch of consecutive ones.
+    """(V,) bool: the outline's points (at arc lengths ``arc``, the chin last) that the kept
+    profiles place: those between the first and the last kept profile (interpolated between
+    kept neighbours, as the refinement moves them), and those beyond within
+    ``END_REACH_SPACINGS`` profile spacings of the outermost kept profile.
 
-    A point is placed when the kept profiles on either side of it are at most
-    ``MAX_GAP_SPACINGS`` profile spacings apart, or, before the first or after the last kept
-    profile, when that profile is within as many spacings of it. Elsewhere the point would be
-    set by interpolating across a broken stretch of the outline (or by the nearest profile's
-    offset beyond it), not by the image."""
+    Farther out a point would be set by the outermost profile's offset alone, carried along
+    the outline past a broken stretch (where the jaw runs into hair or an ear), and whether
+    the profiles at the broken end are kept turns on a few grey levels: the point would move
+    by millimetres between two encodings of one picture."""
     kept = s_prof[keep]
-    out = np.zeros(arc.size, bool)
     if kept.size == 0:
-        return out
-    limit = MAX_GAP_SPACINGS * (s_prof[1] - s_prof[0]) * (1 + 1e-9)
-    for i, a in enumerate(arc):
-        before, after = kept[kept <= a], kept[kept >= a]
-        if before.size and after.size:
-            gap = after.min() - before.max()
-        else:
-            gap = (after.min() - a) if after.size else (a - before.max())
-        out[i] = gap <= limit
-    # the longest stretch of consecutive placed points
-    best, start = (0, 0), None
-    for i, ok in enumerate(np.append(out, False)):
-        if ok and start is None:
-            start = i
-        elif not ok and start is not None:
-            if i - start > best[1] - best[0]:
-                best = (start, i)
-            start = None
-    longest = np.zeros(arc.size, bool)
-    longest[best[0] : best[1]] = True
-    return longest
+        return np.zeros(arc.size, bool)
+    reach = END_REACH_SPACINGS * (s_prof[1] - s_prof[0]) * (1 + 1e-9)
+    return (arc >= kept.min() - reach) & (arc <= kept.max() + reach)
 
 
 def _texture(values: np.ndarray) -> float:
@@ -353,12 +341,15 @@ def refine_jaw(pixels: np.ndarray, points_px: np.ndarray, iris_px: float) -> Jaw
         edge_t, contrast = _find_edges(rgb, t, iris_px, step)
         clear = np.isfinite(edge_t) & (contrast >= MIN_EDGE_CONTRAST)
         offsets = np.where(clear, edge_t, np.nan)
-        keep = _in_runs(_consistent(s_prof, offsets, iris_px))
+        consistent = _consistent(s_prof, offsets, iris_px)
+        # the outline is set by stretches of kept profiles; a lone one is not used (but
+        # counts towards the side's kept fraction: it found a clear, consistent edge)
+        keep = _in_runs(consistent)
         contrast_out[side] = float(np.median(contrast[clear])) if clear.any() else 0.0
         why = ""
         if clear.mean() < MIN_KEPT_FRACTION:
             why = "weak"
-        elif keep.mean() < MIN_KEPT_FRACTION:
+        elif consistent.mean() < MIN_KEPT_FRACTION or not keep.any():
             why = "inconsistent"
         else:
             why = _skin_check(
