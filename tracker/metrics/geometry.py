@@ -24,9 +24,11 @@ from tracker.metrics.frame import FaceFrame
 # lower face width stay on Face Mesh's own jaw lines.
 # 2026.11.30-cma: the cervicomental angle between the lines of the chin-neck outline fitted
 # as two lines joined by a circular arc (tracker.metrics.profile.fit_chin_neck).
-# 2026.11.30-runs: the front jaw outline drops lone kept profiles (tracker.metrics.jaw): a
-# photo's outline points no longer hang on one profile beyond a broken stretch. The stored
-# outline points of photos imported before keep the earlier rule (they are image-refined).
+# 2026.11.30-runs: the front jaw outline (tracker.metrics.jaw) is set by stretches of kept
+# profiles, not lone ones, and its points beyond the outermost kept profile are placed only
+# within three profile spacings of it; a metric read across a point not placed is NaN. The
+# stored outline points of photos imported before keep the earlier rule (they are
+# image-refined), and all their points count as placed.
 ALGORITHM_VERSION = "2026.11.30-runs"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
