@@ -12,7 +12,7 @@ from tracker.errors import NoFaceError, PhotoError
 from tracker.landmarks import detect_landmarks
 from tracker.metrics import geometry, registry
 from tracker.metrics.frame import FaceFrame
-from tracker.metrics.jaw import REFUSALS, refine_jaw
+from tracker.metrics.jaw import REFUSALS, JawRefinement, refine_jaw
 from tracker.metrics.refine import refine_brows, refine_irises
 from tracker.photos import open_photo
 from tracker.photos.camera import camera_distance_mm, default_camera, principal_point_px
@@ -142,7 +142,7 @@ _JAW_OUTLINE_LABELS = {
 }
 
 
-def _jaw_notes(jaw, metrics: dict[str, float]) -> tuple[Reason, ...]:
+def _jaw_notes(jaw: JawRefinement, metrics: dict[str, float]) -> tuple[Reason, ...]:
     """One note for the jaw sides whose outline the image did not show: a side refused
     (none of its outline metrics), and a side whose edge breaks along part of the jaw (the
     outline metrics read across the break), e.g. "jaw outline not found in the image (left:
