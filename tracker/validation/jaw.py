@@ -23,6 +23,7 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.metrics import registry
+from tracker.metrics.geometry import JAW_OUTLINE_POINTS
 from tracker.metrics.scale import PERSON_SCALE_METRIC, rescale_metrics
 from tracker.validation.head3d import (
     STUDY_OFFSETS_PX,
@@ -62,11 +63,6 @@ JAW_YAWS_DEG = (-8.0, -4.0, 4.0, 8.0)
 # (both of its lines translate); the lower face width narrows by it
 _CONTOURS = ("jaw_contour_55", "jaw_contour_75")
 
-_LOWER_OUTLINE = {
-    "right": (*ix.RAMUS_RIGHT, *ix.JAW_BORDER_RIGHT, ix.CHIN),
-    "left": (*ix.RAMUS_LEFT, *ix.JAW_BORDER_LEFT, ix.CHIN),
-}
-
 
 def _distance_to_outline(head: Head, sides=("right", "left")) -> np.ndarray:
     """(H, W) each texel's frontal (X, Y) distance (mm) from the lower face outline of
@@ -75,7 +71,7 @@ def _distance_to_outline(head: Head, sides=("right", "left")) -> np.ndarray:
     lm = head.landmarks_mm[:, :2]
     best = np.full(xy.shape[:2], np.inf)
     for side in sides:
-        line = lm[list(_LOWER_OUTLINE[side])]
+        line = lm[list(JAW_OUTLINE_POINTS[side])]
         for a, b in zip(line[:-1], line[1:]):
             ab = b - a
             u = np.clip(((xy - a) @ ab) / float(ab @ ab), 0.0, 1.0)
