@@ -630,3 +630,56 @@ def test_the_overlay_draws_the_corner_arc_tangent_to_both_lines():
     }
     _draw_corner_arc(sharp, vertex, far_sub, far_neck, corner, pen)
     assert not sharp.any()
+
+
+def test_a_mask_overshooting_the_person_does_not_pull_the_outline_in():
+    """The segmentation model's mask may reach far past the person (here 70 px, beyond the
+    band of 6 % of the image the outline is refined in): the person's own colour is still
+    read just inside the outline, which stays where the drawing puts it (its area within
+    0.1 px per pixel of outline; before metrics 2026.11.30-silhouette it lost 1-3 px there)."""
+    rgb, coverage = _drawn_image()
+    person = (coverage > 0.5).astype(np.uint8)
+    grown = cv2.dilate(person, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (141, 141)))
+    rough = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 6.0)
+    alpha = refine_silhouette(rgb, rough).alpha
+    contours, _ = cv2.findContours(person, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    length = sum(cv2.arcLength(c, True) for c in contours)
+    offset_px = (float(coverage.sum()) - float(alpha.sum())) / length
+    assert abs(offset_px) < 0.1
+    geometry = measure_silhouette(alpha)
+    assert geometry.values["cervicomental_angle_deg"] == pytest.approx(110.0, abs=0.3)
+
+
+def test_a_small_profile_is_refused_and_a_full_size_photo_read_again(tmp_path):
+    """A profile whose nasion-menton height is under ``profile_min_face_height_px`` is
+    refused with one reason (face too small). Stored with more pixels than the reduced
+    decode keeps, the same photo is read again from the full-size image and measured
+    (within 0.5 deg of the truth)."""
+    from tracker.pipeline import measure_photo_view
+    from tracker.settings import DEFAULT_SETTINGS
+    from tracker.types import ReasonCode
+    from tracker.validation.profile import (
+        measure_render,
+        profile_capture,
+        profile_head,
+        render_profile,
+        true_profile,
+    )
+
+    head = profile_head()
+    pixels = render_profile(head, profile_capture(yaw_deg=90.0, distance_mm=1200.0))
+    small = measure_render(pixels)
+    assert small.status == "rejected"
+    assert [r.code for r in small.reasons] == [ReasonCode.FACE_TOO_SMALL]
+    # 2.7 x the pixels: the reduced decode (1/2, long side >= 2000 px) keeps too few
+    height, width = pixels.shape[:2]
+    large = cv2.resize(pixels, (round(width * 2.7), round(height * 2.7)), cv2.INTER_CUBIC)
+    Image.fromarray(large).save(tmp_path / "far.jpg", quality=95)
+    assert max(large.shape[:2]) // 2 >= DEFAULT_SETTINGS.decode_min_long_side_px
+    result, photo = measure_photo_view(tmp_path / "far.jpg", view="profile")
+    assert result.status == "ok", result.reasons
+    assert photo is not None and result.decode_scale == 1.0
+    assert result.measurement is not None
+    assert result.measurement.metrics["cervicomental_angle_right_deg"] == pytest.approx(
+        true_profile(head)["cervicomental_angle_deg"], abs=0.5
+    )

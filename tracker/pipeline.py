@@ -206,15 +206,21 @@ def measure_photo(
 
 
 def _measure_file(
-    path: str | Path, measure, *, mirrored: bool, settings: Settings
+    path: str | Path,
+    measure,
+    *,
+    mirrored: bool,
+    settings: Settings,
+    full_size: bool = False,
 ) -> tuple[PhotoResult, Photo | None]:
     """Open one photo file and ``measure(photo)`` it, with the decode's facts added; an
-    unreadable file is an "error" result with its one-line reason (never raises)."""
+    unreadable file is an "error" result with its one-line reason (never raises).
+    ``full_size``: decode every pixel (else at the reduced size the settings allow)."""
     try:
         photo = open_photo(
             path,
             mirrored=mirrored,
-            min_long_side_px=settings.decode_min_long_side_px,
+            min_long_side_px=None if full_size else settings.decode_min_long_side_px,
             settings=settings,
         )
     except PhotoError as exc:
@@ -437,17 +443,25 @@ def measure_photo_view(
     settings: Settings = DEFAULT_SETTINGS,
 ) -> tuple[PhotoResult, Photo | None]:
     """:func:`measure_photo` for any view (see :func:`measure_any_pixels`); never raises for
-    a bad file."""
-    return _measure_file(
-        path,
-        lambda photo: measure_any_pixels(
+    a bad file. A profile too small at the reduced decode is read again from the full-size
+    image (``settings.profile_min_face_height_px``)."""
+
+    def measure(photo: Photo) -> PhotoResult:
+        return measure_any_pixels(
             photo.pixels,
             view=view,
             file=str(path),
             ipd_mm=ipd_mm,
             camera=photo.camera,
             settings=settings,
-        ),
-        mirrored=mirrored,
-        settings=settings,
-    )
+        )
+
+    result, photo = _measure_file(path, measure, mirrored=mirrored, settings=settings)
+    if (
+        photo is not None
+        and photo.decode_scale < 1.0
+        and result.view == "profile"
+        and any(r.code == ReasonCode.FACE_TOO_SMALL for r in result.reasons)
+    ):
+        return _measure_file(path, measure, mirrored=mirrored, settings=settings, full_size=True)
+    return result, photo

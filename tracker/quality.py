@@ -336,7 +336,8 @@ def assess_profile(
 ) -> Quality:
     """Score a profile read from its outline, and give the first check it fails.
 
-    The checks, in order: the exposure of the face (:func:`exposure` over
+    The checks, in order: the face's size (its nasion-menton distance, at least
+    ``settings.profile_min_face_height_px``); the exposure of the face (:func:`exposure` over
     :func:`tracker.metrics.profile.face_region`, with a front photo's limits); the
     sharpness of its outline (:func:`edge_rise_px` from the nasion to the menton, per cent
     of the nasion-menton distance, at most ``settings.profile_max_edge_width_pct``); a fold
@@ -363,7 +364,17 @@ def assess_profile(
     tilt = float(profile.values["face_line_tilt_deg"])
     scores["face_line_tilt_deg"] = tilt
 
-    candidates: list[Reason | None] = [exposure_reason]
+    scores["face_height_px"] = face_px
+    candidates: list[Reason | None] = []
+    if face_px < s.profile_min_face_height_px:
+        candidates.append(
+            Reason(
+                ReasonCode.FACE_TOO_SMALL,
+                f"face too small: {face_px:.0f} px from the nasion to the chin "
+                f"(minimum {s.profile_min_face_height_px:g} px)",
+            )
+        )
+    candidates.append(exposure_reason)
     if scores["outline_edge_width_pct"] > s.profile_max_edge_width_pct:
         candidates.append(
             Reason(

@@ -173,6 +173,14 @@ class Settings:
     # 1.6 %; a pixel's jog at the corner). Its neck in shadow (60 %) cuts a slot under the
     # chin that moves the cervical point: 13 %.
     profile_max_chin_neck_fold_pct: float = 5.0
+    # The face's size in a profile: its nasion-menton distance in the analysed image's pixels.
+    # The chin-neck lines are fitted over tens of pixels of outline; on a smaller face a
+    # pixel's error turns them more. On the 3-D head (benchmarks/bench_profile_size.py: ten
+    # hand-held captures with fewer and fewer pixels) a known 5 deg change reads 4.60-5.48 deg
+    # on every face this check keeps; up to 0.6 deg off at 150-200 px, 0.9 at 120-165, 1.5 at
+    # 90-125. A 12-megapixel photo taken at 33-50 cm has 330-450 px at the analysed size (long
+    # side 2016 px); a profile under this limit there is read again from the full-size image.
+    profile_min_face_height_px: float = 180.0
 
 
 DEFAULT_SETTINGS = Settings()

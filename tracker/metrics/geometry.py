@@ -29,7 +29,12 @@ from tracker.metrics.frame import FaceFrame
 # within three profile spacings of it; a metric read across a point not placed is NaN. The
 # stored outline points of photos imported before keep the earlier rule (they are
 # image-refined), and all their points count as placed.
-ALGORITHM_VERSION = "2026.11.30-runs"
+# 2026.11.30-silhouette: a profile's outline reads the person's own colour from the pixels
+# 2-4 px inside it wherever the segmentation model's mask lies (it read none, and so pulled
+# the outline 1-3 px inwards, where that mask overshot the person by more than its band);
+# profiles whose nasion-menton height is under settings.profile_min_face_height_px are
+# refused as too small. Profiles stored before are measured again by `remeasure`.
+ALGORITHM_VERSION = "2026.11.30-silhouette"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
 JAW_CONTOUR_HEIGHTS_MM = (55, 75)

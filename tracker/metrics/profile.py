@@ -98,6 +98,20 @@ CORNER_FIT_POINTS = 600  # at most this many contour points enter the fit (evenl
 CORNER_NECK_REACH = 0.75
 MIN_SUBJECT_STEP = 12.0  # grey levels: a fainter colour step from the background is no subject
 CHAIN_SAMPLES = 4000  # the chain is resampled to this many points, equally spaced
+# The coverage's denominator, the person's own colour distance from the background at the
+# outline, is read from the pixels CORE_START_PX to CORE_START_PX + CORE_DEPTH_PX inside the
+# outline (past a sharp edge's mixed pixels, which lie within about a pixel of the first pixel
+# counted as the person), wherever the segmentation model's mask lies, averaged with a
+# Gaussian of CORE_SIGMA_PX: the skin's colour changes along the outline, most where the lit
+# chin meets the neck in its shadow, at the chin-neck corner the angle is read at; averaged
+# over 6 px (before metrics 2026.11.30-silhouette) the two mixed there, which moved the outline
+# by tenths of a pixel, tenths of a degree on a small face. On the 3-D head a known 5 deg change
+# read up to 0.58 deg off at nasion-menton heights of 185-500 px; up to 0.46 now
+# (benchmarks/bench_profile_size.py). A nearer core (2-4 px) did better there (0.35) but moved
+# under a blur, a gain of the light and a shaded neck.
+CORE_START_PX = 2.5
+CORE_DEPTH_PX = 5.5
+CORE_SIGMA_PX = 2.0
 
 
 class ProfileError(ValueError):
@@ -181,7 +195,6 @@ def refine_silhouette(
         raise ProfileError("no_face", "no person found in the photo")
     band = band_px if band_px is not None else 0.06 * min(height, width)
     out_dist = cv2.distanceTransform((~person).astype(np.uint8), cv2.DIST_L2, 5)
-    in_dist = cv2.distanceTransform(person.astype(np.uint8), cv2.DIST_L2, 5)
     image = pixels.astype(np.float32)
 
     # the background: a colour plane fitted to the model's background near the person
@@ -214,7 +227,6 @@ def refine_silhouette(
     ).reshape(height, width, 3)
     distance = np.linalg.norm(image - fitted, axis=2).astype(np.float32)
     noise = max(background_sd, 1.0)
-    near = (out_dist < band) & (in_dist < band)
     # the person: far from the background colour (the model's mask is only a guide: its
     # inside may hold background), connected to the model's person; holes filled
     solid = distance > max(8.0 * noise, MIN_SUBJECT_STEP)
@@ -224,10 +236,11 @@ def refine_silhouette(
         overlap[0] = 0
         solid = labels == int(np.argmax(overlap))
     solid = _fill_holes(solid)
-    # the local colour distance of the person just inside the outline
+    # the person's own colour distance at the outline: that of the pixels just inside it
+    # (see CORE_START_PX)
     inner = cv2.distanceTransform(solid.astype(np.uint8), cv2.DIST_L2, 5)
-    core = (inner >= 2.5) & (inner <= 8.0) & near
-    sigma = 6.0
+    core = (inner >= CORE_START_PX) & (inner <= CORE_START_PX + CORE_DEPTH_PX)
+    sigma = CORE_SIGMA_PX
     weight = cv2.GaussianBlur(core.astype(np.float32), (0, 0), sigma)
     total = cv2.GaussianBlur(np.where(core, distance, 0.0).astype(np.float32), (0, 0), sigma)
     with np.errstate(invalid="ignore", divide="ignore"):

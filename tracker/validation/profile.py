@@ -40,6 +40,7 @@ import math
 from dataclasses import asdict, replace
 from functools import lru_cache
 
+import cv2
 import numpy as np
 
 from tracker.landmarks import indices as ix
@@ -220,8 +221,9 @@ def render_profile(head: Head, capture: Capture) -> np.ndarray:
     return np.ascontiguousarray(rendered.pixels[: max(1, min(height, row))])
 
 
-def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):
-    """The pipeline's profile measurement of a rendered image (``view="profile"``)."""
+def measure_render(pixels: np.ndarray, focal_length_px: float | None = None, settings=None):
+    """The pipeline's profile measurement of a rendered image (``view="profile"``), with
+    ``settings`` (None: the defaults)."""
     from tracker.photos.camera import default_camera
     from tracker.pipeline import measure_profile_pixels
     from tracker.types import Camera
@@ -232,7 +234,9 @@ def measure_render(pixels: np.ndarray, focal_length_px: float | None = None):
         if focal_length_px is None
         else Camera(focal_length_px, 26.0, "exif-35mm")
     )
-    return measure_profile_pixels(pixels, camera=camera)
+    if settings is None:
+        return measure_profile_pixels(pixels, camera=camera)
+    return measure_profile_pixels(pixels, camera=camera, settings=settings)
 
 
 def _read(result) -> dict[str, float]:
@@ -301,6 +305,65 @@ def profile_change_study(
                 "after_deg": mb.get(key, math.nan),
             }
         )
+    return rows
+
+
+# the size study: the same photo with fewer pixels (a camera farther away, or fewer of them)
+SIZE_FACTORS = (1.0, 0.8, 0.6, 0.5, 0.4, 0.33, 0.25)
+
+
+def shrunk(pixels: np.ndarray, factor: float) -> np.ndarray:
+    """The image with ``factor`` times the pixels across (each an average of the pixels it
+    covers, as a sensor's are): (H', W', 3) uint8."""
+    if factor >= 1.0:
+        return pixels
+    height, width = pixels.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+
+
+def profile_size_study(
+    *, captures: int = 10, factors: tuple[float, ...] = SIZE_FACTORS, seed: int = 7
+) -> list[dict]:
+    """A known 5 deg submental tightening read on smaller and smaller faces: ``captures``
+    hand-held profile captures (:func:`random_profile_capture`, alternate sides) of the head
+    before and after the change, each image shrunk by ``factors``; every pair measured with
+    the face-size check off (so that what a small face does to the angle shows), with the
+    check's verdict kept. One row per capture and factor."""
+    from tracker.metrics.profile import face_height_px
+    from tracker.settings import DEFAULT_SETTINGS
+
+    unchecked = replace(DEFAULT_SETTINGS, profile_min_face_height_px=0.0)
+    before, after = profile_head(), profile_head(submental_deg=SUBMENTAL_DEG - 5.0)
+    key = "cervicomental_angle_deg"
+    truth = (true_profile(before)[key], true_profile(after)[key])
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(captures):
+        capture = random_profile_capture(rng, "right" if i % 2 == 0 else "left")
+        images = (render_profile(before, capture), render_profile(after, capture))
+        for factor in factors:
+            results = [measure_render(shrunk(p, factor), settings=unchecked) for p in images]
+            values = [_read(r).get(key, math.nan) for r in results]
+            heights = [
+                face_height_px(r.profile) if r.profile is not None else math.nan for r in results
+            ]
+            rows.append(
+                {
+                    "capture": i,
+                    "factor": factor,
+                    "face_height_px": float(np.nanmin(heights)),
+                    "status": "ok" if all(r.status == "ok" for r in results) else "rejected",
+                    "reasons": "; ".join(r for res in results for r in res.reasons),
+                    "too_small": bool(
+                        np.nanmin(heights) < DEFAULT_SETTINGS.profile_min_face_height_px
+                    ),
+                    "true_change_deg": truth[1] - truth[0],
+                    "measured_change_deg": values[1] - values[0],
+                    "error_before_deg": values[0] - truth[0],
+                    "error_after_deg": values[1] - truth[1],
+                }
+            )
     return rows
 
 
