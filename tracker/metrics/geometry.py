@@ -30,10 +30,12 @@ from tracker.metrics.frame import FaceFrame
 # stored outline points of photos imported before keep the earlier rule (they are
 # image-refined), and all their points count as placed.
 # 2026.11.30-silhouette: a profile's outline reads the person's own colour from the pixels
-# 2-4 px inside it wherever the segmentation model's mask lies (it read none, and so pulled
-# the outline 1-3 px inwards, where that mask overshot the person by more than its band);
-# profiles whose nasion-menton height is under settings.profile_min_face_height_px are
-# refused as too small. Profiles stored before are measured again by `remeasure`.
+# 2.5-8 px inside it wherever the segmentation model's mask lies (it read none, and so pulled
+# the outline 1-3 px inwards, where that mask overshot the person by more than its band),
+# averaged over 2 px instead of 6 (tracker.metrics.profile.CORE_START_PX); profiles whose
+# nasion-menton height is under settings.profile_min_face_height_px are refused as too
+# small. `remeasure` reads stored profiles from the outline stored with them, which the
+# earlier rule found, and keeps their status; `facetrack doctor --rebuild` finds them anew.
 ALGORITHM_VERSION = "2026.11.30-silhouette"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
