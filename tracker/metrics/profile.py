@@ -240,9 +240,10 @@ def refine_silhouette(
     # (see CORE_START_PX)
     inner = cv2.distanceTransform(solid.astype(np.uint8), cv2.DIST_L2, 5)
     core = (inner >= CORE_START_PX) & (inner <= CORE_START_PX + CORE_DEPTH_PX)
-    sigma = CORE_SIGMA_PX
-    weight = cv2.GaussianBlur(core.astype(np.float32), (0, 0), sigma)
-    total = cv2.GaussianBlur(np.where(core, distance, 0.0).astype(np.float32), (0, 0), sigma)
+    weight = cv2.GaussianBlur(core.astype(np.float32), (0, 0), CORE_SIGMA_PX)
+    total = cv2.GaussianBlur(
+        np.where(core, distance, 0.0).astype(np.float32), (0, 0), CORE_SIGMA_PX
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         local = total / weight
     local = np.where(weight > 1e-3, local, np.inf)

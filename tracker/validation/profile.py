@@ -45,6 +45,7 @@ import numpy as np
 
 from tracker.landmarks import indices as ix
 from tracker.metrics.profile import measure_chain
+from tracker.settings import Settings
 from tracker.validation.head3d import Capture, Head, render, sample_head
 
 # the profile head's chin-neck region (mm, head frame)
@@ -221,11 +222,14 @@ def render_profile(head: Head, capture: Capture) -> np.ndarray:
     return np.ascontiguousarray(rendered.pixels[: max(1, min(height, row))])
 
 
-def measure_render(pixels: np.ndarray, focal_length_px: float | None = None, settings=None):
+def measure_render(
+    pixels: np.ndarray, focal_length_px: float | None = None, settings: Settings | None = None
+):
     """The pipeline's profile measurement of a rendered image (``view="profile"``), with
     ``settings`` (None: the defaults)."""
     from tracker.photos.camera import default_camera
     from tracker.pipeline import measure_profile_pixels
+    from tracker.settings import DEFAULT_SETTINGS
     from tracker.types import Camera
 
     height, width = pixels.shape[:2]
@@ -234,9 +238,7 @@ def measure_render(pixels: np.ndarray, focal_length_px: float | None = None, set
         if focal_length_px is None
         else Camera(focal_length_px, 26.0, "exif-35mm")
     )
-    if settings is None:
-        return measure_profile_pixels(pixels, camera=camera)
-    return measure_profile_pixels(pixels, camera=camera, settings=settings)
+    return measure_profile_pixels(pixels, camera=camera, settings=settings or DEFAULT_SETTINGS)
 
 
 def _read(result) -> dict[str, float]:
