@@ -29,6 +29,10 @@ from tracker.types import (
     ReasonCode,
 )
 
+# the profile refusals an outline lost under the chin can cause: named for the background
+# when the skin there is close to its colour (see tracker.metrics.profile.faint_fraction)
+LOST_OUTLINE_CODES = frozenset({ReasonCode.NECK_HIDDEN, ReasonCode.CHIN_NECK_STEP})
+
 
 def measure_pixels(
     pixels: np.ndarray,
@@ -289,7 +293,10 @@ def measure_profile_pixels(
     from tracker.landmarks.segmentation import person_mask
     from tracker.metrics import registry
     from tracker.metrics.profile import (
+        FAINT_STEPS,
+        MAX_FAINT_FRACTION,
         ProfileError,
+        faint_fraction,
         measure_silhouette,
         profile_side,
         refine_silhouette,
@@ -341,10 +348,25 @@ def measure_profile_pixels(
             f"busy background: its texture {silhouette.background_sd:.0f} grey levels "
             f"(plain: under {settings.profile_max_background_sd:.0f})",
         )
+    faint = faint_fraction(silhouette)
+
+    def named(reason: Reason) -> Reason:
+        # an outline lost under the chin against a background of the skin's own colour is
+        # named for that, not for the shape the lost outline leaves (a neck cut off, a step)
+        if reason.code not in LOST_OUTLINE_CODES or faint <= MAX_FAINT_FRACTION:
+            return reason
+        return Reason(
+            ReasonCode.BACKGROUND_LIKE_SKIN,
+            "background too close to the skin's colour: the outline under the chin is lost "
+            f"against it ({100 * faint:.0f}% of the skin there within "
+            f"{FAINT_STEPS * silhouette.subject_step:.0f} grey levels of the background)",
+        )
+
     try:
         geometry_ = measure_silhouette(silhouette.alpha)
     except ProfileError as exc:
-        return refused_unread(ReasonCode(exc.code), str(exc))
+        unread = named(Reason(ReasonCode(exc.code), str(exc)))
+        return refused_unread(unread.code, str(unread))
     side = profile_side(geometry_.facing)
     values = geometry_.values
     prominence = float(values.get("nose_prominence", 0.0))
@@ -358,9 +380,10 @@ def measure_profile_pixels(
         for family in registry.PROFILE_FAMILIES
     }
     quality = assess_profile(pixels, geometry_, settings=settings)
-    reasons = quality.reasons
+    reasons = tuple(named(reason) for reason in quality.reasons)
     evidence = {
         **quality.scores,
+        "outline_faint_pct": 100.0 * faint,
         "background_sd": silhouette.background_sd,
         "contrast": silhouette.contrast,
         "nose_prominence": float(values.get("nose_prominence", float("nan"))),

@@ -54,6 +54,7 @@ class ReasonCode(StrEnum):
     CHIN_TUCKED = "chin_tucked"
     HEAD_NOT_LEVEL = "head_not_level"
     CHIN_NECK_STEP = "chin_neck_step"
+    BACKGROUND_LIKE_SKIN = "background_like_skin"
     UNREADABLE = "unreadable"
     CRASHED = "crashed"
     UNEXPECTED_ERROR = "unexpected_error"
@@ -102,6 +103,7 @@ _REASON_KINDS = {
     ReasonCode.NECK_HIDDEN: "neck not visible below the chin",
     ReasonCode.HEAD_NOT_LEVEL: "head not level in the profile",
     ReasonCode.CHIN_NECK_STEP: "step in the outline under the chin",
+    ReasonCode.BACKGROUND_LIKE_SKIN: "background too close to the skin's colour",
 }
 _REASON_ADVICE = {
     ReasonCode.HEAD_TURNED: "look straight into the camera",
@@ -132,6 +134,8 @@ _REASON_ADVICE = {
     ReasonCode.HEAD_NOT_LEVEL: "lower your chin to a level, relaxed position",
     ReasonCode.CHIN_NECK_STEP: "face the light so that your neck is lit like your face, "
     "and hold your chin level",
+    ReasonCode.BACKGROUND_LIKE_SKIN: "stand in front of a plain wall much lighter or darker "
+    "than your skin, lit evenly",
 }
 
 

@@ -97,6 +97,19 @@ CORNER_FIT_POINTS = 600  # at most this many contour points enter the fit (evenl
 # change reads 4.93-5.09 deg at 33-50 cm on the 3-D head, over 1.0 up to 5.50
 CORNER_NECK_REACH = 0.75
 MIN_SUBJECT_STEP = 12.0  # grey levels: a fainter colour step from the background is no subject
+# Skin close to the background's colour (see Silhouette.faint and faint_fraction): within
+# this many subject steps of it, a little shade takes the skin below the step and the
+# outline is lost there. Counted along the front outline's lower half (the chin and the
+# neck), within this fraction of the image's short side of it; a refusal of the outline
+# under the chin is put down to the background when more than MAX_FAINT_FRACTION of the
+# skin there is faint (it changes the reason given, never whether a profile is read). On
+# the 3-D head: plain walls of grey 60-230 and random selfies (noise, JPEG, light)
+# 0.000-0.019; the neck shaded to 60 % 0.00-0.10 (its folds are refused as a step); walls of
+# the skin's own colours 0.14-0.24 on the renders whose outline is lost, 0.02-0.10 on those
+# read (tests/test_profile.py).
+FAINT_STEPS = 2.0
+FAINT_BAND_FRACTION = 0.03
+MAX_FAINT_FRACTION = 0.12
 CHAIN_SAMPLES = 4000  # the chain is resampled to this many points, equally spaced
 # The coverage's denominator, the person's own colour distance from the background at the
 # outline, is read from the pixels CORE_START_PX to CORE_START_PX + CORE_DEPTH_PX inside the
@@ -129,12 +142,20 @@ class Silhouette:
     ``alpha`` (H, W) float32 coverage in [0, 1]; ``background_sd`` the robust SD (grey
     levels) of the background's colour around the person after its smooth trend is removed
     (its texture: a plain wall gives the sensor noise, 1-4); ``contrast`` the median colour
-    distance between the person near the outline and the background (grey levels).
+    distance between the person near the outline and the background (grey levels);
+    ``subject_step`` the colour distance from the background (grey levels) beyond which a
+    pixel is the person; ``core`` (H, W) bool, the band just inside the outline whose colour
+    is the person's own at the outline (``CORE_START_PX``, ``CORE_DEPTH_PX``); ``faint``
+    the pixels of that band within ``FAINT_STEPS`` subject steps of the background's colour:
+    skin that a little shade loses against the background.
     """
 
     alpha: np.ndarray
     background_sd: float
     contrast: float
+    subject_step: float = float("nan")
+    core: np.ndarray | None = None
+    faint: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -229,7 +250,8 @@ def refine_silhouette(
     noise = max(background_sd, 1.0)
     # the person: far from the background colour (the model's mask is only a guide: its
     # inside may hold background), connected to the model's person; holes filled
-    solid = distance > max(8.0 * noise, MIN_SUBJECT_STEP)
+    subject_step = max(8.0 * noise, MIN_SUBJECT_STEP)
+    solid = distance > subject_step
     count, labels = cv2.connectedComponents(solid.astype(np.uint8), connectivity=8)
     if count > 1:
         overlap = np.bincount(labels[person], minlength=count)
@@ -254,7 +276,14 @@ def refine_silhouette(
         coverage = np.clip(distance / local, 0.0, 1.0)
     alpha[edge] = np.nan_to_num(coverage[edge], nan=0.0)
     contrast = float(np.median(distance[core])) if core.any() else 0.0
-    return Silhouette(alpha=alpha, background_sd=background_sd, contrast=contrast)
+    return Silhouette(
+        alpha=alpha,
+        background_sd=background_sd,
+        contrast=contrast,
+        subject_step=subject_step,
+        core=core,
+        faint=core & (distance <= FAINT_STEPS * subject_step),
+    )
 
 
 def _fill_holes(region: np.ndarray) -> np.ndarray:
@@ -854,6 +883,34 @@ def neck_cut_off(chain: np.ndarray) -> bool:
     s = _arc_length(longer)
     p, c = marks["pogonion"], marks["cervical_point"]
     return bool(s[c] + NECK_WINDOW[1] * (s[c] - s[p]) > visible)
+
+
+def faint_fraction(silhouette: Silhouette) -> float:
+    """The fraction of the skin just inside the front outline's lower half (by arc length:
+    the chin and the neck; ``silhouette.core`` within ``FAINT_BAND_FRACTION`` of the image's
+    short side of it) whose colour is within ``FAINT_STEPS`` subject steps of the
+    background's (``silhouette.faint``). 0 when no front outline is found.
+
+    Before a wall of the skin's own colour (beige, peach) much of it is: the outline is found
+    where the colour differs from the wall's by more than one step, and a little shade under
+    the chin takes that skin below it. Before a plain wall unlike the skin, almost none.
+    """
+    if silhouette.core is None or silhouette.faint is None:
+        return 0.0
+    try:
+        chain, _, _, _ = front_chain(silhouette.alpha)
+    except ProfileError:
+        return 0.0
+    s = _arc_length(chain)
+    lower = chain[s >= 0.5 * s[-1]]
+    if len(lower) < 2:
+        return 0.0
+    height, width = silhouette.alpha.shape
+    drawn = np.ones((height, width), np.uint8)
+    cv2.polylines(drawn, [np.round(lower).astype(np.int32)], False, (0,), 1)
+    near = cv2.distanceTransform(drawn, cv2.DIST_L2, 5) < FAINT_BAND_FRACTION * min(height, width)
+    skin = int(np.count_nonzero(silhouette.core & near))
+    return float(np.count_nonzero(silhouette.faint & near)) / skin if skin else 0.0
 
 
 FOLD_SAMPLES = 400  # the fold is looked for on this many points per pogonion-cervical length

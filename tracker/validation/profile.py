@@ -498,15 +498,17 @@ def exposed(pixels: np.ndarray, gain: float) -> np.ndarray:
 
 REFUSAL_BLUR_PX = 6.0  # heavy blur (the limit lies between SD 3 and 4 px on these renders)
 REFUSAL_GAINS = (0.2, 1.7)  # a fifth of the light; 1.7 times, the face mostly clipped
+SKIN_WALL_RGB = (200, 170, 150)  # a plain wall of a colour close to the head's skin
 
 
 def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
     """Bad input: a front render measured as a profile, a profile measured as a front photo,
     a profile before a busy background, blurred (``REFUSAL_BLUR_PX``), under- and
     over-exposed (``REFUSAL_GAINS``), cut just under the chin (the photo's bottom edge 40 %
-    of the way from the menton to the cervical point), and the known fold under the chin
-    (the neck shaded to 60 %, the submental surface 5 deg lower, yaw +90). One row each:
-    the status and the reason given."""
+    of the way from the menton to the cervical point), the known fold under the chin
+    (the neck shaded to 60 %, the submental surface 5 deg lower, yaw +90), and before a
+    plain wall of the skin's own colour (``SKIN_WALL_RGB``). One row each: the status and
+    the reason given."""
     from tracker.pipeline import measure_any_pixels
     from tracker.validation.head3d import NECK_SHADE
 
@@ -520,6 +522,9 @@ def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
     cut = side[: int(round(menton + 0.4 * (cervical - menton)))].copy()
     shaded = profile_head(SUBMENTAL_DEG - 5.0, neck_shade=NECK_SHADE)
     fold = render_profile(shaded, profile_capture(yaw_deg=90.0))
+    skin_wall = render_profile(
+        replace(head, background_rgb=SKIN_WALL_RGB), profile_capture(yaw_deg=90.0)
+    )
     rows = []
     for case, result in (
         ("front photo given as profile", measure_render(front.pixels)),
@@ -530,6 +535,7 @@ def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
         ("profile over-exposed", measure_render(exposed(side, REFUSAL_GAINS[1]))),
         ("profile cut just under the chin", measure_render(cut)),
         ("profile with a fold under the chin", measure_render(fold)),
+        ("profile before a wall of the skin's colour", measure_render(skin_wall)),
     ):
         rows.append(
             {
