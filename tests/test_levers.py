@@ -225,7 +225,7 @@ def test_the_floor_of_a_metric_read_at_the_usual_capture():
     assert floor_sem(JAW, floors=floors, at_usual_capture=True) == (0.2, SELFIE_AT_USUAL_SOURCE)
     assert floor_sem(JAW, floors=floors.iloc[:1], at_usual_capture=True) == (0.6, SELFIE_SOURCE)
     shipped = read_noise_floors()
-    for metric in registry.names(capture_adjusted=True):
+    for metric in registry.names(capture_adjusted=True, view="front"):
         usual, source = floor_sem(metric, floors=shipped, at_usual_capture=True)
         plain, _ = floor_sem(metric, floors=shipped)
         assert source == SELFIE_AT_USUAL_SOURCE, metric
@@ -309,3 +309,43 @@ def test_a_turn_after_each_session_is_undone_in_the_immediate_window():
         * float(np.mean(1.0 / pairs["n_before"] + 1.0 / pairs["n_after"])),
     ) / len(pairs)
     assert float(immediate["se"]) ** 2 == pytest.approx(own + extra, rel=1e-9)
+
+
+def test_a_profile_series_is_read_at_the_usual_posture():
+    """Front and profile photos in one library: the right profiles' chin-neck angle opens by
+    1.1 deg per degree of the head's posture on its neck (drawn with SD 2.5 deg), and the
+    treatment closes it by the brow's true effect times 3. The profile metric is fitted on
+    the posture alone (one lever row, slope within 0.1 of 1.1), its photos are read at the
+    usual posture (their error against the truth at a fixed posture falls from the posture's
+    spread to the noise's, SD under 0.3 deg), and a
+    front metric of the same library is fitted on turn, nod and distance as before, untouched
+    by the profiles' posture."""
+    photos, _ = jaw_series()
+    rng = np.random.default_rng(8)
+    n = len(photos)
+    posture = -7.0 + rng.normal(0.0, 2.5, n)
+    cma = "cervicomental_angle_right_deg"
+    profiles = photos.assign(
+        view="profile",
+        yaw_deg=np.nan,
+        pitch_deg=np.nan,
+        roll_deg=np.nan,
+        camera_distance_mm=np.nan,
+        **{
+            JAW: np.nan,
+            cma: 110.0 - 3.0 * photos["true_effect"] + 1.1 * posture + rng.normal(0.0, 0.2, n),
+            "head_neck_angle_right_deg": posture,
+        },
+    )
+    both = pd.concat([photos.assign(view="front"), profiles], ignore_index=True)
+    out, levers = adjust_for_capture(both, [JAW, cma])
+    rows = levers.set_index(["metric", "covariate"])
+    assert list(rows.loc[cma].index) == ["head_neck_angle_deg"]
+    assert bool(rows.loc[(cma, "head_neck_angle_deg"), "used"])
+    assert rows.loc[(cma, "head_neck_angle_deg"), "slope"] == pytest.approx(1.1, abs=0.1)
+    assert list(rows.loc[JAW].index) == ["yaw_deg", "pitch_deg", "inverse_distance_per_m"]
+    assert rows.loc[(JAW, "yaw_deg"), "slope"] == pytest.approx(LEVERS["yaw_deg"], abs=0.05)
+    profile = both["view"] == "profile"
+    truth = 110.0 - 3.0 * both.loc[profile, "true_effect"]
+    assert (both.loc[profile, cma] - truth).std() > 2.0
+    assert (out.loc[profile, cma] - truth).std() < 0.3

@@ -367,6 +367,40 @@ def test_library_keeps_profiles_apart_by_side(tmp_path):
         assert before == after == [int(by_file.at["left.jpg", "id"])]
 
 
+def test_a_profile_is_advised_on_its_posture_against_the_usual(tmp_path):
+    """Four right profiles in a library, three upright (at 36, 40 and 45 cm) and one with
+    the chin raised on the neck by 5 deg: the raised one is told to lower its chin (its
+    head-to-neck angle 4-5 deg above the usual, the median of the side's accepted profiles),
+    the others that they match the usual."""
+    from tracker.importing import import_photos
+    from tracker.library import Library
+    from tracker.validation.profile import profile_capture, profile_head, render_profile
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, flexion, distance in (
+        ("a.jpg", 0.0, 360.0),
+        ("b.jpg", 0.0, 400.0),
+        ("c.jpg", 0.0, 450.0),
+        ("raised.jpg", 5.0, 400.0),
+    ):
+        pixels = render_profile(
+            profile_head(flexion_deg=flexion),
+            profile_capture(yaw_deg=90.0, distance_mm=distance),
+        )
+        Image.fromarray(pixels).save(folder / name, quality=92)
+    with Library(tmp_path / "lib") as library:
+        summary = import_photos(library, folder, workers=1, manual_date="2026-01-05")
+        assert summary.ok
+        photos = library.photos()
+        by_file = photos.set_index(photos["file"].map(lambda f: f.rsplit("/", 1)[-1]))
+        posture = by_file["head_neck_angle_right_deg"]
+        assert 4.0 < posture["raised.jpg"] - posture[["a.jpg", "b.jpg", "c.jpg"]].median() < 5.5
+        assert by_file.at["raised.jpg", "advice"] == "lower your chin, as in your usual profiles"
+        for name in ("a.jpg", "b.jpg", "c.jpg"):
+            assert by_file.at[name, "advice"] == "matches your usual photos"
+
+
 # --- the image and outline checks: blur, exposure, a neck cut by the border, a fold ---------------
 
 
@@ -735,3 +769,88 @@ def test_a_wall_of_the_skins_colour_is_named_as_the_reason():
         assert result.status == "ok", result.reasons
         assert _angle(result) == pytest.approx(truth, abs=0.3)
         assert result.quality.scores["outline_faint_pct"] < 2.0
+
+
+def _turned(points: np.ndarray, about: np.ndarray, deg: float) -> np.ndarray:
+    """Points (x forward, y down) turned about ``about``; positive raises what lies ahead."""
+    a = math.radians(deg)
+    turn = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    return (points - about) @ turn + about
+
+
+@pytest.mark.parametrize("flexion", [-8.0, 0.0, 8.0])
+def test_head_neck_angle_of_a_drawn_profile(flexion):
+    """The drawn profile (neck leaning tau = 5 deg) with its head, everything above the
+    chin-neck corner, turned about that corner by ``flexion`` (the chin raised when
+    positive): the cervicomental angle opens by exactly that, 110 + flexion (0.05 deg), and
+    so does the head-to-neck angle, the face line nasion -> pogonion against the neck line
+    (its tilt minus tau); the two differ by the same amount whatever the posture. Turning
+    the whole photo by 10 deg (the camera's roll) moves the face line's tilt by 10 and the
+    head-to-neck angle by nothing (0.05)."""
+    polygon = profile_polygon(25.0, 5.0)
+    corner = polygon[-2]
+    head = _turned(polygon[:-1], corner, flexion)
+    chain, marks, values, _ = measure_chain(densify(np.vstack([head, polygon[-1:]])))
+    assert values["cervicomental_angle_deg"] == pytest.approx(110.0 + flexion, abs=0.05)
+    face = chain[marks["pogonion"]] - chain[marks["nasion"]]
+    expected = math.degrees(math.atan2(face[0], face[1])) - 5.0
+    assert values["head_neck_angle_deg"] == pytest.approx(expected, abs=0.05)
+    unflexed = measure_chain(densify(polygon))[2]
+    assert values["cervicomental_angle_deg"] - values["head_neck_angle_deg"] == pytest.approx(
+        unflexed["cervicomental_angle_deg"] - unflexed["head_neck_angle_deg"], abs=0.1
+    )
+    rolled = measure_chain(_turned(densify(np.vstack([head, polygon[-1:]])), corner, 10.0))[2]
+    assert rolled["head_neck_angle_deg"] == pytest.approx(values["head_neck_angle_deg"], abs=0.05)
+    assert rolled["face_line_tilt_deg"] == pytest.approx(
+        values["face_line_tilt_deg"] + 10.0, abs=0.05
+    )
+
+
+def test_the_head_turned_on_its_neck_moves_both_angles_alike():
+    """The 3-D head turned on its neck (``profile_head(flexion_deg=...)``, the upper neck
+    bending with it) by -5 and +5 deg, in profile: the cervicomental angle read follows the
+    exact silhouette's (0.5 deg) over a swing of about 11 deg, and the head-to-neck angle
+    moves with it (within 0.7 deg of the exact silhouette's), so that their difference
+    stays within 0.8 deg of the upright head's (0.70 as read; the exact silhouettes' 0.4:
+    the upper neck bends)."""
+    from tracker.validation.profile import (
+        measure_render,
+        profile_capture,
+        profile_head,
+        render_profile,
+        true_profile,
+    )
+
+    read = {}
+    for flexion in (-5.0, 0.0, 5.0):
+        head = profile_head(flexion_deg=flexion)
+        result = measure_render(render_profile(head, profile_capture(yaw_deg=90.0)))
+        assert result.status == "ok", result.reasons
+        truth = true_profile(head)
+        assert _angle(result) == pytest.approx(truth["cervicomental_angle_deg"], abs=0.5)
+        assert result.measurement.metrics["head_neck_angle_right_deg"] == pytest.approx(
+            truth["head_neck_angle_deg"], abs=0.7
+        )
+        read[flexion] = (_angle(result), result.measurement.metrics["head_neck_angle_right_deg"])
+    assert read[5.0][0] - read[-5.0][0] > 10.0
+    upright = read[0.0][0] - read[0.0][1]
+    for cma, posture in read.values():
+        assert cma - posture == pytest.approx(upright, abs=0.8)
+
+
+def test_the_trend_reads_the_chin_neck_angle_at_the_usual_posture():
+    """A profile series of four weeks (four random profile selfies each, the head's posture
+    on its neck within +/-5 deg, the submental surface tightened by 5 deg in weeks 3-4) read
+    through the trend's own levers: the slope learnt is about one (0.8-1.3 per degree of
+    posture); in the untouched weeks the chin-neck angle spreads by over 1.5 deg as measured
+    (the true angle does too) and by under 0.6 deg at the usual posture; the tightening
+    reads 4.5-5.5 deg there (truth 5.02)."""
+    from tracker.validation.profile import posture_summary, profile_posture_study
+
+    s = posture_summary(profile_posture_study(per_week=4))
+    assert s["posture_accepted"] == s["posture_renders"] == 16
+    assert 0.8 < s["posture_slope"] < 1.3
+    assert s["posture_sd_measured_deg"] > 1.5 and s["posture_true_sd_deg"] > 1.5
+    assert s["posture_sd_at_usual_deg"] < 0.6
+    assert s["posture_change_true_deg"] == pytest.approx(-5.02, abs=0.02)
+    assert -5.5 < s["posture_change_at_usual_deg"] < -4.5

@@ -306,15 +306,16 @@ def test_metric_of_an_earlier_version(library_dir):
 
 def test_levers_of_a_library_held_steady(library_dir):
     """`trend --levers`: every photo of this library was taken at yaw 0 and pitch 0 with no
-    camera distance known, so no lever is learnt: one row per capture-adjusted metric and
-    capture (15 x 3), none used, each with its reason; the text names them the same way."""
+    camera distance known, so no lever is learnt: one row per capture-adjusted front metric
+    and capture (15 x 3; it holds no profile, whose metrics would have one row, the
+    posture), none used, each with its reason; the text names them the same way."""
     from tracker.analysis.levers import LEVER_COLUMNS
     from tracker.metrics import registry
 
     result = run("--levers", "--json", "--library", library_dir)
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    adjusted = registry.names(capture_adjusted=True)
+    adjusted = registry.names(capture_adjusted=True, view="front")
     assert len(rows) == 3 * len(adjusted)
     assert {r["metric"] for r in rows} == set(adjusted)
     assert set(rows[0]) == {c for c in LEVER_COLUMNS if not c.startswith("cov_")}

@@ -29,15 +29,22 @@ MATCHES_TEXT = "matches your usual photos"
 CAPTURE_COLUMNS = ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
 
 
+# a profile's posture of the head on the neck, per side (tracker.metrics.profile)
+POSTURE_COLUMNS = ("head_neck_angle_left_deg", "head_neck_angle_right_deg")
+
+
 @dataclass(frozen=True)
 class UsualCapture:
-    """The person's usual capture: medians over their accepted photos (NaN when unknown)."""
+    """The person's usual capture: medians over their accepted photos (NaN when unknown);
+    for profiles, the usual posture of the head on the neck per side."""
 
     camera_distance_mm: float
     yaw_deg: float
     pitch_deg: float
     roll_deg: float
     n_photos: int
+    head_neck_angle_left_deg: float = math.nan
+    head_neck_angle_right_deg: float = math.nan
 
 
 def usual_capture(
@@ -63,7 +70,7 @@ def usual_capture(
         return None
     medians = {
         c: float(ok[c].median()) if c in ok and ok[c].notna().any() else math.nan
-        for c in CAPTURE_COLUMNS
+        for c in (*CAPTURE_COLUMNS, *POSTURE_COLUMNS)
     }
     return UsualCapture(**medians, n_photos=int(len(ok)))
 
@@ -146,6 +153,29 @@ def capture_advice(
     if not compared:
         return None
     return "; ".join(parts) if parts else MATCHES_TEXT
+
+
+def posture_advice(
+    head_neck_deg: float, usual_deg: float, *, settings: Settings = DEFAULT_SETTINGS
+) -> str | None:
+    """How to hold the head in the next profile like the usual ones: the profile's posture
+    of the head on the neck (``head_neck_angle_<side>_deg``) against the usual of that side.
+    The chin-neck angle opens about one degree per degree of it, so a difference beyond
+    ``settings.advice_pitch_deg`` is mentioned ("a little" up to
+    ``settings.trend_max_pitch_from_usual_deg``); None when either is unknown.
+
+    >>> posture_advice(-4.0, -7.0)
+    'lower your chin a little, as in your usual profiles'
+    >>> posture_advice(-7.5, -7.0)
+    'matches your usual photos'
+    """
+    if not (_finite(head_neck_deg) and _finite(usual_deg)):
+        return None
+    change = float(head_neck_deg) - float(usual_deg)
+    if abs(change) <= settings.advice_pitch_deg:
+        return MATCHES_TEXT
+    little = " a little" if abs(change) <= settings.trend_max_pitch_from_usual_deg else ""
+    return f"{'lower' if change > 0 else 'raise'} your chin{little}, as in your usual profiles"
 
 
 # (text when the value is below the usual, text when above)

@@ -18,6 +18,15 @@ degrees), ``sin(pitch)`` and ``1 / D``, also for the jaw's outline, which is whe
 of sight grazes the skin rather than a fixed point of it: to first order in the turn, such an
 outline moves as the point it passes through does.
 
+A profile has a lever of its own: the head's posture on its neck. Raising the chin turns
+the submental line with the head while the neck line stays, so the chin-neck angles open
+about one for one with the angle between the face line and the neck line
+(``head_neck_angle``, :mod:`tracker.metrics.profile`), a posture a person does not hold to a
+degree from one profile to the next; the camera's roll turns both lines alike and leaves it.
+The profile metrics flagged ``capture_adjusted`` are fitted on that covariate alone
+(:func:`covariates_of`). Read at the usual posture, such an angle is in effect the submental
+line's angle to the face line: a change of the neck line itself would be taken for posture.
+
 No single photo can tell ``dz``; a series can, whatever the person's anatomy. Photos of one
 week share the face (a treatment changes it over weeks, not between photos), so within a week
 what moves a metric with the capture is the lever. :func:`capture_levers` fits, per metric
@@ -52,10 +61,14 @@ from tracker.settings import DEFAULT_SETTINGS, Settings
 
 # the capture's levers: name -> (the photos' column it comes from, the setting of its least
 # spread within weeks)
+# a profile's lever: the head's posture on its neck (tracker.metrics.profile), one value per
+# photo from the side it shows
+POSTURE = "head_neck_angle_deg"
 COVARIATES: dict[str, tuple[str, str]] = {
     "yaw_deg": ("yaw_deg", "lever_min_yaw_sd_deg"),
     "pitch_deg": ("pitch_deg", "lever_min_pitch_sd_deg"),
     "inverse_distance_per_m": ("camera_distance_mm", "lever_min_inverse_distance_sd_per_m"),
+    POSTURE: (POSTURE, "lever_min_head_neck_sd_deg"),
 }
 LEVER_COLUMNS = [
     "metric",
@@ -71,7 +84,7 @@ LEVER_COLUMNS = [
     "used",
     "note",
     # the slopes' covariance (row: this covariate; column: each covariate)
-    *(f"cov_{name}" for name in ("yaw_deg", "pitch_deg", "inverse_distance_per_m")),
+    *(f"cov_{name}" for name in COVARIATES),
 ]
 OUTLIER_SDS = 3.5
 
@@ -81,6 +94,21 @@ def adjusted_metrics(metrics) -> list[str]:
     return [
         m for m in metrics if (info := registry.lookup(m)) is not None and info.capture_adjusted
     ]
+
+
+def covariates_of(metric: str) -> list[str]:
+    """The capture covariates that move ``metric``: a profile's chin-neck angles the head's
+    posture on its neck, a front metric the head's turn and nod and the camera's distance.
+
+    >>> covariates_of("cervicomental_angle_left_deg")
+    ['head_neck_angle_deg']
+    >>> covariates_of("jaw_angle_left_deg")
+    ['yaw_deg', 'pitch_deg', 'inverse_distance_per_m']
+    """
+    info = registry.lookup(metric)
+    if info is not None and info.view == "profile":
+        return [POSTURE]
+    return [c for c in COVARIATES if c != POSTURE]
 
 
 def _groups(photos: pd.DataFrame) -> pd.Series:
@@ -95,7 +123,8 @@ def _groups(photos: pd.DataFrame) -> pd.Series:
 
 def covariate_values(photos: pd.DataFrame) -> pd.DataFrame:
     """The capture covariates of every photo (NaN where unknown), one column per
-    ``COVARIATES`` key: yaw and pitch in degrees, ``1000 / camera_distance_mm``."""
+    ``COVARIATES`` key: yaw and pitch in degrees, ``1000 / camera_distance_mm``, and a
+    profile's head-to-neck posture in degrees (from its side's column)."""
     out = pd.DataFrame(index=photos.index)
     for name, (column, _) in COVARIATES.items():
         values = (
@@ -103,6 +132,11 @@ def covariate_values(photos: pd.DataFrame) -> pd.DataFrame:
             if column in photos
             else pd.Series(np.nan, index=photos.index)
         )
+        if name == POSTURE and column not in photos:
+            for side in registry.SIDES:
+                sided = registry.sided("head_neck_angle", side)
+                if sided in photos:
+                    values = values.fillna(pd.to_numeric(photos[sided], errors="coerce"))
         if name == "inverse_distance_per_m":
             values = 1000.0 / values.where(values > 0)
         out[name] = values.astype(np.float64)
@@ -155,9 +189,10 @@ def capture_levers(
     for metric in metrics:
         base = {"metric": metric, "n_photos": 0, "used": False, "note": ""}
         values = pd.to_numeric(ok[metric], errors="coerce") if metric in ok else None
-        frame = capture.assign(value=values, group=groups).dropna(subset=["value"])
+        names = covariates_of(metric)
+        frame = capture[names].assign(value=values, group=groups).dropna(subset=["value"])
         per = {}
-        for name in COVARIATES:
+        for name in names:
             usual = float(frame[name].median()) if frame[name].notna().any() else np.nan
             per[name] = {**base, "covariate": name, "usual": usual}
         # a covariate recorded for too few photos is left out; the others are fitted on the
@@ -165,9 +200,9 @@ def capture_levers(
         # for the rest)
         grouped = frame.loc[frame.groupby("group")["value"].transform("size") >= 2]
         enough = settings.lever_min_photos
-        known = [c for c in COVARIATES if int(frame[c].notna().sum()) >= enough]
+        known = [c for c in names if int(frame[c].notna().sum()) >= enough]
         if len(grouped) < enough:
-            known = [c for c in COVARIATES if frame[c].notna().any()]  # too few either way
+            known = [c for c in names if frame[c].notna().any()]  # too few either way
         frame = frame.dropna(subset=known)
         frame = frame.loc[frame.groupby("group")["value"].transform("size") >= 2]
         n = int(len(frame))
@@ -178,9 +213,9 @@ def capture_levers(
         spreads = {
             c: float(np.sqrt(np.sum(centred[c] ** 2) / max(n - dof_groups, 1))) for c in known
         }
-        least = {c: float(getattr(settings, COVARIATES[c][1])) for c in COVARIATES}
+        least = {c: float(getattr(settings, COVARIATES[c][1])) for c in names}
         chosen = [c for c in known if spreads[c] >= least[c]]
-        for name in COVARIATES:
+        for name in names:
             row = per[name]
             row.update(n_photos=n, spread=spreads.get(name, np.nan))
             if n < enough:

@@ -281,7 +281,12 @@ def lever_sentence(trend) -> str | None:
             f"measured ({note})."
         )
     adjusted = list(dict.fromkeys(used["metric"]))
-    covariates = {"yaw_deg": "turn", "pitch_deg": "nod", "inverse_distance_per_m": "distance"}
+    covariates = {
+        "yaw_deg": "turn",
+        "pitch_deg": "nod",
+        "inverse_distance_per_m": "distance",
+        "head_neck_angle_deg": "a profile's head-to-neck posture",
+    }
     learnt = ", ".join(covariates[c] for c in dict.fromkeys(used["covariate"]))
     turns = used.loc[used["covariate"] == "yaw_deg"]
     strongest = ""
@@ -304,7 +309,11 @@ def lever_lines(levers: pd.DataFrame) -> list[str]:
     it was used (else why not)."""
     if levers is None or not len(levers):
         return ["No metric the trend reads at the usual capture was analysed."]
-    per = {"yaw_deg": "per deg of turn", "pitch_deg": "per deg of nod"}
+    per = {
+        "yaw_deg": "per deg of turn",
+        "pitch_deg": "per deg of nod",
+        "head_neck_angle_deg": "per deg of head-to-neck posture",
+    }
     rows = [["metric", "capture", "slope", "95% CI", "spread", "usual", "photos", "used"]]
     for row in levers.itertuples(index=False):
         unit = registry.unit_text(str(row.metric))

@@ -30,7 +30,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -895,7 +895,7 @@ class Library:
                     "camera_distance_mm": _nan_if_none(row["camera_distance_mm"]),
                     "focal_length_35mm": _nan_if_none(row["focal_length_35mm"]),
                     "focal_source": row["focal_source"],
-                    "advice": _advice(row, usual),
+                    "advice": _advice(row, usual, metrics),
                     **{name: _nan_if_none(metrics.get(name)) for name in METRIC_NAMES},
                 }
             )
@@ -1041,7 +1041,7 @@ class Library:
         measured by the current version (``tracker.analysis.capture.usual_capture``)."""
         import pandas as pd
 
-        from tracker.analysis.capture import CAPTURE_COLUMNS, usual_capture
+        from tracker.analysis.capture import CAPTURE_COLUMNS, POSTURE_COLUMNS, usual_capture
         from tracker.metrics.geometry import ALGORITHM_VERSION
 
         rows = self._conn.execute(
@@ -1051,7 +1051,23 @@ class Library:
             (ALGORITHM_VERSION,),
         ).fetchall()
         frame = pd.DataFrame(rows, columns=list(CAPTURE_COLUMNS), dtype="float64")
-        return usual_capture(frame.assign(status="ok"))
+        usual = usual_capture(frame.assign(status="ok"))
+        if usual is None:
+            return None
+        # a profile's usual posture on the neck, per side: the median over accepted profiles
+        postures = {}
+        for column in POSTURE_COLUMNS:
+            values = [
+                value
+                for (value,) in self._conn.execute(
+                    "SELECT m.value FROM measurements m JOIN photos p ON p.id = m.photo_id "
+                    "WHERE p.status = 'ok' AND m.algorithm_version = ? AND m.metric = ? "
+                    "AND m.value IS NOT NULL",
+                    (ALGORITHM_VERSION, column),
+                )
+            ]
+            postures[column] = float(np.median(values)) if values else float("nan")
+        return replace(usual, **postures)
 
     def _record(self, row: sqlite3.Row, metrics: dict, usual=None) -> dict:
         measured = row["algorithm_version"] is not None
@@ -1069,7 +1085,7 @@ class Library:
             "camera_distance_mm": none_if_nan(row["camera_distance_mm"]),
             "focal_length_35mm": none_if_nan(row["focal_length_35mm"]),
             "focal_source": row["focal_source"],
-            "advice": _advice(row, usual),
+            "advice": _advice(row, usual, metrics),
             "algorithm_version": row["algorithm_version"],
             "metrics": {k: none_if_nan(v) for k, v in metrics.items()},
         }
@@ -1939,10 +1955,11 @@ def _cameras(rows) -> tuple[np.ndarray, np.ndarray]:
     return focal, centres
 
 
-def _advice(row: sqlite3.Row, usual) -> str | None:
+def _advice(row: sqlite3.Row, usual, metrics: dict | None = None) -> str | None:
     """The advice for the next photo from one photo row: what its rejection asks for (look
     straight into the camera, relax your mouth), then the capture advice against the usual
-    (None when there is neither)."""
+    (a profile's: its posture on the neck against the usual of its side, from ``metrics``;
+    None when there is neither)."""
     from tracker.types import Reason, reason_advice
 
     fixes: list[str] = []
@@ -1961,6 +1978,14 @@ def _advice(row: sqlite3.Row, usual) -> str | None:
             _nan_if_none(row[c]) for c in ("camera_distance_mm", "yaw_deg", "pitch_deg", "roll_deg")
         )
         capture = capture_advice(distance, yaw, pitch, roll, usual)
+        side = row["profile_side"] if "profile_side" in row.keys() else None
+        if row["view"] == "profile" and side in ("left", "right"):
+            from tracker.analysis.capture import posture_advice
+
+            column = f"head_neck_angle_{side}_deg"
+            capture = posture_advice(
+                _nan_if_none((metrics or {}).get(column)), getattr(usual, column)
+            )
     if not fixes:
         return capture
     if capture and not capture.startswith("matches"):

@@ -36,7 +36,11 @@ from tracker.metrics.frame import FaceFrame
 # nasion-menton height is under settings.profile_min_face_height_px are refused as too
 # small. `remeasure` reads stored profiles from the outline stored with them, which the
 # earlier rule found, and keeps their status; `facetrack doctor --rebuild` finds them anew.
-ALGORITHM_VERSION = "2026.11.30-silhouette"
+# 2026.12.01-posture: a profile also gives the head's posture on its neck
+# (head_neck_angle_<side>_deg: the face line against the neck line), and the trend reads the
+# chin-neck angles at the person's usual posture (tracker.analysis.levers.POSTURE);
+# `remeasure` computes it from the stored outline.
+ALGORITHM_VERSION = "2026.12.01-posture"
 
 # the heights below the eyes (mm) at which the jaw contour's distance from the midline is read
 JAW_CONTOUR_HEIGHTS_MM = (55, 75)

@@ -78,7 +78,9 @@ class Metric:
         The trend reads it at the person's usual capture (:mod:`tracker.analysis.levers`): a
         front-view metric of features well behind or in front of the eyes (the jaw 40-60 mm
         behind them, the mouth corners and cheeks in front), which the head's turn and nod
-        and the camera's distance move through the face frame's depth model.
+        and the camera's distance move through the face frame's depth model; or a profile's
+        chin-neck angle, which the head's posture on its neck opens and closes
+        (``head_neck_angle``).
     view : str
         The photo it is measured on: "front" (Face Mesh) or "profile" (the silhouette of a
         side view, :mod:`tracker.metrics.profile`). A profile metric's side is the subject's
@@ -379,6 +381,7 @@ METRICS: tuple[Metric, ...] = (
         chart_rank=10,
         view="profile",
         method=_CERVICOMENTAL_METHOD,
+        capture_adjusted=True,
     ),
     *_pair(
         "profile_jaw_angle",
@@ -388,6 +391,7 @@ METRICS: tuple[Metric, ...] = (
         short="pjaw",
         chart_rank=11,
         view="profile",
+        capture_adjusted=True,
         method="In the profile photo, the angle between the line from the most prominent "
         "point of the chin to the deepest point between chin and neck, and the neck line. "
         "Fullness under the chin bows the outline below that line and parts this angle "
@@ -405,6 +409,17 @@ METRICS: tuple[Metric, ...] = (
         "ahead of the line from the root of the nose (nasion) to the base of the nose "
         "(subnasale), as a percentage of the face's height from nasion to chin; negative "
         "when behind it.",
+    ),
+    # the head's posture on its neck in a profile: not an outcome (not trended), the lever the
+    # trend reads the chin-neck angles at (tracker.analysis.levers)
+    *_pair(
+        "head_neck_angle",
+        "jaw",
+        "deg",
+        "Head-to-neck posture",
+        short="hn",
+        view="profile",
+        trended=False,
     ),
     # the scales are not outcomes (not trended); no noise floor for the eyes' distance
     _one("interpupillary", "scale", "mm", "Interpupillary distance", trended=False),

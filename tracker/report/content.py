@@ -633,6 +633,13 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
                 if used
                 else "once they vary enough for it to be learnt. "
             )
+            + (
+                "A profile's chin-neck angles open and close about one for one with the "
+                "head's posture on the neck (the chin raised or lowered), so they are read at "
+                "your usual posture in the same way. "
+                if any(registry.get(str(m)).view == "profile" for m in trend.levers["metric"])
+                else ""
+            )
             + capture
         )
     return notes

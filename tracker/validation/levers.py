@@ -32,8 +32,9 @@ __all__ = [
     "lever_markdown",
 ]
 
-# the metrics the trend reads at the usual capture (registry ``capture_adjusted``)
-LEVER_METRICS: tuple[str, ...] = registry.names(capture_adjusted=True)
+# the front metrics the trend reads at the usual capture (registry ``capture_adjusted``; the
+# profile's, read at the usual posture, have their own study: validation.profile)
+LEVER_METRICS: tuple[str, ...] = registry.names(capture_adjusted=True, view="front")
 
 # the capture conditions of the lever study: (condition, the capture's changes)
 LEVER_CONDITIONS: tuple[tuple[str, dict], ...] = (

@@ -29,9 +29,11 @@ plane about the menton: the cervicomental angle changes by exactly the change of
 The studies: :func:`profile_sides_study` (both profiles, the side read right),
 :func:`profile_change_study` (a known 5 deg change), :func:`profile_rounding_study` (the
 same change on chin-neck corners rounded by up to 20 mm, three shapes),
-:func:`profile_noise_study` (selfie nuisances around the profile) and :func:`profile_refusal_study` (a front render given as a
+:func:`profile_noise_study` (selfie nuisances around the profile), :func:`profile_refusal_study` (a front render given as a
 profile, a profile before a busy background, blurred, badly exposed, cut under the chin,
-with a fold under the chin).
+with a fold under the chin, before a wall of the skin's colour) and
+:func:`profile_posture_study` (a series whose head posture on the neck varies, ``flexion_deg``
+of :func:`profile_head`, read through the trend's levers).
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def profile_head(
     *,
     neck_shade: float = 1.0,
     corner_radius_mm: float = 0.0,
+    flexion_deg: float = 0.0,
 ) -> Head:
     """The sample head with a submental surface and a tilting neck (see the module docstring).
 
@@ -119,6 +122,10 @@ def profile_head(
     corner_radius_mm : the chin-neck corner rounded by a circle of this radius in every
         profile plane (soft tissue under the chin; 0: a sharp angle). The two surfaces, and
         so the cervicomental angle of their lines, are unchanged.
+    flexion_deg : the head's posture on its neck: the head, its submental surface with it,
+        turned about the left-right axis by this (positive: the chin raised), the neck
+        below ``FLEXION_BLEND_MM`` under the menton left where it is, the upper neck bending
+        smoothly between (see :func:`flexed`). The truth follows the new shape.
 
     Returns
     -------
@@ -161,9 +168,45 @@ def profile_head(
     changes["submental_deg"] = {"midline": float(submental_deg)}
     changes["neck_tilt_deg"] = {"midline": float(neck_tilt_deg)}
     changes["corner_radius_mm"] = {"midline": float(corner_radius_mm)}
-    head = replace(base, points_mm=points.astype(np.float32), changes=changes)
+    changes["flexion_deg"] = {"midline": float(flexion_deg)}
+    landmarks = np.array(landmarks, dtype=np.float64)
+    if flexion_deg:
+        points = flexed(points, y_m, flexion_deg)
+        landmarks = flexed(landmarks, y_m, flexion_deg)
+    head = replace(
+        base,
+        points_mm=points.astype(np.float32),
+        landmarks_mm=landmarks.astype(base.landmarks_mm.dtype),
+        changes=changes,
+    )
     head.points_mm.setflags(write=False)
     return head
+
+
+# the head turns on the neck about a point inside the upper neck (below the cervical point,
+# behind the neck's front), fully above the upper of these depths under the menton, not at
+# all below the lower, smoothly between: the upper neck bends with the head, as it does
+FLEXION_BLEND_MM = (60.0, 25.0)
+FLEXION_PIVOT_BEHIND_NECK_MM = 40.0
+
+
+def flexed(points_mm: np.ndarray, menton_y_mm: float, flexion_deg: float) -> np.ndarray:
+    """(..., 3) head-frame points with the head turned on its neck by ``flexion_deg``
+    (positive: the chin raised, points in front of the pivot moving up) about the
+    left-right axis through (Y: ``FLEXION_BLEND_MM[1]`` under the menton, Z:
+    ``FLEXION_PIVOT_BEHIND_NECK_MM`` behind the neck's front), each point by a share of it
+    that goes smoothly from 1 above that height to 0 at ``FLEXION_BLEND_MM[0]`` under the
+    menton."""
+    out = np.array(points_mm, dtype=np.float64)
+    y, z = out[..., 1].copy(), out[..., 2].copy()
+    low, high = menton_y_mm - FLEXION_BLEND_MM[0], menton_y_mm - FLEXION_BLEND_MM[1]
+    t = np.clip((y - low) / (high - low), 0.0, 1.0)
+    turn = np.radians(flexion_deg) * t * t * (3.0 - 2.0 * t)
+    pivot_y, pivot_z = high, NECK_FRONT_Z_MM - FLEXION_PIVOT_BEHIND_NECK_MM
+    cos, sin = np.cos(turn), np.sin(turn)
+    out[..., 1] = pivot_y + (y - pivot_y) * cos + (z - pivot_z) * sin
+    out[..., 2] = pivot_z - (y - pivot_y) * sin + (z - pivot_z) * cos
+    return out
 
 
 def true_chain(head: Head, *, bin_mm: float = 0.25) -> np.ndarray:
@@ -548,11 +591,108 @@ def profile_refusal_study(*, head: Head | None = None) -> list[dict]:
     return rows
 
 
+# the posture study: hand-held profiles whose chin sits within this of its usual on the neck
+POSTURE_FLEXION_DEG = 5.0
+
+
+def profile_posture_study(
+    *,
+    per_week: int = 12,
+    weeks: tuple[float, ...] = (0.0, 0.0, 5.0, 5.0),
+    seed: int = 17,
+    flexion_deg: float = POSTURE_FLEXION_DEG,
+    side: str = "right",
+) -> list[dict]:
+    """A profile series whose head's posture on the neck varies: ``per_week`` random
+    profile selfies (:func:`random_profile_capture`) in each of ``weeks``, each with the
+    head turned on its neck by a flexion drawn within +/-``flexion_deg`` (chin raised or
+    lowered), the submental surface tightened by the week's value (deg). One row per render:
+    its date, the flexion and tightening, the truth and the reading of the cervicomental
+    angle, its head-to-neck posture, and the status."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = np.datetime64("2026-01-05T08:00")  # a Monday: one ISO week per week
+    for week, tightening in enumerate(weeks):
+        for i in range(per_week):
+            flexion = float(rng.uniform(-flexion_deg, flexion_deg))
+            head = profile_head(SUBMENTAL_DEG - tightening, flexion_deg=flexion)
+            capture = random_profile_capture(rng, side)
+            result = measure_render(render_profile(head, capture))
+            truth = true_profile(head)
+            read = _read(result)
+            rows.append(
+                {
+                    "captured_at": start + np.timedelta64(7 * week, "D") + np.timedelta64(i, "h"),
+                    "week": week,
+                    "tightening_deg": tightening,
+                    "flexion_deg": flexion,
+                    "status": result.status,
+                    "side": result.profile_side,
+                    "true_cervicomental_angle_deg": truth["cervicomental_angle_deg"],
+                    "true_head_neck_angle_deg": truth["head_neck_angle_deg"],
+                    "cervicomental_angle_deg": read.get("cervicomental_angle_deg", math.nan),
+                    "head_neck_angle_deg": read.get("head_neck_angle_deg", math.nan),
+                }
+            )
+    return rows
+
+
+def posture_summary(rows: list[dict]) -> dict[str, float]:
+    """The figures of :func:`profile_posture_study` through the trend's own levers
+    (:func:`tracker.analysis.levers.adjust_for_capture`, the series as a library gives it):
+    the slope learnt per degree of posture, the SD within the untouched weeks and the
+    measured change (the tightened weeks' mean minus the untouched ones'), as measured and
+    at the usual posture, and the true change at a fixed posture."""
+    import pandas as pd
+
+    from tracker.analysis.levers import POSTURE, adjust_for_capture
+    from tracker.metrics import registry
+
+    frame = pd.DataFrame(rows)
+    side = str(frame["side"].dropna().iloc[0]) if frame["side"].notna().any() else "right"
+    metric = registry.sided("cervicomental_angle", side)
+    photos = pd.DataFrame(
+        {
+            "captured_at": pd.to_datetime(frame["captured_at"]),
+            "status": frame["status"],
+            metric: frame["cervicomental_angle_deg"],
+            registry.sided("head_neck_angle", side): frame["head_neck_angle_deg"],
+        }
+    )
+    adjusted, levers = adjust_for_capture(photos, [metric])
+    lever = levers.loc[(levers["covariate"] == POSTURE) & levers["used"].astype(bool)]
+    ok = frame["status"] == "ok"
+    before = ok & (frame["tightening_deg"] == frame["tightening_deg"].min())
+    after = ok & (frame["tightening_deg"] == frame["tightening_deg"].max())
+    measured, at_usual = frame["cervicomental_angle_deg"], adjusted[metric]
+    true_change = (
+        true_profile(profile_head(SUBMENTAL_DEG - float(frame["tightening_deg"].max())))[
+            "cervicomental_angle_deg"
+        ]
+        - true_profile(profile_head(SUBMENTAL_DEG - float(frame["tightening_deg"].min())))[
+            "cervicomental_angle_deg"
+        ]
+    )
+    return {
+        "posture_renders": float(len(frame)),
+        "posture_accepted": float(ok.sum()),
+        "posture_flexion_max_deg": float(frame["flexion_deg"].abs().max()),
+        "posture_slope": float(lever["slope"].iloc[0]) if len(lever) else math.nan,
+        "posture_sd_measured_deg": float(measured[before].std(ddof=1)),
+        "posture_sd_at_usual_deg": float(at_usual[before].std(ddof=1)),
+        "posture_true_sd_deg": float(frame.loc[before, "true_cervicomental_angle_deg"].std(ddof=1)),
+        "posture_change_true_deg": float(true_change),
+        "posture_change_measured_deg": float(measured[after].mean() - measured[before].mean()),
+        "posture_change_at_usual_deg": float(at_usual[after].mean() - at_usual[before].mean()),
+    }
+
+
 def run_profile_study(*, quick: bool = False, progress=None) -> dict:
     """The whole profile validation: both sides, a known 5 deg change at both sides (and,
     in full, at 33 and 50 cm), the same change on rounded chin-neck corners (in full, three
     radii and three shapes, both sides; quick: 20 mm, one shape), the noise over random
-    profile selfies (30; quick: 6) and the refusals. Returns the studies' rows and a summary (see :func:`profile_summary`)."""
+    profile selfies (30; quick: 6), the refusals, and a four-week series whose head posture
+    varies, read through the trend's levers (48 selfies; quick: 16). Returns the studies' rows and a summary (see :func:`profile_summary`)."""
     say = progress or (lambda message: None)
     say("3-D head in profile: sides, a known chin-neck change, selfie noise, refusals")
     captures = [profile_capture(yaw_deg=90.0), profile_capture(yaw_deg=-90.0)]
@@ -571,6 +711,7 @@ def run_profile_study(*, quick: bool = False, progress=None) -> dict:
         ),
         "noise": profile_noise_study(6 if quick else 30),
         "refusals": profile_refusal_study(),
+        "posture": profile_posture_study(per_week=4 if quick else 12),
     }
     out["summary"] = profile_summary(out)
     return out
@@ -608,6 +749,9 @@ def profile_summary(study: dict) -> dict[str, float]:
     rounding = study.get("rounding") or []
     if rounding:
         summary.update(rounding_summary(rounding))
+    posture = study.get("posture") or []
+    if posture:
+        summary.update(posture_summary(posture))
     return summary
 
 
@@ -656,6 +800,19 @@ def profile_markdown(study: dict) -> str:
             f"({s['rounding_read']:.0f} of {s['rounding_pairs']:.0f} pairs read); angle within "
             f"{s['rounding_error_max_deg']:.2f} deg of the design |"
         )
+    if "posture_renders" in s:
+        lines += [
+            f"| the head's posture on its neck within +/-{s['posture_flexion_max_deg']:.0f} deg "
+            f"(chin raised or lowered), {s['posture_renders']:.0f} random profile selfies over "
+            "four weeks: cervicomental SD in the untouched weeks, as measured / at the usual "
+            f"posture (truth {s['posture_true_sd_deg']:.2f}) | "
+            f"{s['posture_sd_measured_deg']:.2f} / {s['posture_sd_at_usual_deg']:.2f} deg "
+            f"(slope learnt {s['posture_slope']:.2f} per deg of posture) |",
+            f"| the same series, a {s['posture_change_true_deg']:.2f} deg tightening in weeks "
+            "3-4: read as measured / at the usual posture | "
+            f"{s['posture_change_measured_deg']:.2f} / {s['posture_change_at_usual_deg']:.2f} "
+            "deg |",
+        ]
     for key in PROFILE_METRICS:
         unit = "%" if key.endswith("_pct") else "deg"
         lines.append(
