@@ -313,13 +313,13 @@ def test_a_turn_after_each_session_is_undone_in_the_immediate_window():
 
 def test_a_profile_series_is_read_at_the_usual_posture():
     """Front and profile photos in one library: the right profiles' chin-neck angle opens by
-    1.1 deg per degree of the head's posture on its neck (drawn with SD 2.5 deg), and the
-    treatment closes it by the brow's true effect times 3. The profile metric is fitted on
-    the posture alone (one lever row, slope within 0.1 of 1.1), its photos are read at the
-    usual posture (their error against the truth at a fixed posture falls from the posture's
-    spread to the noise's, SD under 0.3 deg), and a
-    front metric of the same library is fitted on turn, nod and distance as before, untouched
-    by the profiles' posture."""
+    one degree per degree of the head's posture on its neck (drawn with SD 2.5 deg about
+    -7), as the construction says, and the treatment closes it by the brow's true effect
+    times 3. The profile metric has one lever row, the posture, slope exactly 1 and no
+    error, at the median posture; its photos are read at the usual posture (their error
+    against the truth at that posture falls from the posture's spread to the noise's, SD
+    under 0.3 deg), from five profiles as from all; and a front metric of the same library
+    is fitted on turn, nod and distance as before, untouched by the profiles' posture."""
     photos, _ = jaw_series()
     rng = np.random.default_rng(8)
     n = len(photos)
@@ -333,7 +333,7 @@ def test_a_profile_series_is_read_at_the_usual_posture():
         camera_distance_mm=np.nan,
         **{
             JAW: np.nan,
-            cma: 110.0 - 3.0 * photos["true_effect"] + 1.1 * posture + rng.normal(0.0, 0.2, n),
+            cma: 110.0 - 3.0 * photos["true_effect"] + posture + rng.normal(0.0, 0.2, n),
             "head_neck_angle_right_deg": posture,
         },
     )
@@ -342,10 +342,19 @@ def test_a_profile_series_is_read_at_the_usual_posture():
     rows = levers.set_index(["metric", "covariate"])
     assert list(rows.loc[cma].index) == ["head_neck_angle_deg"]
     assert bool(rows.loc[(cma, "head_neck_angle_deg"), "used"])
-    assert rows.loc[(cma, "head_neck_angle_deg"), "slope"] == pytest.approx(1.1, abs=0.1)
+    posture_row = rows.loc[(cma, "head_neck_angle_deg")]
+    assert posture_row["slope"] == 1.0 and posture_row["cov_head_neck_angle_deg"] == 0.0
+    accepted = (photos["status"] == "ok").to_numpy()
+    assert posture_row["usual"] == pytest.approx(float(np.median(posture[accepted])), abs=1e-9)
     assert list(rows.loc[JAW].index) == ["yaw_deg", "pitch_deg", "inverse_distance_per_m"]
     assert rows.loc[(JAW, "yaw_deg"), "slope"] == pytest.approx(LEVERS["yaw_deg"], abs=0.05)
     profile = both["view"] == "profile"
     truth = 110.0 - 3.0 * both.loc[profile, "true_effect"]
     assert (both.loc[profile, cma] - truth).std() > 2.0
     assert (out.loc[profile, cma] - truth).std() < 0.3
+    few = both.loc[~profile | (both.index.isin(both.index[profile][:5]))]
+    few_out, _ = adjust_for_capture(few, [cma])
+    at = few["view"] == "profile"
+    usual = float(few.loc[at & (few["status"] == "ok"), "head_neck_angle_right_deg"].median())
+    expected = few.loc[at, cma] - (few.loc[at, "head_neck_angle_right_deg"] - usual)
+    assert np.allclose(few_out.loc[at, cma], expected)

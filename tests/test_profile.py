@@ -31,6 +31,25 @@ from tracker.metrics.profile import (
     profile_side,
     refine_silhouette,
 )
+from tracker.validation.profile import (
+    REFUSAL_BLUR_PX,
+    REFUSAL_GAINS,
+    ROUNDING_SHAPES_DEG,
+    blurred,
+    busy_background,
+    exposed,
+    measure_render,
+    posture_summary,
+    profile_capture,
+    profile_change_study,
+    profile_head,
+    profile_posture_study,
+    profile_refusal_study,
+    profile_rounding_study,
+    profile_sides_study,
+    render_profile,
+    true_profile,
+)
 
 
 def profile_polygon(beta_deg: float = 25.0, tau_deg: float = 5.0) -> np.ndarray:
@@ -185,7 +204,6 @@ def test_silhouette_of_a_drawn_image(facing):
 def test_busy_background_is_measured_as_texture():
     """A patterned background's texture is tens of grey levels, far over the limit."""
     from tracker.settings import DEFAULT_SETTINGS
-    from tracker.validation.profile import busy_background
 
     rgb, coverage = _drawn_image()
     busy = busy_background(rgb, (128, 122, 118))
@@ -219,7 +237,6 @@ def test_registry_profile_metrics():
 
 @pytest.fixture(scope="module")
 def sides():
-    from tracker.validation.profile import profile_sides_study
 
     return profile_sides_study()
 
@@ -227,7 +244,6 @@ def sides():
 def test_truth_is_the_construction():
     """The exact side silhouette of the profile head gives 90 + 25 - 5 = 110 deg (0.2 deg)
     and, with the submental line at 20 deg, 105 deg (0.2 deg)."""
-    from tracker.validation.profile import profile_head, true_profile
 
     assert true_profile(profile_head())["cervicomental_angle_deg"] == pytest.approx(110.0, abs=0.2)
     assert true_profile(profile_head(20.0))["cervicomental_angle_deg"] == pytest.approx(
@@ -250,7 +266,6 @@ def test_both_profiles_of_the_head(sides):
 def test_known_submental_tightening():
     """The submental line lowered by 5 deg reads a change of 4.5 to 5.5 deg on both sides,
     within 0.5 deg of the exact silhouettes' change."""
-    from tracker.validation.profile import profile_change_study
 
     for row in profile_change_study():
         assert -5.5 <= row["measured_change_deg"] <= -4.5
@@ -262,7 +277,6 @@ def test_a_known_tightening_on_rounded_chin_neck_corners():
     .profile_rounding_study), two shapes (110 and 115 deg by construction), both sides: the
     angle reads within 0.5 deg of the design (measured within 0.39) and a 5 deg tightening
     reads 4.5-5.5 deg (measured 4.74-4.99; the windows' lines alone read 2.70-3.98 here)."""
-    from tracker.validation.profile import ROUNDING_SHAPES_DEG, profile_rounding_study
 
     rows = profile_rounding_study(radii_mm=(20.0,), shapes_deg=ROUNDING_SHAPES_DEG[:2])
     assert len(rows) == 4
@@ -276,7 +290,6 @@ def test_bad_input_is_one_clear_reason():
     """A front render given as a profile, a profile given as a front photo, a profile before
     a busy background, blurred, under- or over-exposed, cut under the chin, with a fold
     under the chin or before a wall of the skin's colour are each rejected with exactly one reason of their own code."""
-    from tracker.validation.profile import profile_refusal_study
 
     codes = {row["case"]: row["codes"] for row in profile_refusal_study()}
     assert codes == {
@@ -298,12 +311,6 @@ def test_measure_json_on_a_profile(tmp_path):
     profile is one rejected line."""
     from tracker.cli import main
     from tracker.validation.head3d import Capture, render
-    from tracker.validation.profile import (
-        profile_capture,
-        profile_head,
-        render_profile,
-        true_profile,
-    )
 
     head = profile_head()
     Image.fromarray(render_profile(head, profile_capture(yaw_deg=-90.0))).save(
@@ -335,7 +342,6 @@ def test_library_keeps_profiles_apart_by_side(tmp_path):
     from tracker.analysis.pairs import choose_pair
     from tracker.importing import import_photos, remeasure
     from tracker.library import Library
-    from tracker.validation.profile import profile_capture, profile_head, render_profile
 
     head = profile_head()
     folder = tmp_path / "in"
@@ -374,7 +380,6 @@ def test_a_profile_is_advised_on_its_posture_against_the_usual(tmp_path):
     the others that they match the usual."""
     from tracker.importing import import_photos
     from tracker.library import Library
-    from tracker.validation.profile import profile_capture, profile_head, render_profile
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -409,12 +414,6 @@ def lit_renders():
     """The lit profile head (``profile_head()``: 109.93 deg on its exact silhouette) rendered
     at yaw +90 and -90 as in ``test_both_profiles_of_the_head`` (1512 x 1533 px, no noise, no
     JPEG), each with the pipeline's result: {yaw: (pixels, result)}."""
-    from tracker.validation.profile import (
-        measure_render,
-        profile_capture,
-        profile_head,
-        render_profile,
-    )
 
     head = profile_head()
     out = {}
@@ -441,7 +440,6 @@ def test_blur_widens_the_outline_edge_as_a_gaussian(lit_renders):
     sqrt(w0^2 + (2.563 sigma)^2), w0 the sharp render's own (within 5 %); up to SD 3 px the
     profile passes with the cervicomental angle within 0.6 deg of the exact silhouette's
     109.93; from SD 4 px (2.5 % of the face's height) it is refused as blurred, one line."""
-    from tracker.validation.profile import blurred, measure_render, profile_head, true_profile
 
     truth = true_profile(profile_head())["cervicomental_angle_deg"]
     for pixels, sharp in lit_renders.values():
@@ -462,7 +460,6 @@ def test_blur_widens_the_outline_edge_as_a_gaussian(lit_renders):
 def test_heavy_blur_is_one_line(lit_renders):
     """A blur of SD 6 px: the edge 2.563 x 6 px wide (10 %) of the face's height, far over the
     2 % limit, and one reason."""
-    from tracker.validation.profile import REFUSAL_BLUR_PX, blurred, measure_render
 
     for pixels, sharp in lit_renders.values():
         result = measure_render(blurred(pixels, REFUSAL_BLUR_PX))
@@ -482,7 +479,6 @@ def test_exposure_is_checked_on_the_face(lit_renders):
     unchanged render's (2 grey levels: rounding, a few clipped highlights) and the angle the
     same (0.02 deg). A fifth of the light is refused as under-exposed, 1.7 times as
     over-exposed, one line each."""
-    from tracker.validation.profile import REFUSAL_GAINS, exposed, measure_render
 
     for pixels, sharp in lit_renders.values():
         base = sharp.quality.scores["face_brightness"]
@@ -515,7 +511,6 @@ def test_a_neck_cut_off_by_the_photo_edge(lit_renders):
     60 px past the window's end, the same angle as the whole render (0.02 deg: the shorter
     outline is resampled to its 4000 points differently) and as the whole render's outline
     cut at the same row (1e-3 deg: the refined outline itself is unchanged)."""
-    from tracker.validation.profile import measure_render
 
     for pixels, whole in lit_renders.values():
         width = pixels.shape[1]
@@ -601,13 +596,6 @@ def shaded_renders():
     (its geometry and truth those of the lit head), at yaw +90 and -90: {(deg, yaw): (truth
     of the cervicomental angle, result)}."""
     from tracker.validation.head3d import NECK_SHADE
-    from tracker.validation.profile import (
-        measure_render,
-        profile_capture,
-        profile_head,
-        render_profile,
-        true_profile,
-    )
 
     out = {}
     for submental in (25.0, 20.0):
@@ -695,13 +683,6 @@ def test_a_small_profile_is_refused_and_a_full_size_photo_read_again(tmp_path):
     from tracker.pipeline import measure_photo_view
     from tracker.settings import DEFAULT_SETTINGS
     from tracker.types import ReasonCode
-    from tracker.validation.profile import (
-        measure_render,
-        profile_capture,
-        profile_head,
-        render_profile,
-        true_profile,
-    )
 
     head = profile_head()
     pixels = render_profile(head, profile_capture(yaw_deg=90.0, distance_mm=1200.0))
@@ -744,14 +725,6 @@ def test_a_wall_of_the_skins_colour_is_named_as_the_reason():
     before). The wall of ``SKIN_WALL_RGB`` at yaw +90 is among the refusal study's cases. Before plain walls of grey 60 and 230 the profile is read (within 0.3 deg of the
     truth) and under 2 % of the skin under the chin is faint."""
     from dataclasses import replace
-
-    from tracker.validation.profile import (
-        measure_render,
-        profile_capture,
-        profile_head,
-        render_profile,
-        true_profile,
-    )
 
     head = profile_head()
     truth = true_profile(head)["cervicomental_angle_deg"]
@@ -813,13 +786,6 @@ def test_the_head_turned_on_its_neck_moves_both_angles_alike():
     moves with it (within 0.7 deg of the exact silhouette's), so that their difference
     stays within 0.8 deg of the upright head's (0.70 as read; the exact silhouettes' 0.4:
     the upper neck bends)."""
-    from tracker.validation.profile import (
-        measure_render,
-        profile_capture,
-        profile_head,
-        render_profile,
-        true_profile,
-    )
 
     read = {}
     for flexion in (-5.0, 0.0, 5.0):
@@ -841,11 +807,10 @@ def test_the_head_turned_on_its_neck_moves_both_angles_alike():
 def test_the_trend_reads_the_chin_neck_angle_at_the_usual_posture():
     """A profile series of four weeks (four random profile selfies each, the head's posture
     on its neck within +/-5 deg, the submental surface tightened by 5 deg in weeks 3-4) read
-    through the trend's own levers: the slope learnt is about one (0.8-1.3 per degree of
-    posture); in the untouched weeks the chin-neck angle spreads by over 1.5 deg as measured
+    through the trend's own levers: the series' own response to posture is about the lever's
+    1 by construction (0.8-1.3 per degree); in the untouched weeks the chin-neck angle spreads by over 1.5 deg as measured
     (the true angle does too) and by under 0.6 deg at the usual posture; the tightening
     reads 4.5-5.5 deg there (truth 5.02)."""
-    from tracker.validation.profile import posture_summary, profile_posture_study
 
     s = posture_summary(profile_posture_study(per_week=4))
     assert s["posture_accepted"] == s["posture_renders"] == 16

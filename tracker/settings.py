@@ -87,14 +87,13 @@ class Settings:
     # 1.5 deg (SD) give 0.12 mm per degree, i.e. 0.12 mm on a window whose mean turn differs
     # by 1 deg. With fewer photos the metric is left as measured; a covariate that spreads
     # less than its minimum (a head held that steadily, a camera held at one distance:
-    # 0.1 /m is 1.6 cm at 40 cm) moves the metric little and is left out. A profile's
-    # chin-neck angles are read at the person's usual posture of the head on the neck
-    # (head_neck_angle, which opens them about one for one), learnt in the same way.
+    # 0.1 /m is 1.6 cm at 40 cm) moves the metric little and is left out. (A profile's
+    # chin-neck angles are read at the person's usual posture of the head on the neck with a
+    # lever of 1 by construction, nothing learnt: tracker.analysis.levers.POSTURE_SLOPE.)
     lever_min_photos: int = 12
     lever_min_yaw_sd_deg: float = 1.5
     lever_min_pitch_sd_deg: float = 1.0
     lever_min_inverse_distance_sd_per_m: float = 0.1
-    lever_min_head_neck_sd_deg: float = 1.0
     # Like camera distance within a trend: an accepted photo whose camera distance differs from
     # the median of the person's accepted photos by more than this percentage is left out.
     # The iris sets the scale at the irises' depth; a feature Delta = 15 mm nearer or further

@@ -160,7 +160,7 @@ def posture_advice(
 ) -> str | None:
     """How to hold the head in the next profile like the usual ones: the profile's posture
     of the head on the neck (``head_neck_angle_<side>_deg``) against the usual of that side.
-    The chin-neck angle opens about one degree per degree of it, so a difference beyond
+    The chin-neck angle opens one degree per degree of it, so a difference beyond
     ``settings.advice_pitch_deg`` is mentioned ("a little" up to
     ``settings.trend_max_pitch_from_usual_deg``); None when either is unknown.
 

@@ -18,14 +18,17 @@ degrees), ``sin(pitch)`` and ``1 / D``, also for the jaw's outline, which is whe
 of sight grazes the skin rather than a fixed point of it: to first order in the turn, such an
 outline moves as the point it passes through does.
 
-A profile has a lever of its own: the head's posture on its neck. Raising the chin turns
-the submental line with the head while the neck line stays, so the chin-neck angles open
-about one for one with the angle between the face line and the neck line
-(``head_neck_angle``, :mod:`tracker.metrics.profile`), a posture a person does not hold to a
-degree from one profile to the next; the camera's roll turns both lines alike and leaves it.
-The profile metrics flagged ``capture_adjusted`` are fitted on that covariate alone
-(:func:`covariates_of`). Read at the usual posture, such an angle is in effect the submental
-line's angle to the face line: a change of the neck line itself would be taken for posture.
+A profile has a lever of its own: the head's posture on its neck, the angle between the face
+line and the neck line (``head_neck_angle``, :mod:`tracker.metrics.profile`), which a person
+does not hold to a degree from one profile to the next and the camera's roll does not move.
+Raising the chin turns the line under the chin (and the chord from the chin to the
+chin-neck corner) with the head while the neck line stays, so the cervicomental and profile
+jawline angles open by exactly as much: their lever is 1 by construction
+(``POSTURE_SLOPE``), not learnt, and needs no series; every profile is read at the median
+posture of the person's profiles (:func:`covariates_of`; on the 3-D head, whose upper neck
+bends with the head, a series gives 1.00). Read so, such an angle is in effect the line
+under the chin measured against the face line: a change of the neck line itself would be
+taken for posture.
 
 No single photo can tell ``dz``; a series can, whatever the person's anatomy. Photos of one
 week share the face (a treatment changes it over weeks, not between photos), so within a week
@@ -61,15 +64,15 @@ from tracker.settings import DEFAULT_SETTINGS, Settings
 
 # the capture's levers: name -> (the photos' column it comes from, the setting of its least
 # spread within weeks)
-# a profile's lever: the head's posture on its neck (tracker.metrics.profile), one value per
-# photo from the side it shows
-POSTURE = "head_neck_angle_deg"
 COVARIATES: dict[str, tuple[str, str]] = {
     "yaw_deg": ("yaw_deg", "lever_min_yaw_sd_deg"),
     "pitch_deg": ("pitch_deg", "lever_min_pitch_sd_deg"),
     "inverse_distance_per_m": ("camera_distance_mm", "lever_min_inverse_distance_sd_per_m"),
-    POSTURE: (POSTURE, "lever_min_head_neck_sd_deg"),
 }
+# a profile's lever: the head's posture on its neck (tracker.metrics.profile), one value per
+# photo from the side it shows; its slope is 1 by construction, not learnt (module docstring)
+POSTURE = "head_neck_angle_deg"
+POSTURE_SLOPE = 1.0
 LEVER_COLUMNS = [
     "metric",
     "covariate",
@@ -84,7 +87,7 @@ LEVER_COLUMNS = [
     "used",
     "note",
     # the slopes' covariance (row: this covariate; column: each covariate)
-    *(f"cov_{name}" for name in COVARIATES),
+    *(f"cov_{name}" for name in (*COVARIATES, POSTURE)),
 ]
 OUTLIER_SDS = 3.5
 
@@ -108,7 +111,7 @@ def covariates_of(metric: str) -> list[str]:
     info = registry.lookup(metric)
     if info is not None and info.view == "profile":
         return [POSTURE]
-    return [c for c in COVARIATES if c != POSTURE]
+    return list(COVARIATES)
 
 
 def _groups(photos: pd.DataFrame) -> pd.Series:
@@ -123,8 +126,8 @@ def _groups(photos: pd.DataFrame) -> pd.Series:
 
 def covariate_values(photos: pd.DataFrame) -> pd.DataFrame:
     """The capture covariates of every photo (NaN where unknown), one column per
-    ``COVARIATES`` key: yaw and pitch in degrees, ``1000 / camera_distance_mm``, and a
-    profile's head-to-neck posture in degrees (from its side's column)."""
+    ``COVARIATES`` key (yaw and pitch in degrees, ``1000 / camera_distance_mm``) and
+    ``POSTURE``, a profile's head-to-neck posture in degrees (from its side's column)."""
     out = pd.DataFrame(index=photos.index)
     for name, (column, _) in COVARIATES.items():
         values = (
@@ -132,15 +135,44 @@ def covariate_values(photos: pd.DataFrame) -> pd.DataFrame:
             if column in photos
             else pd.Series(np.nan, index=photos.index)
         )
-        if name == POSTURE and column not in photos:
-            for side in registry.SIDES:
-                sided = registry.sided("head_neck_angle", side)
-                if sided in photos:
-                    values = values.fillna(pd.to_numeric(photos[sided], errors="coerce"))
         if name == "inverse_distance_per_m":
             values = 1000.0 / values.where(values > 0)
         out[name] = values.astype(np.float64)
+    posture = pd.Series(np.nan, index=photos.index)
+    for column in (POSTURE, *(registry.sided("head_neck_angle", s) for s in registry.SIDES)):
+        if column in photos:
+            posture = posture.fillna(pd.to_numeric(photos[column], errors="coerce"))
+    out[POSTURE] = posture.astype(np.float64)
     return out
+
+
+def _posture_lever(metric: str, frame: pd.DataFrame) -> dict:
+    """The lever row of a profile metric: slope ``POSTURE_SLOPE`` (1) by construction, with
+    no error; the usual posture the median of the photos that give one, its spread within
+    weeks; unused when no photo gives a posture (profiles stored before it was measured:
+    ``facetrack remeasure``)."""
+    known = frame.dropna(subset=[POSTURE])
+    grouped = known.loc[known.groupby("group")[POSTURE].transform("size") >= 2]
+    centred = grouped[POSTURE] - grouped.groupby("group")[POSTURE].transform("mean")
+    dof = len(grouped) - int(grouped["group"].nunique())
+    row = {
+        "metric": metric,
+        "covariate": POSTURE,
+        "n_photos": int(len(known)),
+        "usual": float(known[POSTURE].median()) if len(known) else np.nan,
+        "spread": float(np.sqrt(np.sum(centred**2) / dof)) if dof > 0 else np.nan,
+        "used": bool(len(known)),
+        "note": "" if len(known) else "no photo gives the posture: remeasure the library",
+    }
+    if len(known):
+        row.update(
+            slope=POSTURE_SLOPE,
+            slope_ci_low=POSTURE_SLOPE,
+            slope_ci_high=POSTURE_SLOPE,
+            dof=math.inf,
+            **{f"cov_{POSTURE}": 0.0},
+        )
+    return row
 
 
 def _fit(x: np.ndarray, y: np.ndarray, dof_lost: int):
@@ -191,6 +223,9 @@ def capture_levers(
         values = pd.to_numeric(ok[metric], errors="coerce") if metric in ok else None
         names = covariates_of(metric)
         frame = capture[names].assign(value=values, group=groups).dropna(subset=["value"])
+        if names == [POSTURE]:
+            rows.append(_posture_lever(metric, frame))
+            continue
         per = {}
         for name in names:
             usual = float(frame[name].median()) if frame[name].notna().any() else np.nan

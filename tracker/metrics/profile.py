@@ -45,9 +45,10 @@ A profile photo is measured from the person's outline. The steps, each a pure fu
    * ``head_neck_angle_deg``: the head's posture on its neck, the face line (nasion ->
      pogonion) against the neck line, both going down, positive when the face line leans
      further forward than the neck (chin raised); the camera's roll turns both lines alike
-     and leaves it. Raising the chin on the neck opens the chin-neck angle about one for
-     one (the submental line turns with the head, the neck line stays), so the trend reads
-     the chin-neck angles at the person's usual posture (:mod:`tracker.analysis.levers`).
+     and leaves it. Raising the chin on the neck opens the chin-neck angle by as much (the
+     submental line turns with the head, the neck line stays: the cervicomental angle
+     minus this is the submental line against the face line), so the trend reads the
+     chin-neck angles at the person's usual posture (:mod:`tracker.analysis.levers`).
 
 5. The outline's own checks: :func:`edge_left_by` and :func:`neck_cut_off` (the neck cut
    off by the photo's edge before the neck window is covered, found also when the cut leaves
@@ -742,7 +743,7 @@ def profile_metrics(chain: np.ndarray, marks: dict[str, int]) -> tuple[dict, dic
     values["face_line_tilt_deg"] = float(np.degrees(np.arctan2(face_line[0], face_line[1])))
     # the head's posture on its neck: the face line against the neck line, both going down;
     # raising the chin (the head tipped back on the neck) turns the face line forward and
-    # opens the chin-neck angle with it, about one for one
+    # opens the chin-neck angle with it, one for one
     posture = values["face_line_tilt_deg"] - float(np.degrees(np.arctan2(u_neck[0], u_neck[1])))
     values["head_neck_angle_deg"] = float((posture + 180.0) % 360.0 - 180.0)
 

@@ -634,9 +634,9 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
                 else "once they vary enough for it to be learnt. "
             )
             + (
-                "A profile's chin-neck angles open and close about one for one with the "
-                "head's posture on the neck (the chin raised or lowered), so they are read at "
-                "your usual posture in the same way. "
+                "A profile's chin-neck angles open and close one for one with the head's "
+                "posture on the neck (the chin raised or lowered), so each profile is read at "
+                "your usual posture. "
                 if any(registry.get(str(m)).view == "profile" for m in trend.levers["metric"])
                 else ""
             )

@@ -640,7 +640,8 @@ def profile_posture_study(
 def posture_summary(rows: list[dict]) -> dict[str, float]:
     """The figures of :func:`profile_posture_study` through the trend's own levers
     (:func:`tracker.analysis.levers.adjust_for_capture`, the series as a library gives it):
-    the slope learnt per degree of posture, the SD within the untouched weeks and the
+    the series' own slope per degree of posture in the untouched weeks (least squares; the
+    lever is 1 by construction), the SD within the untouched weeks and the
     measured change (the tightened weeks' mean minus the untouched ones'), as measured and
     at the usual posture, and the true change at a fixed posture."""
     import pandas as pd
@@ -660,11 +661,13 @@ def posture_summary(rows: list[dict]) -> dict[str, float]:
         }
     )
     adjusted, levers = adjust_for_capture(photos, [metric])
-    lever = levers.loc[(levers["covariate"] == POSTURE) & levers["used"].astype(bool)]
+    assert bool(levers.loc[levers["covariate"] == POSTURE, "used"].all())
     ok = frame["status"] == "ok"
     before = ok & (frame["tightening_deg"] == frame["tightening_deg"].min())
     after = ok & (frame["tightening_deg"] == frame["tightening_deg"].max())
     measured, at_usual = frame["cervicomental_angle_deg"], adjusted[metric]
+    # the series' own response to posture, against the lever's 1 by construction
+    slope = float(np.polyfit(frame.loc[before, "head_neck_angle_deg"], measured[before], 1)[0])
     true_change = (
         true_profile(profile_head(SUBMENTAL_DEG - float(frame["tightening_deg"].max())))[
             "cervicomental_angle_deg"
@@ -677,7 +680,7 @@ def posture_summary(rows: list[dict]) -> dict[str, float]:
         "posture_renders": float(len(frame)),
         "posture_accepted": float(ok.sum()),
         "posture_flexion_max_deg": float(frame["flexion_deg"].abs().max()),
-        "posture_slope": float(lever["slope"].iloc[0]) if len(lever) else math.nan,
+        "posture_slope": slope,
         "posture_sd_measured_deg": float(measured[before].std(ddof=1)),
         "posture_sd_at_usual_deg": float(at_usual[before].std(ddof=1)),
         "posture_true_sd_deg": float(frame.loc[before, "true_cervicomental_angle_deg"].std(ddof=1)),
@@ -807,7 +810,8 @@ def profile_markdown(study: dict) -> str:
             "four weeks: cervicomental SD in the untouched weeks, as measured / at the usual "
             f"posture (truth {s['posture_true_sd_deg']:.2f}) | "
             f"{s['posture_sd_measured_deg']:.2f} / {s['posture_sd_at_usual_deg']:.2f} deg "
-            f"(slope learnt {s['posture_slope']:.2f} per deg of posture) |",
+            f"(the series' own slope {s['posture_slope']:.2f} per deg of posture; the lever is "
+            "1 by construction) |",
             f"| the same series, a {s['posture_change_true_deg']:.2f} deg tightening in weeks "
             "3-4: read as measured / at the usual posture | "
             f"{s['posture_change_measured_deg']:.2f} / {s['posture_change_at_usual_deg']:.2f} "
