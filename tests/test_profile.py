@@ -47,6 +47,7 @@ from tracker.validation.profile import (
     profile_refusal_study,
     profile_rounding_study,
     profile_sides_study,
+    random_profile_capture,
     render_profile,
     true_profile,
 )
@@ -819,3 +820,50 @@ def test_the_trend_reads_the_chin_neck_angle_at_the_usual_posture():
     assert s["posture_sd_at_usual_deg"] < 0.6
     assert s["posture_change_true_deg"] == pytest.approx(-5.02, abs=0.02)
     assert -5.5 < s["posture_change_at_usual_deg"] < -4.5
+
+
+def test_a_profile_trend_is_read_at_the_usual_posture(tmp_path):
+    """Through to the user: twelve right profiles of the 3-D head, six in the baseline and
+    six 2-4 weeks after it with the submental surface tightened by 5 deg (5.02 on the
+    silhouette), each with the head's posture on the neck drawn within +/-5 deg, imported
+    and read by `facetrack trend`: the chin-neck angle's 2-4 week change reads within 0.5 deg
+    of the truth (the library's values, as measured, spread by over 1.5 deg SD in the
+    baseline), and the overview says the profiles were read at the usual posture."""
+    import datetime
+
+    from tracker.cli import main
+
+    rng = np.random.default_rng(5)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for day in (0, 2, 4, 7, 9, 11, 28, 30, 32, 35, 37, 39):
+        head = profile_head(
+            25.0 - (5.0 if day >= 28 else 0.0), flexion_deg=float(rng.uniform(-5.0, 5.0))
+        )
+        pixels = render_profile(head, random_profile_capture(rng, "right"))
+        date = datetime.date(2026, 1, 5) + datetime.timedelta(days=day)
+        Image.fromarray(pixels).save(folder / f"profile_{date.isoformat()}.jpg", quality=92)
+    library = str(tmp_path / "lib")
+    runner = CliRunner()
+    result = runner.invoke(main, ["import", str(folder), "--library", library, "--view", "profile"])
+    assert result.exit_code == 0, result.output
+    from tracker.library import Library
+
+    with Library(library) as opened:
+        photos = opened.photos()
+    assert (photos["status"] == "ok").all()
+    baseline = photos["captured_at"] < "2026-01-18"
+    assert photos.loc[baseline, "cervicomental_angle_right_deg"].std() > 1.5
+    args = ["trend", "--library", library, "--baseline-until", "2026-01-18"]
+    rows = [json.loads(line) for line in runner.invoke(main, [*args, "--json"]).stdout.splitlines()]
+    change = next(
+        r["change"]
+        for r in rows
+        if r["metric"] == "cervicomental_angle_right_deg" and r["window"] == "2-4 weeks"
+    )
+    truth = (
+        true_profile(profile_head(20.0))["cervicomental_angle_deg"]
+        - true_profile(profile_head())["cervicomental_angle_deg"]
+    )
+    assert change == pytest.approx(truth, abs=0.5)
+    assert "profiles at your usual head-to-neck posture" in runner.invoke(main, args).output

@@ -281,13 +281,16 @@ def lever_sentence(trend) -> str | None:
             f"measured ({note})."
         )
     adjusted = list(dict.fromkeys(used["metric"]))
-    covariates = {
-        "yaw_deg": "turn",
-        "pitch_deg": "nod",
-        "inverse_distance_per_m": "distance",
-        "head_neck_angle_deg": "a profile's head-to-neck posture",
-    }
-    learnt = ", ".join(covariates[c] for c in dict.fromkeys(used["covariate"]))
+    covariates = {"yaw_deg": "turn", "pitch_deg": "nod", "inverse_distance_per_m": "distance"}
+    found = [c for c in dict.fromkeys(used["covariate"]) if c in covariates]
+    parts = []
+    if found:
+        parts.append(
+            ", ".join(covariates[c] for c in found) + " learnt from your own photos within weeks"
+        )
+    if "head_neck_angle_deg" in set(used["covariate"]):
+        parts.append("profiles at your usual head-to-neck posture, one for one")
+    learnt = "; ".join(parts)
     turns = used.loc[used["covariate"] == "yaw_deg"]
     strongest = ""
     if len(turns):
@@ -299,7 +302,7 @@ def lever_sentence(trend) -> str | None:
         )
     return (
         f"Capture: {plural(len(adjusted), 'metric')} of the jaw, mouth and cheeks read at "
-        f"your usual capture ({learnt} learnt from your own photos within weeks{strongest})."
+        f"your usual capture ({learnt}{strongest})."
     )
 
 
