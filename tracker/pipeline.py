@@ -348,9 +348,8 @@ def measure_profile_pixels(
             f"busy background: its texture {silhouette.background_sd:.0f} grey levels "
             f"(plain: under {settings.profile_max_background_sd:.0f})",
         )
-    faint = faint_fraction(silhouette)
 
-    def named(reason: Reason) -> Reason:
+    def named(reason: Reason, faint: float) -> Reason:
         # an outline lost under the chin against a background of the skin's own colour is
         # named for that, not for the shape the lost outline leaves (a neck cut off, a step)
         if reason.code not in LOST_OUTLINE_CODES or faint <= MAX_FAINT_FRACTION:
@@ -365,8 +364,9 @@ def measure_profile_pixels(
     try:
         geometry_ = measure_silhouette(silhouette.alpha)
     except ProfileError as exc:
-        unread = named(Reason(ReasonCode(exc.code), str(exc)))
+        unread = named(Reason(ReasonCode(exc.code), str(exc)), faint_fraction(silhouette))
         return refused_unread(unread.code, str(unread))
+    faint = faint_fraction(silhouette, geometry_.chain_px)
     side = profile_side(geometry_.facing)
     values = geometry_.values
     prominence = float(values.get("nose_prominence", 0.0))
@@ -380,7 +380,7 @@ def measure_profile_pixels(
         for family in registry.PROFILE_FAMILIES
     }
     quality = assess_profile(pixels, geometry_, settings=settings)
-    reasons = tuple(named(reason) for reason in quality.reasons)
+    reasons = tuple(named(reason, faint) for reason in quality.reasons)
     evidence = {
         **quality.scores,
         "outline_faint_pct": 100.0 * faint,

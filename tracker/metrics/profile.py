@@ -897,11 +897,12 @@ def neck_cut_off(chain: np.ndarray) -> bool:
     return bool(s[c] + NECK_WINDOW[1] * (s[c] - s[p]) > visible)
 
 
-def faint_fraction(silhouette: Silhouette) -> float:
+def faint_fraction(silhouette: Silhouette, chain_px: np.ndarray | None = None) -> float:
     """The fraction of the skin just inside the front outline's lower half (by arc length:
     the chin and the neck; ``silhouette.core`` within ``FAINT_BAND_FRACTION`` of the image's
     short side of it) whose colour is within ``FAINT_STEPS`` subject steps of the
-    background's (``silhouette.faint``). 0 when no front outline is found.
+    background's (``silhouette.faint``). ``chain_px``: that outline when already found (a
+    measured profile's ``chain_px``), else :func:`front_chain`'s; 0 when none is found.
 
     Before a wall of the skin's own colour (beige, peach) much of it is: the outline is found
     where the colour differs from the wall's by more than one step, and a little shade under
@@ -909,10 +910,12 @@ def faint_fraction(silhouette: Silhouette) -> float:
     """
     if silhouette.core is None or silhouette.faint is None:
         return 0.0
-    try:
-        chain, _, _, _ = front_chain(silhouette.alpha)
-    except ProfileError:
-        return 0.0
+    if chain_px is None:
+        try:
+            chain_px, _, _, _ = front_chain(silhouette.alpha)
+        except ProfileError:
+            return 0.0
+    chain = np.asarray(chain_px, dtype=np.float64)
     s = _arc_length(chain)
     lower = chain[s >= 0.5 * s[-1]]
     if len(lower) < 2:
