@@ -867,3 +867,36 @@ def test_a_profile_trend_is_read_at_the_usual_posture(tmp_path):
     )
     assert change == pytest.approx(truth, abs=0.5)
     assert "profiles at your usual head-to-neck posture" in runner.invoke(main, args).output
+
+
+def test_the_profile_before_after_reads_both_at_the_usual_posture(tmp_path):
+    """The report's profile before/after: an upright profile and, later, the same head with
+    the chin raised 5 deg on the neck (and a third, upright, for the usual). As measured the
+    pair differs by over 4 deg; at the usual posture (the side's median) by under 0.8, with
+    each value the measured angle minus its posture's difference from that median. The
+    figure's titles give both."""
+    from tracker.alignment import aligned_profile_pair
+    from tracker.charts import profile_before_after_figure
+    from tracker.importing import import_photos
+    from tracker.library import Library
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for date, flexion in (("2026-01-05", 0.0), ("2026-01-06", 0.0), ("2026-01-20", 5.0)):
+        pixels = render_profile(profile_head(flexion_deg=flexion), profile_capture(yaw_deg=90.0))
+        Image.fromarray(pixels).save(folder / f"profile_{date}.jpg", quality=92)
+    with Library(tmp_path / "lib") as library:
+        assert import_photos(library, folder, workers=1).ok
+        photos = library.photos()
+        pair = aligned_profile_pair(
+            library, photos, None, "right", before="2026-01-05", after="2026-01-20"
+        )
+    assert pair is not None
+    before, after = pair
+    assert after.value - before.value > 4.0
+    assert abs(after.at_usual - before.at_usual) < 0.8
+    usual = float(photos["head_neck_angle_right_deg"].median())
+    for shot in pair:
+        assert shot.at_usual == pytest.approx(shot.value - (shot.posture - usual), abs=1e-9)
+    titles = [ax.get_title(loc="left") for ax in profile_before_after_figure(*pair).axes[:2]]
+    assert all("at your usual posture" in title for title in titles)

@@ -11,7 +11,7 @@ Left and right are the subject's own.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -254,7 +254,10 @@ class AlignedProfile:
 
     ``pixels`` (H, W, 3) uint8 RGB; ``chain`` (N, 2) its outline and ``points`` its landmarks
     and ``lines`` ("submental", "neck") in the aligned image's pixels; ``label`` the photo's
-    name in a chart; ``value`` its cervicomental angle (degrees).
+    name in a chart; ``value`` its cervicomental angle (degrees); ``posture`` its head's
+    angle to the neck (degrees, ``head_neck_angle``); ``at_usual`` the cervicomental angle
+    at the usual posture of the profiles it is shown with, as the trend reads it (NaN until
+    :func:`aligned_profile_pair` sets it).
     """
 
     photo_id: int
@@ -265,6 +268,8 @@ class AlignedProfile:
     label: str
     side: str
     value: float
+    posture: float = math.nan
+    at_usual: float = math.nan
 
 
 # where the nasion and the pogonion go, as fractions of the aligned image's width and height
@@ -331,6 +336,7 @@ def align_profile(
         label=f"{role} {record['captured_at'][:10]}",
         side=str(side),
         value=float(values["cervicomental_angle_deg"]),
+        posture=float(values["head_neck_angle_deg"]),
     )
 
 
@@ -338,7 +344,10 @@ def aligned_profile_pair(
     library, photos: pd.DataFrame, sessions: pd.DataFrame | None, side: str, **choose
 ) -> tuple[AlignedProfile, AlignedProfile] | None:
     """The baseline and latest profiles of one side (``choose_pair(view="profile")``),
-    aligned; None without two usable ones."""
+    aligned, each with its cervicomental angle at the usual posture (the median
+    ``head_neck_angle`` of the side's accepted profiles in ``photos``, with the lever of
+    :mod:`tracker.analysis.levers`); None without two usable ones."""
+    from tracker.analysis.levers import POSTURE_SLOPE
     from tracker.analysis.pairs import choose_pair
     from tracker.errors import TrackerError
 
@@ -353,4 +362,13 @@ def aligned_profile_pair(
                 continue
         else:
             return None
-    return chosen[0], chosen[1]
+    column = registry.sided("head_neck_angle", side)
+    ok = photos["status"] == "ok"
+    if "profile_side" in photos:
+        ok &= photos["profile_side"] == side
+    usual = float(photos.loc[ok, column].median()) if column in photos else math.nan
+    before, after = (
+        replace(shot, at_usual=shot.value - POSTURE_SLOPE * (shot.posture - usual))
+        for shot in chosen
+    )
+    return before, after

@@ -43,6 +43,7 @@ from matplotlib import dates as mdates
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
@@ -989,7 +990,8 @@ def profile_before_after_figure(before, after, *, fig: Figure | None = None) -> 
     with their outline, submental and neck lines, and their outlines overlaid: where the
     outlines part under the chin, the chin-neck angle changed (or the head carriage did)."""
     if fig is None:
-        fig = Figure(figsize=(11.0, 5.0), layout="constrained")
+        # room above the square images for the two-line titles (the layout leaves them none)
+        fig = Figure(figsize=(11.0, 5.0), layout=ConstrainedLayoutEngine(h_pad=0.12))
     axes = fig.subplots(1, 3)
     for ax, shot, colour, style in (
         (axes[0], before, SKY, "--"),
@@ -999,8 +1001,14 @@ def profile_before_after_figure(before, after, *, fig: Figure | None = None) -> 
         ax.plot(shot.chain[:, 0], shot.chain[:, 1], color=colour, linewidth=1.2, linestyle=style)
         for a, b in shot.lines.values():
             ax.plot([a[0], b[0]], [a[1], b[1]], color="white", linewidth=2.0)
+        usual = (
+            f"\n{shot.at_usual:.1f} deg at your usual posture" if np.isfinite(shot.at_usual) else ""
+        )
         ax.set_title(
-            f"{shot.label}: {shot.value:.1f} deg", loc="left", fontsize=11, fontweight="bold"
+            f"{shot.label}: {shot.value:.1f} deg{usual}",
+            loc="left",
+            fontsize=11,
+            fontweight="bold",
         )
         ax.set_xlim(-0.5, shot.pixels.shape[1] - 0.5)
         ax.set_ylim(shot.pixels.shape[0] - 0.5, -0.5)

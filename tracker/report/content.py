@@ -680,8 +680,9 @@ def _profile_charts(library, photos, sessions, trend, include_photos: bool) -> l
                 "The latest baseline profile and the latest profile of the same side, turned, "
                 "scaled and shifted so that the root of the nose and the chin coincide; the "
                 "white lines are the submental and neck lines the angle is measured between. "
-                "Head carriage (chin raised or tucked) changes the angle as much as a real "
-                "change.",
+                "Head carriage (chin raised or tucked on the neck) changes the angle as much as "
+                "a real change: the second number is the angle at your usual carriage, as the "
+                "trend reads it.",
                 face=True,
             )
         )
