@@ -344,10 +344,10 @@ def aligned_profile_pair(
     library, photos: pd.DataFrame, sessions: pd.DataFrame | None, side: str, **choose
 ) -> tuple[AlignedProfile, AlignedProfile] | None:
     """The baseline and latest profiles of one side (``choose_pair(view="profile")``),
-    aligned, each with its cervicomental angle at the usual posture (the median
-    ``head_neck_angle`` of the side's accepted profiles in ``photos``, with the lever of
-    :mod:`tracker.analysis.levers`); None without two usable ones."""
-    from tracker.analysis.levers import POSTURE_SLOPE
+    aligned, each with its cervicomental angle at the usual posture (the posture lever of
+    :func:`tracker.analysis.levers.capture_levers` over ``photos``, as the trend reads it);
+    None without two usable ones."""
+    from tracker.analysis.levers import POSTURE_SLOPE, capture_levers
     from tracker.analysis.pairs import choose_pair
     from tracker.errors import TrackerError
 
@@ -362,11 +362,9 @@ def aligned_profile_pair(
                 continue
         else:
             return None
-    column = registry.sided("head_neck_angle", side)
-    ok = photos["status"] == "ok"
-    if "profile_side" in photos:
-        ok &= photos["profile_side"] == side
-    usual = float(photos.loc[ok, column].median()) if column in photos else math.nan
+    # the usual posture as the trend has it: the lever row of this side's chin-neck angle
+    lever = capture_levers(photos, [registry.sided("cervicomental_angle", side)])
+    usual = float(lever["usual"].iloc[0]) if len(lever) else math.nan
     before, after = (
         replace(shot, at_usual=shot.value - POSTURE_SLOPE * (shot.posture - usual))
         for shot in chosen
