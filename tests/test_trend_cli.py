@@ -203,21 +203,24 @@ def test_csv(library_dir):
 
 
 def test_readable_table_and_sentences(library_dir):
-    """Without --json or --csv: what the baseline is, the sessions, the noise floor and the
-    photos left out by reason, then the table, then the plain-language sentences."""
+    """Without --json or --csv: what the baseline is, the sessions, the noise floor, whether
+    the capture was undone (this library's photos all share one capture: nothing to learn)
+    and the photos left out by reason, then the table, then the plain-language sentences."""
     result = run("--metric", LEFT, "--metric", RIGHT, "--library", library_dir)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:6] == [
+    assert lines[:7] == [
         "Design: whole-face (each metric against its baseline).",
         "Baseline (before the first session): 8 days of photos, 2026-01-26 to 2026-02-02.",
         "Treatment: 15 sessions logged, the first on 2026-02-02 (day 0).",
         "Noise floor (MDC95 = 1.96 x sqrt(2) x SEM): from repeat photos taken the same day "
         "(upper 95% bound).",
+        "Capture: 2 metrics of the brows left as measured (steady within weeks (SD 0, needs "
+        "1.5): nothing to learn).",
         "5 photos left out: 3 smiling, 2 head turned.",
         "",
     ]
-    assert lines[6].split() == [
+    assert lines[7].split() == [
         "metric",
         "window",
         "n",
@@ -229,11 +232,11 @@ def test_readable_table_and_sentences(library_dir):
         "slope/week",
         "outcome",
     ]
-    assert lines[7].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
+    assert lines[8].split()[:6] == ["Brow", "height", "(left),", "mm", "immediate", "15"]
     assert re.fullmatch(
         r"Brow height \(left\) \+[01]\.\d\d mm \(95% CI [01]\.\d\d to [01]\.\d\d\) right after a "
         r"session \(mean of 15 sessions\), above the 0\.\d\d mm detection threshold\.",
-        lines[14],
+        lines[15],
     )
     assert any(
         re.fullmatch(

@@ -1190,7 +1190,7 @@ def validate(out_dir, photo_dirs, clip, quick):
     "show_levers",
     is_flag=True,
     help="Instead of the windows: how the head's turn and nod and the camera's distance "
-    "move each jaw, mouth and cheek metric in your photos, the slopes the trend reads them "
+    "move each brow, jaw, mouth and cheek metric in your photos, the slopes the trend reads them "
     "at your usual capture with (with --json / --csv: one row per metric and capture).",
 )
 @person_option

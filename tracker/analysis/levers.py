@@ -10,10 +10,13 @@ left with errors that are levers of the capture, the same in every photo of one 
   linear in ``1 / D``.
 
 The jaw's outline lies 40-60 mm behind the eyes, the mouth corners and cheeks in front of
-them, and a person's face is deeper or shallower than the model by millimetres, so these
-levers move their metrics by tenths of a millimetre to millimetres at the turns, nods and
-distances of hand-held selfies (on the project's 3-D head: the jaw angle by 0.3-0.5 deg per
-degree of turn). To first order the move is linear in ``sin(yaw)`` (about the yaw in
+them, the brows a few millimetres in front, and a person's face is deeper or shallower than
+the model by millimetres (Face Mesh's depth is its model's: it puts the brows 7.7-7.9 mm in
+front of the eyes whether they lie 0 or 11 mm in front), so these levers move their metrics
+by tenths of a millimetre to millimetres at the turns, nods and distances of hand-held
+selfies (on the project's 3-D head: the jaw angle by 0.3-0.5 deg per degree of turn; on
+heads 0.7 and 1.3 times as deep, the brow height by -0.09 and +0.07 mm per degree of nod,
+:func:`tracker.validation.levers.depth_lever_study`). To first order the move is linear in ``sin(yaw)`` (about the yaw in
 degrees), ``sin(pitch)`` and ``1 / D``, also for the jaw's outline, which is where the line
 of sight grazes the skin rather than a fixed point of it: to first order in the turn, such an
 outline moves as the point it passes through does.

@@ -277,7 +277,7 @@ def lever_sentence(trend) -> str | None:
     if not len(used):
         note = next((str(n) for n in levers["note"] if str(n)), "")
         return (
-            f"Capture: {plural(len(metrics), 'metric')} of the jaw, mouth and cheeks left as "
+            f"Capture: {plural(len(metrics), 'metric')} of {_features(metrics)} left as "
             f"measured ({note})."
         )
     adjusted = list(dict.fromkeys(used["metric"]))
@@ -301,9 +301,28 @@ def lever_sentence(trend) -> str | None:
             f"{abs(float(top['slope'])):.2f} {unit} per degree of turn"
         )
     return (
-        f"Capture: {plural(len(adjusted), 'metric')} of the jaw, mouth and cheeks read at "
+        f"Capture: {plural(len(adjusted), 'metric')} of {_features(adjusted)} read at "
         f"your usual capture ({learnt}{strongest})."
     )
+
+
+# the features a lever sentence names, per metric group, in this order
+_FEATURE_WORDS = {"brow": "brows", "jaw": "jaw", "mouth": "mouth", "cheek": "cheeks"}
+
+
+def _features(metrics) -> str:
+    """The features of ``metrics`` in words, e.g. "the brows, jaw and mouth".
+
+    >>> _features(["jaw_angle_left_deg", "brow_height_left_mm", "cervicomental_angle_left_deg"])
+    'the brows and jaw'
+    """
+    groups = {registry.get(str(m)).group for m in metrics}
+    words = [word for group, word in _FEATURE_WORDS.items() if group in groups]
+    if not words:
+        return "the face"
+    if len(words) == 1:
+        return f"the {words[0]}"
+    return "the " + ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def lever_lines(levers: pd.DataFrame) -> list[str]:

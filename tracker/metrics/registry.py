@@ -76,9 +76,11 @@ class Metric:
         The validation's warp aimed at this metric ("brow", "mouth", "jaw").
     capture_adjusted : bool
         The trend reads it at the person's usual capture (:mod:`tracker.analysis.levers`): a
-        front-view metric of features well behind or in front of the eyes (the jaw 40-60 mm
-        behind them, the mouth corners and cheeks in front), which the head's turn and nod
-        and the camera's distance move through the face frame's depth model; or a profile's
+        front-view metric of features behind or in front of the eyes (the jaw 40-60 mm behind
+        them, the mouth corners and cheeks in front, the brows a few millimetres in front,
+        by as much more or less than the face model says as a person's brow ridge differs),
+        which the head's turn and nod and the camera's distance move through the face
+        frame's depth model; or a profile's
         chin-neck angle, which the head's posture on its neck opens and closes
         (``head_neck_angle``).
     view : str
@@ -214,6 +216,7 @@ METRICS: tuple[Metric, ...] = (
         tolerance_group="brow height",
         tolerance_rank=0,
         warp="brow",
+        capture_adjusted=True,
     ),
     _one(
         "brow_asymmetry",

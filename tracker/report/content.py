@@ -624,10 +624,11 @@ def _method_notes(trend, photos: pd.DataFrame) -> list[str]:
         used = bool(len(trend.levers)) and bool(trend.levers["used"].astype(bool).any())
         notes.append(
             "Capture levers: the jaw, the mouth corners and the cheeks lie well behind or in "
-            "front of the eyes, so a head turned or nodded a little differently, or a camera "
-            "held nearer or farther, moves them through the face model's depth. How much, for "
-            "your face, is learnt from your own photos (within each week, where the face "
-            "itself is the same), "
+            "front of the eyes, and the brows a few millimetres in front of them, by more or "
+            "less than the face model says (people's brow ridges differ), so a head turned or "
+            "nodded a little differently, or a camera held nearer or farther, moves them "
+            "through the face model's depth. How much, for your face, is learnt from your own "
+            "photos (within each week, where the face itself is the same), "
             + (
                 "and every photo is read at your usual turn, nod and distance. "
                 if used

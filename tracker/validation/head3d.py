@@ -32,6 +32,11 @@ point; the photo is its texture. Scale: the refined iris is 11.71 mm wide
   chin and 35-40 mm behind the lower jaw border), so the jaw contour is a real silhouette edge
   over a depth step of several centimetres. Outside the head and the neck is the background.
 
+Because the face's depth is Face Mesh's own, the pipeline's depth model fits this head
+almost exactly, which a person's face does not: ``sample_head(depth_gain=g)`` scales the
+face's relief over the ellipsoid by ``g`` (0.7 and 1.3 in the studies of heads of other
+depth), Face Mesh's depth of it staying its model's.
+
 The points are then turned into the head frame (:mod:`tracker.metrics.frame`'s face frame:
 the sample photo's own pose, -0.5 deg yaw, -2.5 deg pitch, -2.9 deg roll, is removed, so a
 render at zero pose faces the camera like the project's frontal reference face).
@@ -296,6 +301,7 @@ def build_head(
     *,
     iris_diameter_mm: float = DEFAULT_SETTINGS.iris_diameter_mm,
     neck_shade: float = NECK_SHADE,
+    depth_gain: float = 1.0,
 ) -> Head:
     """A textured 3-D head from a frontal photo and its (iris-refined) Face Mesh landmarks.
     ``neck_shade`` darkens the neck's texture (1.0: as lit as the face).
@@ -306,6 +312,11 @@ def build_head(
     points_px : (478, 3) Face Mesh landmarks of ``pixels`` (z scaled like x), irises refined
         (:func:`tracker.metrics.refine.refine_irises`).
     iris_diameter_mm : the horizontal visible iris diameter that sets the scale.
+    depth_gain : the face's relief over the skull ellipsoid (Face Mesh's depth of the photo,
+        as a residual over it) is multiplied by this: 1 keeps Face Mesh's own depth, which
+        the pipeline's depth model then fits almost exactly; 0.7 or 1.3 make a shallower or
+        deeper face than the model's (the brows 0 or 11 mm in front of the eyes instead of
+        5.6), as a person's is (:func:`tracker.validation.levers.depth_lever_study`).
 
     Returns
     -------
@@ -371,7 +382,7 @@ def build_head(
     distance, (iy, jx) = distance_transform_edt(~known, return_indices=True)
     residual = residual[iy, jx]
     fade = _window(distance * texel_mm, -1.0, 0.0, 1.0, RESIDUAL_FADE_MM)
-    residual = cv2.GaussianBlur((residual * fade).astype(np.float32), (0, 0), sigma_px)
+    residual = cv2.GaussianBlur((residual * fade * depth_gain).astype(np.float32), (0, 0), sigma_px)
     z = ellipsoid + residual
     z = z + _jaw_rounding(in_face, y, ear_y, texel_mm)
 
@@ -434,11 +445,11 @@ def _jaw_rounding(in_face: np.ndarray, y: np.ndarray, ear_y: float, texel_mm: fl
 
 
 @lru_cache(maxsize=2)
-def sample_head(neck_shade: float = NECK_SHADE) -> Head:
+def sample_head(neck_shade: float = NECK_SHADE, depth_gain: float = 1.0) -> Head:
     """The project's 3-D test head, built from the neutral sample face (cached in-process).
-    ``neck_shade``: see :func:`build_head` (the front view's studies shade the neck, so that
-    its edge 45 mm behind the jaw is no second jaw outline; the profile's light it as the
-    face).
+    ``neck_shade``, ``depth_gain``: see :func:`build_head` (the front view's studies shade
+    the neck, so that its edge 45 mm behind the jaw is no second jaw outline; the profile's
+    light it as the face).
 
     Returns
     -------
@@ -451,7 +462,7 @@ def sample_head(neck_shade: float = NECK_SHADE) -> Head:
     pixels, result = neutral_base_face()
     assert result.landmarks is not None  # the neutral base face is always found
     irises = refine_irises(pixels, result.landmarks.points_px)
-    head = build_head(pixels, irises.points_px, neck_shade=neck_shade)
+    head = build_head(pixels, irises.points_px, neck_shade=neck_shade, depth_gain=depth_gain)
     for array in (head.texture, head.mask, head.points_mm, head.landmarks_mm):
         array.setflags(write=False)
     return head

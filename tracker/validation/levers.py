@@ -30,6 +30,9 @@ __all__ = [
     "LEVER_CONDITIONS",
     "capture_lever_study",
     "lever_markdown",
+    "DEPTH_GAINS",
+    "depth_lever_study",
+    "depth_table",
 ]
 
 # the front metrics the trend reads at the usual capture (registry ``capture_adjusted``; the
@@ -41,6 +44,8 @@ LEVER_CONDITIONS: tuple[tuple[str, dict], ...] = (
     *((f"yaw {yaw:+g} deg", {"yaw_deg": yaw}) for yaw in JAW_YAWS_DEG),
     ("pitch +3 deg", {"pitch_deg": 3.0}),
     ("pitch -3 deg", {"pitch_deg": -3.0}),
+    ("pitch +6 deg", {"pitch_deg": 6.0}),
+    ("pitch -6 deg", {"pitch_deg": -6.0}),
     ("distance 330 mm", {"distance_mm": 330.0}),
     ("distance 500 mm", {"distance_mm": 500.0}),
 )
@@ -175,6 +180,7 @@ def lever_table(study: dict):
         "yaw4": ("yaw +4 deg", "yaw -4 deg"),
         "yaw8": ("yaw +8 deg", "yaw -8 deg"),
         "pitch3": ("pitch +3 deg", "pitch -3 deg"),
+        "pitch6": ("pitch +6 deg", "pitch -6 deg"),
         "distance": ("distance 330 mm", "distance 500 mm"),
     }
     rows = []
@@ -209,15 +215,66 @@ def lever_markdown(study: dict) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     return (
         "## Capture levers on the project's 3-D head\n\n"
-        f"The trend reads the jaw, mouth-corner and cheek metrics at the person's usual "
+        f"The trend reads the brow, jaw, mouth-corner and cheek metrics at the person's usual "
         f"capture, learning per metric how the head's turn and nod and the camera's distance "
         f"move it from the person's own photos (tracker.analysis.levers). Here "
         f"{study['n']} hand-held selfies of the unchanged head (yaw +/-5, pitch +/-3, roll "
         f"+/-6 deg, 33-50 cm, light, noise, JPEG) taught the slopes (per degree of turn and "
         f"nod, per 1/m of inverse distance); {study['n_later']} more selfies drawn alike, not "
         "used to learn them, give the SD as measured and at the usual capture; and captures "
-        "turned by +/-4 and +/-8 deg, nodded by +/-3 deg, or taken at 33 and 50 cm (three "
+        "turned by +/-4 and +/-8 deg, nodded by +/-3 and +/-6 deg, or taken at 33 and 50 cm (three "
         "framings each) give the largest |change| from the frontal capture at 40 cm, as "
         "measured and at the usual capture. The trend leaves out photos turned more than "
         "5 deg from the person's usual.\n\n" + "\n".join(lines) + "\n"
     )
+
+
+# --- heads of another depth --------------------------------------------------------------------
+
+# The project's head has Face Mesh's own depth (head3d.build_head), so the face frame's depth
+# model is nearly right for it; a person's face is shallower or deeper. These heads scale the
+# face's relief over the skull (``sample_head(depth_gain=...)``): the brows (105, 334) then
+# lie 0.7 / -0.3 mm (0.7) or 10.5 / 11.4 mm (1.3) in front of the eyes instead of 5.6, while
+# Face Mesh's depth of them stays 7.7-7.9 mm on all three (it is its model's, not the face's).
+DEPTH_GAINS = (0.7, 1.0, 1.3)
+# the landmarks whose depth a row reports: the brows' middle points, right and left
+BROW_DEPTH_POINTS = {"brow_height_right_mm": 105, "brow_height_left_mm": 334}
+
+
+def depth_lever_study(
+    gains=DEPTH_GAINS,
+    renders: int = 24,
+    *,
+    offsets=STUDY_OFFSETS_PX,
+    conditions=LEVER_CONDITIONS,
+) -> dict[float, dict]:
+    """:func:`capture_lever_study` on heads whose face is shallower or deeper than Face
+    Mesh's model (``sample_head(depth_gain=gain)`` per gain): gain -> study, each with
+    ``brow_depth_mm`` (metric -> the brow's true depth in front of the eyes, mm)."""
+    studies = {}
+    for gain in gains:
+        head = sample_head(depth_gain=gain)
+        study = capture_lever_study(renders, head=head, offsets=offsets, conditions=conditions)
+        study["brow_depth_mm"] = {
+            metric: float(head.landmarks_mm[point, 2])
+            for metric, point in BROW_DEPTH_POINTS.items()
+        }
+        studies[float(gain)] = study
+    return studies
+
+
+def depth_table(studies: dict[float, dict], metrics=tuple(BROW_DEPTH_POINTS)):
+    """One row per head and metric of :func:`depth_lever_study`: ``depth_gain``, the brow's
+    true depth in front of the eyes (``brow_depth_mm``, brow metrics only) and the
+    :func:`lever_table` columns."""
+    import pandas as pd
+
+    frames = []
+    for gain, study in studies.items():
+        table = lever_table(study)
+        table = table.loc[table["metric"].isin(metrics)].copy()
+        table.insert(0, "depth_gain", gain)
+        depth = study.get("brow_depth_mm", {})
+        table.insert(2, "brow_depth_mm", [depth.get(m, np.nan) for m in table["metric"]])
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
