@@ -75,9 +75,11 @@ class Settings:
     min_slope_span_days: int = 7
     # Like pose within a trend: an accepted photo whose pitch or yaw differs from the median of
     # the person's accepted photos by more than this is left out of the trend. After the
-    # face-frame correction brow height still drifts ~0.11 mm per degree of pitch (facetrack
-    # validate), so 3 deg keeps that under ~0.35 mm, below its MDC95; brow height hardly
-    # depends on yaw, jaw angles ~0.25 deg per degree of yaw.
+    # face-frame correction brow height still drifts ~0.1 mm per degree of pitch (facetrack
+    # validate's real photos; 0.07-0.10 on 3-D heads deeper or shallower than Face Mesh's
+    # model), so 3 deg keeps that under ~0.35 mm, below its MDC95, before the trend reads it
+    # at the usual nod (tracker.analysis.levers, learnt from nods within these limits); brow
+    # height hardly depends on yaw, jaw angles ~0.25 deg per degree of yaw.
     trend_max_pitch_from_usual_deg: float = 3.0
     trend_max_yaw_from_usual_deg: float = 5.0
     # Some metrics are read at the person's usual capture (tracker.analysis.levers): how much
