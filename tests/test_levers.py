@@ -379,7 +379,7 @@ def test_a_brow_deeper_or_shallower_than_the_model_is_read_at_the_usual_nod(dept
     """Face Mesh's depth of the brows is its model's (7.7-7.9 mm in front of the eyes on
     every head), so on a face whose brows lie about 0 or 11 mm in front of the eyes a nod
     moves the brow height by (true depth - model depth) x sin(nod): one photo nodded by 6 deg
-    reads it 0.5-0.65 mm off. The series learns that slope: between the two heads it differs
+    reads it 0.53-0.64 mm off. The series learns that slope: between the two heads it differs
     by the brows' difference of depth x pi/180 per degree (geometry: 0.205 / 0.171 mm per
     deg, left / right; learnt 0.190 / 0.157) within 0.06, with the sign of the depth's error
     on each; read at the usual nod, a 6 deg nod moves the brow <= 0.5 of its move as measured
