@@ -23,39 +23,18 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tracker.validation import environment  # noqa: E402
 from tracker.validation.levers import (  # noqa: E402
+    DEPTH_GAINS,
     capture_lever_study,
     depth_lever_study,
-    depth_table,
+    depth_markdown,
     lever_markdown,
 )
 
 RESULTS = ROOT / "benchmarks" / "results"
-
-
-def _markdown(table) -> str:
-    header = list(table.columns)
-    lines = ["| " + " | ".join(header) + " |", "|:---|" + "---:|" * (len(header) - 1)]
-    for values in table.itertuples(index=False):
-        cells = [
-            f"{v:g}"
-            if h == "depth_gain"
-            else str(v)
-            if isinstance(v, str)
-            else "-"
-            if not np.isfinite(v)
-            else f"{v:+.3f}"
-            if h.startswith("per_")
-            else f"{v:.2f}"
-            for h, v in zip(header, values)
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -70,14 +49,7 @@ def main() -> None:
         " --depth`" if args.depth else "`"
     )
     if args.depth:
-        body = (
-            "The brow heights on heads whose face's relief over the skull is 0.7, 1.0 and 1.3 "
-            "times Face Mesh's own depth (`sample_head(depth_gain=...)`; "
-            "`tracker.validation.levers.depth_lever_study`): `brow_depth_mm` is the brow's "
-            "true depth in front of the eyes (Face Mesh's model puts it 7.7-7.9 mm in front on "
-            "all three). Columns as in bench_levers.md.\n\n"
-            + _markdown(depth_table(depth_lever_study(renders=args.renders)))
-        )
+        body = depth_markdown(depth_lever_study(DEPTH_GAINS, args.renders)).split("\n", 2)[2]
         title, out = (
             "# Capture levers of the brows on heads of other depth",
             "bench_levers_depth.md",

@@ -371,7 +371,7 @@ def depth_studies():
 
     nods = tuple((f"pitch {p:+g} deg", {"pitch_deg": p}) for p in (6.0, -6.0))
     studies = depth_lever_study((0.7, 1.3), 12, offsets=STUDY_OFFSETS_PX[:2], conditions=nods)
-    return depth_table(studies).set_index(["depth_gain", "metric"])
+    return studies, depth_table(studies).set_index(["depth_gain", "metric"])
 
 
 @pytest.mark.parametrize("brow", ["brow_height_left_mm", "brow_height_right_mm"])
@@ -384,7 +384,7 @@ def test_a_brow_deeper_or_shallower_than_the_model_is_read_at_the_usual_nod(dept
     deg, left / right; learnt 0.190 / 0.157) within 0.06, with the sign of the depth's error
     on each; read at the usual nod, a 6 deg nod moves the brow <= 0.5 of its move as measured
     (0.02-0.32), and the selfies' SD does not grow (0.14-0.20 -> 0.06-0.11 mm)."""
-    table = depth_studies
+    _, table = depth_studies
     shallow, deep = table.loc[(0.7, brow)], table.loc[(1.3, brow)]
     geometry = (deep["brow_depth_mm"] - shallow["brow_depth_mm"]) * np.pi / 180.0
     assert deep["per_deg_nod"] - shallow["per_deg_nod"] == pytest.approx(geometry, abs=0.06)
@@ -393,3 +393,27 @@ def test_a_brow_deeper_or_shallower_than_the_model_is_read_at_the_usual_nod(dept
         assert head["pitch6_measured"] >= 0.25
         assert head["pitch6_at_usual"] <= 0.5 * head["pitch6_measured"]
         assert head["sd_at_usual"] <= head["sd_measured"] + 0.02
+
+
+def test_the_depth_study_as_markdown(depth_studies):
+    """facetrack validate's section on the heads of other depth: one row per head and brow,
+    with the brow's true depth and the slopes as the table has them."""
+    from tracker.validation.levers import depth_markdown
+
+    studies, table = depth_studies
+    text = depth_markdown(studies)
+    assert text.startswith("## Capture levers of the brows on heads of other depth")
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| 0.7 |") or line.startswith("| 1.3 |")
+    ]
+    assert len(rows) == 4
+    deep_left = next(r for r in rows if r.startswith("| 1.3 | brow_height_left_mm |"))
+    cells = [c.strip() for c in deep_left.strip("|").split("|")]
+    assert float(cells[2]) == pytest.approx(
+        table.loc[(1.3, "brow_height_left_mm"), "brow_depth_mm"], abs=0.01
+    )
+    assert float(cells[4]) == pytest.approx(
+        table.loc[(1.3, "brow_height_left_mm"), "per_deg_nod"], abs=0.001
+    )

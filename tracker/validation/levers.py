@@ -33,6 +33,7 @@ __all__ = [
     "DEPTH_GAINS",
     "depth_lever_study",
     "depth_table",
+    "depth_markdown",
 ]
 
 # the front metrics the trend reads at the usual capture (registry ``capture_adjusted``; the
@@ -278,3 +279,29 @@ def depth_table(studies: dict[float, dict], metrics=tuple(BROW_DEPTH_POINTS)):
         table.insert(2, "brow_depth_mm", [depth.get(m, np.nan) for m in table["metric"]])
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
+
+
+def depth_markdown(studies: dict[float, dict]) -> str:
+    """:func:`depth_lever_study` as a Markdown section: what was done and the brow rows of
+    :func:`depth_table`."""
+    table = depth_table(studies)
+    header = list(table.columns)
+    lines = ["| " + " | ".join(header) + " |", "|---:|:---|" + "---:|" * (len(header) - 2)]
+    for values in table.itertuples(index=False):
+        cells = [f"{values[0]:g}", str(values[1])] + [
+            "-" if not np.isfinite(v) else f"{v:+.3f}" if h.startswith("per_") else f"{v:.2f}"
+            for h, v in zip(header[2:], values[2:])
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    gains = ", ".join(f"{g:g}" for g in studies)
+    return (
+        "## Capture levers of the brows on heads of other depth\n\n"
+        "The project's head has Face Mesh's own depth, so the face frame's depth model fits it "
+        "almost exactly; a person's face does not, and Face Mesh's depth does not follow it "
+        "(it puts the brows 7.7-7.9 mm in front of the eyes on every head). The capture lever "
+        f"study (`capture_lever_study`) on heads whose face's relief over the skull is {gains} "
+        "times Face "
+        "Mesh's own (`sample_head(depth_gain=...)`): `brow_depth_mm` is the brow's true depth "
+        "in front of the eyes; a nod moves the brow height by (true depth - model depth) x "
+        "sin(nod), and the series learns that slope.\n\n" + "\n".join(lines) + "\n"
+    )

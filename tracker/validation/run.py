@@ -211,10 +211,17 @@ def run_validation(
                     else float("nan")
                 )
                 row[column] = float(value)
-    profile = levers = None
+    profile = levers = depths = None
     if capture_study:
-        from tracker.validation.levers import capture_lever_study
+        from tracker.validation.levers import (
+            DEPTH_GAINS,
+            capture_lever_study,
+            depth_lever_study,
+        )
         from tracker.validation.profile import run_profile_study
+
+        # the project's own head (gain 1) is the study above
+        other_depths = tuple(g for g in DEPTH_GAINS if g != 1.0)
 
         profile = run_profile_study(quick=quick, progress=say)
         say("3-D head: capture levers (turn, nod, distance learnt from a selfie series)")
@@ -223,6 +230,9 @@ def run_validation(
             if quick
             else capture_lever_study(24)
         )
+        if not quick:
+            say("3-D heads of other depth: the brows' capture levers")
+            depths = depth_lever_study(other_depths, 24)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     # face_scale_mm is the fixed scale itself: its person-scaled value cannot vary
     for column in ("noise_sd", "sem", "mdc95", "pose_slope_per_deg"):
@@ -319,6 +329,22 @@ def run_validation(
                         {
                             "section": "capture_levers",
                             "item": "3-D head",
+                            "metric": row["metric"],
+                            "quantity": quantity,
+                            "value": f"{value:.6g}",
+                        }
+                    )
+    if depths is not None:
+        from tracker.validation.levers import depth_markdown, depth_table
+
+        markdown += "\n\n" + depth_markdown(depths)
+        for row in depth_table(depths).to_dict("records"):
+            for quantity, value in row.items():
+                if quantity not in ("metric", "depth_gain"):
+                    details.append(
+                        {
+                            "section": "capture_levers_depth",
+                            "item": f"3-D head, face {row['depth_gain']:g} x as deep",
                             "metric": row["metric"],
                             "quantity": quantity,
                             "value": f"{value:.6g}",
