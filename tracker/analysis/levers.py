@@ -16,10 +16,10 @@ front of the eyes whether they lie 0 or 11 mm in front), so these levers move th
 by tenths of a millimetre to millimetres at the turns, nods and distances of hand-held
 selfies (on the project's 3-D head: the jaw angle by 0.3-0.5 deg per degree of turn; on
 heads 0.7 and 1.3 times as deep, the brow height by -0.09 and +0.07 mm per degree of nod,
-:func:`tracker.validation.levers.depth_lever_study`). To first order the move is linear in ``sin(yaw)`` (about the yaw in
-degrees), ``sin(pitch)`` and ``1 / D``, also for the jaw's outline, which is where the line
-of sight grazes the skin rather than a fixed point of it: to first order in the turn, such an
-outline moves as the point it passes through does.
+:func:`tracker.validation.levers.depth_lever_study`). To first order the move is linear in
+``sin(yaw)`` (about the yaw in degrees), ``sin(pitch)`` and ``1 / D``, also for the jaw's
+outline, which is where the line of sight grazes the skin rather than a fixed point of it:
+to first order in the turn, such an outline moves as the point it passes through does.
 
 A profile has a lever of its own: the head's posture on its neck, the angle between the face
 line and the neck line (``head_neck_angle``, :mod:`tracker.metrics.profile`), which a person

@@ -300,8 +300,8 @@ def depth_markdown(studies: dict[float, dict]) -> str:
         "almost exactly; a person's face does not, and Face Mesh's depth does not follow it "
         "(it puts the brows 7.7-7.9 mm in front of the eyes on every head). The capture lever "
         f"study (`capture_lever_study`) on heads whose face's relief over the skull is {gains} "
-        "times Face "
-        "Mesh's own (`sample_head(depth_gain=...)`): `brow_depth_mm` is the brow's true depth "
-        "in front of the eyes; a nod moves the brow height by (true depth - model depth) x "
+        "times Face Mesh's own (`sample_head(depth_gain=...)`): `brow_depth_mm` is the brow's "
+        "true depth in front of the eyes; a nod moves the brow height by (true depth - model "
+        "depth) x "
         "sin(nod), and the series learns that slope.\n\n" + "\n".join(lines) + "\n"
     )
