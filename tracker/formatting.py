@@ -74,6 +74,15 @@ def plural(count: int, word: str, plural_word: str | None = None) -> str:
     return f"{count} {word if count == 1 else (plural_word or word + 's')}"
 
 
+def and_list(words: Sequence[str]) -> str:
+    """Words joined as in a sentence.
+
+    >>> and_list(["contour 55"]), and_list(["brows", "jaw", "cheeks"])
+    ('contour 55', 'brows, jaw and cheeks')
+    """
+    return ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+
+
 def table_line(cells: Sequence[str], widths: Sequence[int], *, right: Collection[int] = ()) -> str:
     """One line of an aligned text table: each cell padded to its column's width (right-
     aligned for the columns in ``right``), two spaces between columns, no trailing spaces.

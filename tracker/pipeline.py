@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from tracker.errors import NoFaceError, PhotoError
+from tracker.formatting import and_list
 from tracker.landmarks import detect_landmarks
 from tracker.metrics import geometry, registry
 from tracker.metrics.frame import FaceFrame
@@ -169,8 +170,7 @@ def _jaw_notes(jaw: JawRefinement, metrics: dict[str, float]) -> tuple[Reason, .
             if len(unread) == len(_JAW_OUTLINE_LABELS):
                 refused.append(side)
             else:
-                listed = ", ".join(unread[:-1]) + (" and " if len(unread) > 1 else "") + unread[-1]
-                lost.append(f"{side} jaw {listed}")
+                lost.append(f"{side} jaw {and_list(unread)}")
     if not why:
         return ()
     if refused:

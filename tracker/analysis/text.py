@@ -19,7 +19,7 @@ from tracker.analysis.noise import (
     SELFIE_SOURCE,
 )
 from tracker.analysis.trend import PLANNING_POWER, days_needed
-from tracker.formatting import none_if_nan, number, plural, text_table
+from tracker.formatting import and_list, none_if_nan, number, plural, text_table
 from tracker.metrics import registry
 from tracker.settings import DEFAULT_SETTINGS, Settings
 
@@ -318,11 +318,7 @@ def _features(metrics) -> str:
     """
     groups = {registry.get(str(m)).group for m in metrics}
     words = [word for group, word in _FEATURE_WORDS.items() if group in groups]
-    if not words:
-        return "the face"
-    if len(words) == 1:
-        return f"the {words[0]}"
-    return "the " + ", ".join(words[:-1]) + " and " + words[-1]
+    return "the " + and_list(words) if words else "the face"
 
 
 def lever_lines(levers: pd.DataFrame) -> list[str]:
